@@ -1,0 +1,313 @@
+# The POP lab in network namespaces; sourced by lab/pop.sh, the tests and
+# the benchmarks. Nothing here touches the machine's own network: every
+# link and address lives in namespaces this file creates.
+#
+#                      +-----------------------------+
+#                      | inet   203.0.113.1 (A & B)  |
+#                      |        198.18.0.1  (A only) |
+#                      |        2001:db8:ff::1 (A&B) |
+#                      |        2001:db8:fa::1 (A)   |
+#                      +------+---------------+------+
+#                             |               |
+#                   +---------+---+     +-----+-------+
+#                   | pa  AS65001 |     | pb  AS65002 |   providers: BIRD eBGP
+#                   | 10.0.1.1    |     | 10.0.2.1    |
+#                   | 2001:db8:1::1     | 2001:db8:2::1
+#                   +------+------+     +------+------+
+#                          |                   |
+#              +-----------+-------------------+-----------+
+#              | sw  bridge br0: 10.0.1.2 10.0.2.2 10.10.0.1 |  BIRD eBGP + iBGP RR,
+#              |                 2001:db8:{1,2}::2 2001:db8:10::1   onlinkd switch
+#              +-----------+-------------------+-----------+
+#                          |                   |
+#                   +------+------+     +------+------+
+#                   | h1 eth0     |     | h2 eth0     |   BIRD iBGP, onlinkd host
+#                   | 10.10.0.11  |     | 10.10.0.12  |
+#                   | 2001:db8:10::11   | 2001:db8:10::12
+#                   +-------------+     +-------------+
+#
+# Namespaces are named "$LAB_PREFIX<role>", with a prefix unique to the run.
+# Every process started is recorded in $LAB_DIR/pids and stopped by lab_down.
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ONLINKD=${ONLINKD:-$LAB_ROOT/build/onlinkd}
+ONLINK=${ONLINK:-$LAB_ROOT/build/onlink}
+LAB_HOSTS=${LAB_HOSTS:-2}
+PROVIDER_MAC_A=02:00:00:00:01:01
+PROVIDER_MAC_B=02:00:00:00:02:01
+
+n() { local ns=$1; shift; ip netns exec "$LAB_PREFIX$ns" "$@"; }
+
+lab_log() { printf '[lab] %s\n' "$*" >&2; }
+
+# lab_init DIR: where state, configs and logs go; the namespace prefix is
+# derived from a random id, so concurrent runs never collide.
+lab_init() {
+	LAB_DIR=$1
+	mkdir -p "$LAB_DIR"
+	if [ -f "$LAB_DIR/env" ]; then
+		. "$LAB_DIR/env"
+	else
+		LAB_PREFIX="ol$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')-"
+		echo "LAB_PREFIX=$LAB_PREFIX" > "$LAB_DIR/env"
+	fi
+	: > "$LAB_DIR/pids.tmp"
+	touch "$LAB_DIR/pids"
+}
+
+# Start a process in a namespace in the background and record its pid.
+# `ip netns exec` execs the program, so $! is the program's own pid.
+lab_spawn() {
+	local name=$1 ns=$2; shift 2
+	ip netns exec "$LAB_PREFIX$ns" "$@" >>"$LAB_DIR/$name.log" 2>&1 &
+	echo "$! $name" >> "$LAB_DIR/pids"
+	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
+}
+
+lab_pid() { awk -v n="$1" '$2 == n { p = $1 } END { print p }' "$LAB_DIR/pids"; }
+
+# Stop one recorded process (by pid) and forget it.
+lab_stop() {
+	local name=$1 sig=${2:-TERM} pid
+	pid=$(lab_pid "$name")
+	[ -n "$pid" ] || return 0
+	kill "-$sig" "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	awk -v n="$name" '$2 != n' "$LAB_DIR/pids" > "$LAB_DIR/pids.tmp" && mv "$LAB_DIR/pids.tmp" "$LAB_DIR/pids"
+}
+
+lab_down() {
+	[ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/pids" ] || return 0
+	local pid name
+	while read -r pid name; do
+		kill -TERM "$pid" 2>/dev/null
+	done < "$LAB_DIR/pids"
+	while read -r pid name; do
+		for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$pid" 2>/dev/null
+	done < "$LAB_DIR/pids"
+	: > "$LAB_DIR/pids"
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB_PREFIX" || true); do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds.
+wait_for() {
+	local t=$1 what=$2 end; shift 2
+	end=$(( $(date +%s%N) + t * 1000000000 ))
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s%N)" -gt "$end" ]; then
+			lab_log "timed out after ${t}s waiting for: $what"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+ns_add() {
+	ip netns add "$LAB_PREFIX$1"
+	n "$1" ip link set lo up
+	n "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+}
+
+# veth between two namespaces: link NS1 IF1 NS2 IF2
+link() {
+	ip -n "$LAB_PREFIX$1" link add name "$2" type veth peer name "$4" netns "$LAB_PREFIX$3"
+}
+
+bird_conf() { # template out vars...
+	local tpl=$1 out=$2; shift 2
+	cp "$tpl" "$out"
+	while [ $# -gt 0 ]; do
+		local k=${1%%=*} v=${1#*=}
+		python3 - "$out" "$k" "$v" <<'PY'
+import sys
+p, k, v = sys.argv[1:]
+s = open(p).read().replace("@%s@" % k, v.replace("\\n", "\n"))
+open(p, "w").write(s)
+PY
+		shift
+	done
+}
+
+start_bird() { # name ns conf
+	lab_spawn "bird-$1" "$2" bird -f -c "$3" -s "$LAB_DIR/bird-$1.ctl" -P "$LAB_DIR/bird-$1.pid"
+}
+
+birdc_() { local name=$1; shift; birdc -s "$LAB_DIR/bird-$name.ctl" "$@"; }
+
+
+lab_topology() {
+	local i
+	for ns in inet pa pb sw; do ns_add "$ns"; done
+	for i in $(seq "$LAB_HOSTS"); do ns_add "h$i"; done
+
+	# internet behind both providers
+	link inet to-a pa inet
+	link inet to-b pb inet
+	n inet ip addr add 198.51.100.2/30 dev to-a
+	n inet ip addr add 198.51.100.6/30 dev to-b
+	n inet ip -6 addr add 2001:db8:a::2/64 dev to-a nodad
+	n inet ip -6 addr add 2001:db8:b::2/64 dev to-b nodad
+	n inet ip addr add 203.0.113.1/32 dev lo
+	n inet ip addr add 198.18.0.1/32 dev lo
+	n inet ip -6 addr add 2001:db8:ff::1/128 dev lo
+	n inet ip -6 addr add 2001:db8:fa::1/128 dev lo
+	n inet ip link set to-a up
+	n inet ip link set to-b up
+	# replies to the POP leave through provider A
+	n inet ip route add 10.10.0.0/24 via 198.51.100.1
+	n inet ip -6 route add 2001:db8:10::/64 via 2001:db8:a::1
+
+	local p
+	for p in a b; do
+		local idx=1 mac=$PROVIDER_MAC_A inet4=198.51.100.2 inet6=2001:db8:a::2
+		[ $p = b ] && idx=2 mac=$PROVIDER_MAC_B inet4=198.51.100.6 inet6=2001:db8:b::2
+		n p$p sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv4.conf.all.arp_notify=1 net.ipv6.conf.all.ndisc_notify=1
+		if [ $p = a ]; then
+			n pa ip addr add 198.51.100.1/30 dev inet
+			n pa ip -6 addr add 2001:db8:a::1/64 dev inet nodad
+		else
+			n pb ip addr add 198.51.100.5/30 dev inet
+			n pb ip -6 addr add 2001:db8:b::1/64 dev inet nodad
+		fi
+		n p$p ip link set inet up
+		n p$p ip route add 203.0.113.0/24 via $inet4
+		n p$p ip -6 route add 2001:db8:ff::/48 via $inet6
+		if [ $p = a ]; then
+			n pa ip route add 198.18.0.0/24 via $inet4
+			n pa ip -6 route add 2001:db8:fa::/48 via $inet6
+		fi
+		link sw sw-p$p p$p eth0
+		n p$p ip link set eth0 address $mac
+		n p$p ip addr add 10.0.$idx.1/24 dev eth0
+		n p$p ip -6 addr add 2001:db8:$idx::1/64 dev eth0 nodad
+		n p$p ip link set eth0 up
+	done
+
+	# the switch: one bridge, all ports
+	n sw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	n sw ip link add name br0 type bridge
+	n sw ip link set br0 up
+	n sw ip addr add 10.0.1.2/24 dev br0
+	n sw ip addr add 10.0.2.2/24 dev br0
+	n sw ip addr add 10.10.0.1/24 dev br0
+	n sw ip -6 addr add 2001:db8:1::2/64 dev br0 nodad
+	n sw ip -6 addr add 2001:db8:2::2/64 dev br0 nodad
+	n sw ip -6 addr add 2001:db8:10::1/64 dev br0 nodad
+	n sw ip link set sw-pa master br0
+	n sw ip link set sw-pb master br0
+	n sw ip link set sw-pa up
+	n sw ip link set sw-pb up
+
+	for i in $(seq "$LAB_HOSTS"); do
+		link sw "sw-h$i" "h$i" eth0
+		n sw ip link set "sw-h$i" master br0
+		n sw ip link set "sw-h$i" up
+		n "h$i" ip addr add "10.10.0.$((10 + i))/24" dev eth0
+		n "h$i" ip -6 addr add "2001:db8:10::$(printf %x $((16 + i)))/64" dev eth0 nodad
+		n "h$i" ip link set eth0 up
+	done
+}
+
+lab_bird() {
+	local dir=$LAB_ROOT/lab/bird i p sessions=""
+	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
+		SW4=10.0.1.2 SW6=2001:db8:1::2 \
+		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2;" \
+		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2; route 2001:db8:fa::/48 via 2001:db8:a::2;"
+	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
+		SW4=10.0.2.2 SW6=2001:db8:2::2 \
+		"STATIC4=route 203.0.113.0/24 via 198.51.100.6;" \
+		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2;"
+	for p in a b; do
+		local idx=1; [ $p = b ] && idx=2
+		sessions+="protocol bgp transit_${p}4 from provider4 { local 10.0.$idx.2 as 65000; neighbor 10.0.$idx.1 as 6500$idx; }\\n"
+		sessions+="protocol bgp transit_${p}6 from provider6 { local 2001:db8:$idx::2 as 65000; neighbor 2001:db8:$idx::1 as 6500$idx; }\\n"
+	done
+	for i in $(seq "$LAB_HOSTS"); do
+		sessions+="protocol bgp h${i}_4 from hosts4 { neighbor 10.10.0.$((10 + i)) as 65000; }\\n"
+		sessions+="protocol bgp h${i}_6 from hosts6 { neighbor 2001:db8:10::$(printf %x $((16 + i))) as 65000; }\\n"
+	done
+	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions"
+	for i in $(seq "$LAB_HOSTS"); do
+		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=10.10.0.$((10 + i))" \
+			"ID6=2001:db8:10::$(printf %x $((16 + i)))" IF=eth0
+	done
+	for p in pa pb sw; do start_bird "$p" "$p" "$LAB_DIR/bird-$p.conf"; done
+	for i in $(seq "$LAB_HOSTS"); do start_bird "h$i" "h$i" "$LAB_DIR/bird-h$i.conf"; done
+}
+
+lab_onlink_configs() {
+	local i
+	[ -f "$LAB_DIR/key" ] || "$ONLINK" genkey > "$LAB_DIR/key"
+	chmod 600 "$LAB_DIR/key"
+	cat > "$LAB_DIR/switch.conf" <<CONF
+[switch]
+name = sw1
+listen = 10.10.0.1:4710
+listen = [2001:db8:10::1]:4710
+key-file = $LAB_DIR/key
+control = $LAB_DIR/switch.sock
+keepalive = ${LAB_KEEPALIVE:-2}
+
+[provider transit-a]
+address = 10.0.1.1
+address = 2001:db8:1::1
+interface = br0
+table = 101
+
+[provider transit-b]
+address = 10.0.2.1
+address = 2001:db8:2::1
+interface = br0
+table = 102
+CONF
+	for i in $(seq "$LAB_HOSTS"); do
+		cat > "$LAB_DIR/host-h$i.conf" <<CONF
+[host]
+name = h$i
+interface = eth0
+address = 10.10.0.$((10 + i))
+address = 2001:db8:10::$(printf %x $((16 + i)))
+key-file = $LAB_DIR/key
+control = $LAB_DIR/host-h$i.sock
+keepalive = ${LAB_KEEPALIVE:-2}
+
+[switch sw1]
+connect = 10.10.0.1:4710
+CONF
+	done
+}
+
+start_switchd() { lab_spawn onlinkd-sw sw "$ONLINKD" switch -c "$LAB_DIR/switch.conf"; }
+start_hostd() { lab_spawn "onlinkd-h$1" "h$1" "$ONLINKD" host -c "$LAB_DIR/host-h$1.conf"; }
+
+status_json() { # sock
+	"$ONLINK" status -s "$1" --json
+}
+
+# True when host i's kernel routes 203.0.113.0/24 through both providers.
+host_converged() {
+	local r
+	r=$(n "h$1" ip -4 route show 203.0.113.0/24)
+	[[ $r == *10.0.1.1* && $r == *10.0.2.1* ]] || return 1
+	r=$(n "h$1" ip -6 route show 2001:db8:ff::/48)
+	[[ $r == *2001:db8:1::1* && $r == *2001:db8:2::1* ]]
+}
+
+lab_up() {
+	lab_topology
+	lab_bird
+	lab_onlink_configs
+	start_switchd
+	local i
+	for i in $(seq "$LAB_HOSTS"); do start_hostd "$i"; done
+	for i in $(seq "$LAB_HOSTS"); do
+		wait_for 60 "h$i converged (BGP + onlink)" host_converged "$i" || return 1
+	done
+}

@@ -1,0 +1,30 @@
+/* Addresses, prefixes, MACs and socket endpoints: parsing and printing. */
+#ifndef OL_ADDR_H
+#define OL_ADDR_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct ol_addr {
+	uint8_t family; /* AF_INET or AF_INET6; 0 = unset */
+	uint8_t bytes[16];
+};
+
+#define ADDR_STRLEN 46
+#define MAC_STRLEN 18
+
+int addr_parse(const char *s, struct ol_addr *a);
+const char *addr_str(const struct ol_addr *a, char *buf, size_t len);
+int addr_cmp(const struct ol_addr *a, const struct ol_addr *b);
+static inline size_t addr_len(const struct ol_addr *a) { return a->family == AF_INET ? 4 : 16; }
+
+int mac_parse(const char *s, uint8_t mac[6]);
+const char *mac_str(const uint8_t mac[6], char *buf, size_t len);
+/* false for multicast, broadcast and all-zero: never installed as a neighbor */
+bool mac_is_unicast(const uint8_t mac[6]);
+
+/* "1.2.3.4:4710" or "[2001:db8::1]:4710" */
+int endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+const char *endpoint_str(const struct sockaddr *sa, char *buf, size_t len);
+#endif

@@ -1,0 +1,506 @@
+/* Config parsing with inih. inih's handler gets no line numbers, so a custom
+ * reader counts lines (and strips inline "#" comments and leading blanks,
+ * which also turns off inih's multi-line continuation). */
+#include "core/config.h"
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct parse {
+	struct config *c;
+	FILE *f;
+	int line;
+	int failed;
+	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_BAD } sec;
+	int seen_switch, seen_host;
+	int key_line;
+};
+
+static void fail(struct parse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(struct parse *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+	if (p->failed)
+		return;
+	p->failed = 1;
+	n = (size_t)snprintf(p->c->err, sizeof(p->c->err), "%s:%d: ", p->c->path, line);
+	if (n >= sizeof(p->c->err))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->c->err + n, sizeof(p->c->err) - n, fmt, ap);
+	va_end(ap);
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char *s, *q;
+	if (!fgets(str, num, p->f))
+		return NULL;
+	p->line++;
+	/* inline comments: " ;" and " #" */
+	for (q = str; *q; q++)
+		if ((*q == '#' || *q == ';') && q > str && (q[-1] == ' ' || q[-1] == '\t')) {
+			q[0] = '\n';
+			q[1] = 0;
+			break;
+		}
+	for (s = str; *s == ' ' || *s == '\t'; s++)
+		;
+	if (s != str)
+		memmove(str, s, strlen(s) + 1);
+	return str;
+}
+
+static int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!*v || *v == '-' || *v == '+')
+		return -EINVAL;
+	unsigned long x = strtoul(v, &end, 10);
+	if (errno || *end || x < min || x > max)
+		return -ERANGE;
+	*out = x;
+	return 0;
+}
+
+static int set_str(struct parse *p, char *dst, size_t cap, const char *key, const char *v)
+{
+	if (strlen(v) >= cap || !*v) {
+		fail(p, p->line, "%s: bad value '%s'", key, v);
+		return 0;
+	}
+	strcpy(dst, v);
+	return 1;
+}
+
+static int common_key(struct parse *p, const char *name, const char *v, int *handled)
+{
+	struct config *c = p->c;
+	unsigned long x;
+	*handled = 1;
+	if (!strcmp(name, "name")) {
+		if (!name_valid(v)) {
+			fail(p, p->line, "name: bad name '%s' (letters, digits, '.', '_', '-'; at most %d)", v, OL_NAME_MAX - 1);
+			return 0;
+		}
+		strcpy(c->name, v);
+	} else if (!strcmp(name, "key-file")) {
+		p->key_line = p->line;
+		return set_str(p, c->key_file, sizeof(c->key_file), name, v);
+	} else if (!strcmp(name, "control")) {
+		return set_str(p, c->control, sizeof(c->control), name, v);
+	} else if (!strcmp(name, "keepalive")) {
+		if (parse_uint(v, 1, 3600, &x)) {
+			fail(p, p->line, "keepalive: bad value '%s' (seconds, 1 to 3600)", v);
+			return 0;
+		}
+		c->keepalive = (unsigned)x;
+	} else {
+		*handled = 0;
+	}
+	return 1;
+}
+
+static int handle_switch(struct parse *p, const char *name, const char *v)
+{
+	struct config *c = p->c;
+	int handled;
+	if (!common_key(p, name, v, &handled) || handled)
+		return !p->failed;
+	if (!strcmp(name, "listen")) {
+		if (c->nlisten == CFG_LISTEN_MAX) {
+			fail(p, p->line, "listen: at most %d", CFG_LISTEN_MAX);
+			return 0;
+		}
+		struct cfg_endpoint *e = &c->listen[c->nlisten];
+		if (endpoint_parse(v, &e->ss, &e->len) || strlen(v) >= sizeof(e->text)) {
+			fail(p, p->line, "listen: bad address '%s' (ADDR:PORT or [ADDR]:PORT)", v);
+			return 0;
+		}
+		strcpy(e->text, v);
+		c->nlisten++;
+		return 1;
+	}
+	fail(p, p->line, "unknown key '%s' in [switch]", name);
+	return 0;
+}
+
+static int handle_host(struct parse *p, const char *name, const char *v)
+{
+	struct config *c = p->c;
+	unsigned long x;
+	int handled;
+	if (!common_key(p, name, v, &handled) || handled)
+		return !p->failed;
+	if (!strcmp(name, "interface")) {
+		return set_str(p, c->ifname, sizeof(c->ifname), name, v);
+	} else if (!strcmp(name, "address")) {
+		struct ol_addr a;
+		if (addr_parse(v, &a)) {
+			fail(p, p->line, "address: bad address '%s'", v);
+			return 0;
+		}
+		struct ol_addr *slot = a.family == AF_INET ? &c->local4 : &c->local6;
+		if (slot->family) {
+			fail(p, p->line, "address: a second %s address '%s' (one per family)",
+			     a.family == AF_INET ? "IPv4" : "IPv6", v);
+			return 0;
+		}
+		*slot = a;
+	} else if (!strcmp(name, "rule-priority")) {
+		if (parse_uint(v, 1, 32765, &x)) {
+			fail(p, p->line, "rule-priority: bad value '%s' (1 to 32765)", v);
+			return 0;
+		}
+		c->rule_priority = (unsigned)x;
+	} else {
+		fail(p, p->line, "unknown key '%s' in [host]", name);
+		return 0;
+	}
+	return 1;
+}
+
+static int handle_provider(struct parse *p, const char *name, const char *v)
+{
+	struct cfg_provider *pr = &p->c->providers[p->c->nproviders - 1];
+	unsigned long x;
+	if (!strcmp(name, "address")) {
+		struct ol_addr a;
+		if (addr_parse(v, &a)) {
+			fail(p, p->line, "address: bad address '%s'", v);
+			return 0;
+		}
+		if (pr->naddrs == OL_PROVIDER_ADDRS_MAX) {
+			fail(p, p->line, "address: at most %d per provider", OL_PROVIDER_ADDRS_MAX);
+			return 0;
+		}
+		pr->addrs[pr->naddrs++] = a;
+	} else if (!strcmp(name, "interface")) {
+		return set_str(p, pr->ifname, sizeof(pr->ifname), name, v);
+	} else if (!strcmp(name, "table")) {
+		if (parse_uint(v, 1, UINT32_MAX, &x) || x == 253 || x == 254 || x == 255) {
+			fail(p, p->line, "table: bad table id '%s' (1 to 4294967295, not 253-255)", v);
+			return 0;
+		}
+		pr->table = (uint32_t)x;
+	} else {
+		fail(p, p->line, "unknown key '%s' in [provider %s]", name, pr->name);
+		return 0;
+	}
+	return 1;
+}
+
+static int handle_switchref(struct parse *p, const char *name, const char *v)
+{
+	struct cfg_switchref *s = &p->c->switches[p->c->nswitches - 1];
+	if (!strcmp(name, "connect")) {
+		if (endpoint_parse(v, &s->connect.ss, &s->connect.len) || strlen(v) >= sizeof(s->connect.text)) {
+			fail(p, p->line, "connect: bad address '%s' (ADDR:PORT or [ADDR]:PORT)", v);
+			return 0;
+		}
+		strcpy(s->connect.text, v);
+		return 1;
+	}
+	fail(p, p->line, "unknown key '%s' in [switch %s]", name, s->name);
+	return 0;
+}
+
+/* "[provider NAME]" -> kind "provider", arg "NAME" */
+static int split_section(const char *section, char *kind, size_t kcap, const char **arg)
+{
+	const char *sp = strchr(section, ' ');
+	size_t n = sp ? (size_t)(sp - section) : strlen(section);
+	if (n >= kcap)
+		return -1;
+	memcpy(kind, section, n);
+	kind[n] = 0;
+	*arg = NULL;
+	if (sp) {
+		while (*sp == ' ')
+			sp++;
+		*arg = sp;
+	}
+	return 0;
+}
+
+static int on_section(struct parse *p, const char *section)
+{
+	struct config *c = p->c;
+	char kind[32];
+	const char *arg;
+
+	if (split_section(section, kind, sizeof(kind), &arg)) {
+		fail(p, p->line, "unknown section '[%s]'", section);
+		return 0;
+	}
+	if (!strcmp(kind, "switch") && !arg) {
+		if (p->seen_switch++ || p->seen_host) {
+			fail(p, p->line, "section '[switch]' repeated or mixed with '[host]'");
+			return 0;
+		}
+		c->role = ROLE_SWITCH;
+		p->sec = SEC_SWITCH;
+	} else if (!strcmp(kind, "host") && !arg) {
+		if (p->seen_host++ || p->seen_switch) {
+			fail(p, p->line, "section '[host]' repeated or mixed with '[switch]'");
+			return 0;
+		}
+		c->role = ROLE_HOST;
+		p->sec = SEC_HOST;
+	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
+		if (!name_valid(arg)) {
+			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
+			return 0;
+		}
+		if (!strcmp(kind, "provider")) {
+			for (unsigned i = 0; i < c->nproviders; i++)
+				if (!strcmp(c->providers[i].name, arg)) {
+					fail(p, p->line, "provider '%s' defined twice (first at line %d)", arg, c->providers[i].line);
+					return 0;
+				}
+			if (c->nproviders == CFG_PROVIDERS_MAX) {
+				fail(p, p->line, "at most %d providers", CFG_PROVIDERS_MAX);
+				return 0;
+			}
+			if (c->nproviders % 64 == 0) {
+				void *n = realloc(c->providers, (c->nproviders + 64) * sizeof(*c->providers));
+				if (!n) {
+					fail(p, p->line, "out of memory");
+					return 0;
+				}
+				c->providers = n;
+			}
+			struct cfg_provider *pr = &c->providers[c->nproviders++];
+			memset(pr, 0, sizeof(*pr));
+			strcpy(pr->name, arg);
+			pr->line = p->line;
+			p->sec = SEC_PROVIDER;
+		} else {
+			for (unsigned i = 0; i < c->nswitches; i++)
+				if (!strcmp(c->switches[i].name, arg)) {
+					fail(p, p->line, "switch '%s' defined twice (first at line %d)", arg, c->switches[i].line);
+					return 0;
+				}
+			if (c->nswitches == CFG_SWITCHES_MAX) {
+				fail(p, p->line, "at most %d switches", CFG_SWITCHES_MAX);
+				return 0;
+			}
+			struct cfg_switchref *s = &c->switches[c->nswitches++];
+			memset(s, 0, sizeof(*s));
+			strcpy(s->name, arg);
+			s->line = p->line;
+			p->sec = SEC_SWITCHREF;
+		}
+	} else {
+		fail(p, p->line, "unknown section '[%s]'", section);
+		p->sec = SEC_BAD;
+		return 0;
+	}
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+
+	if (p->failed)
+		return 0;
+	/* p->sec was set by reader_sections() when the header line went by */
+	switch (p->sec) {
+	case SEC_SWITCH: return handle_switch(p, name, value);
+	case SEC_HOST: return handle_host(p, name, value);
+	case SEC_PROVIDER: return handle_provider(p, name, value);
+	case SEC_SWITCHREF: return handle_switchref(p, name, value);
+	case SEC_NONE:
+		if (!*section) {
+			fail(p, p->line, "key '%s' outside any section", name);
+			return 0;
+		}
+		/* fall through */
+	default:
+		fail(p, p->line, "key '%s' in an unknown section '[%s]'", name, section);
+		return 0;
+	}
+}
+
+/* inih reports sections only through the keys under them; to see a section
+ * (even an empty one) as it starts, the reader hands section headers to
+ * on_section before inih sees them. */
+static char *reader_sections(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char *r = reader(str, num, stream);
+	if (!r || p->failed)
+		return r;
+	if (str[0] == '[') {
+		char *close = strchr(str, ']');
+		if (close) {
+			char sec[128];
+			size_t n = (size_t)(close - str - 1);
+			if (n >= sizeof(sec))
+				n = sizeof(sec) - 1;
+			memcpy(sec, str + 1, n);
+			sec[n] = 0;
+			on_section(p, sec);
+		}
+	}
+	return r;
+}
+
+int key_load(const char *path, uint8_t key[32])
+{
+	char buf[128];
+	size_t binlen;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
+		buf[--n] = 0;
+	if (sodium_base642bin(key, 32, buf, n, NULL, &binlen, NULL, sodium_base64_VARIANT_ORIGINAL) || binlen != 32)
+		return -EINVAL;
+	return 0;
+}
+
+static void validate_switch(struct parse *p)
+{
+	struct config *c = p->c;
+	if (!c->name[0])
+		fail(p, p->line, "[switch]: missing 'name'");
+	if (!c->nlisten)
+		fail(p, p->line, "[switch]: missing 'listen'");
+	if (c->nswitches)
+		fail(p, c->switches[0].line, "[switch %s] belongs in a host's config", c->switches[0].name);
+	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
+		struct cfg_provider *a = &c->providers[i];
+		if (!a->naddrs)
+			fail(p, a->line, "[provider %s]: missing 'address'", a->name);
+		else if (!a->ifname[0])
+			fail(p, a->line, "[provider %s]: missing 'interface'", a->name);
+		else if (!a->table)
+			fail(p, a->line, "[provider %s]: missing 'table'", a->name);
+		for (unsigned j = 0; j < i && !p->failed; j++) {
+			struct cfg_provider *b = &c->providers[j];
+			if (a->table == b->table)
+				fail(p, a->line, "[provider %s]: table %u already used by provider '%s' (line %d)",
+				     a->name, a->table, b->name, b->line);
+			for (unsigned k = 0; k < a->naddrs && !p->failed; k++)
+				for (unsigned l = 0; l < b->naddrs && !p->failed; l++)
+					if (!addr_cmp(&a->addrs[k], &b->addrs[l])) {
+						char s[ADDR_STRLEN];
+						fail(p, a->line, "[provider %s]: address '%s' already used by provider '%s' (line %d)",
+						     a->name, addr_str(&a->addrs[k], s, sizeof(s)), b->name, b->line);
+					}
+		}
+		for (unsigned k = 0; k < a->naddrs && !p->failed; k++)
+			for (unsigned l = 0; l < k && !p->failed; l++)
+				if (!addr_cmp(&a->addrs[k], &a->addrs[l])) {
+					char s[ADDR_STRLEN];
+					fail(p, a->line, "[provider %s]: address '%s' listed twice", a->name,
+					     addr_str(&a->addrs[k], s, sizeof(s)));
+				}
+	}
+}
+
+static void validate_host(struct parse *p)
+{
+	struct config *c = p->c;
+	if (!c->name[0])
+		fail(p, p->line, "[host]: missing 'name'");
+	else if (!c->ifname[0])
+		fail(p, p->line, "[host]: missing 'interface'");
+	else if (!c->local4.family && !c->local6.family)
+		fail(p, p->line, "[host]: missing 'address'");
+	else if (!c->nswitches)
+		fail(p, p->line, "[host]: no '[switch NAME]' section");
+	if (c->nproviders)
+		fail(p, c->providers[0].line, "[provider %s] belongs in a switch's config", c->providers[0].name);
+	for (unsigned i = 0; i < c->nswitches && !p->failed; i++)
+		if (!c->switches[i].connect.len)
+			fail(p, c->switches[i].line, "[switch %s]: missing 'connect'", c->switches[i].name);
+}
+
+int config_load(const char *path, struct config *c)
+{
+	struct parse p = { .c = c };
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->keepalive = 10;
+	c->rule_priority = 1000;
+	p.f = fopen(path, "re");
+	if (!p.f) {
+		snprintf(c->err, sizeof(c->err), "%s:0: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	r = ini_parse_stream(reader_sections, &p, handler, &p);
+	fclose(p.f);
+	if (r > 0 && !p.failed)
+		fail(&p, r, "syntax error (expected '[section]' or 'key = value')");
+	if (r < 0 && !p.failed)
+		fail(&p, 0, "out of memory");
+	if (p.failed)
+		return -1;
+	p.line = p.line ? p.line : 1;
+	switch (c->role) {
+	case ROLE_SWITCH: validate_switch(&p); break;
+	case ROLE_HOST: validate_host(&p); break;
+	default: fail(&p, 1, "no '[switch]' or '[host]' section"); break;
+	}
+	if (!p.failed && !c->key_file[0])
+		fail(&p, p.line, "missing 'key-file'");
+	if (!p.failed) {
+		int e = key_load(c->key_file, c->key);
+		if (e)
+			fail(&p, p.key_line, "key-file: cannot use '%s': %s", c->key_file,
+			     e == -EINVAL ? "not a base64 key of 32 bytes (make one with 'onlink genkey')" : strerror(-e));
+	}
+	if (!p.failed && !c->control[0])
+		snprintf(c->control, sizeof(c->control), "/run/onlink/%s.sock", c->role == ROLE_SWITCH ? "switch" : "host");
+	return p.failed ? -1 : 0;
+}
+
+void config_free(struct config *c)
+{
+	free(c->providers);
+	c->providers = NULL;
+	c->nproviders = 0;
+	sodium_memzero(c->key, sizeof(c->key));
+}
+
+void config_print(const struct config *c, FILE *f)
+{
+	char s[ADDR_STRLEN];
+	if (c->role == ROLE_SWITCH) {
+		fprintf(f, "[switch]\nname = %s\n", c->name);
+		for (unsigned i = 0; i < c->nlisten; i++)
+			fprintf(f, "listen = %s\n", c->listen[i].text);
+	} else {
+		fprintf(f, "[host]\nname = %s\ninterface = %s\n", c->name, c->ifname);
+		if (c->local4.family)
+			fprintf(f, "address = %s\n", addr_str(&c->local4, s, sizeof(s)));
+		if (c->local6.family)
+			fprintf(f, "address = %s\n", addr_str(&c->local6, s, sizeof(s)));
+		fprintf(f, "rule-priority = %u\n", c->rule_priority);
+	}
+	fprintf(f, "key-file = %s\ncontrol = %s\nkeepalive = %u\n", c->key_file, c->control, c->keepalive);
+	for (unsigned i = 0; i < c->nproviders; i++) {
+		const struct cfg_provider *pr = &c->providers[i];
+		fprintf(f, "\n[provider %s]\n", pr->name);
+		for (unsigned k = 0; k < pr->naddrs; k++)
+			fprintf(f, "address = %s\n", addr_str(&pr->addrs[k], s, sizeof(s)));
+		fprintf(f, "interface = %s\ntable = %u\n", pr->ifname, pr->table);
+	}
+	for (unsigned i = 0; i < c->nswitches; i++)
+		fprintf(f, "\n[switch %s]\nconnect = %s\n", c->switches[i].name, c->switches[i].connect.text);
+}

@@ -1,0 +1,68 @@
+/* The config file (INI): parsed into a new object, validated whole, and only
+ * then handed to a daemon. Errors are "FILE:LINE: message" with the bad value
+ * quoted. */
+#ifndef OL_CONFIG_H
+#define OL_CONFIG_H
+#include "core/model.h"
+#include <net/if.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define CFG_LISTEN_MAX 8
+#define CFG_SWITCHES_MAX 8
+#define CFG_PROVIDERS_MAX 4096
+
+enum cfg_role { ROLE_NONE, ROLE_SWITCH, ROLE_HOST };
+
+struct cfg_endpoint {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64];
+};
+
+struct cfg_provider {
+	char name[OL_NAME_MAX];
+	struct ol_addr addrs[OL_PROVIDER_ADDRS_MAX];
+	unsigned naddrs;
+	char ifname[IF_NAMESIZE];
+	uint32_t table;
+	int line;
+};
+
+struct cfg_switchref {
+	char name[OL_NAME_MAX];
+	struct cfg_endpoint connect;
+	int line;
+};
+
+struct config {
+	char path[256];
+	enum cfg_role role;
+	char name[OL_NAME_MAX];
+	char key_file[256];
+	uint8_t key[32];
+	char control[108];
+	unsigned keepalive;             /* seconds */
+	/* switch */
+	struct cfg_endpoint listen[CFG_LISTEN_MAX];
+	unsigned nlisten;
+	struct cfg_provider *providers;
+	unsigned nproviders;
+	/* host */
+	char ifname[IF_NAMESIZE];
+	struct ol_addr local4, local6;
+	unsigned rule_priority;
+	struct cfg_switchref switches[CFG_SWITCHES_MAX];
+	unsigned nswitches;
+	/* first error, "FILE:LINE: message" */
+	char err[512];
+};
+
+/* 0 on success; -1 with c->err set. c is always safe to config_free(). */
+int config_load(const char *path, struct config *c);
+void config_free(struct config *c);
+/* The normalized form, as `onlinkd -n` prints it. */
+void config_print(const struct config *c, FILE *f);
+/* Reads a base64 key file (`onlink genkey`); 0 or negative errno. */
+int key_load(const char *path, uint8_t key[32]);
+#endif

@@ -1,0 +1,213 @@
+/* Switch-host connection state machine. */
+#include "core/conn.h"
+#include "core/log.h"
+#include <errno.h>
+#include <stdio.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int queue(struct conn *c, const uint8_t *buf, size_t n)
+{
+	if (c->outoff && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen - c->outoff + n > CONN_OUT_MAX)
+		return -ENOBUFS;
+	if (c->outlen + n > c->outcap) {
+		if (c->outoff) {
+			memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+		}
+		if (c->outlen + n > c->outcap) {
+			size_t cap = c->outcap ? c->outcap : 8192;
+			while (cap < c->outlen + n)
+				cap *= 2;
+			uint8_t *p = realloc(c->out, cap);
+			if (!p)
+				return -ENOMEM;
+			c->out = p;
+			c->outcap = cap;
+		}
+	}
+	memcpy(c->out + c->outlen, buf, n);
+	c->outlen += n;
+	return 0;
+}
+
+int conn_init(struct conn *c, int fd, int we_are_switch, const char *name, const uint8_t psk[32])
+{
+	struct wire_hello h = { .role = we_are_switch ? WR_SWITCH : WR_HOST };
+	uint8_t frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->we_are_switch = we_are_switch;
+	memcpy(c->psk, psk, 32);
+	randombytes_buf(h.nonce, sizeof(h.nonce));
+	snprintf(h.name, sizeof(h.name), "%s", name);
+	n = wire_hello_encode(c->my_hello, sizeof(c->my_hello), &h);
+	if (n < 0)
+		return n;
+	c->my_hello_len = (size_t)n;
+	wire_put_header(frame, WF_HELLO, (size_t)n);
+	memcpy(frame + WIRE_HDR, c->my_hello, (size_t)n);
+	c->last_rx_ms = now_ms();
+	return queue(c, frame, WIRE_HDR + (size_t)n);
+}
+
+void conn_fini(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = c->outcap = 0;
+	session_wipe(&c->sess);
+	sodium_memzero(c->psk, sizeof(c->psk));
+}
+
+int conn_send(struct conn *c, uint8_t type, const uint8_t *body, size_t n)
+{
+	uint8_t msg[WIRE_MSG_MAX], frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
+	int len;
+	if (n + 1 > sizeof(msg))
+		return -EMSGSIZE;
+	if (c->outlen - c->outoff + WIRE_HDR + n + 1 + WIRE_TAG > CONN_OUT_MAX)
+		return -ENOBUFS;
+	msg[0] = type;
+	if (n)
+		memcpy(msg + 1, body, n);
+	len = session_seal(&c->sess, frame, sizeof(frame), msg, n + 1);
+	if (len < 0)
+		return len;
+	return queue(c, frame, (size_t)len);
+}
+
+int conn_flush(struct conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t w = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c->outoff += (size_t)w;
+	}
+	c->outoff = c->outlen = 0;
+	return 0;
+}
+
+static int on_hello(struct conn *c, const uint8_t *payload, size_t n, const char **why)
+{
+	struct wire_hello h;
+	uint8_t auth = WM_AUTH;
+	if (wire_hello_decode(payload, n, &h)) {
+		*why = "malformed hello";
+		return -1;
+	}
+	if (h.role != (c->we_are_switch ? WR_HOST : WR_SWITCH)) {
+		*why = "peer has the same role";
+		return -1;
+	}
+	snprintf(c->peer_name, sizeof(c->peer_name), "%s", h.name);
+	if (c->we_are_switch)
+		session_derive(&c->sess, c->psk, c->my_hello, c->my_hello_len, payload, n, 1);
+	else
+		session_derive(&c->sess, c->psk, payload, n, c->my_hello, c->my_hello_len, 0);
+	c->state = CONN_AUTH;
+	/* Proof of the key: a sealed AUTH the peer can open only with the same
+	 * PSK and both fresh nonces. It carries nothing else. */
+	if (conn_send(c, auth, NULL, 0) < 0) {
+		*why = "cannot queue";
+		return -1;
+	}
+	return 0;
+}
+
+static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t type, conn_msg_fn fn, void *arg,
+		    int *became_up, const char **why)
+{
+	uint8_t msg[WIRE_PAYLOAD_MAX];
+	int n;
+
+	if (c->state == CONN_HELLO) {
+		if (type != WF_HELLO) {
+			*why = "expected hello";
+			return -1;
+		}
+		return on_hello(c, frame + WIRE_HDR, len - WIRE_HDR, why);
+	}
+	if (type != WF_SEALED) {
+		*why = "unexpected hello";
+		return -1;
+	}
+	n = session_open(&c->sess, frame, len, msg, sizeof(msg));
+	if (n < 1) {
+		*why = c->state == CONN_AUTH ? "authentication failed (different key?)" : "frame failed authentication";
+		return -1;
+	}
+	if (c->state == CONN_AUTH) {
+		if (msg[0] != WM_AUTH || n != 1) {
+			*why = "expected auth";
+			return -1;
+		}
+		c->state = CONN_UP;
+		*became_up = 1;
+		return 0;
+	}
+	if (msg[0] == WM_AUTH) {
+		*why = "auth out of order";
+		return -1;
+	}
+	if (msg[0] == WM_KEEPALIVE)
+		return n == 1 ? 0 : (*why = "malformed keepalive", -1);
+	return fn(c, msg[0], msg + 1, (size_t)n - 1, arg, why);
+}
+
+int conn_read(struct conn *c, conn_msg_fn fn, void *arg, int *became_up, const char **why)
+{
+	*became_up = 0;
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t r = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+		if (r == 0) {
+			*why = "connection closed";
+			return -1;
+		}
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			*why = strerror(errno);
+			return -1;
+		}
+		c->inlen += (size_t)r;
+		c->last_rx_ms = now_ms();
+		size_t off = 0;
+		for (;;) {
+			uint8_t type;
+			size_t plen;
+			int flen = wire_frame_check(c->in + off, c->inlen - off, &type, &plen);
+			if (flen == 0)
+				break;
+			if (flen < 0) {
+				*why = flen == -EPROTO ? "unsupported protocol version" :
+				       flen == -EMSGSIZE ? "oversized frame" : "unknown frame type";
+				return -1;
+			}
+			if (on_frame(c, c->in + off, (size_t)flen, type, fn, arg, became_up, why) < 0)
+				return -1;
+			off += (size_t)flen;
+		}
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* One switch-host TCP connection: hello exchange, mutual authentication,
+ * sealed messages, and a bounded output queue. Used by both daemons. */
+#ifndef OL_CONN_H
+#define OL_CONN_H
+#include "core/session.h"
+#include "core/wire.h"
+#include <stdint.h>
+#include <stddef.h>
+
+#define CONN_OUT_MAX (4u << 20) /* a peer this far behind is dropped */
+
+enum conn_state { CONN_HELLO, CONN_AUTH, CONN_UP };
+
+struct conn {
+	int fd;
+	int we_are_switch;
+	enum conn_state state;
+	uint8_t psk[32];
+	uint8_t my_hello[WIRE_PAYLOAD_MAX];
+	size_t my_hello_len;
+	struct session sess;
+	char peer_name[OL_NAME_MAX];
+	uint8_t in[WIRE_HDR + WIRE_PAYLOAD_MAX];
+	size_t inlen;
+	uint8_t *out;
+	size_t outlen, outoff, outcap;
+	uint64_t last_rx_ms;
+};
+
+/* Queues our hello. The fd must be a connected, non-blocking stream. */
+int conn_init(struct conn *c, int fd, int we_are_switch, const char *name, const uint8_t psk[32]);
+void conn_fini(struct conn *c);
+
+/* Called for each authenticated message after WM_AUTH. Return <0 to drop
+ * the peer (with *why set). */
+typedef int (*conn_msg_fn)(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg,
+			   const char **why);
+/* Reads what the socket has and handles every whole frame. 0: fine;
+ * -1: close (why says why); on the transition to CONN_UP, *became_up = 1. */
+int conn_read(struct conn *c, conn_msg_fn fn, void *arg, int *became_up, const char **why);
+/* Seals and queues a message; -ENOBUFS if the queue would pass CONN_OUT_MAX. */
+int conn_send(struct conn *c, uint8_t type, const uint8_t *body, size_t n);
+/* Writes what it can; 1 if output remains queued, 0 if empty, <0 on error. */
+int conn_flush(struct conn *c);
+#endif

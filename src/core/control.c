@@ -1,0 +1,212 @@
+/* Control socket server (in the daemon's event loop) and client. Output is
+ * queued per client and written as the socket accepts it, so a slow reader
+ * never blocks the daemon. */
+#include "core/control.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CONTROL_CLIENTS 16
+
+struct client {
+	struct loop_src src;
+	char in[256];
+	size_t inlen;
+	char *out;
+	size_t outlen, outoff;
+	int used;
+};
+
+static struct loop_src listener = { .fd = -1 };
+static struct client clients[CONTROL_CLIENTS];
+static control_fn handler;
+static void *handler_arg;
+static char sock_path[108];
+
+static void client_close(struct client *c)
+{
+	loop_del(&c->src);
+	close(c->src.fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+}
+
+static void client_cb(struct loop_src *src, uint32_t events)
+{
+	struct client *c = src->arg;
+	if (c->out) {
+		while (c->outoff < c->outlen) {
+			ssize_t w = write(c->src.fd, c->out + c->outoff, c->outlen - c->outoff);
+			if (w < 0) {
+				if (errno == EAGAIN)
+					return;
+				break;
+			}
+			c->outoff += (size_t)w;
+		}
+		client_close(c);
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		client_close(c);
+		return;
+	}
+	ssize_t r = read(c->src.fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+	if (r <= 0) {
+		if (r < 0 && errno == EAGAIN)
+			return;
+		client_close(c);
+		return;
+	}
+	c->inlen += (size_t)r;
+	c->in[c->inlen] = 0;
+	char *nl = strchr(c->in, '\n');
+	if (!nl) {
+		if (c->inlen == sizeof(c->in) - 1)
+			client_close(c);
+		return;
+	}
+	*nl = 0;
+	c->out = handler(c->in, handler_arg);
+	if (!c->out) {
+		client_close(c);
+		return;
+	}
+	c->outlen = strlen(c->out);
+	loop_mod(&c->src, EPOLLOUT);
+}
+
+static void accept_cb(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < CONTROL_CLIENTS; i++) {
+		struct client *c = &clients[i];
+		if (c->used)
+			continue;
+		c->used = 1;
+		c->src.fd = fd;
+		c->src.cb = client_cb;
+		c->src.arg = c;
+		if (loop_add(&c->src, EPOLLIN) < 0) {
+			close(fd);
+			memset(c, 0, sizeof(*c));
+		}
+		return;
+	}
+	close(fd); /* too many clients at once */
+}
+
+int control_open(const char *path, control_fn fn, void *arg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[108], *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* a stale socket from a killed daemon: replace it, but never steal a
+	 * live one */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	mode_t old = umask(0117); /* 0660: root and the socket's group */
+	int r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	handler = fn;
+	handler_arg = arg;
+	listener.fd = fd;
+	listener.cb = accept_cb;
+	return loop_add(&listener, EPOLLIN);
+}
+
+void control_close(void)
+{
+	for (int i = 0; i < CONTROL_CLIENTS; i++)
+		if (clients[i].used)
+			client_close(&clients[i]);
+	if (listener.fd >= 0) {
+		loop_del(&listener);
+		close(listener.fd);
+		listener.fd = -1;
+		unlink(sock_path);
+	}
+}
+
+int control_request(const char *path, const char *request, char **reply)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 4096;
+	char *buf;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct timeval tv = { .tv_sec = 5 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    write(fd, request, strlen(request)) < 0 || write(fd, "\n", 1) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	buf = malloc(cap);
+	for (;;) {
+		if (!buf) {
+			close(fd);
+			return -ENOMEM;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			int e = -errno;
+			free(buf);
+			close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (cap - len < 1024) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	close(fd);
+	buf[len] = 0;
+	*reply = buf;
+	return len ? 0 : -ECONNRESET;
+}

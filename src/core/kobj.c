@@ -1,0 +1,98 @@
+/* Kernel object sets and comparisons. */
+#include "core/kobj.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kobj_set_add(struct kobj_set *s, const struct kobj *o)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct kobj *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *o;
+	return 0;
+}
+
+void kobj_set_free(struct kobj_set *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+#define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+
+int kobj_key_cmp(const struct kobj *a, const struct kobj *b)
+{
+	int r;
+	CMP(a->type, b->type);
+	CMP(a->family, b->family);
+	switch (a->type) {
+	case KO_ADDR:
+		CMP(a->ifindex, b->ifindex);
+		CMP(a->dst_len, b->dst_len);
+		if ((r = addr_cmp(&a->dst, &b->dst)))
+			return r;
+		return addr_cmp(&a->gw, &b->gw);
+	case KO_NEIGH:
+		CMP(a->ifindex, b->ifindex);
+		return addr_cmp(&a->dst, &b->dst);
+	case KO_ROUTE:
+		CMP(a->table, b->table);
+		CMP(a->dst_len, b->dst_len);
+		return addr_cmp(&a->dst, &b->dst);
+	case KO_RULE:
+		CMP(a->priority, b->priority);
+		CMP(a->fwmark, b->fwmark);
+		CMP(a->table, b->table);
+		return 0;
+	}
+	return 0;
+}
+
+int kobj_equal(const struct kobj *a, const struct kobj *b)
+{
+	if (kobj_key_cmp(a, b) || a->proto != b->proto)
+		return 0;
+	switch (a->type) {
+	case KO_NEIGH:
+		return a->state == b->state && !memcmp(a->lladdr, b->lladdr, 6);
+	case KO_ROUTE:
+		return a->rtype == b->rtype && a->ifindex == b->ifindex && a->onlink == b->onlink &&
+		       !addr_cmp(&a->gw, &b->gw) && !addr_cmp(&a->src, &b->src);
+	default:
+		return 1;
+	}
+}
+
+const char *kobj_str(const struct kobj *o, char *buf, size_t len)
+{
+	char d[ADDR_STRLEN], g[ADDR_STRLEN], m[MAC_STRLEN];
+	switch (o->type) {
+	case KO_ADDR:
+		snprintf(buf, len, "address %s peer %s/%u dev #%d", addr_str(&o->dst, d, sizeof(d)),
+			 addr_str(&o->gw, g, sizeof(g)), o->dst_len, o->ifindex);
+		break;
+	case KO_NEIGH:
+		snprintf(buf, len, "neighbor %s lladdr %s dev #%d", addr_str(&o->dst, d, sizeof(d)),
+			 mac_str(o->lladdr, m, sizeof(m)), o->ifindex);
+		break;
+	case KO_ROUTE:
+		snprintf(buf, len, "route %s%s/%u%s%s table %u", o->rtype == 7 ? "unreachable " : "",
+			 o->dst.family ? addr_str(&o->dst, d, sizeof(d)) : "default", o->dst_len,
+			 o->gw.family ? " via " : "", o->gw.family ? addr_str(&o->gw, g, sizeof(g)) : "", o->table);
+		break;
+	case KO_RULE:
+		snprintf(buf, len, "rule %s pref %u fwmark %u lookup %u", o->family == 2 ? "ipv4" : "ipv6",
+			 o->priority, o->fwmark, o->table);
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}

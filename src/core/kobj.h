@@ -1,0 +1,41 @@
+/* Kernel objects onlink owns on a host (addresses, neighbors, routes,
+ * rules), in one shape whether they are wanted (desired.c) or found in the
+ * kernel (nl.c dumps). */
+#ifndef OL_KOBJ_H
+#define OL_KOBJ_H
+#include "core/addr.h"
+#include <stddef.h>
+#include <stdint.h>
+
+enum kobj_type { KO_ADDR = 1, KO_NEIGH = 2, KO_ROUTE = 3, KO_RULE = 4 };
+
+struct kobj {
+	uint8_t type, family, proto;
+	uint8_t dst_len;        /* addr prefix length; route prefix length */
+	int ifindex;            /* addr, neigh: device; route: output device */
+	struct ol_addr dst;     /* addr: local; neigh: neighbor; route: prefix */
+	struct ol_addr gw;      /* addr: peer; route: gateway */
+	struct ol_addr src;     /* route: preferred source */
+	uint8_t lladdr[6];      /* neigh */
+	uint16_t state;         /* neigh: NUD_* */
+	uint8_t rtype;          /* route: RTN_UNICAST, RTN_UNREACHABLE */
+	uint8_t onlink;         /* route: RTNH_F_ONLINK */
+	uint32_t table;         /* route, rule */
+	uint32_t fwmark;        /* rule */
+	uint32_t priority;      /* rule */
+};
+
+struct kobj_set {
+	struct kobj *v;
+	size_t n, cap;
+};
+
+int kobj_set_add(struct kobj_set *s, const struct kobj *o);
+void kobj_set_free(struct kobj_set *s);
+/* Identity of an object as the kernel keys it; 0 when the same object. */
+int kobj_key_cmp(const struct kobj *a, const struct kobj *b);
+/* Same identity and same attributes. */
+int kobj_equal(const struct kobj *a, const struct kobj *b);
+/* "neigh 10.0.1.1 lladdr 02:.. dev 3": for logs and errors */
+const char *kobj_str(const struct kobj *o, char *buf, size_t len);
+#endif

@@ -1,0 +1,28 @@
+/* Leveled logging to stderr (journald picks it up), with rate limits so a
+ * repeated kernel or peer error never floods the log. */
+#ifndef OL_LOG_H
+#define OL_LOG_H
+#include <syslog.h>
+#include <stdint.h>
+
+void log_init(const char *ident, int level);
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* At most `burst` messages per `interval_ms`; the rest are counted and the
+ * count is reported with the next message let through. */
+struct ratelimit {
+	uint32_t interval_ms, burst;
+	uint64_t window_start;
+	uint32_t printed, suppressed;
+};
+#define RATELIMIT_INIT(ms, n) { .interval_ms = (ms), .burst = (n) }
+void log_limited(struct ratelimit *rl, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+#endif

@@ -1,0 +1,103 @@
+/* epoll event loop and timerfd timers. */
+#include "core/loop.h"
+#include "core/log.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+static int epfd = -1;
+
+int loop_init(void)
+{
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	return epfd < 0 ? -errno : 0;
+}
+
+void loop_fini(void)
+{
+	if (epfd >= 0)
+		close(epfd);
+	epfd = -1;
+}
+
+int loop_add(struct loop_src *s, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = s };
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, s->fd, &ev) ? -errno : 0;
+}
+
+int loop_mod(struct loop_src *s, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = s };
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev) ? -errno : 0;
+}
+
+void loop_del(struct loop_src *s)
+{
+	if (s->fd >= 0)
+		epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, NULL);
+}
+
+int loop_run_once(int timeout_ms)
+{
+	struct epoll_event ev[64];
+	int n = epoll_wait(epfd, ev, 64, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		struct loop_src *s = ev[i].data.ptr;
+		s->cb(s, ev[i].events);
+	}
+	return n;
+}
+
+static void timer_cb(struct loop_src *src, uint32_t events)
+{
+	struct timer *t = src->arg;
+	uint64_t expirations;
+	(void)events;
+	if (read(src->fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	t->fire(t);
+}
+
+int timer_init(struct timer *t, void (*fire)(struct timer *t), void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->src.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->src.fd < 0)
+		return -errno;
+	t->src.cb = timer_cb;
+	t->src.arg = t;
+	t->fire = fire;
+	t->arg = arg;
+	return loop_add(&t->src, EPOLLIN);
+}
+
+void timer_arm(struct timer *t, uint64_t first_ms, uint64_t period_ms)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = first_ms / 1000, .tv_nsec = (first_ms % 1000) * 1000000 },
+		.it_interval = { .tv_sec = period_ms / 1000, .tv_nsec = (period_ms % 1000) * 1000000 },
+	};
+	if (!first_ms)
+		its.it_value.tv_nsec = 1; /* zero would disarm */
+	timerfd_settime(t->src.fd, 0, &its, NULL);
+}
+
+void timer_stop(struct timer *t)
+{
+	struct itimerspec its = { 0 };
+	timerfd_settime(t->src.fd, 0, &its, NULL);
+}
+
+void timer_fini(struct timer *t)
+{
+	if (t->src.fd >= 0) {
+		loop_del(&t->src);
+		close(t->src.fd);
+		t->src.fd = -1;
+	}
+}

@@ -1,0 +1,35 @@
+/* Small helpers over the data model. */
+#include "core/model.h"
+#include <ctype.h>
+#include <string.h>
+
+int name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= OL_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+int provider_up(const struct ol_provider *p)
+{
+	for (unsigned i = 0; i < p->naddrs; i++)
+		if (p->addrs[i].up)
+			return 1;
+	return 0;
+}
+
+int provider_equal(const struct ol_provider *a, const struct ol_provider *b)
+{
+	if (strcmp(a->name, b->name) || a->table != b->table || a->naddrs != b->naddrs)
+		return 0;
+	for (unsigned i = 0; i < a->naddrs; i++) {
+		const struct ol_paddr *x = &a->addrs[i], *y = &b->addrs[i];
+		if (addr_cmp(&x->addr, &y->addr) || x->up != y->up || memcmp(x->mac, y->mac, 6))
+			return 0;
+	}
+	return 1;
+}

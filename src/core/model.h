@@ -1,0 +1,30 @@
+/* The one data model: what a switch agent publishes about each provider.
+ * The config, the wire decoder and the switch's neighbor tracker all fill
+ * these structs; the host turns them into kernel objects (desired.c). */
+#ifndef OL_MODEL_H
+#define OL_MODEL_H
+#include "core/addr.h"
+#include <stdint.h>
+
+#define OL_NAME_MAX 32          /* provider, host and switch names, with NUL */
+#define OL_PROVIDER_ADDRS_MAX 8
+#define OL_PROTO 177            /* onlink's protocol id on every kernel object */
+
+struct ol_paddr {
+	struct ol_addr addr;
+	uint8_t mac[6];
+	uint8_t up;             /* resolved, carrier on the port it was learned on */
+};
+
+struct ol_provider {
+	char name[OL_NAME_MAX];
+	uint32_t table;         /* routing table id and firewall mark */
+	uint8_t naddrs;
+	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
+};
+
+/* Names: [A-Za-z0-9._-], 1..31 characters. */
+int name_valid(const char *s);
+int provider_up(const struct ol_provider *p);
+int provider_equal(const struct ol_provider *a, const struct ol_provider *b);
+#endif

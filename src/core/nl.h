@@ -1,0 +1,82 @@
+/* The kernel, behind one narrow module: the only code that speaks netlink.
+ * Three sockets, one per role (BIRD's habit): requests with ACKs, dumps,
+ * and notifications. Everything above this file sees parsed structs. */
+#ifndef OL_NL_H
+#define OL_NL_H
+#include "core/kobj.h"
+#include "core/reconcile.h"
+#include <net/if.h>
+#include <stdint.h>
+
+struct nl;
+
+enum nl_group { NLG_LINK = 1, NLG_NEIGH = 2, NLG_ADDR = 4, NLG_ROUTE = 8, NLG_RULE = 16 };
+
+enum nl_ev_type { NLE_NEIGH = 1, NLE_FDB, NLE_LINK, NLE_KOBJ };
+
+struct nl_neigh {
+	int ifindex;
+	struct ol_addr dst;
+	uint8_t lladdr[6];
+	uint8_t has_lladdr;
+	uint16_t state;         /* NUD_* */
+	uint8_t proto;
+	uint8_t managed;
+};
+
+struct nl_fdb {
+	int port;               /* bridge port the MAC was learned on */
+	int master;             /* the bridge */
+	uint8_t mac[6];
+	uint16_t state;
+	uint8_t flags;          /* NTF_* */
+};
+
+struct nl_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	int master;
+	uint8_t up;             /* administratively up and carrier */
+};
+
+struct nl_event {
+	enum nl_ev_type type;
+	uint8_t deleted;
+	union {
+		struct nl_neigh neigh;
+		struct nl_fdb fdb;
+		struct nl_link link;
+		struct kobj kobj;   /* addr, neigh, route (with `proto`), rule */
+	};
+};
+
+typedef void (*nl_event_fn)(const struct nl_event *ev, void *arg);
+
+/* groups: NLG_* for the notification socket (0: none). */
+int nl_open(struct nl **out, unsigned groups);
+void nl_close(struct nl *nl);
+int nl_notify_fd(const struct nl *nl);
+
+/* Reads pending notifications (at most `budget` messages). Returns
+ * -ENOBUFS after an overrun: state was lost and the caller must dump again. */
+int nl_read_events(struct nl *nl, nl_event_fn fn, void *arg, int budget);
+
+int nl_dump_links(struct nl *nl, nl_event_fn fn, void *arg);
+/* family AF_UNSPEC: IPv4 and IPv6 neighbors; AF_BRIDGE: the bridge FDB */
+int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg);
+
+/* What a host reconciles against: every address and neighbor on ifindex and
+ * every route and rule carrying proto. */
+int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *out);
+
+/* Applies ops in order, in batches, with an ACK for each. errs[i] gets 0 or
+ * a negative errno; the kernel's extended-ack text for the first failure
+ * goes to errmsg. Returns the number of failed ops. */
+int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *errmsg, size_t errlen);
+
+/* A neighbor entry the kernel resolves and keeps resolved on its own
+ * (NTF_EXT_MANAGED), marked with proto: the switch's solicitation. */
+int nl_neigh_add_managed(struct nl *nl, int ifindex, const struct ol_addr *a, uint8_t proto);
+
+const char *nud_str(uint16_t state);
+#endif

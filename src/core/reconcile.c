@@ -1,0 +1,108 @@
+/* Desired-vs-actual diff. Both sides are sorted by key and walked once. */
+#include "core/reconcile.h"
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int push(struct kop_list *l, enum kop_type op, const struct kobj *o)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct kop *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].op = op;
+	l->v[l->n].obj = *o;
+	l->n++;
+	return 0;
+}
+
+void kop_list_free(struct kop_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	return kobj_key_cmp(*(const struct kobj *const *)a, *(const struct kobj *const *)b);
+}
+
+static const struct kobj **sorted(const struct kobj_set *s)
+{
+	const struct kobj **p = malloc((s->n ? s->n : 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		p[i] = &s->v[i];
+	qsort(p, s->n, sizeof(*p), cmp_ptr);
+	return p;
+}
+
+static int kernel_learned(const struct kobj *o)
+{
+	return o->type == KO_NEIGH && o->proto == 0 && !(o->state & (NUD_PERMANENT | NUD_NOARP));
+}
+
+/* stable order for applying: deletes by descending type, then adds/replaces
+ * by ascending type */
+static int op_rank(const struct kop *k)
+{
+	return k->op == KOP_DEL ? 10 - k->obj.type : 10 + k->obj.type;
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+	const struct kop *x = a, *y = b;
+	int rx = op_rank(x), ry = op_rank(y);
+	if (rx != ry)
+		return rx - ry;
+	return kobj_key_cmp(&x->obj, &y->obj);
+}
+
+int reconcile_diff(const struct kobj_set *want, const struct kobj_set *have, uint8_t proto,
+		   struct kop_list *ops, struct reconcile_stats *st)
+{
+	const struct kobj **w = sorted(want), **h = sorted(have);
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!w || !h) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (!r && (i < want->n || j < have->n)) {
+		int c = i == want->n ? 1 : j == have->n ? -1 : kobj_key_cmp(w[i], h[j]);
+		if (c < 0) {
+			r = push(ops, KOP_ADD, w[i++]);
+		} else if (c > 0) {
+			if (h[j]->proto == proto)
+				r = push(ops, KOP_DEL, h[j]);
+			j++;
+		} else {
+			if (h[j]->proto == proto) {
+				if (kobj_equal(w[i], h[j]))
+					st->adopted++;
+				else
+					r = push(ops, KOP_REPLACE, w[i]);
+			} else if (kernel_learned(h[j])) {
+				r = push(ops, KOP_REPLACE, w[i]);
+			} else {
+				st->conflicts++;
+			}
+			i++;
+			j++;
+		}
+	}
+	if (!r)
+		qsort(ops->v, ops->n, sizeof(*ops->v), cmp_op);
+out:
+	free(w);
+	free(h);
+	return r;
+}

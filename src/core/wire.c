@@ -1,0 +1,157 @@
+/* Wire encoding. All integers are big-endian. */
+#include "core/wire.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int wire_frame_check(const uint8_t *buf, size_t len, uint8_t *type, size_t *payload_len)
+{
+	if (len < 1)
+		return 0;
+	if (buf[0] != WIRE_VERSION)
+		return -EPROTO;
+	if (len < WIRE_HDR)
+		return 0;
+	size_t n = (size_t)buf[2] << 8 | buf[3];
+	if (buf[1] != WF_HELLO && buf[1] != WF_SEALED)
+		return -EBADMSG;
+	if (n > WIRE_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	if (len < WIRE_HDR + n)
+		return 0;
+	*type = buf[1];
+	*payload_len = n;
+	return (int)(WIRE_HDR + n);
+}
+
+void wire_put_header(uint8_t hdr[WIRE_HDR], uint8_t type, size_t payload_len)
+{
+	hdr[0] = WIRE_VERSION;
+	hdr[1] = type;
+	hdr[2] = (uint8_t)(payload_len >> 8);
+	hdr[3] = (uint8_t)payload_len;
+}
+
+int wire_name_encode(uint8_t *buf, size_t cap, const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= OL_NAME_MAX || cap < n + 1)
+		return -ENOSPC;
+	buf[0] = (uint8_t)n;
+	memcpy(buf + 1, name, n);
+	return (int)(n + 1);
+}
+
+/* Reads a name at buf; returns bytes consumed or -EBADMSG. */
+static int name_take(const uint8_t *buf, size_t n, char name[OL_NAME_MAX])
+{
+	if (n < 1 || buf[0] == 0 || buf[0] >= OL_NAME_MAX || n < 1u + buf[0])
+		return -EBADMSG;
+	memcpy(name, buf + 1, buf[0]);
+	name[buf[0]] = 0;
+	if (!name_valid(name))
+		return -EBADMSG;
+	return 1 + buf[0];
+}
+
+int wire_name_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX])
+{
+	int r = name_take(buf, n, name);
+	return r < 0 || (size_t)r != n ? -EBADMSG : 0;
+}
+
+int wire_hello_encode(uint8_t *buf, size_t cap, const struct wire_hello *h)
+{
+	if (cap < 1 + WIRE_NONCE)
+		return -ENOSPC;
+	buf[0] = h->role;
+	memcpy(buf + 1, h->nonce, WIRE_NONCE);
+	int r = wire_name_encode(buf + 1 + WIRE_NONCE, cap - 1 - WIRE_NONCE, h->name);
+	return r < 0 ? r : 1 + WIRE_NONCE + r;
+}
+
+int wire_hello_decode(const uint8_t *buf, size_t n, struct wire_hello *h)
+{
+	if (n < 1 + WIRE_NONCE || (buf[0] != WR_SWITCH && buf[0] != WR_HOST))
+		return -EBADMSG;
+	h->role = buf[0];
+	memcpy(h->nonce, buf + 1, WIRE_NONCE);
+	return wire_name_decode(buf + 1 + WIRE_NONCE, n - 1 - WIRE_NONCE, h->name);
+}
+
+int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
+{
+	size_t off;
+	int r = wire_name_encode(buf, cap, p->name);
+	if (r < 0)
+		return r;
+	off = (size_t)r;
+	if (p->naddrs > OL_PROVIDER_ADDRS_MAX || cap < off + 5 + p->naddrs * (1 + 16 + 6 + 1))
+		return -ENOSPC;
+	buf[off++] = (uint8_t)(p->table >> 24);
+	buf[off++] = (uint8_t)(p->table >> 16);
+	buf[off++] = (uint8_t)(p->table >> 8);
+	buf[off++] = (uint8_t)p->table;
+	buf[off++] = p->naddrs;
+	for (unsigned i = 0; i < p->naddrs; i++) {
+		const struct ol_paddr *a = &p->addrs[i];
+		size_t alen = a->addr.family == AF_INET ? 4 : 16;
+		buf[off++] = a->addr.family == AF_INET ? 4 : 6;
+		memcpy(buf + off, a->addr.bytes, alen);
+		off += alen;
+		memcpy(buf + off, a->mac, 6);
+		off += 6;
+		buf[off++] = a->up ? 1 : 0;
+	}
+	return (int)off;
+}
+
+int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
+{
+	size_t off;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = name_take(buf, n, p->name);
+	if (r < 0)
+		return r;
+	off = (size_t)r;
+	if (n < off + 5)
+		return -EBADMSG;
+	p->table = (uint32_t)buf[off] << 24 | (uint32_t)buf[off + 1] << 16 | (uint32_t)buf[off + 2] << 8 | buf[off + 3];
+	off += 4;
+	if (p->table == 0 || (p->table >= 253 && p->table <= 255))
+		return -EBADMSG;
+	p->naddrs = buf[off++];
+	if (p->naddrs > OL_PROVIDER_ADDRS_MAX)
+		return -EBADMSG;
+	for (unsigned i = 0; i < p->naddrs; i++) {
+		struct ol_paddr *a = &p->addrs[i];
+		size_t alen;
+		if (off >= n)
+			return -EBADMSG;
+		if (buf[off] == 4) {
+			a->addr.family = AF_INET;
+			alen = 4;
+		} else if (buf[off] == 6) {
+			a->addr.family = AF_INET6;
+			alen = 16;
+		} else {
+			return -EBADMSG;
+		}
+		off++;
+		if (n < off + alen + 7)
+			return -EBADMSG;
+		memcpy(a->addr.bytes, buf + off, alen);
+		off += alen;
+		memcpy(a->mac, buf + off, 6);
+		off += 6;
+		if (buf[off] > 1)
+			return -EBADMSG;
+		a->up = buf[off++];
+		for (unsigned j = 0; j < i; j++)
+			if (!addr_cmp(&p->addrs[j].addr, &a->addr))
+				return -EBADMSG;
+	}
+	return off == n ? 0 : -EBADMSG;
+}

@@ -1,0 +1,43 @@
+/* The switch-host wire format (docs/protocol.md): explicit, versioned,
+ * length-limited. Pure encode/decode, no I/O, so it can be fuzzed. */
+#ifndef OL_WIRE_H
+#define OL_WIRE_H
+#include "core/model.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define WIRE_VERSION 1
+#define WIRE_HDR 4
+#define WIRE_PAYLOAD_MAX 4096
+#define WIRE_NONCE 32
+#define WIRE_TAG 16          /* AEAD tag on sealed frames */
+#define WIRE_MSG_MAX (WIRE_PAYLOAD_MAX - WIRE_TAG)
+
+enum wire_frame { WF_HELLO = 1, WF_SEALED = 2 };
+enum wire_msg {
+	WM_AUTH = 1, WM_SNAP_BEGIN = 2, WM_PROVIDER = 3, WM_SNAP_END = 4,
+	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6,
+};
+enum wire_role { WR_SWITCH = 1, WR_HOST = 2 };
+
+struct wire_hello {
+	uint8_t role;
+	uint8_t nonce[WIRE_NONCE];
+	char name[OL_NAME_MAX];
+};
+
+/* >0: a whole frame of that many bytes is at buf; 0: need more bytes;
+ * -EPROTO: unknown version; -EMSGSIZE: payload over WIRE_PAYLOAD_MAX;
+ * -EBADMSG: unknown frame type. */
+int wire_frame_check(const uint8_t *buf, size_t len, uint8_t *type, size_t *payload_len);
+void wire_put_header(uint8_t hdr[WIRE_HDR], uint8_t type, size_t payload_len);
+
+/* Encoders return the number of bytes written, or -ENOSPC. Decoders return
+ * 0 or -EBADMSG, and accept only exactly what the encoder writes. */
+int wire_hello_encode(uint8_t *buf, size_t cap, const struct wire_hello *h);
+int wire_hello_decode(const uint8_t *buf, size_t n, struct wire_hello *h);
+int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p);
+int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p);
+int wire_name_encode(uint8_t *buf, size_t cap, const char *name);
+int wire_name_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX]);
+#endif

@@ -1,0 +1,89 @@
+/* Providers -> kernel objects. */
+#include "host/desired.h"
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static int add_default(struct kobj_set *out, const struct host_params *hp, uint32_t table, int family,
+		       const struct ol_addr *gw)
+{
+	struct kobj o = { .type = KO_ROUTE, .family = (uint8_t)family, .proto = hp->proto, .table = table };
+	o.dst.family = (uint8_t)family;
+	if (gw) {
+		o.rtype = RTN_UNICAST;
+		o.gw = *gw;
+		o.ifindex = hp->ifindex;
+		o.onlink = 1;
+		o.src = family == AF_INET ? hp->local4 : hp->local6;
+	} else {
+		o.rtype = RTN_UNREACHABLE;
+	}
+	return kobj_set_add(out, &o);
+}
+
+static int add_rule(struct kobj_set *out, const struct host_params *hp, uint32_t table, int family)
+{
+	struct kobj o = { .type = KO_RULE, .family = (uint8_t)family, .proto = hp->proto, .table = table,
+			  .fwmark = table, .priority = hp->rule_priority };
+	return kobj_set_add(out, &o);
+}
+
+int desired_build(const struct ol_provider *provs, size_t n, const struct host_params *hp,
+		  struct kobj_set *out, unsigned *bad_macs)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	int r = 0;
+	*bad_macs = 0;
+	for (size_t i = 0; i < n && !r; i++) {
+		const struct ol_provider *p = &provs[i];
+		for (int f = 0; f < 2 && !r; f++) {
+			int fam = fams[f];
+			const struct ol_addr *local = fam == AF_INET ? &hp->local4 : &hp->local6;
+			const struct ol_addr *gw = NULL;
+			int has_family = 0;
+			if (!local->family)
+				continue;
+			for (unsigned k = 0; k < p->naddrs && !r; k++) {
+				const struct ol_paddr *a = &p->addrs[k];
+				if (a->addr.family != fam)
+					continue;
+				has_family = 1;
+				if (!a->up)
+					continue;
+				if (!mac_is_unicast(a->mac)) {
+					(*bad_macs)++;
+					continue;
+				}
+				struct kobj o = { .family = (uint8_t)fam, .proto = hp->proto, .ifindex = hp->ifindex };
+				if (fam == AF_INET) {
+					o.type = KO_ADDR;
+					o.dst = *local;
+					o.gw = a->addr;
+					o.dst_len = 32;
+				} else {
+					o.type = KO_ROUTE;
+					o.rtype = RTN_UNICAST;
+					o.table = RT_TABLE_MAIN;
+					o.dst = a->addr;
+					o.dst_len = 128;
+					o.src = *local;
+				}
+				r = kobj_set_add(out, &o);
+				struct kobj nb = { .type = KO_NEIGH, .family = (uint8_t)fam, .proto = hp->proto,
+						   .ifindex = hp->ifindex, .dst = a->addr, .state = NUD_PERMANENT };
+				memcpy(nb.lladdr, a->mac, 6);
+				if (!r)
+					r = kobj_set_add(out, &nb);
+				if (!gw)
+					gw = &a->addr;
+			}
+			if (!has_family || r)
+				continue;
+			r = add_default(out, hp, p->table, fam, gw);
+			if (!r)
+				r = add_rule(out, hp, p->table, fam);
+		}
+	}
+	return r;
+}

@@ -1,0 +1,24 @@
+/* What a host wants in its kernel, from the providers the switches publish. */
+#ifndef OL_DESIRED_H
+#define OL_DESIRED_H
+#include "core/kobj.h"
+#include "core/model.h"
+
+struct host_params {
+	int ifindex;                    /* the uplink */
+	struct ol_addr local4, local6;  /* family 0: none */
+	uint32_t rule_priority;
+	uint8_t proto;
+};
+
+/* For each live provider address: IPv4: LOCAL peer PROVIDER/32; IPv6: an
+ * on-link PROVIDER/128 route with LOCAL6 as source (IPv6 takes one peer per
+ * local address); a permanent neighbor with its MAC; table N: default via
+ * the provider (first live address of each family); rule fwmark N lookup N
+ * per family. A provider that is known but down keeps its rule and gets an
+ * unreachable default in table N, so marked traffic fails instead of leaking
+ * through another provider. Non-unicast MACs are skipped (counted in
+ * *bad_macs). */
+int desired_build(const struct ol_provider *provs, size_t n, const struct host_params *hp,
+		  struct kobj_set *out, unsigned *bad_macs);
+#endif

@@ -1,0 +1,627 @@
+/* The host agent: one connection per switch agent, the merged provider
+ * view, and the reconciler that keeps the kernel equal to it. */
+#include "host/hostd.h"
+#include "core/conn.h"
+#include "core/control.h"
+#include "core/daemon.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/nl.h"
+#include "core/reconcile.h"
+#include "host/desired.h"
+#include <errno.h>
+#include <jansson.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HANDSHAKE_MS 10000
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+#define STARTUP_GRACE_MS 5000
+#define KERNEL_DEBOUNCE_MS 20
+
+enum sw_state { SW_IDLE, SW_CONNECTING, SW_HANDSHAKE, SW_UP };
+
+struct provset {
+	struct ol_provider *v;
+	size_t n, cap;
+};
+
+struct hostd;
+
+struct swlink {
+	struct hostd *h;
+	const struct cfg_switchref *cfg;
+	struct loop_src src;
+	struct conn c;
+	enum sw_state state;
+	struct timer retry;
+	unsigned backoff_ms;
+	uint64_t started_ms;
+	struct provset provs, stage;
+	int in_snapshot, have_snapshot;
+	time_t since;
+	int want_out;
+};
+
+struct pstate {  /* for status: when each provider last changed up/down */
+	char name[OL_NAME_MAX];
+	int up;
+	time_t since;
+	const char *from;
+};
+
+struct hostd {
+	struct config *cfg;
+	struct nl *nl;
+	struct loop_src nl_src, sig_src;
+	struct swlink sw[CFG_SWITCHES_MAX];
+	struct timer reconcile_t, keepalive_t, startup_t;
+	int ifindex;
+	struct provset merged;
+	struct pstate *ps;
+	size_t nps;
+	struct kobj_set desired; /* sorted by key */
+	int ready;
+	volatile int stop, reload;
+	struct ratelimit rl_kernel, rl_peer;
+	unsigned long reconciles, repairs, kernel_errors, resyncs;
+};
+
+/* ---- provider sets ---- */
+
+static struct ol_provider *provset_find(struct provset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	return NULL;
+}
+
+static int provset_put(struct provset *s, const struct ol_provider *p)
+{
+	struct ol_provider *o = provset_find(s, p->name);
+	if (o) {
+		*o = *p;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		void *v = realloc(s->v, cap * sizeof(*s->v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *p;
+	return 0;
+}
+
+static void provset_del(struct provset *s, const char *name)
+{
+	struct ol_provider *o = provset_find(s, name);
+	if (o)
+		*o = s->v[--s->n];
+}
+
+static void provset_free(struct provset *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- reconcile ---- */
+
+static int cmp_kobj(const void *a, const void *b)
+{
+	return kobj_key_cmp(a, b);
+}
+
+static const struct kobj *desired_find(const struct hostd *h, const struct kobj *o)
+{
+	return bsearch(o, h->desired.v, h->desired.n, sizeof(*o), cmp_kobj);
+}
+
+static const char *op_verb(enum kop_type op)
+{
+	return op == KOP_ADD ? "add" : op == KOP_REPLACE ? "replace" : "delete";
+}
+
+static void reconcile(struct hostd *h, int repair)
+{
+	struct kobj_set have = { 0 };
+	struct kop_list ops = { 0 };
+	struct reconcile_stats st;
+	char msg[256], buf[160];
+	int r;
+
+	if (!h->ready)
+		return;
+	if (!h->ifindex) {
+		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", h->cfg->ifname);
+		return;
+	}
+	h->reconciles++;
+	r = nl_dump_owned(h->nl, h->ifindex, OL_PROTO, &have);
+	if (!r)
+		r = reconcile_diff(&h->desired, &have, OL_PROTO, &ops, &st);
+	if (r) {
+		log_limited(&h->rl_kernel, LOG_ERR, "reconcile: %s; retrying", strerror(-r));
+		timer_arm(&h->reconcile_t, 1000, 0);
+		goto out;
+	}
+	if (st.conflicts)
+		log_limited(&h->rl_kernel, LOG_WARNING, "%u wanted objects are held by objects onlink does not own: left alone",
+			    st.conflicts);
+	if (ops.n) {
+		int *errs = calloc(ops.n, sizeof(*errs));
+		int failed = errs ? nl_apply(h->nl, ops.v, ops.n, errs, msg, sizeof(msg)) : (int)ops.n;
+		for (size_t i = 0; errs && i < ops.n; i++) {
+			kobj_str(&ops.v[i].obj, buf, sizeof(buf));
+			if (errs[i]) {
+				h->kernel_errors++;
+				log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(ops.v[i].op), buf,
+					    strerror(-errs[i]), msg[0] ? ": " : "", msg);
+			} else {
+				log_info("%s%s %s", repair ? "repair: " : "", op_verb(ops.v[i].op), buf);
+			}
+		}
+		free(errs);
+		if (repair)
+			h->repairs += ops.n - (size_t)failed;
+		if (failed)
+			timer_arm(&h->reconcile_t, 1000, 0);
+	}
+out:
+	kobj_set_free(&have);
+	kop_list_free(&ops);
+}
+
+static void pstate_update(struct hostd *h)
+{
+	for (size_t i = 0; i < h->merged.n; i++) {
+		const struct ol_provider *p = &h->merged.v[i];
+		struct pstate *s = NULL;
+		for (size_t k = 0; k < h->nps; k++)
+			if (!strcmp(h->ps[k].name, p->name))
+				s = &h->ps[k];
+		if (!s) {
+			void *v = realloc(h->ps, (h->nps + 1) * sizeof(*h->ps));
+			if (!v)
+				return;
+			h->ps = v;
+			s = &h->ps[h->nps++];
+			snprintf(s->name, sizeof(s->name), "%s", p->name);
+			s->up = -1;
+		}
+		if (s->up != provider_up(p)) {
+			s->up = provider_up(p);
+			s->since = time(NULL);
+			log_info("provider %s %s (table %u)", p->name, s->up ? "up" : "down", p->table);
+		}
+	}
+}
+
+/* The merged view: for each provider, the first switch (in config order)
+ * that reports it up, else the first that reports it at all. */
+static void update(struct hostd *h)
+{
+	struct host_params hp = {
+		.ifindex = h->ifindex, .local4 = h->cfg->local4, .local6 = h->cfg->local6,
+		.rule_priority = h->cfg->rule_priority, .proto = OL_PROTO,
+	};
+	unsigned bad = 0;
+
+	h->merged.n = 0;
+	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+		struct swlink *s = &h->sw[i];
+		for (size_t k = 0; k < s->provs.n; k++) {
+			const struct ol_provider *p = &s->provs.v[k];
+			struct ol_provider *m = provset_find(&h->merged, p->name);
+			if (!m || (!provider_up(m) && provider_up(p)))
+				provset_put(&h->merged, p);
+		}
+	}
+	pstate_update(h);
+	h->desired.n = 0;
+	if (desired_build(h->merged.v, h->merged.n, &hp, &h->desired, &bad))
+		log_err("out of memory building the desired state");
+	if (bad)
+		log_limited(&h->rl_peer, LOG_WARNING, "%u provider addresses with a multicast, broadcast or zero MAC: not installed", bad);
+	qsort(h->desired.v, h->desired.n, sizeof(*h->desired.v), cmp_kobj);
+	reconcile(h, 0);
+}
+
+static void reconcile_fire(struct timer *t)
+{
+	reconcile(t->arg, 1);
+}
+
+static void startup_fire(struct timer *t)
+{
+	struct hostd *h = t->arg;
+	if (!h->ready) {
+		log_warn("not every switch agent answered within %d ms: applying what is known", STARTUP_GRACE_MS);
+		h->ready = 1;
+		update(h);
+	}
+}
+
+/* ---- kernel events ---- */
+
+static void kernel_event(const struct nl_event *ev, void *arg)
+{
+	struct hostd *h = arg;
+	struct kobj k;
+
+	if (ev->type == NLE_LINK) {
+		int idx = h->ifindex;
+		if (!strcmp(ev->link.name, h->cfg->ifname))
+			idx = ev->deleted ? 0 : ev->link.ifindex;
+		else if (ev->link.ifindex == h->ifindex && ev->deleted)
+			idx = 0;
+		if (idx != h->ifindex) {
+			log_info("uplink %s is %s", h->cfg->ifname, idx ? "present" : "gone");
+			h->ifindex = idx;
+			update(h);
+		}
+		return;
+	}
+	if (ev->type == NLE_NEIGH) {
+		memset(&k, 0, sizeof(k));
+		k.type = KO_NEIGH;
+		k.family = ev->neigh.dst.family;
+		k.ifindex = ev->neigh.ifindex;
+		k.dst = ev->neigh.dst;
+		k.state = ev->neigh.state;
+		k.proto = ev->neigh.proto;
+		memcpy(k.lladdr, ev->neigh.lladdr, 6);
+	} else if (ev->type == NLE_KOBJ) {
+		k = ev->kobj;
+	} else {
+		return;
+	}
+	if ((k.type == KO_ADDR || k.type == KO_NEIGH) && k.ifindex != h->ifindex)
+		return;
+	const struct kobj *w = desired_find(h, &k);
+	int relevant;
+	if (ev->deleted)
+		relevant = w != NULL;
+	else
+		relevant = w ? !kobj_equal(w, &k) : k.proto == OL_PROTO; /* our own echoes are equal */
+	if (relevant)
+		timer_arm(&h->reconcile_t, KERNEL_DEBOUNCE_MS, 0);
+}
+
+static void nl_cb(struct loop_src *src, uint32_t events)
+{
+	struct hostd *h = src->arg;
+	(void)events;
+	int r = nl_read_events(h->nl, kernel_event, h, 256);
+	if (r == -ENOBUFS) {
+		h->resyncs++;
+		log_warn("netlink overrun: reconciling from a full dump");
+		h->ifindex = (int)if_nametoindex(h->cfg->ifname);
+		reconcile(h, 1);
+	} else if (r < 0) {
+		log_limited(&h->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
+	}
+}
+
+/* ---- switch connections ---- */
+
+static void sw_schedule(struct swlink *s)
+{
+	unsigned jitter = s->backoff_ms / 5 ? randombytes_uniform(s->backoff_ms / 5) : 0;
+	timer_arm(&s->retry, s->backoff_ms + jitter, 0);
+	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+static void sw_drop(struct swlink *s, const char *why)
+{
+	struct hostd *h = s->h;
+	if (s->state == SW_UP)
+		log_warn("switch %s (%s): disconnected: %s; keeping its last state", s->cfg->name, s->cfg->connect.text, why);
+	else
+		log_limited(&h->rl_peer, LOG_WARNING, "switch %s (%s): %s", s->cfg->name, s->cfg->connect.text, why);
+	if (s->src.fd >= 0) {
+		loop_del(&s->src);
+		if (s->state == SW_CONNECTING)
+			close(s->src.fd);
+		else
+			conn_fini(&s->c);
+	}
+	s->src.fd = -1;
+	s->state = SW_IDLE;
+	s->in_snapshot = 0;
+	s->stage.n = 0;
+	s->since = time(NULL);
+	sw_schedule(s);
+}
+
+static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
+{
+	struct swlink *s = arg;
+	struct ol_provider p;
+	char name[OL_NAME_MAX];
+	(void)c;
+	switch (type) {
+	case WM_SNAP_BEGIN:
+		if (s->in_snapshot || n) {
+			*why = "snapshot out of order";
+			return -1;
+		}
+		s->in_snapshot = 1;
+		s->stage.n = 0;
+		return 0;
+	case WM_PROVIDER:
+		if (wire_provider_decode(body, n, &p)) {
+			*why = "malformed provider";
+			return -1;
+		}
+		if (s->in_snapshot)
+			return provset_put(&s->stage, &p);
+		if (!s->have_snapshot) {
+			*why = "provider before snapshot";
+			return -1;
+		}
+		provset_put(&s->provs, &p);
+		update(s->h);
+		return 0;
+	case WM_PROVIDER_DEL:
+		if (wire_name_decode(body, n, name) || s->in_snapshot) {
+			*why = "malformed or out-of-order removal";
+			return -1;
+		}
+		provset_del(&s->provs, name);
+		update(s->h);
+		return 0;
+	case WM_SNAP_END: {
+		if (!s->in_snapshot || n) {
+			*why = "snapshot end out of order";
+			return -1;
+		}
+		struct provset t = s->provs;
+		s->provs = s->stage;
+		s->stage = t;
+		s->stage.n = 0;
+		s->in_snapshot = 0;
+		s->have_snapshot = 1;
+		log_info("switch %s: snapshot of %zu providers", s->cfg->name, s->provs.n);
+		struct hostd *h = s->h;
+		if (!h->ready) {
+			unsigned have = 0;
+			for (unsigned i = 0; i < h->cfg->nswitches; i++)
+				have += h->sw[i].have_snapshot;
+			h->ready = have == h->cfg->nswitches;
+		}
+		update(h);
+		return 0;
+	}
+	}
+	*why = "unknown message type";
+	return -1;
+}
+
+static void sw_flush(struct swlink *s)
+{
+	int r = conn_flush(&s->c);
+	if (r < 0) {
+		sw_drop(s, strerror(-r));
+		return;
+	}
+	if (r != s->want_out) {
+		s->want_out = r;
+		loop_mod(&s->src, EPOLLIN | (r ? EPOLLOUT : 0));
+	}
+}
+
+static void sw_cb(struct loop_src *src, uint32_t events)
+{
+	struct swlink *s = src->arg;
+	struct hostd *h = s->h;
+	if (s->state == SW_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		getsockopt(src->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			sw_drop(s, strerror(err));
+			return;
+		}
+		int fd = src->fd;
+		conn_init(&s->c, fd, 0, h->cfg->name, h->cfg->key);
+		s->state = SW_HANDSHAKE;
+		s->want_out = 1;
+		loop_mod(&s->src, EPOLLIN | EPOLLOUT);
+		sw_flush(s);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		const char *why = "?";
+		int up = 0;
+		if (conn_read(&s->c, sw_msg, s, &up, &why) < 0) {
+			sw_drop(s, why);
+			return;
+		}
+		if (up) {
+			s->state = SW_UP;
+			s->since = time(NULL);
+			s->backoff_ms = BACKOFF_MIN_MS;
+			log_info("switch %s (%s): connected and authenticated", s->cfg->name, s->cfg->connect.text);
+		}
+	}
+	if (s->state != SW_IDLE)
+		sw_flush(s);
+}
+
+static void sw_connect(struct timer *t)
+{
+	struct swlink *s = t->arg;
+	const struct cfg_endpoint *e = &s->cfg->connect;
+	int one = 1;
+	int fd = socket(e->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		sw_schedule(s);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->src.fd = fd;
+	s->state = SW_CONNECTING;
+	s->started_ms = now_ms();
+	if (connect(fd, (const struct sockaddr *)&e->ss, e->len) < 0 && errno != EINPROGRESS) {
+		sw_drop(s, strerror(errno));
+		return;
+	}
+	loop_add(&s->src, EPOLLOUT);
+}
+
+static void keepalive_fire(struct timer *t)
+{
+	struct hostd *h = t->arg;
+	uint64_t now = now_ms(), dead = 3000ull * h->cfg->keepalive;
+	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+		struct swlink *s = &h->sw[i];
+		if (s->state == SW_CONNECTING || s->state == SW_HANDSHAKE) {
+			if (now - s->started_ms > HANDSHAKE_MS)
+				sw_drop(s, "connect/handshake timeout");
+		} else if (s->state == SW_UP) {
+			if (now - s->c.last_rx_ms > dead)
+				sw_drop(s, "keepalive timeout");
+			else if (conn_send(&s->c, WM_KEEPALIVE, NULL, 0) < 0)
+				sw_drop(s, "output queue full");
+			else
+				sw_flush(s);
+		}
+	}
+}
+
+/* ---- control ---- */
+
+static const char *sw_state_str(enum sw_state st)
+{
+	switch (st) {
+	case SW_UP: return "up";
+	case SW_CONNECTING: return "connecting";
+	case SW_HANDSHAKE: return "authenticating";
+	default: return "down";
+	}
+}
+
+static char *control_cb(const char *req, void *arg)
+{
+	struct hostd *h = arg;
+	json_t *root;
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+
+	if (strcmp(req, "status")) {
+		root = json_pack("{s:s}", "error", "unknown request");
+	} else {
+		json_t *provs = json_array(), *sws = json_array();
+		for (size_t i = 0; i < h->merged.n; i++) {
+			const struct ol_provider *p = &h->merged.v[i];
+			json_t *addrs = json_array();
+			time_t since = 0;
+			for (size_t k = 0; k < h->nps; k++)
+				if (!strcmp(h->ps[k].name, p->name))
+					since = h->ps[k].since;
+			for (unsigned k = 0; k < p->naddrs; k++) {
+				const struct ol_paddr *pa = &p->addrs[k];
+				json_array_append_new(addrs, json_pack("{s:s, s:s, s:s}",
+					"address", addr_str(&pa->addr, a, sizeof(a)), "mac", mac_str(pa->mac, m, sizeof(m)),
+					"state", pa->up ? "up" : "down"));
+			}
+			json_array_append_new(provs, json_pack("{s:s, s:I, s:s, s:I, s:o}", "name", p->name,
+				"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
+				"since", (json_int_t)since, "addresses", addrs));
+		}
+		for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+			const struct swlink *s = &h->sw[i];
+			json_array_append_new(sws, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", s->cfg->name,
+				"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
+				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n));
+		}
+		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I}", "role", "host",
+			"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
+			"providers", provs, "switches", sws,
+			"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
+			"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs);
+	}
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+int hostd_run(struct config *c)
+{
+	struct hostd h = { .cfg = c, .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
+	int r;
+
+	if ((r = loop_init()) || (r = nl_open(&h.nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE))) {
+		log_err("start-up: %s", strerror(-r));
+		return 1;
+	}
+	daemon_signals(&h.sig_src, &h.stop, &h.reload);
+	h.nl_src.fd = nl_notify_fd(h.nl);
+	h.nl_src.cb = nl_cb;
+	h.nl_src.arg = &h;
+	loop_add(&h.nl_src, EPOLLIN);
+	h.ifindex = (int)if_nametoindex(c->ifname);
+	if (!h.ifindex)
+		log_warn("uplink %s not present yet", c->ifname);
+	timer_init(&h.reconcile_t, reconcile_fire, &h);
+	timer_init(&h.keepalive_t, keepalive_fire, &h);
+	timer_init(&h.startup_t, startup_fire, &h);
+	if ((r = control_open(c->control, control_cb, &h))) {
+		log_err("control socket %s: %s", c->control, strerror(-r));
+		return 1;
+	}
+	for (unsigned i = 0; i < c->nswitches; i++) {
+		struct swlink *s = &h.sw[i];
+		s->h = &h;
+		s->cfg = &c->switches[i];
+		s->src.fd = -1;
+		s->src.cb = sw_cb;
+		s->src.arg = s;
+		s->backoff_ms = BACKOFF_MIN_MS;
+		timer_init(&s->retry, sw_connect, s);
+		timer_arm(&s->retry, 0, 0);
+	}
+	timer_arm(&h.startup_t, STARTUP_GRACE_MS, 0);
+	timer_arm(&h.keepalive_t, c->keepalive * 1000ull, c->keepalive * 1000ull);
+	log_info("host %s running: uplink %s, %u switch agents", c->name, c->ifname, c->nswitches);
+	while (!h.stop) {
+		loop_run_once(-1);
+		if (h.reload) {
+			h.reload = 0;
+			log_info("SIGHUP: config reload is not supported yet; restart to apply changes");
+		}
+	}
+	/* Kernel state stays: forwarding never depends on the agent running. */
+	log_info("stopping; kernel state left in place");
+	for (unsigned i = 0; i < c->nswitches; i++) {
+		struct swlink *s = &h.sw[i];
+		if (s->src.fd >= 0) {
+			loop_del(&s->src);
+			if (s->state == SW_CONNECTING)
+				close(s->src.fd);
+			else
+				conn_fini(&s->c);
+		}
+		provset_free(&s->provs);
+		provset_free(&s->stage);
+	}
+	control_close();
+	provset_free(&h.merged);
+	kobj_set_free(&h.desired);
+	free(h.ps);
+	nl_close(h.nl);
+	loop_fini();
+	return 0;
+}

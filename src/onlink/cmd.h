@@ -1,0 +1,6 @@
+/* onlink subcommands, one file each, behind the dispatch table in onlink.c. */
+#ifndef OL_CMD_H
+#define OL_CMD_H
+int cmd_status(int argc, char **argv);
+int cmd_genkey(int argc, char **argv);
+#endif

@@ -1,0 +1,35 @@
+/* onlink: the operator's command line. */
+#include "onlink/cmd.h"
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{ "status", cmd_status, "show providers, peers and state of the local agent" },
+	{ "genkey", cmd_genkey, "print a new pre-shared key (base64) for key-file" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: onlink COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	/* whole words only: no prefix abbreviations */
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "onlink: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,127 @@
+/* onlink status [-s SOCKET] [--json]: ask a local agent for its state. */
+#include "core/control.h"
+#include "onlink/cmd.h"
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *when(json_t *v, char *buf, size_t len)
+{
+	time_t t = (time_t)json_integer_value(v);
+	struct tm tm;
+	if (!t)
+		return "-";
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "-";
+}
+
+static void print_providers(json_t *provs)
+{
+	size_t i, k;
+	json_t *p, *a;
+	char t[32];
+	printf("%-16s %-6s %-5s %-19s  %-26s %-17s %-5s %s\n", "PROVIDER", "TABLE", "STATE", "SINCE", "ADDRESS", "MAC",
+	       "STATE", "");
+	json_array_foreach(provs, i, p) {
+		json_t *addrs = json_object_get(p, "addresses");
+		json_array_foreach(addrs, k, a) {
+			const char *extra = json_object_get(a, "neighbor") ? str(a, "neighbor") : "";
+			const char *port = json_object_get(a, "port") ? str(a, "port") : NULL;
+			if (!k)
+				printf("%-16s %-6lld %-5s %-19s  ", str(p, "name"),
+				       (long long)json_integer_value(json_object_get(p, "table")), str(p, "state"),
+				       when(json_object_get(p, "since"), t, sizeof(t)));
+			else
+				printf("%-16s %-6s %-5s %-19s  ", "", "", "", "");
+			printf("%-26s %-17s %-5s %s%s%s\n", str(a, "address"), str(a, "mac"), str(a, "state"), extra,
+			       port ? " port " : "", port ? port : "");
+		}
+	}
+}
+
+static void print_text(json_t *root)
+{
+	size_t i;
+	json_t *x;
+	char t[32];
+	if (!strcmp(str(root, "role"), "switch")) {
+		printf("switch %s\n\n", str(root, "name"));
+		print_providers(json_object_get(root, "providers"));
+		printf("\n%-16s %-40s %s\n", "HOST", "ADDRESS", "SINCE");
+		json_array_foreach(json_object_get(root, "peers"), i, x)
+			printf("%-16s %-40s %s\n", str(x, "name"), str(x, "address"), when(json_object_get(x, "since"), t, sizeof(t)));
+	} else {
+		printf("host %s, uplink %s%s\n\n", str(root, "name"), str(root, "interface"),
+		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)");
+		printf("%-16s %-40s %-14s %-19s %s\n", "SWITCH", "CONNECT", "STATE", "SINCE", "PROVIDERS");
+		json_array_foreach(json_object_get(root, "switches"), i, x)
+			printf("%-16s %-40s %-14s %-19s %lld\n", str(x, "name"), str(x, "connect"), str(x, "state"),
+			       when(json_object_get(x, "since"), t, sizeof(t)),
+			       (long long)json_integer_value(json_object_get(x, "providers")));
+		printf("\n");
+		print_providers(json_object_get(root, "providers"));
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *sock = NULL;
+	int json = 0, opt;
+	char *reply;
+	json_error_t jerr;
+
+	while ((opt = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'j': json = 1; break;
+		default:
+			fprintf(opt == 'h' ? stdout : stderr, "usage: onlink status [-s SOCKET] [--json]\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: onlink status [-s SOCKET] [--json]\n");
+		return 2;
+	}
+	if (!sock)
+		sock = access("/run/onlink/host.sock", F_OK) == 0 ? "/run/onlink/host.sock" : "/run/onlink/switch.sock";
+	int r = control_request(sock, "status", &reply);
+	if (r) {
+		fprintf(stderr, "onlink: cannot reach the agent at %s: %s\n", sock, strerror(-r));
+		return 1;
+	}
+	json_t *root = json_loads(reply, 0, &jerr);
+	if (!root || json_object_get(root, "error")) {
+		fprintf(stderr, "onlink: bad answer from %s: %s\n", sock, root ? str(root, "error") : jerr.text);
+		free(reply);
+		json_decref(root);
+		return 1;
+	}
+	if (json) {
+		char *pretty = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(pretty);
+		free(pretty);
+	} else {
+		print_text(root);
+	}
+	json_decref(root);
+	free(reply);
+	return 0;
+}

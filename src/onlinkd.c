@@ -1,0 +1,66 @@
+/* onlinkd: the daemons. `onlinkd switch -c FILE`, `onlinkd host -c FILE`,
+ * `onlinkd -n -c FILE` (check a config and print it normalized). */
+#include "core/config.h"
+#include "core/log.h"
+#include "host/hostd.h"
+#include "switch/switchd.h"
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: onlinkd switch|host -c FILE [-v]\n"
+		   "       onlinkd [switch|host] -n -c FILE   check FILE and print it normalized\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = NULL, *role = NULL;
+	int check = 0, verbose = 0, opt;
+	struct config cfg;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		role = argv[1];
+		argv++;
+		argc--;
+	}
+	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+		switch (opt) {
+		case 'c': file = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!file || optind != argc || (role && strcmp(role, "switch") && strcmp(role, "host")) || (!role && !check)) {
+		usage(stderr);
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "onlinkd: libsodium failed to initialize\n");
+		return 1;
+	}
+	if (config_load(file, &cfg)) {
+		fprintf(stderr, "%s\n", cfg.err);
+		config_free(&cfg);
+		return 2;
+	}
+	if (role && strcmp(role, cfg.role == ROLE_SWITCH ? "switch" : "host")) {
+		fprintf(stderr, "%s:1: this is a %s config, not a %s config\n", file,
+			cfg.role == ROLE_SWITCH ? "switch" : "host", role);
+		config_free(&cfg);
+		return 2;
+	}
+	if (check) {
+		config_print(&cfg, stdout);
+		config_free(&cfg);
+		return 0;
+	}
+	log_init(cfg.role == ROLE_SWITCH ? "onlinkd-switch" : "onlinkd-host", verbose ? LOG_DEBUG : LOG_INFO);
+	int r = cfg.role == ROLE_SWITCH ? switchd_run(&cfg) : hostd_run(&cfg);
+	config_free(&cfg);
+	return r;
+}

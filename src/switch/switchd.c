@@ -1,0 +1,399 @@
+/* The switch agent: kernel watcher, peer server and control socket in one
+ * event loop. */
+#include "switch/switchd.h"
+#include "core/conn.h"
+#include "core/control.h"
+#include "core/daemon.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/nl.h"
+#include "switch/track.h"
+#include <errno.h>
+#include <jansson.h>
+#include <linux/neighbour.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HANDSHAKE_MS 10000
+
+struct switchd;
+
+struct peer {
+	struct loop_src src;
+	struct switchd *s;
+	struct conn c;
+	struct peer *next;
+	char addr[64];
+	time_t since;
+	uint64_t started_ms;
+	int want_out;
+	int dead;
+};
+
+struct switchd {
+	struct config *cfg;
+	struct nl *nl;
+	struct tracker tr;
+	struct loop_src nl_src, sig_src;
+	struct loop_src listen_src[CFG_LISTEN_MAX];
+	struct timer keepalive, resync;
+	struct peer *peers;
+	unsigned npeers;
+	volatile int stop, reload;
+	struct ratelimit rl_peer, rl_kernel;
+	unsigned long resyncs;
+};
+
+static void peer_drop(struct switchd *s, struct peer *p, const char *why)
+{
+	if (p->c.state == CONN_UP)
+		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
+	else
+		log_limited(&s->rl_peer, LOG_WARNING, "peer %s dropped before authentication: %s", p->addr, why);
+	p->dead = 1;
+	loop_del(&p->src);
+	conn_fini(&p->c);
+}
+
+static void peer_reap(struct switchd *s)
+{
+	for (struct peer **pp = &s->peers; *pp;) {
+		struct peer *p = *pp;
+		if (p->dead) {
+			*pp = p->next;
+			free(p);
+			s->npeers--;
+		} else {
+			pp = &p->next;
+		}
+	}
+}
+
+static void peer_flush(struct switchd *s, struct peer *p)
+{
+	int r = conn_flush(&p->c);
+	if (r < 0) {
+		peer_drop(s, p, strerror(-r));
+		return;
+	}
+	if (r != p->want_out) {
+		p->want_out = r;
+		loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
+	}
+}
+
+static int send_provider(struct peer *p, const struct ol_provider *pr)
+{
+	uint8_t body[WIRE_MSG_MAX];
+	int n = wire_provider_encode(body, sizeof(body), pr);
+	return n < 0 ? n : conn_send(&p->c, WM_PROVIDER, body, (size_t)n);
+}
+
+static void send_snapshot(struct switchd *s, struct peer *p)
+{
+	int r = conn_send(&p->c, WM_SNAP_BEGIN, NULL, 0);
+	for (size_t i = 0; i < s->tr.n && !r; i++)
+		r = send_provider(p, &s->tr.p[i].pub);
+	if (!r)
+		r = conn_send(&p->c, WM_SNAP_END, NULL, 0);
+	if (r)
+		peer_drop(s, p, "output queue full");
+}
+
+/* Hosts send nothing but keepalives (handled in conn.c). */
+static int peer_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
+{
+	(void)c; (void)type; (void)body; (void)n; (void)arg;
+	*why = "unexpected message";
+	return -1;
+}
+
+static void peer_cb(struct loop_src *src, uint32_t events)
+{
+	struct peer *p = src->arg;
+	struct switchd *s = p->s;
+	if (events & EPOLLIN || events & (EPOLLHUP | EPOLLERR)) {
+		const char *why = "?";
+		int up = 0;
+		if (conn_read(&p->c, peer_msg, s, &up, &why) < 0) {
+			peer_drop(s, p, why);
+			return;
+		}
+		if (up) {
+			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
+			p->since = time(NULL);
+			send_snapshot(s, p);
+			if (p->dead)
+				return;
+		}
+	}
+	peer_flush(s, p);
+}
+
+static void accept_cb(struct loop_src *src, uint32_t events)
+{
+	struct switchd *s = src->arg;
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(src->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct peer *p = calloc(1, sizeof(*p));
+		if (!p || conn_init(&p->c, fd, 1, s->cfg->name, s->cfg->key) < 0) {
+			free(p);
+			close(fd);
+			continue;
+		}
+		endpoint_str((struct sockaddr *)&ss, p->addr, sizeof(p->addr));
+		p->src.fd = fd;
+		p->src.cb = peer_cb;
+		p->src.arg = p;
+		p->s = s;
+		p->started_ms = now_ms();
+		p->next = s->peers;
+		s->peers = p;
+		s->npeers++;
+		loop_add(&p->src, EPOLLIN);
+		peer_flush(s, p);
+	}
+}
+
+static void broadcast(struct track_provider *tp, void *arg)
+{
+	struct switchd *s = arg;
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	for (unsigned k = 0; k < tp->pub.naddrs; k++) {
+		const struct ol_paddr *pa = &tp->pub.addrs[k];
+		if (tp->addrs[k].has_mac && !mac_is_unicast(tp->addrs[k].mac))
+			log_limited(&s->rl_kernel, LOG_WARNING, "provider %s: %s has non-unicast MAC %s: ignored",
+				    tp->pub.name, addr_str(&pa->addr, a, sizeof(a)), mac_str(tp->addrs[k].mac, m, sizeof(m)));
+	}
+	log_info("provider %s %s", tp->pub.name, provider_up(&tp->pub) ? "up" : "down");
+	for (unsigned k = 0; k < tp->pub.naddrs; k++) {
+		const struct ol_paddr *pa = &tp->pub.addrs[k];
+		log_info("  %s lladdr %s %s", addr_str(&pa->addr, a, sizeof(a)), mac_str(pa->mac, m, sizeof(m)),
+			 pa->up ? "up" : "down");
+	}
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead || p->c.state != CONN_UP)
+			continue;
+		if (send_provider(p, &tp->pub) < 0)
+			peer_drop(s, p, "output queue full (slow host)");
+		else
+			peer_flush(s, p);
+	}
+}
+
+/* Every configured address without a kernel entry gets a managed one, which
+ * the kernel resolves and keeps resolved without waiting for traffic. */
+static void solicit(struct switchd *s)
+{
+	for (size_t i = 0; i < s->tr.n; i++) {
+		struct track_provider *p = &s->tr.p[i];
+		if (!p->ifindex)
+			continue;
+		for (unsigned k = 0; k < p->cfg->naddrs; k++) {
+			if (p->addrs[k].present)
+				continue;
+			int r = nl_neigh_add_managed(s->nl, p->ifindex, &p->addrs[k].addr, OL_PROTO);
+			char a[ADDR_STRLEN];
+			if (r && r != -EEXIST)
+				log_limited(&s->rl_kernel, LOG_WARNING, "cannot solicit %s on %s: %s",
+					    addr_str(&p->addrs[k].addr, a, sizeof(a)), p->cfg->ifname, strerror(-r));
+		}
+	}
+}
+
+static void track_cb(const struct nl_event *ev, void *arg)
+{
+	struct switchd *s = arg;
+	track_event(&s->tr, ev);
+}
+
+static int full_sync(struct switchd *s)
+{
+	int r;
+	track_begin_resync(&s->tr);
+	r = nl_dump_links(s->nl, track_cb, s);
+	if (!r)
+		r = nl_dump_neighs(s->nl, AF_BRIDGE, track_cb, s);
+	if (!r)
+		r = nl_dump_neighs(s->nl, AF_UNSPEC, track_cb, s);
+	if (r) {
+		log_limited(&s->rl_kernel, LOG_ERR, "kernel dump failed: %s; retrying", strerror(-r));
+		timer_arm(&s->resync, 1000, 0);
+		return r;
+	}
+	solicit(s);
+	track_flush(&s->tr, broadcast, s);
+	return 0;
+}
+
+static void resync_fire(struct timer *t)
+{
+	full_sync(t->arg);
+}
+
+static void nl_cb(struct loop_src *src, uint32_t events)
+{
+	struct switchd *s = src->arg;
+	(void)events;
+	int r = nl_read_events(s->nl, track_cb, s, 256);
+	if (r == -ENOBUFS) {
+		s->resyncs++;
+		log_warn("netlink overrun: resynchronizing from a full dump");
+		full_sync(s);
+		return;
+	}
+	if (r < 0)
+		log_limited(&s->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
+	/* an address whose entry vanished is solicited again */
+	solicit(s);
+	track_flush(&s->tr, broadcast, s);
+}
+
+static void keepalive_fire(struct timer *t)
+{
+	struct switchd *s = t->arg;
+	uint64_t now = now_ms(), dead = 3000ull * s->cfg->keepalive;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead)
+			continue;
+		if (p->c.state != CONN_UP) {
+			if (now - p->started_ms > HANDSHAKE_MS)
+				peer_drop(s, p, "handshake timeout");
+			continue;
+		}
+		if (now - p->c.last_rx_ms > dead) {
+			peer_drop(s, p, "keepalive timeout");
+			continue;
+		}
+		if (conn_send(&p->c, WM_KEEPALIVE, NULL, 0) < 0)
+			peer_drop(s, p, "output queue full (slow host)");
+		else
+			peer_flush(s, p);
+	}
+}
+
+static json_t *provider_json(const struct switchd *s, const struct track_provider *p)
+{
+	json_t *addrs = json_array();
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	for (unsigned k = 0; k < p->pub.naddrs; k++) {
+		const struct ol_paddr *pa = &p->pub.addrs[k];
+		const struct track_addr *ta = &p->addrs[k];
+		const struct track_link *port = NULL;
+		for (size_t l = 0; l < s->tr.nlinks; l++)
+			if (s->tr.links[l].ifindex == ta->port)
+				port = &s->tr.links[l];
+		json_array_append_new(addrs, json_pack("{s:s, s:s?, s:s, s:s, s:s?}",
+			"address", addr_str(&pa->addr, a, sizeof(a)),
+			"mac", ta->has_mac ? mac_str(ta->mac, m, sizeof(m)) : NULL,
+			"state", pa->up ? "up" : "down",
+			"neighbor", ta->present ? nud_str(ta->nud) : "absent",
+			"port", port ? port->name : NULL));
+	}
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o}", "name", p->pub.name, "table", (json_int_t)p->pub.table,
+			 "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
+			 "since", (json_int_t)p->since, "addresses", addrs);
+}
+
+static char *control_cb(const char *req, void *arg)
+{
+	struct switchd *s = arg;
+	json_t *root;
+	if (strcmp(req, "status")) {
+		root = json_pack("{s:s}", "error", "unknown request");
+	} else {
+		json_t *provs = json_array(), *peers = json_array();
+		for (size_t i = 0; i < s->tr.n; i++)
+			json_array_append_new(provs, provider_json(s, &s->tr.p[i]));
+		for (const struct peer *p = s->peers; p; p = p->next)
+			if (!p->dead && p->c.state == CONN_UP)
+				json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "name", p->c.peer_name,
+								       "address", p->addr, "since", (json_int_t)p->since));
+		root = json_pack("{s:s, s:s, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
+				 "providers", provs, "peers", peers, "netlink_resyncs", (json_int_t)s->resyncs);
+	}
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+static int open_listeners(struct switchd *s)
+{
+	for (unsigned i = 0; i < s->cfg->nlisten; i++) {
+		const struct cfg_endpoint *e = &s->cfg->listen[i];
+		int one = 1;
+		int fd = socket(e->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (e->ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)&e->ss, e->len) < 0 || listen(fd, 128) < 0) {
+			int r = -errno;
+			log_err("listen %s: %s", e->text, strerror(errno));
+			close(fd);
+			return r;
+		}
+		s->listen_src[i].fd = fd;
+		s->listen_src[i].cb = accept_cb;
+		s->listen_src[i].arg = s;
+		loop_add(&s->listen_src[i], EPOLLIN);
+		log_info("listening on %s", e->text);
+	}
+	return 0;
+}
+
+int switchd_run(struct config *c)
+{
+	struct switchd s = { .cfg = c, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
+	int r;
+
+	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH))) {
+		log_err("start-up: %s", strerror(-r));
+		return 1;
+	}
+	daemon_signals(&s.sig_src, &s.stop, &s.reload);
+	s.nl_src.fd = nl_notify_fd(s.nl);
+	s.nl_src.cb = nl_cb;
+	s.nl_src.arg = &s;
+	loop_add(&s.nl_src, EPOLLIN);
+	timer_init(&s.keepalive, keepalive_fire, &s);
+	timer_init(&s.resync, resync_fire, &s);
+	full_sync(&s);
+	if ((r = open_listeners(&s)) || (r = control_open(c->control, control_cb, &s))) {
+		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
+		return 1;
+	}
+	timer_arm(&s.keepalive, c->keepalive * 1000ull, c->keepalive * 1000ull);
+	log_info("switch %s running: %zu providers", c->name, s.tr.n);
+	while (!s.stop) {
+		loop_run_once(-1);
+		peer_reap(&s);
+		if (s.reload) {
+			s.reload = 0;
+			log_info("SIGHUP: config reload is not supported yet; restart to apply changes");
+		}
+	}
+	log_info("stopping");
+	for (struct peer *p = s.peers; p; p = p->next)
+		if (!p->dead)
+			peer_drop(&s, p, "switch agent stopping");
+	peer_reap(&s);
+	control_close();
+	nl_close(s.nl);
+	track_free(&s.tr);
+	loop_fini();
+	return 0;
+}

@@ -1,0 +1,205 @@
+/* Provider state from the switch kernel's tables. An address is up when the
+ * kernel has resolved it to a unicast MAC, the provider's interface is up,
+ * and the bridge port the MAC was learned on has carrier (a neighbor entry
+ * stays REACHABLE for a while after the port loses carrier, and the bridge
+ * flushes the FDB entry, so the last port is remembered). */
+#include "switch/track.h"
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <stdlib.h>
+#include <string.h>
+
+int track_init(struct tracker *t, const struct config *c)
+{
+	memset(t, 0, sizeof(*t));
+	t->p = calloc(c->nproviders ? c->nproviders : 1, sizeof(*t->p));
+	if (!t->p)
+		return -ENOMEM;
+	t->n = c->nproviders;
+	for (size_t i = 0; i < t->n; i++) {
+		struct track_provider *p = &t->p[i];
+		p->cfg = &c->providers[i];
+		for (unsigned k = 0; k < p->cfg->naddrs; k++)
+			p->addrs[k].addr = p->cfg->addrs[k];
+		p->since = time(NULL);
+	}
+	return 0;
+}
+
+void track_free(struct tracker *t)
+{
+	free(t->p);
+	free(t->links);
+	free(t->fdb);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct track_link *link_find(const struct tracker *t, int ifindex)
+{
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (t->links[i].ifindex == ifindex)
+			return &t->links[i];
+	return NULL;
+}
+
+static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
+{
+	struct track_link *tl = link_find(t, l->ifindex);
+	if (deleted) {
+		if (tl)
+			*tl = t->links[--t->nlinks];
+	} else {
+		if (!tl) {
+			if (t->nlinks == t->caplinks) {
+				size_t cap = t->caplinks ? t->caplinks * 2 : 16;
+				void *v = realloc(t->links, cap * sizeof(*t->links));
+				if (!v)
+					return;
+				t->links = v;
+				t->caplinks = cap;
+			}
+			tl = &t->links[t->nlinks++];
+		}
+		tl->ifindex = l->ifindex;
+		snprintf(tl->name, sizeof(tl->name), "%s", l->name);
+		tl->up = l->up;
+	}
+	/* (re)resolve provider interfaces by name */
+	for (size_t i = 0; i < t->n; i++) {
+		struct track_provider *p = &t->p[i];
+		if (!strcmp(p->cfg->ifname, l->name))
+			p->ifindex = deleted ? 0 : l->ifindex;
+		else if (p->ifindex == l->ifindex && (deleted || strcmp(p->cfg->ifname, l->name)))
+			p->ifindex = 0;
+	}
+}
+
+static void on_fdb(struct tracker *t, const struct nl_fdb *f, int deleted)
+{
+	/* only entries the bridge learned (or was given) for a port; deletions
+	 * are ignored on purpose: the last port is what tells a carrier loss */
+	if (deleted || !f->master || f->port == f->master || (f->state & NUD_PERMANENT && !(f->flags & NTF_EXT_LEARNED)))
+		return;
+	for (size_t i = 0; i < t->nfdb; i++)
+		if (!memcmp(t->fdb[i].mac, f->mac, 6) && t->fdb[i].master == f->master) {
+			t->fdb[i].port = f->port;
+			goto ports;
+		}
+	if (t->nfdb == t->capfdb) {
+		size_t cap = t->capfdb ? t->capfdb * 2 : 64;
+		void *v = realloc(t->fdb, cap * sizeof(*t->fdb));
+		if (!v)
+			return;
+		t->fdb = v;
+		t->capfdb = cap;
+	}
+	memcpy(t->fdb[t->nfdb].mac, f->mac, 6);
+	t->fdb[t->nfdb].master = f->master;
+	t->fdb[t->nfdb].port = f->port;
+	t->nfdb++;
+ports:
+	for (size_t i = 0; i < t->n; i++)
+		for (unsigned k = 0; k < t->p[i].cfg->naddrs; k++) {
+			struct track_addr *a = &t->p[i].addrs[k];
+			if (a->has_mac && !memcmp(a->mac, f->mac, 6) && t->p[i].ifindex == f->master)
+				a->port = f->port;
+		}
+}
+
+static int fdb_port(const struct tracker *t, int master, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < t->nfdb; i++)
+		if (t->fdb[i].master == master && !memcmp(t->fdb[i].mac, mac, 6))
+			return t->fdb[i].port;
+	return 0;
+}
+
+static void on_neigh(struct tracker *t, const struct nl_neigh *n, int deleted)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct track_provider *p = &t->p[i];
+		if (!p->ifindex || p->ifindex != n->ifindex)
+			continue;
+		for (unsigned k = 0; k < p->cfg->naddrs; k++) {
+			struct track_addr *a = &p->addrs[k];
+			if (addr_cmp(&a->addr, &n->dst))
+				continue;
+			if (deleted) {
+				a->present = 0;
+				a->nud = NUD_NONE;
+				a->ours = 0;
+				return;
+			}
+			a->present = 1;
+			a->nud = n->state;
+			a->ours = n->managed;
+			if (n->has_lladdr) {
+				if (!a->has_mac || memcmp(a->mac, n->lladdr, 6))
+					a->port = fdb_port(t, p->ifindex, n->lladdr);
+				memcpy(a->mac, n->lladdr, 6);
+				a->has_mac = 1;
+			}
+			return;
+		}
+	}
+}
+
+void track_event(struct tracker *t, const struct nl_event *ev)
+{
+	switch (ev->type) {
+	case NLE_LINK: on_link(t, &ev->link, ev->deleted); break;
+	case NLE_FDB: on_fdb(t, &ev->fdb, ev->deleted); break;
+	case NLE_NEIGH: on_neigh(t, &ev->neigh, ev->deleted); break;
+	default: break;
+	}
+}
+
+void track_begin_resync(struct tracker *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (unsigned k = 0; k < t->p[i].cfg->naddrs; k++) {
+			t->p[i].addrs[k].present = 0;
+			t->p[i].addrs[k].nud = NUD_NONE;
+		}
+}
+
+static int link_up(const struct tracker *t, int ifindex)
+{
+	const struct track_link *l = link_find(t, ifindex);
+	return l && l->up;
+}
+
+void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
+{
+	const struct track_provider *p = &t->p[i];
+	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", p->cfg->name);
+	out->table = p->cfg->table;
+	out->naddrs = (uint8_t)p->cfg->naddrs;
+	for (unsigned k = 0; k < p->cfg->naddrs; k++) {
+		const struct track_addr *a = &p->addrs[k];
+		struct ol_paddr *o = &out->addrs[k];
+		o->addr = a->addr;
+		if (a->has_mac)
+			memcpy(o->mac, a->mac, 6);
+		o->up = p->ifindex && link_up(t, p->ifindex) && a->present && (a->nud & resolved) && a->has_mac &&
+			mac_is_unicast(a->mac) && (!a->port || link_up(t, a->port));
+	}
+}
+
+void track_flush(struct tracker *t, void (*fn)(struct track_provider *p, void *arg), void *arg)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct track_provider *p = &t->p[i];
+		struct ol_provider now;
+		track_state(t, i, &now);
+		if (p->published && provider_equal(&now, &p->pub))
+			continue;
+		if (!p->published || provider_up(&now) != provider_up(&p->pub))
+			p->since = time(NULL);
+		p->pub = now;
+		p->published = 1;
+		fn(p, arg);
+	}
+}

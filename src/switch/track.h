@@ -1,0 +1,59 @@
+/* The switch's view of its providers, fed by neighbor, FDB and link events
+ * (from a dump or notifications). Pure logic: no netlink here. */
+#ifndef OL_TRACK_H
+#define OL_TRACK_H
+#include "core/config.h"
+#include "core/model.h"
+#include "core/nl.h"
+#include <time.h>
+
+struct track_addr {
+	struct ol_addr addr;
+	uint8_t mac[6];
+	uint8_t has_mac;
+	uint8_t present;        /* the switch kernel has an entry */
+	uint8_t ours;           /* the entry is onlink's managed one */
+	uint16_t nud;
+	int port;               /* bridge port the MAC was last learned on; 0: unknown */
+};
+
+struct track_provider {
+	const struct cfg_provider *cfg;
+	int ifindex;            /* resolved from cfg->ifname; 0: missing */
+	struct track_addr addrs[OL_PROVIDER_ADDRS_MAX];
+	struct ol_provider pub; /* what was last published */
+	int published;
+	time_t since;           /* wall clock of the last up/down change */
+};
+
+struct track_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	uint8_t up;
+};
+
+struct track_fdb {
+	uint8_t mac[6];
+	int master, port;
+};
+
+struct tracker {
+	struct track_provider *p;
+	size_t n;
+	struct track_link *links;
+	size_t nlinks, caplinks;
+	struct track_fdb *fdb;
+	size_t nfdb, capfdb;
+};
+
+int track_init(struct tracker *t, const struct config *c);
+void track_free(struct tracker *t);
+void track_event(struct tracker *t, const struct nl_event *ev);
+/* Before a full resync: forget neighbor presence (the dump restores it). */
+void track_begin_resync(struct tracker *t);
+/* The provider as it should be published now. */
+void track_state(const struct tracker *t, size_t i, struct ol_provider *out);
+/* Calls fn for each provider whose state differs from what was published,
+ * and records it as published. */
+void track_flush(struct tracker *t, void (*fn)(struct track_provider *p, void *arg), void *arg);
+#endif
