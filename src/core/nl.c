@@ -289,7 +289,8 @@ static int parse_route(const struct nlmsghdr *nlh, struct nl_event *ev)
 	o->dst_len = rt->rtm_dst_len;
 	o->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rt->rtm_table;
 	o->onlink = !!(rt->rtm_flags & RTNH_F_ONLINK);
-	o->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	/* the kernel reports IPv6 unreachable routes on lo: not an attribute */
+	o->ifindex = tb[RTA_OIF] && rt->rtm_type == RTN_UNICAST ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	if (tb[RTA_DST])
 		get_addr(tb[RTA_DST], rt->rtm_family, &o->dst);
 	else
@@ -385,8 +386,24 @@ int nl_read_events(struct nl *nl, nl_event_fn fn, void *arg, int budget)
 
 /* ---- dumps ---- */
 
+/* libmnl's default NLMSG_DONE handler ignores the error a dump can end
+ * with (a rejected filter, for one); this one reports it. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
+		int err = *(const int *)mnl_nlmsg_get_payload(nlh);
+		if (err < 0) {
+			errno = -err;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
 static int dump_once(struct nl *nl, struct nlmsghdr *req, struct ev_ctx *c)
 {
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_DONE] = done_cb };
 	uint32_t portid = mnl_socket_get_portid(nl->dump);
 	uint32_t seq = req->nlmsg_seq = ++nl->seq;
 	ssize_t n;
@@ -399,7 +416,7 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, struct ev_ctx *c)
 		n = mnl_socket_recvfrom(nl->dump, nl->buf, NL_BUF);
 		if (n < 0)
 			return -errno;
-		r = mnl_cb_run(nl->buf, (size_t)n, seq, portid, data_cb, c);
+		r = mnl_cb_run2(nl->buf, (size_t)n, seq, portid, data_cb, c, ctl, NLMSG_MIN_TYPE);
 		if (r == MNL_CB_ERROR)
 			return -errno;
 		if (r == MNL_CB_STOP)
@@ -510,7 +527,7 @@ int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *ou
 			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 			struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 			nd->ndm_family = (uint8_t)fams[i];
-			nd->ndm_ifindex = ifindex;
+			mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
 			r = dump_once(nl, nlh, &c);
 			if (r)
 				break;

@@ -73,6 +73,7 @@ struct hostd {
 	volatile int stop, reload;
 	struct ratelimit rl_kernel, rl_peer;
 	unsigned long reconciles, repairs, kernel_errors, resyncs;
+	unsigned repair_streak;  /* back-to-back repairs that changed something */
 };
 
 /* ---- provider sets ---- */
@@ -160,6 +161,8 @@ static void reconcile(struct hostd *h, int repair)
 	if (st.conflicts)
 		log_limited(&h->rl_kernel, LOG_WARNING, "%u wanted objects are held by objects onlink does not own: left alone",
 			    st.conflicts);
+	if (!ops.n)
+		h->repair_streak = 0;
 	if (ops.n) {
 		int *errs = calloc(ops.n, sizeof(*errs));
 		int failed = errs ? nl_apply(h->nl, ops.v, ops.n, errs, msg, sizeof(msg)) : (int)ops.n;
@@ -174,8 +177,15 @@ static void reconcile(struct hostd *h, int repair)
 			}
 		}
 		free(errs);
-		if (repair)
+		if (repair) {
 			h->repairs += ops.n - (size_t)failed;
+			/* Something keeps changing what onlink owns (or the kernel
+			 * reports an object differently than it was written): slow
+			 * down instead of fighting in a tight loop. */
+			if (++h->repair_streak == 10)
+				log_warn("kernel state keeps diverging (last: %s %s); repairing at most once a second",
+					 op_verb(ops.v[ops.n - 1].op), buf);
+		}
 		if (failed)
 			timer_arm(&h->reconcile_t, 1000, 0);
 	}
@@ -297,7 +307,7 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	else
 		relevant = w ? !kobj_equal(w, &k) : k.proto == OL_PROTO; /* our own echoes are equal */
 	if (relevant)
-		timer_arm(&h->reconcile_t, KERNEL_DEBOUNCE_MS, 0);
+		timer_arm(&h->reconcile_t, h->repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
 }
 
 static void nl_cb(struct loop_src *src, uint32_t events)

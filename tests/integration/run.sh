@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every integration test (tests/integration/t*.sh), one lab each, and
+# prints one summary line. Needs root: the tests create network namespaces.
+set -u
+cd "$(dirname "$0")"
+if [ "$(id -u)" != 0 ]; then
+	echo "integration tests need root (network namespaces): run 'sudo make check'" >&2
+	exit 1
+fi
+pass=0 fail=0 failed_files=""
+res=$(mktemp)
+for t in ${TESTS:-t*.sh}; do
+	echo "== $t"
+	: > "$res"
+	T_RESULT=$res timeout 600 bash "$t"
+	rc=$?
+	read -r p f < "$res" || { p=0; f=1; }
+	[ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
+	pass=$((pass + p)) fail=$((fail + f))
+	[ "$rc" -ne 0 ] && failed_files+=" $t"
+done
+rm -f "$res"
+[ -n "$failed_files" ] && echo "failed:$failed_files"
+echo "integration: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Hosts follow the switch: a provider's MAC change, a provider port losing
+# carrier and coming back, and a non-unicast MAC that must never be installed.
+. "$(dirname "$0")/testlib.sh"
+t_lab
+
+neigh_mac() { n "$1" ip neigh show "$2" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+has_mac() { [ "$(neigh_mac "$1" "$2")" == "$3" ]; }
+no_neigh() { [ -z "$(n "$1" ip neigh show "$2" dev eth0 proto 177)" ]; }
+
+# 1. the provider's router gets a new MAC; it announces it (gratuitous ARP,
+# unsolicited NA) and the switch kernel updates its neighbor entries
+NEW=02:00:00:00:01:aa
+n pa ip link set eth0 address $NEW
+for i in 1 2; do
+	check "h$i: IPv4 neighbor of provider A follows the MAC change" wait_for 5 "mac" has_mac h$i 10.0.1.1 $NEW
+	check "h$i: IPv6 neighbor of provider A follows the MAC change" wait_for 5 "mac" has_mac h$i 2001:db8:1::1 $NEW
+done
+check "h1: still reaches 203.0.113.1 through provider A after the change" quiet n h1 ping -c 2 -i 0.1 -W 1 -m 101 203.0.113.1
+check "the MAC change replaced the entry in place (no delete seen by the host agent)" \
+	bash -c "! grep -q 'delete neighbor 10.0.1.1' '$LAB_DIR/onlinkd-h1.log'"
+
+# 2. provider A's port on the switch loses carrier: the switch's neighbor
+# entry stays REACHABLE for a while, so only the bridge port tells
+n sw ip link set sw-pa down
+for i in 1 2; do
+	check "h$i: provider A's neighbors removed after its port went down" wait_for 3 "removed" no_neigh h$i 10.0.1.1
+	check "h$i: provider A's peer address removed" wait_for 3 "peer" bash -c "! ip netns exec ${LAB_PREFIX}h$i ip addr show dev eth0 | grep -q 'peer 10.0.1.1'"
+done
+check_eq "h1: status shows transit-a down" "$(st "$(host_sock 1)" '.providers[] | select(.name=="transit-a") | .state')" "down"
+check "h1: traffic marked for the dead provider fails instead of leaking elsewhere" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 ip route get 203.0.113.1 mark 101 2>&1 | grep -q 'No route to host'"
+check "h1: provider B untouched" has_mac h1 10.0.2.1 $PROVIDER_MAC_B
+n sw ip link set sw-pa up
+for i in 1 2; do
+	check "h$i: provider A back after its port came up" wait_for 10 "back" has_mac h$i 10.0.1.1 $NEW
+done
+# (the provider's own BGP session to the switch also went down with the
+# port; replies need it back)
+check "h1: reaches 203.0.113.1 through provider A again" wait_for 30 "ping" n h1 ping -c 1 -W 1 -m 101 203.0.113.1
+
+# 3. a multicast MAC on the switch is never installed on hosts
+n sw ip neigh replace 10.0.2.1 lladdr 01:00:5e:00:00:01 dev br0 nud permanent
+check "h1: provider B's IPv4 neighbor withdrawn rather than set to a multicast MAC" wait_for 3 "withdrawn" no_neigh h1 10.0.2.1
+check "switch logged the non-unicast MAC" grep -q "non-unicast MAC 01:00:5e:00:00:01" "$LAB_DIR/onlinkd-sw.log"
+check "h1: provider B's IPv6 address still installed (separate entry)" has_mac h1 2001:db8:2::1 $PROVIDER_MAC_B
+n sw ip neigh del 10.0.2.1 dev br0
+check "h1: provider B's IPv4 neighbor back once the switch re-resolves it" wait_for 10 "back" has_mac h1 10.0.2.1 $PROVIDER_MAC_B
+check "switch: the re-solicited entry is onlink's managed one" bash -c "ip netns exec ${LAB_PREFIX}sw ip neigh show 10.0.2.1 dev br0 | grep -q 'managed.*proto 177'"

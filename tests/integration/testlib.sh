@@ -1,0 +1,50 @@
+# Helpers for integration tests: each test file brings up its own POP lab
+# (unique namespace names), asserts, and always tears it down.
+. "$(dirname "${BASH_SOURCE[0]}")/../../lab/lib.sh"
+
+T_PASS=0
+T_FAIL=0
+T_NAME=$(basename "$0" .sh)
+
+ok() { T_PASS=$((T_PASS + 1)); echo "ok - $T_NAME: $*"; }
+not_ok() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $T_NAME: $*"; }
+# check DESCRIPTION COMMAND...: one assertion
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# check_eq DESCRIPTION GOT WANT
+check_eq() {
+	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
+}
+
+t_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ "$T_FAIL" -gt 0 ] || [ "$rc" -ne 0 ]; then
+		for f in "$LAB_DIR"/onlinkd-*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last 30 lines)"
+			tail -n 30 "$f"
+		done
+	fi
+	lab_down
+	rm -rf "$LAB_DIR"
+	echo "$T_PASS $T_FAIL" > "${T_RESULT:-/dev/null}"
+	[ "$rc" -ne 0 ] && [ "$T_FAIL" -eq 0 ] && echo "not ok - $T_NAME: aborted (exit $rc)"
+	exit $(( rc != 0 || T_FAIL > 0 ))
+}
+
+t_setup() {
+	LAB_DIR=$(mktemp -d /tmp/onlink-test.XXXXXX)
+	lab_init "$LAB_DIR"
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+t_lab() { t_setup; lab_up || { not_ok "lab came up"; exit 1; }; ok "lab came up (BGP and onlink converged)"; }
+
+# jq over a daemon's status
+st() { local sock=$1; shift; "$ONLINK" status -s "$sock" --json | jq -r "$@"; }
+host_sock() { echo "$LAB_DIR/host-h$1.sock"; }
+
+# nft named counter value in a namespace
+counter() { n "$1" nft -j list counter inet t "$2" | jq '.nftables[] | select(.counter) | .counter.packets'; }
+quiet() { "$@" >/dev/null 2>&1; }

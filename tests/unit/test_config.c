@@ -1,0 +1,119 @@
+/* Config parsing: golden files for good configs, and the exact
+ * "FILE:LINE: message" for each kind of bad one. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/config.h"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	if (f) {
+		size_t n = fread(buf, 1, 65535, f);
+		buf[n] = 0;
+		fclose(f);
+	}
+	return buf;
+}
+
+static void golden(const char *conf, const char *expect)
+{
+	struct config c;
+	char *out = NULL, *want = slurp(expect);
+	size_t len = 0;
+	int r = config_load(conf, &c);
+	if (r)
+		fail_msg("%s", c.err);
+	FILE *m = open_memstream(&out, &len);
+	config_print(&c, m);
+	fclose(m);
+	assert_string_equal(out, want);
+	config_free(&c);
+	free(out);
+	free(want);
+}
+
+static void good_switch(void **state) { (void)state; golden("tests/config/switch.conf", "tests/config/switch.conf.normalized"); }
+static void good_host(void **state) { (void)state; golden("tests/config/host.conf", "tests/config/host.conf.normalized"); }
+
+/* The normalized output is itself a valid config that prints the same. */
+static void normalized_is_fixed_point(void **state)
+{
+	(void)state;
+	golden("tests/config/switch.conf.normalized", "tests/config/switch.conf.normalized");
+}
+
+struct bad { const char *text; int line; const char *msg; };
+
+static const struct bad bad_cases[] = {
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[bogus]\n", 5, "unknown section '[bogus]'" },
+	{ "[switch]\nname = sw1\ncolour = blue\n", 3, "unknown key 'colour' in [switch]" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.300:4710\n", 3, "listen: bad address '10.0.0.300:4710' (ADDR:PORT or [ADDR]:PORT)" },
+	{ "[switch]\nname = sw1\nlisten = 2001:db8::1:4710\n", 3, "listen: bad address '2001:db8::1:4710' (ADDR:PORT or [ADDR]:PORT)" },
+	{ "[switch]\nname = sw1\nkey-file = tests/config/key\n", 3, "[switch]: missing 'listen'" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\n", 5, "[provider a]: missing 'table'" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\n[provider b]\naddress = 10.0.2.1\ninterface = br0\ntable = 101\n", 9, "[provider b]: table 101 already used by provider 'a' (line 5)" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\n[provider b]\naddress = 10.0.1.1\ninterface = br0\ntable = 102\n", 9, "[provider b]: address '10.0.1.1' already used by provider 'a' (line 5)" },
+	{ "[switch]\n[provider a]\naddress = 10.0.1.one\n", 3, "address: bad address '10.0.1.one'" },
+	{ "[switch]\n[provider a]\ntable = 254\n", 3, "table: bad table id '254' (1 to 4294967295, not 253-255)" },
+	{ "[switch]\n[provider a]\ntable = -1\n", 3, "table: bad table id '-1' (1 to 4294967295, not 253-255)" },
+	{ "[switch]\n[provider a]\n[provider a]\n", 3, "provider 'a' defined twice (first at line 2)" },
+	{ "[switch]\n[provider a/b]\n", 2, "section '[provider a/b]': bad name 'a/b'" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = /nonexistent/key\n", 4, "key-file: cannot use '/nonexistent/key': No such file or directory" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/switch.conf\n", 4, "key-file: cannot use 'tests/config/switch.conf': not a base64 key of 32 bytes (make one with 'onlink genkey')" },
+	{ "name = x\n", 1, "key 'name' outside any section" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\naddress = 10.0.0.2\n", 5, "address: a second IPv4 address '10.0.0.2' (one per family)" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nkey-file = tests/config/key\n", 5, "[host]: no '[switch NAME]' section" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\n[switch sw1]\nconnect = 10.0.0.1\n", 6, "connect: bad address '10.0.0.1' (ADDR:PORT or [ADDR]:PORT)" },
+	{ "[host]\nname = h1\n[switch]\n", 3, "section '[switch]' repeated or mixed with '[host]'" },
+	{ "[host]\nthis line is not ini\n", 2, "syntax error (expected '[section]' or 'key = value')" },
+	{ "[host]\nname = h1 h2\n", 2, "name: bad name 'h1 h2' (letters, digits, '.', '_', '-'; at most 31)" },
+	{ "", 1, "no '[switch]' or '[host]' section" },
+};
+
+static void bad_configs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		char path[] = "/tmp/onlink-cfg-XXXXXX", want[512];
+		struct config c;
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, bad_cases[i].text, strlen(bad_cases[i].text)), (ssize_t)strlen(bad_cases[i].text));
+		close(fd);
+		assert_int_equal(config_load(path, &c), -1);
+		snprintf(want, sizeof(want), "%s:%d: %s", path, bad_cases[i].line, bad_cases[i].msg);
+		if (strcmp(c.err, want))
+			fail_msg("case %zu:\n  got:  %s\n  want: %s", i, c.err, want);
+		config_free(&c);
+		unlink(path);
+	}
+}
+
+static void unreadable_file(void **state)
+{
+	(void)state;
+	struct config c;
+	assert_int_equal(config_load("/nonexistent/onlink.conf", &c), -1);
+	assert_string_equal(c.err, "/nonexistent/onlink.conf:0: cannot read: No such file or directory");
+	config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(good_switch),
+		cmocka_unit_test(good_host),
+		cmocka_unit_test(normalized_is_fixed_point),
+		cmocka_unit_test(bad_configs),
+		cmocka_unit_test(unreadable_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,185 @@
+/* The switch's provider tracker, fed with synthetic kernel events. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/neighbour.h>
+#include <sys/socket.h>
+#include "switch/track.h"
+
+static struct config cfg;
+static struct cfg_provider provs[1];
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(provs, 0, sizeof(provs));
+	strcpy(provs[0].name, "transit-a");
+	strcpy(provs[0].ifname, "br0");
+	provs[0].table = 101;
+	addr_parse("10.0.1.1", &provs[0].addrs[0]);
+	provs[0].naddrs = 1;
+	cfg.providers = provs;
+	cfg.nproviders = 1;
+	return 0;
+}
+
+static void ev_link(struct tracker *t, int idx, const char *name, int up, int master)
+{
+	struct nl_event ev = { .type = NLE_LINK };
+	ev.link.ifindex = idx;
+	strcpy(ev.link.name, name);
+	ev.link.up = (uint8_t)up;
+	ev.link.master = master;
+	track_event(t, &ev);
+}
+
+static void ev_neigh(struct tracker *t, uint16_t nud, const char *mac, int deleted)
+{
+	struct nl_event ev = { .type = NLE_NEIGH, .deleted = (uint8_t)deleted };
+	ev.neigh.ifindex = 10;
+	addr_parse("10.0.1.1", &ev.neigh.dst);
+	ev.neigh.state = nud;
+	if (mac) {
+		mac_parse(mac, ev.neigh.lladdr);
+		ev.neigh.has_lladdr = 1;
+	}
+	track_event(t, &ev);
+}
+
+static void ev_fdb(struct tracker *t, const char *mac, int port, int deleted)
+{
+	struct nl_event ev = { .type = NLE_FDB, .deleted = (uint8_t)deleted };
+	mac_parse(mac, ev.fdb.mac);
+	ev.fdb.port = port;
+	ev.fdb.master = 10;
+	ev.fdb.state = NUD_REACHABLE;
+	track_event(t, &ev);
+}
+
+static int changes;
+static void count(struct track_provider *p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	changes++;
+}
+
+static int up_now(struct tracker *t)
+{
+	struct ol_provider p;
+	track_state(t, 0, &p);
+	return p.addrs[0].up;
+}
+
+static void resolved_then_failed(void **state)
+{
+	(void)state;
+	struct tracker t;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	assert_false(up_now(&t));
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	assert_true(up_now(&t));
+	ev_neigh(&t, NUD_STALE, "02:00:00:00:01:01", 0);
+	assert_true(up_now(&t));
+	ev_neigh(&t, NUD_FAILED, NULL, 0);
+	assert_false(up_now(&t));
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 1);
+	assert_false(up_now(&t));
+	track_free(&t);
+}
+
+static void port_carrier_loss_is_down(void **state)
+{
+	(void)state;
+	struct tracker t;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_link(&t, 11, "sw-pa", 1, 10);
+	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	assert_true(up_now(&t));
+	/* the port loses carrier; the bridge flushes the FDB entry; the
+	 * neighbor stays REACHABLE */
+	ev_link(&t, 11, "sw-pa", 0, 10);
+	ev_fdb(&t, "02:00:00:00:01:01", 11, 1);
+	assert_false(up_now(&t));
+	ev_link(&t, 11, "sw-pa", 1, 10);
+	assert_true(up_now(&t));
+	/* the bridge interface itself going down takes the provider down */
+	ev_link(&t, 10, "br0", 0, 0);
+	assert_false(up_now(&t));
+	track_free(&t);
+}
+
+static void mac_change_and_flush(void **state)
+{
+	(void)state;
+	struct tracker t;
+	struct ol_provider p;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	changes = 0;
+	track_flush(&t, count, NULL);
+	assert_int_equal(changes, 1);
+	track_flush(&t, count, NULL);
+	assert_int_equal(changes, 1); /* nothing new: nothing published */
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:99", 0);
+	track_flush(&t, count, NULL);
+	assert_int_equal(changes, 2);
+	track_state(&t, 0, &p);
+	assert_int_equal(p.addrs[0].mac[5], 0x99);
+	track_free(&t);
+}
+
+static void non_unicast_mac_is_down(void **state)
+{
+	(void)state;
+	struct tracker t;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_neigh(&t, NUD_PERMANENT, "01:00:5e:00:00:01", 0);
+	assert_false(up_now(&t));
+	ev_neigh(&t, NUD_PERMANENT, "ff:ff:ff:ff:ff:ff", 0);
+	assert_false(up_now(&t));
+	ev_neigh(&t, NUD_PERMANENT, "00:00:00:00:00:00", 0);
+	assert_false(up_now(&t));
+	track_free(&t);
+}
+
+static void other_interface_ignored(void **state)
+{
+	(void)state;
+	struct tracker t;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_link(&t, 12, "eth9", 1, 0);
+	struct nl_event ev = { .type = NLE_NEIGH };
+	ev.neigh.ifindex = 12;
+	addr_parse("10.0.1.1", &ev.neigh.dst);
+	ev.neigh.state = NUD_REACHABLE;
+	mac_parse("02:00:00:00:01:01", ev.neigh.lladdr);
+	ev.neigh.has_lladdr = 1;
+	track_event(&t, &ev);
+	assert_false(up_now(&t));
+	track_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(resolved_then_failed, setup),
+		cmocka_unit_test_setup(port_carrier_loss_is_down, setup),
+		cmocka_unit_test_setup(mac_change_and_flush, setup),
+		cmocka_unit_test_setup(non_unicast_mac_is_down, setup),
+		cmocka_unit_test_setup(other_interface_ignored, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

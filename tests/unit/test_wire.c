@@ -1,0 +1,150 @@
+/* Wire encoding and the authenticated session. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include "core/session.h"
+#include "core/wire.h"
+
+static struct ol_provider sample(void)
+{
+	struct ol_provider p = { .table = 101, .naddrs = 2 };
+	strcpy(p.name, "transit-a");
+	addr_parse("10.0.1.1", &p.addrs[0].addr);
+	addr_parse("2001:db8:1::1", &p.addrs[1].addr);
+	mac_parse("02:00:00:00:01:01", p.addrs[0].mac);
+	mac_parse("02:00:00:00:01:02", p.addrs[1].mac);
+	p.addrs[0].up = 1;
+	return p;
+}
+
+static void provider_round_trip(void **state)
+{
+	(void)state;
+	struct ol_provider p = sample(), q;
+	uint8_t buf[512];
+	int n = wire_provider_encode(buf, sizeof(buf), &p);
+	assert_true(n > 0);
+	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), 0);
+	assert_true(provider_equal(&p, &q));
+	/* every truncation and any trailing byte is rejected */
+	for (int i = 0; i < n; i++)
+		assert_int_equal(wire_provider_decode(buf, (size_t)i, &q), -EBADMSG);
+	buf[n] = 0;
+	assert_int_equal(wire_provider_decode(buf, (size_t)n + 1, &q), -EBADMSG);
+	/* no room: an error, not an overflow */
+	assert_int_equal(wire_provider_encode(buf, 10, &p), -ENOSPC);
+}
+
+static void provider_rejects_bad_fields(void **state)
+{
+	(void)state;
+	struct ol_provider p = sample(), q;
+	uint8_t buf[512], bad[512];
+	int n = wire_provider_encode(buf, sizeof(buf), &p);
+	size_t name_end = 1 + strlen(p.name);
+
+	memcpy(bad, buf, (size_t)n);
+	bad[1] = '/'; /* bad name character */
+	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	memcpy(bad, buf, (size_t)n);
+	bad[name_end + 3] = 254; /* main table */
+	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	memcpy(bad, buf, (size_t)n);
+	bad[name_end + 4] = 9; /* more addresses than allowed */
+	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	memcpy(bad, buf, (size_t)n);
+	bad[name_end + 5] = 5; /* unknown family */
+	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	memcpy(bad, buf, (size_t)n);
+	bad[name_end + 5 + 1 + 4 + 6] = 2; /* unknown flag */
+	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	/* the same address twice */
+	p.addrs[1].addr = p.addrs[0].addr;
+	n = wire_provider_encode(buf, sizeof(buf), &p);
+	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), -EBADMSG);
+}
+
+static void frame_header_limits(void **state)
+{
+	(void)state;
+	uint8_t h[WIRE_HDR + 8] = { 0 }, type;
+	size_t len;
+	wire_put_header(h, WF_HELLO, 4);
+	assert_int_equal(wire_frame_check(h, 3, &type, &len), 0);
+	assert_int_equal(wire_frame_check(h, WIRE_HDR + 3, &type, &len), 0);
+	assert_int_equal(wire_frame_check(h, WIRE_HDR + 4, &type, &len), WIRE_HDR + 4);
+	assert_int_equal(type, WF_HELLO);
+	h[0] = 2;
+	assert_int_equal(wire_frame_check(h, 1, &type, &len), -EPROTO);
+	wire_put_header(h, 9, 4);
+	assert_int_equal(wire_frame_check(h, WIRE_HDR, &type, &len), -EBADMSG);
+	wire_put_header(h, WF_SEALED, WIRE_PAYLOAD_MAX + 1);
+	assert_int_equal(wire_frame_check(h, WIRE_HDR, &type, &len), -EMSGSIZE);
+}
+
+static void hello_round_trip(void **state)
+{
+	(void)state;
+	struct wire_hello h = { .role = WR_HOST }, g;
+	uint8_t buf[128];
+	strcpy(h.name, "h1");
+	randombytes_buf(h.nonce, sizeof(h.nonce));
+	int n = wire_hello_encode(buf, sizeof(buf), &h);
+	assert_int_equal(wire_hello_decode(buf, (size_t)n, &g), 0);
+	assert_int_equal(g.role, WR_HOST);
+	assert_string_equal(g.name, "h1");
+	assert_memory_equal(g.nonce, h.nonce, WIRE_NONCE);
+	buf[0] = 3;
+	assert_int_equal(wire_hello_decode(buf, (size_t)n, &g), -EBADMSG);
+}
+
+static void session_authenticates(void **state)
+{
+	(void)state;
+	uint8_t psk[32], other[32], sh[40], hh[40], frame[256], msg[256];
+	struct session sw, host, wrong;
+	randombytes_buf(psk, sizeof(psk));
+	randombytes_buf(other, sizeof(other));
+	randombytes_buf(sh, sizeof(sh));
+	randombytes_buf(hh, sizeof(hh));
+	session_derive(&sw, psk, sh, sizeof(sh), hh, sizeof(hh), 1);
+	session_derive(&host, psk, sh, sizeof(sh), hh, sizeof(hh), 0);
+	session_derive(&wrong, other, sh, sizeof(sh), hh, sizeof(hh), 0);
+
+	int n = session_seal(&sw, frame, sizeof(frame), (const uint8_t *)"\x03hello", 6);
+	assert_true(n > 0);
+	/* a host with another key cannot open it */
+	assert_int_equal(session_open(&wrong, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
+	assert_int_equal(session_open(&host, frame, (size_t)n, msg, sizeof(msg)), 6);
+	assert_memory_equal(msg, "\x03hello", 6);
+	/* a replay fails: the counter moved on */
+	assert_int_equal(session_open(&host, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
+	/* a flipped bit fails, header included */
+	n = session_seal(&sw, frame, sizeof(frame), (const uint8_t *)"\x06", 1);
+	frame[WIRE_HDR] ^= 1;
+	assert_int_equal(session_open(&host, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
+	/* a host cannot reflect the switch's frames back to it */
+	n = session_seal(&sw, frame, sizeof(frame), (const uint8_t *)"\x06", 1);
+	assert_int_equal(session_open(&sw, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(provider_round_trip),
+		cmocka_unit_test(provider_rejects_bad_fields),
+		cmocka_unit_test(frame_header_limits),
+		cmocka_unit_test(hello_round_trip),
+		cmocka_unit_test(session_authenticates),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
