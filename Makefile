@@ -22,7 +22,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
             libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping
 
-.PHONY: all deps check unit integration demo demo-down bench install clean asan
+.PHONY: all deps check unit unit-build integration demo demo-down bench install clean
 all: $(BUILD)/onlinkd $(BUILD)/onlink
 
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*.h)
@@ -42,8 +42,10 @@ $(BUILD)/unit/%: tests/unit/%.c $(UNIT_LIB_SRC) $(wildcard src/*/*.h) tests/unit
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(UNIT_LIB_SRC) $(LIBS) -lcmocka
 
-unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
-	@set -e; for t in $^; do echo "== $$t"; $$t; done
+unit-build: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+
+unit: unit-build
+	@set -e; for t in $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)); do echo "== $$t"; $$t; done
 
 # `deps` installs only what is missing, non-interactively.
 deps:
@@ -58,9 +60,8 @@ integration: all
 	@tests/integration/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory all unit-build
+	@tests/check.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -60,6 +60,10 @@ int conn_init(struct conn *c, int fd, int we_are_switch, const char *name, const
 
 void conn_fini(struct conn *c)
 {
+	/* best effort: what was queued (an AUTH the peer must judge, say)
+	 * goes out before the close */
+	if (c->fd >= 0 && c->outoff < c->outlen)
+		conn_flush(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

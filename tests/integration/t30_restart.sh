@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Restarts (SIGKILL) of either agent leave unchanged kernel objects alone;
+# foreign objects survive; objects deleted or changed by hand are repaired.
+. "$(dirname "$0")/testlib.sh"
+t_lab
+
+foreign() {
+	n h1 ip neigh show 10.10.0.99 dev eth0
+	n h1 ip addr show dev eth0 | grep 'peer 10.99.0.1'
+	n h1 ip route show table 101 192.0.2.0/24
+	n h1 ip rule show | grep 'fwmark 0x3e7'
+	n h1 ip -6 route show 2001:db8:99::/64
+}
+n h1 ip neigh add 10.10.0.99 lladdr 02:aa:00:00:00:99 dev eth0 nud permanent
+n h1 ip addr add 10.10.0.11 peer 10.99.0.1/32 dev eth0
+n h1 ip route add 192.0.2.0/24 via 10.10.0.1 table 101
+n h1 ip rule add fwmark 999 lookup 101 pref 1000
+n h1 ip -6 route add 2001:db8:99::/64 via 2001:db8:10::1 proto static
+before=$(foreign)
+check_eq "foreign neighbor, address, route, rule in place" "$(wc -l <<<"$before")" "5"
+
+# Watch the host kernel for any change to onlink's objects. A sentinel
+# route proves the monitor sees changes before and after each restart.
+lab_spawn mon-h1 h1 ip -ts monitor neigh address route rule
+MON=$LAB_DIR/mon-h1.log
+sentinel() {
+	n h1 ip route add "192.0.2.$1/32" dev eth0 table 999
+	n h1 ip route del "192.0.2.$1/32" dev eth0 table 999
+	wait_for 5 "monitor saw sentinel $1" grep -q "192.0.2.$1 " "$MON"
+}
+ONLINK_OBJECTS='proto 177|peer 10\.0\.[12]\.1|fwmark 0x6[56]|lookup 10[12]|lladdr 02:00:00:00:0[12]:01'
+check "monitor running" sentinel 1
+mark=$(wc -l < "$MON")
+
+# host agent: SIGKILL and restart
+logmark=$(wc -l < "$LAB_DIR/onlinkd-h1.log")
+lab_stop onlinkd-h1 KILL
+start_hostd 1
+check "h1 agent back: connected, snapshot applied, reconciled" wait_for 10 "h1 ready" \
+	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.ready and .switches[0].state == \"up\" and .reconciles >= 1')\" == true ]"
+check "monitor caught up after the host agent restart" sentinel 2
+check_eq "host agent restart: no kernel change to onlink's objects" \
+	"$(tail -n +$((mark + 1)) "$MON" | grep -cE "$ONLINK_OBJECTS")" "0"
+check_eq "restarted host agent logged no kernel writes" \
+	"$(tail -n +$((logmark + 1)) "$LAB_DIR/onlinkd-h1.log" | grep -cE '(add|replace|delete) (neighbor|address|route|rule)')" "0"
+mark=$(wc -l < "$MON")
+
+# switch agent: SIGKILL and restart; hosts reconnect and get a new snapshot
+conns=$(grep -c "connected and authenticated" "$LAB_DIR/onlinkd-h1.log")
+lab_stop onlinkd-sw KILL
+start_switchd
+check "h1 reconnected to the restarted switch agent" wait_for 15 "reconnect" \
+	bash -c "[ \$(grep -c 'connected and authenticated' '$LAB_DIR/onlinkd-h1.log') -gt $conns ]"
+check "h1 applied the new snapshot" wait_for 5 "snapshot" \
+	bash -c "[ \$(grep -c 'snapshot of 2 providers' '$LAB_DIR/onlinkd-h1.log') -ge 2 ]"
+check "monitor caught up after the switch agent restart" sentinel 3
+check_eq "switch agent restart: no kernel change to onlink's objects on the host" \
+	"$(tail -n +$((mark + 1)) "$MON" | grep -cE "$ONLINK_OBJECTS")" "0"
+check_eq "foreign objects survived both restarts unchanged" "$(foreign)" "$before"
+
+# repairs: what someone deletes or changes by hand comes back within 1 s
+repaired() { wait_for 1 "$1" bash -c "$2"; }
+n h1 ip neigh del 10.0.1.1 dev eth0
+check "deleted IPv4 neighbor restored within 1 s" repaired neigh4 \
+	"ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 dev eth0 | grep -q 'lladdr $PROVIDER_MAC_A PERMANENT'"
+n h1 ip neigh replace 2001:db8:2::1 lladdr 02:de:ad:be:ef:00 dev eth0 nud permanent
+check "IPv6 neighbor rewritten by hand restored within 1 s" repaired neigh6 \
+	"ip netns exec ${LAB_PREFIX}h1 ip neigh show 2001:db8:2::1 dev eth0 | grep -q 'lladdr $PROVIDER_MAC_B PERMANENT'"
+n h1 ip addr del 10.10.0.11 peer 10.0.2.1/32 dev eth0
+check "deleted peer address restored within 1 s" repaired addr \
+	"ip netns exec ${LAB_PREFIX}h1 ip addr show dev eth0 | grep -q 'peer 10.0.2.1/32'"
+n h1 ip route del default table 102
+check "deleted table route restored within 1 s" repaired route \
+	"ip netns exec ${LAB_PREFIX}h1 ip route show table 102 | grep -q 'default via 10.0.2.1'"
+n h1 ip -6 route del 2001:db8:1::1/128 dev eth0
+check "deleted IPv6 on-link route restored within 1 s" repaired route6 \
+	"ip netns exec ${LAB_PREFIX}h1 ip -6 route show 2001:db8:1::1 | grep -q 'proto 177'"
+n h1 ip rule del fwmark 101 lookup 101 pref 1000
+check "deleted rule restored within 1 s" repaired rule \
+	"ip netns exec ${LAB_PREFIX}h1 ip rule show | grep -q 'fwmark 0x65 lookup 101'"
+check "repairs counted in status" bash -c "[ \$('$ONLINK' status -s '$(host_sock 1)' --json | jq .repairs) -ge 6 ]"
+check_eq "foreign objects still unchanged after the repairs" "$(foreign)" "$before"
+check "forwarding works after all of it" quiet n h1 ping -c 1 -W 1 -m 102 203.0.113.1
