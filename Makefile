@@ -20,7 +20,7 @@ CLI_ALL    := $(CLI_SRC) $(CORE_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping
+            libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench install clean
 all: $(BUILD)/onlinkd $(BUILD)/onlink

@@ -1,6 +1,7 @@
 /* Kernel object sets and comparisons. */
 #include "core/kobj.h"
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,17 +71,24 @@ int kobj_equal(const struct kobj *a, const struct kobj *b)
 	}
 }
 
+static const char *ifname(int ifindex, char buf[IF_NAMESIZE])
+{
+	if (!if_indextoname((unsigned)ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "#%d", ifindex);
+	return buf;
+}
+
 const char *kobj_str(const struct kobj *o, char *buf, size_t len)
 {
-	char d[ADDR_STRLEN], g[ADDR_STRLEN], m[MAC_STRLEN];
+	char d[ADDR_STRLEN], g[ADDR_STRLEN], m[MAC_STRLEN], dev[IF_NAMESIZE];
 	switch (o->type) {
 	case KO_ADDR:
-		snprintf(buf, len, "address %s peer %s/%u dev #%d", addr_str(&o->dst, d, sizeof(d)),
-			 addr_str(&o->gw, g, sizeof(g)), o->dst_len, o->ifindex);
+		snprintf(buf, len, "address %s peer %s/%u dev %s", addr_str(&o->dst, d, sizeof(d)),
+			 addr_str(&o->gw, g, sizeof(g)), o->dst_len, ifname(o->ifindex, dev));
 		break;
 	case KO_NEIGH:
-		snprintf(buf, len, "neighbor %s lladdr %s dev #%d", addr_str(&o->dst, d, sizeof(d)),
-			 mac_str(o->lladdr, m, sizeof(m)), o->ifindex);
+		snprintf(buf, len, "neighbor %s lladdr %s dev %s", addr_str(&o->dst, d, sizeof(d)),
+			 mac_str(o->lladdr, m, sizeof(m)), ifname(o->ifindex, dev));
 		break;
 	case KO_ROUTE:
 		snprintf(buf, len, "route %s%s/%u%s%s table %u", o->rtype == 7 ? "unreachable " : "",

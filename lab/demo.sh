@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make demo`: bring up the POP lab, show onlink at work, tear it down
+# (KEEP=1 leaves it up; `make demo-down` removes it).
+set -u
+. "$(dirname "$0")/lib.sh"
+LAB_DIR=${LAB_DIR:-/run/onlink-lab}
+if [ "$(id -u)" != 0 ]; then
+	echo "the demo creates network namespaces: run 'sudo make demo'" >&2
+	exit 1
+fi
+if [ -f "$LAB_DIR/env" ]; then
+	echo "removing the previous demo lab first"
+	lab_init "$LAB_DIR"
+	lab_down
+	rm -rf "$LAB_DIR"
+fi
+lab_init "$LAB_DIR"
+finish() {
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo
+		echo "The lab stays up (KEEP=1). Try:"
+		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ip route"
+		echo "  sudo $ONLINK status -s $LAB_DIR/host-h1.sock"
+		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ping -m 102 203.0.113.1"
+		echo "Remove it with: sudo make demo-down"
+	else
+		lab_down
+		rm -rf "$LAB_DIR"
+		echo
+		echo "Lab removed (KEEP=1 leaves it up)."
+	fi
+}
+trap finish EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# prints the command as typed in that namespace, then runs it
+show() {
+	if [ "$1" = n ]; then printf '[%s] $ %s\n' "$2" "${*:3}"; else printf '$ %s\n' "$*"; fi
+	"$@"
+}
+
+step "1. Bringing up the POP: 2 providers (BIRD, eBGP), a switch (bridge, BIRD route reflector, onlinkd switch), 2 hosts (BIRD iBGP, onlinkd host)"
+lab_up || { echo "the lab did not converge; logs are in $LAB_DIR"; exit 1; }
+echo "converged: both hosts route the providers' prefixes through both providers"
+
+step "2. What the switch agent sees (neighbor table, bridge ports) and streams to the hosts"
+show "$ONLINK" status -s "$LAB_DIR/switch.sock"
+
+step "3. On host h1: each provider looks directly connected"
+show n h1 ip addr show dev eth0
+show n h1 ip neigh show nud permanent
+show n h1 ip -6 route show proto 177
+show n h1 ip rule show
+step "   ... so BIRD installs the full table with the providers as next hops"
+show n h1 ip route show 203.0.113.0/24
+show n h1 ip -6 route show 2001:db8:ff::/48
+show "$ONLINK" status -s "$LAB_DIR/host-h1.sock"
+
+step "4. Pinging 203.0.113.1 through each provider's table (firewall mark = table id)"
+for t in 101 102; do
+	show n h1 ping -q -c 3 -i 0.2 -m $t 203.0.113.1 | grep -v '^$\|^PING\|^---'
+done
+show n h1 ping -6 -q -c 3 -i 0.2 -m 102 2001:db8:ff::1 | grep -v '^$\|^PING\|^---'
+
+step "5. Provider A's router changes its MAC; the hosts follow"
+show n pa ip link set eth0 address 02:00:00:00:01:ee
+for i in 1 2; do
+	wait_for 5 "h$i follows" bash -c "ip netns exec ${LAB_PREFIX}h$i ip neigh show 10.0.1.1 dev eth0 | grep -q 02:00:00:00:01:ee"
+	show n h$i ip neigh show 10.0.1.1 dev eth0
+done
+show n h1 ping -q -c 3 -i 0.2 -m 101 203.0.113.1 | grep -v '^$\|^PING\|^---'
+echo
+echo "Host agent log (h1):"
+tail -n 6 "$LAB_DIR/onlinkd-h1.log"
