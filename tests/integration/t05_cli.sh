@@ -27,3 +27,9 @@ check_eq "onlink status with no agent: exit 1, says so" "$rc:$err" "1:onlink: ca
 "$ONLINK" status --bogus >/dev/null 2>&1; check_eq "onlink status with a bad option: exit 2" "$?" "2"
 check_eq "onlink genkey: a 32-byte base64 key" "$("$ONLINK" genkey | base64 -d | wc -c)" "32"
 check "two keys differ" bash -c "[ \"\$('$ONLINK' genkey)\" != \"\$('$ONLINK' genkey)\" ]"
+
+# docs/bird.md shows exactly the BIRD configurations the lab runs
+for f in lab/bird/switch.conf lab/bird/host.conf lab/bird/provider.conf; do
+	shown=$(awk -v f="<!-- $f -->" '$0 == f { on = 1; getline; next } on && /^```$/ { exit } on { print }' docs/bird.md)
+	check_eq "docs/bird.md shows $f as the lab runs it" "$shown" "$(cat "$f")"
+done
