@@ -71,7 +71,14 @@ fail:
 	return NULL;
 }
 
-int nl_open(struct nl **out, unsigned groups)
+int nl_notify_rcvbuf(void)
+{
+	const char *e = getenv("ONLINKD_NETLINK_RCVBUF");
+	long v = e ? strtol(e, NULL, 10) : 0;
+	return v > 0 && v <= (1 << 30) ? (int)v : 16 << 20;
+}
+
+int nl_open(struct nl **out, unsigned groups, int rcvbuf)
 {
 	struct nl *nl = calloc(1, sizeof(*nl));
 	int e;
@@ -81,8 +88,7 @@ int nl_open(struct nl **out, unsigned groups)
 	nl->seq = (uint32_t)time(NULL);
 	nl->req = sock_open(0, 1 << 20);
 	nl->dump = sock_open(0, 1 << 20);
-	/* SONiC's neighsyncd uses 16 MiB for the same job */
-	nl->notify = groups ? sock_open(groups, 16 << 20) : NULL;
+	nl->notify = groups ? sock_open(groups, rcvbuf) : NULL;
 	if (!nl->buf || !nl->req || !nl->dump || (groups && !nl->notify)) {
 		e = errno ? -errno : -ENOMEM;
 		nl_close(nl);

@@ -52,8 +52,13 @@ struct nl_event {
 
 typedef void (*nl_event_fn)(const struct nl_event *ev, void *arg);
 
-/* groups: NLG_* for the notification socket (0: none). */
-int nl_open(struct nl **out, unsigned groups);
+/* groups: NLG_* for the notification socket (0: none); rcvbuf: its
+ * receive buffer in bytes. */
+int nl_open(struct nl **out, unsigned groups, int rcvbuf);
+/* The notification buffer the daemons use: 16 MiB (SONiC's neighsyncd uses
+ * the same), or ONLINKD_NETLINK_RCVBUF bytes, which tests set small to
+ * force overruns. */
+int nl_notify_rcvbuf(void);
 void nl_close(struct nl *nl);
 int nl_notify_fd(const struct nl *nl);
 

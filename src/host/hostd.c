@@ -70,6 +70,7 @@ struct hostd {
 	size_t nps;
 	struct kobj_set desired; /* sorted by key */
 	int ready;
+	int changed;             /* a switch's state changed in this read batch */
 	volatile int stop, reload;
 	struct ratelimit rl_kernel, rl_peer;
 	unsigned long reconciles, repairs, kernel_errors, resyncs;
@@ -383,7 +384,7 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 			return -1;
 		}
 		provset_put(&s->provs, &p);
-		update(s->h);
+		s->h->changed = 1;
 		return 0;
 	case WM_PROVIDER_DEL:
 		if (wire_name_decode(body, n, name) || s->in_snapshot) {
@@ -391,7 +392,7 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 			return -1;
 		}
 		provset_del(&s->provs, name);
-		update(s->h);
+		s->h->changed = 1;
 		return 0;
 	case WM_SNAP_END: {
 		if (!s->in_snapshot || n) {
@@ -412,7 +413,7 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 				have += h->sw[i].have_snapshot;
 			h->ready = have == h->cfg->nswitches;
 		}
-		update(h);
+		h->changed = 1;
 		return 0;
 	}
 	}
@@ -456,7 +457,13 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		const char *why = "?";
 		int up = 0;
-		if (conn_read(&s->c, sw_msg, s, &up, &why) < 0) {
+		int r = conn_read(&s->c, sw_msg, s, &up, &why);
+		/* one reconcile for everything this read brought */
+		if (h->changed) {
+			h->changed = 0;
+			update(h);
+		}
+		if (r < 0) {
 			sw_drop(s, why);
 			return;
 		}
@@ -573,7 +580,7 @@ int hostd_run(struct config *c)
 	struct hostd h = { .cfg = c, .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
 	int r;
 
-	if ((r = loop_init()) || (r = nl_open(&h.nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE))) {
+	if ((r = loop_init()) || (r = nl_open(&h.nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE, nl_notify_rcvbuf()))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
 	}

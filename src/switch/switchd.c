@@ -202,8 +202,9 @@ static void solicit(struct switchd *s)
 		if (!p->ifindex)
 			continue;
 		for (unsigned k = 0; k < p->cfg->naddrs; k++) {
-			if (p->addrs[k].present)
+			if (p->addrs[k].present || !p->addrs[k].need_solicit)
 				continue;
+			p->addrs[k].need_solicit = 0;
 			int r = nl_neigh_add_managed(s->nl, p->ifindex, &p->addrs[k].addr, OL_PROTO);
 			char a[ADDR_STRLEN];
 			if (r && r != -EEXIST)
@@ -360,7 +361,7 @@ int switchd_run(struct config *c)
 	struct switchd s = { .cfg = c, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
 	int r;
 
-	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH))) {
+	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf()))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
 	}

@@ -19,8 +19,10 @@ int track_init(struct tracker *t, const struct config *c)
 	for (size_t i = 0; i < t->n; i++) {
 		struct track_provider *p = &t->p[i];
 		p->cfg = &c->providers[i];
-		for (unsigned k = 0; k < p->cfg->naddrs; k++)
+		for (unsigned k = 0; k < p->cfg->naddrs; k++) {
 			p->addrs[k].addr = p->cfg->addrs[k];
+			p->addrs[k].need_solicit = 1;
+		}
 		p->since = time(NULL);
 	}
 	return 0;
@@ -64,13 +66,17 @@ static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
 		snprintf(tl->name, sizeof(tl->name), "%s", l->name);
 		tl->up = l->up;
 	}
-	/* (re)resolve provider interfaces by name */
+	/* (re)resolve provider interfaces by name; an interface that appears
+	 * or comes up gets its absent addresses solicited again */
 	for (size_t i = 0; i < t->n; i++) {
 		struct track_provider *p = &t->p[i];
 		if (!strcmp(p->cfg->ifname, l->name))
 			p->ifindex = deleted ? 0 : l->ifindex;
 		else if (p->ifindex == l->ifindex && (deleted || strcmp(p->cfg->ifname, l->name)))
 			p->ifindex = 0;
+		if (p->ifindex == l->ifindex && l->up)
+			for (unsigned k = 0; k < p->cfg->naddrs; k++)
+				p->addrs[k].need_solicit = 1;
 	}
 }
 
@@ -128,6 +134,7 @@ static void on_neigh(struct tracker *t, const struct nl_neigh *n, int deleted)
 				a->present = 0;
 				a->nud = NUD_NONE;
 				a->ours = 0;
+				a->need_solicit = 1;
 				return;
 			}
 			a->present = 1;
@@ -160,6 +167,7 @@ void track_begin_resync(struct tracker *t)
 		for (unsigned k = 0; k < t->p[i].cfg->naddrs; k++) {
 			t->p[i].addrs[k].present = 0;
 			t->p[i].addrs[k].nud = NUD_NONE;
+			t->p[i].addrs[k].need_solicit = 1;
 		}
 }
 

@@ -13,6 +13,7 @@ struct track_addr {
 	uint8_t has_mac;
 	uint8_t present;        /* the switch kernel has an entry */
 	uint8_t ours;           /* the entry is onlink's managed one */
+	uint8_t need_solicit;   /* absent since the last solicitation attempt */
 	uint16_t nud;
 	int port;               /* bridge port the MAC was last learned on; 0: unknown */
 };

@@ -33,3 +33,10 @@ for f in lab/bird/switch.conf lab/bird/host.conf lab/bird/provider.conf; do
 	shown=$(awk -v f="<!-- $f -->" '$0 == f { on = 1; getline; next } on && /^```$/ { exit } on { print }' docs/bird.md)
 	check_eq "docs/bird.md shows $f as the lab runs it" "$shown" "$(cat "$f")"
 done
+
+# make install: binaries and the iproute2 protocol name, under DESTDIR
+inst=$(mktemp -d)
+make -s -C "$LAB_ROOT" install DESTDIR="$inst" PREFIX=/usr >/dev/null 2>&1
+check "make install puts onlinkd and onlink under DESTDIR/PREFIX/sbin" test -x "$inst/usr/sbin/onlinkd" -a -x "$inst/usr/sbin/onlink"
+check_eq "make install registers protocol 177 as 'onlink' for iproute2" "$(cat "$inst/etc/iproute2/rt_protos.d/onlink.conf")" "$(printf '177\tonlink')"
+rm -rf "$inst"
