@@ -335,6 +335,19 @@ static void sw_schedule(struct swlink *s)
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
 
+/* Closes the socket: a bare one while connecting, the session after. */
+static void sw_close(struct swlink *s)
+{
+	if (s->src.fd < 0)
+		return;
+	loop_del(&s->src);
+	if (s->state == SW_CONNECTING)
+		close(s->src.fd);
+	else
+		conn_fini(&s->c);
+	s->src.fd = -1;
+}
+
 static void sw_drop(struct swlink *s, const char *why)
 {
 	struct hostd *h = s->h;
@@ -342,14 +355,7 @@ static void sw_drop(struct swlink *s, const char *why)
 		log_warn("switch %s (%s): disconnected: %s; keeping its last state", s->cfg->name, s->cfg->connect.text, why);
 	else
 		log_limited(&h->rl_peer, LOG_WARNING, "switch %s (%s): %s", s->cfg->name, s->cfg->connect.text, why);
-	if (s->src.fd >= 0) {
-		loop_del(&s->src);
-		if (s->state == SW_CONNECTING)
-			close(s->src.fd);
-		else
-			conn_fini(&s->c);
-	}
-	s->src.fd = -1;
+	sw_close(s);
 	s->state = SW_IDLE;
 	s->in_snapshot = 0;
 	s->stage.n = 0;
@@ -624,13 +630,7 @@ int hostd_run(struct config *c)
 	log_info("stopping; kernel state left in place");
 	for (unsigned i = 0; i < c->nswitches; i++) {
 		struct swlink *s = &h.sw[i];
-		if (s->src.fd >= 0) {
-			loop_del(&s->src);
-			if (s->state == SW_CONNECTING)
-				close(s->src.fd);
-			else
-				conn_fini(&s->c);
-		}
+		sw_close(s);
 		provset_free(&s->provs);
 		provset_free(&s->stage);
 	}
