@@ -8,8 +8,8 @@ for t in build/unit/test_*; do
 	echo "== $t"
 	out=$("$t" 2>&1); rc=$?
 	echo "$out"
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out")
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | head -n 1)
+	p=$(grep -o '\[  PASSED  \] [0-9]*' <<<"$out" | grep -o '[0-9]*$' | head -n 1)
+	f=$(grep -o '\[  FAILED  \] [0-9]* test' <<<"$out" | grep -o '[0-9]*' | head -n 1)
 	up=$((up + ${p:-0})) uf=$((uf + ${f:-0}))
 	[ "$rc" -ne 0 ] && [ -z "$f" ] && uf=$((uf + 1))
 done

@@ -1,7 +1,6 @@
 /* Signals as events, never as handlers doing work. */
 #include "core/daemon.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -37,10 +36,4 @@ int daemon_signals(struct loop_src *src, volatile int *stop, volatile int *reloa
 		return -errno;
 	src->cb = sig_cb;
 	return loop_add(src, EPOLLIN);
-}
-
-int sock_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
 }

@@ -105,6 +105,21 @@ static void hello_round_trip(void **state)
 	assert_int_equal(wire_hello_decode(buf, (size_t)n, &g), -EBADMSG);
 }
 
+static void name_round_trip(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	char name[OL_NAME_MAX];
+	int n = wire_name_encode(buf, sizeof(buf), "transit-b");
+	assert_int_equal(n, 10);
+	assert_int_equal(wire_name_decode(buf, (size_t)n, name), 0);
+	assert_string_equal(name, "transit-b");
+	assert_int_equal(wire_name_decode(buf, (size_t)n - 1, name), -EBADMSG);
+	buf[0] = 0;
+	assert_int_equal(wire_name_decode(buf, 1, name), -EBADMSG);
+	assert_int_equal(wire_name_encode(buf, 5, "transit-b"), -ENOSPC);
+}
+
 static void session_authenticates(void **state)
 {
 	(void)state;
@@ -142,6 +157,7 @@ int main(void)
 		cmocka_unit_test(provider_rejects_bad_fields),
 		cmocka_unit_test(frame_header_limits),
 		cmocka_unit_test(hello_round_trip),
+		cmocka_unit_test(name_round_trip),
 		cmocka_unit_test(session_authenticates),
 	};
 	if (sodium_init() < 0)
