@@ -8,7 +8,7 @@ BUILD    ?= build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -D_GNU_SOURCE -Isrc
-LIBS     := -lmnl -linih -lsodium -ljansson
+LIBS     := -lmnl -linih -lsodium -ljansson -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC   := $(wildcard src/core/*.c)
@@ -20,10 +20,15 @@ CLI_ALL    := $(CLI_SRC) $(CORE_SRC)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3
+            libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench install clean
-all: $(BUILD)/onlinkd $(BUILD)/onlink
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline
+
+# lab tool: a delay line for kernels without netem (see lab/tools/delayline.c)
+$(BUILD)/delayline: lab/tools/delayline.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	@mkdir -p $(dir $@)

@@ -311,3 +311,23 @@ lab_up() {
 		wait_for 60 "h$i converged (BGP + onlink)" host_converged "$i" || return 1
 	done
 }
+
+# lab_delay a|b MS: delay traffic the provider forwards towards the
+# Internet by MS milliseconds (one way: requests are delayed, replies are
+# not, so a round trip through the provider takes MS more). netem when the
+# kernel has it; otherwise a TUN delay line (build/delayline) that the
+# provider's policy routing sends forwarded traffic through.
+lab_delay() {
+	local p=$1 ms=$2
+	if n "p$p" tc qdisc replace dev inet root netem delay "${ms}ms" 2>/dev/null; then
+		return 0
+	fi
+	lab_spawn "delay-p$p" "p$p" "$LAB_ROOT/build/delayline" dly0 "$ms"
+	wait_for 5 "delay line in p$p" n "p$p" ip link show dly0 || return 1
+	n "p$p" ip link set dly0 up
+	n "p$p" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.dly0.rp_filter=0
+	n "p$p" ip rule add iif eth0 lookup 100 pref 100
+	n "p$p" ip route add default dev dly0 table 100
+	n "p$p" ip -6 rule add iif eth0 lookup 100 pref 100
+	n "p$p" ip -6 route add default dev dly0 table 100
+}

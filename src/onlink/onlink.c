@@ -9,6 +9,8 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "status", cmd_status, "show providers, peers and state of the local agent" },
+	{ "ping", cmd_ping, "probe destinations through every provider at once" },
+	{ "exec", cmd_exec, "run a command whose sockets all leave through one provider" },
 	{ "genkey", cmd_genkey, "print a new pre-shared key (base64) for key-file" },
 };
 
