@@ -16,7 +16,9 @@ SWITCH_SRC := $(wildcard src/switch/*.c)
 HOST_SRC   := $(wildcard src/host/*.c)
 CLI_SRC    := $(wildcard src/onlink/*.c)
 DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC)
-CLI_ALL    := $(CLI_SRC) $(CORE_SRC)
+# the CLI links only the core it uses: it starts faster without libmnl/libinih
+CLI_CORE   := src/core/control.c src/core/loop.c src/core/log.c src/core/addr.c
+CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
@@ -38,7 +40,7 @@ $(BUILD)/onlinkd: $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/onlink: $(patsubst %.c,$(BUILD)/%.o,$(CLI_ALL))
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -lsodium -ljansson -lm
 
 # Unit tests: built with ASan and UBSan, linked against the core and role logic
 # (never against a daemon's main).

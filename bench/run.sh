@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `make bench`: onlink's figures in the POP lab, printed as a table.
+# `make bench`: onlink's figures in the POP lab, printed as tables.
 #  - propagation: switch kernel neighbor change -> every host kernel's
 #    neighbor change (timestamps from `ip -ts monitor` in each namespace;
 #    all namespaces share one clock), CHANGES changes over HOSTS hosts;
 #  - resident memory of each daemon;
-#  - wake-ups while idle, against what the keepalives alone explain.
+#  - wake-ups while idle, against what the keepalives alone explain;
+#  - onlink ping through 64 providers at once (bench/ping.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
@@ -88,3 +89,8 @@ for r in rows:
 ok = pct(99) < 5 and int(rss_sw) < 8192 and int(rss_h1) < 8192 and missing == 0 and len(lat) >= 200
 print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
 PY
+lab_down
+rm -rf "$LAB_DIR"
+trap - EXIT
+
+bash "$(dirname "$0")/ping.sh"

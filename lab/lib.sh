@@ -92,6 +92,16 @@ lab_down() {
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB_PREFIX" || true); do
 		ip netns del "$ns" 2>/dev/null
 	done
+	# per-namespace files `ip netns exec` binds over /etc (lab_hosts)
+	rm -rf /etc/netns/"$LAB_PREFIX"*
+}
+
+# lab_hosts NS LINE...: an /etc/hosts seen only inside namespace NS
+# (`ip netns exec` binds /etc/netns/NAME/hosts over /etc/hosts).
+lab_hosts() {
+	local ns=$1; shift
+	mkdir -p "/etc/netns/$LAB_PREFIX$ns"
+	printf '%s\n' "$@" > "/etc/netns/$LAB_PREFIX$ns/hosts"
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds.

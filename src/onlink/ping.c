@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct row {
 	const char *dest;
@@ -40,9 +41,25 @@ static int parse_seconds(const char *s, double min, double max, double *out)
 static int resolve(const char *name, int fam, struct sockaddr_storage out[2], socklen_t len[2], int *nout)
 {
 	struct addrinfo hints = { .ai_family = fam, .ai_socktype = SOCK_DGRAM }, *res, *ai;
-	int e = getaddrinfo(name, NULL, &hints, &res);
-	int have4 = 0, have6 = 0;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&out[0];
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out[0];
+	int have4 = 0, have6 = 0, e;
 	*nout = 0;
+	/* a literal address needs no resolver */
+	memset(&out[0], 0, sizeof(out[0]));
+	if (fam != AF_INET6 && inet_pton(AF_INET, name, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		len[0] = sizeof(*in4);
+		*nout = 1;
+		return 0;
+	}
+	if (fam != AF_INET && inet_pton(AF_INET6, name, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		len[0] = sizeof(*in6);
+		*nout = 1;
+		return 0;
+	}
+	e = getaddrinfo(name, NULL, &hints, &res);
 	if (e)
 		return e;
 	for (ai = res; ai && *nout < 2; ai = ai->ai_next) {

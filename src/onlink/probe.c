@@ -1,18 +1,17 @@
-/* Probe engine. One raw socket per stream sends (it carries the stream's
- * SO_MARK and a drop-all filter, so it queues nothing but its TX
- * timestamps); one raw socket per family and protocol receives every reply
- * with its kernel RX timestamp, and replies are matched to streams by ICMP
- * id and sequence, or by TCP ports and acknowledgement number. */
+/* Probe engine. One raw socket per family and protocol sends and receives:
+ * the socket's SO_MARK is set to a stream's mark before sending its probe
+ * (the SO_MARK control message is not honored by IPv4 raw sockets), and
+ * each packet carries its own timestamp id in SCM_TS_OPT_ID (Linux 6.13;
+ * older kernels number TX timestamps by the socket's send counter instead). Replies are matched
+ * to streams by ICMP id and sequence, or by TCP ports and acknowledgement
+ * number. */
 #include "onlink/probe.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
-#include <linux/filter.h>
 #include <linux/net_tstamp.h>
-#include <math.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -26,6 +25,9 @@
 #ifndef ICMP_FILTER
 #define ICMP_FILTER 1
 #endif
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81 /* asm-generic/socket.h, Linux 6.13 */
+#endif
 
 struct probe_slot {
 	struct timespec tx, rx;     /* kernel timestamps (CLOCK_REALTIME) */
@@ -33,9 +35,14 @@ struct probe_slot {
 	uint8_t sent, has_tx, has_rx, done;
 };
 
-struct rxsock {
+struct psock {
 	int fd, family, proto;
+	uint32_t mark;              /* the socket's current SO_MARK */
+	uint32_t next_key;          /* counter mode: the socket's next TX timestamp id */
+	uint32_t *keymap;           /* counter mode: id -> stream * count + probe */
 };
+
+static int per_packet_ids = 1;  /* SCM_TS_OPT_ID accepted */
 
 static uint64_t mono_ns(void)
 {
@@ -78,77 +85,76 @@ static int proto_of(const struct probe_stream *s)
 	return s->tcp_port ? IPPROTO_TCP : family_of(s) == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 }
 
-/* The source address the kernel will use towards dst with this mark. */
+/* The source address the kernel uses towards dst with this mark (TCP over
+ * IPv4 needs it for the checksum; IPv6 has the kernel compute it). */
 static int source_for(const struct probe_stream *s, uint8_t out[16])
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, d = s->dst;
 	socklen_t len = sizeof(ss);
 	int fd = socket(family_of(s), SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
-	struct sockaddr_storage d = s->dst;
 	if (fd < 0)
 		return -errno;
 	((struct sockaddr_in *)&d)->sin_port = htons(9);
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &s->mark, sizeof(s->mark)) < 0 ||
 	    connect(fd, (struct sockaddr *)&d, s->dstlen) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		r = -errno;
-	else if (family_of(s) == AF_INET)
-		memcpy(out, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 	else
-		memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		memcpy(out, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 	close(fd);
 	return r;
 }
 
-static int open_sender(struct probe_stream *s, char *err, size_t errlen)
+static int open_sock(struct psock *p, size_t keys, char *err, size_t errlen)
 {
-	static struct sock_filter drop_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-	struct sock_fprog prog = { .len = 1, .filter = drop_all };
-	int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
-		 SOF_TIMESTAMPING_OPT_TSONLY;
-	int fd = socket(family_of(s), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto_of(s));
-	if (fd < 0)
+	int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	p->fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, p->proto);
+	if (p->fd < 0)
 		return fail(err, errlen, "raw socket (onlink ping needs root)", errno);
-	s->fd = fd;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &s->mark, sizeof(s->mark)) < 0)
-		return fail(err, errlen, "SO_MARK", errno);
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return fail(err, errlen, "SO_ATTACH_FILTER", errno);
-	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) < 0)
+	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) < 0)
 		return fail(err, errlen, "SO_TIMESTAMPING", errno);
-	if (s->tcp_port && family_of(s) == AF_INET6) {
-		int off = 16; /* the kernel fills in the TCP checksum */
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0)
-			return fail(err, errlen, "IPV6_CHECKSUM", errno);
-	}
-	if (s->tcp_port && family_of(s) == AF_INET) {
-		int r = source_for(s, s->src);
-		if (r)
-			s->last_errno = -r; /* no route: every probe will fail to send */
-	}
-	return 0;
-}
-
-static int open_receiver(struct rxsock *r, char *err, size_t errlen)
-{
-	int one = 1;
-	r->fd = socket(r->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, r->proto);
-	if (r->fd < 0)
-		return fail(err, errlen, "raw socket (onlink ping needs root)", errno);
-	if (setsockopt(r->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
-		return fail(err, errlen, "SO_TIMESTAMPNS", errno);
-	if (r->proto == IPPROTO_ICMP) {
+	if (p->proto == IPPROTO_ICMP) {
 		uint32_t block = ~(1u << ICMP_ECHOREPLY);
-		setsockopt(r->fd, SOL_RAW, ICMP_FILTER, &block, sizeof(block));
-	} else if (r->proto == IPPROTO_ICMPV6) {
+		setsockopt(p->fd, SOL_RAW, ICMP_FILTER, &block, sizeof(block));
+	} else if (p->proto == IPPROTO_ICMPV6) {
 		struct icmp6_filter f;
 		ICMP6_FILTER_SETBLOCKALL(&f);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		setsockopt(r->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+		setsockopt(p->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	} else if (p->family == AF_INET6) {
+		int off = 16; /* the kernel fills in the TCP checksum */
+		if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0)
+			return fail(err, errlen, "IPV6_CHECKSUM", errno);
 	}
-	return 0;
+	p->keymap = calloc(keys, sizeof(*p->keymap));
+	return p->keymap ? 0 : fail(err, errlen, "memory", ENOMEM);
 }
 
-static void send_probe(struct probe_stream *s, unsigned k)
+static ssize_t send_with(struct psock *p, const struct probe_stream *s, const uint8_t *pkt, size_t len,
+			 uint32_t id, int with_id)
+{
+	struct sockaddr_storage d = s->dst;
+	char control[CMSG_SPACE(sizeof(uint32_t))] = { 0 };
+	struct iovec iov = { (void *)pkt, len };
+	struct msghdr m = { .msg_name = &d, .msg_namelen = s->dstlen, .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = with_id ? control : NULL, .msg_controllen = with_id ? sizeof(control) : 0 };
+	((struct sockaddr_in *)&d)->sin_port = 0; /* raw sockets: that field is the protocol */
+	if (p->mark != s->mark) {
+		if (setsockopt(p->fd, SOL_SOCKET, SO_MARK, &s->mark, sizeof(s->mark)) < 0)
+			return -1;
+		p->mark = s->mark;
+	}
+	if (with_id) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_TS_OPT_ID;
+		c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+		memcpy(CMSG_DATA(c), &id, sizeof(uint32_t));
+	}
+	return sendmsg(p->fd, &m, 0);
+}
+
+static void send_probe(struct psock *p, struct probe_stream *s, uint32_t id, unsigned k)
 {
 	uint8_t pkt[64] = { 0 };
 	size_t len;
@@ -182,25 +188,28 @@ static void send_probe(struct probe_stream *s, unsigned k)
 		pkt[22] = 1460 >> 8;
 		pkt[23] = 1460 & 0xff;
 		if (family_of(s) == AF_INET) {
-			uint32_t sum = 0;
 			const uint8_t *d = dst_bytes(s);
-			sum += (uint32_t)s->src[0] << 8 | s->src[1];
-			sum += (uint32_t)s->src[2] << 8 | s->src[3];
-			sum += (uint32_t)d[0] << 8 | d[1];
-			sum += (uint32_t)d[2] << 8 | d[3];
-			sum += IPPROTO_TCP + (uint32_t)len;
+			uint32_t sum = ((uint32_t)s->src[0] << 8 | s->src[1]) + ((uint32_t)s->src[2] << 8 | s->src[3]) +
+				       ((uint32_t)d[0] << 8 | d[1]) + ((uint32_t)d[2] << 8 | d[3]) + IPPROTO_TCP +
+				       (uint32_t)len;
 			th->check = htons(csum(pkt, len, sum));
 		}
 	}
 	sl->sent_mono_ns = mono_ns();
 	sl->sent = 1;
 	s->sent++;
-	struct sockaddr_storage d = s->dst;
-	((struct sockaddr_in *)&d)->sin_port = 0; /* raw sockets: the port field is the protocol */
-	if (sendto(s->fd, pkt, len, 0, (struct sockaddr *)&d, s->dstlen) < 0) {
+	ssize_t r = send_with(p, s, pkt, len, id, per_packet_ids);
+	if (r < 0 && errno == EINVAL && per_packet_ids) {
+		per_packet_ids = 0; /* a kernel before 6.13: count instead */
+		r = send_with(p, s, pkt, len, id, 0);
+	}
+	if (r < 0) {
 		s->last_errno = errno;
 		sl->done = 1; /* lost */
+		return;
 	}
+	if (!per_packet_ids)
+		p->keymap[p->next_key++] = id;
 }
 
 static void settle(struct probe_stream *s, struct probe_slot *sl)
@@ -220,22 +229,22 @@ static void settle(struct probe_stream *s, struct probe_slot *sl)
 	s->rtt_sum2 += ms * ms;
 }
 
-static void read_tx_timestamps(struct probe_stream *s, unsigned count)
+static void read_tx_timestamps(struct psock *p, struct probe_stream *st, size_t n, unsigned count)
 {
-	for (;;) {
+	for (int i = 0; i < 1024; i++) {
 		char control[512];
 		uint8_t data[64];
 		struct iovec iov = { data, sizeof(data) };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 				    .msg_controllen = sizeof(control) };
-		if (recvmsg(s->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		if (recvmsg(p->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return;
-		struct timespec ts = { 0 };
+		struct scm_timestamping ts;
 		int have_ts = 0;
 		long key = -1;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
-				memcpy(&ts, CMSG_DATA(c), sizeof(ts)); /* ts[0]: software */
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 				have_ts = 1;
 			} else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
 				   (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
@@ -245,16 +254,23 @@ static void read_tx_timestamps(struct probe_stream *s, unsigned count)
 					key = ee.ee_data;
 			}
 		}
-		if (have_ts && key >= 0 && (unsigned long)key < count) {
-			struct probe_slot *sl = &s->slots[key];
-			sl->tx = ts;
-			sl->has_tx = 1;
-			settle(s, sl);
+		if (!have_ts || key < 0)
+			continue;
+		uint32_t id = (uint32_t)key;
+		if (!per_packet_ids) {
+			if (id >= p->next_key)
+				continue;
+			id = p->keymap[id];
 		}
+		if (id / count >= n)
+			continue;
+		struct probe_slot *sl = &st[id / count].slots[id % count];
+		sl->tx = ts.ts[0];
+		sl->has_tx = 1;
+		settle(&st[id / count], sl);
 	}
 }
 
-/* A reply: which stream and probe, or -1. */
 static void on_reply(struct probe_stream *st, size_t n, unsigned count, int family, int proto, const uint8_t *p,
 		     size_t len, const uint8_t *from, const struct timespec *rx)
 {
@@ -264,8 +280,10 @@ static void on_reply(struct probe_stream *st, size_t n, unsigned count, int fami
 			return;
 		uint16_t id = (uint16_t)(p[4] << 8 | p[5]), seq = (uint16_t)(p[6] << 8 | p[7]);
 		uint16_t off = (uint16_t)(id - st[0].ident);
-		if (off < n && seq < count && !st[off].tcp_port)
-			idx = off, k = seq;
+		if (off < n && seq < count && !st[off].tcp_port) {
+			idx = off;
+			k = seq;
+		}
 	} else {
 		if (len < 20 || !(p[13] & (TH_RST | TH_SYN)) || !(p[13] & TH_ACK))
 			return;
@@ -292,9 +310,9 @@ static void on_reply(struct probe_stream *st, size_t n, unsigned count, int fami
 	settle(s, sl);
 }
 
-static void read_replies(struct rxsock *r, struct probe_stream *st, size_t n, unsigned count)
+static void read_replies(struct psock *r, struct probe_stream *st, size_t n, unsigned count)
 {
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < 1024; i++) {
 		uint8_t buf[2048];
 		char control[256];
 		struct sockaddr_storage from;
@@ -304,11 +322,11 @@ static void read_replies(struct rxsock *r, struct probe_stream *st, size_t n, un
 		ssize_t len = recvmsg(r->fd, &m, MSG_DONTWAIT);
 		if (len < 0)
 			return;
-		struct timespec rx = { 0 };
+		struct scm_timestamping ts;
 		int have = 0;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
-				memcpy(&rx, CMSG_DATA(c), sizeof(rx));
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 				have = 1;
 			}
 		if (!have)
@@ -328,16 +346,13 @@ static void read_replies(struct rxsock *r, struct probe_stream *st, size_t n, un
 		} else {
 			src = (const uint8_t *)&((struct sockaddr_in6 *)&from)->sin6_addr;
 		}
-		on_reply(st, n, count, r->family, r->proto, p, plen, src, &rx);
+		on_reply(st, n, count, r->family, r->proto, p, plen, src, &ts.ts[0]);
 	}
 }
 
 void probe_free(struct probe_stream *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (s[i].fd >= 0)
-			close(s[i].fd);
-		s[i].fd = -1;
 		free(s[i].slots);
 		s[i].slots = NULL;
 	}
@@ -345,92 +360,97 @@ void probe_free(struct probe_stream *s, size_t n)
 
 int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, char *err, size_t errlen)
 {
-	struct rxsock rx[4] = {
-		{ -1, AF_INET, IPPROTO_ICMP }, { -1, AF_INET6, IPPROTO_ICMPV6 },
-		{ -1, AF_INET, IPPROTO_TCP }, { -1, AF_INET6, IPPROTO_TCP },
+	struct psock ps[4] = {
+		{ -1, AF_INET, IPPROTO_ICMP, 0, 0, NULL }, { -1, AF_INET6, IPPROTO_ICMPV6, 0, 0, NULL },
+		{ -1, AF_INET, IPPROTO_TCP, 0, 0, NULL }, { -1, AF_INET6, IPPROTO_TCP, 0, 0, NULL },
 	};
-	struct pollfd *pf = NULL;
 	uint16_t base = (uint16_t)(32768 + randombytes_uniform(16384));
+	uint32_t isn = randombytes_random();
 	int r = -1;
 
 	if (n == 0 || o->count == 0 || o->count > 65535 || n * o->count > 16384) {
 		snprintf(err, errlen, "too many probes (destinations x providers x count at most 16384)");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		st[i].fd = -1;
 	for (size_t i = 0; i < n; i++) {
 		struct probe_stream *s = &st[i];
 		s->sent = s->received = 0;
 		s->slots = calloc(o->count, sizeof(*s->slots));
+		if (!s->slots) {
+			fail(err, errlen, "memory", ENOMEM);
+			goto out;
+		}
 		/* consecutive ids (ICMP) or port ranges (TCP) from a random base */
 		s->ident = s->tcp_port ? (uint16_t)(base + i * o->count) : (uint16_t)(base + i);
-		s->isn = randombytes_random();
-		if (!s->slots || open_sender(s, err, errlen))
-			goto out;
+		s->isn = isn + (uint32_t)(i * o->count);
 		for (int k = 0; k < 4; k++)
-			if (rx[k].fd < 0 && rx[k].family == family_of(s) && rx[k].proto == proto_of(s) &&
-			    open_receiver(&rx[k], err, errlen))
-				goto out;
+			if (ps[k].family == family_of(s) && ps[k].proto == proto_of(s)) {
+				if (ps[k].fd < 0 && open_sock(&ps[k], n * o->count, err, errlen))
+					goto out;
+				s->sock = k;
+			}
+		if (s->tcp_port && family_of(s) == AF_INET) {
+			int e = source_for(s, s->src);
+			if (e)
+				s->last_errno = -e; /* no route: its probes will fail to send */
+		}
 	}
-	pf = calloc(n + 4, sizeof(*pf));
-	if (!pf)
-		goto out;
 
+	struct pollfd pf[4];
 	uint64_t start = mono_ns(), interval = (uint64_t)(o->interval_s * 1e9), timeout = (uint64_t)(o->timeout_s * 1e9);
 	unsigned next = 0;
 	for (;;) {
 		uint64_t now = mono_ns();
 		while (next < o->count && now >= start + next * interval) {
 			for (size_t i = 0; i < n; i++)
-				send_probe(&st[i], next);
+				send_probe(&ps[st[i].sock], &st[i], (uint32_t)(i * o->count + next), next);
 			next++;
 		}
-		/* expire probes past their timeout; see whether anything is left */
+		/* expire probes past their timeout; find the next deadline */
 		int pending = next < o->count;
+		uint64_t wake = next < o->count ? start + next * interval : UINT64_MAX;
 		for (size_t i = 0; i < n; i++)
 			for (unsigned k = 0; k < next; k++) {
 				struct probe_slot *sl = &st[i].slots[k];
 				if (sl->done)
 					continue;
-				if (now >= sl->sent_mono_ns + timeout)
+				if (now >= sl->sent_mono_ns + timeout) {
 					sl->done = 1;
-				else
-					pending = 1;
+					continue;
+				}
+				pending = 1;
+				if (sl->sent_mono_ns + timeout < wake)
+					wake = sl->sent_mono_ns + timeout;
 			}
 		if (!pending)
 			break;
-		uint64_t wake = next < o->count ? start + next * interval : UINT64_MAX;
-		for (size_t i = 0; i < n; i++)
-			for (unsigned k = 0; k < next; k++)
-				if (!st[i].slots[k].done && st[i].slots[k].sent_mono_ns + timeout < wake)
-					wake = st[i].slots[k].sent_mono_ns + timeout;
 		size_t np = 0;
-		for (size_t i = 0; i < n; i++)
-			pf[np++] = (struct pollfd){ .fd = st[i].fd, .events = 0 }; /* POLLERR: a TX timestamp */
 		for (int k = 0; k < 4; k++)
-			if (rx[k].fd >= 0)
-				pf[np++] = (struct pollfd){ .fd = rx[k].fd, .events = POLLIN };
-		struct timespec to = { 0 };
+			if (ps[k].fd >= 0)
+				pf[np++] = (struct pollfd){ .fd = ps[k].fd, .events = POLLIN }; /* POLLERR: TX timestamps */
 		uint64_t w = wake > now ? wake - now : 0;
-		to.tv_sec = (time_t)(w / 1000000000ull);
-		to.tv_nsec = (long)(w % 1000000000ull);
+		struct timespec to = { .tv_sec = (time_t)(w / 1000000000ull), .tv_nsec = (long)(w % 1000000000ull) };
 		if (ppoll(pf, np, &to, NULL) < 0 && errno != EINTR) {
 			fail(err, errlen, "poll", errno);
 			goto out;
 		}
-		for (size_t i = 0; i < n; i++)
-			if (pf[i].revents & POLLERR)
-				read_tx_timestamps(&st[i], o->count);
-		for (int k = 0; k < 4; k++)
-			if (rx[k].fd >= 0)
-				read_replies(&rx[k], st, n, o->count);
+		np = 0;
+		for (int k = 0; k < 4; k++) {
+			if (ps[k].fd < 0)
+				continue;
+			if (pf[np].revents & POLLERR)
+				read_tx_timestamps(&ps[k], st, n, o->count);
+			if (pf[np].revents & POLLIN)
+				read_replies(&ps[k], st, n, o->count);
+			np++;
+		}
 	}
 	r = 0;
 out:
-	free(pf);
-	for (int k = 0; k < 4; k++)
-		if (rx[k].fd >= 0)
-			close(rx[k].fd);
+	for (int k = 0; k < 4; k++) {
+		if (ps[k].fd >= 0)
+			close(ps[k].fd);
+		free(ps[k].keymap);
+	}
 	return r;
 }

@@ -1,7 +1,8 @@
 /* The probe engine behind `onlink ping`: ICMP echo or TCP SYN probes to
  * many (destination, firewall mark) streams at once, with RTTs taken from
  * kernel timestamps (software TX timestamps from the error queue, RX
- * timestamps on the reply). Needs CAP_NET_RAW and CAP_NET_ADMIN (SO_MARK). */
+ * timestamps on the reply). One raw socket per family and protocol; the
+ * mark is set per packet. Needs CAP_NET_RAW and CAP_NET_ADMIN (SO_MARK). */
 #ifndef OL_PROBE_H
 #define OL_PROBE_H
 #include <stddef.h>
@@ -19,7 +20,7 @@ struct probe_stream {
 	double rtt_min, rtt_max, rtt_sum, rtt_sum2; /* ms */
 	int last_errno;         /* why a send failed, if one did */
 	/* engine state */
-	int fd;
+	int sock;               /* index of the engine's socket it uses */
 	uint16_t ident;         /* ICMP id; TCP: first source port */
 	uint32_t isn;
 	uint8_t src[16];        /* TCP over IPv4: source, for the checksum */
