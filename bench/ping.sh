@@ -75,6 +75,6 @@ print(f"\n{'onlink ping, one destination, 64 providers':<{w}}  {'value':>10}  ta
 print(f"{'-' * w}  {'-' * 10}  {'-' * 6}")
 for r in rows:
     print(f"{r[0]:<{w}}  {r[1]:>10}  {r[2]}")
-print(f"({runs} runs. The overhead includes loading the binary, and the kernel forwarding each probe\n"
-      f" through the lab's namespaces inside sendmsg(), about 10 us a probe here.)")
+print(f"({runs} runs; the overhead includes loading the binary, sending 64 probes\n"
+      f" (the kernel forwards each one through the lab inside sendmmsg()) and writing the table)")
 PY

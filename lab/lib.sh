@@ -94,6 +94,7 @@ lab_down() {
 	done
 	# per-namespace files `ip netns exec` binds over /etc (lab_hosts)
 	rm -rf /etc/netns/"$LAB_PREFIX"*
+	rmdir /etc/netns 2>/dev/null || true
 }
 
 # lab_hosts NS LINE...: an /etc/hosts seen only inside namespace NS

@@ -1,8 +1,8 @@
-/* Probe engine. One raw socket per family and protocol sends and receives:
- * the socket's SO_MARK is set to a stream's mark before sending its probe
- * (the SO_MARK control message is not honored by IPv4 raw sockets), and
- * each packet carries its own timestamp id in SCM_TS_OPT_ID (Linux 6.13;
- * older kernels number TX timestamps by the socket's send counter instead). Replies are matched
+/* Probe engine. One raw socket per family and protocol sends and receives.
+ * Each round's probes leave in one sendmmsg() per socket, each message with
+ * its stream's mark (SO_MARK control message) and its own TX timestamp id
+ * (SCM_TS_OPT_ID, Linux 6.13; older kernels number TX timestamps by the
+ * socket's send counter instead). Replies are matched
  * to streams by ICMP id and sequence, or by TCP ports and acknowledgement
  * number. */
 #include "onlink/probe.h"
@@ -37,7 +37,6 @@ struct probe_slot {
 
 struct psock {
 	int fd, family, proto;
-	uint32_t mark;              /* the socket's current SO_MARK */
 	uint32_t next_key;          /* counter mode: the socket's next TX timestamp id */
 	uint32_t *keymap;           /* counter mode: id -> stream * count + probe */
 };
@@ -130,52 +129,61 @@ static int open_sock(struct psock *p, size_t keys, char *err, size_t errlen)
 	return p->keymap ? 0 : fail(err, errlen, "memory", ENOMEM);
 }
 
-static ssize_t send_with(struct psock *p, const struct probe_stream *s, const uint8_t *pkt, size_t len,
-			 uint32_t id, int with_id)
+/* One outgoing probe, ready for sendmmsg(). */
+struct outmsg {
+	uint8_t pkt[64];
+	struct iovec iov;
+	struct sockaddr_storage dst;
+	char control[2 * CMSG_SPACE(sizeof(uint32_t))];
+	uint32_t id;
+	struct probe_stream *s;
+	unsigned k;
+};
+
+static void put_u32_cmsg(struct cmsghdr *c, int type, uint32_t v)
 {
-	struct sockaddr_storage d = s->dst;
-	char control[CMSG_SPACE(sizeof(uint32_t))] = { 0 };
-	struct iovec iov = { (void *)pkt, len };
-	struct msghdr m = { .msg_name = &d, .msg_namelen = s->dstlen, .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = with_id ? control : NULL, .msg_controllen = with_id ? sizeof(control) : 0 };
-	((struct sockaddr_in *)&d)->sin_port = 0; /* raw sockets: that field is the protocol */
-	if (p->mark != s->mark) {
-		if (setsockopt(p->fd, SOL_SOCKET, SO_MARK, &s->mark, sizeof(s->mark)) < 0)
-			return -1;
-		p->mark = s->mark;
-	}
-	if (with_id) {
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_TS_OPT_ID;
-		c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
-		memcpy(CMSG_DATA(c), &id, sizeof(uint32_t));
-	}
-	return sendmsg(p->fd, &m, 0);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
 }
 
-static void send_probe(struct psock *p, struct probe_stream *s, uint32_t id, unsigned k)
+/* Control messages: the stream's mark, and the TX timestamp id unless the
+ * kernel numbers them itself. */
+static void set_control(struct msghdr *m, struct outmsg *o)
 {
-	uint8_t pkt[64] = { 0 };
-	size_t len;
-	struct probe_slot *sl = &s->slots[k];
+	memset(o->control, 0, sizeof(o->control));
+	m->msg_control = o->control;
+	m->msg_controllen = CMSG_SPACE(sizeof(uint32_t)) * (per_packet_ids ? 2 : 1);
+	struct cmsghdr *c = CMSG_FIRSTHDR(m);
+	put_u32_cmsg(c, SO_MARK, o->s->mark);
+	if (per_packet_ids)
+		put_u32_cmsg(CMSG_NXTHDR(m, c), SCM_TS_OPT_ID, o->id);
+}
 
+static void build_probe(struct outmsg *o, struct mmsghdr *mm)
+{
+	struct probe_stream *s = o->s;
+	unsigned k = o->k;
+	size_t len;
+
+	memset(o->pkt, 0, sizeof(o->pkt));
 	if (!s->tcp_port) {
 		len = 64;
 		if (family_of(s) == AF_INET) {
-			struct icmphdr *ic = (struct icmphdr *)pkt;
+			struct icmphdr *ic = (struct icmphdr *)o->pkt;
 			ic->type = ICMP_ECHO;
 			ic->un.echo.id = htons(s->ident);
 			ic->un.echo.sequence = htons((uint16_t)k);
-			ic->checksum = htons(csum(pkt, len, 0));
+			ic->checksum = htons(csum(o->pkt, len, 0));
 		} else {
-			struct icmp6_hdr *ic = (struct icmp6_hdr *)pkt;
+			struct icmp6_hdr *ic = (struct icmp6_hdr *)o->pkt;
 			ic->icmp6_type = ICMP6_ECHO_REQUEST;
 			ic->icmp6_id = htons(s->ident);
 			ic->icmp6_seq = htons((uint16_t)k);
 		}
 	} else {
-		struct tcphdr *th = (struct tcphdr *)pkt;
+		struct tcphdr *th = (struct tcphdr *)o->pkt;
 		len = 24;
 		th->source = htons((uint16_t)(s->ident + k));
 		th->dest = htons(s->tcp_port);
@@ -183,33 +191,66 @@ static void send_probe(struct psock *p, struct probe_stream *s, uint32_t id, uns
 		th->doff = 6;
 		th->syn = 1;
 		th->window = htons(64240);
-		pkt[20] = 2; /* MSS 1460 */
-		pkt[21] = 4;
-		pkt[22] = 1460 >> 8;
-		pkt[23] = 1460 & 0xff;
+		o->pkt[20] = 2; /* MSS 1460 */
+		o->pkt[21] = 4;
+		o->pkt[22] = 1460 >> 8;
+		o->pkt[23] = 1460 & 0xff;
 		if (family_of(s) == AF_INET) {
 			const uint8_t *d = dst_bytes(s);
 			uint32_t sum = ((uint32_t)s->src[0] << 8 | s->src[1]) + ((uint32_t)s->src[2] << 8 | s->src[3]) +
 				       ((uint32_t)d[0] << 8 | d[1]) + ((uint32_t)d[2] << 8 | d[3]) + IPPROTO_TCP +
 				       (uint32_t)len;
-			th->check = htons(csum(pkt, len, sum));
+			th->check = htons(csum(o->pkt, len, sum));
 		}
 	}
+	o->dst = s->dst;
+	((struct sockaddr_in *)&o->dst)->sin_port = 0; /* raw sockets: that field is the protocol */
+	o->iov.iov_base = o->pkt;
+	o->iov.iov_len = len;
+	memset(mm, 0, sizeof(*mm));
+	mm->msg_hdr.msg_name = &o->dst;
+	mm->msg_hdr.msg_namelen = s->dstlen;
+	mm->msg_hdr.msg_iov = &o->iov;
+	mm->msg_hdr.msg_iovlen = 1;
+	set_control(&mm->msg_hdr, o);
+}
+
+static void mark_sent(struct psock *p, struct outmsg *o)
+{
+	struct probe_slot *sl = &o->s->slots[o->k];
 	sl->sent_mono_ns = mono_ns();
 	sl->sent = 1;
-	s->sent++;
-	ssize_t r = send_with(p, s, pkt, len, id, per_packet_ids);
-	if (r < 0 && errno == EINVAL && per_packet_ids) {
-		per_packet_ids = 0; /* a kernel before 6.13: count instead */
-		r = send_with(p, s, pkt, len, id, 0);
-	}
-	if (r < 0) {
-		s->last_errno = errno;
-		sl->done = 1; /* lost */
-		return;
-	}
+	o->s->sent++;
 	if (!per_packet_ids)
-		p->keymap[p->next_key++] = id;
+		p->keymap[p->next_key++] = o->id;
+}
+
+/* Sends one round's probes on one socket with as few system calls as the
+ * kernel allows; a probe that cannot be sent is counted as sent and lost. */
+static void send_batch(struct psock *p, struct outmsg *o, struct mmsghdr *mm, size_t cnt)
+{
+	size_t off = 0;
+	while (off < cnt) {
+		int r = sendmmsg(p->fd, mm + off, (unsigned)(cnt - off), 0);
+		if (r > 0) {
+			for (int i = 0; i < r; i++)
+				mark_sent(p, &o[off + (size_t)i]);
+			off += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINVAL && per_packet_ids) {
+			per_packet_ids = 0; /* a kernel before 6.13: let it count */
+			for (size_t i = off; i < cnt; i++)
+				set_control(&mm[i].msg_hdr, &o[i]);
+			continue;
+		}
+		struct probe_stream *s = o[off].s;
+		s->last_errno = r < 0 ? errno : EIO;
+		s->sent++;
+		s->slots[o[off].k].sent = 1;
+		s->slots[o[off].k].done = 1; /* lost */
+		off++;
+	}
 }
 
 static void settle(struct probe_stream *s, struct probe_slot *sl)
@@ -361,8 +402,8 @@ void probe_free(struct probe_stream *s, size_t n)
 int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, char *err, size_t errlen)
 {
 	struct psock ps[4] = {
-		{ -1, AF_INET, IPPROTO_ICMP, 0, 0, NULL }, { -1, AF_INET6, IPPROTO_ICMPV6, 0, 0, NULL },
-		{ -1, AF_INET, IPPROTO_TCP, 0, 0, NULL }, { -1, AF_INET6, IPPROTO_TCP, 0, 0, NULL },
+		{ -1, AF_INET, IPPROTO_ICMP, 0, NULL }, { -1, AF_INET6, IPPROTO_ICMPV6, 0, NULL },
+		{ -1, AF_INET, IPPROTO_TCP, 0, NULL }, { -1, AF_INET6, IPPROTO_TCP, 0, NULL },
 	};
 	uint16_t base = (uint16_t)(32768 + randombytes_uniform(16384));
 	uint32_t isn = randombytes_random();
@@ -396,14 +437,33 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		}
 	}
 
+	struct outmsg *om = calloc(n, sizeof(*om));
+	struct mmsghdr *mm = calloc(n, sizeof(*mm));
+	if (!om || !mm) {
+		fail(err, errlen, "memory", ENOMEM);
+		free(om);
+		free(mm);
+		goto out;
+	}
 	struct pollfd pf[4];
 	uint64_t start = mono_ns(), interval = (uint64_t)(o->interval_s * 1e9), timeout = (uint64_t)(o->timeout_s * 1e9);
 	unsigned next = 0;
 	for (;;) {
 		uint64_t now = mono_ns();
 		while (next < o->count && now >= start + next * interval) {
-			for (size_t i = 0; i < n; i++)
-				send_probe(&ps[st[i].sock], &st[i], (uint32_t)(i * o->count + next), next);
+			/* every stream's probe of this round, grouped by socket */
+			for (int k = 0; k < 4; k++) {
+				size_t cnt = 0;
+				for (size_t i = 0; i < n; i++) {
+					if (st[i].sock != k)
+						continue;
+					om[cnt] = (struct outmsg){ .s = &st[i], .k = next, .id = (uint32_t)(i * o->count + next) };
+					build_probe(&om[cnt], &mm[cnt]);
+					cnt++;
+				}
+				if (cnt)
+					send_batch(&ps[k], om, mm, cnt);
+			}
 			next++;
 		}
 		/* expire probes past their timeout; find the next deadline */
@@ -432,6 +492,8 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		struct timespec to = { .tv_sec = (time_t)(w / 1000000000ull), .tv_nsec = (long)(w % 1000000000ull) };
 		if (ppoll(pf, np, &to, NULL) < 0 && errno != EINTR) {
 			fail(err, errlen, "poll", errno);
+			free(om);
+			free(mm);
 			goto out;
 		}
 		np = 0;
@@ -445,6 +507,8 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 			np++;
 		}
 	}
+	free(om);
+	free(mm);
 	r = 0;
 out:
 	for (int k = 0; k < 4; k++) {
