@@ -23,7 +23,8 @@ struct row {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: onlink ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [--tcp PORT] [--json]\n"
+	fprintf(f, "usage: onlink ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [--tcp PORT]\n"
+		   "                   [--json | --json-file FILE]\n"
 		   "                   [-s SOCKET] [--via PROVIDER]... [--table N]... DEST...\n");
 }
 
@@ -102,6 +103,7 @@ int cmd_ping(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "tcp", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "json-file", required_argument, NULL, 'J' },
 		{ "via", required_argument, NULL, 'v' },
 		{ "table", required_argument, NULL, 'T' },
 		{ "socket", required_argument, NULL, 's' },
@@ -109,7 +111,7 @@ int cmd_ping(int argc, char **argv)
 		{ 0 },
 	};
 	struct probe_opts po = { .count = 5, .interval_s = 0.2, .timeout_s = 1.0 };
-	const char *sock = DEFAULT_HOST_SOCK;
+	const char *sock = DEFAULT_HOST_SOCK, *json_file = NULL;
 	const char *via[64];
 	uint32_t tables[1024];
 	size_t nvia = 0, ntables = 0, nprov = 0;
@@ -152,6 +154,7 @@ int cmd_ping(int argc, char **argv)
 			break;
 		}
 		case 'j': json = 1; break;
+		case 'J': json_file = optarg; break;
 		case 's': sock = optarg; break;
 		case 'v':
 			if (nvia == sizeof(via) / sizeof(via[0])) {
@@ -271,31 +274,34 @@ int cmd_ping(int argc, char **argv)
 		return 2;
 	}
 
-	/* best provider per destination address: lowest average RTT among
-	 * those that answered, then lowest loss */
-	for (size_t i = 0; i < nrows; i++) {
+	/* Rows come grouped by destination address. Best provider per address:
+	 * lowest average RTT among those that answered, then lowest loss. A
+	 * destination answered if any of its rows did. */
+	int all_answered = 1;
+	for (size_t g = 0; g < nrows;) {
+		size_t end = g;
 		struct row *b = NULL;
-		for (size_t k = 0; k < nrows; k++) {
-			if (strcmp(rows[k].dest, rows[i].dest) || strcmp(rows[k].addr, rows[i].addr) || !rows[k].s->received)
-				continue;
-			if (!b || avg(rows[k].s) < avg(b->s) ||
-			    (avg(rows[k].s) == avg(b->s) && loss(rows[k].s) < loss(b->s)))
+		while (end < nrows && rows[end].dest == rows[g].dest && !strcmp(rows[end].addr, rows[g].addr))
+			end++;
+		for (size_t k = g; k < end; k++) {
+			const struct probe_stream *s = rows[k].s;
+			if (s->received && (!b || avg(s) < avg(b->s) || (avg(s) == avg(b->s) && loss(s) < loss(b->s))))
 				b = &rows[k];
 		}
 		if (b)
 			b->best = 1;
+		g = end;
 	}
-	int all_answered = 1;
-	for (size_t i = 0; i < nrows; i++) {
+	for (size_t g = 0; g < nrows;) {
+		size_t end = g;
 		int any = 0;
-		for (size_t k = 0; k < nrows; k++)
-			if (!strcmp(rows[k].dest, rows[i].dest) && rows[k].s->received)
-				any = 1;
-		if (!any)
-			all_answered = 0;
+		while (end < nrows && rows[end].dest == rows[g].dest)
+			any |= rows[end++].s->received > 0;
+		all_answered &= any;
+		g = end;
 	}
 
-	if (json) {
+	if (json || json_file) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < nrows; i++) {
 			const struct probe_stream *s = rows[i].s;
@@ -313,11 +319,19 @@ int cmd_ping(int argc, char **argv)
 				json_object_set_new(o, "error", json_string(strerror(s->last_errno)));
 			json_array_append_new(arr, o);
 		}
-		char *txt = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		puts(txt);
-		free(txt);
+		/* indented for a person, compact (and quicker) for a program */
+		size_t flags = (isatty(STDOUT_FILENO) ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
+			       JSON_REAL_PRECISION(10);
+		if (json_file && json_dump_file(arr, json_file, flags))
+			fprintf(stderr, "onlink ping: cannot write %s\n", json_file);
+		if (json) {
+			char *txt = json_dumps(arr, flags);
+			puts(txt);
+			free(txt);
+		}
 		json_decref(arr);
-	} else {
+	}
+	if (!json) {
 		printf("%-24s %-26s %-16s %6s %5s %5s %6s %9s %9s %9s %9s\n", "DESTINATION", "ADDRESS", "PROVIDER",
 		       "TABLE", "SENT", "RECV", "LOSS", "MIN", "AVG", "MAX", "MDEV");
 		for (size_t i = 0; i < nrows; i++) {

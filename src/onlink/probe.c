@@ -15,7 +15,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sodium.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,8 +405,11 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		{ -1, AF_INET, IPPROTO_ICMP, 0, NULL }, { -1, AF_INET6, IPPROTO_ICMPV6, 0, NULL },
 		{ -1, AF_INET, IPPROTO_TCP, 0, NULL }, { -1, AF_INET6, IPPROTO_TCP, 0, NULL },
 	};
-	uint16_t base = (uint16_t)(32768 + randombytes_uniform(16384));
-	uint32_t isn = randombytes_random();
+	uint32_t rnd[2] = { 0, 0 };
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd[0] = (uint32_t)mono_ns(), rnd[1] = (uint32_t)(mono_ns() >> 7);
+	uint16_t base = (uint16_t)(32768 + rnd[0] % 16384);
+	uint32_t isn = rnd[1];
 	int r = -1;
 
 	if (n == 0 || o->count == 0 || o->count > 65535 || n * o->count > 16384) {

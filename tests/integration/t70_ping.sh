@@ -34,10 +34,12 @@ check_eq "-6 keeps the IPv6 rows only" "$(ping_ -6 -c 1 --json far.example | jq 
 check_eq "--via limits the providers" "$(ping_ -c 1 --via transit-b --json 203.0.113.1 | jq -r '[.[].provider] | join(",")')" "transit-b"
 
 # the table and the JSON of one run carry the same numbers
-ping_ -c 5 -i 0.05 --json-file "$LAB_DIR/same.json" 203.0.113.1 > "$LAB_DIR/table.txt"
+ping_ -c 5 -i 0.05 --json-file "$LAB_DIR/same.json" 203.0.113.1 > "$LAB_DIR/table.txt"; rc=$?
+check_eq "--json-file: exit 0" "$rc" "0"
 table_nums=$(awk '$0 ~ /transit-/ { for (i = 1; i <= NF; i++) if ($i ~ /^transit-/) { print $i, $(i+1), $(i+2), $(i+3), $(i+4), $(i+6), $(i+7) } }' "$LAB_DIR/table.txt")
 json_nums=$(jq -r '.[] | [.provider, .table, .sent, .received, (.loss_pct | tostring | sub("\\.0$"; ".0") ), (.rtt_avg_ms * 1000 | round / 1000), (.rtt_max_ms * 1000 | round / 1000)] | @tsv' "$LAB_DIR/same.json" |
 	awk -F'\t' '{ printf "%s %s %s %s %.1f%% %.3f %.3f\n", $1, $2, $3, $4, $5, $6, $7 }')
+check_eq "the table has a row per provider" "$(wc -l <<<"$table_nums")" "2"
 check_eq "table and JSON of the same run agree" "$table_nums" "$json_nums"
 
 # fping, run through the same marks with onlink exec, agrees
