@@ -26,6 +26,60 @@ void kobj_set_free(struct kobj_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static int cmp_kobj(const void *a, const void *b)
+{
+	return kobj_key_cmp(a, b);
+}
+
+void kobj_set_sort(struct kobj_set *s)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_kobj);
+}
+
+struct kobj *kobj_set_find(const struct kobj_set *s, const struct kobj *key)
+{
+	return s->n ? bsearch(key, s->v, s->n, sizeof(*s->v), cmp_kobj) : NULL;
+}
+
+/* index of the first element not less than key */
+static size_t lower_bound(const struct kobj_set *s, const struct kobj *key)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (kobj_key_cmp(&s->v[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int kobj_set_upsert(struct kobj_set *s, const struct kobj *o)
+{
+	size_t i = lower_bound(s, o);
+	if (i < s->n && !kobj_key_cmp(&s->v[i], o)) {
+		s->v[i] = *o;
+		return 0;
+	}
+	int r = kobj_set_add(s, o); /* grows the array; the element moves below */
+	if (r)
+		return r;
+	memmove(&s->v[i + 1], &s->v[i], (s->n - 1 - i) * sizeof(*s->v));
+	s->v[i] = *o;
+	return 0;
+}
+
+void kobj_set_remove(struct kobj_set *s, const struct kobj *key)
+{
+	size_t i = lower_bound(s, key);
+	if (i < s->n && !kobj_key_cmp(&s->v[i], key)) {
+		memmove(&s->v[i], &s->v[i + 1], (s->n - 1 - i) * sizeof(*s->v));
+		s->n--;
+	}
+}
+
 #define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
 
 int kobj_key_cmp(const struct kobj *a, const struct kobj *b)

@@ -32,6 +32,11 @@ struct kobj_set {
 
 int kobj_set_add(struct kobj_set *s, const struct kobj *o);
 void kobj_set_free(struct kobj_set *s);
+/* Sorted by key (kobj_key_cmp); the three below need a sorted set. */
+void kobj_set_sort(struct kobj_set *s);
+struct kobj *kobj_set_find(const struct kobj_set *s, const struct kobj *key);
+int kobj_set_upsert(struct kobj_set *s, const struct kobj *o);
+void kobj_set_remove(struct kobj_set *s, const struct kobj *key);
 /* Identity of an object as the kernel keys it; 0 when the same object. */
 int kobj_key_cmp(const struct kobj *a, const struct kobj *b);
 /* Same identity and same attributes. */

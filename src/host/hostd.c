@@ -69,11 +69,19 @@ struct hostd {
 	struct pstate *ps;
 	size_t nps;
 	struct kobj_set desired; /* sorted by key */
+	/* What the kernel holds in onlink's scope, kept from notifications so a
+	 * change costs no dump (a route dump walks the whole FIB, which holds
+	 * the Internet table here). Dumped again when invalid: at start, after
+	 * an overrun, after a failed write, and after changes the kernel does
+	 * not fully report (a foreign address change, the uplink's state). */
+	struct kobj_set have;
+	int have_valid;
+	int uplink_up;
 	int ready;
 	int changed;             /* a switch's state changed in this read batch */
 	volatile int stop, reload;
 	struct ratelimit rl_kernel, rl_peer;
-	unsigned long reconciles, repairs, kernel_errors, resyncs;
+	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 };
 
@@ -121,16 +129,6 @@ static void provset_free(struct provset *s)
 
 /* ---- reconcile ---- */
 
-static int cmp_kobj(const void *a, const void *b)
-{
-	return kobj_key_cmp(a, b);
-}
-
-static const struct kobj *desired_find(const struct hostd *h, const struct kobj *o)
-{
-	return bsearch(o, h->desired.v, h->desired.n, sizeof(*o), cmp_kobj);
-}
-
 static const char *op_verb(enum kop_type op)
 {
 	return op == KOP_ADD ? "add" : op == KOP_REPLACE ? "replace" : "delete";
@@ -138,7 +136,6 @@ static const char *op_verb(enum kop_type op)
 
 static void reconcile(struct hostd *h, int repair)
 {
-	struct kobj_set have = { 0 };
 	struct kop_list ops = { 0 };
 	struct reconcile_stats st;
 	char msg[256], buf[160];
@@ -151,9 +148,16 @@ static void reconcile(struct hostd *h, int repair)
 		return;
 	}
 	h->reconciles++;
-	r = nl_dump_owned(h->nl, h->ifindex, OL_PROTO, &have);
+	r = 0;
+	if (!h->have_valid) {
+		h->have.n = 0;
+		r = nl_dump_owned(h->nl, h->ifindex, OL_PROTO, &h->have);
+		kobj_set_sort(&h->have);
+		h->have_valid = !r;
+		h->dumps++;
+	}
 	if (!r)
-		r = reconcile_diff(&h->desired, &have, OL_PROTO, &ops, &st);
+		r = reconcile_diff(&h->desired, &h->have, OL_PROTO, &ops, &st);
 	if (r) {
 		log_limited(&h->rl_kernel, LOG_ERR, "reconcile: %s; retrying", strerror(-r));
 		timer_arm(&h->reconcile_t, 1000, 0);
@@ -169,6 +173,12 @@ static void reconcile(struct hostd *h, int repair)
 		int failed = errs ? nl_apply(h->nl, ops.v, ops.n, errs, msg, sizeof(msg)) : (int)ops.n;
 		for (size_t i = 0; errs && i < ops.n; i++) {
 			kobj_str(&ops.v[i].obj, buf, sizeof(buf));
+			if (!errs[i]) {
+				if (ops.v[i].op == KOP_DEL)
+					kobj_set_remove(&h->have, &ops.v[i].obj);
+				else
+					kobj_set_upsert(&h->have, &ops.v[i].obj);
+			}
 			if (errs[i]) {
 				h->kernel_errors++;
 				log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(ops.v[i].op), buf,
@@ -187,11 +197,12 @@ static void reconcile(struct hostd *h, int repair)
 				log_warn("kernel state keeps diverging (last: %s %s); repairing at most once a second",
 					 op_verb(ops.v[ops.n - 1].op), buf);
 		}
-		if (failed)
+		if (failed) {
+			h->have_valid = 0; /* something in the kernel is not as the cache says */
 			timer_arm(&h->reconcile_t, 1000, 0);
+		}
 	}
 out:
-	kobj_set_free(&have);
 	kop_list_free(&ops);
 }
 
@@ -246,7 +257,7 @@ static void update(struct hostd *h)
 		log_err("out of memory building the desired state");
 	if (bad)
 		log_limited(&h->rl_peer, LOG_WARNING, "%u provider addresses with a multicast, broadcast or zero MAC: not installed", bad);
-	qsort(h->desired.v, h->desired.n, sizeof(*h->desired.v), cmp_kobj);
+	kobj_set_sort(&h->desired);
 	reconcile(h, 0);
 }
 
@@ -273,14 +284,20 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	struct kobj k;
 
 	if (ev->type == NLE_LINK) {
-		int idx = h->ifindex;
-		if (!strcmp(ev->link.name, h->cfg->ifname))
+		int idx = h->ifindex, up = h->uplink_up;
+		if (!strcmp(ev->link.name, h->cfg->ifname)) {
 			idx = ev->deleted ? 0 : ev->link.ifindex;
-		else if (ev->link.ifindex == h->ifindex && ev->deleted)
+			up = ev->link.up;
+		} else if (ev->link.ifindex == h->ifindex && ev->deleted) {
 			idx = 0;
-		if (idx != h->ifindex) {
-			log_info("uplink %s is %s", h->cfg->ifname, idx ? "present" : "gone");
+		}
+		if (idx != h->ifindex || up != h->uplink_up) {
+			/* the kernel drops routes through a dead link without saying so */
+			h->have_valid = 0;
+			if (idx != h->ifindex)
+				log_info("uplink %s is %s", h->cfg->ifname, idx ? "present" : "gone");
 			h->ifindex = idx;
+			h->uplink_up = up;
 			update(h);
 		}
 		return;
@@ -301,12 +318,24 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	}
 	if ((k.type == KO_ADDR || k.type == KO_NEIGH) && k.ifindex != h->ifindex)
 		return;
-	const struct kobj *w = desired_find(h, &k);
+	if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO && !kobj_set_find(&h->desired, &k))
+		return; /* BIRD's routes, and everything else that is not ours */
+	const struct kobj *w = kobj_set_find(&h->desired, &k);
+	int echo = !ev->deleted && w && kobj_equal(w, &k);
+	/* keep the cache; a foreign address change can remove routes silently */
+	if (k.type == KO_ADDR && !echo)
+		h->have_valid = 0;
+	else if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO)
+		; /* a foreign object on a key we want: the next dump sees it */
+	else if (ev->deleted)
+		kobj_set_remove(&h->have, &k);
+	else
+		kobj_set_upsert(&h->have, &k);
 	int relevant;
 	if (ev->deleted)
 		relevant = w != NULL;
 	else
-		relevant = w ? !kobj_equal(w, &k) : k.proto == OL_PROTO; /* our own echoes are equal */
+		relevant = w ? !echo : k.proto == OL_PROTO; /* our own echoes are equal */
 	if (relevant)
 		timer_arm(&h->reconcile_t, h->repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
 }
@@ -320,6 +349,7 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 		h->resyncs++;
 		log_warn("netlink overrun: reconciling from a full dump");
 		h->ifindex = (int)if_nametoindex(h->cfg->ifname);
+		h->have_valid = 0;
 		reconcile(h, 1);
 	} else if (r < 0) {
 		log_limited(&h->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
@@ -570,11 +600,12 @@ static char *control_cb(const char *req, void *arg)
 				"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
 				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n));
 		}
-		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I}", "role", "host",
+		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role", "host",
 			"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
 			"providers", provs, "switches", sws,
 			"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
-			"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs);
+			"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
+			"kernel_dumps", (json_int_t)h->dumps);
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -596,6 +627,7 @@ int hostd_run(struct config *c)
 	h.nl_src.arg = &h;
 	loop_add(&h.nl_src, EPOLLIN);
 	h.ifindex = (int)if_nametoindex(c->ifname);
+	h.uplink_up = -1; /* unknown until the first link event */
 	if (!h.ifindex)
 		log_warn("uplink %s not present yet", c->ifname);
 	timer_init(&h.reconcile_t, reconcile_fire, &h);
@@ -637,6 +669,7 @@ int hostd_run(struct config *c)
 	control_close();
 	provset_free(&h.merged);
 	kobj_set_free(&h.desired);
+	kobj_set_free(&h.have);
 	free(h.ps);
 	nl_close(h.nl);
 	loop_fini();

@@ -279,6 +279,36 @@ static void no_local6_means_no_ipv6_objects(void **state)
 	kobj_set_free(&want);
 }
 
+static void sorted_set_operations(void **state)
+{
+	(void)state;
+	struct kobj_set s = { 0 };
+	struct kobj o = { .type = KO_NEIGH, .family = AF_INET, .ifindex = 2, .state = NUD_PERMANENT };
+	char a[32];
+	/* insert in a scrambled order; the set stays sorted */
+	for (int i = 0; i < 50; i++) {
+		snprintf(a, sizeof(a), "10.0.%d.1", (i * 37) % 50);
+		addr_parse(a, &o.dst);
+		o.lladdr[5] = (uint8_t)i;
+		assert_int_equal(kobj_set_upsert(&s, &o), 0);
+	}
+	assert_int_equal(s.n, 50);
+	for (size_t i = 1; i < s.n; i++)
+		assert_true(kobj_key_cmp(&s.v[i - 1], &s.v[i]) < 0);
+	/* upsert of an existing key replaces it */
+	addr_parse("10.0.7.1", &o.dst);
+	o.lladdr[5] = 0xee;
+	kobj_set_upsert(&s, &o);
+	assert_int_equal(s.n, 50);
+	assert_int_equal(kobj_set_find(&s, &o)->lladdr[5], 0xee);
+	kobj_set_remove(&s, &o);
+	assert_int_equal(s.n, 49);
+	assert_null(kobj_set_find(&s, &o));
+	kobj_set_remove(&s, &o); /* absent: nothing happens */
+	assert_int_equal(s.n, 49);
+	kobj_set_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +320,7 @@ int main(void)
 		cmocka_unit_test(repairs_what_was_changed),
 		cmocka_unit_test(bad_macs_never_installed),
 		cmocka_unit_test(no_local6_means_no_ipv6_objects),
+		cmocka_unit_test(sorted_set_operations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
