@@ -254,9 +254,17 @@ lab_bird() {
 }
 
 lab_onlink_configs() {
-	local i
+	local i hosts="" slices4="" slices6=""
 	[ -f "$LAB_DIR/key" ] || "$ONLINK" genkey > "$LAB_DIR/key"
 	chmod 600 "$LAB_DIR/key"
+	# every host gets a slice of the shared egress addresses: h1 10000-19999, ...
+	for i in $(seq "$LAB_HOSTS"); do
+		hosts+="host = h$i"$'\n'
+		if [ "$i" -le 5 ]; then
+			slices4+="slice = h$i $((i * 10000))-$((i * 10000 + 9999))"$'\n'
+			slices6+="slice = h$i $((i * 10000))-$((i * 10000 + 9999))"$'\n'
+		fi
+	done
 	cat > "$LAB_DIR/switch.conf" <<CONF
 [switch]
 name = sw1
@@ -265,7 +273,7 @@ listen = [2001:db8:10::1]:4710
 key-file = $LAB_DIR/key
 control = $LAB_DIR/switch.sock
 keepalive = ${LAB_KEEPALIVE:-2}
-
+$hosts
 [provider transit-a]
 address = 10.0.1.1
 address = 2001:db8:1::1
@@ -277,6 +285,11 @@ address = 10.0.2.1
 address = 2001:db8:2::1
 interface = br0
 table = 102
+
+[egress 192.0.2.10]
+$slices4
+[egress 2001:db8:e::10]
+$slices6
 CONF
 	for i in $(seq "$LAB_HOSTS"); do
 		cat > "$LAB_DIR/host-h$i.conf" <<CONF

@@ -15,7 +15,7 @@ struct parse {
 	FILE *f;
 	int line;
 	int failed;
-	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_BAD } sec;
+	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_EGRESS, SEC_BAD } sec;
 	int seen_switch, seen_host;
 	int key_line;
 };
@@ -128,6 +128,33 @@ static int handle_switch(struct parse *p, const char *name, const char *v)
 		c->nlisten++;
 		return 1;
 	}
+	if (!strcmp(name, "host")) {
+		if (!name_valid(v)) {
+			fail(p, p->line, "host: bad name '%s'", v);
+			return 0;
+		}
+		for (unsigned i = 0; i < c->nhosts; i++)
+			if (!strcmp(c->hosts[i], v)) {
+				fail(p, p->line, "host: '%s' listed twice", v);
+				return 0;
+			}
+		if (c->nhosts == CFG_HOSTS_MAX) {
+			fail(p, p->line, "host: at most %d", CFG_HOSTS_MAX);
+			return 0;
+		}
+		if (c->nhosts % 64 == 0) {
+			void *n = realloc(c->hosts, (c->nhosts + 64) * sizeof(*c->hosts));
+			if (!n) {
+				fail(p, p->line, "out of memory");
+				return 0;
+			}
+			c->hosts = n;
+		}
+		strcpy(c->hosts[c->nhosts++], v);
+		if (!c->host_line)
+			c->host_line = p->line;
+		return 1;
+	}
 	fail(p, p->line, "unknown key '%s' in [switch]", name);
 	return 0;
 }
@@ -197,6 +224,36 @@ static int handle_provider(struct parse *p, const char *name, const char *v)
 	return 1;
 }
 
+static int handle_egress(struct parse *p, const char *name, const char *v)
+{
+	struct cfg_egress *ce = &p->c->egress[p->c->negress - 1];
+	char host[OL_NAME_MAX + 1], a[ADDR_STRLEN];
+	unsigned long first, last;
+	char tail;
+	if (strcmp(name, "slice")) {
+		fail(p, p->line, "unknown key '%s' in [egress %s]", name, addr_str(&ce->e.addr, a, sizeof(a)));
+		return 0;
+	}
+	if (sscanf(v, "%32s %lu-%lu %c", host, &first, &last, &tail) != 3 || !name_valid(host)) {
+		fail(p, p->line, "slice: bad value '%s' (HOST FIRST-LAST, for example 'h1 10000-19999')", v);
+		return 0;
+	}
+	if (first < OL_PORT_MIN || last > 65535 || first > last) {
+		fail(p, p->line, "slice: bad port range '%lu-%lu' (within %d-65535, first <= last)", first, last, OL_PORT_MIN);
+		return 0;
+	}
+	if (ce->e.nslices == OL_SLICES_MAX) {
+		fail(p, p->line, "slice: at most %d per address", OL_SLICES_MAX);
+		return 0;
+	}
+	struct ol_slice *sl = &ce->e.slices[ce->e.nslices];
+	memcpy(sl->host, host, sizeof(sl->host)); /* name_valid: shorter than OL_NAME_MAX */
+	sl->first = (uint16_t)first;
+	sl->last = (uint16_t)last;
+	ce->slice_line[ce->e.nslices++] = p->line;
+	return 1;
+}
+
 static int handle_switchref(struct parse *p, const char *name, const char *v)
 {
 	struct cfg_switchref *s = &p->c->switches[p->c->nswitches - 1];
@@ -254,6 +311,34 @@ static int on_section(struct parse *p, const char *section)
 		}
 		c->role = ROLE_HOST;
 		p->sec = SEC_HOST;
+	} else if (!strcmp(kind, "egress") && arg) {
+		struct ol_addr ea;
+		if (addr_parse(arg, &ea)) {
+			fail(p, p->line, "section '[%s]': bad address '%s'", section, arg);
+			return 0;
+		}
+		for (unsigned i = 0; i < c->negress; i++)
+			if (!addr_cmp(&c->egress[i].e.addr, &ea)) {
+				fail(p, p->line, "egress address '%s' defined twice (first at line %d)", arg, c->egress[i].line);
+				return 0;
+			}
+		if (c->negress == CFG_EGRESS_MAX) {
+			fail(p, p->line, "at most %d egress addresses", CFG_EGRESS_MAX);
+			return 0;
+		}
+		if (c->negress % 16 == 0) {
+			void *n = realloc(c->egress, (c->negress + 16) * sizeof(*c->egress));
+			if (!n) {
+				fail(p, p->line, "out of memory");
+				return 0;
+			}
+			c->egress = n;
+		}
+		struct cfg_egress *ce = &c->egress[c->negress++];
+		memset(ce, 0, sizeof(*ce));
+		ce->e.addr = ea;
+		ce->line = p->line;
+		p->sec = SEC_EGRESS;
 	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
 		if (!name_valid(arg)) {
 			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
@@ -318,6 +403,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	case SEC_HOST: return handle_host(p, name, value);
 	case SEC_PROVIDER: return handle_provider(p, name, value);
 	case SEC_SWITCHREF: return handle_switchref(p, name, value);
+	case SEC_EGRESS: return handle_egress(p, name, value);
 	case SEC_NONE:
 		if (!*section) {
 			fail(p, p->line, "key '%s' outside any section", name);
@@ -371,6 +457,8 @@ int key_load(const char *path, uint8_t key[32])
 	return 0;
 }
 
+static void validate_egress(struct parse *p);
+
 static void validate_switch(struct parse *p)
 {
 	struct config *c = p->c;
@@ -380,6 +468,7 @@ static void validate_switch(struct parse *p)
 		fail(p, p->line, "[switch]: missing 'listen'");
 	if (c->nswitches)
 		fail(p, c->switches[0].line, "[switch %s] belongs in a host's config", c->switches[0].name);
+	validate_egress(p);
 	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->providers[i];
 		if (!a->naddrs)
@@ -411,6 +500,41 @@ static void validate_switch(struct parse *p)
 	}
 }
 
+int config_host_known(const struct config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->nhosts; i++)
+		if (!strcmp(c->hosts[i], name))
+			return 1;
+	return 0;
+}
+
+static void validate_egress(struct parse *p)
+{
+	struct config *c = p->c;
+	char a[ADDR_STRLEN];
+	for (unsigned i = 0; i < c->negress && !p->failed; i++) {
+		struct cfg_egress *ce = &c->egress[i];
+		addr_str(&ce->e.addr, a, sizeof(a));
+		if (!ce->e.nslices)
+			fail(p, ce->line, "[egress %s]: no 'slice'", a);
+		for (unsigned k = 0; k < ce->e.nslices && !p->failed; k++) {
+			const struct ol_slice *x = &ce->e.slices[k];
+			if (!config_host_known(c, x->host))
+				fail(p, ce->slice_line[k], "slice: '%s' is not a known host (list it as 'host = %s' in [switch])",
+				     x->host, x->host);
+			for (unsigned l = 0; l < k && !p->failed; l++) {
+				const struct ol_slice *y = &ce->e.slices[l];
+				if (!strcmp(x->host, y->host))
+					fail(p, ce->slice_line[k], "slice: host '%s' already has a slice of %s (line %d)", x->host, a,
+					     ce->slice_line[l]);
+				else if (x->first <= y->last && y->first <= x->last)
+					fail(p, ce->slice_line[k], "slice: %u-%u of '%s' overlaps %u-%u of '%s' (line %d)", x->first,
+					     x->last, x->host, y->first, y->last, y->host, ce->slice_line[l]);
+			}
+		}
+	}
+}
+
 static void validate_host(struct parse *p)
 {
 	struct config *c = p->c;
@@ -424,6 +548,10 @@ static void validate_host(struct parse *p)
 		fail(p, p->line, "[host]: no '[switch NAME]' section");
 	if (c->nproviders)
 		fail(p, c->providers[0].line, "[provider %s] belongs in a switch's config", c->providers[0].name);
+	if (c->negress)
+		fail(p, c->egress[0].line, "[egress ...] belongs in a switch's config");
+	if (c->nhosts)
+		fail(p, c->host_line, "'host' belongs in a switch's config");
 	for (unsigned i = 0; i < c->nswitches && !p->failed; i++)
 		if (!c->switches[i].connect.len)
 			fail(p, c->switches[i].line, "[switch %s]: missing 'connect'", c->switches[i].name);
@@ -475,6 +603,12 @@ void config_free(struct config *c)
 	free(c->providers);
 	c->providers = NULL;
 	c->nproviders = 0;
+	free(c->hosts);
+	c->hosts = NULL;
+	c->nhosts = 0;
+	free(c->egress);
+	c->egress = NULL;
+	c->negress = 0;
 	sodium_memzero(c->key, sizeof(c->key));
 }
 
@@ -485,6 +619,8 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "[switch]\nname = %s\n", c->name);
 		for (unsigned i = 0; i < c->nlisten; i++)
 			fprintf(f, "listen = %s\n", c->listen[i].text);
+		for (unsigned i = 0; i < c->nhosts; i++)
+			fprintf(f, "host = %s\n", c->hosts[i]);
 	} else {
 		fprintf(f, "[host]\nname = %s\ninterface = %s\n", c->name, c->ifname);
 		if (c->local4.family)
@@ -500,6 +636,12 @@ void config_print(const struct config *c, FILE *f)
 		for (unsigned k = 0; k < pr->naddrs; k++)
 			fprintf(f, "address = %s\n", addr_str(&pr->addrs[k], s, sizeof(s)));
 		fprintf(f, "interface = %s\ntable = %u\n", pr->ifname, pr->table);
+	}
+	for (unsigned i = 0; i < c->negress; i++) {
+		const struct ol_egress *e = &c->egress[i].e;
+		fprintf(f, "\n[egress %s]\n", addr_str(&e->addr, s, sizeof(s)));
+		for (unsigned k = 0; k < e->nslices; k++)
+			fprintf(f, "slice = %s %u-%u\n", e->slices[k].host, e->slices[k].first, e->slices[k].last);
 	}
 	for (unsigned i = 0; i < c->nswitches; i++)
 		fprintf(f, "\n[switch %s]\nconnect = %s\n", c->switches[i].name, c->switches[i].connect.text);

@@ -29,6 +29,15 @@ struct cfg_provider {
 	int line;
 };
 
+struct cfg_egress {
+	struct ol_egress e;
+	int line;
+	int slice_line[OL_SLICES_MAX];
+};
+
+#define CFG_HOSTS_MAX 1024
+#define CFG_EGRESS_MAX 256
+
 struct cfg_switchref {
 	char name[OL_NAME_MAX];
 	struct cfg_endpoint connect;
@@ -48,6 +57,11 @@ struct config {
 	unsigned nlisten;
 	struct cfg_provider *providers;
 	unsigned nproviders;
+	char (*hosts)[OL_NAME_MAX];     /* known hosts; when listed, only they may connect */
+	unsigned nhosts;
+	int host_line;
+	struct cfg_egress *egress;
+	unsigned negress;
 	/* host */
 	char ifname[IF_NAMESIZE];
 	struct ol_addr local4, local6;
@@ -61,6 +75,8 @@ struct config {
 /* 0 on success; -1 with c->err set. c is always safe to config_free(). */
 int config_load(const char *path, struct config *c);
 void config_free(struct config *c);
+/* Whether a host name is listed with 'host =' in [switch]. */
+int config_host_known(const struct config *c, const char *name);
 /* The normalized form, as `onlinkd -n` prints it. */
 void config_print(const struct config *c, FILE *f);
 /* Reads a base64 key file (`onlink genkey`); 0 or negative errno. */

@@ -33,3 +33,22 @@ int provider_equal(const struct ol_provider *a, const struct ol_provider *b)
 	}
 	return 1;
 }
+
+int egress_equal(const struct ol_egress *a, const struct ol_egress *b)
+{
+	if (addr_cmp(&a->addr, &b->addr) || a->nslices != b->nslices)
+		return 0;
+	for (unsigned i = 0; i < a->nslices; i++)
+		if (strcmp(a->slices[i].host, b->slices[i].host) || a->slices[i].first != b->slices[i].first ||
+		    a->slices[i].last != b->slices[i].last)
+			return 0;
+	return 1;
+}
+
+const struct ol_slice *egress_slice_of(const struct ol_egress *e, const char *host)
+{
+	for (unsigned i = 0; i < e->nslices; i++)
+		if (!strcmp(e->slices[i].host, host))
+			return &e->slices[i];
+	return NULL;
+}

@@ -23,6 +23,26 @@ struct ol_provider {
 	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
 };
 
+/* Soft-unicast egress: a shared address, and which host owns which slice
+ * of its ports. */
+#define OL_SLICES_MAX 64
+#define OL_PORT_MIN 1024
+
+struct ol_slice {
+	char host[OL_NAME_MAX];
+	uint16_t first, last;   /* inclusive */
+};
+
+struct ol_egress {
+	struct ol_addr addr;
+	uint8_t nslices;
+	struct ol_slice slices[OL_SLICES_MAX];
+};
+
+int egress_equal(const struct ol_egress *a, const struct ol_egress *b);
+/* The slice of `host`, or NULL. */
+const struct ol_slice *egress_slice_of(const struct ol_egress *e, const char *host);
+
 /* Names: [A-Za-z0-9._-], 1..31 characters. */
 int name_valid(const char *s);
 int provider_up(const struct ol_provider *p);

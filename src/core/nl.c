@@ -493,7 +493,8 @@ static void owned_add(const struct nl_event *ev, void *arg)
 		neigh_to_kobj(&ev->neigh, &k);
 	} else if (ev->type == NLE_KOBJ) {
 		k = ev->kobj;
-		if (k.type == KO_ADDR && k.ifindex != o->ifindex)
+		/* every address on the uplink; elsewhere (lo), only ours */
+		if (k.type == KO_ADDR && k.ifindex != o->ifindex && k.proto != o->proto)
 			return;
 		if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != o->proto)
 			return;
@@ -523,7 +524,6 @@ int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *ou
 			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 			struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 			ifa->ifa_family = (uint8_t)fams[i];
-			ifa->ifa_index = (uint32_t)ifindex;
 			r = dump_once(nl, nlh, &c);
 			if (r)
 				break;

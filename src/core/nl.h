@@ -70,8 +70,8 @@ int nl_dump_links(struct nl *nl, nl_event_fn fn, void *arg);
 /* family AF_UNSPEC: IPv4 and IPv6 neighbors; AF_BRIDGE: the bridge FDB */
 int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg);
 
-/* What a host reconciles against: every address and neighbor on ifindex and
- * every route and rule carrying proto. */
+/* What a host reconciles against: every address and neighbor on ifindex,
+ * addresses elsewhere and every route and rule carrying proto. */
 int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *out);
 
 /* Applies ops in order, in batches, with an ACK for each. errs[i] gets 0 or

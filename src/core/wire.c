@@ -155,3 +155,78 @@ int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
 	}
 	return off == n ? 0 : -EBADMSG;
 }
+
+static size_t put_addr(uint8_t *buf, const struct ol_addr *a)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+	buf[0] = a->family == AF_INET ? 4 : 6;
+	memcpy(buf + 1, a->bytes, alen);
+	return 1 + alen;
+}
+
+/* Reads family + address; bytes consumed or -EBADMSG. */
+static int take_addr(const uint8_t *buf, size_t n, struct ol_addr *a)
+{
+	size_t alen;
+	memset(a, 0, sizeof(*a));
+	if (n < 1 || (buf[0] != 4 && buf[0] != 6))
+		return -EBADMSG;
+	alen = buf[0] == 4 ? 4 : 16;
+	if (n < 1 + alen)
+		return -EBADMSG;
+	a->family = buf[0] == 4 ? AF_INET : AF_INET6;
+	memcpy(a->bytes, buf + 1, alen);
+	return (int)(1 + alen);
+}
+
+int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e)
+{
+	size_t off;
+	if (e->nslices > OL_SLICES_MAX || cap < 18 + (size_t)e->nslices * (OL_NAME_MAX + 4))
+		return -ENOSPC;
+	off = put_addr(buf, &e->addr);
+	buf[off++] = e->nslices;
+	for (unsigned i = 0; i < e->nslices; i++) {
+		const struct ol_slice *s = &e->slices[i];
+		int r = wire_name_encode(buf + off, cap - off, s->host);
+		if (r < 0)
+			return r;
+		off += (size_t)r;
+		buf[off++] = (uint8_t)(s->first >> 8);
+		buf[off++] = (uint8_t)s->first;
+		buf[off++] = (uint8_t)(s->last >> 8);
+		buf[off++] = (uint8_t)s->last;
+	}
+	return (int)off;
+}
+
+int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
+{
+	int r;
+	size_t off;
+	memset(e, 0, sizeof(*e));
+	if ((r = take_addr(buf, n, &e->addr)) < 0)
+		return r;
+	off = (size_t)r;
+	if (off >= n || buf[off] > OL_SLICES_MAX)
+		return -EBADMSG;
+	e->nslices = buf[off++];
+	for (unsigned i = 0; i < e->nslices; i++) {
+		struct ol_slice *s = &e->slices[i];
+		if ((r = name_take(buf + off, n - off, s->host)) < 0)
+			return r;
+		off += (size_t)r;
+		if (n < off + 4)
+			return -EBADMSG;
+		s->first = (uint16_t)(buf[off] << 8 | buf[off + 1]);
+		s->last = (uint16_t)(buf[off + 2] << 8 | buf[off + 3]);
+		off += 4;
+		if (s->first < OL_PORT_MIN || s->first > s->last)
+			return -EBADMSG;
+		for (unsigned k = 0; k < i; k++)
+			if (!strcmp(e->slices[k].host, s->host) ||
+			    (s->first <= e->slices[k].last && e->slices[k].first <= s->last))
+				return -EBADMSG;
+	}
+	return off == n ? 0 : -EBADMSG;
+}

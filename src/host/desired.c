@@ -87,3 +87,19 @@ int desired_build(const struct ol_provider *provs, size_t n, const struct host_p
 	}
 	return r;
 }
+
+int desired_egress(const struct ol_egress *eg, size_t n, const char *me, int lo_ifindex, uint8_t proto,
+		   struct kobj_set *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!egress_slice_of(&eg[i], me))
+			continue;
+		struct kobj o = { .type = KO_ADDR, .family = eg[i].addr.family, .proto = proto, .ifindex = lo_ifindex,
+				  .dst = eg[i].addr, .gw = eg[i].addr,
+				  .dst_len = eg[i].addr.family == AF_INET ? 32 : 128 };
+		int r = kobj_set_add(out, &o);
+		if (r)
+			return r;
+	}
+	return 0;
+}

@@ -21,4 +21,8 @@ struct host_params {
  * *bad_macs). */
 int desired_build(const struct ol_provider *provs, size_t n, const struct host_params *hp,
 		  struct kobj_set *out, unsigned *bad_macs);
+/* Each shared egress address of which `me` owns a slice: on `lo_ifindex`
+ * (a /32 or /128), so local sockets can bind it, never on the uplink. */
+int desired_egress(const struct ol_egress *eg, size_t n, const char *me, int lo_ifindex, uint8_t proto,
+		   struct kobj_set *out);
 #endif

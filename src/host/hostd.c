@@ -4,6 +4,7 @@
 #include "core/conn.h"
 #include "core/control.h"
 #include "core/daemon.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/nl.h"
@@ -34,6 +35,11 @@ struct provset {
 	size_t n, cap;
 };
 
+struct egset {
+	struct ol_egress *v;
+	size_t n, cap;
+};
+
 struct hostd;
 
 struct swlink {
@@ -46,6 +52,7 @@ struct swlink {
 	unsigned backoff_ms;
 	uint64_t started_ms;
 	struct provset provs, stage;
+	struct egset egress, egress_stage;
 	int in_snapshot, have_snapshot;
 	time_t since;
 	int want_out;
@@ -66,6 +73,8 @@ struct hostd {
 	struct timer reconcile_t, keepalive_t, startup_t;
 	int ifindex;
 	struct provset merged;
+	struct egset merged_egress;
+	int lo_ifindex;
 	struct pstate *ps;
 	size_t nps;
 	struct kobj_set desired; /* sorted by key */
@@ -122,6 +131,31 @@ static void provset_del(struct provset *s, const char *name)
 }
 
 static void provset_free(struct provset *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int egset_put(struct egset *s, const struct ol_egress *e)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!addr_cmp(&s->v[i].addr, &e->addr)) {
+			s->v[i] = *e;
+			return 0;
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		void *v = realloc(s->v, cap * sizeof(*s->v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *e;
+	return 0;
+}
+
+static void egset_free(struct egset *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -242,6 +276,19 @@ static void update(struct hostd *h)
 	unsigned bad = 0;
 
 	h->merged.n = 0;
+	h->merged_egress.n = 0;
+	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+		/* egress tables: the first switch (in config order) that has one */
+		struct swlink *s = &h->sw[i];
+		for (size_t k = 0; k < s->egress.n; k++) {
+			size_t m;
+			for (m = 0; m < h->merged_egress.n; m++)
+				if (!addr_cmp(&h->merged_egress.v[m].addr, &s->egress.v[k].addr))
+					break;
+			if (m == h->merged_egress.n)
+				egset_put(&h->merged_egress, &s->egress.v[k]);
+		}
+	}
 	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
 		struct swlink *s = &h->sw[i];
 		for (size_t k = 0; k < s->provs.n; k++) {
@@ -253,7 +300,8 @@ static void update(struct hostd *h)
 	}
 	pstate_update(h);
 	h->desired.n = 0;
-	if (desired_build(h->merged.v, h->merged.n, &hp, &h->desired, &bad))
+	if (desired_build(h->merged.v, h->merged.n, &hp, &h->desired, &bad) ||
+	    desired_egress(h->merged_egress.v, h->merged_egress.n, h->cfg->name, h->lo_ifindex, OL_PROTO, &h->desired))
 		log_err("out of memory building the desired state");
 	if (bad)
 		log_limited(&h->rl_peer, LOG_WARNING, "%u provider addresses with a multicast, broadcast or zero MAC: not installed", bad);
@@ -316,8 +364,10 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	} else {
 		return;
 	}
-	if ((k.type == KO_ADDR || k.type == KO_NEIGH) && k.ifindex != h->ifindex)
+	if (k.type == KO_NEIGH && k.ifindex != h->ifindex)
 		return;
+	if (k.type == KO_ADDR && k.ifindex != h->ifindex && k.proto != OL_PROTO && !kobj_set_find(&h->desired, &k))
+		return; /* other interfaces' addresses, unless onlink's (shared egress addresses on lo) */
 	if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO && !kobj_set_find(&h->desired, &k))
 		return; /* BIRD's routes, and everything else that is not ours */
 	const struct kobj *w = kobj_set_find(&h->desired, &k);
@@ -407,6 +457,7 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		}
 		s->in_snapshot = 1;
 		s->stage.n = 0;
+		s->egress_stage.n = 0;
 		return 0;
 	case WM_PROVIDER:
 		if (wire_provider_decode(body, n, &p)) {
@@ -422,6 +473,22 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		provset_put(&s->provs, &p);
 		s->h->changed = 1;
 		return 0;
+	case WM_EGRESS: {
+		struct ol_egress e;
+		if (wire_egress_decode(body, n, &e)) {
+			*why = "malformed egress table";
+			return -1;
+		}
+		if (s->in_snapshot)
+			return egset_put(&s->egress_stage, &e);
+		if (!s->have_snapshot) {
+			*why = "egress table before snapshot";
+			return -1;
+		}
+		egset_put(&s->egress, &e);
+		s->h->changed = 1;
+		return 0;
+	}
 	case WM_PROVIDER_DEL:
 		if (wire_name_decode(body, n, name) || s->in_snapshot) {
 			*why = "malformed or out-of-order removal";
@@ -439,6 +506,10 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		s->provs = s->stage;
 		s->stage = t;
 		s->stage.n = 0;
+		struct egset te = s->egress;
+		s->egress = s->egress_stage;
+		s->egress_stage = te;
+		s->egress_stage.n = 0;
 		s->in_snapshot = 0;
 		s->have_snapshot = 1;
 		log_info("switch %s: snapshot of %zu providers", s->cfg->name, s->provs.n);
@@ -594,15 +665,18 @@ static char *control_cb(const char *req, void *arg)
 				"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
 				"since", (json_int_t)since, "addresses", addrs));
 		}
+		json_t *eg = json_array();
+		for (size_t i = 0; i < h->merged_egress.n; i++)
+			json_array_append_new(eg, egress_to_json(&h->merged_egress.v[i], h->cfg->name));
 		for (unsigned i = 0; i < h->cfg->nswitches; i++) {
 			const struct swlink *s = &h->sw[i];
 			json_array_append_new(sws, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", s->cfg->name,
 				"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
 				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n));
 		}
-		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role", "host",
+		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role", "host",
 			"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
-			"providers", provs, "switches", sws,
+			"providers", provs, "switches", sws, "egress", eg,
 			"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
 			"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
 			"kernel_dumps", (json_int_t)h->dumps);
@@ -628,6 +702,7 @@ int hostd_run(struct config *c)
 	loop_add(&h.nl_src, EPOLLIN);
 	h.ifindex = (int)if_nametoindex(c->ifname);
 	h.uplink_up = -1; /* unknown until the first link event */
+	h.lo_ifindex = (int)if_nametoindex("lo");
 	if (!h.ifindex)
 		log_warn("uplink %s not present yet", c->ifname);
 	timer_init(&h.reconcile_t, reconcile_fire, &h);
@@ -665,9 +740,12 @@ int hostd_run(struct config *c)
 		sw_close(s);
 		provset_free(&s->provs);
 		provset_free(&s->stage);
+		egset_free(&s->egress);
+		egset_free(&s->egress_stage);
 	}
 	control_close();
 	provset_free(&h.merged);
+	egset_free(&h.merged_egress);
 	kobj_set_free(&h.desired);
 	kobj_set_free(&h.have);
 	free(h.ps);

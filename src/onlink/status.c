@@ -50,6 +50,27 @@ static void print_providers(json_t *provs)
 	}
 }
 
+static void print_egress(json_t *eg)
+{
+	size_t i, k;
+	json_t *e, *s;
+	if (!json_array_size(eg))
+		return;
+	printf("\n%-26s %-16s %s\n", "EGRESS ADDRESS", "HOST", "PORTS");
+	json_array_foreach(eg, i, e) {
+		json_t *mine = json_object_get(e, "mine");
+		json_array_foreach(json_object_get(e, "slices"), k, s) {
+			const char *host = json_string_value(json_object_get(s, "host"));
+			int is_mine = json_is_object(mine) &&
+				      json_integer_value(json_object_get(mine, "first")) ==
+					      json_integer_value(json_object_get(s, "first"));
+			printf("%-26s %-16s %lld-%lld%s\n", k ? "" : json_string_value(json_object_get(e, "address")),
+			       host ? host : "?", (long long)json_integer_value(json_object_get(s, "first")),
+			       (long long)json_integer_value(json_object_get(s, "last")), is_mine ? "  (this host)" : "");
+		}
+	}
+}
+
 static void print_text(json_t *root)
 {
 	size_t i;
@@ -61,6 +82,7 @@ static void print_text(json_t *root)
 		printf("\n%-16s %-40s %s\n", "HOST", "ADDRESS", "SINCE");
 		json_array_foreach(json_object_get(root, "peers"), i, x)
 			printf("%-16s %-40s %s\n", str(x, "name"), str(x, "address"), when(json_object_get(x, "since"), t, sizeof(t)));
+		print_egress(json_object_get(root, "egress"));
 	} else {
 		printf("host %s, uplink %s%s\n\n", str(root, "name"), str(root, "interface"),
 		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)");
@@ -71,6 +93,7 @@ static void print_text(json_t *root)
 			       (long long)json_integer_value(json_object_get(x, "providers")));
 		printf("\n");
 		print_providers(json_object_get(root, "providers"));
+		print_egress(json_object_get(root, "egress"));
 	}
 }
 

@@ -4,6 +4,7 @@
 #include "core/conn.h"
 #include "core/control.h"
 #include "core/daemon.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/nl.h"
@@ -99,6 +100,11 @@ static void send_snapshot(struct switchd *s, struct peer *p)
 	int r = conn_send(&p->c, WM_SNAP_BEGIN, NULL, 0);
 	for (size_t i = 0; i < s->tr.n && !r; i++)
 		r = send_provider(p, &s->tr.p[i].pub);
+	for (unsigned i = 0; i < s->cfg->negress && !r; i++) {
+		uint8_t body[WIRE_MSG_MAX];
+		int n = wire_egress_encode(body, sizeof(body), &s->cfg->egress[i].e);
+		r = n < 0 ? n : conn_send(&p->c, WM_EGRESS, body, (size_t)n);
+	}
 	if (!r)
 		r = conn_send(&p->c, WM_SNAP_END, NULL, 0);
 	if (r)
@@ -122,6 +128,12 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 		int up = 0;
 		if (conn_read(&p->c, peer_msg, s, &up, &why) < 0) {
 			peer_drop(s, p, why);
+			return;
+		}
+		if (up && s->cfg->nhosts && !config_host_known(s->cfg, p->c.peer_name)) {
+			log_limited(&s->rl_peer, LOG_WARNING, "host '%s' (%s) has the key but is not a known host: dropped",
+				    p->c.peer_name, p->addr);
+			peer_drop(s, p, "unknown host name");
 			return;
 		}
 		if (up) {
@@ -322,8 +334,11 @@ static char *control_cb(const char *req, void *arg)
 			if (!p->dead && p->c.state == CONN_UP)
 				json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "name", p->c.peer_name,
 								       "address", p->addr, "since", (json_int_t)p->since));
-		root = json_pack("{s:s, s:s, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
-				 "providers", provs, "peers", peers, "netlink_resyncs", (json_int_t)s->resyncs);
+		json_t *eg = json_array();
+		for (unsigned i = 0; i < s->cfg->negress; i++)
+			json_array_append_new(eg, egress_to_json(&s->cfg->egress[i].e, NULL));
+		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
+				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs);
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);

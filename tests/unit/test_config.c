@@ -76,6 +76,15 @@ static const struct bad bad_cases[] = {
 	{ "[host]\nthis line is not ini\n", 2, "syntax error (expected '[section]' or 'key = value')" },
 	{ "[host]\nname = h1 h2\n", 2, "name: bad name 'h1 h2' (letters, digits, '.', '_', '-'; at most 31)" },
 	{ "", 1, "no '[switch]' or '[host]' section" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\nhost = h1\nhost = h2\n[egress 192.0.2.10]\nslice = h1 10000-19999\nslice = h2 15000-20000\n", 9, "slice: 15000-20000 of 'h2' overlaps 10000-19999 of 'h1' (line 8)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\nhost = h1\n[egress 192.0.2.10]\nslice = h3 10000-19999\n", 7, "slice: 'h3' is not a known host (list it as 'host = h3' in [switch])" },
+	{ "[switch]\n[egress 192.0.2.10]\nslice = h1 80-1000\n", 3, "slice: bad port range '80-1000' (within 1024-65535, first <= last)" },
+	{ "[switch]\n[egress 192.0.2.10]\nslice = h1 20000-10000\n", 3, "slice: bad port range '20000-10000' (within 1024-65535, first <= last)" },
+	{ "[switch]\n[egress 192.0.2.10]\nslice = h1\n", 3, "slice: bad value 'h1' (HOST FIRST-LAST, for example 'h1 10000-19999')" },
+	{ "[switch]\n[egress 192.0.2.x]\n", 2, "section '[egress 192.0.2.x]': bad address '192.0.2.x'" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\nhost = h1\n[egress 192.0.2.10]\nslice = h1 10000-19999\nslice = h1 30000-39999\n", 8, "slice: host 'h1' already has a slice of 192.0.2.10 (line 7)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[egress 192.0.2.10]\n", 5, "[egress 192.0.2.10]: no 'slice'" },
+	{ "[switch]\n[egress 192.0.2.10]\n[egress 192.0.2.10]\n", 3, "egress address '192.0.2.10' defined twice (first at line 2)" },
 };
 
 static void bad_configs(void **state)

@@ -120,6 +120,58 @@ static void name_round_trip(void **state)
 	assert_int_equal(wire_name_encode(buf, 5, "transit-b"), -ENOSPC);
 }
 
+static void egress_round_trip(void **state)
+{
+	(void)state;
+	struct ol_egress e = { .nslices = 2 }, f;
+	uint8_t buf[4096];
+	addr_parse("192.0.2.10", &e.addr);
+	strcpy(e.slices[0].host, "h1");
+	e.slices[0].first = 10000;
+	e.slices[0].last = 19999;
+	strcpy(e.slices[1].host, "h2");
+	e.slices[1].first = 20000;
+	e.slices[1].last = 65535;
+	int n = wire_egress_encode(buf, sizeof(buf), &e);
+	assert_true(n > 0);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), 0);
+	assert_true(egress_equal(&e, &f));
+	assert_string_equal(egress_slice_of(&f, "h2")->host, "h2");
+	assert_null(egress_slice_of(&f, "h3"));
+	for (int i = 0; i < n; i++)
+		assert_int_equal(wire_egress_decode(buf, (size_t)i, &f), -EBADMSG);
+	/* overlapping slices, a port below 1024, a reversed range, a host twice */
+	struct ol_egress bad = e;
+	bad.slices[1].first = 19999;
+	n = wire_egress_encode(buf, sizeof(buf), &bad);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	bad = e;
+	bad.slices[0].first = 80;
+	n = wire_egress_encode(buf, sizeof(buf), &bad);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	bad = e;
+	bad.slices[0].first = 19999;
+	bad.slices[0].last = 10000;
+	n = wire_egress_encode(buf, sizeof(buf), &bad);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	bad = e;
+	strcpy(bad.slices[1].host, "h1");
+	n = wire_egress_encode(buf, sizeof(buf), &bad);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	/* the largest table fits in one message */
+	struct ol_egress big = { .nslices = OL_SLICES_MAX };
+	addr_parse("2001:db8::10", &big.addr);
+	for (int i = 0; i < OL_SLICES_MAX; i++) {
+		snprintf(big.slices[i].host, sizeof(big.slices[i].host), "host-with-a-long-name-%08d", i);
+		big.slices[i].first = (uint16_t)(1024 + i * 1000);
+		big.slices[i].last = (uint16_t)(1024 + i * 1000 + 999);
+	}
+	n = wire_egress_encode(buf, WIRE_MSG_MAX - 1, &big);
+	assert_true(n > 0);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), 0);
+	assert_true(egress_equal(&big, &f));
+}
+
 static void session_authenticates(void **state)
 {
 	(void)state;
@@ -158,6 +210,7 @@ int main(void)
 		cmocka_unit_test(frame_header_limits),
 		cmocka_unit_test(hello_round_trip),
 		cmocka_unit_test(name_round_trip),
+		cmocka_unit_test(egress_round_trip),
 		cmocka_unit_test(session_authenticates),
 	};
 	if (sodium_init() < 0)
