@@ -8,21 +8,22 @@ BUILD    ?= build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -D_GNU_SOURCE -Isrc
-LIBS     := -lmnl -linih -lsodium -ljansson -lm
+LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC   := $(wildcard src/core/*.c)
 SWITCH_SRC := $(wildcard src/switch/*.c)
 HOST_SRC   := $(wildcard src/host/*.c)
+EGRESS_SRC := $(wildcard src/egress/*.c)
 CLI_SRC    := $(wildcard src/onlink/*.c)
-DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC)
+DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC) $(EGRESS_SRC)
 # the CLI links only the core it uses: it starts faster without libmnl/libinih
 CLI_CORE   := src/core/control.c src/core/loop.c src/core/log.c src/core/addr.c
 CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl
+            libcmocka-dev libnftables-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench install clean
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline

@@ -355,3 +355,39 @@ lab_delay() {
 	n "p$p" ip -6 rule add iif eth0 lookup 100 pref 100
 	n "p$p" ip -6 route add default dev dly0 table 100
 }
+
+# lab_egress_clients: a client namespace "c1" behind h1 (100.64.1.0/24,
+# fd64:1::/64), and return routes for the shared egress addresses through
+# the providers and the switch to h1.
+lab_egress_clients() {
+	ns_add c1
+	link h1 cl0 c1 eth0
+	n h1 ip addr add 100.64.1.1/24 dev cl0
+	n h1 ip -6 addr add fd64:1::1/64 dev cl0 nodad
+	n h1 ip link set cl0 up
+	# slices must lie inside the system's ephemeral range (see egressd.c)
+	n h1 sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.ip_local_port_range="1024 65535"
+	n c1 ip addr add 100.64.1.2/24 dev eth0
+	n c1 ip -6 addr add fd64:1::2/64 dev eth0 nodad
+	n c1 ip link set eth0 up
+	n c1 ip route add default via 100.64.1.1
+	n c1 ip -6 route add default via fd64:1::1
+	n inet ip route add 192.0.2.10/32 via 198.51.100.1
+	n inet ip -6 route add 2001:db8:e::10/128 via 2001:db8:a::1
+	n pa ip route add 192.0.2.10/32 via 10.0.1.2
+	n pa ip -6 route add 2001:db8:e::10/128 via 2001:db8:1::2
+	n pb ip route add 192.0.2.10/32 via 10.0.2.2
+	n pb ip -6 route add 2001:db8:e::10/128 via 2001:db8:2::2
+	n sw ip route add 192.0.2.10/32 via 10.10.0.11
+	n sw ip -6 route add 2001:db8:e::10/128 via 2001:db8:10::11
+	cat > "$LAB_DIR/egress-h1.conf" <<CONF
+[egress]
+host-control = $LAB_DIR/host-h1.sock
+clients = 100.64.0.0/10
+clients = fd64::/16
+control = $LAB_DIR/egress-h1.sock
+idle-timeout = ${LAB_EGRESS_IDLE:-300}
+CONF
+}
+
+start_egressd() { lab_spawn "onlinkd-egress-h$1" "h$1" "$ONLINKD" egress -c "$LAB_DIR/egress-h$1.conf"; }

@@ -2,6 +2,7 @@
  * `onlinkd -n -c FILE` (check a config and print it normalized). */
 #include "core/config.h"
 #include "core/log.h"
+#include "egress/egressd.h"
 #include "host/hostd.h"
 #include "switch/switchd.h"
 #include <getopt.h>
@@ -11,8 +12,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: onlinkd switch|host -c FILE [-v]\n"
-		   "       onlinkd [switch|host] -n -c FILE   check FILE and print it normalized\n");
+	fprintf(f, "usage: onlinkd switch|host|egress -c FILE [-v]\n"
+		   "       onlinkd [switch|host|egress] -n -c FILE   check FILE and print it normalized\n");
 }
 
 int main(int argc, char **argv)
@@ -35,7 +36,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!file || optind != argc || (role && strcmp(role, "switch") && strcmp(role, "host")) || (!role && !check)) {
+	if (!file || optind != argc || (role && strcmp(role, "switch") && strcmp(role, "host") && strcmp(role, "egress")) || (!role && !check)) {
 		usage(stderr);
 		return 2;
 	}
@@ -48,9 +49,9 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
-	if (role && strcmp(role, cfg.role == ROLE_SWITCH ? "switch" : "host")) {
-		fprintf(stderr, "%s:1: this is a %s config, not a %s config\n", file,
-			cfg.role == ROLE_SWITCH ? "switch" : "host", role);
+	static const char *const roles[] = { [ROLE_SWITCH] = "switch", [ROLE_HOST] = "host", [ROLE_EGRESS] = "egress" };
+	if (role && strcmp(role, roles[cfg.role])) {
+		fprintf(stderr, "%s:1: this is a %s config, not a %s config\n", file, roles[cfg.role], role);
 		config_free(&cfg);
 		return 2;
 	}
@@ -59,8 +60,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	log_init(cfg.role == ROLE_SWITCH ? "onlinkd-switch" : "onlinkd-host", verbose ? LOG_DEBUG : LOG_INFO);
-	int r = cfg.role == ROLE_SWITCH ? switchd_run(&cfg) : hostd_run(&cfg);
+	static const char *const idents[] = { [ROLE_SWITCH] = "onlinkd-switch", [ROLE_HOST] = "onlinkd-host",
+					      [ROLE_EGRESS] = "onlinkd-egress" };
+	log_init(idents[cfg.role], verbose ? LOG_DEBUG : LOG_INFO);
+	int r = cfg.role == ROLE_SWITCH ? switchd_run(&cfg) : cfg.role == ROLE_HOST ? hostd_run(&cfg) : egressd_run(&cfg);
 	config_free(&cfg);
 	return r;
 }

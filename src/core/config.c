@@ -15,8 +15,8 @@ struct parse {
 	FILE *f;
 	int line;
 	int failed;
-	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_EGRESS, SEC_BAD } sec;
-	int seen_switch, seen_host;
+	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_EGRESS, SEC_EGRESSD, SEC_BAD } sec;
+	int seen_switch, seen_host, seen_egressd;
 	int key_line;
 };
 
@@ -254,6 +254,82 @@ static int handle_egress(struct parse *p, const char *name, const char *v)
 	return 1;
 }
 
+static int prefix_parse(const char *v, struct cfg_prefix *out)
+{
+	char buf[ADDR_STRLEN + 4];
+	const char *slash = strchr(v, '/');
+	unsigned long len;
+	if (!slash || (size_t)(slash - v) >= ADDR_STRLEN || parse_uint(slash + 1, 0, 128, &len))
+		return -1;
+	memcpy(buf, v, (size_t)(slash - v));
+	buf[slash - v] = 0;
+	if (addr_parse(buf, &out->addr) || len > (out->addr.family == AF_INET ? 32u : 128u))
+		return -1;
+	out->len = (uint8_t)len;
+	/* host bits must be zero: 100.64.0.1/10 is a typo, not a prefix */
+	for (unsigned b = (unsigned)len; b < (out->addr.family == AF_INET ? 32u : 128u); b++)
+		if (out->addr.bytes[b / 8] & (0x80 >> (b % 8)))
+			return -1;
+	return 0;
+}
+
+static int handle_egressd(struct parse *p, const char *name, const char *v)
+{
+	struct config *c = p->c;
+	unsigned long x;
+	int handled;
+	if (!common_key(p, name, v, &handled) || handled)
+		return !p->failed;
+	if (!strcmp(name, "host-control"))
+		return set_str(p, c->host_control, sizeof(c->host_control), name, v);
+	if (!strcmp(name, "clients")) {
+		if (c->nclients == CFG_CLIENTS_MAX) {
+			fail(p, p->line, "clients: at most %d", CFG_CLIENTS_MAX);
+			return 0;
+		}
+		if (prefix_parse(v, &c->clients[c->nclients])) {
+			fail(p, p->line, "clients: bad prefix '%s' (ADDR/LEN, host bits zero)", v);
+			return 0;
+		}
+		c->nclients++;
+		return 1;
+	}
+	if (!strcmp(name, "via")) {
+		if (!name_valid(v)) {
+			fail(p, p->line, "via: bad provider name '%s'", v);
+			return 0;
+		}
+		strcpy(c->via, v);
+		return 1;
+	}
+	if (!strcmp(name, "listen-port")) {
+		if (parse_uint(v, 1, 65535, &x)) {
+			fail(p, p->line, "listen-port: bad value '%s'", v);
+			return 0;
+		}
+		c->listen_port = (uint16_t)x;
+		return 1;
+	}
+	if (!strcmp(name, "tproxy-mark") || !strcmp(name, "tproxy-table")) {
+		if (parse_uint(v, 1, UINT32_MAX, &x) || (!strcmp(name, "tproxy-table") && x >= 253 && x <= 255)) {
+			fail(p, p->line, "%s: bad value '%s'", name, v);
+			return 0;
+		}
+		*(!strcmp(name, "tproxy-mark") ? &c->tproxy_mark : &c->tproxy_table) = (uint32_t)x;
+		return 1;
+	}
+	if (!strcmp(name, "idle-timeout")) {
+		if (parse_uint(v, 1, 86400, &x)) {
+			fail(p, p->line, "idle-timeout: bad value '%s' (seconds)", v);
+			return 0;
+		}
+		c->idle_timeout = (unsigned)x;
+		return 1;
+	}
+	fail(p, p->line, "unknown key '%s' in [egress]", name);
+	return 0;
+}
+
 static int handle_switchref(struct parse *p, const char *name, const char *v)
 {
 	struct cfg_switchref *s = &p->c->switches[p->c->nswitches - 1];
@@ -298,19 +374,26 @@ static int on_section(struct parse *p, const char *section)
 		return 0;
 	}
 	if (!strcmp(kind, "switch") && !arg) {
-		if (p->seen_switch++ || p->seen_host) {
+		if (p->seen_switch++ || p->seen_host || p->seen_egressd) {
 			fail(p, p->line, "section '[switch]' repeated or mixed with '[host]'");
 			return 0;
 		}
 		c->role = ROLE_SWITCH;
 		p->sec = SEC_SWITCH;
 	} else if (!strcmp(kind, "host") && !arg) {
-		if (p->seen_host++ || p->seen_switch) {
+		if (p->seen_host++ || p->seen_switch || p->seen_egressd) {
 			fail(p, p->line, "section '[host]' repeated or mixed with '[switch]'");
 			return 0;
 		}
 		c->role = ROLE_HOST;
 		p->sec = SEC_HOST;
+	} else if (!strcmp(kind, "egress") && !arg) {
+		if (p->seen_egressd++ || p->seen_switch || p->seen_host) {
+			fail(p, p->line, "section '[egress]' repeated or mixed with '[switch]' or '[host]'");
+			return 0;
+		}
+		c->role = ROLE_EGRESS;
+		p->sec = SEC_EGRESSD;
 	} else if (!strcmp(kind, "egress") && arg) {
 		struct ol_addr ea;
 		if (addr_parse(arg, &ea)) {
@@ -404,6 +487,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	case SEC_PROVIDER: return handle_provider(p, name, value);
 	case SEC_SWITCHREF: return handle_switchref(p, name, value);
 	case SEC_EGRESS: return handle_egress(p, name, value);
+	case SEC_EGRESSD: return handle_egressd(p, name, value);
 	case SEC_NONE:
 		if (!*section) {
 			fail(p, p->line, "key '%s' outside any section", name);
@@ -566,6 +650,10 @@ int config_load(const char *path, struct config *c)
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->keepalive = 10;
 	c->rule_priority = 1000;
+	c->listen_port = 4713;
+	c->tproxy_mark = 0x4f4c;
+	c->tproxy_table = 4713;
+	c->idle_timeout = 300;
 	p.f = fopen(path, "re");
 	if (!p.f) {
 		snprintf(c->err, sizeof(c->err), "%s:0: cannot read: %s", path, strerror(errno));
@@ -583,7 +671,21 @@ int config_load(const char *path, struct config *c)
 	switch (c->role) {
 	case ROLE_SWITCH: validate_switch(&p); break;
 	case ROLE_HOST: validate_host(&p); break;
+	case ROLE_EGRESS:
+		if (!c->nclients)
+			fail(&p, p.line, "[egress]: missing 'clients'");
+		if (c->nproviders || c->nswitches || c->negress)
+			fail(&p, p.line, "[egress] stands alone in the egress daemon's config");
+		break;
 	default: fail(&p, 1, "no '[switch]' or '[host]' section"); break;
+	}
+	if (!p.failed && c->role == ROLE_EGRESS) {
+		/* no key: it talks only to the local host agent's control socket */
+		if (!c->host_control[0])
+			snprintf(c->host_control, sizeof(c->host_control), "/run/onlink/host.sock");
+		if (!c->control[0])
+			snprintf(c->control, sizeof(c->control), "/run/onlink/egress.sock");
+		return 0;
 	}
 	if (!p.failed && !c->key_file[0])
 		fail(&p, p.line, "missing 'key-file'");
@@ -615,6 +717,16 @@ void config_free(struct config *c)
 void config_print(const struct config *c, FILE *f)
 {
 	char s[ADDR_STRLEN];
+	if (c->role == ROLE_EGRESS) {
+		fprintf(f, "[egress]\nhost-control = %s\n", c->host_control);
+		for (unsigned i = 0; i < c->nclients; i++)
+			fprintf(f, "clients = %s/%u\n", addr_str(&c->clients[i].addr, s, sizeof(s)), c->clients[i].len);
+		if (c->via[0])
+			fprintf(f, "via = %s\n", c->via);
+		fprintf(f, "listen-port = %u\ntproxy-mark = %u\ntproxy-table = %u\nidle-timeout = %u\ncontrol = %s\n",
+			c->listen_port, c->tproxy_mark, c->tproxy_table, c->idle_timeout, c->control);
+		return;
+	}
 	if (c->role == ROLE_SWITCH) {
 		fprintf(f, "[switch]\nname = %s\n", c->name);
 		for (unsigned i = 0; i < c->nlisten; i++)

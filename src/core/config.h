@@ -12,7 +12,13 @@
 #define CFG_SWITCHES_MAX 8
 #define CFG_PROVIDERS_MAX 4096
 
-enum cfg_role { ROLE_NONE, ROLE_SWITCH, ROLE_HOST };
+enum cfg_role { ROLE_NONE, ROLE_SWITCH, ROLE_HOST, ROLE_EGRESS };
+
+struct cfg_prefix {
+	struct ol_addr addr;
+	uint8_t len;
+};
+#define CFG_CLIENTS_MAX 64
 
 struct cfg_endpoint {
 	struct sockaddr_storage ss;
@@ -68,6 +74,14 @@ struct config {
 	unsigned rule_priority;
 	struct cfg_switchref switches[CFG_SWITCHES_MAX];
 	unsigned nswitches;
+	/* egress daemon */
+	char host_control[108];
+	struct cfg_prefix clients[CFG_CLIENTS_MAX];
+	unsigned nclients;
+	char via[OL_NAME_MAX];
+	uint16_t listen_port;           /* where TPROXY delivers */
+	uint32_t tproxy_mark, tproxy_table;
+	unsigned idle_timeout;          /* seconds */
 	/* first error, "FILE:LINE: message" */
 	char err[512];
 };

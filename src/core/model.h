@@ -9,6 +9,9 @@
 #define OL_NAME_MAX 32          /* provider, host and switch names, with NUL */
 #define OL_PROVIDER_ADDRS_MAX 8
 #define OL_PROTO 177            /* onlink's protocol id on every kernel object */
+/* The egress daemon's own objects (TPROXY policy routing): a second id, so
+ * neither daemon's reconciler ever takes the other's objects for stale. */
+#define OL_PROTO_EGRESS 178
 
 struct ol_paddr {
 	struct ol_addr addr;

@@ -616,6 +616,7 @@ static struct nlmsghdr *build(char *buf, const struct kop *k)
 		rt->rtm_protocol = o->proto;
 		rt->rtm_type = del ? RTN_UNSPEC : o->rtype;
 		rt->rtm_scope = del ? RT_SCOPE_NOWHERE :
+				o->rtype == RTN_LOCAL ? RT_SCOPE_HOST :
 				(o->rtype == RTN_UNICAST && !o->gw.family) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
 		if (o->onlink && !del)
 			rt->rtm_flags |= RTNH_F_ONLINK;

@@ -38,5 +38,5 @@ done
 inst=$(mktemp -d)
 make -s -C "$LAB_ROOT" install DESTDIR="$inst" PREFIX=/usr >/dev/null 2>&1
 check "make install puts onlinkd and onlink under DESTDIR/PREFIX/sbin" test -x "$inst/usr/sbin/onlinkd" -a -x "$inst/usr/sbin/onlink"
-check_eq "make install registers protocol 177 as 'onlink' for iproute2" "$(cat "$inst/etc/iproute2/rt_protos.d/onlink.conf")" "$(printf '177\tonlink')"
+check_eq "make install registers protocols 177 and 178 for iproute2" "$(cat "$inst/etc/iproute2/rt_protos.d/onlink.conf")" "$(printf '177\tonlink\n178\tonlink-egress')"
 rm -rf "$inst"

@@ -1,0 +1,254 @@
+/* The egress daemon: the nftables table and policy routing TPROXY needs,
+ * the TCP proxy, and what it learns from the local host agent (this host's
+ * name, its slices of the shared addresses, provider tables). */
+#include "egress/egressd.h"
+#include "core/control.h"
+#include "core/daemon.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/nl.h"
+#include "egress/nft.h"
+#include "egress/tcp.h"
+#include <errno.h>
+#include <jansson.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define POLL_MS 5000
+
+struct egressd {
+	struct config *cfg;
+	struct tcp_proxy *tcp;
+	struct nl *nl;
+	struct loop_src sig;
+	struct timer poll;
+	volatile int stop, reload;
+	char host[OL_NAME_MAX];
+	struct ol_egress src4, src6;    /* the chosen shared addresses (one slice each) */
+	int have4, have6, agent_ok;
+	uint32_t mark;
+	struct ratelimit rl;
+};
+
+/* the TPROXY policy routing: fwmark M lookup T; local default dev lo in T */
+static size_t routing_ops(const struct egressd *e, enum kop_type op, struct kop *ops)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	size_t n = 0;
+	for (int i = 0; i < 2; i++) {
+		struct kobj rule = { .type = KO_RULE, .family = (uint8_t)fams[i], .proto = OL_PROTO_EGRESS,
+				     .table = e->cfg->tproxy_table, .fwmark = e->cfg->tproxy_mark,
+				     .priority = 900 };
+		struct kobj route = { .type = KO_ROUTE, .family = (uint8_t)fams[i], .proto = OL_PROTO_EGRESS,
+				      .table = e->cfg->tproxy_table, .rtype = RTN_LOCAL, .ifindex = 1 };
+		route.dst.family = (uint8_t)fams[i];
+		ops[n++] = (struct kop){ .op = op, .obj = op == KOP_DEL ? rule : route };
+		ops[n++] = (struct kop){ .op = op == KOP_DEL ? KOP_DEL : KOP_ADD, .obj = op == KOP_DEL ? route : rule };
+	}
+	return n;
+}
+
+static int routing(struct egressd *e, enum kop_type op)
+{
+	struct kop ops[4];
+	int errs[4];
+	char msg[256];
+	size_t n = routing_ops(e, op, ops);
+	nl_apply(e->nl, ops, n, errs, msg, sizeof(msg));
+	for (size_t i = 0; i < n; i++)
+		if (errs[i] && errs[i] != -EEXIST && !(op == KOP_DEL && (errs[i] == -ENOENT || errs[i] == -ESRCH))) {
+			char buf[160];
+			log_err("%s %s: %s%s%s", op == KOP_DEL ? "delete" : "add", kobj_str(&ops[i].obj, buf, sizeof(buf)),
+				strerror(-errs[i]), msg[0] ? ": " : "", msg);
+			return -1;
+		}
+	return 0;
+}
+
+/* The kernel honours IP_LOCAL_PORT_RANGE only inside the system's
+ * ip_local_port_range, and silently ignores it otherwise: a slice outside
+ * that range would leak flows onto other hosts' ports. */
+static int slice_in_system_range(const struct ol_slice *s, char *why, size_t len)
+{
+	unsigned lo = 0, hi = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	if (!f || fscanf(f, "%u %u", &lo, &hi) != 2) {
+		if (f)
+			fclose(f);
+		snprintf(why, len, "cannot read net.ipv4.ip_local_port_range");
+		return 0;
+	}
+	fclose(f);
+	if (s->first < lo || s->last > hi) {
+		snprintf(why, len, "slice %u-%u is outside net.ipv4.ip_local_port_range (%u-%u), where the kernel "
+			 "would ignore it: widen it, for example to '1024 65535'", s->first, s->last, lo, hi);
+		return 0;
+	}
+	return 1;
+}
+
+/* What the host agent knows: this host's name, its slices, provider tables. */
+static void poll_agent(struct timer *t)
+{
+	struct egressd *e = t->arg;
+	char *reply;
+	json_error_t jerr;
+	int r = control_request(e->cfg->host_control, "status", &reply);
+	if (r) {
+		log_limited(&e->rl, LOG_WARNING, "host agent at %s: %s; new flows are refused until it answers",
+			    e->cfg->host_control, strerror(-r));
+		e->agent_ok = 0;
+		return;
+	}
+	json_t *root = json_loads(reply, 0, &jerr), *x;
+	free(reply);
+	if (!root) {
+		log_limited(&e->rl, LOG_WARNING, "host agent: bad answer");
+		return;
+	}
+	snprintf(e->host, sizeof(e->host), "%s", json_string_value(json_object_get(root, "name")) ?: "");
+	int had4 = e->have4, had6 = e->have6;
+	struct ol_egress old4 = e->src4, old6 = e->src6;
+	e->have4 = e->have6 = 0;
+	size_t i;
+	json_array_foreach(json_object_get(root, "egress"), i, x) {
+		json_t *mine = json_object_get(x, "mine");
+		struct ol_egress eg = { .nslices = 1 };
+		if (!json_is_object(mine) || addr_parse(json_string_value(json_object_get(x, "address")) ?: "", &eg.addr))
+			continue;
+		snprintf(eg.slices[0].host, sizeof(eg.slices[0].host), "%s", e->host);
+		eg.slices[0].first = (uint16_t)json_integer_value(json_object_get(mine, "first"));
+		eg.slices[0].last = (uint16_t)json_integer_value(json_object_get(mine, "last"));
+		/* the first shared address of each family this host has a slice of */
+		if (eg.addr.family == AF_INET && !e->have4) {
+			e->src4 = eg;
+			e->have4 = 1;
+		} else if (eg.addr.family == AF_INET6 && !e->have6) {
+			e->src6 = eg;
+			e->have6 = 1;
+		}
+	}
+	uint32_t mark = 0;
+	if (e->cfg->via[0]) {
+		json_array_foreach(json_object_get(root, "providers"), i, x)
+			if (!strcmp(json_string_value(json_object_get(x, "name")) ?: "", e->cfg->via))
+				mark = (uint32_t)json_integer_value(json_object_get(x, "table"));
+		if (!mark)
+			log_limited(&e->rl, LOG_WARNING, "via: the host agent knows no provider '%s': using the main table",
+				    e->cfg->via);
+	}
+	json_decref(root);
+	e->agent_ok = 1;
+	e->mark = mark;
+	tcp_proxy_set_mark(e->tcp, mark);
+	char why[256];
+	if (e->have4 && !slice_in_system_range(&e->src4.slices[0], why, sizeof(why))) {
+		log_limited(&e->rl, LOG_ERR, "IPv4 egress refused: %s", why);
+		e->have4 = 0;
+	}
+	if (e->have6 && !slice_in_system_range(&e->src6.slices[0], why, sizeof(why))) {
+		log_limited(&e->rl, LOG_ERR, "IPv6 egress refused: %s", why);
+		e->have6 = 0;
+	}
+	struct ol_addr none4 = { .family = AF_INET }, none6 = { .family = AF_INET6 };
+	tcp_proxy_set_source(e->tcp, e->have4 ? &e->src4.addr : &none4, e->src4.slices[0].first, e->src4.slices[0].last,
+			     e->have4);
+	tcp_proxy_set_source(e->tcp, e->have6 ? &e->src6.addr : &none6, e->src6.slices[0].first, e->src6.slices[0].last,
+			     e->have6);
+	char a[ADDR_STRLEN];
+	if (e->have4 != had4 || (e->have4 && !egress_equal(&e->src4, &old4)))
+		log_info("IPv4 egress: %s", e->have4 ? addr_str(&e->src4.addr, a, sizeof(a)) : "none");
+	if (e->have6 != had6 || (e->have6 && !egress_equal(&e->src6, &old6)))
+		log_info("IPv6 egress: %s", e->have6 ? addr_str(&e->src6.addr, a, sizeof(a)) : "none");
+}
+
+static json_t *source_json(const struct ol_egress *s, int have)
+{
+	char a[ADDR_STRLEN];
+	if (!have)
+		return json_null();
+	return json_pack("{s:s, s:i, s:i}", "address", addr_str(&s->addr, a, sizeof(a)), "first", s->slices[0].first,
+			 "last", s->slices[0].last);
+}
+
+static char *control_cb(const char *req, void *arg)
+{
+	struct egressd *e = arg;
+	json_t *root;
+	if (strcmp(req, "status")) {
+		root = json_pack("{s:s}", "error", "unknown request");
+	} else {
+		const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
+		root = json_pack("{s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			"role", "egress", "host", e->host, "agent", e->agent_ok,
+			"ipv4", source_json(&e->src4, e->have4), "ipv6", source_json(&e->src6, e->have6),
+			"via", e->cfg->via[0] ? e->cfg->via : NULL, "mark", (json_int_t)e->mark,
+			"tcp", "active", (json_int_t)t->active, "accepted", (json_int_t)t->accepted,
+			"completed", (json_int_t)t->completed, "resets", (json_int_t)t->resets,
+			"exhausted", (json_int_t)t->exhausted, "connect_failed", (json_int_t)t->connect_failed,
+			"no_source", (json_int_t)t->no_source, "idle_closed", (json_int_t)t->idle_closed,
+			"bytes_up", (json_int_t)t->bytes_up, "bytes_down", (json_int_t)t->bytes_down);
+	}
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+int egressd_run(struct config *c)
+{
+	struct egressd e = { .cfg = c, .rl = RATELIMIT_INIT(10000, 5) };
+	char err[512];
+	int r, rc = 1;
+	struct rlimit rl;
+
+	/* six descriptors a connection: allow many */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if ((r = loop_init()) || (r = nl_open(&e.nl, 0, 0))) {
+		log_err("start-up: %s", strerror(-r));
+		return 1;
+	}
+	daemon_signals(&e.sig, &e.stop, &e.reload);
+	if ((r = tcp_proxy_start(&e.tcp, c->listen_port, c->idle_timeout))) {
+		log_err("listen on port %u: %s", c->listen_port, strerror(-r));
+		goto out;
+	}
+	if (routing(&e, KOP_REPLACE) || egress_nft_install(c, err, sizeof(err))) {
+		if (err[0])
+			log_err("%s", err);
+		goto undo;
+	}
+	if ((r = control_open(c->control, control_cb, &e))) {
+		log_err("control socket %s: %s", c->control, strerror(-r));
+		goto undo;
+	}
+	timer_init(&e.poll, poll_agent, &e);
+	timer_arm(&e.poll, 0, POLL_MS);
+	log_info("egress proxy running: TPROXY port %u, mark %u, table %u", c->listen_port, c->tproxy_mark,
+		 c->tproxy_table);
+	while (!e.stop) {
+		loop_run_once(-1);
+		if (e.reload) {
+			e.reload = 0;
+			poll_agent(&e.poll);
+		}
+	}
+	log_info("stopping: removing the nftables table and policy routing");
+	rc = 0;
+	timer_fini(&e.poll);
+	control_close();
+undo:
+	err[0] = 0;
+	if (egress_nft_remove(err, sizeof(err)))
+		log_warn("%s", err);
+	routing(&e, KOP_DEL);
+	tcp_proxy_stop(e.tcp);
+out:
+	nl_close(e.nl);
+	loop_fini();
+	return rc;
+}

@@ -1,0 +1,7 @@
+/* onlinkd egress: soft-unicast egress for client traffic, in a process of
+ * its own so a proxy fault never touches routing. */
+#ifndef OL_EGRESSD_H
+#define OL_EGRESSD_H
+#include "core/config.h"
+int egressd_run(struct config *c);
+#endif

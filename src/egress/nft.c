@@ -1,0 +1,80 @@
+/* nftables through libnftables. */
+#include "egress/nft.h"
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <string.h>
+
+static int run(const char *cmd, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int r;
+	if (!ctx) {
+		snprintf(err, errlen, "libnftables: cannot create a context");
+		return -1;
+	}
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	r = nft_run_cmd_from_buffer(ctx, cmd);
+	if (r) {
+		const char *e = nft_ctx_get_error_buffer(ctx);
+		snprintf(err, errlen, "nftables: %s", e && *e ? e : "failed");
+		err[strcspn(err, "\n")] = 0;
+	}
+	nft_ctx_free(ctx);
+	return r ? -1 : 0;
+}
+
+/* "{ 100.64.0.0/10, ... }" of one family, or "" */
+static void prefixes(const struct config *c, int family, char *out, size_t len)
+{
+	size_t off = 0;
+	char a[ADDR_STRLEN];
+	out[0] = 0;
+	for (unsigned i = 0; i < c->nclients; i++) {
+		if (c->clients[i].addr.family != family)
+			continue;
+		off += (size_t)snprintf(out + off, len - off, "%s%s/%u", off ? ", " : "{ ",
+					addr_str(&c->clients[i].addr, a, sizeof(a)), c->clients[i].len);
+		if (off >= len)
+			return;
+	}
+	if (off)
+		snprintf(out + off, len - off, " }");
+}
+
+int egress_nft_install(const struct config *c, char *err, size_t errlen)
+{
+	char v4[4096], v6[4096], rules[9000], cmd[16384];
+	size_t off = 0;
+	prefixes(c, AF_INET, v4, sizeof(v4));
+	prefixes(c, AF_INET6, v6, sizeof(v6));
+	rules[0] = 0;
+	if (v4[0])
+		off += (size_t)snprintf(rules + off, sizeof(rules) - off,
+			"\t\tip saddr %s fib daddr type != local meta l4proto tcp tproxy ip to :%u meta mark set %u accept\n",
+			v4, c->listen_port, c->tproxy_mark);
+	if (v6[0] && off < sizeof(rules))
+		snprintf(rules + off, sizeof(rules) - off,
+			"\t\tip6 saddr %s fib daddr type != local meta l4proto tcp tproxy ip6 to :%u meta mark set %u accept\n",
+			v6, c->listen_port, c->tproxy_mark);
+	/* add+delete+define in one transaction: replaces a table left by a
+	 * killed daemon, atomically */
+	snprintf(cmd, sizeof(cmd),
+		 "add table inet " EGRESS_NFT_TABLE "\n"
+		 "delete table inet " EGRESS_NFT_TABLE "\n"
+		 "table inet " EGRESS_NFT_TABLE " {\n"
+		 "\tchain prerouting {\n"
+		 "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+		 /* packets of flows the proxy already holds */
+		 "\t\tmeta l4proto tcp socket transparent 1 meta mark set %u accept\n"
+		 "%s"
+		 "\t}\n"
+		 "}\n",
+		 c->tproxy_mark, rules);
+	return run(cmd, err, errlen);
+}
+
+int egress_nft_remove(char *err, size_t errlen)
+{
+	return run("add table inet " EGRESS_NFT_TABLE "\ndelete table inet " EGRESS_NFT_TABLE "\n", err, errlen);
+}

@@ -1,0 +1,381 @@
+/* TCP relay. Per connection: the accepted client socket (its local address
+ * is the original destination, thanks to TPROXY), the upstream socket, and
+ * one pipe per direction for splice(2). Level-triggered epoll; a side is
+ * read only while its pipe has room and written only while it holds data. */
+#include "egress/tcp.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51 /* Linux 6.3 */
+#endif
+
+#define PIPE_CAP 65536
+
+struct source {
+	struct ol_addr addr;
+	uint16_t first, last;
+	int valid;
+};
+
+struct tconn;
+
+struct side {
+	struct loop_src src;
+	struct tconn *c;
+	uint32_t events;
+};
+
+struct tconn {
+	struct tcp_proxy *px;
+	struct side cl, up;        /* client, upstream */
+	int c2u[2], u2c[2];
+	size_t c2u_n, u2c_n;
+	uint8_t connecting, c_eof, u_eof, c_shut, u_shut;
+	uint64_t last_ms;
+	struct tconn *prev, *next;
+};
+
+struct tcp_proxy {
+	struct loop_src l4, l6;
+	struct source src4, src6;
+	uint32_t mark;
+	unsigned idle_ms;
+	struct tconn *conns;
+	struct timer sweep;
+	struct tcp_stats st;
+	struct ratelimit rl;
+};
+
+static void rst_close(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+enum close_how { CLOSE_DONE, CLOSE_RESET, CLOSE_IDLE };
+
+static void conn_free(struct tconn *c, enum close_how how)
+{
+	int reset = how == CLOSE_RESET;
+	struct tcp_proxy *px = c->px;
+	int fds[2] = { c->cl.src.fd, c->up.src.fd };
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] < 0)
+			continue;
+		loop_del(i ? &c->up.src : &c->cl.src);
+		if (reset)
+			rst_close(fds[i]);
+		else
+			close(fds[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (c->c2u[i] >= 0)
+			close(c->c2u[i]);
+		if (c->u2c[i] >= 0)
+			close(c->u2c[i]);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		px->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	px->st.active--;
+	if (how == CLOSE_RESET)
+		px->st.resets++;
+	else if (how == CLOSE_IDLE)
+		px->st.idle_closed++;
+	else
+		px->st.completed++;
+	if (!px->conns)
+		timer_stop(&px->sweep);
+	free(c);
+}
+
+static void set_events(struct side *s, uint32_t ev)
+{
+	if (s->src.fd >= 0 && ev != s->events) {
+		loop_mod(&s->src, ev);
+		s->events = ev;
+	}
+}
+
+/* Moves what it can from src through the pipe to dst. -1: a side failed. */
+static int pump(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes)
+{
+	if (!*eof && *pending < PIPE_CAP) {
+		ssize_t n = splice(src, NULL, pipefd[1], NULL, PIPE_CAP - *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (n > 0)
+			*pending += (size_t)n;
+		else if (n == 0)
+			*eof = 1;
+		else if (errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	while (*pending) {
+		ssize_t n = splice(pipefd[0], NULL, dst, NULL, *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (n > 0) {
+			*pending -= (size_t)n;
+			*bytes += (unsigned long long)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			break;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void relay(struct tconn *c)
+{
+	struct tcp_proxy *px = c->px;
+	c->last_ms = now_ms();
+	if (pump(c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up) < 0 ||
+	    pump(c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down) < 0) {
+		/* a reset (or an error) on one side resets the other */
+		conn_free(c, CLOSE_RESET);
+		return;
+	}
+	/* half-close: a FIN travels once the data before it has */
+	if (c->c_eof && !c->c2u_n && !c->u_shut) {
+		shutdown(c->up.src.fd, SHUT_WR);
+		c->u_shut = 1;
+	}
+	if (c->u_eof && !c->u2c_n && !c->c_shut) {
+		shutdown(c->cl.src.fd, SHUT_WR);
+		c->c_shut = 1;
+	}
+	if (c->c_shut && c->u_shut) {
+		conn_free(c, CLOSE_DONE);
+		return;
+	}
+	set_events(&c->cl, (!c->c_eof && c->c2u_n < PIPE_CAP ? EPOLLIN : 0) | (c->u2c_n ? EPOLLOUT : 0));
+	set_events(&c->up, (!c->u_eof && c->u2c_n < PIPE_CAP ? EPOLLIN : 0) | (c->c2u_n ? EPOLLOUT : 0));
+}
+
+static void side_cb(struct loop_src *src, uint32_t events)
+{
+	struct side *s = src->arg;
+	struct tconn *c = s->c;
+	if (c->connecting) {
+		if (s != &c->up)
+			return; /* the client waits for the upstream connection */
+		int err = 0;
+		socklen_t len = sizeof(err);
+		getsockopt(c->up.src.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err || (events & (EPOLLERR | EPOLLHUP))) {
+			/* connect failure: the client gets an RST */
+			c->px->st.connect_failed++;
+			conn_free(c, CLOSE_RESET);
+			return;
+		}
+		if (pipe2(c->c2u, O_NONBLOCK | O_CLOEXEC) < 0 || pipe2(c->u2c, O_NONBLOCK | O_CLOEXEC) < 0) {
+			log_limited(&c->px->rl, LOG_ERR, "egress: pipe: %s", strerror(errno));
+			conn_free(c, CLOSE_RESET);
+			return;
+		}
+		c->connecting = 0;
+	}
+	relay(c);
+}
+
+static void accept_one(struct tcp_proxy *px, int lfd)
+{
+	struct sockaddr_storage orig, peer;
+	socklen_t ol = sizeof(orig), pl = sizeof(peer);
+	int one = 1;
+	int fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	px->st.accepted++;
+	getsockname(fd, (struct sockaddr *)&orig, &ol);
+	/* an IPv4 client may come in on the IPv6 listener as ::ffff:a.b.c.d: it
+	 * never does here, the listener is IPV6_V6ONLY */
+	const struct source *src = orig.ss_family == AF_INET ? &px->src4 : &px->src6;
+	if (!src->valid) {
+		px->st.no_source++;
+		log_limited(&px->rl, LOG_WARNING, "egress: no %s shared address with a slice for this host: flow refused",
+			    orig.ss_family == AF_INET ? "IPv4" : "IPv6");
+		rst_close(fd);
+		return;
+	}
+	int u = socket(orig.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	uint32_t range = (uint32_t)src->last << 16 | src->first;
+	struct sockaddr_storage b = { .ss_family = orig.ss_family };
+	socklen_t bl;
+	if (orig.ss_family == AF_INET) {
+		memcpy(&((struct sockaddr_in *)&b)->sin_addr, src->addr.bytes, 4);
+		bl = sizeof(struct sockaddr_in);
+	} else {
+		memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, src->addr.bytes, 16);
+		bl = sizeof(struct sockaddr_in6);
+	}
+	if (u < 0 || setsockopt(u, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0 ||
+	    setsockopt(u, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)) < 0 ||
+	    (px->mark && setsockopt(u, SOL_SOCKET, SO_MARK, &px->mark, sizeof(px->mark)) < 0) ||
+	    bind(u, (struct sockaddr *)&b, bl) < 0) {
+		log_limited(&px->rl, LOG_ERR, "egress: upstream socket: %s", strerror(errno));
+		if (u >= 0)
+			close(u);
+		rst_close(fd);
+		return;
+	}
+	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(u, (struct sockaddr *)&orig, ol) < 0 && errno != EINPROGRESS) {
+		if (errno == EADDRNOTAVAIL) {
+			/* every port of the slice is in use towards this destination */
+			px->st.exhausted++;
+			log_limited(&px->rl, LOG_WARNING, "egress: slice %u-%u exhausted: flow refused", src->first,
+				    src->last);
+		} else {
+			px->st.connect_failed++;
+		}
+		close(u);
+		rst_close(fd);
+		return;
+	}
+	struct tconn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(u);
+		rst_close(fd);
+		return;
+	}
+	c->px = px;
+	c->c2u[0] = c->c2u[1] = c->u2c[0] = c->u2c[1] = -1;
+	c->connecting = 1;
+	c->last_ms = now_ms();
+	c->cl = (struct side){ .src = { .fd = fd, .cb = side_cb }, .c = c };
+	c->up = (struct side){ .src = { .fd = u, .cb = side_cb }, .c = c, .events = EPOLLOUT };
+	c->cl.src.arg = &c->cl;
+	c->up.src.arg = &c->up;
+	loop_add(&c->cl.src, 0);
+	loop_add(&c->up.src, EPOLLOUT);
+	c->next = px->conns;
+	if (px->conns)
+		px->conns->prev = c;
+	px->conns = c;
+	if (!px->st.active++)
+		timer_arm(&px->sweep, 1000, 1000);
+}
+
+static void listen_cb(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	for (int i = 0; i < 64; i++)
+		accept_one(src->arg, src->fd);
+}
+
+static void sweep(struct timer *t)
+{
+	struct tcp_proxy *px = t->arg;
+	uint64_t now = now_ms();
+	for (struct tconn *c = px->conns, *n; c; c = n) {
+		n = c->next;
+		if (now - c->last_ms > px->idle_ms)
+			conn_free(c, CLOSE_IDLE);
+	}
+}
+
+static int listener(int family, uint16_t port)
+{
+	int one = 1;
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	socklen_t len;
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		len = sizeof(struct sockaddr_in);
+		if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
+			goto fail;
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		len = sizeof(struct sockaddr_in6);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0)
+			goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0)
+		goto fail;
+	return fd;
+fail:;
+	int e = -errno;
+	close(fd);
+	return e;
+}
+
+int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s)
+{
+	struct tcp_proxy *px = calloc(1, sizeof(*px));
+	int r;
+	if (!px)
+		return -ENOMEM;
+	px->idle_ms = idle_timeout_s * 1000u;
+	px->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
+	px->l4.fd = listener(AF_INET, port);
+	px->l6.fd = listener(AF_INET6, port);
+	if (px->l4.fd < 0 || px->l6.fd < 0) {
+		r = px->l4.fd < 0 ? px->l4.fd : px->l6.fd;
+		if (px->l4.fd >= 0)
+			close(px->l4.fd);
+		if (px->l6.fd >= 0)
+			close(px->l6.fd);
+		free(px);
+		return r;
+	}
+	px->l4.cb = px->l6.cb = listen_cb;
+	px->l4.arg = px->l6.arg = px;
+	loop_add(&px->l4, EPOLLIN);
+	loop_add(&px->l6, EPOLLIN);
+	timer_init(&px->sweep, sweep, px);
+	*out = px;
+	return 0;
+}
+
+void tcp_proxy_stop(struct tcp_proxy *px)
+{
+	while (px->conns)
+		conn_free(px->conns, CLOSE_RESET);
+	loop_del(&px->l4);
+	loop_del(&px->l6);
+	close(px->l4.fd);
+	close(px->l6.fd);
+	timer_fini(&px->sweep);
+	free(px);
+}
+
+void tcp_proxy_set_source(struct tcp_proxy *px, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid)
+{
+	struct source *s = addr->family == AF_INET6 ? &px->src6 : &px->src4;
+	s->addr = *addr;
+	s->first = first;
+	s->last = last;
+	s->valid = valid;
+}
+
+void tcp_proxy_set_mark(struct tcp_proxy *px, uint32_t mark)
+{
+	px->mark = mark;
+}
+
+const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *px)
+{
+	return &px->st;
+}

@@ -1,0 +1,25 @@
+/* The egress TCP proxy: connections TPROXY hands over are re-originated
+ * from the shared address, inside this host's port slice, and relayed with
+ * splice(2). Every flow is a real socket, so the kernel keeps tuples unique
+ * against local sockets bound to the same address. */
+#ifndef OL_EGRESS_TCP_H
+#define OL_EGRESS_TCP_H
+#include "core/addr.h"
+#include <stdint.h>
+
+struct tcp_stats {
+	unsigned long active, accepted, completed, resets, exhausted, connect_failed, no_source, idle_closed;
+	unsigned long long bytes_up, bytes_down;
+};
+
+struct tcp_proxy;
+
+/* Listens (IPv4 and IPv6, IP_TRANSPARENT) on port; 0 or negative errno. */
+int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s);
+void tcp_proxy_stop(struct tcp_proxy *p);
+/* The shared address and slice new upstream connections of a family use;
+ * valid 0: none (new flows are refused with an RST). */
+void tcp_proxy_set_source(struct tcp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
+void tcp_proxy_set_mark(struct tcp_proxy *p, uint32_t mark);
+const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *p);
+#endif

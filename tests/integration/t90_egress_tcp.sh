@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Soft-unicast egress for TCP: client flows are terminated on h1 and
+# re-originated from the shared address inside h1's port slice; local
+# sockets using the same address never collide with them, which the
+# conntrack SNAT approach gets wrong (shown here too).
+. "$(dirname "$0")/testlib.sh"
+t_lab
+lab_egress_clients
+TOOLS=$LAB_ROOT/lab/tools
+PEERS=$LAB_DIR/peers.log
+lab_spawn echo inet python3 "$TOOLS/echo_server.py" "$PEERS" 203.0.113.1:9000 "[2001:db8:ff::1]:9000"
+wait_for 5 "echo server" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9000"
+: > "$PEERS"
+ESOCK=$LAB_DIR/egress-h1.sock
+in_slice() { awk -v a="$1" -v lo="$2" -v hi="$3" '$1 != a || $2 < lo || $2 > hi { bad++ } END { exit bad > 0 || NR == 0 }' "$PEERS"; }
+
+# fail closed: a slice outside the system's ephemeral range is refused
+n h1 sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+start_egressd 1
+check "egress daemon refuses a slice the kernel would ignore" wait_for 5 "refused" \
+	grep -q "IPv4 egress refused: slice 10000-19999 is outside net.ipv4.ip_local_port_range" "$LAB_DIR/onlinkd-egress-h1.log"
+check "...and flows are reset, not leaked from another port" bash -c "! ip netns exec ${LAB_PREFIX}c1 python3 $TOOLS/echo_client.py 203.0.113.1 9000 1 10"
+check_eq "...counted" "$(st "$ESOCK" '.tcp.no_source')" "1"
+n h1 sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+kill -HUP "$(lab_pid onlinkd-egress-h1)"
+check "SIGHUP: the daemon asks the host agent again" wait_for 5 "ipv4" \
+	bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
+: > "$PEERS"
+
+# 1. many connections, several sizes, half-closed by the client, both ways intact
+check "IPv4: 60 concurrent transfers (0 B to 2 MB) intact both ways" \
+	quiet n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 60 0,1,1460,65536,100000,2000000
+check "IPv4: the server saw only 192.0.2.10, ports in h1's slice 10000-19999" in_slice 192.0.2.10 10000 19999
+: > "$PEERS"
+check "IPv6: 30 concurrent transfers intact both ways" \
+	quiet n c1 python3 "$TOOLS/echo_client.py" 2001:db8:ff::1 9000 30 0,7,70000,1000000
+check "IPv6: the server saw only 2001:db8:e::10, ports in h1's slice" in_slice 2001:db8:e::10 10000 19999
+check_eq "the proxy counted them, all completed" "$(st "$ESOCK" '.tcp | "\(.active) \(.completed >= 90)"')" "0 true"
+
+# connect failure upstream: the client gets a reset
+err=$(n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9999 1 10 2>&1)
+check "a refused upstream connection reaches the client as a reset" grep -q "Connection reset" <<<"$err"
+
+# 2. coexistence: local sockets bound to the shared address in h1's slice,
+# at the same time as client flows: no failure, no tuple used twice
+: > "$PEERS"
+n h1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 150 1000,50000 192.0.2.10:10000-19999 > "$LAB_DIR/local.out" 2>&1 &
+lpid=$!
+n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 150 1000,50000 > "$LAB_DIR/client.out" 2>&1
+crc=$?
+wait $lpid
+lrc=$?
+check_eq "coexistence: 150 local and 150 proxied connections, none failed" "$lrc $crc" "0 0"
+check_eq "coexistence: 300 distinct source tuples" "$(awk '{ print $1, $2 }' "$PEERS" | sort -u | wc -l)" "300"
+check "coexistence: all inside h1's slice" in_slice 192.0.2.10 10000 19999
+
+# the egress daemon killed and restarted: routing untouched, new flows work
+routing_state() { n h1 ip neigh show nud permanent; n h1 ip -4 rule show; n h1 ip -6 rule show; n h1 ip route show table all proto 177; n h1 ip -6 route show table all proto 177; n h1 ip addr show; }
+before=$(routing_state)
+lab_stop onlinkd-egress-h1 KILL
+start_egressd 1
+check "restarted egress daemon serves new flows" wait_for 10 "egress back" \
+	n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 5 1000
+check_eq "the host agent's routing state did not change" "$(routing_state)" "$before"
+check_eq "one TPROXY rule per family after the restart" \
+	"$(n h1 ip -4 rule show | grep -c 'lookup 4713') $(n h1 ip -6 rule show | grep -c 'lookup 4713')" "1 1"
+
+# and it cleans up after itself
+lab_stop onlinkd-egress-h1
+check "stopped: its nftables table is gone" bash -c "! ip netns exec ${LAB_PREFIX}h1 nft list table inet onlink_egress 2>/dev/null"
+check_eq "stopped: its rules are gone (IPv4, IPv6)" \
+	"$(n h1 ip -4 rule show | grep -c 'lookup 4713') $(n h1 ip -6 rule show | grep -c 'lookup 4713')" "0 0"
+
+# The failure mode onlink exists to avoid: conntrack SNAT into the slice.
+# A local socket holds 192.0.2.10:10000 -> server; a client flow SNATed to
+# the same source port finds its tuple taken and its SYNs are dropped.
+check "SNAT demo: nat rule into port 10000 of the shared address" n h1 nft -f - <<'NFT'
+table ip snatdemo {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		ip saddr 100.64.0.0/10 tcp dport 9000 snat to 192.0.2.10:10000
+	}
+}
+NFT
+n h1 python3 -c '
+import socket, time, sys
+s = socket.socket(); s.bind(("192.0.2.10", 10000)); s.connect(("203.0.113.1", 9000))
+print("held", flush=True); time.sleep(8)' > "$LAB_DIR/held.out" 2>&1 &
+hpid=$!
+wait_for 5 "local socket holds the tuple" grep -q held "$LAB_DIR/held.out"
+out=$(n c1 timeout 5 python3 -c '
+import socket
+s = socket.socket(); s.settimeout(3)
+try:
+    s.connect(("203.0.113.1", 9000)); print("connected")
+except Exception as e:
+    print("failed:", e)')
+check "SNAT demo: the client flow colliding with a local socket's tuple breaks ($out)" grep -q "failed" <<<"$out"
+kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null
+n h1 nft delete table ip snatdemo
