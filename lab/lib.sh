@@ -257,12 +257,13 @@ lab_onlink_configs() {
 	local i hosts="" slices4="" slices6=""
 	[ -f "$LAB_DIR/key" ] || "$ONLINK" genkey > "$LAB_DIR/key"
 	chmod 600 "$LAB_DIR/key"
-	# every host gets a slice of the shared egress addresses: h1 10000-19999, ...
+	# every host gets a slice of the shared egress addresses: h1 10000-19999,
+	# h2 20000-29999, ... (LAB_SLICE_SIZE ports each)
 	for i in $(seq "$LAB_HOSTS"); do
 		hosts+="host = h$i"$'\n'
 		if [ "$i" -le 5 ]; then
-			slices4+="slice = h$i $((i * 10000))-$((i * 10000 + 9999))"$'\n'
-			slices6+="slice = h$i $((i * 10000))-$((i * 10000 + 9999))"$'\n'
+			slices4+="slice = h$i $((i * 10000))-$((i * 10000 + ${LAB_SLICE_SIZE:-10000} - 1))"$'\n'
+			slices6+="slice = h$i $((i * 10000))-$((i * 10000 + ${LAB_SLICE_SIZE:-10000} - 1))"$'\n'
 		fi
 	done
 	cat > "$LAB_DIR/switch.conf" <<CONF

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Egress limits: a slice of 8 ports exhausted towards one destination
+# refuses the next flow cleanly (RST, counter, log line) without touching
+# established flows, and recovers; idle flows are closed.
+. "$(dirname "$0")/testlib.sh"
+export LAB_SLICE_SIZE=8 LAB_EGRESS_IDLE=3
+t_lab
+lab_egress_clients
+TOOLS=$LAB_ROOT/lab/tools
+ESOCK=$LAB_DIR/egress-h1.sock
+lab_spawn echo inet python3 "$TOOLS/echo_server.py" "$LAB_DIR/peers.log" 203.0.113.1:9000
+wait_for 5 "echo server" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9000"
+# ports a closed flow left in TIME_WAIT may serve a new flow to the same
+# destination (TCP timestamps keep that safe): a small slice needs it
+n h1 sysctl -qw net.ipv4.tcp_tw_reuse=1
+start_egressd 1
+wait_for 5 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r .ipv4.last)\" = 10007 ]"
+
+# 8 flows held open use every port of h1's slice towards 203.0.113.1:9000;
+# the 9th is refused; the 8 still work; once closed, flows go through again
+n c1 python3 - "$LAB_DIR" <<'PY' > "$LAB_DIR/hold.out" 2>&1
+import socket, sys, time, hashlib, os
+d = sys.argv[1]
+held = []
+for i in range(8):
+    s = socket.socket(); s.settimeout(5); s.connect(("203.0.113.1", 9000)); s.sendall(b"x" * 100); held.append(s)
+time.sleep(0.5)  # the proxy has connected all eight upstream
+s = socket.socket(); s.settimeout(5)
+try:
+    s.connect(("203.0.113.1", 9000)); s.sendall(b"y"); s.shutdown(socket.SHUT_WR)
+    print("ninth:", "answered" if s.recv(100) else "closed")
+except Exception as e:
+    print("ninth:", type(e).__name__)
+ok = 0
+for s in held:
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    ok += data.split(b"\n", 1)[0].decode() == hashlib.sha256(b"x" * 100).hexdigest()
+print("held intact:", ok)
+PY
+check "the 9th flow on an exhausted slice gets a reset" grep -q "ninth: ConnectionResetError" "$LAB_DIR/hold.out"
+check "the 8 established flows finished intact" grep -q "held intact: 8" "$LAB_DIR/hold.out"
+check_eq "exhaustion counted" "$(st "$ESOCK" .tcp.exhausted)" "1"
+check "exhaustion logged" grep -q "slice 10000-10007 exhausted" "$LAB_DIR/onlinkd-egress-h1.log"
+# (tcp_tw_reuse takes a TIME_WAIT port back a second after its last segment)
+check "after the flows closed, new flows to the same destination go through" \
+	wait_for 10 "recovery" n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 4 100
+
+# idle timeout (3 s here): the proxy closes a silent flow
+out=$(n c1 python3 -c '
+import socket, time
+s = socket.socket(); s.connect(("203.0.113.1", 9000)); s.settimeout(10)
+t = time.monotonic(); b = s.recv(10)
+print("closed after %.0f s" % (time.monotonic() - t) if not b else "data")')
+check "an idle flow is closed by the proxy ($out)" grep -qE "closed after [3-5] s" <<<"$out"
+check "idle close counted" bash -c "[ \$('$ONLINK' status -s '$ESOCK' --json | jq .tcp.idle_closed) -ge 1 ]"
