@@ -43,6 +43,12 @@ $(BUILD)/onlinkd: $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
 $(BUILD)/onlink: $(patsubst %.c,$(BUILD)/%.o,$(CLI_ALL))
 	$(CC) $(CFLAGS) -o $@ $^ -lsodium -ljansson -lm
 
+# The daemons built with ASan and UBSan: the integration tests run once
+# more with them (tests/check.sh), and any sanitizer report fails the test.
+$(BUILD)/asan/onlinkd: $(DAEMON_SRC) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(DAEMON_SRC) $(LIBS)
+
 # Unit tests: built with ASan and UBSan, linked against the core and role logic
 # (never against a daemon's main).
 UNIT_LIB_SRC := $(CORE_SRC) $(filter-out %/switchd.c,$(SWITCH_SRC)) $(filter-out %/hostd.c,$(HOST_SRC))
@@ -68,7 +74,7 @@ integration: all
 	@tests/integration/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all unit-build
+	@$(MAKE) --no-print-directory all unit-build $(BUILD)/asan/onlinkd
 	@tests/check.sh
 
 demo: deps

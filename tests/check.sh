@@ -14,13 +14,24 @@ for t in build/unit/test_*; do
 	[ "$rc" -ne 0 ] && [ -z "$f" ] && uf=$((uf + 1))
 done
 echo "unit: $up passed, $uf failed"
-ires=$(mktemp)
-tests/integration/run.sh | tee "$ires"
-irc=${PIPESTATUS[0]}
-ip_=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ires")
-if_=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ires")
-rm -f "$ires"
-[ -z "$if_" ] && if_=1 ip_=0
-[ "$irc" -ne 0 ] && [ "$if_" -eq 0 ] && if_=1
+# integration: once with the daemons as built, once with their ASan+UBSan
+# build (a sanitizer report in a daemon's log fails the test)
+ip_=0 if_=0
+for pass in plain sanitizers; do
+	echo "== integration tests, daemons: $pass"
+	ires=$(mktemp)
+	if [ $pass = sanitizers ]; then
+		ONLINKD=$PWD/build/asan/onlinkd tests/integration/run.sh | tee "$ires"
+	else
+		tests/integration/run.sh | tee "$ires"
+	fi
+	irc=${PIPESTATUS[0]}
+	p=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ires")
+	f=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ires")
+	rm -f "$ires"
+	[ -z "$f" ] && f=1 p=0
+	[ "$irc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	ip_=$((ip_ + p)) if_=$((if_ + f))
+done
 echo "total: $((up + ip_)) passed, $((uf + if_)) failed"
 [ $((uf + if_)) -eq 0 ]

@@ -39,7 +39,8 @@ static const struct kobj **sorted(const struct kobj_set *s)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
 		p[i] = &s->v[i];
-	qsort(p, s->n, sizeof(*p), cmp_ptr);
+	if (s->n)
+		qsort(p, s->n, sizeof(*p), cmp_ptr);
 	return p;
 }
 
@@ -99,7 +100,7 @@ int reconcile_diff(const struct kobj_set *want, const struct kobj_set *have, uin
 			j++;
 		}
 	}
-	if (!r)
+	if (!r && ops->n) /* qsort() takes no NULL array, even empty */
 		qsort(ops->v, ops->n, sizeof(*ops->v), cmp_op);
 out:
 	free(w);

@@ -232,6 +232,7 @@ int egressd_run(struct config *c)
 		 c->tproxy_table);
 	while (!e.stop) {
 		loop_run_once(-1);
+		tcp_proxy_reap(e.tcp);
 		if (e.reload) {
 			e.reload = 0;
 			poll_agent(&e.poll);

@@ -43,7 +43,7 @@ struct tconn {
 	struct side cl, up;        /* client, upstream */
 	int c2u[2], u2c[2];
 	size_t c2u_n, u2c_n;
-	uint8_t connecting, c_eof, u_eof, c_shut, u_shut;
+	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead;
 	uint64_t last_ms;
 	struct tconn *prev, *next;
 };
@@ -54,6 +54,7 @@ struct tcp_proxy {
 	uint32_t mark;
 	unsigned idle_ms;
 	struct tconn *conns;
+	struct tconn *graveyard;   /* closed, freed after the current batch of events */
 	struct timer sweep;
 	struct tcp_stats st;
 	struct ratelimit rl;
@@ -94,6 +95,12 @@ static void conn_free(struct tconn *c, enum close_how how)
 		px->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	/* the same epoll batch may still hold an event for the other side:
+	 * free later (tcp_proxy_reap) */
+	c->dead = 1;
+	c->cl.src.fd = c->up.src.fd = -1;
+	c->next = px->graveyard;
+	px->graveyard = c;
 	px->st.active--;
 	if (how == CLOSE_RESET)
 		px->st.resets++;
@@ -103,7 +110,15 @@ static void conn_free(struct tconn *c, enum close_how how)
 		px->st.completed++;
 	if (!px->conns)
 		timer_stop(&px->sweep);
-	free(c);
+}
+
+void tcp_proxy_reap(struct tcp_proxy *px)
+{
+	while (px->graveyard) {
+		struct tconn *c = px->graveyard;
+		px->graveyard = c->next;
+		free(c);
+	}
 }
 
 static void set_events(struct side *s, uint32_t ev)
@@ -171,6 +186,8 @@ static void side_cb(struct loop_src *src, uint32_t events)
 {
 	struct side *s = src->arg;
 	struct tconn *c = s->c;
+	if (c->dead)
+		return;
 	if (c->connecting) {
 		if (s != &c->up)
 			return; /* the client waits for the upstream connection */
@@ -353,6 +370,7 @@ void tcp_proxy_stop(struct tcp_proxy *px)
 {
 	while (px->conns)
 		conn_free(px->conns, CLOSE_RESET);
+	tcp_proxy_reap(px);
 	loop_del(&px->l4);
 	loop_del(&px->l6);
 	close(px->l4.fd);

@@ -18,6 +18,17 @@ check_eq() {
 t_cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	# stop everything first: a sanitizer build reports leaks as it exits
+	lab_down
+	local f
+	for f in "$LAB_DIR"/onlinkd-*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$f"; then
+			not_ok "sanitizer report in $(basename "$f"):"
+			grep -m1 -A15 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$f"
+		fi
+	done
+	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS"; cp "$LAB_DIR"/*.log "$KEEP_LOGS"/ 2>/dev/null; fi
 	if [ "$T_FAIL" -gt 0 ] || [ "$rc" -ne 0 ]; then
 		for f in "$LAB_DIR"/onlinkd-*.log; do
 			[ -f "$f" ] || continue
@@ -25,7 +36,6 @@ t_cleanup() {
 			tail -n 30 "$f"
 		done
 	fi
-	lab_down
 	rm -rf "$LAB_DIR"
 	echo "$T_PASS $T_FAIL" > "${T_RESULT:-/dev/null}"
 	[ "$rc" -ne 0 ] && [ "$T_FAIL" -eq 0 ] && echo "not ok - $T_NAME: aborted (exit $rc)"
