@@ -392,3 +392,11 @@ CONF
 }
 
 start_egressd() { lab_spawn "onlinkd-egress-h$1" "h$1" "$ONLINKD" egress -c "$LAB_DIR/egress-h$1.conf"; }
+
+# lab_egress_ecmp: the switch spreads return traffic for the shared egress
+# addresses across h1 and h2 (ECMP, hashed on ports).
+lab_egress_ecmp() {
+	n sw sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
+	n sw ip route replace 192.0.2.10/32 nexthop via 10.10.0.11 nexthop via 10.10.0.12
+	n sw ip -6 route replace 2001:db8:e::10/128 nexthop via 2001:db8:10::11 nexthop via 2001:db8:10::12
+}

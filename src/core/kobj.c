@@ -116,6 +116,9 @@ int kobj_equal(const struct kobj *a, const struct kobj *b)
 		return 0;
 	switch (a->type) {
 	case KO_NEIGH:
+		/* a managed entry's state and MAC are the kernel's business */
+		if (a->managed || b->managed)
+			return a->managed == b->managed;
 		return a->state == b->state && !memcmp(a->lladdr, b->lladdr, 6);
 	case KO_ROUTE:
 		return a->rtype == b->rtype && a->ifindex == b->ifindex && a->onlink == b->onlink &&
@@ -141,8 +144,12 @@ const char *kobj_str(const struct kobj *o, char *buf, size_t len)
 			 addr_str(&o->gw, g, sizeof(g)), o->dst_len, ifname(o->ifindex, dev));
 		break;
 	case KO_NEIGH:
-		snprintf(buf, len, "neighbor %s lladdr %s dev %s", addr_str(&o->dst, d, sizeof(d)),
-			 mac_str(o->lladdr, m, sizeof(m)), ifname(o->ifindex, dev));
+		if (o->managed)
+			snprintf(buf, len, "neighbor %s managed dev %s", addr_str(&o->dst, d, sizeof(d)),
+				 ifname(o->ifindex, dev));
+		else
+			snprintf(buf, len, "neighbor %s lladdr %s dev %s", addr_str(&o->dst, d, sizeof(d)),
+				 mac_str(o->lladdr, m, sizeof(m)), ifname(o->ifindex, dev));
 		break;
 	case KO_ROUTE:
 		snprintf(buf, len, "route %s%s/%u%s%s table %u", o->rtype == 7 ? "unreachable " : "",

@@ -18,6 +18,7 @@ struct kobj {
 	struct ol_addr src;     /* route: preferred source */
 	uint8_t lladdr[6];      /* neigh */
 	uint16_t state;         /* neigh: NUD_* */
+	uint8_t managed;        /* neigh: the kernel resolves it and keeps it resolved (NTF_EXT_MANAGED) */
 	uint8_t rtype;          /* route: RTN_UNICAST, RTN_UNREACHABLE */
 	uint8_t onlink;         /* route: RTNH_F_ONLINK */
 	uint32_t table;         /* route, rule */

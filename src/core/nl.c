@@ -225,6 +225,7 @@ static void neigh_to_kobj(const struct nl_neigh *n, struct kobj *o)
 	memcpy(o->lladdr, n->lladdr, 6);
 	o->state = n->state;
 	o->proto = n->proto;
+	o->managed = n->managed;
 }
 
 static int parse_link(const struct nlmsghdr *nlh, struct nl_event *ev)
@@ -585,10 +586,13 @@ static struct nlmsghdr *build(char *buf, const struct kop *k)
 		nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 		nd->ndm_family = o->family;
 		nd->ndm_ifindex = o->ifindex;
-		nd->ndm_state = o->state;
+		nd->ndm_state = o->managed ? NUD_NONE : o->state;
 		put_addr(nlh, NDA_DST, &o->dst);
 		if (!del) {
-			mnl_attr_put(nlh, NDA_LLADDR, 6, o->lladdr);
+			if (o->managed)
+				mnl_attr_put_u32(nlh, NDA_FLAGS_EXT, NTF_EXT_MANAGED);
+			else
+				mnl_attr_put(nlh, NDA_LLADDR, 6, o->lladdr);
 			mnl_attr_put_u8(nlh, NDA_PROTOCOL, o->proto);
 		}
 		break;

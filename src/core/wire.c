@@ -230,3 +230,19 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
 	}
 	return off == n ? 0 : -EBADMSG;
 }
+
+int wire_host_encode(uint8_t *buf, size_t cap, const char *name, const struct ol_addr *a)
+{
+	int r = wire_name_encode(buf, cap, name);
+	if (r < 0 || cap < (size_t)r + 17)
+		return -ENOSPC;
+	return r + (int)put_addr(buf + r, a);
+}
+
+int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struct ol_addr *a)
+{
+	int r = name_take(buf, n, name), k;
+	if (r < 0 || (k = take_addr(buf + r, n - (size_t)r, a)) < 0)
+		return -EBADMSG;
+	return (size_t)(r + k) == n ? 0 : -EBADMSG;
+}

@@ -16,7 +16,7 @@
 enum wire_frame { WF_HELLO = 1, WF_SEALED = 2 };
 enum wire_msg {
 	WM_AUTH = 1, WM_SNAP_BEGIN = 2, WM_PROVIDER = 3, WM_SNAP_END = 4,
-	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7,
+	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,
 };
 enum wire_role { WR_SWITCH = 1, WR_HOST = 2 };
 
@@ -42,6 +42,9 @@ int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e);
 /* Rejects ports below OL_PORT_MIN, first > last, overlapping slices and a
  * host named twice. */
 int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e);
+/* A host of the POP and the address it reaches the switch from. */
+int wire_host_encode(uint8_t *buf, size_t cap, const char *name, const struct ol_addr *a);
+int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struct ol_addr *a);
 int wire_name_encode(uint8_t *buf, size_t cap, const char *name);
 int wire_name_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX]);
 #endif

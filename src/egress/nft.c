@@ -1,28 +1,8 @@
 /* nftables through libnftables. */
 #include "egress/nft.h"
-#include <nftables/libnftables.h>
+#include "core/nft.h"
 #include <stdio.h>
 #include <string.h>
-
-static int run(const char *cmd, char *err, size_t errlen)
-{
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	int r;
-	if (!ctx) {
-		snprintf(err, errlen, "libnftables: cannot create a context");
-		return -1;
-	}
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	r = nft_run_cmd_from_buffer(ctx, cmd);
-	if (r) {
-		const char *e = nft_ctx_get_error_buffer(ctx);
-		snprintf(err, errlen, "nftables: %s", e && *e ? e : "failed");
-		err[strcspn(err, "\n")] = 0;
-	}
-	nft_ctx_free(ctx);
-	return r ? -1 : 0;
-}
 
 /* "{ 100.64.0.0/10, ... }" of one family, or "" */
 static void prefixes(const struct config *c, int family, char *out, size_t len)
@@ -71,10 +51,10 @@ int egress_nft_install(const struct config *c, char *err, size_t errlen)
 		 "\t}\n"
 		 "}\n",
 		 c->tproxy_mark, rules);
-	return run(cmd, err, errlen);
+	return nft_run(cmd, err, errlen);
 }
 
 int egress_nft_remove(char *err, size_t errlen)
 {
-	return run("add table inet " EGRESS_NFT_TABLE "\ndelete table inet " EGRESS_NFT_TABLE "\n", err, errlen);
+	return nft_run("add table inet " EGRESS_NFT_TABLE "\ndelete table inet " EGRESS_NFT_TABLE "\n", err, errlen);
 }

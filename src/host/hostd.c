@@ -5,6 +5,10 @@
 #include "core/control.h"
 #include "core/daemon.h"
 #include "core/json.h"
+#include "core/nft.h"
+#include "host/steer.h"
+#include <linux/neighbour.h>
+#include <sys/ioctl.h>
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/nl.h"
@@ -40,6 +44,14 @@ struct egset {
 	size_t n, cap;
 };
 
+struct hostdir {
+	struct dir_host {
+		char name[OL_NAME_MAX];
+		struct ol_addr addr;
+	} *v;
+	size_t n, cap;
+};
+
 struct hostd;
 
 struct swlink {
@@ -53,6 +65,7 @@ struct swlink {
 	uint64_t started_ms;
 	struct provset provs, stage;
 	struct egset egress, egress_stage;
+	struct hostdir dir, dir_stage;
 	int in_snapshot, have_snapshot;
 	time_t since;
 	int want_out;
@@ -74,7 +87,10 @@ struct hostd {
 	int ifindex;
 	struct provset merged;
 	struct egset merged_egress;
+	struct hostdir merged_dir;
 	int lo_ifindex;
+	char *steer_applied;     /* the steering script last applied */
+	unsigned long steer_errors;
 	struct pstate *ps;
 	size_t nps;
 	struct kobj_set desired; /* sorted by key */
@@ -159,6 +175,43 @@ static void egset_free(struct egset *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
+}
+
+static int hostdir_put(struct hostdir *d, const char *name, const struct ol_addr *a)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i].name, name)) {
+			d->v[i].addr = *a;
+			return 0;
+		}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		void *v = realloc(d->v, cap * sizeof(*d->v));
+		if (!v)
+			return -ENOMEM;
+		d->v = v;
+		d->cap = cap;
+	}
+	snprintf(d->v[d->n].name, sizeof(d->v[d->n].name), "%s", name);
+	d->v[d->n++].addr = *a;
+	return 0;
+}
+
+static void hostdir_free(struct hostdir *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Another host holds a slice of a shared address this host also serves. */
+static int peer_host_steered(const struct hostd *h, const char *name)
+{
+	if (!strcmp(name, h->cfg->name))
+		return 0;
+	for (size_t i = 0; i < h->merged_egress.n; i++)
+		if (egress_slice_of(&h->merged_egress.v[i], name))
+			return 1;
+	return 0;
 }
 
 /* ---- reconcile ---- */
@@ -265,6 +318,8 @@ static void pstate_update(struct hostd *h)
 	}
 }
 
+static void steer_update(struct hostd *h);
+
 /* The merged view: for each provider, the first switch (in config order)
  * that reports it up, else the first that reports it at all. */
 static void update(struct hostd *h)
@@ -277,9 +332,17 @@ static void update(struct hostd *h)
 
 	h->merged.n = 0;
 	h->merged_egress.n = 0;
+	h->merged_dir.n = 0;
 	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
-		/* egress tables: the first switch (in config order) that has one */
+		/* egress tables and hosts: the first switch (in config order) that has one */
 		struct swlink *s = &h->sw[i];
+		for (size_t k = 0; k < s->dir.n; k++) {
+			size_t m;
+			for (m = 0; m < h->merged_dir.n && strcmp(h->merged_dir.v[m].name, s->dir.v[k].name); m++)
+				;
+			if (m == h->merged_dir.n)
+				hostdir_put(&h->merged_dir, s->dir.v[k].name, &s->dir.v[k].addr);
+		}
 		for (size_t k = 0; k < s->egress.n; k++) {
 			size_t m;
 			for (m = 0; m < h->merged_egress.n; m++)
@@ -303,15 +366,86 @@ static void update(struct hostd *h)
 	if (desired_build(h->merged.v, h->merged.n, &hp, &h->desired, &bad) ||
 	    desired_egress(h->merged_egress.v, h->merged_egress.n, h->cfg->name, h->lo_ifindex, OL_PROTO, &h->desired))
 		log_err("out of memory building the desired state");
+	/* the other hosts that share egress addresses: the kernel keeps their
+	 * MACs resolved, for steering return traffic to them */
+	for (size_t i = 0; i < h->merged_dir.n; i++) {
+		const struct dir_host *d = &h->merged_dir.v[i];
+		const struct ol_addr *local = d->addr.family == AF_INET ? &h->cfg->local4 : &h->cfg->local6;
+		if (!peer_host_steered(h, d->name) || !local->family)
+			continue;
+		struct kobj nb = { .type = KO_NEIGH, .family = d->addr.family, .proto = OL_PROTO, .ifindex = h->ifindex,
+				   .dst = d->addr, .managed = 1 };
+		kobj_set_add(&h->desired, &nb);
+	}
 	if (bad)
 		log_limited(&h->rl_peer, LOG_WARNING, "%u provider addresses with a multicast, broadcast or zero MAC: not installed", bad);
 	kobj_set_sort(&h->desired);
 	reconcile(h, 0);
+	steer_update(h);
+}
+
+static int uplink_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		r = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Brings the steering table in line with the slices and the peers' MACs
+ * (as the kernel resolved them); applied only when the script changed. */
+static void steer_update(struct hostd *h)
+{
+	struct steer_peer *peers = calloc(h->merged_dir.n + 1, sizeof(*peers));
+	size_t np = 0;
+	uint8_t own[6];
+	char *script = malloc(65536), err[512];
+	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
+	if (!peers || !script || !h->ready || !h->ifindex || uplink_mac(h->cfg->ifname, own))
+		goto out;
+	for (size_t i = 0; i < h->merged_dir.n; i++) {
+		const struct dir_host *d = &h->merged_dir.v[i];
+		struct steer_peer *p = &peers[np++];
+		snprintf(p->name, sizeof(p->name), "%s", d->name);
+		struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
+		const struct kobj *n = kobj_set_find(&h->have, &key);
+		if (n && (n->state & resolved) && mac_is_unicast(n->lladdr)) {
+			memcpy(p->mac, n->lladdr, 6);
+			p->has_mac = 1;
+		}
+	}
+	if (steer_script(script, 65536, h->cfg->ifname, own, h->cfg->name, h->merged_egress.v, h->merged_egress.n, peers,
+			 np)) {
+		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
+		goto out;
+	}
+	if (h->steer_applied && !strcmp(h->steer_applied, script))
+		goto out;
+	if (nft_run(script, err, sizeof(err))) {
+		h->steer_errors++;
+		log_limited(&h->rl_kernel, LOG_ERR, "steering: %s", err);
+		timer_arm(&h->reconcile_t, 1000, 0);
+		goto out;
+	}
+	log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
+	free(h->steer_applied);
+	h->steer_applied = script;
+	script = NULL;
+out:
+	free(script);
+	free(peers);
 }
 
 static void reconcile_fire(struct timer *t)
 {
 	reconcile(t->arg, 1);
+	steer_update(t->arg);
 }
 
 static void startup_fire(struct timer *t)
@@ -358,6 +492,7 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 		k.dst = ev->neigh.dst;
 		k.state = ev->neigh.state;
 		k.proto = ev->neigh.proto;
+		k.managed = ev->neigh.managed;
 		memcpy(k.lladdr, ev->neigh.lladdr, 6);
 	} else if (ev->type == NLE_KOBJ) {
 		k = ev->kobj;
@@ -388,6 +523,8 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 		relevant = w ? !echo : k.proto == OL_PROTO; /* our own echoes are equal */
 	if (relevant)
 		timer_arm(&h->reconcile_t, h->repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
+	else if (k.type == KO_NEIGH && w && w->managed)
+		steer_update(h); /* a peer host's MAC resolved or changed */
 }
 
 static void nl_cb(struct loop_src *src, uint32_t events)
@@ -458,6 +595,7 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		s->in_snapshot = 1;
 		s->stage.n = 0;
 		s->egress_stage.n = 0;
+		s->dir_stage.n = 0;
 		return 0;
 	case WM_PROVIDER:
 		if (wire_provider_decode(body, n, &p)) {
@@ -489,6 +627,22 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		s->h->changed = 1;
 		return 0;
 	}
+	case WM_HOST: {
+		struct ol_addr a;
+		if (wire_host_decode(body, n, name, &a)) {
+			*why = "malformed host";
+			return -1;
+		}
+		if (s->in_snapshot)
+			return hostdir_put(&s->dir_stage, name, &a);
+		if (!s->have_snapshot) {
+			*why = "host before snapshot";
+			return -1;
+		}
+		hostdir_put(&s->dir, name, &a);
+		s->h->changed = 1;
+		return 0;
+	}
 	case WM_PROVIDER_DEL:
 		if (wire_name_decode(body, n, name) || s->in_snapshot) {
 			*why = "malformed or out-of-order removal";
@@ -510,6 +664,10 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		s->egress = s->egress_stage;
 		s->egress_stage = te;
 		s->egress_stage.n = 0;
+		struct hostdir td = s->dir;
+		s->dir = s->dir_stage;
+		s->dir_stage = td;
+		s->dir_stage.n = 0;
 		s->in_snapshot = 0;
 		s->have_snapshot = 1;
 		log_info("switch %s: snapshot of %zu providers", s->cfg->name, s->provs.n);
@@ -665,18 +823,27 @@ static char *control_cb(const char *req, void *arg)
 				"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
 				"since", (json_int_t)since, "addresses", addrs));
 		}
-		json_t *eg = json_array();
+		json_t *eg = json_array(), *peers = json_array();
 		for (size_t i = 0; i < h->merged_egress.n; i++)
 			json_array_append_new(eg, egress_to_json(&h->merged_egress.v[i], h->cfg->name));
+		for (size_t i = 0; i < h->merged_dir.n; i++) {
+			const struct dir_host *d = &h->merged_dir.v[i];
+			struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
+			const struct kobj *nb = kobj_set_find(&h->have, &key);
+			int known = nb && mac_is_unicast(nb->lladdr) && (nb->state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE));
+			json_array_append_new(peers, json_pack("{s:s, s:s, s:s?, s:b}", "name", d->name,
+				"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(nb->lladdr, m, sizeof(m)) : NULL,
+				"steered", peer_host_steered(h, d->name)));
+		}
 		for (unsigned i = 0; i < h->cfg->nswitches; i++) {
 			const struct swlink *s = &h->sw[i];
 			json_array_append_new(sws, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", s->cfg->name,
 				"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
 				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n));
 		}
-		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role", "host",
+		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role", "host",
 			"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
-			"providers", provs, "switches", sws, "egress", eg,
+			"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
 			"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
 			"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
 			"kernel_dumps", (json_int_t)h->dumps);
@@ -742,10 +909,14 @@ int hostd_run(struct config *c)
 		provset_free(&s->stage);
 		egset_free(&s->egress);
 		egset_free(&s->egress_stage);
+		hostdir_free(&s->dir);
+		hostdir_free(&s->dir_stage);
 	}
 	control_close();
 	provset_free(&h.merged);
 	egset_free(&h.merged_egress);
+	hostdir_free(&h.merged_dir);
+	free(h.steer_applied);
 	kobj_set_free(&h.desired);
 	kobj_set_free(&h.have);
 	free(h.ps);

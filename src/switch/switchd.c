@@ -27,6 +27,7 @@ struct switchd;
 struct peer {
 	struct loop_src src;
 	struct switchd *s;
+	struct ol_addr ip;      /* where the host connects from */
 	struct conn c;
 	struct peer *next;
 	char addr[64];
@@ -48,7 +49,21 @@ struct switchd {
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
 	unsigned long resyncs;
+	/* the hosts of the POP and where they connect from: the hosts steer
+	 * return traffic of shared egress addresses to each other by MAC */
+	struct dir_entry {
+		char name[OL_NAME_MAX];
+		struct ol_addr addr;
+	} *dir;
+	size_t ndir;
 };
+
+static int send_host(struct peer *p, const struct dir_entry *d)
+{
+	uint8_t body[WIRE_MSG_MAX];
+	int n = wire_host_encode(body, sizeof(body), d->name, &d->addr);
+	return n < 0 ? n : conn_send(&p->c, WM_HOST, body, (size_t)n);
+}
 
 static void peer_drop(struct switchd *s, struct peer *p, const char *why)
 {
@@ -105,6 +120,8 @@ static void send_snapshot(struct switchd *s, struct peer *p)
 		int n = wire_egress_encode(body, sizeof(body), &s->cfg->egress[i].e);
 		r = n < 0 ? n : conn_send(&p->c, WM_EGRESS, body, (size_t)n);
 	}
+	for (size_t i = 0; i < s->ndir && !r; i++)
+		r = send_host(p, &s->dir[i]);
 	if (!r)
 		r = conn_send(&p->c, WM_SNAP_END, NULL, 0);
 	if (r)
@@ -117,6 +134,33 @@ static int peer_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n,
 	(void)c; (void)type; (void)body; (void)n; (void)arg;
 	*why = "unexpected message";
 	return -1;
+}
+
+/* Records where a host connects from, and tells the others when it changed. */
+static void directory_update(struct switchd *s, struct peer *np)
+{
+	size_t i;
+	for (i = 0; i < s->ndir && strcmp(s->dir[i].name, np->c.peer_name); i++)
+		;
+	if (i < s->ndir && !addr_cmp(&s->dir[i].addr, &np->ip))
+		return;
+	if (i == s->ndir) {
+		void *v = realloc(s->dir, (s->ndir + 1) * sizeof(*s->dir));
+		if (!v)
+			return;
+		s->dir = v;
+		s->ndir++;
+		snprintf(s->dir[i].name, sizeof(s->dir[i].name), "%s", np->c.peer_name);
+	}
+	s->dir[i].addr = np->ip;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p == np || p->dead || p->c.state != CONN_UP)
+			continue;
+		if (send_host(p, &s->dir[i]) < 0)
+			peer_drop(s, p, "output queue full (slow host)");
+		else
+			peer_flush(s, p);
+	}
 }
 
 static void peer_cb(struct loop_src *src, uint32_t events)
@@ -139,6 +183,7 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 		if (up) {
 			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
 			p->since = time(NULL);
+			directory_update(s, p);
 			send_snapshot(s, p);
 			if (p->dead)
 				return;
@@ -166,6 +211,13 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			continue;
 		}
 		endpoint_str((struct sockaddr *)&ss, p->addr, sizeof(p->addr));
+		if (ss.ss_family == AF_INET) {
+			p->ip.family = AF_INET;
+			memcpy(p->ip.bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		} else {
+			p->ip.family = AF_INET6;
+			memcpy(p->ip.bytes, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		}
 		p->src.fd = fd;
 		p->src.cb = peer_cb;
 		p->src.arg = p;
@@ -410,6 +462,7 @@ int switchd_run(struct config *c)
 	control_close();
 	nl_close(s.nl);
 	track_free(&s.tr);
+	free(s.dir);
 	loop_fini();
 	return 0;
 }

@@ -172,6 +172,21 @@ static void egress_round_trip(void **state)
 	assert_true(egress_equal(&big, &f));
 }
 
+static void host_round_trip(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	char name[OL_NAME_MAX];
+	struct ol_addr a, b;
+	addr_parse("2001:db8:10::12", &a);
+	int n = wire_host_encode(buf, sizeof(buf), "h2", &a);
+	assert_int_equal(wire_host_decode(buf, (size_t)n, name, &b), 0);
+	assert_string_equal(name, "h2");
+	assert_int_equal(addr_cmp(&a, &b), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(wire_host_decode(buf, (size_t)i, name, &b), -EBADMSG);
+}
+
 static void session_authenticates(void **state)
 {
 	(void)state;
@@ -211,6 +226,7 @@ int main(void)
 		cmocka_unit_test(hello_round_trip),
 		cmocka_unit_test(name_round_trip),
 		cmocka_unit_test(egress_round_trip),
+		cmocka_unit_test(host_round_trip),
 		cmocka_unit_test(session_authenticates),
 	};
 	if (sodium_init() < 0)

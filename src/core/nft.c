@@ -1,0 +1,25 @@
+/* libnftables runner. */
+#include "core/nft.h"
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <string.h>
+
+int nft_run(const char *cmd, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int r;
+	if (!ctx) {
+		snprintf(err, errlen, "libnftables: cannot create a context");
+		return -1;
+	}
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	r = nft_run_cmd_from_buffer(ctx, cmd);
+	if (r) {
+		const char *e = nft_ctx_get_error_buffer(ctx);
+		snprintf(err, errlen, "nftables: %s", e && *e ? e : "failed");
+		err[strcspn(err, "\n")] = 0;
+	}
+	nft_ctx_free(ctx);
+	return r ? -1 : 0;
+}
