@@ -664,9 +664,11 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		s->egress = s->egress_stage;
 		s->egress_stage = te;
 		s->egress_stage.n = 0;
-		struct hostdir td = s->dir;
-		s->dir = s->dir_stage;
-		s->dir_stage = td;
+		/* hosts accumulate: a restarted switch learns them again one by one
+		 * as they reconnect, and a host missing from its first snapshot has
+		 * not left the POP (its slices say whether it is steered) */
+		for (size_t i = 0; i < s->dir_stage.n; i++)
+			hostdir_put(&s->dir, s->dir_stage.v[i].name, &s->dir_stage.v[i].addr);
 		s->dir_stage.n = 0;
 		s->in_snapshot = 0;
 		s->have_snapshot = 1;
