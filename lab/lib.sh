@@ -388,6 +388,7 @@ clients = 100.64.0.0/10
 clients = fd64::/16
 control = $LAB_DIR/egress-h1.sock
 idle-timeout = ${LAB_EGRESS_IDLE:-300}
+udp-idle-timeout = ${LAB_EGRESS_UDP_IDLE:-60}
 CONF
 }
 

@@ -318,12 +318,12 @@ static int handle_egressd(struct parse *p, const char *name, const char *v)
 		*(!strcmp(name, "tproxy-mark") ? &c->tproxy_mark : &c->tproxy_table) = (uint32_t)x;
 		return 1;
 	}
-	if (!strcmp(name, "idle-timeout")) {
+	if (!strcmp(name, "idle-timeout") || !strcmp(name, "udp-idle-timeout")) {
 		if (parse_uint(v, 1, 86400, &x)) {
-			fail(p, p->line, "idle-timeout: bad value '%s' (seconds)", v);
+			fail(p, p->line, "%s: bad value '%s' (seconds)", name, v);
 			return 0;
 		}
-		c->idle_timeout = (unsigned)x;
+		*(!strcmp(name, "idle-timeout") ? &c->idle_timeout : &c->udp_idle_timeout) = (unsigned)x;
 		return 1;
 	}
 	fail(p, p->line, "unknown key '%s' in [egress]", name);
@@ -654,6 +654,7 @@ int config_load(const char *path, struct config *c)
 	c->tproxy_mark = 0x4f4c;
 	c->tproxy_table = 4713;
 	c->idle_timeout = 300;
+	c->udp_idle_timeout = 60;
 	p.f = fopen(path, "re");
 	if (!p.f) {
 		snprintf(c->err, sizeof(c->err), "%s:0: cannot read: %s", path, strerror(errno));
@@ -723,8 +724,9 @@ void config_print(const struct config *c, FILE *f)
 			fprintf(f, "clients = %s/%u\n", addr_str(&c->clients[i].addr, s, sizeof(s)), c->clients[i].len);
 		if (c->via[0])
 			fprintf(f, "via = %s\n", c->via);
-		fprintf(f, "listen-port = %u\ntproxy-mark = %u\ntproxy-table = %u\nidle-timeout = %u\ncontrol = %s\n",
-			c->listen_port, c->tproxy_mark, c->tproxy_table, c->idle_timeout, c->control);
+		fprintf(f, "listen-port = %u\ntproxy-mark = %u\ntproxy-table = %u\nidle-timeout = %u\nudp-idle-timeout = %u\n"
+			"control = %s\n", c->listen_port, c->tproxy_mark, c->tproxy_table, c->idle_timeout,
+			c->udp_idle_timeout, c->control);
 		return;
 	}
 	if (c->role == ROLE_SWITCH) {

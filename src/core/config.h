@@ -82,6 +82,7 @@ struct config {
 	uint16_t listen_port;           /* where TPROXY delivers */
 	uint32_t tproxy_mark, tproxy_table;
 	unsigned idle_timeout;          /* seconds */
+	unsigned udp_idle_timeout;      /* seconds */
 	/* first error, "FILE:LINE: message" */
 	char err[512];
 };

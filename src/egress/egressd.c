@@ -9,6 +9,7 @@
 #include "core/nl.h"
 #include "egress/nft.h"
 #include "egress/tcp.h"
+#include "egress/udp.h"
 #include <errno.h>
 #include <jansson.h>
 #include <linux/rtnetlink.h>
@@ -21,6 +22,7 @@
 struct egressd {
 	struct config *cfg;
 	struct tcp_proxy *tcp;
+	struct udp_proxy *udp;
 	struct nl *nl;
 	struct loop_src sig;
 	struct timer poll;
@@ -143,6 +145,7 @@ static void poll_agent(struct timer *t)
 	e->agent_ok = 1;
 	e->mark = mark;
 	tcp_proxy_set_mark(e->tcp, mark);
+	udp_proxy_set_mark(e->udp, mark);
 	char why[256];
 	if (e->have4 && !slice_in_system_range(&e->src4.slices[0], why, sizeof(why))) {
 		log_limited(&e->rl, LOG_ERR, "IPv4 egress refused: %s", why);
@@ -156,6 +159,10 @@ static void poll_agent(struct timer *t)
 	tcp_proxy_set_source(e->tcp, e->have4 ? &e->src4.addr : &none4, e->src4.slices[0].first, e->src4.slices[0].last,
 			     e->have4);
 	tcp_proxy_set_source(e->tcp, e->have6 ? &e->src6.addr : &none6, e->src6.slices[0].first, e->src6.slices[0].last,
+			     e->have6);
+	udp_proxy_set_source(e->udp, e->have4 ? &e->src4.addr : &none4, e->src4.slices[0].first, e->src4.slices[0].last,
+			     e->have4);
+	udp_proxy_set_source(e->udp, e->have6 ? &e->src6.addr : &none6, e->src6.slices[0].first, e->src6.slices[0].last,
 			     e->have6);
 	char a[ADDR_STRLEN];
 	if (e->have4 != had4 || (e->have4 && !egress_equal(&e->src4, &old4)))
@@ -181,6 +188,7 @@ static char *control_cb(const char *req, void *arg)
 		root = json_pack("{s:s}", "error", "unknown request");
 	} else {
 		const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
+		const struct udp_stats *u = udp_proxy_stats(e->udp);
 		root = json_pack("{s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			"role", "egress", "host", e->host, "agent", e->agent_ok,
 			"ipv4", source_json(&e->src4, e->have4), "ipv6", source_json(&e->src6, e->have6),
@@ -190,6 +198,12 @@ static char *control_cb(const char *req, void *arg)
 			"exhausted", (json_int_t)t->exhausted, "connect_failed", (json_int_t)t->connect_failed,
 			"no_source", (json_int_t)t->no_source, "idle_closed", (json_int_t)t->idle_closed,
 			"bytes_up", (json_int_t)t->bytes_up, "bytes_down", (json_int_t)t->bytes_down);
+		json_object_set_new(root, "udp", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"active", (json_int_t)u->active, "created", (json_int_t)u->created, "expired", (json_int_t)u->expired,
+			"exhausted", (json_int_t)u->exhausted, "no_source", (json_int_t)u->no_source,
+			"errors", (json_int_t)u->errors, "datagrams_up", (json_int_t)u->datagrams_up,
+			"datagrams_down", (json_int_t)u->datagrams_down, "bytes_up", (json_int_t)u->bytes_up,
+			"bytes_down", (json_int_t)u->bytes_down));
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -217,6 +231,11 @@ int egressd_run(struct config *c)
 		log_err("listen on port %u: %s", c->listen_port, strerror(-r));
 		goto out;
 	}
+	if ((r = udp_proxy_start(&e.udp, c->listen_port, c->udp_idle_timeout))) {
+		log_err("UDP port %u: %s", c->listen_port, strerror(-r));
+		tcp_proxy_stop(e.tcp);
+		goto out;
+	}
 	if (routing(&e, KOP_REPLACE) || egress_nft_install(c, err, sizeof(err))) {
 		if (err[0])
 			log_err("%s", err);
@@ -233,6 +252,7 @@ int egressd_run(struct config *c)
 	while (!e.stop) {
 		loop_run_once(-1);
 		tcp_proxy_reap(e.tcp);
+		udp_proxy_reap(e.udp);
 		if (e.reload) {
 			e.reload = 0;
 			poll_agent(&e.poll);
@@ -248,6 +268,7 @@ undo:
 		log_warn("%s", err);
 	routing(&e, KOP_DEL);
 	tcp_proxy_stop(e.tcp);
+	udp_proxy_stop(e.udp);
 out:
 	nl_close(e.nl);
 	loop_fini();

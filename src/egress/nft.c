@@ -31,11 +31,11 @@ int egress_nft_install(const struct config *c, char *err, size_t errlen)
 	rules[0] = 0;
 	if (v4[0])
 		off += (size_t)snprintf(rules + off, sizeof(rules) - off,
-			"\t\tip saddr %s fib daddr type != local meta l4proto tcp tproxy ip to :%u meta mark set %u accept\n",
+			"\t\tip saddr %s fib daddr type != local meta l4proto { tcp, udp } tproxy ip to :%u meta mark set %u accept\n",
 			v4, c->listen_port, c->tproxy_mark);
 	if (v6[0] && off < sizeof(rules))
 		snprintf(rules + off, sizeof(rules) - off,
-			"\t\tip6 saddr %s fib daddr type != local meta l4proto tcp tproxy ip6 to :%u meta mark set %u accept\n",
+			"\t\tip6 saddr %s fib daddr type != local meta l4proto { tcp, udp } tproxy ip6 to :%u meta mark set %u accept\n",
 			v6, c->listen_port, c->tproxy_mark);
 	/* add+delete+define in one transaction: replaces a table left by a
 	 * killed daemon, atomically */
@@ -46,7 +46,7 @@ int egress_nft_install(const struct config *c, char *err, size_t errlen)
 		 "\tchain prerouting {\n"
 		 "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
 		 /* packets of flows the proxy already holds */
-		 "\t\tmeta l4proto tcp socket transparent 1 meta mark set %u accept\n"
+		 "\t\tmeta l4proto { tcp, udp } socket transparent 1 meta mark set %u accept\n"
 		 "%s"
 		 "\t}\n"
 		 "}\n",

@@ -1,0 +1,369 @@
+/* UDP relay. TPROXY delivers client datagrams to one transparent listener
+ * per family; IP_RECVORIGDSTADDR says where each was going. Flows live in a
+ * hash table keyed by (client, destination) and expire when idle. */
+#include "egress/udp.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51
+#endif
+#ifndef IP_RECVORIGDSTADDR
+#define IP_RECVORIGDSTADDR 20
+#endif
+#ifndef IPV6_RECVORIGDSTADDR
+#define IPV6_RECVORIGDSTADDR 74
+#endif
+
+#define BUCKETS 4096
+#define DGRAM_MAX 65536
+
+struct source {
+	struct ol_addr addr;
+	uint16_t first, last;
+	int valid;
+};
+
+struct uflow {
+	struct udp_proxy *px;
+	struct sockaddr_storage client, dst;
+	struct loop_src up;     /* bound in the slice, connected to dst */
+	/* transparent, bound to dst, connected to client: sends the replies,
+	 * and receives the client's later datagrams, which TPROXY's lookup of
+	 * established sockets hands to it rather than to the listener */
+	struct loop_src rep;
+	uint64_t last_ms;
+	int dead;
+	struct uflow *hnext;    /* hash chain */
+	struct uflow *next, *prev;
+};
+
+struct udp_proxy {
+	struct loop_src l4, l6;
+	struct source src4, src6;
+	uint32_t mark;
+	unsigned idle_ms;
+	struct uflow *buckets[BUCKETS];
+	struct uflow *flows, *graveyard;
+	struct timer sweep;
+	struct udp_stats st;
+	struct ratelimit rl;
+	uint8_t buf[DGRAM_MAX];
+};
+
+static socklen_t sa_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+}
+
+static unsigned hash_of(const struct sockaddr_storage *c, const struct sockaddr_storage *d)
+{
+	const uint8_t *p = (const uint8_t *)c, *q = (const uint8_t *)d;
+	uint32_t h = 2166136261u;
+	for (socklen_t i = 0; i < sa_len(c); i++)
+		h = (h ^ p[i]) * 16777619u;
+	for (socklen_t i = 0; i < sa_len(d); i++)
+		h = (h ^ q[i]) * 16777619u;
+	return h % BUCKETS;
+}
+
+static void flow_close(struct uflow *f, int expired)
+{
+	struct udp_proxy *px = f->px;
+	struct uflow **pp = &px->buckets[hash_of(&f->client, &f->dst)];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		px->flows = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	loop_del(&f->up);
+	loop_del(&f->rep);
+	close(f->up.fd);
+	close(f->rep.fd);
+	f->dead = 1;
+	f->next = px->graveyard; /* an event for it may be pending in this batch */
+	px->graveyard = f;
+	px->st.active--;
+	if (expired)
+		px->st.expired++;
+	if (!px->flows)
+		timer_stop(&px->sweep);
+}
+
+void udp_proxy_reap(struct udp_proxy *px)
+{
+	while (px->graveyard) {
+		struct uflow *f = px->graveyard;
+		px->graveyard = f->next;
+		free(f);
+	}
+}
+
+/* a reply from upstream: back to the client, from the original destination */
+static void up_cb(struct loop_src *src, uint32_t events)
+{
+	struct uflow *f = src->arg;
+	struct udp_proxy *px = f->px;
+	(void)events;
+	if (f->dead)
+		return;
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(f->up.fd, px->buf, sizeof(px->buf), MSG_DONTWAIT);
+		if (n < 0)
+			return; /* EAGAIN, or an ICMP error from upstream */
+		f->last_ms = now_ms();
+		if (send(f->rep.fd, px->buf, (size_t)n, MSG_DONTWAIT) < 0) {
+			px->st.errors++;
+			continue;
+		}
+		px->st.datagrams_down++;
+		px->st.bytes_down += (unsigned long long)n;
+	}
+}
+
+static void upstream_send(struct uflow *f, size_t n)
+{
+	struct udp_proxy *px = f->px;
+	f->last_ms = now_ms();
+	if (send(f->up.fd, px->buf, n, MSG_DONTWAIT) < 0) {
+		px->st.errors++;
+		return;
+	}
+	px->st.datagrams_up++;
+	px->st.bytes_up += (unsigned long long)n;
+}
+
+/* the client's later datagrams of a flow */
+static void rep_cb(struct loop_src *src, uint32_t events)
+{
+	struct uflow *f = src->arg;
+	(void)events;
+	if (f->dead)
+		return;
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(f->rep.fd, f->px->buf, sizeof(f->px->buf), MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		upstream_send(f, (size_t)n);
+	}
+}
+
+static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storage *client,
+			      const struct sockaddr_storage *dst)
+{
+	const struct source *src = dst->ss_family == AF_INET ? &px->src4 : &px->src6;
+	struct sockaddr_storage b = { .ss_family = dst->ss_family };
+	uint32_t range = (uint32_t)src->last << 16 | src->first;
+	int one = 1, up = -1, rep = -1;
+
+	if (!src->valid) {
+		px->st.no_source++;
+		log_limited(&px->rl, LOG_WARNING, "egress: no %s shared address with a slice for this host: datagram dropped",
+			    dst->ss_family == AF_INET ? "IPv4" : "IPv6");
+		return NULL;
+	}
+	if (dst->ss_family == AF_INET)
+		memcpy(&((struct sockaddr_in *)&b)->sin_addr, src->addr.bytes, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, src->addr.bytes, 16);
+	up = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (up < 0 || setsockopt(up, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)) < 0 ||
+	    (px->mark && setsockopt(up, SOL_SOCKET, SO_MARK, &px->mark, sizeof(px->mark)) < 0))
+		goto fail;
+	if (bind(up, (struct sockaddr *)&b, sa_len(&b)) < 0) {
+		if (errno == EADDRINUSE) {
+			/* no free port left in the slice */
+			px->st.exhausted++;
+			log_limited(&px->rl, LOG_WARNING, "egress: slice %u-%u exhausted: UDP flow refused", src->first,
+				    src->last);
+			close(up);
+			return NULL;
+		}
+		goto fail;
+	}
+	if (connect(up, (const struct sockaddr *)dst, sa_len(dst)) < 0)
+		goto fail;
+	rep = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (rep < 0 || setsockopt(rep, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(rep, dst->ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		       dst->ss_family == AF_INET ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    bind(rep, (const struct sockaddr *)dst, sa_len(dst)) < 0 ||
+	    connect(rep, (const struct sockaddr *)client, sa_len(client)) < 0)
+		goto fail;
+	struct uflow *f = calloc(1, sizeof(*f));
+	if (!f)
+		goto fail;
+	f->px = px;
+	f->client = *client;
+	f->dst = *dst;
+	f->up = (struct loop_src){ .fd = up, .cb = up_cb, .arg = f };
+	f->rep = (struct loop_src){ .fd = rep, .cb = rep_cb, .arg = f };
+	f->last_ms = now_ms();
+	loop_add(&f->up, EPOLLIN);
+	loop_add(&f->rep, EPOLLIN);
+	unsigned h = hash_of(client, dst);
+	f->hnext = px->buckets[h];
+	px->buckets[h] = f;
+	f->next = px->flows;
+	if (px->flows)
+		px->flows->prev = f;
+	px->flows = f;
+	px->st.created++;
+	if (!px->st.active++)
+		timer_arm(&px->sweep, 1000, 1000);
+	return f;
+fail:
+	px->st.errors++;
+	log_limited(&px->rl, LOG_ERR, "egress: UDP flow: %s", strerror(errno));
+	if (up >= 0)
+		close(up);
+	if (rep >= 0)
+		close(rep);
+	return NULL;
+}
+
+static void listen_cb(struct loop_src *src, uint32_t events)
+{
+	struct udp_proxy *px = src->arg;
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage client, dst = { 0 };
+		char control[128];
+		struct iovec iov = { px->buf, sizeof(px->buf) };
+		struct msghdr m = { .msg_name = &client, .msg_namelen = sizeof(client), .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = control, .msg_controllen = sizeof(control) };
+		ssize_t n = recvmsg(src->fd, &m, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_ORIGDSTADDR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_ORIGDSTADDR))
+				memcpy(&dst, CMSG_DATA(c), c->cmsg_level == IPPROTO_IP ? sizeof(struct sockaddr_in)
+										   : sizeof(struct sockaddr_in6));
+		if (!dst.ss_family)
+			continue;
+		struct uflow *f;
+		for (f = px->buckets[hash_of(&client, &dst)]; f; f = f->hnext)
+			if (sa_equal(&f->client, &client) && sa_equal(&f->dst, &dst))
+				break;
+		if (!f && !(f = flow_new(px, &client, &dst)))
+			continue;
+		upstream_send(f, (size_t)n);
+	}
+}
+
+static void sweep(struct timer *t)
+{
+	struct udp_proxy *px = t->arg;
+	uint64_t now = now_ms();
+	for (struct uflow *f = px->flows, *n; f; f = n) {
+		n = f->next;
+		if (now - f->last_ms > px->idle_ms)
+			flow_close(f, 1);
+	}
+}
+
+static int listener(int family, uint16_t port)
+{
+	int one = 1;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_RECVORIGDSTADDR, &one, sizeof(one)) < 0)
+			goto fail;
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVORIGDSTADDR, &one, sizeof(one)) < 0)
+			goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sa_len(&ss)) < 0)
+		goto fail;
+	return fd;
+fail:;
+	int e = -errno;
+	close(fd);
+	return e;
+}
+
+int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s)
+{
+	struct udp_proxy *px = calloc(1, sizeof(*px));
+	int r;
+	if (!px)
+		return -ENOMEM;
+	px->idle_ms = idle_timeout_s * 1000u;
+	px->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
+	px->l4.fd = listener(AF_INET, port);
+	px->l6.fd = listener(AF_INET6, port);
+	if (px->l4.fd < 0 || px->l6.fd < 0) {
+		r = px->l4.fd < 0 ? px->l4.fd : px->l6.fd;
+		if (px->l4.fd >= 0)
+			close(px->l4.fd);
+		if (px->l6.fd >= 0)
+			close(px->l6.fd);
+		free(px);
+		return r;
+	}
+	px->l4.cb = px->l6.cb = listen_cb;
+	px->l4.arg = px->l6.arg = px;
+	loop_add(&px->l4, EPOLLIN);
+	loop_add(&px->l6, EPOLLIN);
+	timer_init(&px->sweep, sweep, px);
+	*out = px;
+	return 0;
+}
+
+void udp_proxy_stop(struct udp_proxy *px)
+{
+	while (px->flows)
+		flow_close(px->flows, 0);
+	udp_proxy_reap(px);
+	loop_del(&px->l4);
+	loop_del(&px->l6);
+	close(px->l4.fd);
+	close(px->l6.fd);
+	timer_fini(&px->sweep);
+	free(px);
+}
+
+void udp_proxy_set_source(struct udp_proxy *px, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid)
+{
+	struct source *s = addr->family == AF_INET6 ? &px->src6 : &px->src4;
+	s->addr = *addr;
+	s->first = first;
+	s->last = last;
+	s->valid = valid;
+}
+
+void udp_proxy_set_mark(struct udp_proxy *px, uint32_t mark)
+{
+	px->mark = mark;
+}
+
+const struct udp_stats *udp_proxy_stats(const struct udp_proxy *px)
+{
+	return &px->st;
+}

@@ -1,0 +1,24 @@
+/* The egress UDP proxy: per flow (client, original destination), an
+ * upstream socket bound inside this host's slice of the shared address, and
+ * a transparent reply socket bound to the original destination, so replies
+ * reach the client from the address it sent to. */
+#ifndef OL_EGRESS_UDP_H
+#define OL_EGRESS_UDP_H
+#include "core/addr.h"
+#include <stdint.h>
+
+struct udp_stats {
+	unsigned long active, created, expired, exhausted, no_source, errors;
+	unsigned long long datagrams_up, datagrams_down, bytes_up, bytes_down;
+};
+
+struct udp_proxy;
+
+int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s);
+void udp_proxy_stop(struct udp_proxy *p);
+void udp_proxy_set_source(struct udp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
+void udp_proxy_set_mark(struct udp_proxy *p, uint32_t mark);
+const struct udp_stats *udp_proxy_stats(const struct udp_proxy *p);
+/* Frees flows closed during the last batch of events. */
+void udp_proxy_reap(struct udp_proxy *p);
+#endif
