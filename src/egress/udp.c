@@ -138,6 +138,75 @@ static void up_cb(struct loop_src *src, uint32_t events)
 	}
 }
 
+/* Tells a client its flow was refused: an ICMP port unreachable from the
+ * original destination, quoting the headers of its datagram (rebuilt: TPROXY
+ * hands over the payload) so its kernel finds the socket. */
+static void icmp_refuse(const struct sockaddr_storage *client, const struct sockaddr_storage *dst, size_t len)
+{
+	uint8_t pkt[8 + 40 + 8] = { 0 };
+	size_t n;
+	int one = 1, v4 = dst->ss_family == AF_INET;
+	int fd = socket(dst->ss_family, SOCK_RAW | SOCK_CLOEXEC, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return;
+	if (setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)dst, sa_len(dst)) < 0) {
+		close(fd);
+		return;
+	}
+	uint8_t *q = pkt + 8; /* the quoted datagram: IP header, UDP header */
+	uint16_t sport = v4 ? ((const struct sockaddr_in *)client)->sin_port : ((const struct sockaddr_in6 *)client)->sin6_port;
+	uint16_t dport = v4 ? ((const struct sockaddr_in *)dst)->sin_port : ((const struct sockaddr_in6 *)dst)->sin6_port;
+	if (v4) {
+		pkt[0] = 3; /* destination unreachable */
+		pkt[1] = 3; /* port unreachable */
+		q[0] = 0x45;
+		q[2] = (uint8_t)((20 + 8 + len) >> 8);
+		q[3] = (uint8_t)(20 + 8 + len);
+		q[8] = 64;
+		q[9] = IPPROTO_UDP;
+		memcpy(q + 12, &((const struct sockaddr_in *)client)->sin_addr, 4);
+		memcpy(q + 16, &((const struct sockaddr_in *)dst)->sin_addr, 4);
+		q += 20;
+	} else {
+		pkt[0] = 1; /* destination unreachable */
+		pkt[1] = 4; /* port unreachable */
+		q[0] = 0x60;
+		q[4] = (uint8_t)((8 + len) >> 8);
+		q[5] = (uint8_t)(8 + len);
+		q[6] = IPPROTO_UDP;
+		q[7] = 64;
+		memcpy(q + 8, &((const struct sockaddr_in6 *)client)->sin6_addr, 16);
+		memcpy(q + 24, &((const struct sockaddr_in6 *)dst)->sin6_addr, 16);
+		q += 40;
+	}
+	memcpy(q, &sport, 2);
+	memcpy(q + 2, &dport, 2);
+	q[4] = (uint8_t)((8 + len) >> 8);
+	q[5] = (uint8_t)(8 + len);
+	n = (size_t)(q + 8 - pkt);
+	if (v4) {
+		uint32_t sum = 0;
+		for (size_t i = 0; i < 20; i += 2) /* the quoted IPv4 header's checksum */
+			sum += (uint32_t)(pkt[8 + i] << 8 | pkt[8 + i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		pkt[8 + 10] = (uint8_t)(~sum >> 8);
+		pkt[8 + 11] = (uint8_t)~sum;
+		sum = 0;
+		for (size_t i = 0; i < n; i += 2)
+			sum += (uint32_t)(pkt[i] << 8 | (i + 1 < n ? pkt[i + 1] : 0));
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		pkt[2] = (uint8_t)(~sum >> 8);
+		pkt[3] = (uint8_t)~sum;
+	} /* ICMPv6: the kernel computes the checksum */
+	struct sockaddr_storage to = *client;
+	((struct sockaddr_in *)&to)->sin_port = 0;
+	sendto(fd, pkt, n, 0, (struct sockaddr *)&to, sa_len(&to));
+	close(fd);
+}
+
 static void upstream_send(struct uflow *f, size_t n)
 {
 	struct udp_proxy *px = f->px;
@@ -263,8 +332,10 @@ static void listen_cb(struct loop_src *src, uint32_t events)
 		for (f = px->buckets[hash_of(&client, &dst)]; f; f = f->hnext)
 			if (sa_equal(&f->client, &client) && sa_equal(&f->dst, &dst))
 				break;
-		if (!f && !(f = flow_new(px, &client, &dst)))
+		if (!f && !(f = flow_new(px, &client, &dst))) {
+			icmp_refuse(&client, &dst, (size_t)n);
 			continue;
+		}
 		upstream_send(f, (size_t)n);
 	}
 }

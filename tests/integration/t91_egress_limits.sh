@@ -59,3 +59,40 @@ t = time.monotonic(); b = s.recv(10)
 print("closed after %.0f s" % (time.monotonic() - t) if not b else "data")')
 check "an idle flow is closed by the proxy ($out)" grep -qE "closed after [3-5] s" <<<"$out"
 check "idle close counted" bash -c "[ \$('$ONLINK' status -s '$ESOCK' --json | jq .tcp.idle_closed) -ge 1 ]"
+
+# UDP: the slice's 8 ports taken by 8 flows to one destination; the 9th
+# flow is refused and its client told so (ICMP port unreachable, from the
+# address it sent to); the 8 keep working
+lab_spawn udpecho inet python3 "$TOOLS/udp_echo.py" server "$LAB_DIR/udp.log" 203.0.113.1:5353
+n c1 python3 - <<'PY' > "$LAB_DIR/udp.out" 2>&1
+import socket
+flows = []
+for i in range(8):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+    s.connect(("203.0.113.1", 5353))
+    for attempt in range(3):
+        s.send(b"hello %d" % i)
+        try:
+            s.recv(100); break
+        except socket.timeout:
+            pass
+    flows.append(s)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(("203.0.113.1", 5353)); s.send(b"ninth")
+try:
+    s.recv(100); print("ninth: answered")
+except Exception as e:
+    print("ninth:", type(e).__name__)
+ok = 0
+for s in flows:
+    s.send(b"again")
+    try:
+        ok += len(s.recv(100)) == 64
+    except Exception:
+        pass
+print("eight still answered:", ok)
+PY
+check "UDP: the 9th flow on an exhausted slice is refused with an ICMP port unreachable" \
+	grep -q "ninth: ConnectionRefusedError" "$LAB_DIR/udp.out"
+check "UDP: the 8 flows keep working" grep -q "eight still answered: 8" "$LAB_DIR/udp.out"
+check "UDP: exhaustion counted" bash -c "[ \$('$ONLINK' status -s '$ESOCK' --json | jq .udp.exhausted) -ge 1 ]"
