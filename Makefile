@@ -23,10 +23,15 @@ CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev libnftables-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl
+            libcmocka-dev libnftables-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench install clean
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate
+
+# benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
+$(BUILD)/connrate: bench/tools/connrate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # lab tool: a delay line for kernels without netem (see lab/tools/delayline.c)
 $(BUILD)/delayline: lab/tools/delayline.c

@@ -5,7 +5,8 @@
 #    all namespaces share one clock), CHANGES changes over HOSTS hosts;
 #  - resident memory of each daemon;
 #  - wake-ups while idle, against what the keepalives alone explain;
-#  - onlink ping through 64 providers at once (bench/ping.sh).
+#  - onlink ping through 64 providers at once (bench/ping.sh);
+#  - soft-unicast egress against direct routing and HAProxy (bench/egress.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
@@ -108,3 +109,4 @@ rm -rf "$LAB_DIR"
 trap - EXIT
 
 bash "$(dirname "$0")/ping.sh"
+bash "$(dirname "$0")/egress.sh"

@@ -22,7 +22,10 @@
 #define IP_LOCAL_PORT_RANGE 51 /* Linux 6.3 */
 #endif
 
-#define PIPE_CAP 65536
+/* Pipe capacity: bigger pipes mean fewer splice calls and wake-ups per
+ * megabyte; the kernel allocates their pages only as data fills them, so
+ * an idle connection costs nothing for it. */
+#define PIPE_CAP (1 << 20)
 
 struct source {
 	struct ol_addr addr;
@@ -43,7 +46,7 @@ struct tconn {
 	struct side cl, up;        /* client, upstream */
 	int c2u[2], u2c[2];
 	size_t c2u_n, u2c_n;
-	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead;
+	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead, small_pipes;
 	uint64_t last_ms;
 	struct tconn *prev, *next;
 };
@@ -130,10 +133,11 @@ static void set_events(struct side *s, uint32_t ev)
 }
 
 /* Moves what it can from src through the pipe to dst. -1: a side failed. */
-static int pump(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes)
+static int pump(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes,
+		size_t cap)
 {
-	if (!*eof && *pending < PIPE_CAP) {
-		ssize_t n = splice(src, NULL, pipefd[1], NULL, PIPE_CAP - *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	if (!*eof && *pending < cap) {
+		ssize_t n = splice(src, NULL, pipefd[1], NULL, cap - *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
 			*pending += (size_t)n;
 		else if (n == 0)
@@ -159,8 +163,9 @@ static void relay(struct tconn *c)
 {
 	struct tcp_proxy *px = c->px;
 	c->last_ms = now_ms();
-	if (pump(c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up) < 0 ||
-	    pump(c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down) < 0) {
+	size_t cap = c->small_pipes ? 65536 : PIPE_CAP;
+	if (pump(c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up, cap) < 0 ||
+	    pump(c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down, cap) < 0) {
 		/* a reset (or an error) on one side resets the other */
 		conn_free(c, CLOSE_RESET);
 		return;
@@ -178,8 +183,8 @@ static void relay(struct tconn *c)
 		conn_free(c, CLOSE_DONE);
 		return;
 	}
-	set_events(&c->cl, (!c->c_eof && c->c2u_n < PIPE_CAP ? EPOLLIN : 0) | (c->u2c_n ? EPOLLOUT : 0));
-	set_events(&c->up, (!c->u_eof && c->u2c_n < PIPE_CAP ? EPOLLIN : 0) | (c->c2u_n ? EPOLLOUT : 0));
+	set_events(&c->cl, (!c->c_eof && c->c2u_n < cap ? EPOLLIN : 0) | (c->u2c_n ? EPOLLOUT : 0));
+	set_events(&c->up, (!c->u_eof && c->u2c_n < cap ? EPOLLIN : 0) | (c->c2u_n ? EPOLLOUT : 0));
 }
 
 static void side_cb(struct loop_src *src, uint32_t events)
@@ -205,6 +210,9 @@ static void side_cb(struct loop_src *src, uint32_t events)
 			conn_free(c, CLOSE_RESET);
 			return;
 		}
+		/* best effort: an unprivileged limit may refuse; the default works */
+		if (fcntl(c->c2u[1], F_SETPIPE_SZ, PIPE_CAP) < PIPE_CAP || fcntl(c->u2c[1], F_SETPIPE_SZ, PIPE_CAP) < PIPE_CAP)
+			c->small_pipes = 1;
 		c->connecting = 0;
 	}
 	relay(c);

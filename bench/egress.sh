@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Soft-unicast egress against the alternatives, same run, same machine:
+# single-stream throughput (iperf3), new connections per second and their
+# latency (connrate: connect, one byte each way, close), and memory per idle
+# connection, for: direct (routed, no proxy), onlink egress, and HAProxy in
+# TCP mode doing the same job (source 192.0.2.10:10000-19999, one thread,
+# as onlinkd egress has one).
+set -u
+. "$(dirname "$0")/../lab/lib.sh"
+LAB_DIR=$(mktemp -d /tmp/onlink-bench-egress.XXXXXX)
+lab_init "$LAB_DIR"
+trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
+CR=$LAB_ROOT/build/connrate
+SECS=${SECS:-4} CONC=${CONC:-32} IDLE=${IDLE:-2000}
+echo "bringing up the lab ..."
+lab_up || exit 1
+lab_egress_clients
+# "direct": the clients' own addresses are routed back to them
+n inet ip route add 100.64.0.0/10 via 198.51.100.1
+n pa ip route add 100.64.0.0/10 via 10.0.1.2
+n sw ip route add 100.64.0.0/10 via 10.10.0.11
+n h1 sysctl -qw net.ipv4.tcp_tw_reuse=1
+lab_spawn iperf inet iperf3 -s -B 203.0.113.1 -p 5201
+lab_spawn crserver inet "$CR" server 203.0.113.1 9100
+wait_for 5 "servers" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9100"
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+results=$LAB_DIR/results
+measure() { # mode target pid-of-proxy
+	local mode=$1 target=$2 pid=${3:-} tput cr idle before after
+	sleep 0.5
+	tput=$(n c1 iperf3 -c "$target" -p 5201 -t "$SECS" -J | jq '.end.sum_received.bits_per_second')
+	sleep 1
+	cr=$(n c1 "$CR" client "$target" 9100 "$SECS" "$CONC")
+	idle=null
+	if [ -n "$pid" ]; then
+		sleep 1
+		before=$(rss "$pid")
+		n c1 "$CR" hold "$target" 9100 "$IDLE" 8 > "$LAB_DIR/hold.out" &
+		local hp=$!
+		wait_for 30 "idle connections held" grep -q held "$LAB_DIR/hold.out"
+		sleep 1
+		after=$(rss "$pid")
+		idle=$(( (after - before) * 1024 / IDLE ))
+		wait $hp
+	fi
+	echo "$mode $tput $(jq -r '"\(.rate) \(.p50_ms) \(.p99_ms) \(.errors)"' <<<"$cr") $idle" >> "$results"
+}
+
+echo "direct ..."
+measure direct 203.0.113.1
+
+echo "onlink egress ..."
+start_egressd 1
+wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/egress-h1.sock' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
+measure onlink 203.0.113.1 "$(lab_pid onlinkd-egress-h1)"
+lab_stop onlinkd-egress-h1
+
+echo "haproxy ..."
+cat > "$LAB_DIR/haproxy.cfg" <<CFG
+global
+	maxconn 8000
+	nbthread 1
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 60s
+	timeout server 60s
+listen iperf
+	bind 100.64.1.1:5201
+	server s 203.0.113.1:5201 source 192.0.2.10:10000-19999
+listen connrate
+	bind 100.64.1.1:9100
+	server s 203.0.113.1:9100 source 192.0.2.10:10000-19999
+CFG
+lab_spawn haproxy h1 haproxy -db -f "$LAB_DIR/haproxy.cfg"
+wait_for 5 "haproxy" n c1 bash -c "exec 3<>/dev/tcp/100.64.1.1/9100"
+measure haproxy 100.64.1.1 "$(lab_pid haproxy)"
+
+python3 - "$results" "$SECS" "$CONC" "$IDLE" <<'PY'
+import sys
+path, secs, conc, idle = sys.argv[1:]
+r = {}
+for line in open(path):
+    m, tput, rate, p50, p99, err, mem = line.split()
+    r[m] = dict(tput=float(tput) / 1e9, rate=float(rate), p50=float(p50), p99=float(p99), err=int(err),
+                mem=None if mem == "null" else int(mem))
+d, o, h = r["direct"], r["onlink"], r["haproxy"]
+rows = [
+    ("single-stream throughput (Gbit/s)", f"{d['tput']:.2f}", f"{o['tput']:.2f}", f"{h['tput']:.2f}", f">= 0.9 x direct: {o['tput'] / d['tput']:.2f}"),
+    ("new connections per second", f"{d['rate']:.0f}", f"{o['rate']:.0f}", f"{h['rate']:.0f}", f">= haproxy: {o['rate'] / h['rate']:.2f} x"),
+    ("connection latency p50 (ms)", f"{d['p50']:.3f}", f"{o['p50']:.3f}", f"{h['p50']:.3f}", f"added: {o['p50'] - d['p50']:+.3f} / {h['p50'] - d['p50']:+.3f}"),
+    ("connection latency p99 (ms)", f"{d['p99']:.3f}", f"{o['p99']:.3f}", f"{h['p99']:.3f}", f"added: {o['p99'] - d['p99']:+.3f} / {h['p99'] - d['p99']:+.3f}"),
+    ("connection errors", str(d['err']), str(o['err']), str(h['err']), "0"),
+    ("resident memory per idle connection (bytes)", "-", str(o['mem']), str(h['mem']), "<= haproxy"),
+]
+print(f"\n{'egress, one client namespace behind h1':<44}  {'direct':>9}  {'onlink':>9}  {'haproxy':>9}  target")
+print(f"{'-' * 44}  {'-' * 9}  {'-' * 9}  {'-' * 9}  {'-' * 24}")
+for row in rows:
+    print(f"{row[0]:<44}  {row[1]:>9}  {row[2]:>9}  {row[3]:>9}  {row[4]}")
+print(f"({secs} s per measurement, {conc} connections at a time, {idle} idle connections;"
+      f"\n added latency is against direct: onlink / haproxy; memory is the proxy's resident set only)")
+PY
