@@ -3,6 +3,7 @@
  * one pipe per direction for splice(2). Level-triggered epoll; a side is
  * read only while its pipe has room and written only while it holds data. */
 #include "egress/tcp.h"
+#include "egress/common.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include <errno.h>
@@ -18,20 +19,11 @@
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
-#ifndef IP_LOCAL_PORT_RANGE
-#define IP_LOCAL_PORT_RANGE 51 /* Linux 6.3 */
-#endif
 
 /* Pipe capacity: bigger pipes mean fewer splice calls and wake-ups per
  * megabyte; the kernel allocates their pages only as data fills them, so
  * an idle connection costs nothing for it. */
 #define PIPE_CAP (1 << 20)
-
-struct source {
-	struct ol_addr addr;
-	uint16_t first, last;
-	int valid;
-};
 
 struct tconn;
 
@@ -53,7 +45,7 @@ struct tconn {
 
 struct tcp_proxy {
 	struct loop_src l4, l6;
-	struct source src4, src6;
+	struct egress_source src4, src6;
 	uint32_t mark;
 	unsigned idle_ms;
 	struct tconn *conns;
@@ -230,7 +222,7 @@ static void accept_one(struct tcp_proxy *px, int lfd)
 	getsockname(fd, (struct sockaddr *)&orig, &ol);
 	/* an IPv4 client may come in on the IPv6 listener as ::ffff:a.b.c.d: it
 	 * never does here, the listener is IPV6_V6ONLY */
-	const struct source *src = orig.ss_family == AF_INET ? &px->src4 : &px->src6;
+	const struct egress_source *src = orig.ss_family == AF_INET ? &px->src4 : &px->src6;
 	if (!src->valid) {
 		px->st.no_source++;
 		log_limited(&px->rl, LOG_WARNING, "egress: no %s shared address with a slice for this host: flow refused",
@@ -239,20 +231,9 @@ static void accept_one(struct tcp_proxy *px, int lfd)
 		return;
 	}
 	int u = socket(orig.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	uint32_t range = (uint32_t)src->last << 16 | src->first;
-	struct sockaddr_storage b = { .ss_family = orig.ss_family };
-	socklen_t bl;
-	if (orig.ss_family == AF_INET) {
-		memcpy(&((struct sockaddr_in *)&b)->sin_addr, src->addr.bytes, 4);
-		bl = sizeof(struct sockaddr_in);
-	} else {
-		memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, src->addr.bytes, 16);
-		bl = sizeof(struct sockaddr_in6);
-	}
+	/* the port is chosen at connect(), in the slice, unique for the 4-tuple */
 	if (u < 0 || setsockopt(u, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0 ||
-	    setsockopt(u, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)) < 0 ||
-	    (px->mark && setsockopt(u, SOL_SOCKET, SO_MARK, &px->mark, sizeof(px->mark)) < 0) ||
-	    bind(u, (struct sockaddr *)&b, bl) < 0) {
+	    egress_bind_in_slice(u, src, px->mark) < 0) {
 		log_limited(&px->rl, LOG_ERR, "egress: upstream socket: %s", strerror(errno));
 		if (u >= 0)
 			close(u);
@@ -316,36 +297,6 @@ static void sweep(struct timer *t)
 	}
 }
 
-static int listener(int family, uint16_t port)
-{
-	int one = 1;
-	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
-	socklen_t len;
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		len = sizeof(struct sockaddr_in);
-		if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
-			goto fail;
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		len = sizeof(struct sockaddr_in6);
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0)
-			goto fail;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0)
-		goto fail;
-	return fd;
-fail:;
-	int e = -errno;
-	close(fd);
-	return e;
-}
-
 int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s)
 {
 	struct tcp_proxy *px = calloc(1, sizeof(*px));
@@ -354,21 +305,10 @@ int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout
 		return -ENOMEM;
 	px->idle_ms = idle_timeout_s * 1000u;
 	px->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
-	px->l4.fd = listener(AF_INET, port);
-	px->l6.fd = listener(AF_INET6, port);
-	if (px->l4.fd < 0 || px->l6.fd < 0) {
-		r = px->l4.fd < 0 ? px->l4.fd : px->l6.fd;
-		if (px->l4.fd >= 0)
-			close(px->l4.fd);
-		if (px->l6.fd >= 0)
-			close(px->l6.fd);
+	if ((r = egress_listen(&px->l4, &px->l6, SOCK_STREAM, port, listen_cb, px))) {
 		free(px);
 		return r;
 	}
-	px->l4.cb = px->l6.cb = listen_cb;
-	px->l4.arg = px->l6.arg = px;
-	loop_add(&px->l4, EPOLLIN);
-	loop_add(&px->l6, EPOLLIN);
 	timer_init(&px->sweep, sweep, px);
 	*out = px;
 	return 0;
@@ -379,21 +319,14 @@ void tcp_proxy_stop(struct tcp_proxy *px)
 	while (px->conns)
 		conn_free(px->conns, CLOSE_RESET);
 	tcp_proxy_reap(px);
-	loop_del(&px->l4);
-	loop_del(&px->l6);
-	close(px->l4.fd);
-	close(px->l6.fd);
+	egress_unlisten(&px->l4, &px->l6);
 	timer_fini(&px->sweep);
 	free(px);
 }
 
 void tcp_proxy_set_source(struct tcp_proxy *px, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid)
 {
-	struct source *s = addr->family == AF_INET6 ? &px->src6 : &px->src4;
-	s->addr = *addr;
-	s->first = first;
-	s->last = last;
-	s->valid = valid;
+	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
 }
 
 void tcp_proxy_set_mark(struct tcp_proxy *px, uint32_t mark)

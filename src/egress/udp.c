@@ -2,6 +2,7 @@
  * per family; IP_RECVORIGDSTADDR says where each was going. Flows live in a
  * hash table keyed by (client, destination) and expire when idle. */
 #include "egress/udp.h"
+#include "egress/common.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include <errno.h>
@@ -12,24 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef IP_LOCAL_PORT_RANGE
-#define IP_LOCAL_PORT_RANGE 51
-#endif
-#ifndef IP_RECVORIGDSTADDR
-#define IP_RECVORIGDSTADDR 20
-#endif
-#ifndef IPV6_RECVORIGDSTADDR
-#define IPV6_RECVORIGDSTADDR 74
-#endif
 
 #define BUCKETS 4096
 #define DGRAM_MAX 65536
-
-struct source {
-	struct ol_addr addr;
-	uint16_t first, last;
-	int valid;
-};
 
 struct uflow {
 	struct udp_proxy *px;
@@ -47,7 +33,7 @@ struct uflow {
 
 struct udp_proxy {
 	struct loop_src l4, l6;
-	struct source src4, src6;
+	struct egress_source src4, src6;
 	uint32_t mark;
 	unsigned idle_ms;
 	struct uflow *buckets[BUCKETS];
@@ -58,23 +44,18 @@ struct udp_proxy {
 	uint8_t buf[DGRAM_MAX];
 };
 
-static socklen_t sa_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-}
-
 static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+	return a->ss_family == b->ss_family && !memcmp(a, b, egress_sa_len(a));
 }
 
 static unsigned hash_of(const struct sockaddr_storage *c, const struct sockaddr_storage *d)
 {
 	const uint8_t *p = (const uint8_t *)c, *q = (const uint8_t *)d;
 	uint32_t h = 2166136261u;
-	for (socklen_t i = 0; i < sa_len(c); i++)
+	for (socklen_t i = 0; i < egress_sa_len(c); i++)
 		h = (h ^ p[i]) * 16777619u;
-	for (socklen_t i = 0; i < sa_len(d); i++)
+	for (socklen_t i = 0; i < egress_sa_len(d); i++)
 		h = (h ^ q[i]) * 16777619u;
 	return h % BUCKETS;
 }
@@ -150,7 +131,7 @@ static void icmp_refuse(const struct sockaddr_storage *client, const struct sock
 	if (fd < 0)
 		return;
 	if (setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)dst, sa_len(dst)) < 0) {
+	    bind(fd, (const struct sockaddr *)dst, egress_sa_len(dst)) < 0) {
 		close(fd);
 		return;
 	}
@@ -203,7 +184,7 @@ static void icmp_refuse(const struct sockaddr_storage *client, const struct sock
 	} /* ICMPv6: the kernel computes the checksum */
 	struct sockaddr_storage to = *client;
 	((struct sockaddr_in *)&to)->sin_port = 0;
-	sendto(fd, pkt, n, 0, (struct sockaddr *)&to, sa_len(&to));
+	sendto(fd, pkt, n, 0, (struct sockaddr *)&to, egress_sa_len(&to));
 	close(fd);
 }
 
@@ -237,9 +218,7 @@ static void rep_cb(struct loop_src *src, uint32_t events)
 static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storage *client,
 			      const struct sockaddr_storage *dst)
 {
-	const struct source *src = dst->ss_family == AF_INET ? &px->src4 : &px->src6;
-	struct sockaddr_storage b = { .ss_family = dst->ss_family };
-	uint32_t range = (uint32_t)src->last << 16 | src->first;
+	const struct egress_source *src = dst->ss_family == AF_INET ? &px->src4 : &px->src6;
 	int one = 1, up = -1, rep = -1;
 
 	if (!src->valid) {
@@ -248,15 +227,12 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 			    dst->ss_family == AF_INET ? "IPv4" : "IPv6");
 		return NULL;
 	}
-	if (dst->ss_family == AF_INET)
-		memcpy(&((struct sockaddr_in *)&b)->sin_addr, src->addr.bytes, 4);
-	else
-		memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, src->addr.bytes, 16);
 	up = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (up < 0 || setsockopt(up, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)) < 0 ||
-	    (px->mark && setsockopt(up, SOL_SOCKET, SO_MARK, &px->mark, sizeof(px->mark)) < 0))
+	if (up < 0)
 		goto fail;
-	if (bind(up, (struct sockaddr *)&b, sa_len(&b)) < 0) {
+	int br = egress_bind_in_slice(up, src, px->mark);
+	if (br < 0) {
+		errno = -br;
 		if (errno == EADDRINUSE) {
 			/* no free port left in the slice */
 			px->st.exhausted++;
@@ -267,14 +243,14 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 		}
 		goto fail;
 	}
-	if (connect(up, (const struct sockaddr *)dst, sa_len(dst)) < 0)
+	if (connect(up, (const struct sockaddr *)dst, egress_sa_len(dst)) < 0)
 		goto fail;
 	rep = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (rep < 0 || setsockopt(rep, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(rep, dst->ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
 		       dst->ss_family == AF_INET ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
-	    bind(rep, (const struct sockaddr *)dst, sa_len(dst)) < 0 ||
-	    connect(rep, (const struct sockaddr *)client, sa_len(client)) < 0)
+	    bind(rep, (const struct sockaddr *)dst, egress_sa_len(dst)) < 0 ||
+	    connect(rep, (const struct sockaddr *)client, egress_sa_len(client)) < 0)
 		goto fail;
 	struct uflow *f = calloc(1, sizeof(*f));
 	if (!f)
@@ -351,34 +327,6 @@ static void sweep(struct timer *t)
 	}
 }
 
-static int listener(int family, uint16_t port)
-{
-	int one = 1;
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
-	if (fd < 0)
-		return -errno;
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
-		    setsockopt(fd, IPPROTO_IP, IP_RECVORIGDSTADDR, &one, sizeof(one)) < 0)
-			goto fail;
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVORIGDSTADDR, &one, sizeof(one)) < 0)
-			goto fail;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sa_len(&ss)) < 0)
-		goto fail;
-	return fd;
-fail:;
-	int e = -errno;
-	close(fd);
-	return e;
-}
-
 int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s)
 {
 	struct udp_proxy *px = calloc(1, sizeof(*px));
@@ -387,21 +335,10 @@ int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout
 		return -ENOMEM;
 	px->idle_ms = idle_timeout_s * 1000u;
 	px->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
-	px->l4.fd = listener(AF_INET, port);
-	px->l6.fd = listener(AF_INET6, port);
-	if (px->l4.fd < 0 || px->l6.fd < 0) {
-		r = px->l4.fd < 0 ? px->l4.fd : px->l6.fd;
-		if (px->l4.fd >= 0)
-			close(px->l4.fd);
-		if (px->l6.fd >= 0)
-			close(px->l6.fd);
+	if ((r = egress_listen(&px->l4, &px->l6, SOCK_DGRAM, port, listen_cb, px))) {
 		free(px);
 		return r;
 	}
-	px->l4.cb = px->l6.cb = listen_cb;
-	px->l4.arg = px->l6.arg = px;
-	loop_add(&px->l4, EPOLLIN);
-	loop_add(&px->l6, EPOLLIN);
 	timer_init(&px->sweep, sweep, px);
 	*out = px;
 	return 0;
@@ -412,21 +349,14 @@ void udp_proxy_stop(struct udp_proxy *px)
 	while (px->flows)
 		flow_close(px->flows, 0);
 	udp_proxy_reap(px);
-	loop_del(&px->l4);
-	loop_del(&px->l6);
-	close(px->l4.fd);
-	close(px->l6.fd);
+	egress_unlisten(&px->l4, &px->l6);
 	timer_fini(&px->sweep);
 	free(px);
 }
 
 void udp_proxy_set_source(struct udp_proxy *px, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid)
 {
-	struct source *s = addr->family == AF_INET6 ? &px->src6 : &px->src4;
-	s->addr = *addr;
-	s->first = first;
-	s->last = last;
-	s->valid = valid;
+	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
 }
 
 void udp_proxy_set_mark(struct udp_proxy *px, uint32_t mark)

@@ -1,0 +1,100 @@
+/* Shared by the TCP and UDP proxies. */
+#include "egress/common.h"
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51 /* Linux 6.3 */
+#endif
+#ifndef IP_RECVORIGDSTADDR
+#define IP_RECVORIGDSTADDR 20
+#endif
+#ifndef IPV6_RECVORIGDSTADDR
+#define IPV6_RECVORIGDSTADDR 74
+#endif
+
+void egress_source_set(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
+		       uint16_t first, uint16_t last, int valid)
+{
+	struct egress_source *s = addr->family == AF_INET6 ? s6 : s4;
+	s->addr = *addr;
+	s->first = first;
+	s->last = last;
+	s->valid = valid;
+}
+
+socklen_t egress_sa_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark)
+{
+	uint32_t range = (uint32_t)src->last << 16 | src->first;
+	struct sockaddr_storage b = { .ss_family = src->addr.family };
+	if (src->addr.family == AF_INET)
+		memcpy(&((struct sockaddr_in *)&b)->sin_addr, src->addr.bytes, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, src->addr.bytes, 16);
+	if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)) < 0 ||
+	    (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) ||
+	    bind(fd, (struct sockaddr *)&b, egress_sa_len(&b)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int listener(int family, int type, uint16_t port)
+{
+	int one = 1, v4 = family == AF_INET;
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	if (fd < 0)
+		return -errno;
+	if (v4)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!v4)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    (type == SOCK_DGRAM && setsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+					       v4 ? IP_RECVORIGDSTADDR : IPV6_RECVORIGDSTADDR, &one, sizeof(one)) < 0) ||
+	    bind(fd, (struct sockaddr *)&ss, egress_sa_len(&ss)) < 0 || (type == SOCK_STREAM && listen(fd, 4096) < 0)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int egress_listen(struct loop_src *l4, struct loop_src *l6, int type, uint16_t port, loop_cb cb, void *arg)
+{
+	l4->fd = listener(AF_INET, type, port);
+	l6->fd = listener(AF_INET6, type, port);
+	if (l4->fd < 0 || l6->fd < 0) {
+		int r = l4->fd < 0 ? l4->fd : l6->fd;
+		if (l4->fd >= 0)
+			close(l4->fd);
+		if (l6->fd >= 0)
+			close(l6->fd);
+		return r;
+	}
+	l4->cb = l6->cb = cb;
+	l4->arg = l6->arg = arg;
+	loop_add(l4, EPOLLIN);
+	loop_add(l6, EPOLLIN);
+	return 0;
+}
+
+void egress_unlisten(struct loop_src *l4, struct loop_src *l6)
+{
+	loop_del(l4);
+	loop_del(l6);
+	close(l4->fd);
+	close(l6->fd);
+}

@@ -1,0 +1,30 @@
+/* What the TCP and UDP proxies share: the shared address and slice each
+ * family uses, binding an upstream socket inside the slice, and the pair
+ * of transparent listeners TPROXY hands flows to. */
+#ifndef OL_EGRESS_COMMON_H
+#define OL_EGRESS_COMMON_H
+#include "core/addr.h"
+#include "core/loop.h"
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct egress_source {
+	struct ol_addr addr;
+	uint16_t first, last;
+	int valid;
+};
+
+/* The source of the family of addr, updated. */
+void egress_source_set(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
+		       uint16_t first, uint16_t last, int valid);
+/* IP_LOCAL_PORT_RANGE to the slice (and SO_MARK if mark), then bind to the
+ * shared address, port 0: the port comes from the slice. 0 or -errno. */
+int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark);
+socklen_t egress_sa_len(const struct sockaddr_storage *ss);
+
+/* IPv4 and IPv6 transparent listeners on port (SOCK_STREAM listens; for
+ * SOCK_DGRAM, the original destination comes with each datagram), added
+ * to the loop with cb. 0, or -errno with nothing left open. */
+int egress_listen(struct loop_src *l4, struct loop_src *l6, int type, uint16_t port, loop_cb cb, void *arg);
+void egress_unlisten(struct loop_src *l4, struct loop_src *l6);
+#endif
