@@ -72,22 +72,23 @@ check_eq "stopped: its rules are gone (IPv4, IPv6)" \
 	"$(n h1 ip -4 rule show | grep -c 'lookup 4713') $(n h1 ip -6 rule show | grep -c 'lookup 4713')" "0 0"
 
 # The failure mode onlink exists to avoid: conntrack SNAT into the slice.
-# A local socket holds 192.0.2.10:10000 -> server; a client flow SNATed to
+# A local socket holds 192.0.2.10:40000 -> server; a client flow SNATed to
 # the same source port finds its tuple taken and its SYNs are dropped.
-check "SNAT demo: nat rule into port 10000 of the shared address" n h1 nft -f - <<'NFT'
+# (Port 40000: no earlier flow of this test used it, none is in TIME_WAIT.)
+check "SNAT demo: nat rule into port 40000 of the shared address" n h1 nft -f - <<'NFT'
 table ip snatdemo {
 	chain post {
 		type nat hook postrouting priority srcnat;
-		ip saddr 100.64.0.0/10 tcp dport 9000 snat to 192.0.2.10:10000
+		ip saddr 100.64.0.0/10 tcp dport 9000 snat to 192.0.2.10:40000
 	}
 }
 NFT
 n h1 python3 -c '
 import socket, time, sys
-s = socket.socket(); s.bind(("192.0.2.10", 10000)); s.connect(("203.0.113.1", 9000))
+s = socket.socket(); s.bind(("192.0.2.10", 40000)); s.connect(("203.0.113.1", 9000))
 print("held", flush=True); time.sleep(8)' > "$LAB_DIR/held.out" 2>&1 &
 hpid=$!
-wait_for 5 "local socket holds the tuple" grep -q held "$LAB_DIR/held.out"
+check "SNAT demo: a local socket holds 192.0.2.10:40000 -> server" wait_for 5 "local socket holds the tuple" grep -q held "$LAB_DIR/held.out"
 out=$(n c1 timeout 5 python3 -c '
 import socket
 s = socket.socket(); s.settimeout(3)
