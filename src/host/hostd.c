@@ -398,6 +398,18 @@ static int uplink_mac(const char *ifname, uint8_t mac[6])
 	return r;
 }
 
+/* A peer host's MAC, once the kernel has resolved its neighbor entry; 0 if so. */
+static int peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac[6])
+{
+	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
+	struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
+	const struct kobj *n = kobj_set_find(&h->have, &key);
+	if (!n || !(n->state & resolved) || !mac_is_unicast(n->lladdr))
+		return -1;
+	memcpy(mac, n->lladdr, 6);
+	return 0;
+}
+
 /* Brings the steering table in line with the slices and the peers' MACs
  * (as the kernel resolved them); applied only when the script changed. */
 static void steer_update(struct hostd *h)
@@ -406,19 +418,13 @@ static void steer_update(struct hostd *h)
 	size_t np = 0;
 	uint8_t own[6];
 	char *script = malloc(65536), err[512];
-	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
 	if (!peers || !script || !h->ready || !h->ifindex || uplink_mac(h->cfg->ifname, own))
 		goto out;
 	for (size_t i = 0; i < h->merged_dir.n; i++) {
 		const struct dir_host *d = &h->merged_dir.v[i];
 		struct steer_peer *p = &peers[np++];
 		snprintf(p->name, sizeof(p->name), "%s", d->name);
-		struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
-		const struct kobj *n = kobj_set_find(&h->have, &key);
-		if (n && (n->state & resolved) && mac_is_unicast(n->lladdr)) {
-			memcpy(p->mac, n->lladdr, 6);
-			p->has_mac = 1;
-		}
+		p->has_mac = !peer_mac(h, d, p->mac);
 	}
 	if (steer_script(script, 65536, h->cfg->ifname, own, h->cfg->name, h->merged_egress.v, h->merged_egress.n, peers,
 			 np)) {
@@ -830,11 +836,10 @@ static char *control_cb(const char *req, void *arg)
 			json_array_append_new(eg, egress_to_json(&h->merged_egress.v[i], h->cfg->name));
 		for (size_t i = 0; i < h->merged_dir.n; i++) {
 			const struct dir_host *d = &h->merged_dir.v[i];
-			struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
-			const struct kobj *nb = kobj_set_find(&h->have, &key);
-			int known = nb && mac_is_unicast(nb->lladdr) && (nb->state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE));
+			uint8_t mac[6];
+			int known = !peer_mac(h, d, mac);
 			json_array_append_new(peers, json_pack("{s:s, s:s, s:s?, s:b}", "name", d->name,
-				"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(nb->lladdr, m, sizeof(m)) : NULL,
+				"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(mac, m, sizeof(m)) : NULL,
 				"steered", peer_host_steered(h, d->name)));
 		}
 		for (unsigned i = 0; i < h->cfg->nswitches; i++) {
