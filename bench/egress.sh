@@ -11,7 +11,7 @@ LAB_DIR=$(mktemp -d /tmp/onlink-bench-egress.XXXXXX)
 lab_init "$LAB_DIR"
 trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
 CR=$LAB_ROOT/build/connrate
-SECS=${SECS:-4} CONC=${CONC:-32} IDLE=${IDLE:-2000}
+SECS=${SECS:-4} CONC=${CONC:-32} IDLE=${IDLE:-2000} ROUNDS=${ROUNDS:-3}
 echo "bringing up the lab ..."
 lab_up || exit 1
 lab_egress_clients
@@ -20,20 +20,37 @@ n inet ip route add 100.64.0.0/10 via 198.51.100.1
 n pa ip route add 100.64.0.0/10 via 10.0.1.2
 n sw ip route add 100.64.0.0/10 via 10.10.0.11
 n h1 sysctl -qw net.ipv4.tcp_tw_reuse=1
+# The load client closes first half the time, so its ports pile up in
+# TIME_WAIT: with the default range and no reuse, its own connect() (the
+# port search) became the bottleneck of every mode, not the path measured.
+n c1 sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535"
+# "direct" has servers of its own (ports 5202, 9101): h1 keeps the proxy's
+# client-side sockets in TIME_WAIT for a minute, and early demux would hand
+# a routed packet of the same 4-tuple to such a socket (and ip_forward drops
+# it), stalling the next round's direct connections on reused ports.
 lab_spawn iperf inet iperf3 -s -B 203.0.113.1 -p 5201
+lab_spawn iperf-direct inet iperf3 -s -B 203.0.113.1 -p 5202
 lab_spawn crserver inet "$CR" server 203.0.113.1 9100
+lab_spawn crserver-direct inet "$CR" server 203.0.113.1 9101
 wait_for 5 "servers" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9100"
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 results=$LAB_DIR/results
-measure() { # mode target pid-of-proxy
-	local mode=$1 target=$2 pid=${3:-} tput cr idle before after
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+measure() { # mode target [pid-of-proxy [measure-idle-memory]]
+	local mode=$1 target=$2 pid=${3:-} mem=${4:-} tput cr idle before after ip=5201 cp=9100 t0 t1 cpu=null
+	[ "$mode" = direct ] && ip=5202 cp=9101
 	sleep 0.5
-	tput=$(n c1 iperf3 -c "$target" -p 5201 -t "$SECS" -J | jq '.end.sum_received.bits_per_second')
+	tput=$(n c1 iperf3 -c "$target" -p $ip -t "$SECS" -J | jq '.end.sum_received.bits_per_second')
 	sleep 1
-	cr=$(n c1 "$CR" client "$target" 9100 "$SECS" "$CONC")
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	cr=$(n c1 "$CR" client "$target" $cp "$SECS" "$CONC")
+	# the proxy's own CPU time (user + system, which includes the packet
+	# processing its syscalls run inline) per connection, in microseconds
+	[ -n "$pid" ] && t1=$(cpu_ticks "$pid") &&
+		cpu=$(jq -r --argjson t "$((t1 - t0))" --argjson hz "$(getconf CLK_TCK)" '$t / $hz / .conns * 1e6' <<<"$cr")
 	idle=null
-	if [ -n "$pid" ]; then
+	if [ -n "$mem" ]; then
 		sleep 1
 		before=$(rss "$pid")
 		n c1 "$CR" hold "$target" 9100 "$IDLE" 8 > "$LAB_DIR/hold.out" &
@@ -44,19 +61,11 @@ measure() { # mode target pid-of-proxy
 		idle=$(( (after - before) * 1024 / IDLE ))
 		wait $hp
 	fi
-	echo "$mode $tput $(jq -r '"\(.rate) \(.p50_ms) \(.p99_ms) \(.errors)"' <<<"$cr") $idle" >> "$results"
+	echo "$mode $tput $(jq -r '"\(.rate) \(.p50_ms) \(.p99_ms) \(.errors)"' <<<"$cr") $idle $cpu" >> "$results"
 }
 
-echo "direct ..."
-measure direct 203.0.113.1
-
-echo "onlink egress ..."
-start_egressd 1
-wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/egress-h1.sock' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
-measure onlink 203.0.113.1 "$(lab_pid onlinkd-egress-h1)"
-lab_stop onlinkd-egress-h1
-
-echo "haproxy ..."
+# HAProxy listens on h1's own address, which the TPROXY rule leaves alone:
+# it runs through every round. "direct" needs onlinkd egress stopped.
 cat > "$LAB_DIR/haproxy.cfg" <<CFG
 global
 	maxconn 8000
@@ -75,29 +84,52 @@ listen connrate
 CFG
 lab_spawn haproxy h1 haproxy -db -f "$LAB_DIR/haproxy.cfg"
 wait_for 5 "haproxy" n c1 bash -c "exec 3<>/dev/tcp/100.64.1.1/9100"
-measure haproxy 100.64.1.1 "$(lab_pid haproxy)"
 
-python3 - "$results" "$SECS" "$CONC" "$IDLE" <<'PY'
-import sys
-path, secs, conc, idle = sys.argv[1:]
-r = {}
+# Rounds of all three, interleaved, so that drift of this shared VM over the
+# run (and TIME_WAIT piling up) hits every mode alike; medians are reported.
+# Memory per idle connection is measured in the first round only.
+for round in $(seq "$ROUNDS"); do
+	first=$([ "$round" = 1 ] && echo 1)
+	echo "round $round/$ROUNDS: direct ..."
+	measure direct 203.0.113.1
+	echo "round $round/$ROUNDS: onlink egress ..."
+	start_egressd 1
+	wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/egress-h1.sock' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
+	measure onlink 203.0.113.1 "$(lab_pid onlinkd-egress-h1)" "$first"
+	lab_stop onlinkd-egress-h1
+	echo "round $round/$ROUNDS: haproxy ..."
+	measure haproxy 100.64.1.1 "$(lab_pid haproxy)" "$first"
+done
+
+python3 - "$results" "$SECS" "$CONC" "$IDLE" "$ROUNDS" <<'PY'
+import statistics, sys
+path, secs, conc, idle, rounds = sys.argv[1:]
+runs = {}
 for line in open(path):
-    m, tput, rate, p50, p99, err, mem = line.split()
-    r[m] = dict(tput=float(tput) / 1e9, rate=float(rate), p50=float(p50), p99=float(p99), err=int(err),
-                mem=None if mem == "null" else int(mem))
+    m, tput, rate, p50, p99, err, mem, cpu = line.split()
+    runs.setdefault(m, []).append(dict(tput=float(tput) / 1e9, rate=float(rate), p50=float(p50), p99=float(p99),
+                                       err=int(err), mem=None if mem == "null" else int(mem),
+                                       cpu=None if cpu == "null" else float(cpu)))
+r = {}
+for m, l in runs.items():
+    r[m] = {k: statistics.median(x[k] for x in l) for k in ("tput", "rate", "p50", "p99")}
+    r[m]["err"] = sum(x["err"] for x in l)
+    r[m]["mem"] = next((x["mem"] for x in l if x["mem"] is not None), None)
+    r[m]["cpu"] = statistics.median(x["cpu"] for x in l) if l[0]["cpu"] is not None else None
 d, o, h = r["direct"], r["onlink"], r["haproxy"]
 rows = [
     ("single-stream throughput (Gbit/s)", f"{d['tput']:.2f}", f"{o['tput']:.2f}", f"{h['tput']:.2f}", f">= 0.9 x direct: {o['tput'] / d['tput']:.2f}"),
     ("new connections per second", f"{d['rate']:.0f}", f"{o['rate']:.0f}", f"{h['rate']:.0f}", f">= haproxy: {o['rate'] / h['rate']:.2f} x"),
     ("connection latency p50 (ms)", f"{d['p50']:.3f}", f"{o['p50']:.3f}", f"{h['p50']:.3f}", f"added: {o['p50'] - d['p50']:+.3f} / {h['p50'] - d['p50']:+.3f}"),
     ("connection latency p99 (ms)", f"{d['p99']:.3f}", f"{o['p99']:.3f}", f"{h['p99']:.3f}", f"added: {o['p99'] - d['p99']:+.3f} / {h['p99'] - d['p99']:+.3f}"),
-    ("connection errors", str(d['err']), str(o['err']), str(h['err']), "0"),
+    ("proxy CPU per connection (us, user + system)", "-", f"{o['cpu']:.0f}", f"{h['cpu']:.0f}", f"onlink / haproxy: {o['cpu'] / h['cpu']:.2f}"),
+    ("connection errors (all rounds)", str(d['err']), str(o['err']), str(h['err']), "0"),
     ("resident memory per idle connection (bytes)", "-", str(o['mem']), str(h['mem']), "<= haproxy"),
 ]
 print(f"\n{'egress, one client namespace behind h1':<44}  {'direct':>9}  {'onlink':>9}  {'haproxy':>9}  target")
 print(f"{'-' * 44}  {'-' * 9}  {'-' * 9}  {'-' * 9}  {'-' * 24}")
 for row in rows:
     print(f"{row[0]:<44}  {row[1]:>9}  {row[2]:>9}  {row[3]:>9}  {row[4]}")
-print(f"({secs} s per measurement, {conc} connections at a time, {idle} idle connections;"
+print(f"(medians of {rounds} interleaved rounds; {secs} s per measurement, {conc} connections at a time, {idle} idle connections;"
       f"\n added latency is against direct: onlink / haproxy; memory is the proxy's resident set only)")
 PY

@@ -24,19 +24,24 @@ static void prefixes(const struct config *c, int family, char *out, size_t len)
 
 int egress_nft_install(const struct config *c, char *err, size_t errlen)
 {
-	char v4[4096], v6[4096], rules[9000], cmd[16384];
+	char v4[4096], v6[4096], rules[17000], cmd[18000];
 	size_t off = 0;
 	prefixes(c, AF_INET, v4, sizeof(v4));
 	prefixes(c, AF_INET6, v6, sizeof(v6));
+	/* per family: packets of flows the proxy already holds (socket
+	 * transparent 1) get the mark; new flows to non-local destinations go
+	 * to the proxy. Source first: other traffic (the upstream sockets'
+	 * replies above all) is not looked up at all. */
+	static const char rule[] =
+		"\t\t%s saddr %s meta l4proto { tcp, udp } socket transparent 1 meta mark set %u accept\n"
+		"\t\t%s saddr %s fib daddr type != local meta l4proto { tcp, udp } tproxy %s to :%u meta mark set %u accept\n";
 	rules[0] = 0;
 	if (v4[0])
-		off += (size_t)snprintf(rules + off, sizeof(rules) - off,
-			"\t\tip saddr %s fib daddr type != local meta l4proto { tcp, udp } tproxy ip to :%u meta mark set %u accept\n",
-			v4, c->listen_port, c->tproxy_mark);
+		off += (size_t)snprintf(rules + off, sizeof(rules) - off, rule, "ip", v4, c->tproxy_mark, "ip", v4, "ip",
+					c->listen_port, c->tproxy_mark);
 	if (v6[0] && off < sizeof(rules))
-		snprintf(rules + off, sizeof(rules) - off,
-			"\t\tip6 saddr %s fib daddr type != local meta l4proto { tcp, udp } tproxy ip6 to :%u meta mark set %u accept\n",
-			v6, c->listen_port, c->tproxy_mark);
+		snprintf(rules + off, sizeof(rules) - off, rule, "ip6", v6, c->tproxy_mark, "ip6", v6, "ip6", c->listen_port,
+			 c->tproxy_mark);
 	/* add+delete+define in one transaction: replaces a table left by a
 	 * killed daemon, atomically */
 	snprintf(cmd, sizeof(cmd),
@@ -45,12 +50,10 @@ int egress_nft_install(const struct config *c, char *err, size_t errlen)
 		 "table inet " EGRESS_NFT_TABLE " {\n"
 		 "\tchain prerouting {\n"
 		 "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
-		 /* packets of flows the proxy already holds */
-		 "\t\tmeta l4proto { tcp, udp } socket transparent 1 meta mark set %u accept\n"
 		 "%s"
 		 "\t}\n"
 		 "}\n",
-		 c->tproxy_mark, rules);
+		 rules);
 	return nft_run(cmd, err, errlen);
 }
 

@@ -1,7 +1,11 @@
 /* TCP relay. Per connection: the accepted client socket (its local address
- * is the original destination, thanks to TPROXY), the upstream socket, and
- * one pipe per direction for splice(2). Level-triggered epoll; a side is
- * read only while its pipe has room and written only while it holds data. */
+ * is the original destination, thanks to TPROXY) and the upstream socket.
+ * A direction starts by copying through one shared buffer with recv/send,
+ * which is what short request/response flows need; it gets its own pipe for
+ * splice(2) the first time the other side cannot take everything at once
+ * (the pipe then holds the rest) or a read fills the whole buffer (a bulk
+ * transfer). Level-triggered epoll; a side is read only while its pipe has
+ * room and written only while it holds data. */
 #include "egress/tcp.h"
 #include "egress/common.h"
 #include "core/log.h"
@@ -24,6 +28,9 @@
  * megabyte; the kernel allocates their pages only as data fills them, so
  * an idle connection costs nothing for it. */
 #define PIPE_CAP (1 << 20)
+/* copy mode's buffer, shared by every connection (one thread) */
+#define COPY_BUF (64 * 1024)
+static uint8_t copy_buf[COPY_BUF];
 
 struct tconn;
 
@@ -31,14 +38,16 @@ struct side {
 	struct loop_src src;
 	struct tconn *c;
 	uint32_t events;
+	uint8_t rdhup;             /* the peer behind this socket sent its FIN */
 };
 
 struct tconn {
 	struct tcp_proxy *px;
 	struct side cl, up;        /* client, upstream */
 	int c2u[2], u2c[2];
-	size_t c2u_n, u2c_n;
-	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead, small_pipes;
+	size_t c2u_n, u2c_n;       /* bytes in the pipes */
+	size_t c2u_cap, u2c_cap;   /* the pipes' capacity; copy mode: a buffer's worth */
+	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead;
 	uint64_t last_ms;
 	struct tconn *prev, *next;
 };
@@ -72,7 +81,7 @@ static void conn_free(struct tconn *c, enum close_how how)
 	for (int i = 0; i < 2; i++) {
 		if (fds[i] < 0)
 			continue;
-		loop_del(i ? &c->up.src : &c->cl.src);
+		/* no loop_del: the only reference closed, epoll drops the fd */
 		if (reset)
 			rst_close(fds[i]);
 		else
@@ -124,12 +133,70 @@ static void set_events(struct side *s, uint32_t ev)
 	}
 }
 
-/* Moves what it can from src through the pipe to dst. -1: a side failed. */
-static int pump(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes,
-		size_t cap)
+/* A direction's pipe, made when it first needs one; its capacity in *cap. */
+static int make_pipe(int pipefd[2], size_t *cap)
 {
-	if (!*eof && *pending < cap) {
-		ssize_t n = splice(src, NULL, pipefd[1], NULL, cap - *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	/* best effort: an unprivileged limit may refuse; the default works */
+	int sz = fcntl(pipefd[1], F_SETPIPE_SZ, PIPE_CAP);
+	*cap = sz > 0 ? (size_t)sz : 65536;
+	return 0;
+}
+
+/* Copy mode: one recv, one send. What dst does not take goes into a new
+ * pipe, as does everything after a read that filled the buffer. When the
+ * FIN is known to follow the data (rdhup), the data is sent with MSG_MORE:
+ * the shutdown() that relay() does next puts the FIN in the same segment,
+ * as the origin sent them. */
+static int copy(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes,
+		size_t *cap, int rdhup)
+{
+	int more = 0;
+	ssize_t n = recv(src, copy_buf, sizeof(copy_buf), MSG_DONTWAIT);
+	if (n == 0) {
+		*eof = 1;
+		return 0;
+	}
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (rdhup && n < (ssize_t)sizeof(copy_buf)) {
+		ssize_t m = recv(src, copy_buf + n, sizeof(copy_buf) - (size_t)n, MSG_DONTWAIT);
+		if (m == 0)
+			*eof = 1, more = MSG_MORE;
+		else if (m > 0)
+			n += m;
+	}
+	ssize_t w = send(dst, copy_buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL | more);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		w = 0;
+	}
+	*bytes += (unsigned long long)w;
+	if (w == n && n < (ssize_t)sizeof(copy_buf))
+		return 0;
+	if (make_pipe(pipefd, cap) < 0)
+		return -2;
+	if (w < n) {
+		/* a new pipe takes at least 64 KiB: the rest always fits */
+		ssize_t p = write(pipefd[1], copy_buf + w, (size_t)(n - w));
+		if (p != n - w)
+			return -1;
+		*pending = (size_t)p;
+	}
+	return 0;
+}
+
+/* Moves what it can from src through the pipe to dst. -1: a side failed;
+ * -2: no pipe could be made (out of file descriptors or memory). */
+static int pump(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes,
+		size_t *cap, int rdhup)
+{
+	if (pipefd[0] < 0)
+		return *eof ? 0 : copy(src, pipefd, dst, pending, eof, bytes, cap, rdhup);
+	if (!*eof && *pending < *cap) {
+		ssize_t n = splice(src, NULL, pipefd[1], NULL, *cap - *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
 			*pending += (size_t)n;
 		else if (n == 0)
@@ -155,14 +222,24 @@ static void relay(struct tconn *c)
 {
 	struct tcp_proxy *px = c->px;
 	c->last_ms = now_ms();
-	size_t cap = c->small_pipes ? 65536 : PIPE_CAP;
-	if (pump(c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up, cap) < 0 ||
-	    pump(c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down, cap) < 0) {
+	int r = pump(c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up, &c->c2u_cap,
+		     c->cl.rdhup);
+	if (!r)
+		r = pump(c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down, &c->u2c_cap,
+			 c->up.rdhup);
+	if (r < 0) {
+		if (r == -2)
+			log_limited(&px->rl, LOG_ERR, "egress: pipe: %s: connection reset", strerror(errno));
 		/* a reset (or an error) on one side resets the other */
 		conn_free(c, CLOSE_RESET);
 		return;
 	}
 	/* half-close: a FIN travels once the data before it has */
+	if (c->c_eof && !c->c2u_n && c->u_eof && !c->u2c_n) {
+		/* both directions done: close() sends the FINs still owed */
+		conn_free(c, CLOSE_DONE);
+		return;
+	}
 	if (c->c_eof && !c->c2u_n && !c->u_shut) {
 		shutdown(c->up.src.fd, SHUT_WR);
 		c->u_shut = 1;
@@ -175,8 +252,8 @@ static void relay(struct tconn *c)
 		conn_free(c, CLOSE_DONE);
 		return;
 	}
-	set_events(&c->cl, (!c->c_eof && c->c2u_n < cap ? EPOLLIN : 0) | (c->u2c_n ? EPOLLOUT : 0));
-	set_events(&c->up, (!c->u_eof && c->u2c_n < cap ? EPOLLIN : 0) | (c->c2u_n ? EPOLLOUT : 0));
+	set_events(&c->cl, (!c->c_eof && c->c2u_n < c->c2u_cap ? EPOLLIN | EPOLLRDHUP : 0) | (c->u2c_n ? EPOLLOUT : 0));
+	set_events(&c->up, (!c->u_eof && c->u2c_n < c->u2c_cap ? EPOLLIN | EPOLLRDHUP : 0) | (c->c2u_n ? EPOLLOUT : 0));
 }
 
 static void side_cb(struct loop_src *src, uint32_t events)
@@ -185,6 +262,8 @@ static void side_cb(struct loop_src *src, uint32_t events)
 	struct tconn *c = s->c;
 	if (c->dead)
 		return;
+	if (events & EPOLLRDHUP)
+		s->rdhup = 1;
 	if (c->connecting) {
 		if (s != &c->up)
 			return; /* the client waits for the upstream connection */
@@ -197,27 +276,26 @@ static void side_cb(struct loop_src *src, uint32_t events)
 			conn_free(c, CLOSE_RESET);
 			return;
 		}
-		if (pipe2(c->c2u, O_NONBLOCK | O_CLOEXEC) < 0 || pipe2(c->u2c, O_NONBLOCK | O_CLOEXEC) < 0) {
-			log_limited(&c->px->rl, LOG_ERR, "egress: pipe: %s", strerror(errno));
+		c->connecting = 0;
+		/* the client is read from now on */
+		if (loop_add(&c->cl.src, EPOLLIN | EPOLLRDHUP) < 0) {
 			conn_free(c, CLOSE_RESET);
 			return;
 		}
-		/* best effort: an unprivileged limit may refuse; the default works */
-		if (fcntl(c->c2u[1], F_SETPIPE_SZ, PIPE_CAP) < PIPE_CAP || fcntl(c->u2c[1], F_SETPIPE_SZ, PIPE_CAP) < PIPE_CAP)
-			c->small_pipes = 1;
-		c->connecting = 0;
+		c->cl.events = EPOLLIN | EPOLLRDHUP;
 	}
 	relay(c);
 }
 
-static void accept_one(struct tcp_proxy *px, int lfd)
+/* 0: one connection taken (or refused); -1: none waiting */
+static int accept_one(struct tcp_proxy *px, int lfd)
 {
 	struct sockaddr_storage orig, peer;
 	socklen_t ol = sizeof(orig), pl = sizeof(peer);
 	int one = 1;
 	int fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return;
+		return -1;
 	px->st.accepted++;
 	getsockname(fd, (struct sockaddr *)&orig, &ol);
 	/* an IPv4 client may come in on the IPv6 listener as ::ffff:a.b.c.d: it
@@ -228,7 +306,7 @@ static void accept_one(struct tcp_proxy *px, int lfd)
 		log_limited(&px->rl, LOG_WARNING, "egress: no %s shared address with a slice for this host: flow refused",
 			    orig.ss_family == AF_INET ? "IPv4" : "IPv6");
 		rst_close(fd);
-		return;
+		return 0;
 	}
 	int u = socket(orig.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* the port is chosen at connect(), in the slice, unique for the 4-tuple */
@@ -238,7 +316,7 @@ static void accept_one(struct tcp_proxy *px, int lfd)
 		if (u >= 0)
 			close(u);
 		rst_close(fd);
-		return;
+		return 0;
 	}
 	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -253,37 +331,44 @@ static void accept_one(struct tcp_proxy *px, int lfd)
 		}
 		close(u);
 		rst_close(fd);
-		return;
+		return 0;
 	}
 	struct tconn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(u);
 		rst_close(fd);
-		return;
+		return 0;
 	}
 	c->px = px;
 	c->c2u[0] = c->c2u[1] = c->u2c[0] = c->u2c[1] = -1;
+	c->c2u_cap = c->u2c_cap = COPY_BUF;
 	c->connecting = 1;
 	c->last_ms = now_ms();
 	c->cl = (struct side){ .src = { .fd = fd, .cb = side_cb }, .c = c };
 	c->up = (struct side){ .src = { .fd = u, .cb = side_cb }, .c = c, .events = EPOLLOUT };
 	c->cl.src.arg = &c->cl;
 	c->up.src.arg = &c->up;
-	loop_add(&c->cl.src, 0);
-	loop_add(&c->up.src, EPOLLOUT);
+	if (loop_add(&c->up.src, EPOLLOUT) < 0) {
+		close(u);
+		rst_close(fd);
+		free(c);
+		return 0;
+	}
 	c->next = px->conns;
 	if (px->conns)
 		px->conns->prev = c;
 	px->conns = c;
 	if (!px->st.active++)
 		timer_arm(&px->sweep, 1000, 1000);
+	return 0;
 }
 
 static void listen_cb(struct loop_src *src, uint32_t events)
 {
 	(void)events;
 	for (int i = 0; i < 64; i++)
-		accept_one(src->arg, src->fd);
+		if (accept_one(src->arg, src->fd) < 0)
+			break;
 }
 
 static void sweep(struct timer *t)
