@@ -225,26 +225,39 @@ lab_topology() {
 	done
 }
 
+# LAB_FAILOVER=1: the switch agent drives BIRD (docs/failover.md): each
+# provider's sessions are its bird-protocol, with BFD (100 ms x 3), the
+# description and announcements from onlink's include file, and transit-a
+# has transit-b as backup (hold-down LAB_HOLD_DOWN, default 2s).
 lab_bird() {
-	local dir=$LAB_ROOT/lab/bird i p sessions=""
+	local dir=$LAB_ROOT/lab/bird i p sessions="" extra="" pextra="" bfdon=""
+	if [ -n "${LAB_FAILOVER:-}" ]; then
+		extra="include \"$LAB_DIR/bird-onlink.conf\";\nprotocol bfd { interface \"br0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
+		pextra="protocol bfd { interface \"eth0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
+		bfdon="bfd on;"
+	fi
 	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
-		SW4=10.0.1.2 SW6=2001:db8:1::2 \
+		"EXTRA=$pextra" "BFDON=$bfdon" SW4=10.0.1.2 SW6=2001:db8:1::2 \
 		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2;" \
 		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2; route 2001:db8:fa::/48 via 2001:db8:a::2;"
 	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
-		SW4=10.0.2.2 SW6=2001:db8:2::2 \
+		"EXTRA=$pextra" "BFDON=$bfdon" SW4=10.0.2.2 SW6=2001:db8:2::2 \
 		"STATIC4=route 203.0.113.0/24 via 198.51.100.6;" \
 		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2;"
 	for p in a b; do
-		local idx=1; [ $p = b ] && idx=2
-		sessions+="protocol bgp transit_${p}4 from provider4 { local 10.0.$idx.2 as 65000; neighbor 10.0.$idx.1 as 6500$idx; }\\n"
-		sessions+="protocol bgp transit_${p}6 from provider6 { local 2001:db8:$idx::2 as 65000; neighbor 2001:db8:$idx::1 as 6500$idx; }\\n"
+		local idx=1 f4="" f6=""; [ $p = b ] && idx=2
+		if [ -n "${LAB_FAILOVER:-}" ]; then
+			f4="bfd on; description onlink_description_transit_${p}4; ipv4 { export where proto = \"pop4\" || onlink_export(\"transit_${p}4\"); };"
+			f6="bfd on; description onlink_description_transit_${p}6; ipv6 { export where proto = \"pop6\" || onlink_export(\"transit_${p}6\"); };"
+		fi
+		sessions+="protocol bgp transit_${p}4 from provider4 { local 10.0.$idx.2 as 65000; neighbor 10.0.$idx.1 as 6500$idx; $f4 }\\n"
+		sessions+="protocol bgp transit_${p}6 from provider6 { local 2001:db8:$idx::2 as 65000; neighbor 2001:db8:$idx::1 as 6500$idx; $f6 }\\n"
 	done
 	for i in $(seq "$LAB_HOSTS"); do
 		sessions+="protocol bgp h${i}_4 from hosts4 { neighbor 10.10.0.$((10 + i)) as 65000; }\\n"
 		sessions+="protocol bgp h${i}_6 from hosts6 { neighbor 2001:db8:10::$(printf %x $((16 + i))) as 65000; }\\n"
 	done
-	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions"
+	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions" "EXTRA=$extra"
 	for i in $(seq "$LAB_HOSTS"); do
 		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=10.10.0.$((10 + i))" \
 			"ID6=2001:db8:10::$(printf %x $((16 + i)))" IF=eth0
@@ -266,8 +279,15 @@ lab_onlink_configs() {
 			slices6+="slice = h$i $((i * 10000))-$((i * 10000 + ${LAB_SLICE_SIZE:-10000} - 1))"$'\n'
 		fi
 	done
+	local fo_sw="" fo_a="" fo_b=""
+	if [ -n "${LAB_FAILOVER:-}" ]; then
+		fo_sw="bird-socket = $LAB_DIR/bird-sw.ctl"$'\n'"bird-include = $LAB_DIR/bird-onlink.conf"$'\n'"bird-poll = ${LAB_BIRD_POLL:-100ms}"
+		fo_a="description = Transit A (lab)"$'\n'"bird-protocol = transit_a4"$'\n'"bird-protocol = transit_a6"$'\n'"backup = transit-b"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
+		fo_b="description = Transit B (lab)"$'\n'"bird-protocol = transit_b4"$'\n'"bird-protocol = transit_b6"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
+	fi
 	cat > "$LAB_DIR/switch.conf" <<CONF
 [switch]
+$fo_sw
 name = sw1
 listen = 10.10.0.1:4710
 listen = [2001:db8:10::1]:4710
@@ -280,12 +300,14 @@ address = 10.0.1.1
 address = 2001:db8:1::1
 interface = br0
 table = 101
+$fo_a
 
 [provider transit-b]
 address = 10.0.2.1
 address = 2001:db8:2::1
 interface = br0
 table = 102
+$fo_b
 
 [egress 192.0.2.10]
 $slices4
@@ -327,9 +349,13 @@ host_converged() {
 
 lab_up() {
 	lab_topology
-	lab_bird
 	lab_onlink_configs
+	# the switch agent writes the include file BIRD on the switch reads
 	start_switchd
+	if [ -n "${LAB_FAILOVER:-}" ]; then
+		wait_for 10 "switch agent wrote bird-onlink.conf" test -s "$LAB_DIR/bird-onlink.conf" || return 1
+	fi
+	lab_bird
 	local i
 	for i in $(seq "$LAB_HOSTS"); do start_hostd "$i"; done
 	for i in $(seq "$LAB_HOSTS"); do

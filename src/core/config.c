@@ -70,6 +70,40 @@ static int parse_uint(const char *v, unsigned long min, unsigned long max, unsig
 	return 0;
 }
 
+/* "30s", "250ms", "2m", or plain seconds; into milliseconds */
+static int parse_duration_ms(const char *v, unsigned long min_ms, unsigned long max_ms, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!*v || *v < '0' || *v > '9')
+		return -EINVAL;
+	unsigned long x = strtoul(v, &end, 10), mul = 1000;
+	if (errno)
+		return -ERANGE;
+	if (!strcmp(end, "ms"))
+		mul = 1;
+	else if (!strcmp(end, "m"))
+		mul = 60000;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	if (x > max_ms / mul || x * mul < min_ms || x * mul > max_ms)
+		return -ERANGE;
+	*out = x * mul;
+	return 0;
+}
+
+/* A BIRD symbol: what `birdc disable NAME` takes without quotes */
+static int bird_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n >= CFG_BIRD_NAME_MAX || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
 static int set_str(struct parse *p, char *dst, size_t cap, const char *key, const char *v)
 {
 	if (strlen(v) >= cap || !*v) {
@@ -155,6 +189,19 @@ static int handle_switch(struct parse *p, const char *name, const char *v)
 			c->host_line = p->line;
 		return 1;
 	}
+	if (!strcmp(name, "bird-socket"))
+		return set_str(p, c->bird_socket, sizeof(c->bird_socket), name, v);
+	if (!strcmp(name, "bird-include"))
+		return set_str(p, c->bird_include, sizeof(c->bird_include), name, v);
+	if (!strcmp(name, "bird-poll")) {
+		unsigned long ms;
+		if (parse_duration_ms(v, 10, 60000, &ms)) {
+			fail(p, p->line, "bird-poll: bad duration '%s' (10ms to 60s, for example '250ms')", v);
+			return 0;
+		}
+		c->bird_poll_ms = (unsigned)ms;
+		return 1;
+	}
 	fail(p, p->line, "unknown key '%s' in [switch]", name);
 	return 0;
 }
@@ -217,6 +264,36 @@ static int handle_provider(struct parse *p, const char *name, const char *v)
 			return 0;
 		}
 		pr->table = (uint32_t)x;
+	} else if (!strcmp(name, "bird-protocol")) {
+		if (!bird_name_valid(v)) {
+			fail(p, p->line, "bird-protocol: bad BIRD protocol name '%s' (letters, digits, '_')", v);
+			return 0;
+		}
+		if (pr->nbird == CFG_BIRD_PROTOS_MAX) {
+			fail(p, p->line, "bird-protocol: at most %d per provider", CFG_BIRD_PROTOS_MAX);
+			return 0;
+		}
+		strcpy(pr->bird[pr->nbird++], v);
+	} else if (!strcmp(name, "backup")) {
+		if (!name_valid(v)) {
+			fail(p, p->line, "backup: bad provider name '%s'", v);
+			return 0;
+		}
+		strcpy(pr->backup, v);
+		pr->backup_line = p->line;
+	} else if (!strcmp(name, "hold-down")) {
+		if (parse_duration_ms(v, 0, 3600000, &x)) {
+			fail(p, p->line, "hold-down: bad duration '%s' (0 to 1h, for example '30s')", v);
+			return 0;
+		}
+		pr->hold_down_ms = (unsigned)x;
+	} else if (!strcmp(name, "description")) {
+		if (strlen(v) >= sizeof(pr->descr) || strpbrk(v, "\"\\")) {
+			fail(p, p->line, "description: bad value '%s' (at most %zu characters, no '\"' or '\\')", v,
+			     sizeof(pr->descr) - 1);
+			return 0;
+		}
+		strcpy(pr->descr, v);
 	} else {
 		fail(p, p->line, "unknown key '%s' in [provider %s]", name, pr->name);
 		return 0;
@@ -254,7 +331,7 @@ static int handle_egress(struct parse *p, const char *name, const char *v)
 	return 1;
 }
 
-static int prefix_parse(const char *v, struct cfg_prefix *out)
+int cfg_prefix_parse(const char *v, struct cfg_prefix *out)
 {
 	char buf[ADDR_STRLEN + 4];
 	const char *slash = strchr(v, '/');
@@ -287,7 +364,7 @@ static int handle_egressd(struct parse *p, const char *name, const char *v)
 			fail(p, p->line, "clients: at most %d", CFG_CLIENTS_MAX);
 			return 0;
 		}
-		if (prefix_parse(v, &c->clients[c->nclients])) {
+		if (cfg_prefix_parse(v, &c->clients[c->nclients])) {
 			fail(p, p->line, "clients: bad prefix '%s' (ADDR/LEN, host bits zero)", v);
 			return 0;
 		}
@@ -449,6 +526,8 @@ static int on_section(struct parse *p, const char *section)
 			memset(pr, 0, sizeof(*pr));
 			strcpy(pr->name, arg);
 			pr->line = p->line;
+			pr->hold_down_ms = 30000;
+			pr->backup_idx = -1;
 			p->sec = SEC_PROVIDER;
 		} else {
 			for (unsigned i = 0; i < c->nswitches; i++)
@@ -543,6 +622,42 @@ int key_load(const char *path, uint8_t key[32])
 
 static void validate_egress(struct parse *p);
 
+/* bird-protocol needs bird-socket and is unique; a backup exists, is not
+ * the provider itself, and following backups never comes back round. */
+static void validate_failover(struct parse *p)
+{
+	struct config *c = p->c;
+	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
+		struct cfg_provider *a = &c->providers[i];
+		a->backup_idx = -1;
+		if (a->nbird && !c->bird_socket[0])
+			fail(p, a->line, "[provider %s]: bird-protocol needs 'bird-socket' in [switch]", a->name);
+		for (unsigned k = 0; k < a->nbird && !p->failed; k++)
+			for (unsigned j = 0; j <= i && !p->failed; j++)
+				for (unsigned l = 0; l < (j == i ? k : c->providers[j].nbird) && !p->failed; l++)
+					if (!strcmp(a->bird[k], c->providers[j].bird[l]))
+						fail(p, a->line, "[provider %s]: BIRD protocol '%s' already belongs to provider '%s'",
+						     a->name, a->bird[k], c->providers[j].name);
+		if (!a->backup[0] || p->failed)
+			continue;
+		for (unsigned j = 0; j < c->nproviders; j++)
+			if (!strcmp(c->providers[j].name, a->backup))
+				a->backup_idx = (int)j;
+		if (a->backup_idx < 0)
+			fail(p, a->backup_line, "backup: no provider '%s'", a->backup);
+		else if ((unsigned)a->backup_idx == i)
+			fail(p, a->backup_line, "backup: provider '%s' cannot back itself up", a->name);
+	}
+	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
+		/* at most nproviders steps without a cycle */
+		int j = c->providers[i].backup_idx;
+		for (unsigned steps = 0; j >= 0 && !p->failed; steps++, j = c->providers[j].backup_idx)
+			if ((unsigned)j == i || steps > c->nproviders)
+				fail(p, c->providers[i].backup_line, "backup: provider '%s' is its own backup through '%s' (a cycle)",
+				     c->providers[i].name, c->providers[i].backup);
+	}
+}
+
 static void validate_switch(struct parse *p)
 {
 	struct config *c = p->c;
@@ -582,6 +697,7 @@ static void validate_switch(struct parse *p)
 					     addr_str(&a->addrs[k], s, sizeof(s)));
 				}
 	}
+	validate_failover(p);
 }
 
 int config_host_known(const struct config *c, const char *name)
@@ -654,6 +770,7 @@ int config_load(const char *path, struct config *c)
 	c->tproxy_mark = 0x4f4c;
 	c->tproxy_table = 4713;
 	c->idle_timeout = 300;
+	c->bird_poll_ms = 250;
 	c->udp_idle_timeout = 60;
 	p.f = fopen(path, "re");
 	if (!p.f) {
@@ -735,6 +852,11 @@ void config_print(const struct config *c, FILE *f)
 			fprintf(f, "listen = %s\n", c->listen[i].text);
 		for (unsigned i = 0; i < c->nhosts; i++)
 			fprintf(f, "host = %s\n", c->hosts[i]);
+		if (c->bird_socket[0])
+			fprintf(f, "bird-socket = %s\n", c->bird_socket);
+		if (c->bird_include[0])
+			fprintf(f, "bird-include = %s\n", c->bird_include);
+		fprintf(f, "bird-poll = %ums\n", c->bird_poll_ms);
 	} else {
 		fprintf(f, "[host]\nname = %s\ninterface = %s\n", c->name, c->ifname);
 		if (c->local4.family)
@@ -750,6 +872,13 @@ void config_print(const struct config *c, FILE *f)
 		for (unsigned k = 0; k < pr->naddrs; k++)
 			fprintf(f, "address = %s\n", addr_str(&pr->addrs[k], s, sizeof(s)));
 		fprintf(f, "interface = %s\ntable = %u\n", pr->ifname, pr->table);
+		if (pr->descr[0])
+			fprintf(f, "description = %s\n", pr->descr);
+		for (unsigned k = 0; k < pr->nbird; k++)
+			fprintf(f, "bird-protocol = %s\n", pr->bird[k]);
+		if (pr->backup[0])
+			fprintf(f, "backup = %s\n", pr->backup);
+		fprintf(f, "hold-down = %ums\n", pr->hold_down_ms);
 	}
 	for (unsigned i = 0; i < c->negress; i++) {
 		const struct ol_egress *e = &c->egress[i].e;

@@ -26,13 +26,24 @@ struct cfg_endpoint {
 	char text[64];
 };
 
+#define CFG_BIRD_PROTOS_MAX 8
+#define CFG_BIRD_NAME_MAX 64
+#define CFG_DESCR_MAX 128
+
 struct cfg_provider {
 	char name[OL_NAME_MAX];
 	struct ol_addr addrs[OL_PROVIDER_ADDRS_MAX];
 	unsigned naddrs;
 	char ifname[IF_NAMESIZE];
 	uint32_t table;
-	int line;
+	char descr[CFG_DESCR_MAX];      /* set as its BIRD protocols' description */
+	/* failover (docs/failover.md) */
+	char bird[CFG_BIRD_PROTOS_MAX][CFG_BIRD_NAME_MAX]; /* its BGP sessions in BIRD */
+	unsigned nbird;
+	char backup[OL_NAME_MAX];       /* "": none */
+	int backup_idx;                 /* index of the backup in providers; -1: none */
+	unsigned hold_down_ms;
+	int line, backup_line;
 };
 
 struct cfg_egress {
@@ -68,6 +79,9 @@ struct config {
 	int host_line;
 	struct cfg_egress *egress;
 	unsigned negress;
+	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
+	char bird_include[256];         /* the file onlink generates for BIRD */
+	unsigned bird_poll_ms;
 	/* host */
 	char ifname[IF_NAMESIZE];
 	struct ol_addr local4, local6;
@@ -89,6 +103,8 @@ struct config {
 
 /* 0 on success; -1 with c->err set. c is always safe to config_free(). */
 int config_load(const char *path, struct config *c);
+/* "ADDR/LEN" with the host bits zero: 0 or -1. */
+int cfg_prefix_parse(const char *v, struct cfg_prefix *out);
 void config_free(struct config *c);
 /* Whether a host name is listed with 'host =' in [switch]. */
 int config_host_known(const struct config *c, const char *name);

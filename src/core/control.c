@@ -23,7 +23,8 @@ struct client {
 	size_t inlen;
 	char *out;
 	size_t outlen, outoff;
-	int used;
+	int used, deferred;
+	unsigned gen;           /* tells a deferred reply's client from a later one in the slot */
 };
 
 static struct loop_src listener = { .fd = -1 };
@@ -31,6 +32,8 @@ static struct client clients[CONTROL_CLIENTS];
 static control_fn handler;
 static void *handler_arg;
 static char sock_path[108];
+static struct client *current; /* during a handler call */
+static unsigned generation;
 
 static void client_close(struct client *c)
 {
@@ -38,6 +41,38 @@ static void client_close(struct client *c)
 	close(c->src.fd);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
+}
+
+int control_peer(uid_t *uid, pid_t *pid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (!current || getsockopt(current->src.fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return -1;
+	*uid = cr.uid;
+	*pid = cr.pid;
+	return 0;
+}
+
+unsigned control_defer(void)
+{
+	if (!current)
+		return 0;
+	current->deferred = 1;
+	return (unsigned)(current - clients) | current->gen << 8;
+}
+
+void control_finish(unsigned handle, char *reply)
+{
+	struct client *c = &clients[(handle & 0xff) % CONTROL_CLIENTS];
+	if (!handle || !c->used || !c->deferred || c->gen != handle >> 8 || !reply) {
+		free(reply); /* the client went away meanwhile */
+		return;
+	}
+	c->deferred = 0;
+	c->out = reply;
+	c->outlen = strlen(reply);
+	loop_mod(&c->src, EPOLLOUT);
 }
 
 static void client_cb(struct loop_src *src, uint32_t events)
@@ -60,6 +95,13 @@ static void client_cb(struct loop_src *src, uint32_t events)
 		client_close(c);
 		return;
 	}
+	if (c->deferred) {
+		/* waiting for the reply: a client that closes is forgotten */
+		char b;
+		if (recv(c->src.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+			client_close(c);
+		return;
+	}
 	ssize_t r = read(c->src.fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
 	if (r <= 0) {
 		if (r < 0 && errno == EAGAIN)
@@ -76,9 +118,14 @@ static void client_cb(struct loop_src *src, uint32_t events)
 		return;
 	}
 	*nl = 0;
+	current = c;
 	c->out = handler(c->in, handler_arg);
+	current = NULL;
 	if (!c->out) {
-		client_close(c);
+		if (c->deferred)
+			loop_mod(&c->src, EPOLLIN); /* only to notice a client that goes away */
+		else
+			client_close(c);
 		return;
 	}
 	c->outlen = strlen(c->out);
@@ -96,6 +143,9 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 		if (c->used)
 			continue;
 		c->used = 1;
+		c->gen = ++generation & 0xffffff;
+		if (!c->gen)
+			c->gen = ++generation & 0xffffff;
 		c->src.fd = fd;
 		c->src.cb = client_cb;
 		c->src.arg = c;
@@ -174,7 +224,7 @@ int control_request(const char *path, const char *request, char **reply)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	struct timeval tv = { .tv_sec = 5 };
+	struct timeval tv = { .tv_sec = 30 }; /* BIRD reconfiguring a full table takes a while */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
 	    write(fd, request, strlen(request)) < 0 || write(fd, "\n", 1) < 0) {

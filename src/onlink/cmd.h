@@ -5,4 +5,6 @@ int cmd_status(int argc, char **argv);
 int cmd_genkey(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+/* drain, undrain, announce, withdraw (operate.c) */
+int cmd_operate(int argc, char **argv);
 #endif

@@ -11,6 +11,10 @@ static const struct {
 	{ "status", cmd_status, "show providers, peers and state of the local agent" },
 	{ "ping", cmd_ping, "probe destinations through every provider at once" },
 	{ "exec", cmd_exec, "run a command whose sockets all leave through one provider" },
+	{ "drain", cmd_operate, "move traffic off a provider (hosts use its backup; BGP shut down)" },
+	{ "undrain", cmd_operate, "take a drained provider back into service" },
+	{ "announce", cmd_operate, "announce a prefix to a provider through BIRD (--prepend N)" },
+	{ "withdraw", cmd_operate, "withdraw a prefix announced to a provider" },
 	{ "genkey", cmd_genkey, "print a new pre-shared key (base64) for key-file" },
 };
 

@@ -26,6 +26,35 @@ static const char *str(json_t *o, const char *key)
 	return s ? s : "-";
 }
 
+/* The switch's failover state of a provider, when there is something to say. */
+static void print_failover(json_t *f)
+{
+	size_t k;
+	json_t *b;
+	if (!f)
+		return;
+	const char *st = str(f, "state");
+	int quiet = !strcmp(st, "ok") || !strcmp(st, "down");
+	if (quiet && !json_array_size(json_object_get(f, "bird")) && json_is_null(json_object_get(f, "backup")))
+		return;
+	printf("  %s", st);
+	if (*str(f, "reason") && strcmp(str(f, "reason"), "-"))
+		printf(" (%s)", str(f, "reason"));
+	printf(" for %.1f s", (double)json_integer_value(json_object_get(f, "for_ms")) / 1000);
+	if (!json_is_null(json_object_get(f, "via")) && json_object_get(f, "via"))
+		printf(", hosts send to %s's MAC", str(f, "via"));
+	else if (!quiet)
+		printf(", published down (no backup available)");
+	if (json_object_get(f, "hold_remaining_ms"))
+		printf(", hold-down ends in %.1f s", (double)json_integer_value(json_object_get(f, "hold_remaining_ms")) / 1000);
+	printf("; backup %s; hold-down %.1f s; %lld failovers, %lld recoveries\n", str(f, "backup"),
+	       (double)json_integer_value(json_object_get(f, "hold_down_ms")) / 1000,
+	       (long long)json_integer_value(json_object_get(f, "failovers")),
+	       (long long)json_integer_value(json_object_get(f, "recoveries")));
+	json_array_foreach(json_object_get(f, "bird"), k, b)
+		printf("    BIRD %-16s %-8s %s\n", str(b, "protocol"), str(b, "state"), str(b, "info"));
+}
+
 static void print_providers(json_t *provs)
 {
 	size_t i, k;
@@ -47,6 +76,7 @@ static void print_providers(json_t *provs)
 			printf("%-26s %-17s %-5s %s%s%s\n", str(a, "address"), str(a, "mac"), str(a, "state"), extra,
 			       port ? " port " : "", port ? port : "");
 		}
+		print_failover(json_object_get(p, "failover"));
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/nl.h"
+#include "switch/provctl.h"
 #include "switch/track.h"
 #include <errno.h>
 #include <jansson.h>
@@ -49,6 +50,8 @@ struct switchd {
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
 	unsigned long resyncs;
+	struct provctl *pc;
+	struct ol_provider *obs; /* the providers as the kernel shows them */
 	/* the hosts of the POP and where they connect from: the hosts steer
 	 * return traffic of shared egress addresses to each other by MAC */
 	struct dir_entry {
@@ -278,6 +281,31 @@ static void solicit(struct switchd *s)
 	}
 }
 
+/* Observed state -> failover state machine -> what the hosts are told. */
+static void publish(struct switchd *s)
+{
+	for (size_t i = 0; i < s->tr.n; i++)
+		track_state(&s->tr, i, &s->obs[i]);
+	provctl_evaluate(s->pc, s->obs, now_ms());
+	for (size_t i = 0; i < s->tr.n; i++) {
+		struct track_provider *tp = &s->tr.p[i];
+		struct ol_provider out;
+		provctl_publish(s->pc, s->obs, i, &out);
+		if (tp->published && provider_equal(&out, &tp->pub))
+			continue;
+		if (!tp->published || provider_up(&out) != provider_up(&tp->pub))
+			tp->since = time(NULL);
+		tp->pub = out;
+		tp->published = 1;
+		broadcast(tp, s);
+	}
+}
+
+static void changed(void *arg)
+{
+	publish(arg);
+}
+
 static void track_cb(const struct nl_event *ev, void *arg)
 {
 	struct switchd *s = arg;
@@ -299,7 +327,7 @@ static int full_sync(struct switchd *s)
 		return r;
 	}
 	solicit(s);
-	track_flush(&s->tr, broadcast, s);
+	publish(s);
 	return 0;
 }
 
@@ -323,7 +351,7 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 		log_limited(&s->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
 	/* an address whose entry vanished is solicited again */
 	solicit(s);
-	track_flush(&s->tr, broadcast, s);
+	publish(s);
 }
 
 static void keepalive_fire(struct timer *t)
@@ -367,9 +395,11 @@ static json_t *provider_json(const struct switchd *s, const struct track_provide
 			"neighbor", ta->present ? nud_str(ta->nud) : "absent",
 			"port", port ? port->name : NULL));
 	}
-	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o}", "name", p->pub.name, "table", (json_int_t)p->pub.table,
+	size_t i = (size_t)(p - s->tr.p);
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}", "name", p->pub.name, "table", (json_int_t)p->pub.table,
 			 "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
-			 "since", (json_int_t)p->since, "addresses", addrs);
+			 "since", (json_int_t)p->since, "addresses", addrs, "failover",
+			 provctl_provider_json(s->pc, s->obs, i, now_ms()));
 }
 
 static char *control_cb(const char *req, void *arg)
@@ -377,6 +407,15 @@ static char *control_cb(const char *req, void *arg)
 	struct switchd *s = arg;
 	json_t *root;
 	if (strcmp(req, "status")) {
+		uid_t uid = (uid_t)-1;
+		pid_t pid = 0;
+		char who[64];
+		control_peer(&uid, &pid);
+		snprintf(who, sizeof(who), "uid %ld pid %ld", (long)uid, (long)pid);
+		int handled;
+		char *out = provctl_command(s->pc, req, who, &handled);
+		if (handled)
+			return out;
 		root = json_pack("{s:s}", "error", "unknown request");
 	} else {
 		json_t *provs = json_array(), *peers = json_array();
@@ -389,8 +428,9 @@ static char *control_cb(const char *req, void *arg)
 		json_t *eg = json_array();
 		for (unsigned i = 0; i < s->cfg->negress; i++)
 			json_array_append_new(eg, egress_to_json(&s->cfg->egress[i].e, NULL));
-		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
-				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs);
+		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "role", "switch", "name", s->cfg->name,
+				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
+				 "bird", provctl_json(s->pc));
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -428,7 +468,9 @@ int switchd_run(struct config *c)
 	struct switchd s = { .cfg = c, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
 	int r;
 
-	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf()))) {
+	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf())) ||
+	    (r = (s.obs = calloc(c->nproviders ? c->nproviders : 1, sizeof(*s.obs))) ? 0 : -ENOMEM) ||
+	    (r = provctl_init(&s.pc, c, changed, &s))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
 	}
@@ -460,6 +502,8 @@ int switchd_run(struct config *c)
 			peer_drop(&s, p, "switch agent stopping");
 	peer_reap(&s);
 	control_close();
+	provctl_free(s.pc);
+	free(s.obs);
 	nl_close(s.nl);
 	track_free(&s.tr);
 	free(s.dir);

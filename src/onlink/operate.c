@@ -1,0 +1,93 @@
+/* onlink drain|undrain|announce|withdraw: operator changes on the switch
+ * agent, which applies them (to the hosts and through BIRD) and logs them
+ * with the caller's uid. */
+#include "onlink/cmd.h"
+#include "core/control.h"
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_SWITCH_SOCK "/run/onlink/switch.sock"
+
+static int usage(const char *cmd, FILE *f)
+{
+	if (!strcmp(cmd, "announce"))
+		fprintf(f, "usage: onlink announce [-s SOCKET] PREFIX --via PROVIDER [--prepend N]\n");
+	else if (!strcmp(cmd, "withdraw"))
+		fprintf(f, "usage: onlink withdraw [-s SOCKET] PREFIX --via PROVIDER\n");
+	else
+		fprintf(f, "usage: onlink %s [-s SOCKET] PROVIDER\n", cmd);
+	return f == stdout ? 0 : 2;
+}
+
+int cmd_operate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' }, { "via", required_argument, NULL, 'v' },
+		{ "prepend", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	const char *cmd = argv[0], *sock = DEFAULT_SWITCH_SOCK, *via = NULL;
+	int ann = !strcmp(cmd, "announce") || !strcmp(cmd, "withdraw"), opt;
+	long prepend = -1;
+	char *end;
+	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'v': via = optarg; break;
+		case 'p':
+			prepend = strtol(optarg, &end, 10);
+			if (*end || prepend < 0 || prepend > 16) {
+				fprintf(stderr, "onlink %s: --prepend: 0 to 16\n", cmd);
+				return 2;
+			}
+			break;
+		case 'h': return usage(cmd, stdout);
+		default: return usage(cmd, stderr);
+		}
+	}
+	if (optind + 1 != argc || (ann && !via) || (!ann && via) || (prepend >= 0 && strcmp(cmd, "announce")))
+		return usage(cmd, stderr);
+	const char *arg = argv[optind];
+	char req[256];
+	if (strpbrk(arg, " \t\n") || (via && strpbrk(via, " \t\n"))) {
+		fprintf(stderr, "onlink %s: '%s': no spaces allowed\n", cmd, arg);
+		return 2;
+	}
+	if (ann)
+		snprintf(req, sizeof(req), "%s %s %s %ld", cmd, arg, via, prepend < 0 ? 0 : prepend);
+	else
+		snprintf(req, sizeof(req), "%s %s", cmd, arg);
+	if (!strcmp(cmd, "withdraw"))
+		snprintf(req, sizeof(req), "withdraw %s %s", arg, via);
+	char *reply = NULL;
+	int r = control_request(sock, req, &reply);
+	if (r < 0) {
+		fprintf(stderr, "onlink: cannot reach the switch agent at %s: %s\n", sock, strerror(-r));
+		return 1;
+	}
+	json_error_t jerr;
+	json_t *root = json_loads(reply, 0, &jerr);
+	free(reply);
+	if (!root) {
+		fprintf(stderr, "onlink: bad answer from %s: %s\n", sock, jerr.text);
+		return 1;
+	}
+	const char *err = json_string_value(json_object_get(root, "error"));
+	int rc = 0;
+	if (err) {
+		fprintf(stderr, "onlink %s: %s\n", cmd, err);
+		rc = 1;
+	} else if (ann) {
+		printf("%s %s via %s%s\n", !strcmp(cmd, "announce") ? "announced" : "withdrew", arg, via,
+		       prepend > 0 ? " (prepended)" : "");
+	} else {
+		printf("provider %s: %s\n", arg, json_string_value(json_object_get(root, "state")));
+	}
+	const char *warn = json_string_value(json_object_get(root, "warning"));
+	if (warn)
+		fprintf(stderr, "onlink %s: warning: %s\n", cmd, warn);
+	json_decref(root);
+	return rc;
+}

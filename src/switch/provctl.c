@@ -1,0 +1,653 @@
+/* Failover, drain and announcements on the switch (provctl.h). */
+#include "switch/provctl.h"
+#include "core/control.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "switch/announce.h"
+#include "switch/bird.h"
+#include "switch/failover.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct bproto {                 /* one BIRD protocol of a provider, as last polled */
+	char state[16], info[64];
+	uint8_t seen;
+};
+
+struct pstate {
+	struct fo_provider fo;
+	struct bproto b[CFG_BIRD_PROTOS_MAX];
+	int via;                /* index of the provider substituting, or -1 */
+};
+
+/* An announce or withdraw in progress: BIRD is asked in steps. */
+struct op {
+	unsigned handle;        /* the waiting control client */
+	int withdraw;
+	struct announcement a;
+	struct ann_state *next; /* the state if BIRD takes it */
+	char *old_text;         /* the include file before, to put back */
+	char who[64];
+};
+
+struct provctl {
+	const struct config *c;
+	struct pstate *p;
+	struct fo_provider *fo; /* contiguous copy for fo_publish() */
+	void (*changed)(void *);
+	void *arg;
+	struct bird *bird;
+	struct timer poll, hold;
+	int polling, bird_known, need_configure;
+	struct ann_state *ann;
+	struct op *op;
+	uint64_t now;
+};
+
+static void schedule_hold(struct provctl *pc);
+
+static int prov_index(const struct provctl *pc, const char *name)
+{
+	for (unsigned i = 0; i < pc->c->nproviders; i++)
+		if (!strcmp(pc->c->providers[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* ---- the include file ---- */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	else
+		buf[len] = 0;
+	return buf;
+}
+
+/* Atomically: a reader (BIRD) sees the old file or the new one. */
+static int write_file(const char *path, const char *text)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			int e = -errno;
+			close(fd);
+			unlink(tmp);
+			return e;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		int e = -errno;
+		unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
+static int save(struct provctl *pc, const struct ann_state *st)
+{
+	if (!pc->c->bird_include[0])
+		return 0;
+	char *text = ann_render(pc->c, st);
+	if (!text)
+		return -ENOMEM;
+	int r = write_file(pc->c->bird_include, text);
+	if (r)
+		log_err("cannot write %s: %s", pc->c->bird_include, strerror(-r));
+	free(text);
+	return r;
+}
+
+/* ---- BIRD ---- */
+
+static struct ratelimit rl_bird = RATELIMIT_INIT(10000, 10);
+
+static void bird_done(void *arg, int ok, const char *text)
+{
+	const char *what = arg;
+	if (ok != 1)
+		log_limited(&rl_bird, LOG_WARNING, "BIRD: %s: %s", what, text);
+}
+
+static void bird_set(struct provctl *pc, size_t i, int enable)
+{
+	const struct cfg_provider *cp = &pc->c->providers[i];
+	struct pstate *ps = &pc->p[i];
+	char cmd[256];
+	if (!bird_up(pc->bird))
+		return;
+	for (unsigned k = 0; k < cp->nbird; k++) {
+		if (enable)
+			snprintf(cmd, sizeof(cmd), "enable %s", cp->bird[k]);
+		else
+			snprintf(cmd, sizeof(cmd), "disable %s \"onlink: %s\"", cp->bird[k], ps->fo.reason);
+		log_info("BIRD: %s", cmd);
+		bird_cmd(pc->bird, cmd, bird_done, enable ? "enable" : "disable");
+		/* until the next poll says otherwise */
+		snprintf(ps->b[k].state, sizeof(ps->b[k].state), "%s", enable ? "start" : "down");
+	}
+}
+
+/* Whether onlink wants the provider's BIRD sessions shut: failed, held
+ * down, drained. Recovering and OK providers have them enabled. */
+static int want_disabled(const struct fo_provider *f)
+{
+	return f->state == FO_FAILED || f->state == FO_HELD || f->state == FO_DRAINED;
+}
+
+static void proto_row(void *arg, const char *name, const char *state, const char *info)
+{
+	struct provctl *pc = arg;
+	for (unsigned i = 0; i < pc->c->nproviders; i++)
+		for (unsigned k = 0; k < pc->c->providers[i].nbird; k++)
+			if (!strcmp(pc->c->providers[i].bird[k], name)) {
+				struct bproto *b = &pc->p[i].b[k];
+				snprintf(b->state, sizeof(b->state), "%s", state);
+				snprintf(b->info, sizeof(b->info), "%s", info);
+				b->seen = 1;
+			}
+}
+
+static void polled(void *arg, int ok, const char *text)
+{
+	struct provctl *pc = arg;
+	pc->polling = 0;
+	for (unsigned i = 0; i < pc->c->nproviders; i++)
+		for (unsigned k = 0; k < pc->c->providers[i].nbird; k++)
+			pc->p[i].b[k].seen = 0;
+	pc->bird_known = ok == 1;
+	if (ok == 1) {
+		bird_parse_protocols(text, proto_row, pc);
+		if (pc->need_configure) {
+			pc->need_configure = 0;
+			log_info("BIRD: configure (onlink's include file changed at start)");
+			bird_cmd(pc->bird, "configure", bird_done, "configure");
+		}
+		/* BIRD's enable state follows onlink's wish, whoever changed it
+		 * (a restart of either, a command lost with a connection) */
+		for (unsigned i = 0; i < pc->c->nproviders; i++) {
+			const struct cfg_provider *cp = &pc->c->providers[i];
+			int off = want_disabled(&pc->p[i].fo), fix = 0;
+			for (unsigned k = 0; k < cp->nbird; k++)
+				if (pc->p[i].b[k].seen && (off != !strcmp(pc->p[i].b[k].state, "down")))
+					fix = 1;
+			if (fix)
+				bird_set(pc, i, !off);
+		}
+	}
+	pc->changed(pc->arg);
+}
+
+static void poll_fire(struct timer *t)
+{
+	struct provctl *pc = t->arg;
+	bird_kick(pc->bird);
+	if (!bird_up(pc->bird)) {
+		if (pc->bird_known) {
+			pc->bird_known = 0;
+			pc->changed(pc->arg);
+		}
+		return;
+	}
+	/* one poll at a time; a slow BIRD is not asked again meanwhile */
+	if (!pc->polling && bird_pending(pc->bird) < 8) {
+		pc->polling = 1;
+		bird_cmd(pc->bird, "show protocols", polled, pc);
+	}
+}
+
+/* ---- the state machine ---- */
+
+static void hold_fire(struct timer *t)
+{
+	struct provctl *pc = t->arg;
+	pc->changed(pc->arg);
+}
+
+static void schedule_hold(struct provctl *pc)
+{
+	uint64_t next = UINT64_MAX;
+	for (unsigned i = 0; i < pc->c->nproviders; i++) {
+		uint64_t n = fo_next_ms(&pc->p[i].fo);
+		if (n < next)
+			next = n;
+	}
+	if (next == UINT64_MAX)
+		timer_stop(&pc->hold);
+	else
+		timer_arm(&pc->hold, next > pc->now ? next - pc->now : 1, 0);
+}
+
+void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_t now)
+{
+	pc->now = now;
+	for (unsigned i = 0; i < pc->c->nproviders; i++) {
+		const struct cfg_provider *cp = &pc->c->providers[i];
+		struct pstate *ps = &pc->p[i];
+		struct fo_obs o = { .link_up = provider_up(&obs[i]), .bgp_known = pc->bird_known && bird_up(pc->bird) };
+		o.bgp_up = 1;
+		for (unsigned k = 0; k < cp->nbird; k++) {
+			if (!ps->b[k].seen)
+				o.bgp_known = 0;
+			else if (strcmp(ps->b[k].state, "up") && o.bgp_up) {
+				o.bgp_up = 0;
+				o.bgp_down = cp->bird[k];
+			}
+		}
+		enum fo_state before = ps->fo.state;
+		unsigned long flaps = ps->fo.flaps;
+		enum fo_action a = fo_step(&ps->fo, cp, &o, now);
+		if (ps->fo.state != before || ps->fo.flaps != flaps) {
+			if (ps->fo.state == FO_FAILED && before == FO_OK)
+				log_warn("provider %s failed: %s; hold-down %u ms", cp->name, ps->fo.reason, ps->fo.hold_ms);
+			else if (ps->fo.state == FO_FAILED)
+				log_warn("provider %s %s; hold-down now %u ms", cp->name, ps->fo.reason, ps->fo.hold_ms);
+			else if (ps->fo.state == FO_OK && before != FO_DOWN)
+				log_info("provider %s recovered (%s before)", cp->name, fo_state_str(before));
+			else
+				log_info("provider %s: %s -> %s", cp->name, fo_state_str(before), fo_state_str(ps->fo.state));
+		}
+		if (a != FO_NONE)
+			bird_set(pc, i, a == FO_BIRD_ENABLE);
+		pc->fo[i] = ps->fo;
+	}
+	for (unsigned i = 0; i < pc->c->nproviders; i++) {
+		struct ol_provider out;
+		int via;
+		fo_publish(pc->c, pc->fo, obs, i, &out, &via);
+		if (via != pc->p[i].via) {
+			if (via >= 0)
+				log_warn("provider %s: hosts send its traffic to %s's MAC", pc->c->providers[i].name,
+					 pc->c->providers[via].name);
+			else if (fo_substituted(&pc->fo[i]))
+				log_warn("provider %s: no backup available, published down", pc->c->providers[i].name);
+			pc->p[i].via = via;
+		}
+	}
+	schedule_hold(pc);
+}
+
+void provctl_publish(const struct provctl *pc, const struct ol_provider *obs, size_t i, struct ol_provider *out)
+{
+	int via;
+	fo_publish(pc->c, pc->fo, obs, i, out, &via);
+}
+
+/* ---- operator commands ---- */
+
+static char *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *reply_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_t *j = json_pack("{s:s}", "error", msg);
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+static char *reply_ok(json_t *j)
+{
+	json_object_set_new(j, "ok", json_true());
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+static char *cmd_drain(struct provctl *pc, const char *name, int on, const char *who)
+{
+	int i = prov_index(pc, name);
+	if (i < 0)
+		return reply_error("no provider '%s'", name);
+	struct pstate *ps = &pc->p[i];
+	const struct cfg_provider *cp = &pc->c->providers[i];
+	enum fo_action a;
+	char by[96];
+	snprintf(by, sizeof(by), "the operator (%s)", who);
+	if (on) {
+		if (ps->fo.state == FO_DRAINED)
+			return reply_ok(json_pack("{s:s, s:s}", "provider", name, "state", "drained"));
+		a = fo_drain(&ps->fo, by, now_ms());
+	} else {
+		if (ps->fo.state != FO_DRAINED)
+			return reply_error("provider '%s' is not drained (it is %s)", name, fo_state_str(ps->fo.state));
+		a = fo_undrain(&ps->fo, cp, now_ms());
+	}
+	ann_set_drained(pc->ann, name, on);
+	save(pc, pc->ann);
+	log_info("provider %s %s by %s", name, on ? "drained" : "undrained", who);
+	if (a != FO_NONE)
+		bird_set(pc, (size_t)i, a == FO_BIRD_ENABLE);
+	pc->fo[i] = ps->fo;
+	pc->changed(pc->arg);
+	json_t *j = json_pack("{s:s, s:s}", "provider", name, "state", fo_state_str(ps->fo.state));
+	if (cp->nbird && !bird_up(pc->bird))
+		json_object_set_new(j, "warning", json_string("BIRD is not reachable: its sessions follow when it is"));
+	return reply_ok(j);
+}
+
+static void op_end(struct provctl *pc, char *reply)
+{
+	struct op *op = pc->op;
+	control_finish(op->handle, reply);
+	free(op->next);
+	free(op->old_text);
+	free(op);
+	pc->op = NULL;
+}
+
+static void op_fail(struct provctl *pc, const char *what, const char *text)
+{
+	struct op *op = pc->op;
+	/* put the file back as it was; BIRD still runs the old one */
+	if (op->old_text)
+		write_file(pc->c->bird_include, op->old_text);
+	else
+		save(pc, pc->ann);
+	char msg[800];
+	snprintf(msg, sizeof(msg), "%s", text);
+	size_t l = strlen(msg);
+	while (l && msg[l - 1] == '\n')
+		msg[--l] = 0;
+	log_warn("%s %s via %s by %s refused: %s: %s", op->withdraw ? "withdraw" : "announce", "prefix",
+		 op->a.provider, op->who, what, msg);
+	op_end(pc, reply_error("%s: %s; nothing changed", what, msg));
+}
+
+static void op_configured(void *arg, int ok, const char *text)
+{
+	struct provctl *pc = arg;
+	struct op *op = pc->op;
+	if (ok != 1) {
+		op_fail(pc, "BIRD configure failed", text);
+		return;
+	}
+	struct ann_state *t = pc->ann;
+	pc->ann = op->next;
+	op->next = t;
+	char a[ADDR_STRLEN];
+	log_info("%s %s/%u via %s (prepend %u) by %s", op->withdraw ? "withdrew" : "announced",
+		 addr_str(&op->a.prefix.addr, a, sizeof(a)), op->a.prefix.len, op->a.provider, op->a.prepend, op->who);
+	json_t *j = json_pack("{s:s, s:s, s:i}", "prefix", "", "provider", op->a.provider, "prepend", (int)op->a.prepend);
+	char p[ADDR_STRLEN + 5];
+	snprintf(p, sizeof(p), "%s/%u", a, op->a.prefix.len);
+	json_object_set_new(j, "prefix", json_string(p));
+	op_end(pc, reply_ok(j));
+}
+
+static void op_checked(void *arg, int ok, const char *text)
+{
+	struct provctl *pc = arg;
+	if (ok != 1) {
+		op_fail(pc, "BIRD rejected the configuration", text);
+		return;
+	}
+	bird_cmd(pc->bird, "configure", op_configured, pc);
+}
+
+static void op_write_and_check(struct provctl *pc)
+{
+	struct op *op = pc->op;
+	op->old_text = read_file(pc->c->bird_include);
+	int r = save(pc, op->next);
+	if (r) {
+		op_end(pc, reply_error("cannot write %s: %s; nothing changed", pc->c->bird_include, strerror(-r)));
+		return;
+	}
+	bird_cmd(pc->bird, "configure check", op_checked, pc);
+}
+
+static void op_asn(void *arg, int ok, const char *text)
+{
+	struct provctl *pc = arg;
+	struct op *op = pc->op;
+	unsigned long asn = ok == 1 ? bird_parse_local_as(text) : 0;
+	if (!asn) {
+		op_end(pc, reply_error("cannot learn the local AS from BIRD (show protocols all %s): %s",
+				       pc->c->providers[prov_index(pc, op->a.provider)].bird[0], ok == 1 ? "no 'Local AS'" : text));
+		return;
+	}
+	op->a.asn = asn;
+	ann_add(op->next, &op->a);
+	op_write_and_check(pc);
+}
+
+static char *cmd_announce(struct provctl *pc, const char *prefix, const char *name, unsigned prepend, int withdraw,
+			  const char *who)
+{
+	int i = prov_index(pc, name);
+	struct cfg_prefix pfx;
+	if (cfg_prefix_parse(prefix, &pfx))
+		return reply_error("bad prefix '%s' (ADDR/LEN with the host bits zero)", prefix);
+	if (i < 0)
+		return reply_error("no provider '%s'", name);
+	if (!pc->c->providers[i].nbird)
+		return reply_error("provider '%s' has no bird-protocol in the config", name);
+	if (!pc->c->bird_include[0])
+		return reply_error("no 'bird-include' in [switch]: onlink has no file to announce through");
+	if (prepend > ANN_PREPEND_MAX)
+		return reply_error("prepend %u: at most %d", prepend, ANN_PREPEND_MAX);
+	if (!bird_up(pc->bird))
+		return reply_error("BIRD is not reachable at %s", pc->c->bird_socket);
+	if (pc->op)
+		return reply_error("another announce or withdraw is in progress; try again");
+	struct op *op = calloc(1, sizeof(*op));
+	if (!op || !(op->next = malloc(sizeof(*op->next)))) {
+		free(op);
+		return reply_error("out of memory");
+	}
+	*op->next = *pc->ann;
+	op->withdraw = withdraw;
+	op->a.prefix = pfx;
+	snprintf(op->a.provider, sizeof(op->a.provider), "%s", name);
+	op->a.prepend = prepend;
+	snprintf(op->who, sizeof(op->who), "%s", who);
+	if (withdraw && ann_del(op->next, &pfx, name)) {
+		free(op->next);
+		free(op);
+		return reply_error("%s is not announced via %s", prefix, name);
+	}
+	if (!withdraw && op->next->n == ANN_MAX) {
+		free(op->next);
+		free(op);
+		return reply_error("at most %d announcements", ANN_MAX);
+	}
+	op->handle = control_defer();
+	pc->op = op;
+	if (!withdraw && prepend) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "show protocols all %s", pc->c->providers[i].bird[0]);
+		bird_cmd(pc->bird, cmd, op_asn, pc);
+	} else {
+		if (!withdraw)
+			ann_add(op->next, &op->a);
+		op_write_and_check(pc);
+	}
+	return NULL;
+}
+
+char *provctl_command(struct provctl *pc, const char *req, const char *who, int *handled)
+{
+	char verb[16], a1[128], a2[64], extra[8];
+	unsigned prepend = 0;
+	*handled = 1;
+	int n = sscanf(req, "%15s %127s %63s %u %7s", verb, a1, a2, &prepend, extra);
+	if (n >= 2 && (!strcmp(verb, "drain") || !strcmp(verb, "undrain")))
+		return n == 2 ? cmd_drain(pc, a1, !strcmp(verb, "drain"), who) : reply_error("usage: %s PROVIDER", verb);
+	if (n >= 1 && !strcmp(verb, "announce")) {
+		if (n != 3 && n != 4)
+			return reply_error("usage: announce PREFIX PROVIDER [PREPEND]");
+		return cmd_announce(pc, a1, a2, n == 4 ? prepend : 0, 0, who);
+	}
+	if (n >= 1 && !strcmp(verb, "withdraw")) {
+		if (n != 3)
+			return reply_error("usage: withdraw PREFIX PROVIDER");
+		return cmd_announce(pc, a1, a2, 0, 1, who);
+	}
+	*handled = 0;
+	return NULL;
+}
+
+/* ---- status ---- */
+
+json_t *provctl_provider_json(const struct provctl *pc, const struct ol_provider *obs, size_t i, uint64_t now)
+{
+	(void)obs;
+	const struct pstate *ps = &pc->p[i];
+	const struct cfg_provider *cp = &pc->c->providers[i];
+	json_t *b = json_array();
+	for (unsigned k = 0; k < cp->nbird; k++)
+		json_array_append_new(b, json_pack("{s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
+						   ps->b[k].seen ? ps->b[k].state : "unknown", "info", ps->b[k].info));
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "state", fo_state_str(ps->fo.state), "reason",
+			      ps->fo.reason, "for_ms", (json_int_t)(now - ps->fo.since_ms), "hold_down_ms",
+			      (json_int_t)(ps->fo.hold_ms ? ps->fo.hold_ms : cp->hold_down_ms), "failovers",
+			      (json_int_t)ps->fo.failovers, "recoveries", (json_int_t)ps->fo.recoveries, "flaps",
+			      (json_int_t)ps->fo.flaps, "bird", b);
+	json_object_set_new(j, "backup", cp->backup[0] ? json_string(cp->backup) : json_null());
+	json_object_set_new(j, "via", ps->via >= 0 ? json_string(pc->c->providers[ps->via].name) : json_null());
+	if (ps->fo.state == FO_HELD)
+		json_object_set_new(j, "hold_remaining_ms",
+				    json_integer((json_int_t)(ps->fo.hold_until_ms > now ? ps->fo.hold_until_ms - now : 0)));
+	return j;
+}
+
+json_t *provctl_json(const struct provctl *pc)
+{
+	json_t *anns = json_array();
+	char a[ADDR_STRLEN], p[ADDR_STRLEN + 5];
+	for (size_t i = 0; i < pc->ann->n; i++) {
+		const struct announcement *x = &pc->ann->a[i];
+		snprintf(p, sizeof(p), "%s/%u", addr_str(&x->prefix.addr, a, sizeof(a)), x->prefix.len);
+		json_array_append_new(anns, json_pack("{s:s, s:s, s:i}", "prefix", p, "provider", x->provider, "prepend",
+						      (int)x->prepend));
+	}
+	return json_pack("{s:s?, s:s?, s:b, s:o}", "socket", pc->c->bird_socket[0] ? pc->c->bird_socket : NULL, "include",
+			 pc->c->bird_include[0] ? pc->c->bird_include : NULL, "connected", bird_up(pc->bird), "announcements",
+			 anns);
+}
+
+/* ---- life ---- */
+
+int provctl_init(struct provctl **out, const struct config *c, void (*changed)(void *arg), void *arg)
+{
+	struct provctl *pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	pc->c = c;
+	pc->changed = changed;
+	pc->arg = arg;
+	pc->p = calloc(c->nproviders ? c->nproviders : 1, sizeof(*pc->p));
+	pc->fo = calloc(c->nproviders ? c->nproviders : 1, sizeof(*pc->fo));
+	pc->ann = calloc(1, sizeof(*pc->ann));
+	if (!pc->p || !pc->fo || !pc->ann) {
+		free(pc->p);
+		free(pc->fo);
+		free(pc->ann);
+		free(pc);
+		return -ENOMEM;
+	}
+	uint64_t now = now_ms();
+	for (unsigned i = 0; i < c->nproviders; i++) {
+		fo_init(&pc->p[i].fo, now);
+		pc->p[i].via = -1;
+		pc->fo[i] = pc->p[i].fo;
+	}
+	timer_init(&pc->hold, hold_fire, pc);
+	if (c->bird_include[0]) {
+		/* what was announced and drained before a restart */
+		char *old = read_file(c->bird_include);
+		if (old) {
+			int n = ann_parse(c, old, pc->ann);
+			if (n)
+				log_info("%s: %zu announcements, %zu drained providers kept from before", c->bird_include,
+					 pc->ann->n, pc->ann->ndrained);
+		}
+		for (size_t k = 0; k < pc->ann->ndrained; k++) {
+			int i = prov_index(pc, pc->ann->drained[k]);
+			fo_drain(&pc->p[i].fo, "the operator (before a restart)", now);
+			pc->fo[i] = pc->p[i].fo;
+		}
+		char *text = ann_render(c, pc->ann);
+		if (!text || !old || strcmp(old, text)) {
+			int r = text ? write_file(c->bird_include, text) : -ENOMEM;
+			if (r) {
+				log_err("cannot write %s: %s", c->bird_include, strerror(-r));
+				free(old);
+				free(text);
+				provctl_free(pc);
+				return r;
+			}
+			pc->need_configure = old != NULL;
+		}
+		free(old);
+		free(text);
+	}
+	if (c->bird_socket[0]) {
+		int r = bird_open(&pc->bird, c->bird_socket);
+		if (r) {
+			provctl_free(pc);
+			return r;
+		}
+		timer_init(&pc->poll, poll_fire, pc);
+		timer_arm(&pc->poll, 10, c->bird_poll_ms);
+	}
+	*out = pc;
+	return 0;
+}
+
+void provctl_free(struct provctl *pc)
+{
+	if (!pc)
+		return;
+	if (pc->op)
+		op_end(pc, reply_error("the switch agent is stopping"));
+	if (pc->bird) {
+		timer_fini(&pc->poll);
+		bird_close(pc->bird);
+	}
+	timer_fini(&pc->hold);
+	free(pc->p);
+	free(pc->fo);
+	free(pc->ann);
+	free(pc);
+}

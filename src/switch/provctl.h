@@ -1,0 +1,33 @@
+/* The switch's control over its providers beyond what the kernel shows:
+ * failure state and hold-down (failover.c), BIRD (bird.c: session states,
+ * enable/disable, announcements through the generated include file
+ * announce.c), and the operator commands drain, undrain, announce and
+ * withdraw. switchd feeds it the observed providers and publishes what
+ * provctl_publish() says. */
+#ifndef OL_PROVCTL_H
+#define OL_PROVCTL_H
+#include "core/config.h"
+#include "core/model.h"
+#include <jansson.h>
+#include <stdint.h>
+
+struct provctl;
+
+/* changed(arg) asks the owner to evaluate and publish again (BIRD told
+ * something new, a hold-down ended). */
+int provctl_init(struct provctl **out, const struct config *c, void (*changed)(void *arg), void *arg);
+void provctl_free(struct provctl *pc);
+/* One step of every provider's state machine against the observed
+ * providers (indexed like c->providers). */
+void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_t now);
+void provctl_publish(const struct provctl *pc, const struct ol_provider *obs, size_t i, struct ol_provider *out);
+/* The "failover" object of provider i in the switch's status. */
+json_t *provctl_provider_json(const struct provctl *pc, const struct ol_provider *obs, size_t i, uint64_t now);
+/* The "bird" object of the switch's status: socket, connected, announcements. */
+json_t *provctl_json(const struct provctl *pc);
+/* A control request other than "status": drain NAME, undrain NAME,
+ * announce PREFIX NAME PREPEND, withdraw PREFIX NAME. who: for the log.
+ * Returns the reply (malloc'd JSON), or NULL when it was deferred (see
+ * control_defer) or the request is not one of these (*handled = 0). */
+char *provctl_command(struct provctl *pc, const char *req, const char *who, int *handled);
+#endif

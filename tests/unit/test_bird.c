@@ -1,0 +1,137 @@
+/* What onlink reads from BIRD (protocol rows, local AS) and the include file
+ * it writes for BIRD (which reads back as the same state). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "switch/announce.h"
+#include "switch/bird.h"
+
+struct row { char name[64], state[16], info[64]; };
+static struct row rows[8];
+static int nrows;
+
+static void collect(void *arg, const char *name, const char *state, const char *info)
+{
+	(void)arg;
+	if (nrows < 8) {
+		snprintf(rows[nrows].name, sizeof(rows[nrows].name), "%s", name);
+		snprintf(rows[nrows].state, sizeof(rows[nrows].state), "%s", state);
+		snprintf(rows[nrows].info, sizeof(rows[nrows].info), "%s", info);
+	}
+	nrows++;
+}
+
+/* As bird.c hands it over: the lines of `show protocols`, codes removed. */
+static void protocols(void **state)
+{
+	(void)state;
+	const char *text = "Name       Proto      Table      State  Since         Info\n"
+			   "device1    Device     ---        up     03:04:25.208  \n"
+			   "transit_a4 BGP        ---        up     03:04:26.001  Established   \n"
+			   "transit_b4 BGP        ---        start  03:04:25.726  Active        Socket: Connection refused\n"
+			   "transit_b6 BGP        ---        down   03:05:00.000  \n";
+	nrows = 0;
+	assert_int_equal(bird_parse_protocols(text, collect, NULL), 4);
+	assert_string_equal(rows[1].name, "transit_a4");
+	assert_string_equal(rows[1].state, "up");
+	assert_string_equal(rows[1].info, "Established");
+	assert_string_equal(rows[2].state, "start");
+	assert_string_equal(rows[2].info, "Active        Socket: Connection refused");
+	assert_string_equal(rows[3].state, "down");
+	assert_string_equal(rows[3].info, "");
+	assert_int_equal(bird_parse_local_as("  BGP state: Established\n    Neighbor AS:      65001\n    Local AS:         65000\n"),
+			 65000);
+	assert_int_equal(bird_parse_local_as("no such thing\n"), 0);
+}
+
+static struct cfg_provider provs[2];
+static struct config cfg;
+
+static void setup_cfg(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	memset(provs, 0, sizeof(provs));
+	strcpy(cfg.name, "sw1");
+	strcpy(provs[0].name, "transit-a");
+	strcpy(provs[0].descr, "Transit A, circuit 1234");
+	strcpy(provs[0].bird[0], "transit_a4");
+	strcpy(provs[0].bird[1], "transit_a6");
+	provs[0].nbird = 2;
+	strcpy(provs[1].name, "transit-b");
+	strcpy(provs[1].bird[0], "transit_b4");
+	provs[1].nbird = 1;
+	cfg.providers = provs;
+	cfg.nproviders = 2;
+}
+
+static void include_file(void **state)
+{
+	(void)state;
+	setup_cfg();
+	struct ann_state *st = calloc(1, sizeof(*st)), *back = calloc(1, sizeof(*back));
+	struct announcement a = { .prepend = 2, .asn = 65000 };
+	strcpy(a.provider, "transit-a");
+	assert_int_equal(cfg_prefix_parse("198.18.5.0/24", &a.prefix), 0);
+	assert_int_equal(ann_add(st, &a), 0);
+	a.prepend = 0;
+	strcpy(a.provider, "transit-b");
+	assert_int_equal(ann_add(st, &a), 0);
+	assert_int_equal(cfg_prefix_parse("2001:db8:5::/48", &a.prefix), 0);
+	assert_int_equal(ann_add(st, &a), 0);
+	assert_int_equal(ann_set_drained(st, "transit-b", 1), 0);
+	/* host bits set is not a prefix */
+	struct cfg_prefix bad;
+	assert_int_equal(cfg_prefix_parse("198.18.5.1/24", &bad), -1);
+
+	char *text = ann_render(&cfg, st);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "define onlink_description_transit_a4 = \"Transit A, circuit 1234\";\n"));
+	assert_non_null(strstr(text, "define onlink_description_transit_b4 = \"transit-b\";\n"));
+	/* one static route for a prefix announced to two providers */
+	const char *r = strstr(text, "\troute 198.18.5.0/24 blackhole;\n");
+	assert_non_null(r);
+	assert_null(strstr(r + 1, "\troute 198.18.5.0/24 blackhole;\n"));
+	assert_non_null(strstr(text, "\troute 2001:db8:5::/48 blackhole;\n"));
+	assert_non_null(strstr(text, "\tif (peer = \"transit_a4\" || peer = \"transit_a6\") && net = 198.18.5.0/24 then {\n"
+				     "\t\tbgp_path.prepend(65000);\n\t\tbgp_path.prepend(65000);\n\t\treturn true;\n\t}\n"));
+
+	assert_int_equal(ann_parse(&cfg, text, back), 4);
+	assert_int_equal(back->n, 3);
+	assert_true(ann_drained(back, "transit-b"));
+	assert_false(ann_drained(back, "transit-a"));
+	char *again = ann_render(&cfg, back);
+	assert_string_equal(text, again);
+
+	/* withdrawn: gone from the record and from the function */
+	assert_int_equal(cfg_prefix_parse("198.18.5.0/24", &a.prefix), 0);
+	assert_int_equal(ann_del(back, &a.prefix, "transit-a"), 0);
+	assert_int_equal(ann_del(back, &a.prefix, "transit-a"), -ENOENT);
+	char *third = ann_render(&cfg, back);
+	assert_null(strstr(third, "peer = \"transit_a4\""));
+	assert_non_null(strstr(third, "\troute 198.18.5.0/24 blackhole;\n"));
+
+	/* a provider no longer in the config is dropped on reading */
+	strcpy(provs[1].name, "transit-z");
+	assert_int_equal(ann_parse(&cfg, text, back), 1);
+	free(text);
+	free(again);
+	free(third);
+	free(st);
+	free(back);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(protocols),
+		cmocka_unit_test(include_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
