@@ -165,6 +165,9 @@ lab_topology() {
 	n inet ip -6 addr add 2001:db8:b::2/64 dev to-b nodad
 	n inet ip addr add 203.0.113.1/32 dev lo
 	n inet ip addr add 198.18.0.1/32 dev lo
+	# 198.19.0.0/24: both providers carry it, B announces it prepended, so
+	# the POP prefers A: the failover tests' stream goes there
+	n inet ip addr add 198.19.0.1/32 dev lo
 	n inet ip -6 addr add 2001:db8:ff::1/128 dev lo
 	n inet ip -6 addr add 2001:db8:fa::1/128 dev lo
 	n inet ip link set to-a up
@@ -188,6 +191,7 @@ lab_topology() {
 		fi
 		n p$p ip link set inet up
 		n p$p ip route add 203.0.113.0/24 via $inet4
+		n p$p ip route add 198.19.0.0/24 via $inet4
 		n p$p ip -6 route add 2001:db8:ff::/48 via $inet6
 		if [ $p = a ]; then
 			n pa ip route add 198.18.0.0/24 via $inet4
@@ -238,11 +242,11 @@ lab_bird() {
 	fi
 	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
 		"EXTRA=$pextra" "BFDON=$bfdon" SW4=10.0.1.2 SW6=2001:db8:1::2 \
-		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2;" \
+		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2; route 198.19.0.0/24 via 198.51.100.2;" \
 		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2; route 2001:db8:fa::/48 via 2001:db8:a::2;"
 	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
 		"EXTRA=$pextra" "BFDON=$bfdon" SW4=10.0.2.2 SW6=2001:db8:2::2 \
-		"STATIC4=route 203.0.113.0/24 via 198.51.100.6;" \
+		"STATIC4=route 203.0.113.0/24 via 198.51.100.6; route 198.19.0.0/24 via 198.51.100.6 { bgp_path.prepend(65002); };" \
 		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2;"
 	for p in a b; do
 		local idx=1 f4="" f6=""; [ $p = b ] && idx=2

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Operator commands on the switch agent, applied through real BIRD: drain
+# and undrain, announce (with prepend) and withdraw as the providers' BIRD
+# sees them, bad input refused with nothing changed, and the state kept
+# across a restart of the switch agent. docs/failover.md.
+. "$(dirname "$0")/testlib.sh"
+export LAB_FAILOVER=1 LAB_HOLD_DOWN=2s
+t_lab
+
+SW=$LAB_DIR/switch.sock
+INC=$LAB_DIR/bird-onlink.conf
+neigh_mac() { n "$1" ip neigh show "$2" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+has_mac() { [ "$(neigh_mac "$1" "$2")" == "$3" ]; }
+fo() { st "$SW" ".providers[] | select(.name==\"$1\") | .failover.$2"; }
+bird_state() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }
+# the AS path provider P's BIRD has for a prefix ("" when it has none)
+path_at() { birdc_ "$1" show route "$2" all | awk -F': *' '/BGP.as_path/ { print $2 }'; }
+has_path() { [ "$(path_at "$1" "$2")" == "$3" ]; }
+no_route() { ! birdc_ "$1" show route "$2" | grep -q "$2"; }
+both_up() { [ "$(bird_state transit_a4)" = up ] && [ "$(bird_state transit_a6)" = up ]; }
+
+check_eq "control socket is root and group only" "$(stat -c %a "$SW")" "660"
+
+# drain: hosts move to the backup at once, BGP is shut with a message
+out=$("$ONLINK" drain -s "$SW" transit-a)
+check_eq "drain answers" "$out" "provider transit-a: drained"
+check "h1 sends transit-a's traffic to transit-b's MAC" wait_for 2 "drained" has_mac h1 10.0.1.1 "$PROVIDER_MAC_B"
+check "BIRD session shut down" wait_for 5 "down" bash -c "[ \"\$(birdc -s '$LAB_DIR/bird-sw.ctl' show protocols transit_a4 | awk '\$1 == \"transit_a4\" { print \$4 }')\" = down ]"
+check "the provider received an administrative shutdown with onlink's message" \
+	wait_for 5 "message" bash -c "birdc -s '$LAB_DIR/bird-pa.ctl' show protocols all pop4 | grep -q 'Received: Administrative shutdown'"
+check "switch log names the operator" grep -q "provider transit-a drained by uid 0" "$LAB_DIR/onlinkd-sw.log"
+check "status shows it drained, with the reason" bash -c "'$ONLINK' status -s '$SW' | grep -q 'drained (drained by the operator (uid 0'"
+out=$("$ONLINK" undrain -s "$SW" transit-b 2>&1)
+check "undrain of a provider not drained: refused, exit 1" [ $? -eq 1 ]
+check_eq "  with a clear message" "$out" "onlink undrain: provider 'transit-b' is not drained (it is ok)"
+out=$("$ONLINK" drain -s "$SW" transit-zz 2>&1)
+check_eq "drain of an unknown provider: refused" "$out" "onlink drain: no provider 'transit-zz'"
+
+# the drain survives a restart of the switch agent (kept in the include file)
+lab_stop onlinkd-sw
+start_switchd
+check "after a switch agent restart transit-a is still drained" \
+	wait_for 10 "drained" bash -c "[ \"\$('$ONLINK' status -s '$SW' --json 2>/dev/null | jq -r '.providers[0].failover.state')\" = drained ]"
+check "h1 still on transit-b's MAC" has_mac h1 10.0.1.1 "$PROVIDER_MAC_B"
+check_eq "BIRD session still shut down" "$(bird_state transit_a4)" "down"
+"$ONLINK" undrain -s "$SW" transit-a >/dev/null
+check "undrain: the sessions come back" wait_for 30 "up" both_up
+check "undrain: h1 back on transit-a's MAC once they are up" wait_for 10 "A" has_mac h1 10.0.1.1 "$PROVIDER_MAC_A"
+
+# announce, with and without prepend, per provider, IPv4 and IPv6
+check "announce to transit-a with --prepend 2" quiet "$ONLINK" announce -s "$SW" 198.18.77.0/24 --via transit-a --prepend 2
+check "transit-a's BIRD sees it with our AS three times" wait_for 5 "prepended" has_path pa 198.18.77.0/24 "65000 65000 65000"
+check "transit-b's BIRD does not" no_route pb 198.18.77.0/24
+check "announce to transit-b (IPv6), no prepend" quiet "$ONLINK" announce -s "$SW" 2001:db8:77::/48 --via transit-b
+check "transit-b's BIRD sees it" wait_for 5 "v6" has_path pb 2001:db8:77::/48 "65000"
+check "re-announce to transit-a without prepend replaces the first" quiet "$ONLINK" announce -s "$SW" 198.18.77.0/24 --via transit-a
+check "transit-a's BIRD sees the shorter path" wait_for 5 "plain" has_path pa 198.18.77.0/24 "65000"
+check_eq "status lists both announcements" "$(st "$SW" '[.bird.announcements[] | "\(.prefix) \(.provider) \(.prepend)"] | sort | join(",")')" \
+	"198.18.77.0/24 transit-a 0,2001:db8:77::/48 transit-b 0"
+
+# bad input: nothing changes
+before=$(md5sum < "$INC")
+out=$("$ONLINK" announce -s "$SW" 198.18.78.1/24 --via transit-a 2>&1)
+check "host bits set: refused, exit 1" [ $? -eq 1 ]
+check_eq "  with a clear message" "$out" "onlink announce: bad prefix '198.18.78.1/24' (ADDR/LEN with the host bits zero)"
+out=$("$ONLINK" announce -s "$SW" 198.18.78.0/24 --via transit-a --prepend 17 2>&1)
+check "prepend 17: refused" [ $? -eq 2 ]
+out=$("$ONLINK" withdraw -s "$SW" 198.18.99.0/24 --via transit-a 2>&1)
+check_eq "withdraw of what was never announced: refused" "$out" "onlink withdraw: 198.18.99.0/24 is not announced via transit-a"
+check_eq "the include file did not change" "$(md5sum < "$INC")" "$before"
+# BIRD itself refuses (its own config broken meanwhile): BIRD's error shown,
+# the include file put back, BIRD still running the old config
+cp "$LAB_DIR/bird-sw.conf" "$LAB_DIR/bird-sw.conf.good"
+echo "this is not bird syntax" >> "$LAB_DIR/bird-sw.conf"
+out=$("$ONLINK" announce -s "$SW" 198.18.79.0/24 --via transit-a 2>&1)
+check "BIRD rejects the configuration: exit 1" [ $? -eq 1 ]
+check "  and BIRD's own error is shown" bash -c "[[ '$out' == *'BIRD rejected the configuration'*'syntax error'*'nothing changed' ]]"
+check_eq "  the include file is as before" "$(md5sum < "$INC")" "$before"
+check "  transit-a never saw 198.18.79.0/24" no_route pa 198.18.79.0/24
+cp "$LAB_DIR/bird-sw.conf.good" "$LAB_DIR/bird-sw.conf"
+
+# withdraw
+check "withdraw from transit-a" quiet "$ONLINK" withdraw -s "$SW" 198.18.77.0/24 --via transit-a
+check "transit-a's BIRD no longer has it" wait_for 5 "gone" no_route pa 198.18.77.0/24
+check "transit-b keeps its IPv6 announcement" has_path pb 2001:db8:77::/48 "65000"
+
+# announcements survive a restart of the switch agent and BIRD's reload
+lab_stop onlinkd-sw
+start_switchd
+check "after a restart the switch agent reports the announcement" \
+	wait_for 10 "kept" bash -c "[ \"\$('$ONLINK' status -s '$SW' --json 2>/dev/null | jq -r '.bird.announcements[0].prefix')\" = 2001:db8:77::/48 ]"
+birdc_ sw configure >/dev/null
+check "and BIRD, reloaded, still announces it" wait_for 5 "still" has_path pb 2001:db8:77::/48 "65000"
+check "every operation is in the switch log" bash -c "grep -c 'by uid 0' '$LAB_DIR/onlinkd-sw.log' | grep -qx '[6-9]'"
