@@ -110,3 +110,4 @@ trap - EXIT
 
 bash "$(dirname "$0")/ping.sh"
 bash "$(dirname "$0")/egress.sh"
+bash "$(dirname "$0")/failover.sh"

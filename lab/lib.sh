@@ -240,12 +240,17 @@ lab_bird() {
 		pextra="protocol bfd { interface \"eth0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
 		bfdon="bfd on;"
 	fi
+	# LAB_TABLE_A / LAB_TABLE_B: BIRD files with more routes each provider
+	# announces (a synthetic full table, bench/failover.sh)
+	local ta="" tb=""
+	[ -n "${LAB_TABLE_A:-}" ] && ta="\\ninclude \"$LAB_TABLE_A\";"
+	[ -n "${LAB_TABLE_B:-}" ] && tb="\\ninclude \"$LAB_TABLE_B\";"
 	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
-		"EXTRA=$pextra" "BFDON=$bfdon" SW4=10.0.1.2 SW6=2001:db8:1::2 \
+		"EXTRA=$pextra$ta" "BFDON=$bfdon" SW4=10.0.1.2 SW6=2001:db8:1::2 \
 		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2; route 198.19.0.0/24 via 198.51.100.2;" \
 		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2; route 2001:db8:fa::/48 via 2001:db8:a::2;"
 	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
-		"EXTRA=$pextra" "BFDON=$bfdon" SW4=10.0.2.2 SW6=2001:db8:2::2 \
+		"EXTRA=$pextra$tb" "BFDON=$bfdon" SW4=10.0.2.2 SW6=2001:db8:2::2 \
 		"STATIC4=route 203.0.113.0/24 via 198.51.100.6; route 198.19.0.0/24 via 198.51.100.6 { bgp_path.prepend(65002); };" \
 		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2;"
 	for p in a b; do

@@ -6,11 +6,14 @@
   stream.py recv ADDR PORT SECONDS OUT.json
       records each datagram's arrival (monotonic clock) and the interface it
       came in on; stops SECONDS after the first one, or 3 s after the last;
-      writes {received, first_seq, last_seq, max_gap_ms, gap_at_s, per_if}
-      and, while running, the count so far to OUT.json.count
+      writes {received, first_seq, last_seq, lost, max_lost_run, max_gap_ms,
+      gap_at_s, per_if} and, while running, the count so far to OUT.json.count
 
-The loss duration of a failover is the largest gap between two arrivals
-(max_gap_ms), which is independent of the sender's and receiver's clocks.
+The loss of a failover is the longest run of consecutive sequence numbers
+that never arrived (max_lost_run; times the interval, a duration). The
+largest gap between two arrivals (max_gap_ms) also counts datagrams that
+were only late (a sender starved of CPU, then catching up), so it is an
+upper bound of the loss duration.
 """
 import json
 import socket
@@ -84,6 +87,9 @@ def recv(addr, port, secs, out):
             with open(out + ".count", "w") as f:
                 f.write(str(len(arrivals)))
             last_count_write = t
+    seqs = sorted({q for _, q in arrivals})
+    lost = (seqs[-1] - seqs[0] + 1 - len(seqs)) if seqs else 0
+    run = max((b - a - 1 for a, b in zip(seqs, seqs[1:])), default=0)
     gap, gap_at = 0.0, None
     for (a, _), (b, _) in zip(arrivals, arrivals[1:]):
         if b - a > gap:
@@ -92,6 +98,8 @@ def recv(addr, port, secs, out):
         "received": len(arrivals),
         "first_seq": arrivals[0][1] if arrivals else None,
         "last_seq": arrivals[-1][1] if arrivals else None,
+        "lost": lost,
+        "max_lost_run": run,
         "max_gap_ms": round(gap * 1000, 3),
         "gap_at_s": None if gap_at is None else round(gap_at, 3),
         "per_if": per_if,

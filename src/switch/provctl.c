@@ -24,6 +24,7 @@ struct pstate {
 	struct fo_provider fo;
 	struct bproto b[CFG_BIRD_PROTOS_MAX];
 	int via;                /* index of the provider substituting, or -1 */
+	uint64_t fixed_ms;      /* when BIRD's enable state was last put right */
 };
 
 /* An announce or withdraw in progress: BIRD is asked in steps. */
@@ -49,6 +50,8 @@ struct provctl {
 	struct op *op;
 	uint64_t now;
 };
+
+#define FIX_INTERVAL_MS 5000
 
 static void schedule_hold(struct provctl *pc);
 
@@ -164,6 +167,13 @@ static void bird_set(struct provctl *pc, size_t i, int enable)
 	}
 }
 
+/* Whether a BIRD protocol is disabled or on its way there: "flush" lasts
+ * while BIRD removes the routes of a full table. */
+static int bird_off(const char *state)
+{
+	return !strcmp(state, "down") || !strcmp(state, "flush") || !strcmp(state, "stop");
+}
+
 /* Whether onlink wants the provider's BIRD sessions shut: failed, held
  * down, drained. Recovering and OK providers have them enabled. */
 static int want_disabled(const struct fo_provider *f)
@@ -201,14 +211,21 @@ static void polled(void *arg, int ok, const char *text)
 		}
 		/* BIRD's enable state follows onlink's wish, whoever changed it
 		 * (a restart of either, a command lost with a connection) */
+		uint64_t now = now_ms();
 		for (unsigned i = 0; i < pc->c->nproviders; i++) {
 			const struct cfg_provider *cp = &pc->c->providers[i];
 			int off = want_disabled(&pc->p[i].fo), fix = 0;
-			for (unsigned k = 0; k < cp->nbird; k++)
-				if (pc->p[i].b[k].seen && (off != !strcmp(pc->p[i].b[k].state, "down")))
+			for (unsigned k = 0; k < cp->nbird; k++) {
+				const struct bproto *b = &pc->p[i].b[k];
+				/* to enable: only once it is all the way down */
+				if (b->seen && (off ? !bird_off(b->state) : !strcmp(b->state, "down")))
 					fix = 1;
-			if (fix)
+			}
+			/* a BIRD that will not follow is asked again, not flooded */
+			if (fix && now - pc->p[i].fixed_ms >= FIX_INTERVAL_MS) {
+				pc->p[i].fixed_ms = now;
 				bird_set(pc, i, !off);
+			}
 		}
 	}
 	pc->changed(pc->arg);
@@ -283,8 +300,10 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_
 			else
 				log_info("provider %s: %s -> %s", cp->name, fo_state_str(before), fo_state_str(ps->fo.state));
 		}
-		if (a != FO_NONE)
+		if (a != FO_NONE) {
 			bird_set(pc, i, a == FO_BIRD_ENABLE);
+			ps->fixed_ms = now;
+		}
 		pc->fo[i] = ps->fo;
 	}
 	for (unsigned i = 0; i < pc->c->nproviders; i++) {

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Loss after a provider's carrier loss, with a synthetic full table in the
+# hosts' FIB: onlink's substitution (the dead provider's neighbor entry
+# pointed at the backup's MAC) against BGP withdrawal alone (BFD 3 x 100 ms
+# detects, BIRD withdraws, the host's BIRD rewrites its kernel routes), in
+# the same run. Sizes: SIZES (default "10000 1000000").
+#
+# Transit A announces the table, transit B the same prefixes with a longer
+# AS path, so every route goes through A until it fails. A stream of 2000
+# UDP datagrams per second from h1 to 198.19.0.1 (one of the prefixes both
+# carry) measures the loss: the largest gap between two arrivals. BGP's
+# convergence of the whole table (until h1's kernel has no route left via
+# A) is reported beside it.
+set -u
+. "$(dirname "$0")/../lab/lib.sh"
+if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run as root" >&2; exit 1; fi
+SIZES=${SIZES:-10000 1000000}
+STREAM=$LAB_ROOT/lab/tools/stream.py
+results=$(mktemp /tmp/onlink-bench-failover.XXXXXX)
+trap 'rm -f "$results"' EXIT
+
+# A prefix-length mix like the IPv4 table's (about 60% /24, the rest
+# mostly /19-/23), allocated upwards from 1.0.0.0, skipping the lab's and
+# special-use ranges.
+gen_table() { # N FILE-A FILE-B
+	python3 - "$@" <<'PY'
+import random, sys
+n, fa, fb = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+random.seed(1)
+mix = [(24, 60), (23, 10), (22, 12), (21, 5), (20, 5), (19, 3), (18, 2), (17, 1), (16, 1.5), (15, 0.3), (14, 0.2)]
+seen = set()
+lens = [l for l, _ in mix]; weights = [w for _, w in mix]
+skip = [(10 << 24, 8), (100 << 24 | 64 << 16, 10), (127 << 24, 8), (169 << 24 | 254 << 16, 16), (172 << 24 | 16 << 16, 12),
+        (192 << 24 | 0 << 16, 16), (198 << 24 | 18 << 16, 15), (198 << 24 | 51 << 16, 16), (203 << 24, 16)]
+def bad(a, l):
+    for s, sl in skip:
+        m = (0xffffffff << (32 - min(l, sl))) & 0xffffffff
+        if (a & m) == (s & m):
+            return True
+    return a >= 224 << 24
+addr = 1 << 24
+with open(fa, "w") as A, open(fb, "w") as B:
+    A.write("protocol static table4 {\n\tipv4;\n")
+    B.write("protocol static table4 {\n\tipv4;\n")
+    for _ in range(n):
+        l = random.choices(lens, weights)[0]
+        size = 1 << (32 - l)
+        addr = (addr + size - 1) & ~(size - 1)
+        while True:
+            if addr >= 224 << 24:
+                # the space is used up: go round again; what follows are
+                # more-specifics of earlier prefixes, as in the real table
+                addr = (1 << 24) + random.randrange(1 << 20) * 256
+                addr = (addr + size - 1) & ~(size - 1)
+            if not bad(addr, l) and (addr, l) not in seen:
+                break
+            addr += size
+        seen.add((addr, l))
+        p = "%d.%d.%d.%d/%d" % (addr >> 24, addr >> 16 & 255, addr >> 8 & 255, addr & 255, l)
+        A.write("route %s via 198.51.100.2;\n" % p)
+        B.write("route %s via 198.51.100.6 { bgp_path.prepend(65002); };\n" % p)
+        addr += size
+    A.write("}\n")
+    B.write("}\n")
+PY
+}
+
+via_a() { n h1 ip -4 route show | grep -c 'via 10.0.1.1'; }
+stream_gap() { # label: cut transit-a's port under a stream; prints the gap (ms) and BGP's time (s)
+	local label=$1 t0 t1 left
+	rm -f "$LAB_DIR/rx.json" "$LAB_DIR/rx.json.count"
+	lab_spawn "rx-$label" inet python3 "$STREAM" recv 198.19.0.1 9999 "$SECS" "$LAB_DIR/rx.json"
+	wait_for 5 "receiver" n inet ss -uln sport = 9999 >/dev/null
+	lab_spawn "tx-$label" h1 python3 "$STREAM" send 198.19.0.1 9999 2000 "$SECS"
+	wait_for 10 "stream" bash -c "[ \$(cat '$LAB_DIR/rx.json.count' 2>/dev/null || echo 0) -gt 2000 ]" || return 1
+	t0=$(date +%s.%N)
+	n sw ip link set sw-pa down
+	# BGP's convergence of the whole table: no route left via A in h1's FIB
+	while left=$(via_a); [ "$left" -gt 0 ]; do
+		t1=$(date +%s.%N)
+		awk -v a="$t1" -v b="$t0" -v m="$CONVERGE_MAX" 'BEGIN { exit !(a - b > m) }' && break
+		sleep 0.2
+	done
+	t1=$(date +%s.%N)
+	local p
+	for p in "tx-$label" "rx-$label"; do
+		p=$(lab_pid "$p")
+		while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
+	done
+	echo "   $label: $(jq -c . "$LAB_DIR/rx.json")" >&2
+	echo "$(jq '.max_lost_run / 2' "$LAB_DIR/rx.json") $(jq .max_gap_ms "$LAB_DIR/rx.json") $(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.2f", a - b }') $left $(jq .received "$LAB_DIR/rx.json")"
+}
+
+for size in $SIZES; do
+	LAB_DIR=$(mktemp -d /tmp/onlink-bench-fo.XXXXXX)
+	lab_init "$LAB_DIR"
+	trap 'lab_down; rm -rf "$LAB_DIR" "$results"' EXIT
+	# 1M routes: the whole table must move within SECS for BGP to be measured
+	SECS=$(( size > 100000 ? 180 : 30 )) CONVERGE_MAX=$(( size > 100000 ? 170 : 25 ))
+	echo "== $size routes: generating the table ..."
+	gen_table "$size" "$LAB_DIR/table-a.conf" "$LAB_DIR/table-b.conf"
+	export LAB_FAILOVER=1 LAB_HOSTS=1 LAB_HOLD_DOWN=5s LAB_TABLE_A=$LAB_DIR/table-a.conf LAB_TABLE_B=$LAB_DIR/table-b.conf
+	echo "== $size routes: bringing up the lab ..."
+	lab_up || exit 1
+	start=$(date +%s)
+	wait_for 1200 "h1's FIB has the table through transit-a" bash -c "[ \$(ip netns exec ${LAB_PREFIX}h1 ip -4 route show | grep -c 'via 10.0.1.1') -ge $size ]" || exit 1
+	echo "   table in h1's FIB after $(( $(date +%s) - start )) s"
+
+	echo "== $size routes: onlink substitution ..."
+	read -r loss gap conv left rx <<<"$(stream_gap onlink)"
+	echo "onlink $size $loss $gap $conv $left $rx" >> "$results"
+	n sw ip link set sw-pa up
+	wait_for 600 "recovered, table back through transit-a" bash -c "[ \$(ip netns exec ${LAB_PREFIX}h1 ip -4 route show | grep -c 'via 10.0.1.1') -ge $size ]" || exit 1
+	wait_for 60 "transit-a recovered (h1 has its real MAC back)" bash -c \
+		"ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 | grep -q $PROVIDER_MAC_A" || exit 1
+
+	# BGP alone: the switch agent stopped, so nothing on the hosts changes
+	# (they keep the last state they were sent) and only BIRD moves routes.
+	# A switch agent without backup would not do: it would remove the dead
+	# provider's peer address from the hosts, and their BIRD would drop its
+	# routes as unresolvable at once, which is onlink acting, not BGP.
+	echo "== $size routes: BGP withdrawal alone (switch agent stopped) ..."
+	lab_stop onlinkd-sw
+	read -r loss gap conv left rx <<<"$(stream_gap bgp)"
+	echo "bgp $size $loss $gap $conv $left $rx" >> "$results"
+	lab_down
+	rm -rf "$LAB_DIR"
+done
+
+python3 - "$results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    mode, size, loss, gap, conv, left, rx = line.split()
+    rows[(mode, int(size))] = (float(loss), float(gap), float(conv), int(left))
+sizes = sorted({s for _, s in rows})
+print("\nloss after transit-a's carrier loss (2000 datagrams/s to 198.19.0.1 from h1)")
+h = ("routes in FIB", "onlink: loss (ms)", "max gap (ms)", "BGP alone: loss (ms)", "max gap (ms)", "BGP: table moved (s)")
+print("  ".join(f"{x:>{max(len(x), 12)}}" for x in h) + "  target")
+print("  ".join("-" * max(len(x), 12) for x in h) + "  ------")
+for s in sizes:
+    o, b = rows.get(("onlink", s), (None,) * 4), rows.get(("bgp", s), (None,) * 4)
+    conv = "-" if b[2] is None else (f"{b[2]:.1f}" + ("" if b[3] == 0 else f" ({b[3]} left)"))
+    vals = (str(s), o[0], o[1], b[0], b[1], conv)
+    print("  ".join(f"{'-' if v is None else v:>{max(len(x), 12)}}" for v, x in zip(vals, h)) + "  onlink loss < 50 ms")
+print("(loss: the longest run of datagrams that never arrived, at 0.5 ms each; max gap: the largest interval")
+print(" between two arrivals, late ones included; BGP alone: BFD 3 x 100 ms, then BIRD on switch and host)")
+PY
