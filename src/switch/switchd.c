@@ -288,16 +288,10 @@ static void publish(struct switchd *s)
 		track_state(&s->tr, i, &s->obs[i]);
 	provctl_evaluate(s->pc, s->obs, now_ms());
 	for (size_t i = 0; i < s->tr.n; i++) {
-		struct track_provider *tp = &s->tr.p[i];
 		struct ol_provider out;
 		provctl_publish(s->pc, s->obs, i, &out);
-		if (tp->published && provider_equal(&out, &tp->pub))
-			continue;
-		if (!tp->published || provider_up(&out) != provider_up(&tp->pub))
-			tp->since = time(NULL);
-		tp->pub = out;
-		tp->published = 1;
-		broadcast(tp, s);
+		if (track_publish(&s->tr.p[i], &out))
+			broadcast(&s->tr.p[i], s);
 	}
 }
 

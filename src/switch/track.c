@@ -196,18 +196,23 @@ void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
 	}
 }
 
+int track_publish(struct track_provider *p, const struct ol_provider *now)
+{
+	if (p->published && provider_equal(now, &p->pub))
+		return 0;
+	if (!p->published || provider_up(now) != provider_up(&p->pub))
+		p->since = time(NULL);
+	p->pub = *now;
+	p->published = 1;
+	return 1;
+}
+
 void track_flush(struct tracker *t, void (*fn)(struct track_provider *p, void *arg), void *arg)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		struct track_provider *p = &t->p[i];
 		struct ol_provider now;
 		track_state(t, i, &now);
-		if (p->published && provider_equal(&now, &p->pub))
-			continue;
-		if (!p->published || provider_up(&now) != provider_up(&p->pub))
-			p->since = time(NULL);
-		p->pub = now;
-		p->published = 1;
-		fn(p, arg);
+		if (track_publish(&t->p[i], &now))
+			fn(&t->p[i], arg);
 	}
 }
