@@ -15,6 +15,8 @@ if [ -f "$LAB_DIR/env" ]; then
 	rm -rf "$LAB_DIR"
 fi
 lab_init "$LAB_DIR"
+# the switch agent drives BIRD: failover to a backup, drain, announcements
+export LAB_FAILOVER=1 LAB_HOLD_DOWN=2s
 finish() {
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo
@@ -72,3 +74,21 @@ show n h1 ping -q -c 3 -i 0.2 -m 101 203.0.113.1 | grep -v '^$\|^PING\|^---'
 echo
 echo "Host agent log (h1):"
 tail -n 6 "$LAB_DIR/onlinkd-h1.log"
+
+step "6. Provider A's port on the switch goes dark: every route through A moves to B at once"
+show n h1 ip route show 198.19.0.0/24
+show n sw ip link set sw-pa down
+wait_for 5 "h1 substitutes" bash -c "ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 dev eth0 | grep -q $PROVIDER_MAC_B"
+show n h1 ip neigh show 10.0.1.1 dev eth0
+echo "(that is provider B's MAC: the routes via 10.0.1.1 now reach B, and BGP converges behind)"
+show "$ONLINK" status -s "$LAB_DIR/switch.sock" | sed -n '3,9p'
+show n sw ip link set sw-pa up
+echo "waiting for the hold-down (2 s) and A's BGP sessions ..."
+wait_for 60 "recovered" bash -c "ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 dev eth0 | grep -q 02:00:00:00:01:ee"
+show n h1 ip neigh show 10.0.1.1 dev eth0
+grep -E "failed|recovered|BIRD: (dis|en)able" "$LAB_DIR/onlinkd-sw.log" | tail -n 6
+
+step "7. Announcing a prefix to provider B only, prepended, through BIRD"
+show "$ONLINK" announce -s "$LAB_DIR/switch.sock" 198.18.77.0/24 --via transit-b --prepend 2
+wait_for 5 "B sees it" bash -c "birdc -s '$LAB_DIR/bird-pb.ctl' show route 198.18.77.0/24 | grep -q 198.18.77"
+show birdc -s "$LAB_DIR/bird-pb.ctl" show route 198.18.77.0/24 all | grep -E "198.18|as_path"

@@ -164,6 +164,7 @@ static void bird_set(struct provctl *pc, size_t i, int enable)
 		bird_cmd(pc->bird, cmd, bird_done, enable ? "enable" : "disable");
 		/* until the next poll says otherwise */
 		snprintf(ps->b[k].state, sizeof(ps->b[k].state), "%s", enable ? "start" : "down");
+		snprintf(ps->b[k].info, sizeof(ps->b[k].info), "%s", enable ? "(enabled by onlink)" : "(disabled by onlink)");
 	}
 }
 
