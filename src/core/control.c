@@ -111,7 +111,8 @@ static void client_cb(struct loop_src *src, uint32_t events)
 	}
 	c->inlen += (size_t)r;
 	c->in[c->inlen] = 0;
-	char *nl = strchr(c->in, '\n');
+	/* memchr: a NUL in the request must not hide its newline */
+	char *nl = memchr(c->in, '\n', c->inlen);
 	if (!nl) {
 		if (c->inlen == sizeof(c->in) - 1)
 			client_close(c);

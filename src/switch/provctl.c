@@ -485,7 +485,7 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	if (!pc->c->bird_include[0])
 		return reply_error("no 'bird-include' in [switch]: onlink has no file to announce through");
 	if (prepend > ANN_PREPEND_MAX)
-		return reply_error("prepend %u: at most %d", prepend, ANN_PREPEND_MAX);
+		return reply_error("prepend: at most %d", ANN_PREPEND_MAX);
 	if (!bird_up(pc->bird))
 		return reply_error("BIRD is not reachable at %s", pc->c->bird_socket);
 	if (pc->op)
@@ -525,23 +525,47 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	return NULL;
 }
 
+/* Splits on spaces; at most max words, each shorter than WORD_MAX. -1 when
+ * there are more words or a longer one. */
+#define WORD_MAX 128
+static int words(const char *req, char w[][WORD_MAX], int max)
+{
+	int n = 0;
+	for (const char *p = req; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t len = strcspn(p, " ");
+		if (n == max || len >= WORD_MAX)
+			return -1;
+		memcpy(w[n], p, len);
+		w[n++][len] = 0;
+		p += len;
+	}
+	return n;
+}
+
 char *provctl_command(struct provctl *pc, const char *req, const char *who, int *handled)
 {
-	char verb[16], a1[128], a2[64], extra[8];
-	unsigned prepend = 0;
+	char w[4][WORD_MAX];
+	int n = words(req, w, 4);
 	*handled = 1;
-	int n = sscanf(req, "%15s %127s %63s %u %7s", verb, a1, a2, &prepend, extra);
-	if (n >= 2 && (!strcmp(verb, "drain") || !strcmp(verb, "undrain")))
-		return n == 2 ? cmd_drain(pc, a1, !strcmp(verb, "drain"), who) : reply_error("usage: %s PROVIDER", verb);
-	if (n >= 1 && !strcmp(verb, "announce")) {
-		if (n != 3 && n != 4)
+	const char *verb = n > 0 ? w[0] : "";
+	if (!strcmp(verb, "drain") || !strcmp(verb, "undrain"))
+		return n == 2 ? cmd_drain(pc, w[1], !strcmp(verb, "drain"), who) : reply_error("usage: %s PROVIDER", verb);
+	if (!strcmp(verb, "announce")) {
+		char *end = NULL;
+		unsigned long prepend = n == 4 ? strtoul(w[3], &end, 10) : 0;
+		if ((n != 3 && n != 4) || (n == 4 && (w[3][0] < '0' || w[3][0] > '9' || *end)))
 			return reply_error("usage: announce PREFIX PROVIDER [PREPEND]");
-		return cmd_announce(pc, a1, a2, n == 4 ? prepend : 0, 0, who);
+		return cmd_announce(pc, w[1], w[2], prepend > ANN_PREPEND_MAX ? ANN_PREPEND_MAX + 1 : (unsigned)prepend, 0,
+				    who);
 	}
-	if (n >= 1 && !strcmp(verb, "withdraw")) {
+	if (!strcmp(verb, "withdraw")) {
 		if (n != 3)
 			return reply_error("usage: withdraw PREFIX PROVIDER");
-		return cmd_announce(pc, a1, a2, 0, 1, who);
+		return cmd_announce(pc, w[1], w[2], 0, 1, who);
 	}
 	*handled = 0;
 	return NULL;

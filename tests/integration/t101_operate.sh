@@ -92,3 +92,24 @@ check "after a restart the switch agent reports the announcement" \
 birdc_ sw configure >/dev/null
 check "and BIRD, reloaded, still announces it" wait_for 5 "still" has_path pb 2001:db8:77::/48 "65000"
 check "every operation is in the switch log" bash -c "grep -c 'by uid 0' '$LAB_DIR/onlinkd-sw.log' | grep -qx '[6-9]'"
+
+# malformed requests straight on the control socket: an error each, the
+# agent keeps serving (a NUL in a request, trailing words, a huge word)
+raw() {
+	python3 - "$SW" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode().replace(b"\\0", b"\0") + b"\n")
+out = b""
+while True:
+    d = s.recv(65536)
+    if not d: break
+    out += d
+print(out.decode())
+PY
+}
+check_eq "a NUL in a request: an error, not a hang" "$(raw '\0drain transit-a' | jq -r .error)" "unknown request"
+check_eq "trailing words: refused" "$(raw 'withdraw 2001:db8:77::/48 transit-b now' | jq -r .error)" "usage: withdraw PREFIX PROVIDER"
+check_eq "a negative prepend: refused" "$(raw 'announce 198.18.80.0/24 transit-a -1' | jq -r .error)" "usage: announce PREFIX PROVIDER [PREPEND]"
+check_eq "a 200-character word: refused" "$(raw "drain $(printf 'a%.0s' $(seq 200))" | jq -r .error)" "unknown request"
+check_eq "still serving, nothing changed" "$(st "$SW" '[.bird.announcements[].prefix] | join(",")')" "2001:db8:77::/48"
