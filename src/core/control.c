@@ -120,17 +120,19 @@ static void client_cb(struct loop_src *src, uint32_t events)
 	}
 	*nl = 0;
 	current = c;
-	c->out = handler(c->in, handler_arg);
+	char *out = handler(c->in, handler_arg);
 	current = NULL;
-	if (!c->out) {
-		if (c->deferred)
-			loop_mod(&c->src, EPOLLIN); /* only to notice a client that goes away */
-		else
-			client_close(c);
-		return;
+	if (out) {
+		c->out = out;
+		c->outlen = strlen(out);
+		loop_mod(&c->src, EPOLLOUT);
+	} else if (c->out) {
+		/* deferred, and already finished (control_finish) */
+	} else if (c->deferred) {
+		loop_mod(&c->src, EPOLLIN); /* only to notice a client that goes away */
+	} else {
+		client_close(c);
 	}
-	c->outlen = strlen(c->out);
-	loop_mod(&c->src, EPOLLOUT);
 }
 
 static void accept_cb(struct loop_src *src, uint32_t events)

@@ -35,6 +35,7 @@ struct bird {
 	char *reply;            /* the current reply, codes stripped */
 	size_t rlen, rcap;
 	int logged_down;
+	uint64_t since_ms;      /* when the command in flight was sent, or the connect made */
 };
 
 static void drop(struct bird *b, const char *why);
@@ -59,12 +60,13 @@ static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 	return 0;
 }
 
+/* Writable is wanted only with something to write: a Unix socket is
+ * connected at once (or refused), and BIRD speaks first. */
 static void want(struct bird *b)
 {
 	if (b->src.fd >= 0)
-		loop_mod(&b->src, EPOLLIN | (b->connected && b->head && !b->sent ? EPOLLOUT : 0) |
-					  (b->sent && b->woff < strlen(b->head->text) ? EPOLLOUT : 0) |
-					  (!b->connected ? EPOLLOUT : 0));
+		loop_mod(&b->src, EPOLLIN | (b->connected && b->head && (!b->sent || b->woff < strlen(b->head->text))
+						     ? EPOLLOUT : 0));
 }
 
 static void complete(struct bird *b, int ok, const char *text)
@@ -159,6 +161,8 @@ static void on_write(struct bird *b)
 {
 	if (!b->connected || !b->head)
 		return;
+	if (!b->sent)
+		b->since_ms = now_ms();
 	b->sent = 1;
 	const char *t = b->head->text;
 	size_t len = strlen(t);
@@ -220,7 +224,8 @@ void bird_kick(struct bird *b)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 && errno != EINPROGRESS && errno != EAGAIN) {
+	/* EAGAIN (BIRD's backlog full) is a failure too: tried again later */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		int e = errno;
 		close(fd);
 		b->src.fd = -1;
@@ -229,10 +234,19 @@ void bird_kick(struct bird *b)
 		return;
 	}
 	b->src.fd = fd;
+	b->since_ms = now_ms();
 	if (loop_add(&b->src, EPOLLIN) < 0) {
 		close(fd);
 		b->src.fd = -1;
 	}
+}
+
+void bird_expire(struct bird *b, unsigned ms)
+{
+	if (b->src.fd < 0 || (b->connected && !b->sent))
+		return;
+	if (now_ms() - b->since_ms > ms)
+		drop(b, b->connected ? "no answer" : "no welcome");
 }
 
 int bird_open(struct bird **out, const char *path)

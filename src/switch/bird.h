@@ -22,6 +22,9 @@ int bird_cmd(struct bird *b, const char *cmd, bird_fn fn, void *arg);
 size_t bird_pending(const struct bird *b);
 /* Tries to connect when not connected (call it from a timer). */
 void bird_kick(struct bird *b);
+/* Drops the connection (failing what waits) when the command sent has
+ * had no complete answer for ms milliseconds, or no welcome came. */
+void bird_expire(struct bird *b, unsigned ms);
 
 /* Parsing of replies (pure, for the unit tests too). */
 /* `show protocols`: calls fn for each protocol row. Returns rows seen. */

@@ -52,6 +52,7 @@ struct provctl {
 };
 
 #define FIX_INTERVAL_MS 5000
+#define BIRD_ANSWER_MS 10000
 
 static void schedule_hold(struct provctl *pc);
 
@@ -235,6 +236,9 @@ static void polled(void *arg, int ok, const char *text)
 static void poll_fire(struct timer *t)
 {
 	struct provctl *pc = t->arg;
+	/* a BIRD that takes a command and never answers is dropped; the
+	 * reconnect starts over */
+	bird_expire(pc->bird, BIRD_ANSWER_MS);
 	bird_kick(pc->bird);
 	if (!bird_up(pc->bird)) {
 		if (pc->bird_known) {
@@ -408,8 +412,9 @@ static void op_fail(struct provctl *pc, const char *what, const char *text)
 	size_t l = strlen(msg);
 	while (l && msg[l - 1] == '\n')
 		msg[--l] = 0;
-	log_warn("%s %s via %s by %s refused: %s: %s", op->withdraw ? "withdraw" : "announce", "prefix",
-		 op->a.provider, op->who, what, msg);
+	char a[ADDR_STRLEN];
+	log_warn("%s %s/%u via %s by %s refused: %s: %s", op->withdraw ? "withdraw" : "announce",
+		 addr_str(&op->a.prefix.addr, a, sizeof(a)), op->a.prefix.len, op->a.provider, op->who, what, msg);
 	op_end(pc, reply_error("%s: %s; nothing changed", what, msg));
 }
 
