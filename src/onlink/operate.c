@@ -55,12 +55,12 @@ int cmd_operate(int argc, char **argv)
 		fprintf(stderr, "onlink %s: '%s': no spaces allowed\n", cmd, arg);
 		return 2;
 	}
-	if (ann)
-		snprintf(req, sizeof(req), "%s %s %s %ld", cmd, arg, via, prepend < 0 ? 0 : prepend);
+	if (!strcmp(cmd, "announce"))
+		snprintf(req, sizeof(req), "announce %s %s %ld", arg, via, prepend < 0 ? 0 : prepend);
+	else if (ann)
+		snprintf(req, sizeof(req), "withdraw %s %s", arg, via);
 	else
 		snprintf(req, sizeof(req), "%s %s", cmd, arg);
-	if (!strcmp(cmd, "withdraw"))
-		snprintf(req, sizeof(req), "withdraw %s %s", arg, via);
 	char *reply = NULL;
 	int r = control_request(sock, req, &reply);
 	if (r < 0) {

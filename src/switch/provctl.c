@@ -20,8 +20,7 @@ struct bproto {                 /* one BIRD protocol of a provider, as last poll
 	uint8_t seen;
 };
 
-struct pstate {
-	struct fo_provider fo;
+struct pstate {                 /* besides its failover state, pc->fo[i] */
 	struct bproto b[CFG_BIRD_PROTOS_MAX];
 	int via;                /* index of the provider substituting, or -1 */
 	uint64_t fixed_ms;      /* when BIRD's enable state was last put right */
@@ -40,7 +39,7 @@ struct op {
 struct provctl {
 	const struct config *c;
 	struct pstate *p;
-	struct fo_provider *fo; /* contiguous copy for fo_publish() */
+	struct fo_provider *fo; /* each provider's failover state */
 	void (*changed)(void *);
 	void *arg;
 	struct bird *bird;
@@ -160,7 +159,7 @@ static void bird_set(struct provctl *pc, size_t i, int enable)
 		if (enable)
 			snprintf(cmd, sizeof(cmd), "enable %s", cp->bird[k]);
 		else
-			snprintf(cmd, sizeof(cmd), "disable %s \"onlink: %s\"", cp->bird[k], ps->fo.reason);
+			snprintf(cmd, sizeof(cmd), "disable %s \"onlink: %s\"", cp->bird[k], pc->fo[i].reason);
 		log_info("BIRD: %s", cmd);
 		bird_cmd(pc->bird, cmd, bird_done, enable ? "enable" : "disable");
 		/* until the next poll says otherwise */
@@ -216,7 +215,7 @@ static void polled(void *arg, int ok, const char *text)
 		uint64_t now = now_ms();
 		for (unsigned i = 0; i < pc->c->nproviders; i++) {
 			const struct cfg_provider *cp = &pc->c->providers[i];
-			int off = want_disabled(&pc->p[i].fo), fix = 0;
+			int off = want_disabled(&pc->fo[i]), fix = 0;
 			for (unsigned k = 0; k < cp->nbird; k++) {
 				const struct bproto *b = &pc->p[i].b[k];
 				/* to enable: only once it is all the way down */
@@ -266,7 +265,7 @@ static void schedule_hold(struct provctl *pc)
 {
 	uint64_t next = UINT64_MAX;
 	for (unsigned i = 0; i < pc->c->nproviders; i++) {
-		uint64_t n = fo_next_ms(&pc->p[i].fo);
+		uint64_t n = fo_next_ms(&pc->fo[i]);
 		if (n < next)
 			next = n;
 	}
@@ -276,7 +275,7 @@ static void schedule_hold(struct provctl *pc)
 		timer_arm(&pc->hold, next > pc->now ? next - pc->now : 1, 0);
 }
 
-void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_t now)
+void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct ol_provider *out, uint64_t now)
 {
 	pc->now = now;
 	for (unsigned i = 0; i < pc->c->nproviders; i++) {
@@ -292,29 +291,27 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_
 				o.bgp_down = cp->bird[k];
 			}
 		}
-		enum fo_state before = ps->fo.state;
-		unsigned long flaps = ps->fo.flaps;
-		enum fo_action a = fo_step(&ps->fo, cp, &o, now);
-		if (ps->fo.state != before || ps->fo.flaps != flaps) {
-			if (ps->fo.state == FO_FAILED && before == FO_OK)
-				log_warn("provider %s failed: %s; hold-down %u ms", cp->name, ps->fo.reason, ps->fo.hold_ms);
-			else if (ps->fo.state == FO_FAILED)
-				log_warn("provider %s %s; hold-down now %u ms", cp->name, ps->fo.reason, ps->fo.hold_ms);
-			else if (ps->fo.state == FO_OK && before != FO_DOWN)
+		enum fo_state before = pc->fo[i].state;
+		unsigned long flaps = pc->fo[i].flaps;
+		enum fo_action a = fo_step(&pc->fo[i], cp, &o, now);
+		if (pc->fo[i].state != before || pc->fo[i].flaps != flaps) {
+			if (pc->fo[i].state == FO_FAILED && before == FO_OK)
+				log_warn("provider %s failed: %s; hold-down %u ms", cp->name, pc->fo[i].reason, pc->fo[i].hold_ms);
+			else if (pc->fo[i].state == FO_FAILED)
+				log_warn("provider %s %s; hold-down now %u ms", cp->name, pc->fo[i].reason, pc->fo[i].hold_ms);
+			else if (pc->fo[i].state == FO_OK && before != FO_DOWN)
 				log_info("provider %s recovered (%s before)", cp->name, fo_state_str(before));
 			else
-				log_info("provider %s: %s -> %s", cp->name, fo_state_str(before), fo_state_str(ps->fo.state));
+				log_info("provider %s: %s -> %s", cp->name, fo_state_str(before), fo_state_str(pc->fo[i].state));
 		}
 		if (a != FO_NONE) {
 			bird_set(pc, i, a == FO_BIRD_ENABLE);
 			ps->fixed_ms = now;
 		}
-		pc->fo[i] = ps->fo;
 	}
 	for (unsigned i = 0; i < pc->c->nproviders; i++) {
-		struct ol_provider out;
 		int via;
-		fo_publish(pc->c, pc->fo, obs, i, &out, &via);
+		fo_publish(pc->c, pc->fo, obs, i, &out[i], &via);
 		if (via != pc->p[i].via) {
 			if (via >= 0)
 				log_warn("provider %s: hosts send its traffic to %s's MAC", pc->c->providers[i].name,
@@ -325,12 +322,6 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_
 		}
 	}
 	schedule_hold(pc);
-}
-
-void provctl_publish(const struct provctl *pc, const struct ol_provider *obs, size_t i, struct ol_provider *out)
-{
-	int via;
-	fo_publish(pc->c, pc->fo, obs, i, out, &via);
 }
 
 /* ---- operator commands ---- */
@@ -362,28 +353,26 @@ static char *cmd_drain(struct provctl *pc, const char *name, int on, const char 
 	int i = prov_index(pc, name);
 	if (i < 0)
 		return reply_error("no provider '%s'", name);
-	struct pstate *ps = &pc->p[i];
 	const struct cfg_provider *cp = &pc->c->providers[i];
 	enum fo_action a;
 	char by[96];
 	snprintf(by, sizeof(by), "the operator (%s)", who);
 	if (on) {
-		if (ps->fo.state == FO_DRAINED)
+		if (pc->fo[i].state == FO_DRAINED)
 			return reply_ok(json_pack("{s:s, s:s}", "provider", name, "state", "drained"));
-		a = fo_drain(&ps->fo, by, now_ms());
+		a = fo_drain(&pc->fo[i], by, now_ms());
 	} else {
-		if (ps->fo.state != FO_DRAINED)
-			return reply_error("provider '%s' is not drained (it is %s)", name, fo_state_str(ps->fo.state));
-		a = fo_undrain(&ps->fo, cp, now_ms());
+		if (pc->fo[i].state != FO_DRAINED)
+			return reply_error("provider '%s' is not drained (it is %s)", name, fo_state_str(pc->fo[i].state));
+		a = fo_undrain(&pc->fo[i], cp, now_ms());
 	}
 	ann_set_drained(pc->ann, name, on);
 	save(pc, pc->ann);
 	log_info("provider %s %s by %s", name, on ? "drained" : "undrained", who);
 	if (a != FO_NONE)
 		bird_set(pc, (size_t)i, a == FO_BIRD_ENABLE);
-	pc->fo[i] = ps->fo;
 	pc->changed(pc->arg);
-	json_t *j = json_pack("{s:s, s:s}", "provider", name, "state", fo_state_str(ps->fo.state));
+	json_t *j = json_pack("{s:s, s:s}", "provider", name, "state", fo_state_str(pc->fo[i].state));
 	if (cp->nbird && !bird_up(pc->bird))
 		json_object_set_new(j, "warning", json_string("BIRD is not reachable: its sessions follow when it is"));
 	return reply_ok(j);
@@ -578,25 +567,24 @@ char *provctl_command(struct provctl *pc, const char *req, const char *who, int 
 
 /* ---- status ---- */
 
-json_t *provctl_provider_json(const struct provctl *pc, const struct ol_provider *obs, size_t i, uint64_t now)
+json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now)
 {
-	(void)obs;
 	const struct pstate *ps = &pc->p[i];
 	const struct cfg_provider *cp = &pc->c->providers[i];
 	json_t *b = json_array();
 	for (unsigned k = 0; k < cp->nbird; k++)
 		json_array_append_new(b, json_pack("{s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
 						   ps->b[k].seen ? ps->b[k].state : "unknown", "info", ps->b[k].info));
-	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "state", fo_state_str(ps->fo.state), "reason",
-			      ps->fo.reason, "for_ms", (json_int_t)(now - ps->fo.since_ms), "hold_down_ms",
-			      (json_int_t)(ps->fo.hold_ms ? ps->fo.hold_ms : cp->hold_down_ms), "failovers",
-			      (json_int_t)ps->fo.failovers, "recoveries", (json_int_t)ps->fo.recoveries, "flaps",
-			      (json_int_t)ps->fo.flaps, "bird", b);
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "state", fo_state_str(pc->fo[i].state), "reason",
+			      pc->fo[i].reason, "for_ms", (json_int_t)(now - pc->fo[i].since_ms), "hold_down_ms",
+			      (json_int_t)(pc->fo[i].hold_ms ? pc->fo[i].hold_ms : cp->hold_down_ms), "failovers",
+			      (json_int_t)pc->fo[i].failovers, "recoveries", (json_int_t)pc->fo[i].recoveries, "flaps",
+			      (json_int_t)pc->fo[i].flaps, "bird", b);
 	json_object_set_new(j, "backup", cp->backup[0] ? json_string(cp->backup) : json_null());
 	json_object_set_new(j, "via", ps->via >= 0 ? json_string(pc->c->providers[ps->via].name) : json_null());
-	if (ps->fo.state == FO_HELD)
+	if (pc->fo[i].state == FO_HELD)
 		json_object_set_new(j, "hold_remaining_ms",
-				    json_integer((json_int_t)(ps->fo.hold_until_ms > now ? ps->fo.hold_until_ms - now : 0)));
+				    json_integer((json_int_t)(pc->fo[i].hold_until_ms > now ? pc->fo[i].hold_until_ms - now : 0)));
 	return j;
 }
 
@@ -637,9 +625,8 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 	}
 	uint64_t now = now_ms();
 	for (unsigned i = 0; i < c->nproviders; i++) {
-		fo_init(&pc->p[i].fo, now);
+		fo_init(&pc->fo[i], now);
 		pc->p[i].via = -1;
-		pc->fo[i] = pc->p[i].fo;
 	}
 	timer_init(&pc->hold, hold_fire, pc);
 	if (c->bird_include[0]) {
@@ -653,9 +640,8 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 		}
 		for (size_t k = 0; k < pc->ann->ndrained; k++) {
 			int i = prov_index(pc, pc->ann->drained[k]);
-			fo_drain(&pc->p[i].fo, "the operator (before a restart)", now);
-			pc->fo[i] = pc->p[i].fo;
-		}
+			fo_drain(&pc->fo[i], "the operator (before a restart)", now);
+			}
 		char *text = ann_render(c, pc->ann);
 		if (!text || !old || strcmp(old, text)) {
 			int r = text ? write_file(c->bird_include, text) : -ENOMEM;

@@ -18,11 +18,11 @@ struct provctl;
 int provctl_init(struct provctl **out, const struct config *c, void (*changed)(void *arg), void *arg);
 void provctl_free(struct provctl *pc);
 /* One step of every provider's state machine against the observed
- * providers (indexed like c->providers). */
-void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, uint64_t now);
-void provctl_publish(const struct provctl *pc, const struct ol_provider *obs, size_t i, struct ol_provider *out);
+ * providers, and what to publish for each (both indexed like
+ * c->providers). */
+void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct ol_provider *out, uint64_t now);
 /* The "failover" object of provider i in the switch's status. */
-json_t *provctl_provider_json(const struct provctl *pc, const struct ol_provider *obs, size_t i, uint64_t now);
+json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now);
 /* The "bird" object of the switch's status: socket, connected, announcements. */
 json_t *provctl_json(const struct provctl *pc);
 /* A control request other than "status": drain NAME, undrain NAME,

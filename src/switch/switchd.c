@@ -52,6 +52,7 @@ struct switchd {
 	unsigned long resyncs;
 	struct provctl *pc;
 	struct ol_provider *obs; /* the providers as the kernel shows them */
+	struct ol_provider *out; /* ... and as the hosts are told */
 	/* the hosts of the POP and where they connect from: the hosts steer
 	 * return traffic of shared egress addresses to each other by MAC */
 	struct dir_entry {
@@ -286,13 +287,10 @@ static void publish(struct switchd *s)
 {
 	for (size_t i = 0; i < s->tr.n; i++)
 		track_state(&s->tr, i, &s->obs[i]);
-	provctl_evaluate(s->pc, s->obs, now_ms());
-	for (size_t i = 0; i < s->tr.n; i++) {
-		struct ol_provider out;
-		provctl_publish(s->pc, s->obs, i, &out);
-		if (track_publish(&s->tr.p[i], &out))
+	provctl_evaluate(s->pc, s->obs, s->out, now_ms());
+	for (size_t i = 0; i < s->tr.n; i++)
+		if (track_publish(&s->tr.p[i], &s->out[i]))
 			broadcast(&s->tr.p[i], s);
-	}
 }
 
 static void changed(void *arg)
@@ -393,7 +391,7 @@ static json_t *provider_json(const struct switchd *s, const struct track_provide
 	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}", "name", p->pub.name, "table", (json_int_t)p->pub.table,
 			 "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
 			 "since", (json_int_t)p->since, "addresses", addrs, "failover",
-			 provctl_provider_json(s->pc, s->obs, i, now_ms()));
+			 provctl_provider_json(s->pc, i, now_ms()));
 }
 
 static char *control_cb(const char *req, void *arg)
@@ -464,6 +462,7 @@ int switchd_run(struct config *c)
 
 	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf())) ||
 	    (r = (s.obs = calloc(c->nproviders ? c->nproviders : 1, sizeof(*s.obs))) ? 0 : -ENOMEM) ||
+	    (r = (s.out = calloc(c->nproviders ? c->nproviders : 1, sizeof(*s.out))) ? 0 : -ENOMEM) ||
 	    (r = provctl_init(&s.pc, c, changed, &s))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
@@ -498,6 +497,7 @@ int switchd_run(struct config *c)
 	control_close();
 	provctl_free(s.pc);
 	free(s.obs);
+	free(s.out);
 	nl_close(s.nl);
 	track_free(&s.tr);
 	free(s.dir);

@@ -207,12 +207,3 @@ int track_publish(struct track_provider *p, const struct ol_provider *now)
 	return 1;
 }
 
-void track_flush(struct tracker *t, void (*fn)(struct track_provider *p, void *arg), void *arg)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		struct ol_provider now;
-		track_state(t, i, &now);
-		if (track_publish(&t->p[i], &now))
-			fn(&t->p[i], arg);
-	}
-}

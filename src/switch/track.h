@@ -57,7 +57,4 @@ void track_state(const struct tracker *t, size_t i, struct ol_provider *out);
 /* Records `now` as what is published for p: 1 when it differs from what
  * was (the caller then tells the hosts), 0 when not. */
 int track_publish(struct track_provider *p, const struct ol_provider *now);
-/* Calls fn for each provider whose observed state differs from what was
- * published, and records it as published. */
-void track_flush(struct tracker *t, void (*fn)(struct track_provider *p, void *arg), void *arg);
 #endif
