@@ -270,45 +270,73 @@ static void settle(struct probe_stream *s, struct probe_slot *sl)
 	s->rtt_sum2 += ms * ms;
 }
 
-static void read_tx_timestamps(struct psock *p, struct probe_stream *st, size_t n, unsigned count)
+/* Messages taken from a socket per recvmmsg() call. */
+#define RX_BATCH 32
+
+/* A batch of receive buffers; replies and TX timestamps need only headers. */
+struct rxbatch {
+	struct mmsghdr mm[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	struct sockaddr_storage from[RX_BATCH];
+	uint8_t data[RX_BATCH][192];
+	char control[RX_BATCH][256];
+};
+
+/* Receives up to RX_BATCH messages without blocking; returns how many. */
+static int rx_batch(int fd, struct rxbatch *b, int flags)
 {
-	for (int i = 0; i < 1024; i++) {
-		char control[512];
-		uint8_t data[64];
-		struct iovec iov = { data, sizeof(data) };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-				    .msg_controllen = sizeof(control) };
-		if (recvmsg(p->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+	for (int i = 0; i < RX_BATCH; i++) {
+		b->iov[i] = (struct iovec){ b->data[i], sizeof(b->data[i]) };
+		b->mm[i].msg_hdr = (struct msghdr){ .msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
+						    .msg_iov = &b->iov[i], .msg_iovlen = 1,
+						    .msg_control = b->control[i], .msg_controllen = sizeof(b->control[i]) };
+	}
+	int r = recvmmsg(fd, b->mm, RX_BATCH, flags | MSG_DONTWAIT, NULL);
+	return r < 0 ? 0 : r;
+}
+
+static void tx_timestamp(struct psock *p, struct probe_stream *st, size_t n, unsigned count, struct msghdr *m)
+{
+	struct scm_timestamping ts;
+	int have_ts = 0;
+	long key = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			have_ts = 1;
+		} else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+			   (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+			struct sock_extended_err ee;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING && ee.ee_info == SCM_TSTAMP_SND)
+				key = ee.ee_data;
+		}
+	}
+	if (!have_ts || key < 0)
+		return;
+	uint32_t id = (uint32_t)key;
+	if (!per_packet_ids) {
+		if (id >= p->next_key)
 			return;
-		struct scm_timestamping ts;
-		int have_ts = 0;
-		long key = -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
-				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-				have_ts = 1;
-			} else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-				   (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
-				struct sock_extended_err ee;
-				memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-				if (ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING && ee.ee_info == SCM_TSTAMP_SND)
-					key = ee.ee_data;
-			}
-		}
-		if (!have_ts || key < 0)
-			continue;
-		uint32_t id = (uint32_t)key;
-		if (!per_packet_ids) {
-			if (id >= p->next_key)
-				continue;
-			id = p->keymap[id];
-		}
-		if (id / count >= n)
-			continue;
-		struct probe_slot *sl = &st[id / count].slots[id % count];
-		sl->tx = ts.ts[0];
-		sl->has_tx = 1;
-		settle(&st[id / count], sl);
+		id = p->keymap[id];
+	}
+	if (id / count >= n)
+		return;
+	struct probe_slot *sl = &st[id / count].slots[id % count];
+	sl->tx = ts.ts[0];
+	sl->has_tx = 1;
+	settle(&st[id / count], sl);
+}
+
+static void read_tx_timestamps(struct psock *p, struct probe_stream *st, size_t n, unsigned count,
+			       struct rxbatch *b)
+{
+	for (int round = 0; round < 1024 / RX_BATCH; round++) {
+		int got = rx_batch(p->fd, b, MSG_ERRQUEUE);
+		for (int i = 0; i < got; i++)
+			tx_timestamp(p, st, n, count, &b->mm[i].msg_hdr);
+		if (got < RX_BATCH)
+			return;
 	}
 }
 
@@ -351,43 +379,42 @@ static void on_reply(struct probe_stream *st, size_t n, unsigned count, int fami
 	settle(s, sl);
 }
 
-static void read_replies(struct psock *r, struct probe_stream *st, size_t n, unsigned count)
+static void read_replies(struct psock *r, struct probe_stream *st, size_t n, unsigned count, struct rxbatch *b)
 {
-	for (int i = 0; i < 1024; i++) {
-		uint8_t buf[2048];
-		char control[256];
-		struct sockaddr_storage from;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
-				    .msg_control = control, .msg_controllen = sizeof(control) };
-		ssize_t len = recvmsg(r->fd, &m, MSG_DONTWAIT);
-		if (len < 0)
-			return;
-		struct scm_timestamping ts;
-		int have = 0;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
-				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-				have = 1;
+	for (int round = 0; round < 1024 / RX_BATCH; round++) {
+		int got = rx_batch(r->fd, b, 0);
+		for (int i = 0; i < got; i++) {
+			struct msghdr *m = &b->mm[i].msg_hdr;
+			struct scm_timestamping ts;
+			int have = 0;
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+				if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
+					memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+					have = 1;
+				}
+			if (!have)
+				continue;
+			const uint8_t *buf = b->data[i], *p = buf, *src;
+			size_t plen = b->mm[i].msg_len;
+			if (plen > sizeof(b->data[i]))
+				plen = sizeof(b->data[i]);
+			if (r->family == AF_INET) {
+				/* IPv4 raw sockets see the IP header */
+				if (plen < 20 || (buf[0] >> 4) != 4)
+					continue;
+				size_t ihl = (size_t)(buf[0] & 15) * 4;
+				if (plen < ihl)
+					continue;
+				src = buf + 12;
+				p += ihl;
+				plen -= ihl;
+			} else {
+				src = (const uint8_t *)&((struct sockaddr_in6 *)&b->from[i])->sin6_addr;
 			}
-		if (!have)
-			continue;
-		const uint8_t *p = buf, *src;
-		size_t plen = (size_t)len;
-		if (r->family == AF_INET) {
-			/* IPv4 raw sockets see the IP header */
-			if (plen < 20 || (buf[0] >> 4) != 4)
-				continue;
-			size_t ihl = (size_t)(buf[0] & 15) * 4;
-			if (plen < ihl)
-				continue;
-			src = buf + 12;
-			p += ihl;
-			plen -= ihl;
-		} else {
-			src = (const uint8_t *)&((struct sockaddr_in6 *)&from)->sin6_addr;
+			on_reply(st, n, count, r->family, r->proto, p, plen, src, &ts.ts[0]);
 		}
-		on_reply(st, n, count, r->family, r->proto, p, plen, src, &ts.ts[0]);
+		if (got < RX_BATCH)
+			return;
 	}
 }
 
@@ -410,6 +437,9 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		rnd[0] = (uint32_t)mono_ns(), rnd[1] = (uint32_t)(mono_ns() >> 7);
 	uint16_t base = (uint16_t)(32768 + rnd[0] % 16384);
 	uint32_t isn = rnd[1];
+	struct outmsg *om = NULL;
+	struct mmsghdr *mm = NULL;
+	struct rxbatch *rb = NULL;
 	int r = -1;
 
 	if (n == 0 || o->count == 0 || o->count > 65535 || n * o->count > 16384) {
@@ -440,12 +470,11 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		}
 	}
 
-	struct outmsg *om = calloc(n, sizeof(*om));
-	struct mmsghdr *mm = calloc(n, sizeof(*mm));
-	if (!om || !mm) {
+	om = calloc(n, sizeof(*om));
+	mm = calloc(n, sizeof(*mm));
+	rb = malloc(sizeof(*rb));
+	if (!om || !mm || !rb) {
 		fail(err, errlen, "memory", ENOMEM);
-		free(om);
-		free(mm);
 		goto out;
 	}
 	struct pollfd pf[4];
@@ -495,8 +524,6 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		struct timespec to = { .tv_sec = (time_t)(w / 1000000000ull), .tv_nsec = (long)(w % 1000000000ull) };
 		if (ppoll(pf, np, &to, NULL) < 0 && errno != EINTR) {
 			fail(err, errlen, "poll", errno);
-			free(om);
-			free(mm);
 			goto out;
 		}
 		np = 0;
@@ -504,16 +531,17 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 			if (ps[k].fd < 0)
 				continue;
 			if (pf[np].revents & POLLERR)
-				read_tx_timestamps(&ps[k], st, n, o->count);
+				read_tx_timestamps(&ps[k], st, n, o->count, rb);
 			if (pf[np].revents & POLLIN)
-				read_replies(&ps[k], st, n, o->count);
+				read_replies(&ps[k], st, n, o->count, rb);
 			np++;
 		}
 	}
-	free(om);
-	free(mm);
 	r = 0;
 out:
+	free(om);
+	free(mm);
+	free(rb);
 	for (int k = 0; k < 4; k++) {
 		if (ps[k].fd >= 0)
 			close(ps[k].fd);
