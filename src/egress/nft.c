@@ -31,17 +31,24 @@ int egress_nft_install(const struct config *c, char *err, size_t errlen)
 	/* per family: packets of flows the proxy already holds (socket
 	 * transparent 1) get the mark; new flows to non-local destinations go
 	 * to the proxy. Source first: other traffic (the upstream sockets'
-	 * replies above all) is not looked up at all. */
+	 * replies above all) is not looked up at all. A TCP SYN never takes the
+	 * first rule: when it reuses the 4-tuple of a connection whose
+	 * TIME_WAIT the proxy holds (the proxy closed first), that TIME_WAIT
+	 * socket is transparent too, and delivered to it the SYN would be
+	 * answered with the old connection's ACK (the client resets and
+	 * retransmits). tproxy instead retires the TIME_WAIT and hands the SYN
+	 * to the listener. */
 	static const char rule[] =
-		"\t\t%s saddr %s meta l4proto { tcp, udp } socket transparent 1 meta mark set %u accept\n"
+		"\t\t%s saddr %s meta l4proto udp socket transparent 1 meta mark set %u accept\n"
+		"\t\t%s saddr %s tcp flags & (fin | syn | rst | ack) != syn socket transparent 1 meta mark set %u accept\n"
 		"\t\t%s saddr %s fib daddr type != local meta l4proto { tcp, udp } tproxy %s to :%u meta mark set %u accept\n";
 	rules[0] = 0;
 	if (v4[0])
-		off += (size_t)snprintf(rules + off, sizeof(rules) - off, rule, "ip", v4, c->tproxy_mark, "ip", v4, "ip",
-					c->listen_port, c->tproxy_mark);
+		off += (size_t)snprintf(rules + off, sizeof(rules) - off, rule, "ip", v4, c->tproxy_mark, "ip", v4,
+					c->tproxy_mark, "ip", v4, "ip", c->listen_port, c->tproxy_mark);
 	if (v6[0] && off < sizeof(rules))
-		snprintf(rules + off, sizeof(rules) - off, rule, "ip6", v6, c->tproxy_mark, "ip6", v6, "ip6", c->listen_port,
-			 c->tproxy_mark);
+		snprintf(rules + off, sizeof(rules) - off, rule, "ip6", v6, c->tproxy_mark, "ip6", v6, c->tproxy_mark, "ip6",
+			 v6, "ip6", c->listen_port, c->tproxy_mark);
 	/* add+delete+define in one transaction: replaces a table left by a
 	 * killed daemon, atomically */
 	snprintf(cmd, sizeof(cmd),

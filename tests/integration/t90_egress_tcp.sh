@@ -37,6 +37,34 @@ check "IPv6: 30 concurrent transfers intact both ways" \
 check "IPv6: the server saw only 2001:db8:e::10, ports in h1's slice" in_slice 2001:db8:e::10 10000 19999
 check_eq "the proxy counted them, all completed" "$(st "$ESOCK" '.tcp | "\(.active) \(.completed >= 90)"')" "0 true"
 
+# A client reusing its source port while the proxy still holds the old
+# connection's TIME_WAIT (the server closed first, so the proxy closed
+# towards the client first): the new SYN must reach the proxy's listener,
+# not the TIME_WAIT socket, which would answer it with a stale ACK and
+# cost the client a reset and a retransmitted SYN.
+lab_spawn crserver inet "$LAB_ROOT/build/connrate" server 203.0.113.1 9100
+wait_for 5 "one-byte server" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9100"
+exchange() { # PORT: from that client port, a byte each way, the server closes first
+	n c1 python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("100.64.1.2", int(sys.argv[1])))
+s.settimeout(5)
+s.connect(("203.0.113.1", 9100))
+s.sendall(b"x")
+assert s.recv(1) == b"x" and s.recv(1) == b""
+s.close()
+PY
+}
+c1_syn_counters() { NSTAT_HISTORY=$LAB_DIR/nstat.c1 n c1 nstat -az TcpExtTCPSynRetrans TcpOutRsts | awk 'NR > 1 { print $2 }' | paste -sd' '; }
+check "first connection from client port 33333" exchange 33333
+check "...the proxy holds its TIME_WAIT" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 ss -Htan state time-wait '( dport = :33333 )' | grep -q 203.0.113.1:9100"
+NSTAT_HISTORY=$LAB_DIR/nstat.c1 n c1 nstat -n
+check "the client reuses port 33333 at once: the connection completes" exchange 33333
+check_eq "...with no reset and no retransmitted SYN (SYN retransmits, resets)" "$(c1_syn_counters)" "0 0"
+
 # connect failure upstream: the client gets a reset
 err=$(n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9999 1 10 2>&1)
 check "a refused upstream connection reaches the client as a reset" grep -q "Connection reset" <<<"$err"
