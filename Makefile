@@ -27,9 +27,10 @@ CLI_LIBS   := -Wl,-Bstatic -lsodium -ljansson -lm -Wl,-Bdynamic
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev libnftables-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3
+            libcmocka-dev libnftables-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
+            clang libclang-rt-14-dev
 
-.PHONY: all deps check unit unit-build integration demo demo-down bench install clean
+.PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
@@ -67,6 +68,24 @@ $(BUILD)/unit/%: tests/unit/%.c $(UNIT_LIB_SRC) $(wildcard src/*/*.h) tests/unit
 
 unit-build: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
+# Fuzzing (libFuzzer, clang, with ASan and UBSan): the wire decoders, the
+# config parser, and the switch agent's control requests. `make fuzz` runs
+# each for FUZZ_SECS (default 120); `make check` runs each for 30 s. Seeds
+# are in tests/fuzz/corpus/NAME; what the fuzzer finds goes to
+# build/fuzz/corpus-NAME, a crash to build/fuzz/crash-NAME-*.
+FUZZ_TARGETS := wire config control
+FUZZ_SECS    ?= 120
+FUZZ_CC      ?= clang
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(UNIT_LIB_SRC) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(UNIT_LIB_SRC) $(LIBS)
+
+fuzz-build: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 unit: unit-build
 	@set -e; for t in $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)); do echo "== $$t"; $$t; done
 
@@ -83,7 +102,7 @@ integration: all
 	@tests/integration/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all unit-build $(BUILD)/asan/onlinkd
+	@$(MAKE) --no-print-directory all unit-build fuzz-build $(BUILD)/asan/onlinkd
 	@tests/check.sh
 
 demo: deps

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make check`: unit tests (cmocka, ASan+UBSan builds), then integration
+# `make check`: unit tests (cmocka, ASan+UBSan builds), fuzzing, then integration
 # tests in network namespaces; one summary line at the end.
 set -u
 cd "$(dirname "$0")/.."
@@ -14,6 +14,13 @@ for t in build/unit/test_*; do
 	[ "$rc" -ne 0 ] && [ -z "$f" ] && uf=$((uf + 1))
 done
 echo "unit: $up passed, $uf failed"
+# fuzzing: each libFuzzer target for 30 s from its seed corpus
+echo "== fuzz (30 s each)"
+fres=$(FUZZ_SECS=30 tests/fuzz/run.sh wire config control | tee /dev/stderr | tail -n 1)
+fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$fres")
+ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$fres")
+[ -z "$ff" ] && ff=1 fp=0
+up=$((up + fp)) uf=$((uf + ff))
 # integration: once with the daemons as built, once with their ASan+UBSan
 # build (a sanitizer report in a daemon's log fails the test)
 ip_=0 if_=0

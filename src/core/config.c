@@ -784,7 +784,7 @@ int config_load(const char *path, struct config *c)
 	if (r < 0 && !p.failed)
 		fail(&p, 0, "out of memory");
 	if (p.failed)
-		return -1;
+		goto refused;
 	p.line = p.line ? p.line : 1;
 	switch (c->role) {
 	case ROLE_SWITCH: validate_switch(&p); break;
@@ -815,7 +815,13 @@ int config_load(const char *path, struct config *c)
 	}
 	if (!p.failed && !c->control[0])
 		snprintf(c->control, sizeof(c->control), "/run/onlink/%s.sock", c->role == ROLE_SWITCH ? "switch" : "host");
-	return p.failed ? -1 : 0;
+	if (!p.failed)
+		return 0;
+refused:
+	/* nothing of a refused config stays allocated (found by fuzzing);
+	 * c->err keeps the message */
+	config_free(c);
+	return -1;
 }
 
 void config_free(struct config *c)

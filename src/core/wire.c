@@ -49,7 +49,8 @@ static int name_take(const uint8_t *buf, size_t n, char name[OL_NAME_MAX])
 		return -EBADMSG;
 	memcpy(name, buf + 1, buf[0]);
 	name[buf[0]] = 0;
-	if (!name_valid(name))
+	/* a NUL inside would cut the name short of its length */
+	if (strlen(name) != buf[0] || !name_valid(name))
 		return -EBADMSG;
 	return 1 + buf[0];
 }

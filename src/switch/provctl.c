@@ -334,6 +334,12 @@ static char *reply_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* the message quotes the request; JSON strings must be UTF-8, and a
+	 * refused json_pack() left the client without a reply (found by
+	 * fuzzing): anything but printable ASCII is shown as '?' */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	json_t *j = json_pack("{s:s}", "error", msg);
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);

@@ -99,7 +99,7 @@ raw() {
 	python3 - "$SW" "$1" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode().replace(b"\\0", b"\0") + b"\n")
+s.sendall(sys.argv[2].encode().replace(b"\\0", b"\0").replace(b"\\xff", b"\xff") + b"\n")
 out = b""
 while True:
     d = s.recv(65536)
@@ -109,6 +109,7 @@ print(out.decode())
 PY
 }
 check_eq "a NUL in a request: an error, not a hang" "$(raw '\0drain transit-a' | jq -r .error)" "unknown request"
+check_eq "a name that is not UTF-8: an error, not a hang" "$(raw 'drain transit-\xff' | jq -r .error)" "no provider 'transit-?'"
 check_eq "trailing words: refused" "$(raw 'withdraw 2001:db8:77::/48 transit-b now' | jq -r .error)" "usage: withdraw PREFIX PROVIDER"
 check_eq "a negative prepend: refused" "$(raw 'announce 198.18.80.0/24 transit-a -1' | jq -r .error)" "usage: announce PREFIX PROVIDER [PREPEND]"
 check_eq "a 200-character word: refused" "$(raw "drain $(printf 'a%.0s' $(seq 200))" | jq -r .error)" "unknown request"

@@ -117,6 +117,8 @@ static void name_round_trip(void **state)
 	assert_int_equal(wire_name_decode(buf, (size_t)n - 1, name), -EBADMSG);
 	buf[0] = 0;
 	assert_int_equal(wire_name_decode(buf, 1, name), -EBADMSG);
+	/* found by fuzzing: a NUL inside the name was taken as its end */
+	assert_int_equal(wire_name_decode((const uint8_t *)"\x04tr\0x", 5, name), -EBADMSG);
 	assert_int_equal(wire_name_encode(buf, 5, "transit-b"), -ENOSPC);
 }
 

@@ -1,0 +1,38 @@
+/* libFuzzer target: the config parser (src/core/config.c, through inih).
+ * The input is a whole config file. Oracle beyond "no crash": a config is
+ * either accepted, or refused with a "FILE:LINE: message" error. */
+#include "core/config.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	static char path[64];
+	if (fd < 0) {
+		fd = memfd_create("onlink-fuzz.conf", 0);
+		if (fd < 0)
+			abort();
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
+		abort();
+	struct config c;
+	if (config_load(path, &c)) {
+		/* refused: the message names the file */
+		if (strncmp(c.err, path, strlen(path)))
+			abort();
+		return 0;
+	}
+	FILE *devnull = fopen("/dev/null", "w");
+	config_print(&c, devnull);
+	fclose(devnull);
+	config_free(&c);
+	return 0;
+}
