@@ -8,7 +8,7 @@ BUILD    ?= build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -D_GNU_SOURCE -Isrc
-LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lm
+LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lsystemd -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC   := $(wildcard src/core/*.c)
@@ -27,7 +27,7 @@ CLI_LIBS   := -Wl,-Bstatic -lsodium -ljansson -lm -Wl,-Bdynamic
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev libnftables-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
+            libcmocka-dev libnftables-dev libsystemd-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
             clang libclang-rt-14-dev
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build
@@ -81,6 +81,16 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(UNIT_LIB_SRC) $(wildcard src/*/*.h)
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(UNIT_LIB_SRC) $(LIBS)
 
+# promtool, to check the metrics endpoints (tests/integration/t110): taken
+# out of Debian's prometheus package without installing it, because the
+# package's post-install would start a Prometheus server on the machine.
+$(BUILD)/tools/promtool:
+	@mkdir -p $(BUILD)/tools/deb
+	@cd $(BUILD)/tools/deb && rm -f prometheus_*.deb && \
+		{ apt-get download -q prometheus 2>/dev/null || { apt-get update -qq && apt-get download -q prometheus; }; }
+	dpkg-deb -x $(BUILD)/tools/deb/prometheus_*.deb $(BUILD)/tools/root
+	ln -sf root/usr/bin/promtool $@
+
 fuzz-build: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
@@ -102,7 +112,7 @@ integration: all
 	@tests/integration/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all unit-build fuzz-build $(BUILD)/asan/onlinkd
+	@$(MAKE) --no-print-directory all unit-build fuzz-build $(BUILD)/asan/onlinkd $(BUILD)/tools/promtool
 	@tests/check.sh
 
 demo: deps

@@ -294,9 +294,13 @@ lab_onlink_configs() {
 		fo_a="description = Transit A (lab)"$'\n'"bird-protocol = transit_a4"$'\n'"bird-protocol = transit_a6"$'\n'"backup = transit-b"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
 		fo_b="description = Transit B (lab)"$'\n'"bird-protocol = transit_b4"$'\n'"bird-protocol = transit_b6"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
 	fi
+	# LAB_METRICS=1: every daemon serves Prometheus metrics on its own
+	# namespace's loopback, port 9477
+	local mx=${LAB_METRICS:+metrics = 127.0.0.1:9477}
 	cat > "$LAB_DIR/switch.conf" <<CONF
 [switch]
 $fo_sw
+$mx
 name = sw1
 listen = 10.10.0.1:4710
 listen = [2001:db8:10::1]:4710
@@ -333,6 +337,7 @@ address = 2001:db8:10::$(printf %x $((16 + i)))
 key-file = $LAB_DIR/key
 control = $LAB_DIR/host-h$i.sock
 keepalive = ${LAB_KEEPALIVE:-2}
+$mx
 
 [switch sw1]
 connect = 10.10.0.1:4710
@@ -424,6 +429,7 @@ clients = fd64::/16
 control = $LAB_DIR/egress-h1.sock
 idle-timeout = ${LAB_EGRESS_IDLE:-300}
 udp-idle-timeout = ${LAB_EGRESS_UDP_IDLE:-60}
+${LAB_METRICS:+metrics = 127.0.0.1:9478}
 CONF
 }
 

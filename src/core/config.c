@@ -130,6 +130,18 @@ static int common_key(struct parse *p, const char *name, const char *v, int *han
 		return set_str(p, c->key_file, sizeof(c->key_file), name, v);
 	} else if (!strcmp(name, "control")) {
 		return set_str(p, c->control, sizeof(c->control), name, v);
+	} else if (!strcmp(name, "metrics")) {
+		if (endpoint_parse(v, &c->metrics.ss, &c->metrics.len) || strlen(v) >= sizeof(c->metrics.text)) {
+			fail(p, p->line, "metrics: bad address '%s' (ADDR:PORT or [ADDR6]:PORT)", v);
+			return 0;
+		}
+		strcpy(c->metrics.text, v);
+	} else if (!strcmp(name, "syslog")) {
+		if (strcmp(v, "yes") && strcmp(v, "no")) {
+			fail(p, p->line, "syslog: bad value '%s' (yes or no)", v);
+			return 0;
+		}
+		c->syslog = !strcmp(v, "yes");
 	} else if (!strcmp(name, "keepalive")) {
 		if (parse_uint(v, 1, 3600, &x)) {
 			fail(p, p->line, "keepalive: bad value '%s' (seconds, 1 to 3600)", v);
@@ -838,6 +850,14 @@ void config_free(struct config *c)
 	sodium_memzero(c->key, sizeof(c->key));
 }
 
+static void print_observability(const struct config *c, FILE *f)
+{
+	if (c->metrics.len)
+		fprintf(f, "metrics = %s\n", c->metrics.text);
+	if (c->syslog)
+		fprintf(f, "syslog = yes\n");
+}
+
 void config_print(const struct config *c, FILE *f)
 {
 	char s[ADDR_STRLEN];
@@ -850,6 +870,7 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "listen-port = %u\ntproxy-mark = %u\ntproxy-table = %u\nidle-timeout = %u\nudp-idle-timeout = %u\n"
 			"control = %s\n", c->listen_port, c->tproxy_mark, c->tproxy_table, c->idle_timeout,
 			c->udp_idle_timeout, c->control);
+		print_observability(c, f);
 		return;
 	}
 	if (c->role == ROLE_SWITCH) {
@@ -872,6 +893,7 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "rule-priority = %u\n", c->rule_priority);
 	}
 	fprintf(f, "key-file = %s\ncontrol = %s\nkeepalive = %u\n", c->key_file, c->control, c->keepalive);
+	print_observability(c, f);
 	for (unsigned i = 0; i < c->nproviders; i++) {
 		const struct cfg_provider *pr = &c->providers[i];
 		fprintf(f, "\n[provider %s]\n", pr->name);

@@ -69,6 +69,8 @@ struct config {
 	uint8_t key[32];
 	char control[108];
 	unsigned keepalive;             /* seconds */
+	struct cfg_endpoint metrics;    /* Prometheus over HTTP; len 0: none */
+	int syslog;                     /* log to syslog(3) as well as stderr */
 	/* switch */
 	struct cfg_endpoint listen[CFG_LISTEN_MAX];
 	unsigned nlisten;

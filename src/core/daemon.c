@@ -1,7 +1,11 @@
-/* Signals as events, never as handlers doing work. */
+/* Signals as events, never as handlers doing work; start-up's last steps. */
 #include "core/daemon.h"
+#include "core/log.h"
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -36,4 +40,39 @@ int daemon_signals(struct loop_src *src, volatile int *stop, volatile int *reloa
 		return -errno;
 	src->cb = sig_cb;
 	return loop_add(src, EPOLLIN);
+}
+
+int daemon_ready(const struct config *c, metrics_fn fn, void *arg, const char *status)
+{
+	log_syslog(c->syslog);
+	if (c->metrics.len) {
+		int r = metrics_open(&c->metrics.ss, c->metrics.len, fn, arg);
+		if (r) {
+			log_err("metrics %s: %s", c->metrics.text, strerror(-r));
+			return r;
+		}
+		log_info("metrics on http://%s/metrics", c->metrics.text);
+	}
+	if (status)
+		daemon_notify_ready(status);
+	return 0;
+}
+
+void daemon_notify_ready(const char *status)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", status, (unsigned long)getpid());
+}
+
+void daemon_reloading(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+}
+
+void daemon_stopping(void)
+{
+	sd_notify(0, "STOPPING=1");
+	metrics_close();
 }

@@ -2,15 +2,28 @@
 #include "core/log.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static const char *log_ident = "onlink";
 static int log_level = LOG_INFO;
+static int to_syslog;
+static int to_journal; /* stderr is journald's stream: "<N>" gives each line its level */
 
 void log_init(const char *ident, int level)
 {
 	log_ident = ident;
 	log_level = level;
+	to_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void log_syslog(int on)
+{
+	if (on && !to_syslog)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && to_syslog)
+		closelog();
+	to_syslog = on;
 }
 
 uint64_t now_ms(void)
@@ -36,6 +49,14 @@ static void log_v(int level, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
+	if (to_syslog) {
+		va_list copy;
+		va_copy(copy, ap);
+		vsyslog(level, fmt, copy);
+		va_end(copy);
+	}
+	if (to_journal)
+		fprintf(stderr, "<%d>", level);
 	fprintf(stderr, "%s: %s: ", log_ident, level_name(level));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -1,4 +1,5 @@
-/* Leveled logging to stderr (journald picks it up), with rate limits so a
+/* Leveled logging to stderr (journald picks it up, each line with its
+ * level) and optionally syslog, with rate limits so a
  * repeated kernel or peer error never floods the log. */
 #ifndef OL_LOG_H
 #define OL_LOG_H
@@ -6,6 +7,8 @@
 #include <stdint.h>
 
 void log_init(const char *ident, int level);
+/* Also to syslog(3) (facility daemon), from `syslog = yes` in the config. */
+void log_syslog(int on);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)

@@ -210,6 +210,56 @@ static char *control_cb(const char *req, void *arg)
 	return out;
 }
 
+static void metrics_cb(FILE *f, void *arg)
+{
+	struct egressd *e = arg;
+	const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
+	const struct udp_stats *u = udp_proxy_stats(e->udp);
+	const struct {
+		const char *name, *type, *help, *labels;
+		double v;
+	} m[] = {
+		{ "onlink_egress_host_agent_reachable", "gauge", "1 when the last poll of the host agent answered.", "",
+		  e->agent_ok },
+		{ "onlink_egress_flows_active", "gauge", "Flows relayed now.", "proto=\"tcp\"", (double)t->active },
+		{ NULL, NULL, NULL, "proto=\"udp\"", (double)u->active },
+		{ "onlink_egress_flows_total", "counter", "Flows accepted (TCP) or created (UDP).", "proto=\"tcp\"",
+		  (double)t->accepted },
+		{ NULL, NULL, NULL, "proto=\"udp\"", (double)u->created },
+		{ "onlink_egress_slice_exhausted_total", "counter",
+		  "New flows refused because the slice had no free port towards the destination.", "proto=\"tcp\"",
+		  (double)t->exhausted },
+		{ NULL, NULL, NULL, "proto=\"udp\"", (double)u->exhausted },
+		{ "onlink_egress_no_source_total", "counter", "New flows refused: no shared address with a slice for this host.",
+		  "proto=\"tcp\"", (double)t->no_source },
+		{ NULL, NULL, NULL, "proto=\"udp\"", (double)u->no_source },
+		{ "onlink_egress_tcp_resets_total", "counter", "TCP flows ended by a reset on either side.", "",
+		  (double)t->resets },
+		{ "onlink_egress_tcp_connect_failed_total", "counter", "Upstream connections that failed.", "",
+		  (double)t->connect_failed },
+		{ "onlink_egress_idle_closed_total", "counter", "Flows closed after their idle timeout.", "proto=\"tcp\"",
+		  (double)t->idle_closed },
+		{ NULL, NULL, NULL, "proto=\"udp\"", (double)u->expired },
+		{ "onlink_egress_bytes_total", "counter", "Payload bytes relayed.", "proto=\"tcp\",direction=\"up\"",
+		  (double)t->bytes_up },
+		{ NULL, NULL, NULL, "proto=\"tcp\",direction=\"down\"", (double)t->bytes_down },
+		{ NULL, NULL, NULL, "proto=\"udp\",direction=\"up\"", (double)u->bytes_up },
+		{ NULL, NULL, NULL, "proto=\"udp\",direction=\"down\"", (double)u->bytes_down },
+		{ "onlink_egress_slice_ports", "gauge", "Ports in this host's slice of the shared address (0: no slice).",
+		  "family=\"ipv4\"", e->have4 ? (double)(e->src4.slices[0].last - e->src4.slices[0].first + 1) : 0 },
+		{ NULL, NULL, NULL, "family=\"ipv6\"",
+		  e->have6 ? (double)(e->src6.slices[0].last - e->src6.slices[0].first + 1) : 0 },
+	};
+	const char *name = NULL;
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (m[i].name) {
+			name = m[i].name;
+			mx_family(f, name, m[i].type, m[i].help);
+		}
+		mx_sample(f, name, m[i].labels, m[i].v);
+	}
+}
+
 int egressd_run(struct config *c)
 {
 	struct egressd e = { .cfg = c, .rl = RATELIMIT_INIT(10000, 5) };
@@ -247,6 +297,13 @@ int egressd_run(struct config *c)
 	}
 	timer_init(&e.poll, poll_agent, &e);
 	timer_arm(&e.poll, 0, POLL_MS);
+	char status[96];
+	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->listen_port);
+	if (daemon_ready(c, metrics_cb, &e, status)) {
+		timer_fini(&e.poll);
+		control_close();
+		goto undo;
+	}
 	log_info("egress proxy running: TPROXY port %u, mark %u, table %u", c->listen_port, c->tproxy_mark,
 		 c->tproxy_table);
 	while (!e.stop) {
@@ -259,6 +316,7 @@ int egressd_run(struct config *c)
 		}
 	}
 	log_info("stopping: removing the nftables table and policy routing");
+	daemon_stopping();
 	rc = 0;
 	timer_fini(&e.poll);
 	control_close();

@@ -16,6 +16,7 @@
 #include "host/desired.h"
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -69,6 +70,7 @@ struct swlink {
 	int in_snapshot, have_snapshot;
 	time_t since;
 	int want_out;
+	unsigned long sessions;  /* authenticated, reconnects included */
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */
@@ -745,6 +747,7 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			s->since = time(NULL);
 			s->backoff_ms = BACKOFF_MIN_MS;
 			log_info("switch %s (%s): connected and authenticated", s->cfg->name, s->cfg->connect.text);
+			s->sessions++;
 		}
 	}
 	if (s->state != SW_IDLE)
@@ -860,6 +863,46 @@ static char *control_cb(const char *req, void *arg)
 	return out;
 }
 
+static void metrics_cb(FILE *f, void *arg)
+{
+	struct hostd *h = arg;
+	char l[300], n[160], t[32];
+	mx_family(f, "onlink_host_switch_connected", "gauge", "1 while the session with the switch agent is up.");
+	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+		mx_sample(f, "onlink_host_switch_connected", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
+			  h->sw[i].state == SW_UP);
+	mx_family(f, "onlink_host_switch_sessions_total", "counter",
+		  "Sessions with the switch agent authenticated (reconnects included).");
+	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+		mx_sample(f, "onlink_host_switch_sessions_total", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
+			  (double)h->sw[i].sessions);
+	mx_family(f, "onlink_host_provider_up", "gauge", "1 when the provider is up (its next hop resolved on the switch).");
+	for (size_t i = 0; i < h->merged.n; i++) {
+		snprintf(t, sizeof(t), "table=\"%u\"", h->merged.v[i].table);
+		snprintf(l, sizeof(l), "%s,%s", mx_label(n, sizeof(n), "provider", h->merged.v[i].name), t);
+		mx_sample(f, "onlink_host_provider_up", l, provider_up(&h->merged.v[i]));
+	}
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} counters[] = {
+		{ "onlink_host_reconciles_total", "Reconciler runs.", offsetof(struct hostd, reconciles) },
+		{ "onlink_host_reconcile_repairs_total", "Kernel objects put back after something else changed them.",
+		  offsetof(struct hostd, repairs) },
+		{ "onlink_host_kernel_write_errors_total", "Kernel writes the kernel refused.",
+		  offsetof(struct hostd, kernel_errors) },
+		{ "onlink_host_netlink_resyncs_total", "Full dumps after a netlink overrun.", offsetof(struct hostd, resyncs) },
+		{ "onlink_host_kernel_dumps_total", "Dumps of the kernel's state in onlink's scope.",
+		  offsetof(struct hostd, dumps) },
+	};
+	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		mx_family(f, counters[c].name, "counter", counters[c].help);
+		mx_sample(f, counters[c].name, "", (double)*(const unsigned long *)((const char *)h + counters[c].off));
+	}
+	mx_family(f, "onlink_host_ready", "gauge", "1 once the switch agents' snapshots are applied (or the start-up grace ran out).");
+	mx_sample(f, "onlink_host_ready", "", h->ready);
+}
+
 int hostd_run(struct config *c)
 {
 	struct hostd h = { .cfg = c, .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
@@ -899,9 +942,18 @@ int hostd_run(struct config *c)
 	}
 	timer_arm(&h.startup_t, STARTUP_GRACE_MS, 0);
 	timer_arm(&h.keepalive_t, c->keepalive * 1000ull, c->keepalive * 1000ull);
+	if (daemon_ready(c, metrics_cb, &h, NULL))
+		return 1;
 	log_info("host %s running: uplink %s, %u switch agents", c->name, c->ifname, c->nswitches);
+	int notified = 0;
 	while (!h.stop) {
 		loop_run_once(-1);
+		if (h.ready && !notified) {
+			char status[96];
+			snprintf(status, sizeof(status), "host %s: %zu providers", c->name, h.merged.n);
+			daemon_notify_ready(status);
+			notified = 1;
+		}
 		if (h.reload) {
 			h.reload = 0;
 			log_info("SIGHUP: config reload is not supported yet; restart to apply changes");
@@ -909,6 +961,7 @@ int hostd_run(struct config *c)
 	}
 	/* Kernel state stays: forwarding never depends on the agent running. */
 	log_info("stopping; kernel state left in place");
+	daemon_stopping();
 	for (unsigned i = 0; i < c->nswitches; i++) {
 		struct swlink *s = &h.sw[i];
 		sw_close(s);

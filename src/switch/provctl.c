@@ -3,12 +3,14 @@
 #include "core/control.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "switch/announce.h"
 #include "switch/bird.h"
 #include "switch/failover.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +609,41 @@ json_t *provctl_json(const struct provctl *pc)
 	return json_pack("{s:s?, s:s?, s:b, s:o}", "socket", pc->c->bird_socket[0] ? pc->c->bird_socket : NULL, "include",
 			 pc->c->bird_include[0] ? pc->c->bird_include : NULL, "connected", bird_up(pc->bird), "announcements",
 			 anns);
+}
+
+void provctl_metrics(const struct provctl *pc, FILE *f)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} counters[] = {
+		{ "onlink_switch_failovers_total", "Times a provider failed and its traffic moved to its backup.",
+		  offsetof(struct fo_provider, failovers) },
+		{ "onlink_switch_recoveries_total", "Times a failed provider took its traffic back.",
+		  offsetof(struct fo_provider, recoveries) },
+		{ "onlink_switch_flaps_total", "Failures of a provider within its hold-down after a recovery.",
+		  offsetof(struct fo_provider, flaps) },
+	};
+	char l[160], st[48];
+	mx_family(f, "onlink_switch_provider_state", "gauge",
+		  "1 for the provider's failover state (down, ok, failed, held-down, recovering, drained).");
+	for (unsigned i = 0; i < pc->c->nproviders; i++)
+		for (int k = FO_DOWN; k <= FO_DRAINED; k++) {
+			char both[220];
+			snprintf(both, sizeof(both), "%s,%s", mx_label(l, sizeof(l), "provider", pc->c->providers[i].name),
+				 mx_label(st, sizeof(st), "state", fo_state_str((enum fo_state)k)));
+			mx_sample(f, "onlink_switch_provider_state", both, pc->fo[i].state == (enum fo_state)k);
+		}
+	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		mx_family(f, counters[c].name, "counter", counters[c].help);
+		for (unsigned i = 0; i < pc->c->nproviders; i++)
+			mx_sample(f, counters[c].name, mx_label(l, sizeof(l), "provider", pc->c->providers[i].name),
+				  (double)*(const unsigned long *)((const char *)&pc->fo[i] + counters[c].off));
+	}
+	mx_family(f, "onlink_switch_bird_connected", "gauge", "1 when BIRD's control socket answers (0 without bird-socket).");
+	mx_sample(f, "onlink_switch_bird_connected", "", pc->bird && bird_up(pc->bird));
+	mx_family(f, "onlink_switch_announcements", "gauge", "Prefixes onlink announces through BIRD.");
+	mx_sample(f, "onlink_switch_announcements", "", (double)pc->ann->n);
 }
 
 /* ---- life ---- */

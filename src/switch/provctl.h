@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/model.h"
 #include <jansson.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct provctl;
@@ -25,6 +26,8 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct 
 json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now);
 /* The "bird" object of the switch's status: socket, connected, announcements. */
 json_t *provctl_json(const struct provctl *pc);
+/* Prometheus families: failover state and counters per provider, BIRD. */
+void provctl_metrics(const struct provctl *pc, FILE *f);
 /* A control request other than "status": drain NAME, undrain NAME,
  * announce PREFIX NAME PREPEND, withdraw PREFIX NAME. who: for the log.
  * Returns the reply (malloc'd JSON), or NULL when it was deferred (see

@@ -49,7 +49,7 @@ struct switchd {
 	unsigned npeers;
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
-	unsigned long resyncs;
+	unsigned long resyncs, sessions, updates;
 	struct provctl *pc;
 	struct ol_provider *obs; /* the providers as the kernel shows them */
 	struct ol_provider *out; /* ... and as the hosts are told */
@@ -186,6 +186,7 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 		}
 		if (up) {
 			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
+			s->sessions++;
 			p->since = time(NULL);
 			directory_update(s, p);
 			send_snapshot(s, p);
@@ -289,8 +290,10 @@ static void publish(struct switchd *s)
 		track_state(&s->tr, i, &s->obs[i]);
 	provctl_evaluate(s->pc, s->obs, s->out, now_ms());
 	for (size_t i = 0; i < s->tr.n; i++)
-		if (track_publish(&s->tr.p[i], &s->out[i]))
+		if (track_publish(&s->tr.p[i], &s->out[i])) {
+			s->updates++;
 			broadcast(&s->tr.p[i], s);
+		}
 }
 
 static void changed(void *arg)
@@ -429,6 +432,33 @@ static char *control_cb(const char *req, void *arg)
 	return out;
 }
 
+static void metrics_cb(FILE *f, void *arg)
+{
+	struct switchd *s = arg;
+	char l[160];
+	unsigned up = 0;
+	for (const struct peer *p = s->peers; p; p = p->next)
+		up += !p->dead && p->c.state == CONN_UP;
+	mx_family(f, "onlink_switch_peers_connected", "gauge", "Host agents connected and authenticated.");
+	mx_sample(f, "onlink_switch_peers_connected", "", up);
+	mx_family(f, "onlink_switch_sessions_total", "counter", "Host agent sessions authenticated (reconnects included).");
+	mx_sample(f, "onlink_switch_sessions_total", "", (double)s->sessions);
+	mx_family(f, "onlink_switch_provider_updates_total", "counter", "Provider changes sent to the hosts.");
+	mx_sample(f, "onlink_switch_provider_updates_total", "", (double)s->updates);
+	mx_family(f, "onlink_switch_netlink_resyncs_total", "counter",
+		  "Full dumps of the kernel's neighbor table after a netlink overrun.");
+	mx_sample(f, "onlink_switch_netlink_resyncs_total", "", (double)s->resyncs);
+	mx_family(f, "onlink_switch_provider_up", "gauge", "1 when the provider is published as up (its next hop resolved).");
+	for (size_t i = 0; i < s->tr.n; i++)
+		mx_sample(f, "onlink_switch_provider_up", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
+			  s->tr.p[i].published && provider_up(&s->tr.p[i].pub));
+	mx_family(f, "onlink_switch_mac_changes_total", "counter", "Times the MAC of one of the provider's addresses changed.");
+	for (size_t i = 0; i < s->tr.n; i++)
+		mx_sample(f, "onlink_switch_mac_changes_total", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
+			  (double)s->tr.p[i].mac_changes);
+	provctl_metrics(s->pc, f);
+}
+
 static int open_listeners(struct switchd *s)
 {
 	for (unsigned i = 0; i < s->cfg->nlisten; i++) {
@@ -480,6 +510,10 @@ int switchd_run(struct config *c)
 		return 1;
 	}
 	timer_arm(&s.keepalive, c->keepalive * 1000ull, c->keepalive * 1000ull);
+	char status[96];
+	snprintf(status, sizeof(status), "switch %s: %zu providers", c->name, s.tr.n);
+	if (daemon_ready(c, metrics_cb, &s, status))
+		return 1;
 	log_info("switch %s running: %zu providers", c->name, s.tr.n);
 	while (!s.stop) {
 		loop_run_once(-1);
@@ -490,6 +524,7 @@ int switchd_run(struct config *c)
 		}
 	}
 	log_info("stopping");
+	daemon_stopping();
 	for (struct peer *p = s.peers; p; p = p->next)
 		if (!p->dead)
 			peer_drop(&s, p, "switch agent stopping");

@@ -202,6 +202,11 @@ int track_publish(struct track_provider *p, const struct ol_provider *now)
 		return 0;
 	if (!p->published || provider_up(now) != provider_up(&p->pub))
 		p->since = time(NULL);
+	for (unsigned i = 0; p->published && i < now->naddrs; i++)
+		for (unsigned k = 0; k < p->pub.naddrs; k++)
+			if (!addr_cmp(&now->addrs[i].addr, &p->pub.addrs[k].addr) && now->addrs[i].up &&
+			    p->pub.addrs[k].up && memcmp(now->addrs[i].mac, p->pub.addrs[k].mac, 6))
+				p->mac_changes++;
 	p->pub = *now;
 	p->published = 1;
 	return 1;

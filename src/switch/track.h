@@ -25,6 +25,7 @@ struct track_provider {
 	struct ol_provider pub; /* what was last published */
 	int published;
 	time_t since;           /* wall clock of the last up/down change */
+	unsigned long mac_changes; /* a published address's MAC replaced by another */
 };
 
 struct track_link {

@@ -53,6 +53,8 @@ static void normalized_is_fixed_point(void **state)
 struct bad { const char *text; int line; const char *msg; };
 
 static const struct bad bad_cases[] = {
+	{ "[switch]\nname = sw1\nmetrics = localhost\n", 3, "metrics: bad address 'localhost' (ADDR:PORT or [ADDR6]:PORT)" },
+	{ "[host]\nname = h1\nsyslog = maybe\n", 3, "syslog: bad value 'maybe' (yes or no)" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[bogus]\n", 5, "unknown section '[bogus]'" },
 	{ "[switch]\nname = sw1\ncolour = blue\n", 3, "unknown key 'colour' in [switch]" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.300:4710\n", 3, "listen: bad address '10.0.0.300:4710' (ADDR:PORT or [ADDR]:PORT)" },

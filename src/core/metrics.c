@@ -1,0 +1,242 @@
+/* Prometheus text exposition over HTTP: the smallest server that answers a
+ * scraper, in the daemon's event loop. Each client: read the request head,
+ * answer, close. A reply is queued and written as the socket accepts it,
+ * so a slow scraper never blocks the daemon. */
+#include "core/metrics.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define MX_CLIENTS 8
+#define MX_HEAD 4096
+#define MX_TIMEOUT_MS 5000
+
+struct mclient {
+	struct loop_src src;
+	char in[MX_HEAD];
+	size_t inlen;
+	char *out;
+	size_t outlen, outoff;
+	uint64_t since;
+	int used;
+};
+
+static struct loop_src listener = { .fd = -1 };
+static struct mclient clients[MX_CLIENTS];
+static struct timer sweep;
+static metrics_fn render;
+static void *render_arg;
+static struct ratelimit rl = RATELIMIT_INIT(60000, 5);
+
+static void mclient_close(struct mclient *c)
+{
+	loop_del(&c->src);
+	close(c->src.fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+}
+
+static void respond(struct mclient *c, const char *status, const char *ctype, const char *body, size_t blen)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f) {
+		mclient_close(c);
+		return;
+	}
+	fprintf(f, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status, ctype,
+		blen);
+	fwrite(body, 1, blen, f);
+	if (fclose(f)) {
+		free(out);
+		mclient_close(c);
+		return;
+	}
+	c->out = out;
+	c->outlen = len;
+	loop_mod(&c->src, EPOLLOUT);
+}
+
+static void answer(struct mclient *c)
+{
+	/* request line: METHOD SP TARGET SP VERSION */
+	char method[8], target[64], version[16];
+	if (sscanf(c->in, "%7s %63s %15s", method, target, version) != 3 || strncmp(version, "HTTP/1.", 7)) {
+		respond(c, "400 Bad Request", "text/plain", "bad request\n", 12);
+		return;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		respond(c, "405 Method Not Allowed", "text/plain", "GET /metrics\n", 13);
+		return;
+	}
+	/* the path alone: a scraper may add a query string */
+	target[strcspn(target, "?")] = 0;
+	if (strcmp(target, "/metrics")) {
+		respond(c, "404 Not Found", "text/plain", "GET /metrics\n", 13);
+		return;
+	}
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&body, &blen);
+	if (!f) {
+		mclient_close(c);
+		return;
+	}
+	render(f, render_arg);
+	if (fclose(f)) {
+		free(body);
+		mclient_close(c);
+		return;
+	}
+	respond(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, strcmp(method, "HEAD") ? blen : 0);
+	free(body);
+}
+
+static void mclient_cb(struct loop_src *src, uint32_t events)
+{
+	struct mclient *c = src->arg;
+	if (c->out) {
+		while (c->outoff < c->outlen) {
+			ssize_t w = write(c->src.fd, c->out + c->outoff, c->outlen - c->outoff);
+			if (w < 0) {
+				if (errno == EAGAIN)
+					return;
+				break;
+			}
+			c->outoff += (size_t)w;
+		}
+		mclient_close(c);
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		mclient_close(c);
+		return;
+	}
+	ssize_t r = read(c->src.fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+	if (r <= 0) {
+		if (r < 0 && errno == EAGAIN)
+			return;
+		mclient_close(c);
+		return;
+	}
+	c->inlen += (size_t)r;
+	c->in[c->inlen] = 0;
+	if (memchr(c->in, 0, c->inlen)) {
+		respond(c, "400 Bad Request", "text/plain", "bad request\n", 12);
+		return;
+	}
+	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n")) {
+		answer(c);
+		return;
+	}
+	if (c->inlen == sizeof(c->in) - 1)
+		respond(c, "431 Request Header Fields Too Large", "text/plain", "too large\n", 10);
+}
+
+static void sweep_cb(struct timer *t)
+{
+	(void)t;
+	uint64_t now = now_ms();
+	for (int i = 0; i < MX_CLIENTS; i++)
+		if (clients[i].used && now - clients[i].since > MX_TIMEOUT_MS)
+			mclient_close(&clients[i]);
+}
+
+static void accept_cb(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	for (;;) {
+		int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct mclient *c = NULL;
+		for (int i = 0; i < MX_CLIENTS && !c; i++)
+			if (!clients[i].used)
+				c = &clients[i];
+		if (!c) {
+			log_limited(&rl, LOG_WARNING, "metrics: %d scrapes at once: one refused", MX_CLIENTS);
+			close(fd);
+			continue;
+		}
+		c->used = 1;
+		c->since = now_ms();
+		c->src = (struct loop_src){ .fd = fd, .cb = mclient_cb, .arg = c };
+		if (loop_add(&c->src, EPOLLIN) < 0) {
+			close(fd);
+			memset(c, 0, sizeof(*c));
+		}
+	}
+}
+
+int metrics_open(const struct sockaddr_storage *ss, socklen_t len, metrics_fn fn, void *arg)
+{
+	int one = 1;
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	render = fn;
+	render_arg = arg;
+	listener = (struct loop_src){ .fd = fd, .cb = accept_cb };
+	if (loop_add(&listener, EPOLLIN) < 0 || timer_init(&sweep, sweep_cb, NULL) < 0) {
+		close(fd);
+		listener.fd = -1;
+		return -EIO;
+	}
+	timer_arm(&sweep, 1000, 1000);
+	return 0;
+}
+
+void metrics_close(void)
+{
+	if (listener.fd < 0)
+		return;
+	for (int i = 0; i < MX_CLIENTS; i++)
+		if (clients[i].used)
+			mclient_close(&clients[i]);
+	timer_fini(&sweep);
+	loop_del(&listener);
+	close(listener.fd);
+	listener.fd = -1;
+}
+
+void mx_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void mx_sample(FILE *f, const char *name, const char *labels, double value)
+{
+	if (labels && *labels)
+		fprintf(f, "%s{%s} %.17g\n", name, labels, value);
+	else
+		fprintf(f, "%s %.17g\n", name, value);
+}
+
+char *mx_label(char *buf, size_t len, const char *key, const char *value)
+{
+	size_t o = (size_t)snprintf(buf, len, "%s=\"", key);
+	for (const char *v = value; *v && o + 3 < len; v++) {
+		if (*v == '\\' || *v == '"')
+			buf[o++] = '\\', buf[o++] = *v;
+		else if (*v == '\n')
+			buf[o++] = '\\', buf[o++] = 'n';
+		else
+			buf[o++] = *v;
+	}
+	if (o + 2 <= len) {
+		buf[o++] = '"';
+		buf[o] = 0;
+	}
+	return buf;
+}

@@ -1,0 +1,25 @@
+/* Prometheus text exposition over HTTP (`metrics = ADDR:PORT` in any
+ * daemon's config): GET /metrics answers with what the daemon's callback
+ * writes; everything else gets 404 (or 400/405). One request per
+ * connection, answered from the event loop; a client that sends nothing
+ * for 5 s, or more than 4 KiB of headers, is dropped. */
+#ifndef OL_METRICS_H
+#define OL_METRICS_H
+#include <stdio.h>
+#include <sys/socket.h>
+
+/* Writes the exposition to f with the helpers below. */
+typedef void (*metrics_fn)(FILE *f, void *arg);
+
+int metrics_open(const struct sockaddr_storage *ss, socklen_t len, metrics_fn fn, void *arg);
+void metrics_close(void);
+
+/* "# HELP" and "# TYPE" of a family (type: counter, gauge). */
+void mx_family(FILE *f, const char *name, const char *type, const char *help);
+/* One sample; labels is "" or `key="value",...` already escaped with
+ * mx_label(). */
+void mx_sample(FILE *f, const char *name, const char *labels, double value);
+/* `key="value"` into buf, the value escaped as the format requires;
+ * returns buf. */
+char *mx_label(char *buf, size_t len, const char *key, const char *value);
+#endif

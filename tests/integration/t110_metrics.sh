@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Observability: every daemon serves Prometheus metrics (`metrics =
+# ADDR:PORT`); promtool accepts what they serve; the numbers follow what
+# happens (a MAC change, a reconnect, egress flows); bad scrapes get an
+# HTTP error and the daemon keeps serving.
+. "$(dirname "$0")/testlib.sh"
+export LAB_METRICS=1
+t_lab
+PROMTOOL=$LAB_ROOT/build/tools/promtool
+lab_egress_clients
+start_egressd 1
+ESOCK=$LAB_DIR/egress-h1.sock
+wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
+
+scrape() { n "$1" curl -sf --max-time 5 "http://127.0.0.1:$2/metrics"; }
+# metric NS PORT 'NAME{LABELS}': its value
+metric() { scrape "$1" "$2" | awk -v m="$3" '$1 == m { print $2 }'; }
+lint() { scrape "$1" "$2" > "$LAB_DIR/scrape" && "$PROMTOOL" check metrics < "$LAB_DIR/scrape"; }
+
+check "switch agent: promtool accepts its metrics" lint sw 9477
+check "host agent: promtool accepts its metrics" lint h1 9477
+check "egress daemon: promtool accepts its metrics" lint h1 9478
+
+check_eq "switch: both hosts connected" "$(metric sw 9477 onlink_switch_peers_connected)" "2"
+check_eq "switch: transit-a up" "$(metric sw 9477 'onlink_switch_provider_up{provider="transit-a"}')" "1"
+check_eq "host: its switch agent connected" "$(metric h1 9477 'onlink_host_switch_connected{switch="sw1"}')" "1"
+check_eq "host: transit-a (table 101) up" "$(metric h1 9477 'onlink_host_provider_up{provider="transit-a",table="101"}')" "1"
+check_eq "host: ready" "$(metric h1 9477 onlink_host_ready)" "1"
+
+# a MAC change on the provider's side: counted once for each of its
+# addresses (IPv4 and IPv6)
+before=$(metric sw 9477 'onlink_switch_mac_changes_total{provider="transit-a"}')
+n pa ip link set eth0 address 02:00:00:00:01:99
+check "switch: the MAC change is counted for both addresses" wait_for 5 "mac change" \
+	bash -c "[ \"\$(ip netns exec ${LAB_PREFIX}sw curl -sf http://127.0.0.1:9477/metrics | awk '\$1 == \"onlink_switch_mac_changes_total{provider=\\\"transit-a\\\"}\" { print \$2 }')\" = $((before + 2)) ]"
+n pa ip link set eth0 address "$PROVIDER_MAC_A"
+
+# the host agent's reconnect after a switch agent restart
+check_eq "host: one session so far" "$(metric h1 9477 'onlink_host_switch_sessions_total{switch="sw1"}')" "1"
+lab_stop onlinkd-sw
+start_switchd
+check "host: the reconnect is counted" wait_for 15 "reconnect" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 curl -sf http://127.0.0.1:9477/metrics | grep -qx 'onlink_host_switch_sessions_total{switch=\"sw1\"} 2'"
+check "switch agent restarted: serves metrics again" lint sw 9477
+
+# egress flows and bytes
+lab_spawn echo inet python3 "$LAB_ROOT/lab/tools/echo_server.py" "$LAB_DIR/peers.log" 203.0.113.1:9000
+wait_for 5 "echo server" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9000"
+check "egress: 5 transfers through the proxy" quiet n c1 python3 "$LAB_ROOT/lab/tools/echo_client.py" 203.0.113.1 9000 5 100000
+check_eq "egress: 5 TCP flows counted" "$(metric h1 9478 'onlink_egress_flows_total{proto="tcp"}')" "5"
+check "egress: bytes up counted (5 x 100000)" \
+	[ "$(metric h1 9478 'onlink_egress_bytes_total{proto="tcp",direction="up"}')" -ge 500000 ]
+check_eq "egress: h1's IPv4 slice is 10000 ports" "$(metric h1 9478 'onlink_egress_slice_ports{family="ipv4"}')" "10000"
+check "egress: still valid after traffic" lint h1 9478
+
+# bad scrapes: an HTTP error each, and the daemon keeps serving
+code() { n sw curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+check_eq "another path: 404" "$(code http://127.0.0.1:9477/nope)" "404"
+check_eq "another method: 405" "$(code -X POST http://127.0.0.1:9477/metrics)" "405"
+check_eq "a query string is ignored" "$(code 'http://127.0.0.1:9477/metrics?x=1')" "200"
+garbage=$(n sw python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 9477), 5)
+s.sendall(b"\x00\xff garbage\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())')
+check_eq "garbage: 400" "$garbage" "HTTP/1.1 400 Bad Request"
+silent=$(n sw python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 9477), 5)
+s.settimeout(10); t = time.time()
+print("closed" if s.recv(100) == b"" else "answered", round(time.time() - t))')
+check "a client that sends nothing is dropped within 7 s ($silent)" bash -c "[[ '$silent' =~ ^closed\ [5-7]$ ]]"
+check "still serving" lint sw 9477
+check "switch agent still running" kill -0 "$(lab_pid onlinkd-sw)"
+
+# a bad value in the config is refused with FILE:LINE
+printf '[egress]\nclients = 100.64.0.0/10\nmetrics = 127.0.0.1\n' > "$LAB_DIR/bad.conf"
+out=$("$ONLINKD" -n -c "$LAB_DIR/bad.conf" 2>&1)
+check_eq "bad metrics address: FILE:LINE" "$out" "$LAB_DIR/bad.conf:3: metrics: bad address '127.0.0.1' (ADDR:PORT or [ADDR6]:PORT)"
