@@ -3,6 +3,7 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR  ?=
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
@@ -27,10 +28,10 @@ CLI_LIBS   := -Wl,-Bstatic -lsodium -ljansson -lm -Wl,-Bdynamic
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev libnftables-dev libsystemd-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
+            libcmocka-dev libnftables-dev libsystemd-dev scdoc bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
             clang libclang-rt-14-dev
 
-.PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build
+.PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build man
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
@@ -126,10 +127,23 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
-install: all
+# man pages (scdoc) and systemd units
+MAN_PAGES := onlinkd.8 onlink.8 onlink.conf.5
+UNITS     := onlinkd-switch.service onlinkd-host.service onlinkd-egress.service
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@
+man: $(addprefix $(BUILD)/man/,$(MAN_PAGES))
+
+install: all man
 	install -D -m 0755 $(BUILD)/onlinkd $(DESTDIR)$(PREFIX)/sbin/onlinkd
 	install -D -m 0755 $(BUILD)/onlink $(DESTDIR)$(PREFIX)/sbin/onlink
-	install -D -m 0644 lab/rt_protos.onlink $(DESTDIR)/etc/iproute2/rt_protos.d/onlink.conf
+	install -D -m 0644 lab/rt_protos.onlink $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/onlink.conf
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 $(BUILD)/man/onlinkd.8 $(BUILD)/man/onlink.8
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man5 $(BUILD)/man/onlink.conf.5
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 /* onlinkd: the daemons. `onlinkd switch -c FILE`, `onlinkd host -c FILE`,
  * `onlinkd -n -c FILE` (check a config and print it normalized). */
 #include "core/config.h"
+#include "core/daemon.h"
 #include "core/log.h"
 #include "egress/egressd.h"
 #include "host/hostd.h"
@@ -21,6 +22,12 @@ int main(int argc, char **argv)
 	const char *file = NULL, *role = NULL;
 	int check = 0, verbose = 0, opt;
 	struct config cfg;
+	/* the command line as given, for a reload that restarts in place:
+	 * getopt() reorders argv */
+	static char *orig[64];
+	int orig_argc = argc;
+	for (int i = 0; i < argc && i < 63; i++)
+		orig[i] = argv[i];
 
 	if (argc > 1 && argv[1][0] != '-') {
 		role = argv[1];
@@ -63,6 +70,7 @@ int main(int argc, char **argv)
 	static const char *const idents[] = { [ROLE_SWITCH] = "onlinkd-switch", [ROLE_HOST] = "onlinkd-host",
 					      [ROLE_EGRESS] = "onlinkd-egress" };
 	log_init(idents[cfg.role], verbose ? LOG_DEBUG : LOG_INFO);
+	daemon_args(orig_argc < 64 ? orig : NULL);
 	int r = cfg.role == ROLE_SWITCH ? switchd_run(&cfg) : cfg.role == ROLE_HOST ? hostd_run(&cfg) : egressd_run(&cfg);
 	config_free(&cfg);
 	return r;

@@ -850,6 +850,21 @@ void config_free(struct config *c)
 	sodium_memzero(c->key, sizeof(c->key));
 }
 
+int config_same(const struct config *a, const struct config *b)
+{
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+	if (fa)
+		config_print(a, fa), fclose(fa);
+	if (fb)
+		config_print(b, fb), fclose(fb);
+	int same = fa && fb && la == lb && !memcmp(ta, tb, la) && !sodium_memcmp(a->key, b->key, sizeof(a->key));
+	free(ta);
+	free(tb);
+	return same;
+}
+
 static void print_observability(const struct config *c, FILE *f)
 {
 	if (c->metrics.len)

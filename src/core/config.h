@@ -112,6 +112,8 @@ void config_free(struct config *c);
 int config_host_known(const struct config *c, const char *name);
 /* The normalized form, as `onlinkd -n` prints it. */
 void config_print(const struct config *c, FILE *f);
+/* The same configuration: the same normalized text, and the same key. */
+int config_same(const struct config *a, const struct config *b);
 /* Reads a base64 key file (`onlink genkey`); 0 or negative errno. */
 int key_load(const char *path, uint8_t key[32]);
 #endif

@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <linux/close_range.h>
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 static volatile int *stop_flag, *reload_flag;
+static char **saved_argv;
 
 static void sig_cb(struct loop_src *src, uint32_t events)
 {
@@ -75,4 +77,39 @@ void daemon_stopping(void)
 {
 	sd_notify(0, "STOPPING=1");
 	metrics_close();
+}
+
+void daemon_args(char **argv)
+{
+	saved_argv = argv;
+}
+
+int daemon_reload(const struct config *c)
+{
+	struct config next;
+	if (config_load(c->path, &next)) {
+		log_err("reload refused, the running configuration stays: %s", next.err);
+		return -1;
+	}
+	int same = next.role == c->role && config_same(c, &next), role_ok = next.role == c->role;
+	config_free(&next);
+	if (!role_ok) {
+		log_err("reload refused: %s is no longer a config for this daemon", c->path);
+		return -1;
+	}
+	if (same) {
+		log_info("reload: %s unchanged", c->path);
+		return 0;
+	}
+	if (!saved_argv) {
+		log_err("reload: no command line to restart with");
+		return -1;
+	}
+	log_info("reload: %s changed: restarting in place (same pid); kernel state is kept and reconciled", c->path);
+	daemon_reloading();
+	/* nothing of this process may leak into the next one */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execv("/proc/self/exe", saved_argv);
+	log_err("reload: exec: %s", strerror(errno));
+	return -1;
 }

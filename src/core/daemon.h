@@ -19,6 +19,14 @@ int daemon_ready(const struct config *c, metrics_fn fn, void *arg, const char *s
 /* systemd: ready (after start-up or a reload), with a status line; a
  * reload starts (RELOADING=1); stopping (STOPPING=1). */
 void daemon_notify_ready(const char *status);
+/* The command line, for daemon_reload(). */
+void daemon_args(char **argv);
+/* SIGHUP for the switch and host agents: loads the config file again. -1:
+ * it does not load (the reason is logged; the running config stays); 0:
+ * nothing changed; otherwise the daemon execs itself with the same command
+ * line (same pid), and the new process starts from the kernel's state like
+ * any restart: unchanged kernel objects are not touched. */
+int daemon_reload(const struct config *c);
 void daemon_reloading(void);
 void daemon_stopping(void);
 #endif

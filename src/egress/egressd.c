@@ -171,6 +171,53 @@ static void poll_agent(struct timer *t)
 		log_info("IPv6 egress: %s", e->have6 ? addr_str(&e->src6.addr, a, sizeof(a)) : "none");
 }
 
+/* SIGHUP: the client prefixes, via, the idle timeouts and syslog change in
+ * place (flows in progress go on); a change to a key that takes a restart
+ * refuses the whole reload. */
+static void reload(struct egressd *e)
+{
+	struct config *c = e->cfg, next;
+	if (config_load(c->path, &next)) {
+		log_err("reload refused, the running configuration stays: %s", next.err);
+		return;
+	}
+	const char *fixed = next.role != ROLE_EGRESS ? "the section ([egress])"
+			    : next.listen_port != c->listen_port ? "listen-port"
+			    : next.tproxy_mark != c->tproxy_mark ? "tproxy-mark"
+			    : next.tproxy_table != c->tproxy_table ? "tproxy-table"
+			    : strcmp(next.control, c->control) ? "control"
+			    : strcmp(next.host_control, c->host_control) ? "host-control"
+			    : strcmp(next.metrics.text, c->metrics.text) ? "metrics" : NULL;
+	if (fixed) {
+		log_err("reload refused: %s changed, which takes a restart; the running configuration stays", fixed);
+		config_free(&next);
+		return;
+	}
+	if (config_same(c, &next)) {
+		log_info("reload: %s unchanged; asking the host agent again", c->path);
+	} else {
+		char err[512] = "";
+		if (egress_nft_install(&next, err, sizeof(err))) {
+			log_err("reload refused: %s; the running configuration stays", err);
+			config_free(&next);
+			return;
+		}
+		memcpy(c->clients, next.clients, sizeof(c->clients));
+		c->nclients = next.nclients;
+		memcpy(c->via, next.via, sizeof(c->via));
+		c->idle_timeout = next.idle_timeout;
+		c->udp_idle_timeout = next.udp_idle_timeout;
+		c->syslog = next.syslog;
+		log_syslog(c->syslog);
+		tcp_proxy_set_idle(e->tcp, c->idle_timeout);
+		udp_proxy_set_idle(e->udp, c->udp_idle_timeout);
+		log_info("reload: %s applied (%u client prefixes, via %s)", c->path, c->nclients, c->via[0] ? c->via : "-");
+	}
+	config_free(&next);
+	poll_agent(&e->poll);
+	daemon_notify_ready("egress proxy: reloaded");
+}
+
 static json_t *source_json(const struct ol_egress *s, int have)
 {
 	char a[ADDR_STRLEN];
@@ -312,7 +359,7 @@ int egressd_run(struct config *c)
 		udp_proxy_reap(e.udp);
 		if (e.reload) {
 			e.reload = 0;
-			poll_agent(&e.poll);
+			reload(&e);
 		}
 	}
 	log_info("stopping: removing the nftables table and policy routing");

@@ -424,6 +424,11 @@ void tcp_proxy_set_source(struct tcp_proxy *px, const struct ol_addr *addr, uint
 	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
 }
 
+void tcp_proxy_set_idle(struct tcp_proxy *px, unsigned idle_timeout_s)
+{
+	px->idle_ms = idle_timeout_s * 1000u;
+}
+
 void tcp_proxy_set_mark(struct tcp_proxy *px, uint32_t mark)
 {
 	px->mark = mark;

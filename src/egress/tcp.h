@@ -22,6 +22,7 @@ void tcp_proxy_stop(struct tcp_proxy *p);
 void tcp_proxy_set_source(struct tcp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
 void tcp_proxy_set_mark(struct tcp_proxy *p, uint32_t mark);
 const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *p);
+void tcp_proxy_set_idle(struct tcp_proxy *p, unsigned idle_timeout_s);
 /* Frees connections closed during the last batch of events; call after
  * each loop_run_once(). */
 void tcp_proxy_reap(struct tcp_proxy *p);

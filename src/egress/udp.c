@@ -359,6 +359,11 @@ void udp_proxy_set_source(struct udp_proxy *px, const struct ol_addr *addr, uint
 	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
 }
 
+void udp_proxy_set_idle(struct udp_proxy *px, unsigned idle_timeout_s)
+{
+	px->idle_ms = idle_timeout_s * 1000u;
+}
+
 void udp_proxy_set_mark(struct udp_proxy *px, uint32_t mark)
 {
 	px->mark = mark;

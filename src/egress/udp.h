@@ -18,6 +18,7 @@ int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout
 void udp_proxy_stop(struct udp_proxy *p);
 void udp_proxy_set_source(struct udp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
 void udp_proxy_set_mark(struct udp_proxy *p, uint32_t mark);
+void udp_proxy_set_idle(struct udp_proxy *p, unsigned idle_timeout_s);
 const struct udp_stats *udp_proxy_stats(const struct udp_proxy *p);
 /* Frees flows closed during the last batch of events. */
 void udp_proxy_reap(struct udp_proxy *p);

@@ -956,7 +956,7 @@ int hostd_run(struct config *c)
 		}
 		if (h.reload) {
 			h.reload = 0;
-			log_info("SIGHUP: config reload is not supported yet; restart to apply changes");
+			daemon_reload(c); /* returns only when nothing is to change */
 		}
 	}
 	/* Kernel state stays: forwarding never depends on the agent running. */

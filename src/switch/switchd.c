@@ -520,7 +520,7 @@ int switchd_run(struct config *c)
 		peer_reap(&s);
 		if (s.reload) {
 			s.reload = 0;
-			log_info("SIGHUP: config reload is not supported yet; restart to apply changes");
+			daemon_reload(c); /* returns only when nothing is to change */
 		}
 	}
 	log_info("stopping");

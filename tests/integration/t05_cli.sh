@@ -39,4 +39,29 @@ inst=$(mktemp -d)
 make -s -C "$LAB_ROOT" install DESTDIR="$inst" PREFIX=/usr >/dev/null 2>&1
 check "make install puts onlinkd and onlink under DESTDIR/PREFIX/sbin" test -x "$inst/usr/sbin/onlinkd" -a -x "$inst/usr/sbin/onlink"
 check_eq "make install registers protocols 177 and 178 for iproute2" "$(cat "$inst/etc/iproute2/rt_protos.d/onlink.conf")" "$(printf '177\tonlink\n178\tonlink-egress')"
+for m in man8/onlinkd.8 man8/onlink.8 man5/onlink.conf.5; do
+	check "make install puts the man page $m in place" test -s "$inst/usr/share/man/$m"
+	check_eq "...groff renders $m without a warning" "$(groff -man -ww -z "$inst/usr/share/man/$m" 2>&1)" ""
+done
+check "onlinkd(8) documents every role and SIGHUP" bash -c "MANWIDTH=100 man -l '$inst/usr/share/man/man8/onlinkd.8' 2>/dev/null | tr -s ' ' | grep -q 'onlinkd switch|host|egress -c FILE' && MANWIDTH=100 man -l '$inst/usr/share/man/man8/onlinkd.8' 2>/dev/null | grep -q SIGHUP"
+check "onlink.conf(5) documents every key the parser knows" bash -c "
+	man -l '$inst/usr/share/man/man5/onlink.conf.5' 2>/dev/null > '$inst/conf.txt'
+	for k in \$(grep -o '!strcmp(name, \"[a-z-]*\")' '$LAB_ROOT/src/core/config.c' | cut -d'\"' -f2 | sort -u); do
+		grep -q -- \"\$k\" '$inst/conf.txt' || { echo \"missing: \$k\"; exit 1; }
+	done"
+for u in switch host egress; do
+	check "make install puts onlinkd-$u.service in place, running onlinkd as installed" \
+		grep -qx "ExecStart=/usr/sbin/onlinkd $u -c /etc/onlink/$u.conf" "$inst/usr/lib/systemd/system/onlinkd-$u.service"
+done
+rm -rf "$inst"
+# the units pass systemd-analyze verify (with their binary where they say)
+inst=$(mktemp -d)
+make -s -C "$LAB_ROOT" install PREFIX="$inst/usr" SYSCONFDIR="$inst/etc" >/dev/null 2>&1
+check_eq "systemd-analyze verify: the three units, not a warning" \
+	"$(systemd-analyze verify --man=no "$inst"/usr/lib/systemd/system/onlinkd-*.service 2>&1)" ""
+check "the units are Type=notify, reload with SIGHUP, and keep only CAP_NET_ADMIN and CAP_NET_RAW" bash -c "
+	for u in '$inst'/usr/lib/systemd/system/onlinkd-*.service; do
+		grep -qx 'Type=notify' \$u && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' \$u &&
+		grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' \$u && grep -qx 'ProtectSystem=strict' \$u || exit 1
+	done"
 rm -rf "$inst"

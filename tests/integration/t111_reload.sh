@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SIGHUP: each daemon reads its config again. Unchanged, nothing happens; a
+# change is applied (the agents restart in place, same pid) and kernel
+# state that did not change is not touched; a config that does not load is
+# refused with FILE:LINE and the running one stays.
+. "$(dirname "$0")/testlib.sh"
+export LAB_METRICS=1
+t_lab
+HOST=$(lab_pid onlinkd-h1) SW=$(lab_pid onlinkd-sw)
+sessions() { n h1 curl -sf --max-time 5 http://127.0.0.1:9477/metrics | awk '$1 == "onlink_host_switch_sessions_total{switch=\"sw1\"}" { print $2 }'; }
+# everything onlink holds on h1 for the providers: addresses, neighbors, routes
+provider_events() { grep -E '10\.0\.[12]\.1|2001:db8:[12]::1|table 10[12]|proto onlink' "$LAB_DIR/monitor-h1.log" | grep -v -E '^(\[RULE\] *)?[0-9]+:'; }
+lab_spawn monitor-h1 h1 ip -ts monitor address route rule neigh
+sleep 0.5 # let ip monitor subscribe before the first reload (it prints nothing until an event)
+
+# unchanged
+kill -HUP "$HOST"
+check "host agent, unchanged config: says so" wait_for 5 "unchanged" grep -q "reload: .*host-h1.conf unchanged" "$LAB_DIR/onlinkd-h1.log"
+check_eq "...and keeps its session (sessions)" "$(sessions)" "1"
+
+# a changed rule priority: the rules move, nothing else on h1 changes
+: > "$LAB_DIR/monitor-h1.log"
+sed -i 's/^keepalive = .*/&\nrule-priority = 1100/' "$LAB_DIR/host-h1.conf"
+kill -HUP "$HOST"
+check "host agent, changed config: restarts in place" wait_for 5 "restart" grep -q "reload: .*changed: restarting in place" "$LAB_DIR/onlinkd-h1.log"
+check "...its rules move to priority 1100" wait_for 10 "rules" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 ip rule show | grep -q '^1100:.*fwmark 0x65 lookup 101'"
+check "...none left at 1000" bash -c "! ip netns exec ${LAB_PREFIX}h1 ip rule show | grep -q '^1000:'"
+check_eq "...same pid" "$(lab_pid onlinkd-h1)" "$HOST"
+check "...running and reconnected" wait_for 10 "reconnect" bash -c "[ \"\$(ip netns exec ${LAB_PREFIX}h1 curl -sf http://127.0.0.1:9477/metrics | awk '\$1 == \"onlink_host_switch_sessions_total{switch=\\\"sw1\\\"}\" { print \$2 }')\" = 1 ]"
+check "...traffic through transit-a still flows" n h1 ping -c 1 -W 2 -m 101 203.0.113.1
+check_eq "...no provider address, neighbor or route on h1 changed" "$(provider_events)" ""
+
+# a config that does not load
+cp "$LAB_DIR/host-h1.conf" "$LAB_DIR/host-h1.conf.good"
+sed -i 's/^rule-priority = 1100$/rule-priority = lots/' "$LAB_DIR/host-h1.conf"
+line=$(grep -n '^rule-priority' "$LAB_DIR/host-h1.conf" | cut -d: -f1)
+kill -HUP "$HOST"
+check "bad config: refused with FILE:LINE" wait_for 5 "refused" \
+	grep -q "reload refused, the running configuration stays: $LAB_DIR/host-h1.conf:$line: rule-priority: bad value 'lots' (1 to 32765)" "$LAB_DIR/onlinkd-h1.log"
+check "...the agent still runs, rules untouched" bash -c "kill -0 $HOST && ip netns exec ${LAB_PREFIX}h1 ip rule show | grep -q '^1100:'"
+cp "$LAB_DIR/host-h1.conf.good" "$LAB_DIR/host-h1.conf"
+
+# the switch agent: unchanged, then a changed keepalive
+before=$(grep -c "reload: " "$LAB_DIR/onlinkd-sw.log")
+kill -HUP "$SW"
+check "switch agent, unchanged config: says so" wait_for 5 "unchanged" grep -q "reload: .*switch.conf unchanged" "$LAB_DIR/onlinkd-sw.log"
+check_eq "...the hosts keep their sessions" "$(sessions)" "1"
+: > "$LAB_DIR/monitor-h1.log"
+sed -i 's/^keepalive = .*/keepalive = 3/' "$LAB_DIR/switch.conf"
+kill -HUP "$SW"
+check "switch agent, changed config: restarts in place" wait_for 5 "restart" grep -q "reload: .*switch.conf changed" "$LAB_DIR/onlinkd-sw.log"
+check "...the hosts reconnect" wait_for 15 "reconnect" bash -c "[ \"\$(ip netns exec ${LAB_PREFIX}h1 curl -sf http://127.0.0.1:9477/metrics | awk '\$1 == \"onlink_host_switch_sessions_total{switch=\\\"sw1\\\"}\" { print \$2 }')\" = 2 ]"
+check_eq "...same pid" "$(lab_pid onlinkd-sw)" "$SW"
+check "...serves metrics again" n sw curl -sf --max-time 5 -o /dev/null http://127.0.0.1:9477/metrics
+check_eq "...no provider address, neighbor or route on h1 changed" "$(provider_events)" ""
+
+# the egress daemon: client prefixes change in place; a key that takes a
+# restart refuses the reload
+lab_egress_clients
+start_egressd 1
+ESOCK=$LAB_DIR/egress-h1.sock
+wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
+EG=$(lab_pid onlinkd-egress-h1)
+sed -i 's|^clients = 100.64.0.0/10|clients = 100.64.0.0/11|' "$LAB_DIR/egress-h1.conf"
+kill -HUP "$EG"
+check "egress: changed client prefixes applied in place" wait_for 5 "nft" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 nft list table inet onlink_egress | grep -q '100.64.0.0/11'"
+printf 'listen-port = 4999\n' >> "$LAB_DIR/egress-h1.conf"
+kill -HUP "$EG"
+check "egress: a changed listen-port refuses the reload" wait_for 5 "refused" \
+	grep -q "reload refused: listen-port changed, which takes a restart" "$LAB_DIR/onlinkd-egress-h1.log"
+check "...and it keeps running with the prefixes it had" \
+	bash -c "kill -0 $EG && ip netns exec ${LAB_PREFIX}h1 nft list table inet onlink_egress | grep -q '100.64.0.0/11'"
