@@ -29,9 +29,9 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
             libcmocka-dev libnftables-dev libsystemd-dev scdoc bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
-            clang libclang-rt-14-dev
+            clang libclang-rt-14-dev valgrind
 
-.PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build man
+.PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build man memcheck
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
@@ -111,6 +111,11 @@ deps:
 
 integration: all
 	@tests/integration/run.sh
+
+# the integration tests with every daemon under valgrind (tests/memcheck.sh)
+memcheck: deps
+	@$(MAKE) --no-print-directory all
+	@tests/memcheck.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all unit-build fuzz-build $(BUILD)/asan/onlinkd $(BUILD)/tools/promtool

@@ -72,7 +72,8 @@ lab_stop() {
 	pid=$(lab_pid "$name")
 	[ -n "$pid" ] || return 0
 	kill "-$sig" "$pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	local waits=${LAB_VALGRIND:+300}
+	for _ in $(seq "${waits:-100}"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	awk -v n="$name" '$2 != n' "$LAB_DIR/pids" > "$LAB_DIR/pids.tmp" && mv "$LAB_DIR/pids.tmp" "$LAB_DIR/pids"
@@ -84,8 +85,10 @@ lab_down() {
 	while read -r pid name; do
 		kill -TERM "$pid" 2>/dev/null
 	done < "$LAB_DIR/pids"
+	# under valgrind (make memcheck) a daemon takes longer to stop
+	local waits=${LAB_VALGRIND:+300}
 	while read -r pid name; do
-		for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		for _ in $(seq "${waits:-60}"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$pid" 2>/dev/null
 	done < "$LAB_DIR/pids"
 	: > "$LAB_DIR/pids"

@@ -13,6 +13,7 @@
 
 static volatile int *stop_flag, *reload_flag;
 static char **saved_argv;
+static char self_path[4096];
 
 static void sig_cb(struct loop_src *src, uint32_t events)
 {
@@ -82,6 +83,10 @@ void daemon_stopping(void)
 void daemon_args(char **argv)
 {
 	saved_argv = argv;
+	/* the binary's path, resolved now (under valgrind /proc/self/exe
+	 * names the tool's own binary once exec'd) */
+	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	self_path[n > 0 ? n : 0] = 0;
 }
 
 int daemon_reload(const struct config *c)
@@ -109,7 +114,7 @@ int daemon_reload(const struct config *c)
 	daemon_reloading();
 	/* nothing of this process may leak into the next one */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execv("/proc/self/exe", saved_argv);
+	execv(self_path[0] ? self_path : "/proc/self/exe", saved_argv);
 	log_err("reload: exec: %s", strerror(errno));
 	return -1;
 }

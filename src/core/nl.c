@@ -445,6 +445,7 @@ static int dump(struct nl *nl, struct nlmsghdr *req, struct ev_ctx *c)
 int nl_dump_links(struct nl *nl, nl_event_fn fn, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* libmnl 1.0.4 leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 	struct ev_ctx c = { .fn = fn, .arg = arg };
@@ -458,6 +459,7 @@ int nl_dump_links(struct nl *nl, nl_event_fn fn, void *arg)
 int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* libmnl 1.0.4 leaves attribute padding as it finds it */
 	struct ev_ctx c = { .fn = fn, .arg = arg };
 	int fams[2] = { family, -1 };
 	int r = 0;
@@ -509,6 +511,7 @@ static void owned_add(const struct nl_event *ev, void *arg)
 int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* libmnl 1.0.4 leaves attribute padding as it finds it */
 	struct owned_ctx o = { .out = out, .ifindex = ifindex, .proto = proto };
 	struct ev_ctx c = { .fn = owned_add, .arg = &o };
 	static const int fams[2] = { AF_INET, AF_INET6 };
@@ -676,7 +679,7 @@ static void ack_text(const struct nlmsghdr *nlh, char *out, size_t len)
 
 int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *errmsg, size_t errlen)
 {
-	char *batch = malloc(NL_BATCH * 512);
+	char *batch = calloc(NL_BATCH, 512); /* zeroed: see above, attribute padding */
 	uint32_t portid = mnl_socket_get_portid(nl->req);
 	int failed = 0;
 
@@ -729,6 +732,7 @@ int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *er
 int nl_neigh_add_managed(struct nl *nl, int ifindex, const struct ol_addr *a, uint8_t proto)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* libmnl 1.0.4 leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ndmsg *nd;
 	int err = 0;
