@@ -79,15 +79,8 @@ static void client_cb(struct loop_src *src, uint32_t events)
 {
 	struct client *c = src->arg;
 	if (c->out) {
-		while (c->outoff < c->outlen) {
-			ssize_t w = write(c->src.fd, c->out + c->outoff, c->outlen - c->outoff);
-			if (w < 0) {
-				if (errno == EAGAIN)
-					return;
-				break;
-			}
-			c->outoff += (size_t)w;
-		}
+		if (loop_write_queued(c->src.fd, c->out, c->outlen, &c->outoff) == -EAGAIN)
+			return;
 		client_close(c);
 		return;
 	}

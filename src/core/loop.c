@@ -40,6 +40,19 @@ void loop_del(struct loop_src *s)
 		epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, NULL);
 }
 
+int loop_write_queued(int fd, const char *buf, size_t len, size_t *off)
+{
+	while (*off < len) {
+		ssize_t w = write(fd, buf + *off, len - *off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		*off += (size_t)w;
+	}
+	return 0;
+}
+
 int loop_run_once(int timeout_ms)
 {
 	struct epoll_event ev[64];

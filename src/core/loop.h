@@ -2,6 +2,7 @@
  * signals arrive through a signalfd and only set flags. */
 #ifndef OL_LOOP_H
 #define OL_LOOP_H
+#include <stddef.h>
 #include <stdint.h>
 
 struct loop_src;
@@ -20,6 +21,11 @@ int loop_mod(struct loop_src *s, uint32_t events);
 void loop_del(struct loop_src *s);
 /* Waits up to timeout_ms (-1: forever) and dispatches at most 64 events. */
 int loop_run_once(int timeout_ms);
+
+/* Writes what is left of a reply queued for a non-blocking socket (from
+ * *off on). 0: all written; -EAGAIN: the rest when the socket is writable
+ * again; another negative errno: the peer is gone. */
+int loop_write_queued(int fd, const char *buf, size_t len, size_t *off);
 
 /* A one-shot or periodic timer on its own timerfd. */
 struct timer {

@@ -32,15 +32,21 @@ static metrics_fn render;
 static void *render_arg;
 static struct ratelimit rl = RATELIMIT_INIT(60000, 5);
 
+static int nclients;
+
 static void mclient_close(struct mclient *c)
 {
 	loop_del(&c->src);
 	close(c->src.fd);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
+	/* no timer while nobody scrapes: an idle daemon does not wake up */
+	if (!--nclients)
+		timer_stop(&sweep);
 }
 
-static void respond(struct mclient *c, const char *status, const char *ctype, const char *body, size_t blen)
+/* head: the headers of that body only (HEAD) */
+static void respond(struct mclient *c, const char *status, const char *ctype, const char *body, size_t blen, int head)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -51,7 +57,8 @@ static void respond(struct mclient *c, const char *status, const char *ctype, co
 	}
 	fprintf(f, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status, ctype,
 		blen);
-	fwrite(body, 1, blen, f);
+	if (!head)
+		fwrite(body, 1, blen, f);
 	if (fclose(f)) {
 		free(out);
 		mclient_close(c);
@@ -67,17 +74,17 @@ static void answer(struct mclient *c)
 	/* request line: METHOD SP TARGET SP VERSION */
 	char method[8], target[64], version[16];
 	if (sscanf(c->in, "%7s %63s %15s", method, target, version) != 3 || strncmp(version, "HTTP/1.", 7)) {
-		respond(c, "400 Bad Request", "text/plain", "bad request\n", 12);
+		respond(c, "400 Bad Request", "text/plain", "bad request\n", 12, 0);
 		return;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		respond(c, "405 Method Not Allowed", "text/plain", "GET /metrics\n", 13);
+		respond(c, "405 Method Not Allowed", "text/plain", "GET /metrics\n", 13, 0);
 		return;
 	}
 	/* the path alone: a scraper may add a query string */
 	target[strcspn(target, "?")] = 0;
 	if (strcmp(target, "/metrics")) {
-		respond(c, "404 Not Found", "text/plain", "GET /metrics\n", 13);
+		respond(c, "404 Not Found", "text/plain", "GET /metrics\n", 13, 0);
 		return;
 	}
 	char *body = NULL;
@@ -93,7 +100,7 @@ static void answer(struct mclient *c)
 		mclient_close(c);
 		return;
 	}
-	respond(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, strcmp(method, "HEAD") ? blen : 0);
+	respond(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen, !strcmp(method, "HEAD"));
 	free(body);
 }
 
@@ -101,15 +108,8 @@ static void mclient_cb(struct loop_src *src, uint32_t events)
 {
 	struct mclient *c = src->arg;
 	if (c->out) {
-		while (c->outoff < c->outlen) {
-			ssize_t w = write(c->src.fd, c->out + c->outoff, c->outlen - c->outoff);
-			if (w < 0) {
-				if (errno == EAGAIN)
-					return;
-				break;
-			}
-			c->outoff += (size_t)w;
-		}
+		if (loop_write_queued(c->src.fd, c->out, c->outlen, &c->outoff) == -EAGAIN)
+			return;
 		mclient_close(c);
 		return;
 	}
@@ -127,7 +127,7 @@ static void mclient_cb(struct loop_src *src, uint32_t events)
 	c->inlen += (size_t)r;
 	c->in[c->inlen] = 0;
 	if (memchr(c->in, 0, c->inlen)) {
-		respond(c, "400 Bad Request", "text/plain", "bad request\n", 12);
+		respond(c, "400 Bad Request", "text/plain", "bad request\n", 12, 0);
 		return;
 	}
 	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n")) {
@@ -135,7 +135,7 @@ static void mclient_cb(struct loop_src *src, uint32_t events)
 		return;
 	}
 	if (c->inlen == sizeof(c->in) - 1)
-		respond(c, "431 Request Header Fields Too Large", "text/plain", "too large\n", 10);
+		respond(c, "431 Request Header Fields Too Large", "text/plain", "too large\n", 10, 0);
 }
 
 static void sweep_cb(struct timer *t)
@@ -169,6 +169,8 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 		if (loop_add(&c->src, EPOLLIN) < 0) {
 			close(fd);
 			memset(c, 0, sizeof(*c));
+		} else if (!nclients++) {
+			timer_arm(&sweep, 1000, 1000);
 		}
 	}
 }
@@ -193,7 +195,6 @@ int metrics_open(const struct sockaddr_storage *ss, socklen_t len, metrics_fn fn
 		listener.fd = -1;
 		return -EIO;
 	}
-	timer_arm(&sweep, 1000, 1000);
 	return 0;
 }
 

@@ -57,6 +57,9 @@ check "egress: still valid after traffic" lint h1 9478
 code() { n sw curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 check_eq "another path: 404" "$(code http://127.0.0.1:9477/nope)" "404"
 check_eq "another method: 405" "$(code -X POST http://127.0.0.1:9477/metrics)" "405"
+check "HEAD: the headers of the metrics, no body" bash -c "
+	ip netns exec ${LAB_PREFIX}sw curl -sI --max-time 5 http://127.0.0.1:9477/metrics > '$LAB_DIR/head' &&
+	grep -q '^HTTP/1.1 200' '$LAB_DIR/head' && [ \$(awk 'tolower(\$1) == \"content-length:\" { print \$2 + 0 }' '$LAB_DIR/head') -gt 1000 ]"
 check_eq "a query string is ignored" "$(code 'http://127.0.0.1:9477/metrics?x=1')" "200"
 garbage=$(n sw python3 -c '
 import socket
@@ -77,3 +80,34 @@ check "switch agent still running" kill -0 "$(lab_pid onlinkd-sw)"
 printf '[egress]\nclients = 100.64.0.0/10\nmetrics = 127.0.0.1\n' > "$LAB_DIR/bad.conf"
 out=$("$ONLINKD" -n -c "$LAB_DIR/bad.conf" 2>&1)
 check_eq "bad metrics address: FILE:LINE" "$out" "$LAB_DIR/bad.conf:3: metrics: bad address '127.0.0.1' (ADDR:PORT or [ADDR6]:PORT)"
+
+# syslog = yes: the same lines reach syslog, facility daemon, with their
+# level. The test gives the daemon its own /dev/log (a private mount
+# namespace with a tmpfs /dev) and reads what arrives there.
+ns_add obs
+cat > "$LAB_DIR/syslog-egress.conf" <<CONF
+[egress]
+host-control = $LAB_DIR/nobody.sock
+clients = 100.64.0.0/10
+control = $LAB_DIR/syslog-egress.sock
+syslog = yes
+CONF
+n obs unshare -m --propagation private bash -c "
+	mkdir -p '$LAB_DIR/realdev' && mount --bind /dev '$LAB_DIR/realdev' && mount -t tmpfs none /dev || exit 1
+	for f in null zero urandom random; do touch /dev/\$f && mount --bind '$LAB_DIR/realdev/'\$f /dev/\$f || exit 1; done
+	timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(\"/dev/log\"); s.settimeout(3)
+with open(sys.argv[1], \"w\") as out:
+    try:
+        while True:
+            out.write(s.recv(4096).decode(errors=\"replace\") + \"\n\"); out.flush()
+    except socket.timeout:
+        pass
+' '$LAB_DIR/syslog.out' &
+	for _ in \$(seq 50); do [ -S /dev/log ] && break; sleep 0.05; done
+	timeout -s TERM 2 '$ONLINKD' egress -c '$LAB_DIR/syslog-egress.conf' 2>/dev/null
+	wait" 
+check "syslog = yes: the start-up line reaches syslog as daemon.info from onlinkd-egress" \
+	grep -qE '^<30>.*onlinkd-egress\[[0-9]+\]: egress proxy running' "$LAB_DIR/syslog.out"
+check "...and a warning as daemon.warning" grep -qE '^<28>.*onlinkd-egress\[[0-9]+\]: host agent at .*nobody.sock' "$LAB_DIR/syslog.out"

@@ -72,3 +72,20 @@ check "egress: a changed listen-port refuses the reload" wait_for 5 "refused" \
 	grep -q "reload refused: listen-port changed, which takes a restart" "$LAB_DIR/onlinkd-egress-h1.log"
 check "...and it keeps running with the prefixes it had" \
 	bash -c "kill -0 $EG && ip netns exec ${LAB_PREFIX}h1 nft list table inet onlink_egress | grep -q '100.64.0.0/11'"
+
+# systemd's side of it (Type=notify), with a stand-in for its socket: the
+# host agent is ready only once the switch's snapshot is applied; a reload
+# that restarts in place says RELOADING=1, then READY=1 again; a stop says
+# STOPPING=1
+lab_spawn notify h2 python3 "$LAB_ROOT/lab/tools/notify_listen.py" "$LAB_DIR/notify.sock" "$LAB_DIR/notify.out"
+wait_for 5 "notify socket" test -S "$LAB_DIR/notify.sock"
+lab_stop onlinkd-h2
+NOTIFY_SOCKET=$LAB_DIR/notify.sock start_hostd 2
+check "host agent: READY=1 once it holds the switch's 2 providers" wait_for 10 "ready" \
+	grep -q "^READY=1|STATUS=host h2: 2 providers|MAINPID=$(lab_pid onlinkd-h2)$" "$LAB_DIR/notify.out"
+sed -i 's/^keepalive = .*/&\nrule-priority = 1200/' "$LAB_DIR/host-h2.conf"
+kill -HUP "$(lab_pid onlinkd-h2)"
+check "changed config: RELOADING=1, then READY=1 from the same pid" wait_for 10 "reloaded" \
+	bash -c "grep -A1 '^RELOADING=1' '$LAB_DIR/notify.out' | grep -q '^READY=1|STATUS=host h2: 2 providers|MAINPID=$(lab_pid onlinkd-h2)$'"
+lab_stop onlinkd-h2
+check "stopped: STOPPING=1" grep -q '^STOPPING=1$' "$LAB_DIR/notify.out"

@@ -133,10 +133,12 @@ pid=$(lab_pid onlinkd-sw)
 before=$(fds "$pid")
 for _ in 1 2 3; do lab_stop onlinkd-h2 KILL; start_hostd 2; converged "h2 back" >/dev/null; done
 check_eq "switch agent: three host restarts leave no descriptor behind" "$(fds "$pid")" "$before"
-rss0=$(rss "$pid")
-for _ in 1 2 3 4 5; do lab_stop onlinkd-h2 KILL; start_hostd 2; converged "h2 back" >/dev/null; done
-check "switch agent: five more host restarts grow it by under 256 KiB ($rss0 -> $(rss "$pid") KiB)" \
-	[ $(( $(rss "$pid") - rss0 )) -lt 256 ]
+if ! sanitized; then # (ASan holds freed memory in quarantine)
+	rss0=$(rss "$pid")
+	for _ in 1 2 3 4 5; do lab_stop onlinkd-h2 KILL; start_hostd 2; converged "h2 back" >/dev/null; done
+	check "switch agent: five more host restarts grow it by under 256 KiB ($rss0 -> $(rss "$pid") KiB)" \
+		[ $(( $(rss "$pid") - rss0 )) -lt 256 ]
+fi
 # (through transit-b: the link flap took the lab's static routes in
 # provider A's namespace with it)
 check "still forwarding through transit-b from both hosts" bash -c "ip netns exec ${LAB_PREFIX}h1 ping -c 1 -W 2 -m 102 203.0.113.1 && ip netns exec ${LAB_PREFIX}h2 ping -c 1 -W 2 -m 102 203.0.113.1"

@@ -58,3 +58,7 @@ host_sock() { echo "$LAB_DIR/host-h$1.sock"; }
 # nft named counter value in a namespace
 counter() { n "$1" nft -j list counter inet t "$2" | jq '.nftables[] | select(.counter) | .counter.packets'; }
 quiet() { "$@" >/dev/null 2>&1; }
+
+# the daemons are the ASan+UBSan build (tests/check.sh's second pass):
+# their memory use says nothing about onlink's
+sanitized() { [[ $ONLINKD == */asan/* ]]; }
