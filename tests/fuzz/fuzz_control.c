@@ -21,6 +21,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct config cfg;
 static struct provctl *pc;
+static char dir[] = "/tmp/onlink-fuzz.XXXXXX";
+
+/* the fuzzer leaves nothing behind in /tmp */
+static void remove_dir(void)
+{
+	static const char *const files[] = { "key", "switch.conf", "onlink.conf" };
+	char path[128];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
 
 static void changed(void *arg)
 {
@@ -31,9 +44,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char dir[] = "/tmp/onlink-fuzz.XXXXXX", path[128], text[1024];
+	char path[128], text[1024];
 	if (!mkdtemp(dir) || loop_init())
 		abort();
+	atexit(remove_dir);
 	/* two providers, one with BIRD sessions (no BIRD running: the
 	 * requests that need it are refused, the rest go through) */
 	snprintf(text, sizeof(text),

@@ -99,7 +99,12 @@ flap_link() {
 		# shared egress addresses with it (the lab's, not onlink's); they
 		# can be put back once the link's own routes are
 		wait_for 10 "provider A's routes" bash -c "ip netns exec ${LAB_PREFIX}pa ip route replace 192.0.2.10/32 via 10.0.1.2 &&
-			ip netns exec ${LAB_PREFIX}pa ip -6 route replace 2001:db8:e::10/128 via 2001:db8:1::2"
+			ip netns exec ${LAB_PREFIX}pa ip -6 route replace 2001:db8:e::10/128 via 2001:db8:1::2" &&
+		# the flap is over when provider A's BGP sessions are back and it
+		# routes the POP's prefix again (the Internet's replies go through it)
+		wait_for 60 "provider A's BGP sessions up" bash -c "
+			birdc -s '$LAB_DIR/bird-pa.ctl' show protocols | awk '\$2 == \"BGP\" { n++; if (\$6 != \"Established\") bad++ } END { exit n == 0 || bad > 0 }'" &&
+		wait_for 10 "provider A routes the POP again" bash -c "ip netns exec ${LAB_PREFIX}pa ip route show 10.10.0.0/24 proto bird | grep -q ."
 }
 
 lab_spawn echo inet python3 "$LAB_ROOT/lab/tools/echo_server.py" "$LAB_DIR/peers.log" 203.0.113.1:9000
