@@ -96,7 +96,7 @@ int daemon_reload(const struct config *c)
 		log_err("reload refused, the running configuration stays: %s", next.err);
 		return -1;
 	}
-	int same = next.role == c->role && config_same(c, &next), role_ok = next.role == c->role;
+	int role_ok = next.role == c->role, same = role_ok && config_same(c, &next);
 	config_free(&next);
 	if (!role_ok) {
 		log_err("reload refused: %s is no longer a config for this daemon", c->path);

@@ -80,12 +80,15 @@ NFT
 	n h2 nft delete table inet chaos
 	return $r
 }
+bgp_established() { # NAME: every BGP session of that BIRD is Established
+	birdc -s "$LAB_DIR/bird-$1.ctl" show protocols |
+		awk '$2 == "BGP" { n++; if ($6 != "Established") bad++ } END { exit n == 0 || bad > 0 }'
+}
 restart_bird() { # done once both hosts have the Internet's routes from BGP again
 	lab_stop bird-sw KILL
 	start_bird sw sw "$LAB_DIR/bird-sw.conf"
 	# the new BIRD's sessions up means the hosts' old ones went down first
-	wait_for 60 "the switch's BGP sessions up" bash -c "
-		birdc -s '$LAB_DIR/bird-sw.ctl' show protocols | awk '\$2 == \"BGP\" { n++; if (\$6 != \"Established\") bad++ } END { exit n == 0 || bad > 0 }'" &&
+	wait_for 60 "the switch's BGP sessions up" bgp_established sw &&
 	wait_for 60 "BGP routes back on the hosts" bash -c "
 		for h in h1 h2; do ip netns exec ${LAB_PREFIX}\$h ip route show 203.0.113.0/24 proto bird | grep -q . || exit 1; done"
 }
@@ -102,8 +105,7 @@ flap_link() {
 			ip netns exec ${LAB_PREFIX}pa ip -6 route replace 2001:db8:e::10/128 via 2001:db8:1::2" &&
 		# the flap is over when provider A's BGP sessions are back and it
 		# routes the POP's prefix again (the Internet's replies go through it)
-		wait_for 60 "provider A's BGP sessions up" bash -c "
-			birdc -s '$LAB_DIR/bird-pa.ctl' show protocols | awk '\$2 == \"BGP\" { n++; if (\$6 != \"Established\") bad++ } END { exit n == 0 || bad > 0 }'" &&
+		wait_for 60 "provider A's BGP sessions up" bgp_established pa &&
 		wait_for 10 "provider A routes the POP again" bash -c "ip netns exec ${LAB_PREFIX}pa ip route show 10.10.0.0/24 proto bird | grep -q ."
 }
 
