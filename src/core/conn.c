@@ -62,7 +62,7 @@ void conn_fini(struct conn *c)
 {
 	/* best effort: what was queued (an AUTH the peer must judge, say)
 	 * goes out before the close */
-	if (c->fd >= 0 && c->outoff < c->outlen)
+	if (c->fd >= 0 && conn_queued(c))
 		conn_flush(c);
 	if (c->fd >= 0)
 		close(c->fd);
@@ -74,25 +74,39 @@ void conn_fini(struct conn *c)
 	sodium_memzero(c->psk, sizeof(c->psk));
 }
 
+size_t conn_queued(const struct conn *c)
+{
+	return c->outlen - c->outoff + c->batchlen;
+}
+
+/* Seals the open batch into a frame on the output queue. */
+static int seal(struct conn *c)
+{
+	uint8_t frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
+	if (!c->batchlen)
+		return 0;
+	int len = session_seal(&c->sess, frame, sizeof(frame), c->batch, c->batchlen);
+	c->batchlen = 0;
+	return len < 0 ? len : queue(c, frame, (size_t)len);
+}
+
 int conn_send(struct conn *c, uint8_t type, const uint8_t *body, size_t n)
 {
-	uint8_t msg[WIRE_MSG_MAX], frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
-	int len;
-	if (n + 1 > sizeof(msg))
+	if (n > WIRE_BODY_MAX)
 		return -EMSGSIZE;
-	if (c->outlen - c->outoff + WIRE_HDR + n + 1 + WIRE_TAG > CONN_OUT_MAX)
+	if (conn_queued(c) + WIRE_REC_HDR + n + WIRE_HDR + WIRE_TAG > CONN_OUT_MAX)
 		return -ENOBUFS;
-	msg[0] = type;
-	if (n)
-		memcpy(msg + 1, body, n);
-	len = session_seal(&c->sess, frame, sizeof(frame), msg, n + 1);
-	if (len < 0)
-		return len;
-	return queue(c, frame, (size_t)len);
+	if (wire_rec_put(c->batch, sizeof(c->batch), &c->batchlen, type, body, n) == 0)
+		return 0;
+	int r = seal(c);
+	return r < 0 ? r : wire_rec_put(c->batch, sizeof(c->batch), &c->batchlen, type, body, n);
 }
 
 int conn_flush(struct conn *c)
 {
+	int r = seal(c);
+	if (r < 0)
+		return r;
 	while (c->outoff < c->outlen) {
 		ssize_t w = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
 		if (w < 0) {
@@ -105,6 +119,13 @@ int conn_flush(struct conn *c)
 		c->outoff += (size_t)w;
 	}
 	c->outoff = c->outlen = 0;
+	/* a snapshot or a burst grew the queue: give it back once written, so
+	 * a thousand idle sessions do not each keep their high-water mark */
+	if (c->outcap > CONN_OUT_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = 0;
+	}
 	return 0;
 }
 
@@ -128,7 +149,7 @@ static int on_hello(struct conn *c, const uint8_t *payload, size_t n, const char
 	c->state = CONN_AUTH;
 	/* Proof of the key: a sealed AUTH the peer can open only with the same
 	 * PSK and both fresh nonces. It carries nothing else. */
-	if (conn_send(c, auth, NULL, 0) < 0) {
+	if (conn_send(c, auth, NULL, 0) < 0 || seal(c) < 0) { /* alone in its frame */
 		*why = "cannot queue";
 		return -1;
 	}
@@ -153,12 +174,16 @@ static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t ty
 		return -1;
 	}
 	n = session_open(&c->sess, frame, len, msg, sizeof(msg));
-	if (n < 1) {
+	if (n < 0) {
 		*why = c->state == CONN_AUTH ? "authentication failed (different key?)" : "frame failed authentication";
 		return -1;
 	}
+	size_t off = 0, bl;
+	const uint8_t *body;
+	uint8_t mt;
+	int r;
 	if (c->state == CONN_AUTH) {
-		if (msg[0] != WM_AUTH || n != 1) {
+		if (wire_rec_next(msg, (size_t)n, &off, &mt, &body, &bl) != 1 || mt != WM_AUTH || bl || off != (size_t)n) {
 			*why = "expected auth";
 			return -1;
 		}
@@ -166,13 +191,26 @@ static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t ty
 		*became_up = 1;
 		return 0;
 	}
-	if (msg[0] == WM_AUTH) {
-		*why = "auth out of order";
+	while ((r = wire_rec_next(msg, (size_t)n, &off, &mt, &body, &bl)) == 1) {
+		if (mt == WM_AUTH) {
+			*why = "auth out of order";
+			return -1;
+		}
+		if (mt == WM_KEEPALIVE) {
+			if (bl) {
+				*why = "malformed keepalive";
+				return -1;
+			}
+			continue;
+		}
+		if (fn(c, mt, body, bl, arg, why) < 0)
+			return -1;
+	}
+	if (r < 0) {
+		*why = "malformed frame";
 		return -1;
 	}
-	if (msg[0] == WM_KEEPALIVE)
-		return n == 1 ? 0 : (*why = "malformed keepalive", -1);
-	return fn(c, msg[0], msg + 1, (size_t)n - 1, arg, why);
+	return 0;
 }
 
 int conn_read(struct conn *c, conn_msg_fn fn, void *arg, int *became_up, const char **why)

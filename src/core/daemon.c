@@ -8,6 +8,7 @@
 #include <linux/close_range.h>
 #include <time.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -24,6 +25,15 @@ static void sig_cb(struct loop_src *src, uint32_t events)
 			*reload_flag = 1;
 		else
 			*stop_flag = 1;
+	}
+}
+
+void daemon_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 

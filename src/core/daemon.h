@@ -10,6 +10,10 @@
  * through the loop: *stop is set on INT/TERM, *reload on HUP. */
 int daemon_signals(struct loop_src *src, volatile int *stop, volatile int *reload);
 
+/* Raises the soft limit on open files to the hard one: a switch agent holds
+ * one descriptor per host, the egress proxy several per connection. */
+void daemon_raise_nofile(void);
+
 /* Start-up done: syslog if configured, the metrics endpoint if configured
  * (0, or negative errno with the reason logged), then, with a status,
  * READY=1 to systemd (Type=notify; nothing without $NOTIFY_SOCKET). A

@@ -9,7 +9,7 @@
 void session_derive(struct session *s, const uint8_t psk[32], const uint8_t *switch_hello, size_t sn,
 		    const uint8_t *host_hello, size_t hn, int we_are_switch)
 {
-	static const char label[] = "onlink v1 session keys";
+	static const char label[] = "onlink v2 session keys";
 	crypto_generichash_state st;
 	uint8_t out[64];
 

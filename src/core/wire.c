@@ -32,6 +32,39 @@ void wire_put_header(uint8_t hdr[WIRE_HDR], uint8_t type, size_t payload_len)
 	hdr[3] = (uint8_t)payload_len;
 }
 
+int wire_rec_put(uint8_t *buf, size_t cap, size_t *len, uint8_t type, const uint8_t *body, size_t n)
+{
+	if (n > WIRE_BODY_MAX || *len > cap || cap - *len < WIRE_REC_HDR + n)
+		return -ENOSPC;
+	uint8_t *p = buf + *len;
+	p[0] = type;
+	p[1] = (uint8_t)(n >> 8);
+	p[2] = (uint8_t)n;
+	if (n)
+		memcpy(p + WIRE_REC_HDR, body, n);
+	*len += WIRE_REC_HDR + n;
+	return 0;
+}
+
+int wire_rec_next(const uint8_t *buf, size_t len, size_t *off, uint8_t *type, const uint8_t **body, size_t *n)
+{
+	if (len == 0)
+		return -EBADMSG;
+	if (*off >= len)
+		return 0;
+	if (len - *off < WIRE_REC_HDR)
+		return -EBADMSG;
+	const uint8_t *p = buf + *off;
+	size_t bl = (size_t)p[1] << 8 | p[2];
+	if (len - *off - WIRE_REC_HDR < bl)
+		return -EBADMSG;
+	*type = p[0];
+	*body = p + WIRE_REC_HDR;
+	*n = bl;
+	*off += WIRE_REC_HDR + bl;
+	return 1;
+}
+
 int wire_name_encode(uint8_t *buf, size_t cap, const char *name)
 {
 	size_t n = strlen(name);

@@ -6,12 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2
 #define WIRE_HDR 4
 #define WIRE_PAYLOAD_MAX 4096
 #define WIRE_NONCE 32
 #define WIRE_TAG 16          /* AEAD tag on sealed frames */
-#define WIRE_MSG_MAX (WIRE_PAYLOAD_MAX - WIRE_TAG)
+#define WIRE_MSG_MAX (WIRE_PAYLOAD_MAX - WIRE_TAG) /* a sealed frame's plaintext */
+#define WIRE_REC_HDR 3       /* a message in it: type (1), body length (2) */
+#define WIRE_BODY_MAX (WIRE_MSG_MAX - WIRE_REC_HDR)
+
+#define WIRE_HELLO_MAX (1 + WIRE_NONCE + OL_NAME_MAX)
 
 enum wire_frame { WF_HELLO = 1, WF_SEALED = 2 };
 enum wire_msg {
@@ -45,6 +49,13 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e);
 /* A host of the POP and the address it reaches the switch from. */
 int wire_host_encode(uint8_t *buf, size_t cap, const char *name, const struct ol_addr *a);
 int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struct ol_addr *a);
+/* A sealed frame's plaintext is one or more messages, each type (1) |
+ * body length (2) | body. wire_rec_put appends one at buf + *len (cap
+ * bytes in all); -ENOSPC when it does not fit. wire_rec_next reads the
+ * one at *off and advances it: 1 with a message, 0 at the end, -EBADMSG
+ * when a message runs past the end or the plaintext is empty. */
+int wire_rec_put(uint8_t *buf, size_t cap, size_t *len, uint8_t type, const uint8_t *body, size_t n);
+int wire_rec_next(const uint8_t *buf, size_t len, size_t *off, uint8_t *type, const uint8_t **body, size_t *n);
 int wire_name_encode(uint8_t *buf, size_t cap, const char *name);
 int wire_name_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX]);
 #endif

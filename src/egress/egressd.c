@@ -15,7 +15,6 @@
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #define POLL_MS 5000
 
@@ -312,13 +311,8 @@ int egressd_run(struct config *c)
 	struct egressd e = { .cfg = c, .rl = RATELIMIT_INIT(10000, 5) };
 	char err[512];
 	int r, rc = 1;
-	struct rlimit rl;
 
-	/* six descriptors a connection: allow many */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	daemon_raise_nofile();
 	if ((r = loop_init()) || (r = nl_open(&e.nl, 0, 0))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;

@@ -36,6 +36,8 @@ struct peer {
 	uint64_t started_ms;
 	int want_out;
 	int dead;
+	int queued;             /* on the list of peers to flush */
+	struct peer *qnext;
 };
 
 struct switchd {
@@ -46,6 +48,7 @@ struct switchd {
 	struct loop_src listen_src[CFG_LISTEN_MAX];
 	struct timer keepalive, resync;
 	struct peer *peers;
+	struct peer *queued;    /* sent to since the last flush */
 	unsigned npeers;
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
@@ -64,7 +67,7 @@ struct switchd {
 
 static int send_host(struct peer *p, const struct dir_entry *d)
 {
-	uint8_t body[WIRE_MSG_MAX];
+	uint8_t body[WIRE_BODY_MAX];
 	int n = wire_host_encode(body, sizeof(body), d->name, &d->addr);
 	return n < 0 ? n : conn_send(&p->c, WM_HOST, body, (size_t)n);
 }
@@ -109,9 +112,39 @@ static void peer_flush(struct switchd *s, struct peer *p)
 
 static int send_provider(struct peer *p, const struct ol_provider *pr)
 {
-	uint8_t body[WIRE_MSG_MAX];
+	uint8_t body[WIRE_BODY_MAX];
 	int n = wire_provider_encode(body, sizeof(body), pr);
 	return n < 0 ? n : conn_send(&p->c, WM_PROVIDER, body, (size_t)n);
+}
+
+/* Fan-out: one message to every authenticated host, encoded once. Each
+ * host's messages wait for flush_queued(), after everything this turn of
+ * the loop brought, so that a burst of changes leaves as one write (and
+ * one sealed frame per 4 KiB) per host instead of one per change. */
+static void send_all(struct switchd *s, struct peer *except, uint8_t type, const uint8_t *body, size_t n)
+{
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p == except || p->dead || p->c.state != CONN_UP)
+			continue;
+		if (conn_send(&p->c, type, body, n) < 0) {
+			peer_drop(s, p, "output queue full (slow host)");
+		} else if (!p->queued) {
+			p->queued = 1;
+			p->qnext = s->queued;
+			s->queued = p;
+		}
+	}
+}
+
+static void flush_queued(struct switchd *s)
+{
+	while (s->queued) {
+		struct peer *p = s->queued;
+		s->queued = p->qnext;
+		p->queued = 0;
+		if (!p->dead)
+			peer_flush(s, p);
+	}
 }
 
 static void send_snapshot(struct switchd *s, struct peer *p)
@@ -120,7 +153,7 @@ static void send_snapshot(struct switchd *s, struct peer *p)
 	for (size_t i = 0; i < s->tr.n && !r; i++)
 		r = send_provider(p, &s->tr.p[i].pub);
 	for (unsigned i = 0; i < s->cfg->negress && !r; i++) {
-		uint8_t body[WIRE_MSG_MAX];
+		uint8_t body[WIRE_BODY_MAX];
 		int n = wire_egress_encode(body, sizeof(body), &s->cfg->egress[i].e);
 		r = n < 0 ? n : conn_send(&p->c, WM_EGRESS, body, (size_t)n);
 	}
@@ -157,14 +190,10 @@ static void directory_update(struct switchd *s, struct peer *np)
 		snprintf(s->dir[i].name, sizeof(s->dir[i].name), "%s", np->c.peer_name);
 	}
 	s->dir[i].addr = np->ip;
-	for (struct peer *p = s->peers; p; p = p->next) {
-		if (p == np || p->dead || p->c.state != CONN_UP)
-			continue;
-		if (send_host(p, &s->dir[i]) < 0)
-			peer_drop(s, p, "output queue full (slow host)");
-		else
-			peer_flush(s, p);
-	}
+	uint8_t body[WIRE_BODY_MAX];
+	int n = wire_host_encode(body, sizeof(body), s->dir[i].name, &s->dir[i].addr);
+	if (n > 0)
+		send_all(s, np, WM_HOST, body, (size_t)n);
 }
 
 static void peer_cb(struct loop_src *src, uint32_t events)
@@ -252,14 +281,10 @@ static void broadcast(struct track_provider *tp, void *arg)
 		log_info("  %s lladdr %s %s", addr_str(&pa->addr, a, sizeof(a)), mac_str(pa->mac, m, sizeof(m)),
 			 pa->up ? "up" : "down");
 	}
-	for (struct peer *p = s->peers; p; p = p->next) {
-		if (p->dead || p->c.state != CONN_UP)
-			continue;
-		if (send_provider(p, &tp->pub) < 0)
-			peer_drop(s, p, "output queue full (slow host)");
-		else
-			peer_flush(s, p);
-	}
+	uint8_t body[WIRE_BODY_MAX];
+	int n = wire_provider_encode(body, sizeof(body), &tp->pub);
+	if (n > 0)
+		send_all(s, NULL, WM_PROVIDER, body, (size_t)n);
 }
 
 /* Every configured address without a kernel entry gets a managed one, which
@@ -361,15 +386,10 @@ static void keepalive_fire(struct timer *t)
 				peer_drop(s, p, "handshake timeout");
 			continue;
 		}
-		if (now - p->c.last_rx_ms > dead) {
+		if (now - p->c.last_rx_ms > dead)
 			peer_drop(s, p, "keepalive timeout");
-			continue;
-		}
-		if (conn_send(&p->c, WM_KEEPALIVE, NULL, 0) < 0)
-			peer_drop(s, p, "output queue full (slow host)");
-		else
-			peer_flush(s, p);
 	}
+	send_all(s, NULL, WM_KEEPALIVE, NULL, 0);
 }
 
 static json_t *provider_json(const struct switchd *s, const struct track_provider *p)
@@ -470,7 +490,7 @@ static int open_listeners(struct switchd *s)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (e->ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, (const struct sockaddr *)&e->ss, e->len) < 0 || listen(fd, 128) < 0) {
+		if (bind(fd, (const struct sockaddr *)&e->ss, e->len) < 0 || listen(fd, SOMAXCONN) < 0) {
 			int r = -errno;
 			log_err("listen %s: %s", e->text, strerror(errno));
 			close(fd);
@@ -498,6 +518,7 @@ int switchd_run(struct config *c)
 		return 1;
 	}
 	daemon_signals(&s.sig_src, &s.stop, &s.reload);
+	daemon_raise_nofile();
 	s.nl_src.fd = nl_notify_fd(s.nl);
 	s.nl_src.cb = nl_cb;
 	s.nl_src.arg = &s;
@@ -517,6 +538,7 @@ int switchd_run(struct config *c)
 	log_info("switch %s running: %zu providers", c->name, s.tr.n);
 	while (!s.stop) {
 		loop_run_once(-1);
+		flush_queued(&s);
 		peer_reap(&s);
 		if (s.reload) {
 			s.reload = 0;

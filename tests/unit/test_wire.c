@@ -9,6 +9,10 @@
 #include <string.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+#include "core/conn.h"
 #include "core/session.h"
 #include "core/wire.h"
 
@@ -81,7 +85,7 @@ static void frame_header_limits(void **state)
 	assert_int_equal(wire_frame_check(h, WIRE_HDR + 3, &type, &len), 0);
 	assert_int_equal(wire_frame_check(h, WIRE_HDR + 4, &type, &len), WIRE_HDR + 4);
 	assert_int_equal(type, WF_HELLO);
-	h[0] = 2;
+	h[0] = 1; /* an agent from before batched frames */
 	assert_int_equal(wire_frame_check(h, 1, &type, &len), -EPROTO);
 	wire_put_header(h, 9, 4);
 	assert_int_equal(wire_frame_check(h, WIRE_HDR, &type, &len), -EBADMSG);
@@ -219,8 +223,155 @@ static void session_authenticates(void **state)
 	assert_int_equal(session_open(&sw, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
 }
 
+static void records_round_trip(void **state)
+{
+	(void)state;
+	uint8_t buf[WIRE_MSG_MAX], type;
+	const uint8_t *body;
+	size_t len = 0, off = 0, n;
+	assert_int_equal(wire_rec_put(buf, sizeof(buf), &len, WM_SNAP_BEGIN, NULL, 0), 0);
+	assert_int_equal(wire_rec_put(buf, sizeof(buf), &len, WM_HOST, (const uint8_t *)"abc", 3), 0);
+	assert_int_equal(len, 2 * WIRE_REC_HDR + 3);
+	assert_int_equal(wire_rec_next(buf, len, &off, &type, &body, &n), 1);
+	assert_int_equal(type, WM_SNAP_BEGIN);
+	assert_int_equal(n, 0);
+	assert_int_equal(wire_rec_next(buf, len, &off, &type, &body, &n), 1);
+	assert_int_equal(type, WM_HOST);
+	assert_int_equal(n, 3);
+	assert_memory_equal(body, "abc", 3);
+	assert_int_equal(wire_rec_next(buf, len, &off, &type, &body, &n), 0);
+	/* a message cut short, a lone byte, an empty plaintext */
+	for (size_t cut = len - 1; cut > WIRE_REC_HDR; cut--) {
+		off = WIRE_REC_HDR;
+		assert_int_equal(wire_rec_next(buf, cut, &off, &type, &body, &n), -EBADMSG);
+	}
+	off = 0;
+	assert_int_equal(wire_rec_next(buf, 1, &off, &type, &body, &n), -EBADMSG);
+	off = 0;
+	assert_int_equal(wire_rec_next(buf, 0, &off, &type, &body, &n), -EBADMSG);
+	/* what does not fit is refused whole, and leaves the buffer as it was */
+	static uint8_t big[WIRE_BODY_MAX + 1];
+	len = 0;
+	assert_int_equal(wire_rec_put(buf, sizeof(buf), &len, WM_EGRESS, big, WIRE_BODY_MAX + 1), -ENOSPC);
+	assert_int_equal(wire_rec_put(buf, sizeof(buf), &len, WM_EGRESS, big, WIRE_BODY_MAX), 0);
+	assert_int_equal(len, sizeof(buf));
+	assert_int_equal(wire_rec_put(buf, sizeof(buf), &len, WM_SNAP_END, NULL, 0), -ENOSPC);
+	assert_int_equal(len, sizeof(buf));
+}
+
+struct got {
+	unsigned n;
+	uint8_t last_type;
+	size_t bytes;
+};
+
+static int count_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
+{
+	(void)c; (void)body; (void)why;
+	struct got *g = arg;
+	g->n++;
+	g->last_type = type;
+	g->bytes += n;
+	return 0;
+}
+
+/* Moves bytes between the two ends until neither has anything to say. */
+static void pump(struct conn *a, struct conn *b, struct got *ga, struct got *gb, int *up_a, int *up_b)
+{
+	for (int i = 0; i < 64; i++) {
+		const char *why = NULL;
+		int up = 0;
+		assert_true(conn_flush(a) >= 0);
+		assert_true(conn_flush(b) >= 0);
+		assert_int_equal(conn_read(a, count_msg, ga, &up, &why), 0);
+		*up_a |= up;
+		assert_int_equal(conn_read(b, count_msg, gb, &up, &why), 0);
+		*up_b |= up;
+		if (!conn_queued(a) && !conn_queued(b))
+			return;
+	}
+	fail_msg("the two ends never went quiet");
+}
+
+/* Many messages sent between two flushes arrive whole and in order, in
+ * few frames: one per 4 KiB of messages, not one per message. */
+static void conn_batches_messages(void **state)
+{
+	(void)state;
+	int sv[2];
+	uint8_t psk[32];
+	struct conn sw, host;
+	struct got gs = { 0 }, gh = { 0 };
+	int up_s = 0, up_h = 0;
+	randombytes_buf(psk, sizeof(psk));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(conn_init(&sw, sv[0], 1, "sw1", psk), 0);
+	assert_int_equal(conn_init(&host, sv[1], 0, "h1", psk), 0);
+	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
+	assert_true(up_s && up_h);
+	assert_int_equal(sw.state, CONN_UP);
+
+	uint8_t body[WIRE_BODY_MAX];
+	struct ol_provider p = sample();
+	int n = wire_provider_encode(body, sizeof(body), &p);
+	assert_true(n > 0);
+	uint64_t seq0 = sw.sess.tx_seq;
+	for (int i = 0; i < 500; i++)
+		assert_int_equal(conn_send(&sw, WM_PROVIDER, body, (size_t)n), 0);
+	assert_int_equal(conn_send(&sw, WM_SNAP_END, NULL, 0), 0);
+	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
+	assert_int_equal(gh.n, 501);
+	assert_int_equal(gh.last_type, WM_SNAP_END);
+	assert_int_equal(gh.bytes, 500 * (size_t)n);
+	size_t frames = sw.sess.tx_seq - seq0, need = (501 * WIRE_REC_HDR + 500 * (size_t)n) / WIRE_MSG_MAX + 1;
+	assert_true(frames >= need && frames <= need + 1);
+	/* a drained queue that grew past its keep size was given back */
+	assert_null(sw.out);
+	/* keepalives are handled inside: the host sees none of them */
+	assert_int_equal(conn_send(&host, WM_KEEPALIVE, NULL, 0), 0);
+	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
+	assert_int_equal(gs.n, 0);
+	conn_fini(&sw);
+	conn_fini(&host);
+}
+
+/* A sealed frame whose messages do not add up ends the session, as does an
+ * agent of protocol version 1. */
+static void conn_refuses_bad_frames(void **state)
+{
+	(void)state;
+	int sv[2];
+	uint8_t psk[32], frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
+	struct conn sw, host;
+	struct got gs = { 0 }, gh = { 0 };
+	int up_s = 0, up_h = 0, up = 0;
+	const char *why = NULL;
+	randombytes_buf(psk, sizeof(psk));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(conn_init(&sw, sv[0], 1, "sw1", psk), 0);
+	assert_int_equal(conn_init(&host, sv[1], 0, "h1", psk), 0);
+	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
+	/* "\x03\x00\x09ab": a provider message claiming 9 bytes, carrying 2 */
+	int n = session_seal(&sw.sess, frame, sizeof(frame), (const uint8_t *)"\x03\x00\x09" "ab", 5);
+	assert_int_equal(write(sv[0], frame, (size_t)n), n);
+	assert_int_equal(conn_read(&host, count_msg, &gh, &up, &why), -1);
+	assert_string_equal(why, "malformed frame");
+	assert_int_equal(gh.n, 0);
+	conn_fini(&sw);
+	conn_fini(&host);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(conn_init(&sw, sv[0], 1, "sw1", psk), 0);
+	assert_int_equal(write(sv[1], "\x01\x01\x00\x04" "abcd", 8), 8);
+	assert_int_equal(conn_read(&sw, count_msg, &gs, &up, &why), -1);
+	assert_string_equal(why, "unsupported protocol version");
+	close(sv[1]);
+	conn_fini(&sw);
+}
+
 int main(void)
 {
+	signal(SIGPIPE, SIG_IGN); /* as the daemons: a closed peer is an error, not a signal */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(provider_round_trip),
 		cmocka_unit_test(provider_rejects_bad_fields),
@@ -230,6 +381,9 @@ int main(void)
 		cmocka_unit_test(egress_round_trip),
 		cmocka_unit_test(host_round_trip),
 		cmocka_unit_test(session_authenticates),
+		cmocka_unit_test(records_round_trip),
+		cmocka_unit_test(conn_batches_messages),
+		cmocka_unit_test(conn_refuses_bad_frames),
 	};
 	if (sodium_init() < 0)
 		return 1;
