@@ -28,10 +28,15 @@ struct nl {
 	struct mnl_socket *req, *dump, *notify;
 	uint32_t seq;
 	char *buf;          /* receive buffer, NL_BUF bytes */
+	unsigned long sends, requests;
 };
 
 #define NL_BUF (1u << 16)
-#define NL_BATCH 128       /* requests per sendmsg: their ACKs must fit the receive buffer */
+/* Requests per sendmsg, in bytes: the request socket's send buffer is
+ * raised to hold it (a netlink sendmsg must fit sk_sndbuf); 512 bytes is
+ * the most one request takes. */
+#define NL_SEND_MAX (512u << 10)
+#define NL_REQ_MAX 512
 
 static struct mnl_socket *sock_open(unsigned groups, int rcvbuf)
 {
@@ -87,6 +92,11 @@ int nl_open(struct nl **out, unsigned groups, int rcvbuf)
 	nl->buf = malloc(NL_BUF);
 	nl->seq = (uint32_t)time(NULL);
 	nl->req = sock_open(0, 1 << 20);
+	if (nl->req) {
+		int sb = 2 * NL_SEND_MAX, fd = mnl_socket_get_fd(nl->req);
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof(sb)))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	}
 	nl->dump = sock_open(0, 1 << 20);
 	nl->notify = groups ? sock_open(groups, rcvbuf) : NULL;
 	if (!nl->buf || !nl->req || !nl->dump || (groups && !nl->notify)) {
@@ -677,54 +687,98 @@ static void ack_text(const struct nlmsghdr *nlh, char *out, size_t len)
 	}
 }
 
+/* How much one sendmsg may carry: NL_SEND_MAX, or less when the send
+ * buffer could not be raised (no CAP_NET_ADMIN: the tests' fakes). */
+static size_t send_max(struct nl *nl)
+{
+	int sb = 0;
+	socklen_t l = sizeof(sb);
+	if (getsockopt(mnl_socket_get_fd(nl->req), SOL_SOCKET, SO_SNDBUF, &sb, &l) || sb < 2 * NL_REQ_MAX)
+		return 2 * NL_REQ_MAX;
+	/* the kernel reports twice what it accounts; keep room for its overhead */
+	return (size_t)sb / 2 - NL_REQ_MAX < NL_SEND_MAX ? (size_t)sb / 2 - NL_REQ_MAX : NL_SEND_MAX;
+}
+
+void nl_apply_counts(const struct nl *nl, unsigned long *sends, unsigned long *requests)
+{
+	*sends = nl->sends;
+	*requests = nl->requests;
+}
+
+/* One sendmsg of ops[0..cnt) with only the last asking for an ACK. The
+ * kernel handles the requests in order inside sendmsg and answers every
+ * failed one, so once the last ACK is read every error before it has been.
+ * If error reports were lost (receive buffer overrun), every op of the
+ * batch counts as failed: the caller then rereads the kernel. */
+static size_t apply_batch(struct nl *nl, char *batch, size_t room, const struct kop *ops, size_t n, int *errs,
+			  char *errmsg, size_t errlen)
+{
+	uint32_t portid = mnl_socket_get_portid(nl->req), first = nl->seq + 1;
+	size_t cnt = 0, off = 0;
+	struct nlmsghdr *last = NULL;
+
+	memset(batch, 0, room); /* zeroed: see above, attribute padding */
+	while (cnt < n && off + NL_REQ_MAX <= room) {
+		last = build(batch + off, &ops[cnt]);
+		last->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+		last->nlmsg_seq = ++nl->seq;
+		errs[cnt++] = 0;
+		off += NLMSG_ALIGN(last->nlmsg_len);
+	}
+	last->nlmsg_flags |= NLM_F_ACK;
+	errs[cnt - 1] = -ETIMEDOUT;
+	nl->sends++;
+	nl->requests += cnt;
+	if (mnl_socket_sendto(nl->req, batch, off) < 0) {
+		int e = -errno;
+		for (size_t i = 0; i < cnt; i++)
+			errs[i] = e;
+		return cnt;
+	}
+	for (int done = 0; !done;) {
+		ssize_t r = mnl_socket_recvfrom(nl->req, nl->buf, NL_BUF);
+		if (r < 0) {
+			int e = errno == ENOBUFS ? -ENOBUFS : -errno;
+			for (size_t i = 0; i < cnt; i++)
+				errs[i] = errs[i] ? errs[i] : e;
+			break;
+		}
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, (int)r);
+		     h = mnl_nlmsg_next(h, (int *)&r)) {
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != portid)
+				continue;
+			uint32_t idx = h->nlmsg_seq - first;
+			if (idx >= cnt)
+				continue; /* an answer to an earlier batch that gave up */
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			errs[idx] = e->error;
+			if (e->error && errlen && !errmsg[0])
+				ack_text(h, errmsg, errlen);
+			done |= idx == cnt - 1;
+		}
+	}
+	return cnt;
+}
+
 int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *errmsg, size_t errlen)
 {
-	char *batch = calloc(NL_BATCH, 512); /* zeroed: see above, attribute padding */
-	uint32_t portid = mnl_socket_get_portid(nl->req);
+	size_t room = send_max(nl), start = 0;
+	if (room > n * NL_REQ_MAX)
+		room = n * NL_REQ_MAX;
+	char *batch = n ? malloc(room) : NULL;
 	int failed = 0;
 
-	if (!batch)
-		return (int)n;
 	if (errlen)
 		errmsg[0] = 0;
-	for (size_t start = 0; start < n; start += NL_BATCH) {
-		size_t cnt = n - start < NL_BATCH ? n - start : NL_BATCH, off = 0, acked = 0;
-		uint32_t first = nl->seq + 1;
-		for (size_t i = 0; i < cnt; i++) {
-			struct nlmsghdr *nlh = build(batch + off, &ops[start + i]);
-			nlh->nlmsg_seq = ++nl->seq;
-			errs[start + i] = -ETIMEDOUT;
-			off += NLMSG_ALIGN(nlh->nlmsg_len);
-		}
-		if (mnl_socket_sendto(nl->req, batch, off) < 0) {
-			int e = -errno;
-			for (size_t i = 0; i < cnt; i++)
-				errs[start + i] = e;
-			failed += (int)cnt;
-			continue;
-		}
-		while (acked < cnt) {
-			ssize_t r = mnl_socket_recvfrom(nl->req, nl->buf, NL_BUF);
-			if (r < 0)
-				break;
-			for (const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, (int)r);
-			     h = mnl_nlmsg_next(h, (int *)&r)) {
-				if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != portid)
-					continue;
-				uint32_t idx = h->nlmsg_seq - first;
-				if (idx >= cnt)
-					continue;
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-				errs[start + idx] = e->error;
-				if (e->error && errlen && !errmsg[0])
-					ack_text(h, errmsg, errlen);
-				acked++;
-			}
-		}
-		for (size_t i = 0; i < cnt; i++)
-			if (errs[start + i])
-				failed++;
+	if (!batch) {
+		for (size_t i = 0; i < n; i++) /* nothing, for n == 0 */
+			errs[i] = -ENOMEM;
+		return (int)n;
 	}
+	while (start < n)
+		start += apply_batch(nl, batch, room, ops + start, n - start, errs + start, errmsg, errlen);
+	for (size_t i = 0; i < n; i++)
+		failed += errs[i] != 0;
 	free(batch);
 	return failed;
 }

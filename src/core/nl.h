@@ -74,10 +74,14 @@ int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg);
  * addresses elsewhere and every route and rule carrying proto. */
 int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *out);
 
-/* Applies ops in order, in batches, with an ACK for each. errs[i] gets 0 or
+/* Applies ops in order, as few sendmsg() calls as fit the socket's send
+ * buffer (one for a snapshot of 500 providers), with one ACK each: the
+ * kernel answers a failed request whatever its flags. errs[i] gets 0 or
  * a negative errno; the kernel's extended-ack text for the first failure
  * goes to errmsg. Returns the number of failed ops. */
 int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *errmsg, size_t errlen);
+/* sendmsg() calls nl_apply made, and the requests they carried */
+void nl_apply_counts(const struct nl *nl, unsigned long *sends, unsigned long *requests);
 
 /* A neighbor entry the kernel resolves and keeps resolved on its own
  * (NTF_EXT_MANAGED), marked with proto: the switch's solicitation. */

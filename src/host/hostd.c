@@ -109,6 +109,7 @@ struct hostd {
 	volatile int stop, reload;
 	struct ratelimit rl_kernel, rl_peer;
 	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
+	unsigned long kernel_sends, kernel_requests;
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 };
 
@@ -260,6 +261,7 @@ static void reconcile(struct hostd *h, int repair)
 	if (ops.n) {
 		int *errs = calloc(ops.n, sizeof(*errs));
 		int failed = errs ? nl_apply(h->nl, ops.v, ops.n, errs, msg, sizeof(msg)) : (int)ops.n;
+		nl_apply_counts(h->nl, &h->kernel_sends, &h->kernel_requests);
 		for (size_t i = 0; errs && i < ops.n; i++) {
 			kobj_str(&ops.v[i].obj, buf, sizeof(buf));
 			if (!errs[i]) {
@@ -851,12 +853,13 @@ static char *control_cb(const char *req, void *arg)
 				"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
 				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n));
 		}
-		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role", "host",
+		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "role", "host",
 			"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
 			"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
 			"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
 			"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
-			"kernel_dumps", (json_int_t)h->dumps);
+			"kernel_dumps", (json_int_t)h->dumps, "kernel_writes", (json_int_t)h->kernel_requests,
+			"kernel_write_batches", (json_int_t)h->kernel_sends);
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -894,6 +897,10 @@ static void metrics_cb(FILE *f, void *arg)
 		{ "onlink_host_netlink_resyncs_total", "Full dumps after a netlink overrun.", offsetof(struct hostd, resyncs) },
 		{ "onlink_host_kernel_dumps_total", "Dumps of the kernel's state in onlink's scope.",
 		  offsetof(struct hostd, dumps) },
+		{ "onlink_host_kernel_writes_total", "Kernel objects written (added, replaced, deleted).",
+		  offsetof(struct hostd, kernel_requests) },
+		{ "onlink_host_kernel_write_batches_total", "Netlink messages (sendmsg calls) those writes took.",
+		  offsetof(struct hostd, kernel_sends) },
 	};
 	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
 		mx_family(f, counters[c].name, "counter", counters[c].help);

@@ -19,6 +19,8 @@ for i in $(seq 0 $((N - 1))); do echo "$(peer "$i") $(mac "$i")"; done | sort > 
 n sw ip -batch "$LAB_DIR/ixp.batch"
 
 # a cold start of the switch agent with the 500 extra sections
+kw() { "$ONLINK" status -s "$(host_sock 1)" --json | jq -r "[.kernel_writes, .kernel_write_batches] | @tsv"; }
+read -r w0 b0 <<<"$(kw)"
 lab_stop onlinkd-sw
 cat "$LAB_DIR/ixp.conf" >> "$LAB_DIR/switch.conf"
 check "the config with $((N + 2)) providers is valid" quiet "$ONLINKD" -n -c "$LAB_DIR/switch.conf"
@@ -37,6 +39,13 @@ for h in h1 h2; do
 	check_eq "$h: $N tables with a default route" \
 		"$(n $h ip -4 route show table all proto 177 | grep -cE '^default via 10\.2\.[01]\.[0-9]+ dev eth0 table (1[0-4][0-9][0-9]|1500)')" "$N"
 done
+
+# the snapshot's address, neighbor, route and rule per provider: written
+# in one netlink batch (or a few), not one round trip each
+read -r w1 b1 <<<"$(kw)"
+echo "# h1 wrote $((w1 - w0)) kernel objects for the snapshot in $((b1 - b0)) netlink messages"
+check "h1: at least $((2 * N)) kernel writes for the snapshot ($((w1 - w0)))" [ $((w1 - w0)) -ge $((2 * N)) ]
+check "h1: ... in at most 3 netlink messages ($((b1 - b0)))" [ $((b1 - b0)) -le 3 ]
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 sw_kb=$(rss "$(lab_pid onlinkd-sw)") h1_kb=$(rss "$(lab_pid onlinkd-h1)")
