@@ -29,15 +29,22 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
             libcmocka-dev libnftables-dev libsystemd-dev scdoc bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
-            clang libclang-rt-14-dev valgrind
+            clang libclang-rt-14-dev valgrind gnuplot-nox
 
-.PHONY: all deps check unit unit-build integration demo demo-down bench install clean fuzz fuzz-build man memcheck
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate
+.PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale install clean fuzz fuzz-build man memcheck
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/scaleload
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# benchmark tool: a thousand host sessions speaking the real protocol
+# (bench/scale.sh, `make bench-scale`)
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/core/,conn.c session.c wire.c addr.c log.c model.c)
+$(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)
 
 # lab tool: a delay line for kernels without netem (see lab/tools/delayline.c)
 $(BUILD)/delayline: lab/tools/delayline.c
@@ -131,6 +138,11 @@ demo-down:
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# one switch agent, 1000 host sessions, 500 providers (bench/README.md)
+bench-scale: deps
+	@$(MAKE) --no-print-directory all
+	@bench/scale.sh
 
 # man pages (scdoc) and systemd units
 MAN_PAGES := onlinkd.8 onlink.8 onlink.conf.5

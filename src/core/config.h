@@ -52,7 +52,7 @@ struct cfg_egress {
 	int slice_line[OL_SLICES_MAX];
 };
 
-#define CFG_HOSTS_MAX 1024
+#define CFG_HOSTS_MAX 4096
 #define CFG_EGRESS_MAX 256
 
 struct cfg_switchref {

@@ -213,6 +213,31 @@ static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t ty
 	return 0;
 }
 
+int conn_input(struct conn *c, size_t n, conn_msg_fn fn, void *arg, int *became_up, const char **why)
+{
+	size_t off = 0;
+	c->inlen += n;
+	c->last_rx_ms = now_ms();
+	for (;;) {
+		uint8_t type;
+		size_t plen;
+		int flen = wire_frame_check(c->in + off, c->inlen - off, &type, &plen);
+		if (flen == 0)
+			break;
+		if (flen < 0) {
+			*why = flen == -EPROTO ? "unsupported protocol version" :
+			       flen == -EMSGSIZE ? "oversized frame" : "unknown frame type";
+			return -1;
+		}
+		if (on_frame(c, c->in + off, (size_t)flen, type, fn, arg, became_up, why) < 0)
+			return -1;
+		off += (size_t)flen;
+	}
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+	return 0;
+}
+
 int conn_read(struct conn *c, conn_msg_fn fn, void *arg, int *became_up, const char **why)
 {
 	*became_up = 0;
@@ -230,26 +255,8 @@ int conn_read(struct conn *c, conn_msg_fn fn, void *arg, int *became_up, const c
 			*why = strerror(errno);
 			return -1;
 		}
-		c->inlen += (size_t)r;
-		c->last_rx_ms = now_ms();
-		size_t off = 0;
-		for (;;) {
-			uint8_t type;
-			size_t plen;
-			int flen = wire_frame_check(c->in + off, c->inlen - off, &type, &plen);
-			if (flen == 0)
-				break;
-			if (flen < 0) {
-				*why = flen == -EPROTO ? "unsupported protocol version" :
-				       flen == -EMSGSIZE ? "oversized frame" : "unknown frame type";
-				return -1;
-			}
-			if (on_frame(c, c->in + off, (size_t)flen, type, fn, arg, became_up, why) < 0)
-				return -1;
-			off += (size_t)flen;
-		}
-		memmove(c->in, c->in + off, c->inlen - off);
-		c->inlen -= off;
+		if (conn_input(c, (size_t)r, fn, arg, became_up, why) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -44,6 +44,10 @@ typedef int (*conn_msg_fn)(struct conn *c, uint8_t type, const uint8_t *body, si
 /* Reads what the socket has and handles every whole frame. 0: fine;
  * -1: close (why says why); on the transition to CONN_UP, *became_up = 1. */
 int conn_read(struct conn *c, conn_msg_fn fn, void *arg, int *became_up, const char **why);
+/* For a caller that reads the socket itself (into c->in + c->inlen, at
+ * most sizeof(c->in) - c->inlen bytes): handles the n bytes it read, as
+ * conn_read does. */
+int conn_input(struct conn *c, size_t n, conn_msg_fn fn, void *arg, int *became_up, const char **why);
 /* Queues a message for the next sealed frame; -ENOBUFS if the queue would
  * pass CONN_OUT_MAX, -EMSGSIZE if the body is over WIRE_BODY_MAX. */
 int conn_send(struct conn *c, uint8_t type, const uint8_t *body, size_t n);

@@ -93,8 +93,8 @@ struct hostd {
 	int lo_ifindex;
 	char *steer_applied;     /* the steering script last applied */
 	unsigned long steer_errors;
-	struct pstate *ps;
-	size_t nps;
+	struct pstate *ps;       /* sorted by name */
+	size_t nps, capps;
 	struct kobj_set desired; /* sorted by key */
 	/* What the kernel holds in onlink's scope, kept from notifications so a
 	 * change costs no dump (a route dump walks the whole FIB, which holds
@@ -113,40 +113,78 @@ struct hostd {
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 };
 
-/* ---- provider sets ---- */
+/* ---- provider sets, host directories, provider states ----
+ * Arrays kept sorted by name (each element starts with its name), so that
+ * a look-up is a binary search: with 500 providers and 1000 hosts, linear
+ * look-ups in every update cost a host agent milliseconds per change. */
+
+/* index of the first element whose name is not below name */
+static size_t by_name(const void *base, size_t n, size_t size, const char *name)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp((const char *)base + mid * size, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void *find_name(void *base, size_t n, size_t size, const char *name)
+{
+	size_t i = by_name(base, n, size, name);
+	return i < n && !strcmp((char *)base + i * size, name) ? (char *)base + i * size : NULL;
+}
+
+/* The element named name, made (zeroed but for its name) where it sorts
+ * if absent; *fresh says which. NULL when out of memory. */
+static void *put_name(void **base, size_t *n, size_t *cap, size_t size, const char *name, int *fresh)
+{
+	size_t i = by_name(*base, *n, size, name);
+	*fresh = 0;
+	if (i < *n && !strcmp((char *)*base + i * size, name))
+		return (char *)*base + i * size;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *v = realloc(*base, c * size);
+		if (!v)
+			return NULL;
+		*base = v;
+		*cap = c;
+	}
+	char *e = (char *)*base + i * size;
+	memmove(e + size, e, (*n - i) * size);
+	memset(e, 0, size);
+	snprintf(e, OL_NAME_MAX, "%s", name);
+	(*n)++;
+	*fresh = 1;
+	return e;
+}
 
 static struct ol_provider *provset_find(struct provset *s, const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].name, name))
-			return &s->v[i];
-	return NULL;
+	return find_name(s->v, s->n, sizeof(*s->v), name);
 }
 
 static int provset_put(struct provset *s, const struct ol_provider *p)
 {
-	struct ol_provider *o = provset_find(s, p->name);
-	if (o) {
-		*o = *p;
-		return 0;
-	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *v = realloc(s->v, cap * sizeof(*s->v));
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *p;
+	int fresh;
+	struct ol_provider *o = put_name((void **)&s->v, &s->n, &s->cap, sizeof(*s->v), p->name, &fresh);
+	if (!o)
+		return -ENOMEM;
+	*o = *p;
 	return 0;
 }
 
 static void provset_del(struct provset *s, const char *name)
 {
 	struct ol_provider *o = provset_find(s, name);
-	if (o)
-		*o = s->v[--s->n];
+	if (o) {
+		memmove(o, o + 1, (size_t)(s->v + s->n - (o + 1)) * sizeof(*o));
+		s->n--;
+	}
 }
 
 static void provset_free(struct provset *s)
@@ -182,21 +220,11 @@ static void egset_free(struct egset *s)
 
 static int hostdir_put(struct hostdir *d, const char *name, const struct ol_addr *a)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->v[i].name, name)) {
-			d->v[i].addr = *a;
-			return 0;
-		}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		void *v = realloc(d->v, cap * sizeof(*d->v));
-		if (!v)
-			return -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
-	snprintf(d->v[d->n].name, sizeof(d->v[d->n].name), "%s", name);
-	d->v[d->n++].addr = *a;
+	int fresh;
+	struct dir_host *e = put_name((void **)&d->v, &d->n, &d->cap, sizeof(*d->v), name, &fresh);
+	if (!e)
+		return -ENOMEM;
+	e->addr = *a;
 	return 0;
 }
 
@@ -301,19 +329,12 @@ static void pstate_update(struct hostd *h)
 {
 	for (size_t i = 0; i < h->merged.n; i++) {
 		const struct ol_provider *p = &h->merged.v[i];
-		struct pstate *s = NULL;
-		for (size_t k = 0; k < h->nps; k++)
-			if (!strcmp(h->ps[k].name, p->name))
-				s = &h->ps[k];
-		if (!s) {
-			void *v = realloc(h->ps, (h->nps + 1) * sizeof(*h->ps));
-			if (!v)
-				return;
-			h->ps = v;
-			s = &h->ps[h->nps++];
-			snprintf(s->name, sizeof(s->name), "%s", p->name);
+		int fresh;
+		struct pstate *s = put_name((void **)&h->ps, &h->nps, &h->capps, sizeof(*h->ps), p->name, &fresh);
+		if (!s)
+			return;
+		if (fresh)
 			s->up = -1;
-		}
 		if (s->up != provider_up(p)) {
 			s->up = provider_up(p);
 			s->since = time(NULL);
@@ -340,13 +361,9 @@ static void update(struct hostd *h)
 	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
 		/* egress tables and hosts: the first switch (in config order) that has one */
 		struct swlink *s = &h->sw[i];
-		for (size_t k = 0; k < s->dir.n; k++) {
-			size_t m;
-			for (m = 0; m < h->merged_dir.n && strcmp(h->merged_dir.v[m].name, s->dir.v[k].name); m++)
-				;
-			if (m == h->merged_dir.n)
+		for (size_t k = 0; k < s->dir.n; k++)
+			if (!find_name(h->merged_dir.v, h->merged_dir.n, sizeof(*h->merged_dir.v), s->dir.v[k].name))
 				hostdir_put(&h->merged_dir, s->dir.v[k].name, &s->dir.v[k].addr);
-		}
 		for (size_t k = 0; k < s->egress.n; k++) {
 			size_t m;
 			for (m = 0; m < h->merged_egress.n; m++)
@@ -822,10 +839,8 @@ static char *control_cb(const char *req, void *arg)
 		for (size_t i = 0; i < h->merged.n; i++) {
 			const struct ol_provider *p = &h->merged.v[i];
 			json_t *addrs = json_array();
-			time_t since = 0;
-			for (size_t k = 0; k < h->nps; k++)
-				if (!strcmp(h->ps[k].name, p->name))
-					since = h->ps[k].since;
+			const struct pstate *ps = find_name(h->ps, h->nps, sizeof(*h->ps), p->name);
+			time_t since = ps ? ps->since : 0;
 			for (unsigned k = 0; k < p->naddrs; k++) {
 				const struct ol_paddr *pa = &p->addrs[k];
 				json_array_append_new(addrs, json_pack("{s:s, s:s, s:s}",
