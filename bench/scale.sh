@@ -13,7 +13,9 @@
 # 1000 subscribers (real hosts included): time from the switch kernel's
 # change to the last session's receipt, and to the last real host's kernel.
 # Results go to OUT (default build/bench-scale): results.json, table.md,
-# latency.svg (gnuplot).
+# latency.svg (gnuplot). Knobs: PROVIDERS HOSTS ROUNDS STEPS BURSTS
+# KEEPALIVE IDLE; for exploring, RPS=MASK moves the load namespace's
+# receive processing to other CPUs, SWCPU/LOADCPU pin the two with taskset.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench-scale'" >&2; exit 1; fi
@@ -172,6 +174,7 @@ set logscale y
 set key top left
 set grid
 set xtics (100, 250, 500, 1000)
-plot ${plot%, }
+plot ${plot}5 with lines dashtype 3 linecolor "black" title 'target, single change (p99)', \
+	50 with lines dashtype 3 linecolor "gray" title 'target, burst of 500 (p99)'
 GP
 echo "results: $OUT/table.md, $OUT/latency.svg"
