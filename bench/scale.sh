@@ -95,7 +95,9 @@ done
 # a host agent's kernel writes for its snapshot of 500 providers
 read -r kw kb < <("$ONLINK" status -s "$LAB_DIR/host-h1.sock" --json | jq -r '[.kernel_writes, .kernel_write_batches] | @tsv')
 
-SW=$(lab_pid onlinkd-sw)
+SW=$(lab_pid onlinkd-sw) H1=$(lab_pid onlinkd-h1)
+# CPU time (ns) of h1's agent over the run: its cost per change applied
+h_cpu0=$(awk '{ print $1 }' "/proc/$H1/schedstat")
 echo "measuring: subscribers $STEPS, bursts $BURSTS, $ROUNDS rounds each, then ${IDLE} s idle ..."
 n ld ${LOADCPU:+taskset -c $LOADCPU} "$SCALELOAD" -c 10.20.0.1:4710 -k "$LAB_DIR/key" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
 	"${hostns[@]}" -S "$STEPS" -b "$BURSTS" -r "$ROUNDS" -P "$SW" -K "$KEEPALIVE" -I "$IDLE" \
@@ -103,14 +105,15 @@ n ld ${LOADCPU:+taskset -c $LOADCPU} "$SCALELOAD" -c 10.20.0.1:4710 -k "$LAB_DIR
 LOAD=$!
 echo "$LOAD scaleload" >> "$LAB_DIR/pids"
 wait "$LOAD" || { cat "$LAB_DIR/scaleload.err" >&2; echo "scaleload failed" >&2; exit 1; }
-h_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$(lab_pid onlinkd-h1)/status")
+h_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$H1/status")
+h_cpu=$(( $(awk '{ print $1 }' "/proc/$H1/schedstat") - h_cpu0 ))
 # sessions the switch dropped (not those the load client closed at its end)
 drops=$(grep "disconnected\|dropped" "$LAB_DIR/onlinkd-sw.log" | grep -vc "connection closed")
 
-python3 - "$OUT" "$PROVIDERS" "$HOSTS" "$ROUNDS" "$h_rss" "$kw" "$kb" "$drops" "$(nproc)" \
+python3 - "$OUT" "$PROVIDERS" "$HOSTS" "$ROUNDS" "$h_rss" "$kw" "$kb" "$drops" "$h_cpu" "$(nproc)" \
 	"$(uname -r)" "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" <<'PY'
 import json, sys
-out, provs, hosts, rounds, h_rss, kw, kb, drops, ncpu, kernel, cpu = sys.argv[1:]
+out, provs, hosts, rounds, h_rss, kw, kb, drops, h_cpu, ncpu, kernel, cpu = sys.argv[1:]
 res = [json.loads(l) for l in open(f"{out}/results.json") if l.strip()]
 runs = [r for r in res if "burst" in r]
 idle = next((r for r in res if "idle_secs" in r), None)
@@ -140,6 +143,9 @@ p(f"| switch agent resident memory (MiB) | {sw_rss / 1024:.1f} | < 32: {ok(sw_rs
 p(f"| switch agent open files | {fds} | one per session + a few |")
 p(f"| host agent resident memory, {provs} providers (MiB) | {int(h_rss) / 1024:.1f} | < 8: {ok(int(h_rss) < 8192)} |")
 p(f"| host agent kernel writes for its {provs}-provider snapshot | {kw} in {kb} netlink message(s) | one batch |")
+if int(hosts):
+    changes = sum(r["changes"] for r in runs)
+    p(f"| host agent CPU per change applied, {provs} providers, all bursts averaged (µs) | {int(h_cpu) / 1e3 / changes:.0f} | |")
 if idle:
     p(f"| switch agent CPU in {idle['idle_secs']} s idle (ms) | {idle['switch_cpu_ms']:.1f} | keepalives only |")
     p(f"| switch agent wake-ups in {idle['idle_secs']} s idle | {idle['switch_wakeups']} | "

@@ -323,18 +323,27 @@ static void keepalive_all(void)
 	}
 }
 
-/* CPU time the switch agent has used, in seconds (schedstat: exact). */
+/* CPU time the switch agent has used, all its threads, in seconds
+ * (schedstat: exact). */
 static double proc_cpu(int pid)
 {
-	char p[64];
-	unsigned long long ns = 0;
-	snprintf(p, sizeof(p), "/proc/%d/schedstat", pid);
-	FILE *f = fopen(p, "r");
-	if (!f || fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
-	if (f)
-		fclose(f);
-	return (double)ns / 1e9;
+	char p[96];
+	unsigned long long sum = 0, ns;
+	snprintf(p, sizeof(p), "/proc/%d/task", pid);
+	DIR *d = opendir(p);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat", pid, e->d_name);
+		FILE *f = fopen(p, "r");
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return (double)sum / 1e9;
 }
 
 static long proc_status(int pid, const char *key)

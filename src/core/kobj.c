@@ -37,6 +37,70 @@ void kobj_set_sort(struct kobj_set *s)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_kobj);
 }
 
+static int cmp_idx(const void *a, const void *b, void *arg)
+{
+	const struct kobj *keys = arg;
+	return kobj_key_cmp(&keys[*(const size_t *)a], &keys[*(const size_t *)b]);
+}
+
+void kobj_set_sort_cached(struct kobj_set *s, struct kobj_sort_cache *c)
+{
+	size_t n = s->n;
+	int same = n && c->n == n;
+	for (size_t i = 0; same && i < n; i++)
+		same = !kobj_key_cmp(&c->keys[i], &s->v[i]);
+	if (!same) {
+		c->n = 0;
+		if (n > c->cap) {
+			struct kobj *k = realloc(c->keys, n * sizeof(*k));
+			if (k)
+				c->keys = k;
+			size_t *p = k ? realloc(c->perm, n * sizeof(*p)) : NULL;
+			if (p)
+				c->perm = p;
+			if (!k || !p) {
+				kobj_set_sort(s);
+				return;
+			}
+			c->cap = n;
+		}
+		memcpy(c->keys, s->v, n * sizeof(*s->v));
+		for (size_t i = 0; i < n; i++)
+			c->perm[i] = i;
+		qsort_r(c->perm, n, sizeof(*c->perm), cmp_idx, c->keys);
+		c->n = n;
+		c->misses++;
+	} else {
+		c->hits++;
+	}
+	if (c->tmpcap < n) {
+		struct kobj *t = realloc(c->tmp, n * sizeof(*t));
+		if (!t) {
+			c->n = 0;
+			kobj_set_sort(s);
+			return;
+		}
+		c->tmp = t;
+		c->tmpcap = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		c->tmp[i] = s->v[c->perm[i]];
+	struct kobj *v = s->v;
+	size_t cap = s->cap;
+	s->v = c->tmp;
+	s->cap = c->tmpcap;
+	c->tmp = v;
+	c->tmpcap = cap;
+}
+
+void kobj_sort_cache_free(struct kobj_sort_cache *c)
+{
+	free(c->keys);
+	free(c->perm);
+	free(c->tmp);
+	memset(c, 0, sizeof(*c));
+}
+
 struct kobj *kobj_set_find(const struct kobj_set *s, const struct kobj *key)
 {
 	return s->n ? bsearch(key, s->v, s->n, sizeof(*s->v), cmp_kobj) : NULL;

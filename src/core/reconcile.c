@@ -37,9 +37,13 @@ static const struct kobj **sorted(const struct kobj_set *s)
 	const struct kobj **p = malloc((s->n ? s->n : 1) * sizeof(*p));
 	if (!p)
 		return NULL;
-	for (size_t i = 0; i < s->n; i++)
+	int in_order = 1;
+	for (size_t i = 0; i < s->n; i++) {
 		p[i] = &s->v[i];
-	if (s->n)
+		in_order = in_order && (!i || kobj_key_cmp(p[i - 1], p[i]) <= 0);
+	}
+	/* the host agent's sets come sorted: one pass tells */
+	if (s->n && !in_order)
 		qsort(p, s->n, sizeof(*p), cmp_ptr);
 	return p;
 }

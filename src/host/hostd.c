@@ -96,6 +96,7 @@ struct hostd {
 	struct pstate *ps;       /* sorted by name */
 	size_t nps, capps;
 	struct kobj_set desired; /* sorted by key */
+	struct kobj_sort_cache desired_order;
 	/* What the kernel holds in onlink's scope, kept from notifications so a
 	 * change costs no dump (a route dump walks the whole FIB, which holds
 	 * the Internet table here). Dumped again when invalid: at start, after
@@ -142,7 +143,10 @@ static void *find_name(void *base, size_t n, size_t size, const char *name)
  * if absent; *fresh says which. NULL when out of memory. */
 static void *put_name(void **base, size_t *n, size_t *cap, size_t size, const char *name, int *fresh)
 {
-	size_t i = by_name(*base, *n, size, name);
+	/* appending in order (building from another sorted array) is the
+	 * common case: one comparison */
+	int after_last = !*n || strcmp((char *)*base + (*n - 1) * size, name) < 0;
+	size_t i = after_last ? *n : by_name(*base, *n, size, name);
 	*fresh = 0;
 	if (i < *n && !strcmp((char *)*base + i * size, name))
 		return (char *)*base + i * size;
@@ -327,12 +331,18 @@ out:
 
 static void pstate_update(struct hostd *h)
 {
+	/* both sorted by name: one walk */
+	size_t j = 0;
 	for (size_t i = 0; i < h->merged.n; i++) {
 		const struct ol_provider *p = &h->merged.v[i];
-		int fresh;
-		struct pstate *s = put_name((void **)&h->ps, &h->nps, &h->capps, sizeof(*h->ps), p->name, &fresh);
+		int fresh = 0;
+		while (j < h->nps && strcmp(h->ps[j].name, p->name) < 0)
+			j++;
+		struct pstate *s = j < h->nps && !strcmp(h->ps[j].name, p->name) ? &h->ps[j] :
+				   put_name((void **)&h->ps, &h->nps, &h->capps, sizeof(*h->ps), p->name, &fresh);
 		if (!s)
 			return;
+		j = (size_t)(s - h->ps);
 		if (fresh)
 			s->up = -1;
 		if (s->up != provider_up(p)) {
@@ -361,9 +371,13 @@ static void update(struct hostd *h)
 	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
 		/* egress tables and hosts: the first switch (in config order) that has one */
 		struct swlink *s = &h->sw[i];
-		for (size_t k = 0; k < s->dir.n; k++)
-			if (!find_name(h->merged_dir.v, h->merged_dir.n, sizeof(*h->merged_dir.v), s->dir.v[k].name))
-				hostdir_put(&h->merged_dir, s->dir.v[k].name, &s->dir.v[k].addr);
+		for (size_t k = 0; k < s->dir.n; k++) {
+			int fresh;
+			struct dir_host *d = put_name((void **)&h->merged_dir.v, &h->merged_dir.n, &h->merged_dir.cap,
+						      sizeof(*h->merged_dir.v), s->dir.v[k].name, &fresh);
+			if (d && fresh)
+				d->addr = s->dir.v[k].addr;
+		}
 		for (size_t k = 0; k < s->egress.n; k++) {
 			size_t m;
 			for (m = 0; m < h->merged_egress.n; m++)
@@ -377,9 +391,11 @@ static void update(struct hostd *h)
 		struct swlink *s = &h->sw[i];
 		for (size_t k = 0; k < s->provs.n; k++) {
 			const struct ol_provider *p = &s->provs.v[k];
-			struct ol_provider *m = provset_find(&h->merged, p->name);
-			if (!m || (!provider_up(m) && provider_up(p)))
-				provset_put(&h->merged, p);
+			int fresh;
+			struct ol_provider *m = put_name((void **)&h->merged.v, &h->merged.n, &h->merged.cap,
+							 sizeof(*h->merged.v), p->name, &fresh);
+			if (m && (fresh || (!provider_up(m) && provider_up(p))))
+				*m = *p;
 		}
 	}
 	pstate_update(h);
@@ -400,7 +416,7 @@ static void update(struct hostd *h)
 	}
 	if (bad)
 		log_limited(&h->rl_peer, LOG_WARNING, "%u provider addresses with a multicast, broadcast or zero MAC: not installed", bad);
-	kobj_set_sort(&h->desired);
+	kobj_set_sort_cached(&h->desired, &h->desired_order);
 	reconcile(h, 0);
 	steer_update(h);
 }
@@ -1000,6 +1016,7 @@ int hostd_run(struct config *c)
 	hostdir_free(&h.merged_dir);
 	free(h.steer_applied);
 	kobj_set_free(&h.desired);
+	kobj_sort_cache_free(&h.desired_order);
 	kobj_set_free(&h.have);
 	free(h.ps);
 	nl_close(h.nl);

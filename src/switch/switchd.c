@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/nl.h"
+#include "switch/fanout.h"
 #include "switch/provctl.h"
 #include "switch/track.h"
 #include <errno.h>
@@ -49,6 +50,11 @@ struct switchd {
 	struct timer keepalive, resync;
 	struct peer *peers;
 	struct peer *queued;    /* sent to since the last flush */
+	struct fanout *fan;
+	struct conn **fan_c;    /* fan-out scratch: the connections to flush ... */
+	struct peer **fan_p;    /* ... their peers ... */
+	int *fan_rc;            /* ... and what conn_flush said */
+	size_t fan_cap;
 	unsigned npeers;
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
@@ -138,12 +144,52 @@ static void send_all(struct switchd *s, struct peer *except, uint8_t type, const
 
 static void flush_queued(struct switchd *s)
 {
+	size_t n = 0;
+	for (struct peer *p = s->queued; p; p = p->qnext)
+		n++;
+	if (n > s->fan_cap) {
+		size_t cap = n + n / 2 + 16;
+		struct conn **c = realloc(s->fan_c, cap * sizeof(*c));
+		if (c)
+			s->fan_c = c;
+		struct peer **pp = c ? realloc(s->fan_p, cap * sizeof(*pp)) : NULL;
+		if (pp)
+			s->fan_p = pp;
+		int *rc = pp ? realloc(s->fan_rc, cap * sizeof(*rc)) : NULL;
+		if (rc)
+			s->fan_rc = rc;
+		if (!c || !pp || !rc) { /* flush inline, one at a time */
+			while (s->queued) {
+				struct peer *p = s->queued;
+				s->queued = p->qnext;
+				p->queued = 0;
+				if (!p->dead)
+					peer_flush(s, p);
+			}
+			return;
+		}
+		s->fan_cap = cap;
+	}
+	n = 0;
 	while (s->queued) {
 		struct peer *p = s->queued;
 		s->queued = p->qnext;
 		p->queued = 0;
-		if (!p->dead)
-			peer_flush(s, p);
+		if (p->dead)
+			continue;
+		s->fan_p[n] = p;
+		s->fan_c[n++] = &p->c;
+	}
+	fanout_flush(s->fan, s->fan_c, s->fan_rc, n);
+	for (size_t i = 0; i < n; i++) {
+		struct peer *p = s->fan_p[i];
+		int r = s->fan_rc[i];
+		if (r < 0) {
+			peer_drop(s, p, strerror(-r));
+		} else if (r != p->want_out) {
+			p->want_out = r;
+			loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
+		}
 	}
 }
 
@@ -519,6 +565,9 @@ int switchd_run(struct config *c)
 	}
 	daemon_signals(&s.sig_src, &s.stop, &s.reload);
 	daemon_raise_nofile();
+	/* a core each for the fan-out, the loop's included, up to 8 */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	s.fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
 	s.nl_src.fd = nl_notify_fd(s.nl);
 	s.nl_src.cb = nl_cb;
 	s.nl_src.arg = &s;
@@ -552,6 +601,10 @@ int switchd_run(struct config *c)
 			peer_drop(&s, p, "switch agent stopping");
 	peer_reap(&s);
 	control_close();
+	fanout_free(s.fan);
+	free(s.fan_c);
+	free(s.fan_p);
+	free(s.fan_rc);
 	provctl_free(s.pc);
 	free(s.obs);
 	free(s.out);

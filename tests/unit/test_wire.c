@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include "core/conn.h"
+#include "switch/fanout.h"
 #include "core/session.h"
 #include "core/wire.h"
 
@@ -369,6 +370,48 @@ static void conn_refuses_bad_frames(void **state)
 	conn_fini(&sw);
 }
 
+/* The switch agent's parallel flush: every connection written once, by
+ * one thread, with its result where it belongs, batch after batch. */
+static void fanout_flushes_every_connection(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	static struct conn c[N];
+	struct conn *cp[N];
+	int rc[N], peer[N], sv[2];
+	uint8_t psk[32], buf[256];
+	randombytes_buf(psk, sizeof(psk));
+	struct fanout *f = fanout_new(3);
+	assert_non_null(f);
+	assert_int_equal(fanout_workers(f), 3);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+		assert_int_equal(conn_init(&c[i], sv[0], 1, "sw1", psk), 0);
+		peer[i] = sv[1];
+		cp[i] = &c[i];
+	}
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N; i++)
+			rc[i] = -1;
+		fanout_flush(f, cp, rc, N - (size_t)round); /* all, then one fewer */
+		for (int i = 0; i < N - round; i++) {
+			assert_int_equal(rc[i], 0);
+			assert_int_equal(conn_queued(&c[i]), 0);
+			/* the hello on the first round, nothing after */
+			ssize_t r = read(peer[i], buf, sizeof(buf));
+			if (round == 0)
+				assert_true(r > WIRE_HDR);
+			else
+				assert_true(r < 0);
+		}
+	}
+	fanout_free(f);
+	for (int i = 0; i < N; i++) {
+		conn_fini(&c[i]);
+		close(peer[i]);
+	}
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the daemons: a closed peer is an error, not a signal */
@@ -384,6 +427,7 @@ int main(void)
 		cmocka_unit_test(records_round_trip),
 		cmocka_unit_test(conn_batches_messages),
 		cmocka_unit_test(conn_refuses_bad_frames),
+		cmocka_unit_test(fanout_flushes_every_connection),
 	};
 	if (sodium_init() < 0)
 		return 1;
