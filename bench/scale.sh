@@ -111,9 +111,10 @@ h_cpu=$(( $(awk '{ print $1 }' "/proc/$H1/schedstat") - h_cpu0 ))
 drops=$(grep "disconnected\|dropped" "$LAB_DIR/onlinkd-sw.log" | grep -vc "connection closed")
 
 python3 - "$OUT" "$PROVIDERS" "$HOSTS" "$ROUNDS" "$h_rss" "$kw" "$kb" "$drops" "$h_cpu" "$(nproc)" \
-	"$(uname -r)" "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" <<'PY'
+	"$(uname -r)" "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+	"$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" <<'PY'
 import json, sys
-out, provs, hosts, rounds, h_rss, kw, kb, drops, h_cpu, ncpu, kernel, cpu = sys.argv[1:]
+out, provs, hosts, rounds, h_rss, kw, kb, drops, h_cpu, ncpu, kernel, cpu, mem = sys.argv[1:]
 res = [json.loads(l) for l in open(f"{out}/results.json") if l.strip()]
 runs = [r for r in res if "burst" in r]
 idle = next((r for r in res if "idle_secs" in r), None)
@@ -121,7 +122,7 @@ top = max(r["subscribers"] for r in runs)
 def at(sub, b): return next(r for r in runs if r["subscribers"] == sub and r["burst"] == b)
 lines = []
 p = lines.append
-p(f"machine: {ncpu} cores ({cpu}), Linux {kernel}; {provs} providers, {hosts} real host agents, "
+p(f"machine: {ncpu} cores ({cpu}), {mem} GiB, Linux {kernel} (a VM); {provs} providers, {hosts} real host agents, "
   f"{rounds} rounds per burst size")
 p("")
 p("| subscribers | burst | changes timed | to last session p50 / p99 / max (ms) | to last real host's kernel p50 / p99 / max (ms) | switch CPU per update delivered (µs) |")

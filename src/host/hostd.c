@@ -32,6 +32,9 @@
 #define BACKOFF_MAX_MS 30000
 #define STARTUP_GRACE_MS 5000
 #define KERNEL_DEBOUNCE_MS 20
+/* a reconcile writing more objects than this (a snapshot, a burst of
+ * changes) logs one summary line at info level, each write at debug */
+#define LOG_EACH_MAX 32
 
 enum sw_state { SW_IDLE, SW_CONNECTING, SW_HANDSHAKE, SW_UP };
 
@@ -293,6 +296,7 @@ static void reconcile(struct hostd *h, int repair)
 	if (ops.n) {
 		int *errs = calloc(ops.n, sizeof(*errs));
 		int failed = errs ? nl_apply(h->nl, ops.v, ops.n, errs, msg, sizeof(msg)) : (int)ops.n;
+		unsigned count[KOP_DEL + 1] = { 0 };
 		nl_apply_counts(h->nl, &h->kernel_sends, &h->kernel_requests);
 		for (size_t i = 0; errs && i < ops.n; i++) {
 			kobj_str(&ops.v[i].obj, buf, sizeof(buf));
@@ -306,10 +310,16 @@ static void reconcile(struct hostd *h, int repair)
 				h->kernel_errors++;
 				log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(ops.v[i].op), buf,
 					    strerror(-errs[i]), msg[0] ? ": " : "", msg);
-			} else {
+			} else if (ops.n <= LOG_EACH_MAX) {
 				log_info("%s%s %s", repair ? "repair: " : "", op_verb(ops.v[i].op), buf);
+			} else {
+				log_debug("%s%s %s", repair ? "repair: " : "", op_verb(ops.v[i].op), buf);
+				count[ops.v[i].op]++;
 			}
 		}
+		if (ops.n > LOG_EACH_MAX)
+			log_info("%s%zu kernel writes: %u added, %u replaced, %u deleted, %d failed (each one with -v)",
+				 repair ? "repair: " : "", ops.n, count[KOP_ADD], count[KOP_REPLACE], count[KOP_DEL], failed);
 		free(errs);
 		if (repair) {
 			h->repairs += ops.n - (size_t)failed;

@@ -46,6 +46,9 @@ read -r w1 b1 <<<"$(kw)"
 echo "# h1 wrote $((w1 - w0)) kernel objects for the snapshot in $((b1 - b0)) netlink messages"
 check "h1: at least $((2 * N)) kernel writes for the snapshot ($((w1 - w0)))" [ $((w1 - w0)) -ge $((2 * N)) ]
 check "h1: ... in at most 3 netlink messages ($((b1 - b0)))" [ $((b1 - b0)) -le 3 ]
+check "h1: the snapshot's writes logged as a summary line ..." \
+	grep -qE "info: [0-9]{4,} kernel writes: [0-9]{4,} added, [0-9]+ replaced, [0-9]+ deleted, 0 failed" "$LAB_DIR/onlinkd-h1.log"
+check "h1: ... not as a line each" bash -c "! grep -q 'info: add neighbor 10\.2\.' '$LAB_DIR/onlinkd-h1.log'"
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 sw_kb=$(rss "$(lab_pid onlinkd-sw)") h1_kb=$(rss "$(lab_pid onlinkd-h1)")
