@@ -15,7 +15,7 @@ rm -rf "$out"
 mkdir -p "$out"
 cat > "$out/onlinkd" <<SH
 #!/bin/sh
-exec valgrind --quiet --tool=memcheck --suppressions=$PWD/tests/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite \\
+exec valgrind --quiet --vgdb=no --tool=memcheck --suppressions=$PWD/tests/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite \\
 	--show-leak-kinds=definite --track-origins=yes --trace-children=yes \\
 	--log-file=$out/onlinkd.%p.log $PWD/build/onlinkd "\$@"
 SH
