@@ -43,48 +43,54 @@ static int cmp_idx(const void *a, const void *b, void *arg)
 	return kobj_key_cmp(&keys[*(const size_t *)a], &keys[*(const size_t *)b]);
 }
 
+/* Room for n objects in every array of the cache; 0 or -ENOMEM. */
+static int cache_room(struct kobj_sort_cache *c, size_t n)
+{
+	if (n > c->cap) {
+		struct kobj *k = realloc(c->keys, n * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		c->keys = k;
+		size_t *p = realloc(c->perm, n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->perm = p;
+		c->cap = n;
+	}
+	if (n > c->tmpcap) {
+		struct kobj *t = realloc(c->tmp, n * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		c->tmp = t;
+		c->tmpcap = n;
+	}
+	return 0;
+}
+
 void kobj_set_sort_cached(struct kobj_set *s, struct kobj_sort_cache *c)
 {
 	size_t n = s->n;
 	int same = n && c->n == n;
 	for (size_t i = 0; same && i < n; i++)
 		same = !kobj_key_cmp(&c->keys[i], &s->v[i]);
-	if (!same) {
+	if (cache_room(c, n)) {
 		c->n = 0;
-		if (n > c->cap) {
-			struct kobj *k = realloc(c->keys, n * sizeof(*k));
-			if (k)
-				c->keys = k;
-			size_t *p = k ? realloc(c->perm, n * sizeof(*p)) : NULL;
-			if (p)
-				c->perm = p;
-			if (!k || !p) {
-				kobj_set_sort(s);
-				return;
-			}
-			c->cap = n;
-		}
+		kobj_set_sort(s);
+		return;
+	}
+	if (same) {
+		c->hits++;
+	} else {
 		memcpy(c->keys, s->v, n * sizeof(*s->v));
 		for (size_t i = 0; i < n; i++)
 			c->perm[i] = i;
 		qsort_r(c->perm, n, sizeof(*c->perm), cmp_idx, c->keys);
 		c->n = n;
 		c->misses++;
-	} else {
-		c->hits++;
-	}
-	if (c->tmpcap < n) {
-		struct kobj *t = realloc(c->tmp, n * sizeof(*t));
-		if (!t) {
-			c->n = 0;
-			kobj_set_sort(s);
-			return;
-		}
-		c->tmp = t;
-		c->tmpcap = n;
 	}
 	for (size_t i = 0; i < n; i++)
 		c->tmp[i] = s->v[c->perm[i]];
+	/* the sorted copy becomes the set's array; the old one, scratch */
 	struct kobj *v = s->v;
 	size_t cap = s->cap;
 	s->v = c->tmp;

@@ -33,6 +33,11 @@ uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+int log_enabled(int level)
+{
+	return level <= log_level;
+}
+
 static const char *level_name(int level)
 {
 	switch (level) {
@@ -47,7 +52,7 @@ static const char *level_name(int level)
 
 static void log_v(int level, const char *fmt, va_list ap)
 {
-	if (level > log_level)
+	if (!log_enabled(level))
 		return;
 	if (to_syslog) {
 		va_list copy;

@@ -10,6 +10,8 @@ void log_init(const char *ident, int level);
 /* Also to syslog(3) (facility daemon), from `syslog = yes` in the config. */
 void log_syslog(int on);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether a message of this level would be logged: to skip building it. */
+int log_enabled(int level);
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)

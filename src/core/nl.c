@@ -28,6 +28,7 @@ struct nl {
 	struct mnl_socket *req, *dump, *notify;
 	uint32_t seq;
 	char *buf;          /* receive buffer, NL_BUF bytes */
+	size_t send_max;    /* bytes one sendmsg of requests may carry */
 	unsigned long sends, requests;
 };
 
@@ -83,6 +84,18 @@ int nl_notify_rcvbuf(void)
 	return v > 0 && v <= (1 << 30) ? (int)v : 16 << 20;
 }
 
+/* How much one sendmsg may carry: NL_SEND_MAX, or less when the send
+ * buffer could not be raised (no CAP_NET_ADMIN). */
+static size_t send_max(struct mnl_socket *req)
+{
+	int sb = 0;
+	socklen_t l = sizeof(sb);
+	if (getsockopt(mnl_socket_get_fd(req), SOL_SOCKET, SO_SNDBUF, &sb, &l) || sb < 4 * NL_REQ_MAX)
+		return 2 * NL_REQ_MAX;
+	/* the kernel reports twice what it accounts; keep room for its overhead */
+	return (size_t)sb / 2 - NL_REQ_MAX < NL_SEND_MAX ? (size_t)sb / 2 - NL_REQ_MAX : NL_SEND_MAX;
+}
+
 int nl_open(struct nl **out, unsigned groups, int rcvbuf)
 {
 	struct nl *nl = calloc(1, sizeof(*nl));
@@ -96,6 +109,7 @@ int nl_open(struct nl **out, unsigned groups, int rcvbuf)
 		int sb = 2 * NL_SEND_MAX, fd = mnl_socket_get_fd(nl->req);
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof(sb)))
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+		nl->send_max = send_max(nl->req);
 	}
 	nl->dump = sock_open(0, 1 << 20);
 	nl->notify = groups ? sock_open(groups, rcvbuf) : NULL;
@@ -687,18 +701,6 @@ static void ack_text(const struct nlmsghdr *nlh, char *out, size_t len)
 	}
 }
 
-/* How much one sendmsg may carry: NL_SEND_MAX, or less when the send
- * buffer could not be raised (no CAP_NET_ADMIN: the tests' fakes). */
-static size_t send_max(struct nl *nl)
-{
-	int sb = 0;
-	socklen_t l = sizeof(sb);
-	if (getsockopt(mnl_socket_get_fd(nl->req), SOL_SOCKET, SO_SNDBUF, &sb, &l) || sb < 2 * NL_REQ_MAX)
-		return 2 * NL_REQ_MAX;
-	/* the kernel reports twice what it accounts; keep room for its overhead */
-	return (size_t)sb / 2 - NL_REQ_MAX < NL_SEND_MAX ? (size_t)sb / 2 - NL_REQ_MAX : NL_SEND_MAX;
-}
-
 void nl_apply_counts(const struct nl *nl, unsigned long *sends, unsigned long *requests)
 {
 	*sends = nl->sends;
@@ -738,7 +740,7 @@ static size_t apply_batch(struct nl *nl, char *batch, size_t room, const struct 
 	for (int done = 0; !done;) {
 		ssize_t r = mnl_socket_recvfrom(nl->req, nl->buf, NL_BUF);
 		if (r < 0) {
-			int e = errno == ENOBUFS ? -ENOBUFS : -errno;
+			int e = -errno; /* ENOBUFS: error reports were lost */
 			for (size_t i = 0; i < cnt; i++)
 				errs[i] = errs[i] ? errs[i] : e;
 			break;
@@ -762,7 +764,7 @@ static size_t apply_batch(struct nl *nl, char *batch, size_t room, const struct 
 
 int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *errmsg, size_t errlen)
 {
-	size_t room = send_max(nl), start = 0;
+	size_t room = nl->send_max, start = 0;
 	if (room > n * NL_REQ_MAX)
 		room = n * NL_REQ_MAX;
 	char *batch = n ? malloc(room) : NULL;

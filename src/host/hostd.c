@@ -298,24 +298,23 @@ static void reconcile(struct hostd *h, int repair)
 		int failed = errs ? nl_apply(h->nl, ops.v, ops.n, errs, msg, sizeof(msg)) : (int)ops.n;
 		unsigned count[KOP_DEL + 1] = { 0 };
 		nl_apply_counts(h->nl, &h->kernel_sends, &h->kernel_requests);
+		/* each write at info level, or (many writes) at debug level */
+		int each = ops.n <= LOG_EACH_MAX ? LOG_INFO : LOG_DEBUG, show = log_enabled(each);
 		for (size_t i = 0; errs && i < ops.n; i++) {
-			kobj_str(&ops.v[i].obj, buf, sizeof(buf));
-			if (!errs[i]) {
-				if (ops.v[i].op == KOP_DEL)
-					kobj_set_remove(&h->have, &ops.v[i].obj);
-				else
-					kobj_set_upsert(&h->have, &ops.v[i].obj);
-			}
+			const struct kop *k = &ops.v[i];
 			if (errs[i]) {
 				h->kernel_errors++;
-				log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(ops.v[i].op), buf,
-					    strerror(-errs[i]), msg[0] ? ": " : "", msg);
-			} else if (ops.n <= LOG_EACH_MAX) {
-				log_info("%s%s %s", repair ? "repair: " : "", op_verb(ops.v[i].op), buf);
-			} else {
-				log_debug("%s%s %s", repair ? "repair: " : "", op_verb(ops.v[i].op), buf);
-				count[ops.v[i].op]++;
+				log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(k->op),
+					    kobj_str(&k->obj, buf, sizeof(buf)), strerror(-errs[i]), msg[0] ? ": " : "", msg);
+				continue;
 			}
+			if (k->op == KOP_DEL)
+				kobj_set_remove(&h->have, &k->obj);
+			else
+				kobj_set_upsert(&h->have, &k->obj);
+			count[k->op]++;
+			if (show)
+				log_msg(each, "%s%s %s", repair ? "repair: " : "", op_verb(k->op), kobj_str(&k->obj, buf, sizeof(buf)));
 		}
 		if (ops.n > LOG_EACH_MAX)
 			log_info("%s%zu kernel writes: %u added, %u replaced, %u deleted, %d failed (each one with -v)",
@@ -328,7 +327,7 @@ static void reconcile(struct hostd *h, int repair)
 			 * down instead of fighting in a tight loop. */
 			if (++h->repair_streak == 10)
 				log_warn("kernel state keeps diverging (last: %s %s); repairing at most once a second",
-					 op_verb(ops.v[ops.n - 1].op), buf);
+					 op_verb(ops.v[ops.n - 1].op), kobj_str(&ops.v[ops.n - 1].obj, buf, sizeof(buf)));
 		}
 		if (failed) {
 			h->have_valid = 0; /* something in the kernel is not as the cache says */

@@ -1,9 +1,9 @@
-/* Parallel flush of the switch agent's connections (see fanout.h). */
+/* Parallel fan-out for the switch agent (see fanout.h). */
 #include "switch/fanout.h"
 #include <pthread.h>
 #include <stdlib.h>
 
-/* below this many connections one thread is faster than waking others */
+/* below this many items one thread is faster than waking others */
 #define FANOUT_MIN 64
 
 struct fanout {
@@ -14,8 +14,8 @@ struct fanout {
 	unsigned long round;  /* bumped to start a batch */
 	unsigned busy;        /* workers still in the current batch */
 	int stop;
-	struct conn **c;
-	int *rc;
+	void (*fn)(void *arg, size_t i);
+	void *arg;
 	size_t total, next;   /* next: the next index to take (atomic) */
 };
 
@@ -25,7 +25,7 @@ static void drain(struct fanout *f)
 		size_t i = __atomic_fetch_add(&f->next, 1, __ATOMIC_RELAXED);
 		if (i >= f->total)
 			return;
-		f->rc[i] = conn_flush(f->c[i]);
+		f->fn(f->arg, i);
 	}
 }
 
@@ -91,16 +91,16 @@ unsigned fanout_workers(const struct fanout *f)
 	return f ? f->n : 0;
 }
 
-void fanout_flush(struct fanout *f, struct conn **c, int *rc, size_t n)
+void fanout_run(struct fanout *f, size_t n, void (*fn)(void *arg, size_t i), void *arg)
 {
 	if (!f || !f->n || n < FANOUT_MIN) {
 		for (size_t i = 0; i < n; i++)
-			rc[i] = conn_flush(c[i]);
+			fn(arg, i);
 		return;
 	}
 	pthread_mutex_lock(&f->mu);
-	f->c = c;
-	f->rc = rc;
+	f->fn = fn;
+	f->arg = arg;
 	f->total = n;
 	__atomic_store_n(&f->next, 0, __ATOMIC_RELAXED);
 	f->busy = f->n;

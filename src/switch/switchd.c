@@ -37,8 +37,8 @@ struct peer {
 	uint64_t started_ms;
 	int want_out;
 	int dead;
-	int queued;             /* on the list of peers to flush */
-	struct peer *qnext;
+	int queued;             /* in switchd.flushq */
+	int flush_rc;           /* what conn_flush said, from a fan-out thread */
 };
 
 struct switchd {
@@ -49,12 +49,11 @@ struct switchd {
 	struct loop_src listen_src[CFG_LISTEN_MAX];
 	struct timer keepalive, resync;
 	struct peer *peers;
-	struct peer *queued;    /* sent to since the last flush */
+	/* the peers sent to since the last flush; room for every peer is
+	 * made when it is accepted, so queueing never fails */
+	struct peer **flushq;
+	size_t nflushq, capflushq;
 	struct fanout *fan;
-	struct conn **fan_c;    /* fan-out scratch: the connections to flush ... */
-	struct peer **fan_p;    /* ... their peers ... */
-	int *fan_rc;            /* ... and what conn_flush said */
-	size_t fan_cap;
 	unsigned npeers;
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
@@ -103,17 +102,20 @@ static void peer_reap(struct switchd *s)
 	}
 }
 
-static void peer_flush(struct switchd *s, struct peer *p)
+/* After conn_flush said r: drop the peer, or watch for room to write. */
+static void peer_flushed(struct switchd *s, struct peer *p, int r)
 {
-	int r = conn_flush(&p->c);
 	if (r < 0) {
 		peer_drop(s, p, strerror(-r));
-		return;
-	}
-	if (r != p->want_out) {
+	} else if (r != p->want_out) {
 		p->want_out = r;
 		loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
 	}
+}
+
+static void peer_flush(struct switchd *s, struct peer *p)
+{
+	peer_flushed(s, p, conn_flush(&p->c));
 }
 
 static int send_provider(struct peer *p, const struct ol_provider *pr)
@@ -136,61 +138,29 @@ static void send_all(struct switchd *s, struct peer *except, uint8_t type, const
 			peer_drop(s, p, "output queue full (slow host)");
 		} else if (!p->queued) {
 			p->queued = 1;
-			p->qnext = s->queued;
-			s->queued = p;
+			s->flushq[s->nflushq++] = p;
 		}
 	}
+}
+
+static void flush_one(void *arg, size_t i)
+{
+	struct peer *p = ((struct switchd *)arg)->flushq[i];
+	p->flush_rc = conn_flush(&p->c);
 }
 
 static void flush_queued(struct switchd *s)
 {
 	size_t n = 0;
-	for (struct peer *p = s->queued; p; p = p->qnext)
-		n++;
-	if (n > s->fan_cap) {
-		size_t cap = n + n / 2 + 16;
-		struct conn **c = realloc(s->fan_c, cap * sizeof(*c));
-		if (c)
-			s->fan_c = c;
-		struct peer **pp = c ? realloc(s->fan_p, cap * sizeof(*pp)) : NULL;
-		if (pp)
-			s->fan_p = pp;
-		int *rc = pp ? realloc(s->fan_rc, cap * sizeof(*rc)) : NULL;
-		if (rc)
-			s->fan_rc = rc;
-		if (!c || !pp || !rc) { /* flush inline, one at a time */
-			while (s->queued) {
-				struct peer *p = s->queued;
-				s->queued = p->qnext;
-				p->queued = 0;
-				if (!p->dead)
-					peer_flush(s, p);
-			}
-			return;
-		}
-		s->fan_cap = cap;
+	for (size_t i = 0; i < s->nflushq; i++) { /* those dropped since go */
+		s->flushq[i]->queued = 0;
+		if (!s->flushq[i]->dead)
+			s->flushq[n++] = s->flushq[i];
 	}
-	n = 0;
-	while (s->queued) {
-		struct peer *p = s->queued;
-		s->queued = p->qnext;
-		p->queued = 0;
-		if (p->dead)
-			continue;
-		s->fan_p[n] = p;
-		s->fan_c[n++] = &p->c;
-	}
-	fanout_flush(s->fan, s->fan_c, s->fan_rc, n);
-	for (size_t i = 0; i < n; i++) {
-		struct peer *p = s->fan_p[i];
-		int r = s->fan_rc[i];
-		if (r < 0) {
-			peer_drop(s, p, strerror(-r));
-		} else if (r != p->want_out) {
-			p->want_out = r;
-			loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
-		}
-	}
+	fanout_run(s->fan, n, flush_one, s);
+	for (size_t i = 0; i < n; i++)
+		peer_flushed(s, s->flushq[i], s->flushq[i]->flush_rc);
+	s->nflushq = 0;
 }
 
 static void send_snapshot(struct switchd *s, struct peer *p)
@@ -284,6 +254,16 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			return;
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (s->npeers == s->capflushq) {
+			size_t cap = s->capflushq ? 2 * s->capflushq : 64;
+			struct peer **q = realloc(s->flushq, cap * sizeof(*q));
+			if (!q) {
+				close(fd);
+				continue;
+			}
+			s->flushq = q;
+			s->capflushq = cap;
+		}
 		struct peer *p = calloc(1, sizeof(*p));
 		if (!p || conn_init(&p->c, fd, 1, s->cfg->name, s->cfg->key) < 0) {
 			free(p);
@@ -602,9 +582,7 @@ int switchd_run(struct config *c)
 	peer_reap(&s);
 	control_close();
 	fanout_free(s.fan);
-	free(s.fan_c);
-	free(s.fan_p);
-	free(s.fan_rc);
+	free(s.flushq);
 	provctl_free(s.pc);
 	free(s.obs);
 	free(s.out);

@@ -372,13 +372,24 @@ static void conn_refuses_bad_frames(void **state)
 
 /* The switch agent's parallel flush: every connection written once, by
  * one thread, with its result where it belongs, batch after batch. */
+struct flush_job {
+	struct conn *c;
+	int *rc;
+};
+
+static void flush_at(void *arg, size_t i)
+{
+	struct flush_job *j = arg;
+	j->rc[i] = conn_flush(&j->c[i]);
+}
+
 static void fanout_flushes_every_connection(void **state)
 {
 	(void)state;
 	enum { N = 200 };
 	static struct conn c[N];
-	struct conn *cp[N];
 	int rc[N], peer[N], sv[2];
+	struct flush_job job = { c, rc };
 	uint8_t psk[32], buf[256];
 	randombytes_buf(psk, sizeof(psk));
 	struct fanout *f = fanout_new(3);
@@ -388,12 +399,11 @@ static void fanout_flushes_every_connection(void **state)
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 		assert_int_equal(conn_init(&c[i], sv[0], 1, "sw1", psk), 0);
 		peer[i] = sv[1];
-		cp[i] = &c[i];
 	}
 	for (int round = 0; round < 3; round++) {
 		for (int i = 0; i < N; i++)
 			rc[i] = -1;
-		fanout_flush(f, cp, rc, N - (size_t)round); /* all, then one fewer */
+		fanout_run(f, N - (size_t)round, flush_at, &job); /* all, then one fewer */
 		for (int i = 0; i < N - round; i++) {
 			assert_int_equal(rc[i], 0);
 			assert_int_equal(conn_queued(&c[i]), 0);
