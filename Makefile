@@ -32,12 +32,17 @@ DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-
             clang libclang-rt-14-dev valgrind gnuplot-nox
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale install clean fuzz fuzz-build man memcheck
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/scaleload
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# benchmark tool: bare splice and sockmap relays, the egress table's ceiling
+$(BUILD)/relay: bench/tools/relay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lpthread
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)

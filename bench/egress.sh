@@ -4,14 +4,18 @@
 # latency (connrate: connect, one byte each way, close), and memory per idle
 # connection, for: direct (routed, no proxy), onlink egress, and HAProxy in
 # TCP mode doing the same job (source 192.0.2.10:10000-19999, one thread,
-# as onlinkd egress has one).
+# as onlinkd egress has one). A second table gives the ceiling: one 4 GiB
+# stream (connrate stream) through each of them and through two bare relays
+# (bench/tools/relay.c: splice, sockmap), the best a proxy that ends the
+# client's TCP can do on this machine (docs/egress.md).
+# Knobs: SECS, CONC, IDLE, ROUNDS, MIB (the stream's size).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 LAB_DIR=$(mktemp -d /tmp/onlink-bench-egress.XXXXXX)
 lab_init "$LAB_DIR"
 trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
-CR=$LAB_ROOT/build/connrate
-SECS=${SECS:-4} CONC=${CONC:-32} IDLE=${IDLE:-2000} ROUNDS=${ROUNDS:-3}
+CR=$LAB_ROOT/build/connrate RELAY=$LAB_ROOT/build/relay
+SECS=${SECS:-4} CONC=${CONC:-32} IDLE=${IDLE:-2000} ROUNDS=${ROUNDS:-3} MIB=${MIB:-4096}
 echo "bringing up the lab ..."
 lab_up || exit 1
 lab_egress_clients
@@ -32,10 +36,21 @@ lab_spawn iperf inet iperf3 -s -B 203.0.113.1 -p 5201
 lab_spawn iperf-direct inet iperf3 -s -B 203.0.113.1 -p 5202
 lab_spawn crserver inet "$CR" server 203.0.113.1 9100
 lab_spawn crserver-direct inet "$CR" server 203.0.113.1 9101
+lab_spawn sink inet "$CR" sink 203.0.113.1 9300
+lab_spawn sink-direct inet "$CR" sink 203.0.113.1 9301
+# the ceiling: bare relays on h1's own address, as HAProxy (bench/tools/relay.c)
+lab_spawn relay-splice h1 "$RELAY" splice 100.64.1.1 9201 192.0.2.10 203.0.113.1 9300
+lab_spawn relay-sockmap h1 "$RELAY" sockmap 100.64.1.1 9202 192.0.2.10 203.0.113.1 9300
 wait_for 5 "servers" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9100"
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-results=$LAB_DIR/results
+results=$LAB_DIR/results ceiling=$LAB_DIR/ceiling
+# one connection sending MIB mebibytes, no half-close (connrate stream)
+stream() { # mode target port
+	local g
+	g=$(n c1 "$CR" stream "$2" "$3" "$MIB") || g=null
+	echo "$1 $g" >> "$ceiling"
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 measure() { # mode target [pid-of-proxy [measure-idle-memory]]
 	local mode=$1 target=$2 pid=${3:-} mem=${4:-} tput cr idle before after ip=5201 cp=9100 t0 t1 cpu=null
@@ -81,6 +96,9 @@ listen iperf
 listen connrate
 	bind 100.64.1.1:9100
 	server s 203.0.113.1:9100 source 192.0.2.10:10000-19999
+listen stream
+	bind 100.64.1.1:9203
+	server s 203.0.113.1:9300 source 192.0.2.10:10000-19999
 CFG
 lab_spawn haproxy h1 haproxy -db -f "$LAB_DIR/haproxy.cfg"
 wait_for 5 "haproxy" n c1 bash -c "exec 3<>/dev/tcp/100.64.1.1/9100"
@@ -92,18 +110,24 @@ for round in $(seq "$ROUNDS"); do
 	first=$([ "$round" = 1 ] && echo 1)
 	echo "round $round/$ROUNDS: direct ..."
 	measure direct 203.0.113.1
+	stream direct 203.0.113.1 9301
 	echo "round $round/$ROUNDS: onlink egress ..."
 	start_egressd 1
 	wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/egress-h1.sock' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
 	measure onlink 203.0.113.1 "$(lab_pid onlinkd-egress-h1)" "$first"
+	stream onlink 203.0.113.1 9300
 	lab_stop onlinkd-egress-h1
 	echo "round $round/$ROUNDS: haproxy ..."
 	measure haproxy 100.64.1.1 "$(lab_pid haproxy)" "$first"
+	stream haproxy 100.64.1.1 9203
+	echo "round $round/$ROUNDS: bare relays ..."
+	stream splice 100.64.1.1 9201
+	stream sockmap 100.64.1.1 9202
 done
 
-python3 - "$results" "$SECS" "$CONC" "$IDLE" "$ROUNDS" <<'PY'
+python3 - "$results" "$SECS" "$CONC" "$IDLE" "$ROUNDS" "$ceiling" "$MIB" <<'PY'
 import statistics, sys
-path, secs, conc, idle, rounds = sys.argv[1:]
+path, secs, conc, idle, rounds, ceiling, mib = sys.argv[1:]
 runs = {}
 for line in open(path):
     m, tput, rate, p50, p99, err, mem, cpu = line.split()
@@ -132,4 +156,21 @@ for row in rows:
     print(f"{row[0]:<44}  {row[1]:>9}  {row[2]:>9}  {row[3]:>9}  {row[4]}")
 print(f"(medians of {rounds} interleaved rounds; {secs} s per measurement, {conc} connections at a time, {idle} idle connections;"
       f"\n added latency is against direct: onlink / haproxy; memory is the proxy's resident set only)")
+
+# The ceiling: the same path, one connection, no half-close, for onlink and
+# for the two bare ways any relay that ends the client's TCP can move bytes.
+c = {}
+for line in open(ceiling):
+    m, g = line.split()
+    c.setdefault(m, []).append(None if g == "null" else float(g))
+names = [("direct", "direct (routed, no relay)"), ("onlink", "onlink egress"), ("haproxy", "haproxy"),
+         ("splice", "bare splice relay, 2 threads"), ("sockmap", "bare sockmap relay (bpf verdict)")]
+base = statistics.median(x for x in c["direct"] if x is not None)
+print(f"\n{'one stream of ' + mib + ' MiB (connrate stream)':<44}  {'Gbit/s':>9}  {'x direct':>9}  failed")
+print(f"{'-' * 44}  {'-' * 9}  {'-' * 9}  {'-' * 6}")
+for key, name in names:
+    ok = [x for x in c.get(key, []) if x is not None]
+    med = statistics.median(ok) if ok else float("nan")
+    print(f"{name:<44}  {med:>9.2f}  {med / base:>9.2f}  {len(c.get(key, [])) - len(ok):>6}")
+print(f"(medians of {rounds} rounds; relays on h1, as HAProxy, from 192.0.2.10 to the same sink)")
 PY

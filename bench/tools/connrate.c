@@ -4,7 +4,11 @@
  *   connrate client ADDR PORT SECS CONC   CONC connections at a time, each
  *       connect, send a byte, read a byte, close; prints JSON: conns,
  *       rate, latency p50/p99 (ms, connect to answer), errors
- *   connrate hold ADDR PORT N SECS        open N connections, hold them */
+ *   connrate hold ADDR PORT N SECS        open N connections, hold them
+ *   connrate sink ADDR PORT               one connection at a time: read the
+ *       size (8 bytes) and that many bytes, answer with the count, close
+ *   connrate stream ADDR PORT MIB         send MIB mebibytes on one
+ *       connection, print Gbit/s, timed from connect to the sink's answer */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -177,6 +181,84 @@ static int hold(const char *a, int port, int count, int secs)
 	return 0;
 }
 
+static uint8_t bulk[128 * 1024];
+
+/* reads exactly len bytes; 0 at the peer's end or an error */
+static int read_full(int fd, void *buf, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+static int sink(const char *a, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(a, port, &ss);
+	int one = 1, l = socket(ss.ss_family, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (struct sockaddr *)&ss, len) < 0 || listen(l, 16) < 0) {
+		perror("listen");
+		return 1;
+	}
+	for (;;) {
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		uint64_t want, total = 0;
+		if (read_full(c, &want, sizeof(want))) {
+			while (total < want) {
+				size_t chunk = want - total < sizeof(bulk) ? (size_t)(want - total) : sizeof(bulk);
+				ssize_t n = read(c, bulk, chunk);
+				if (n <= 0)
+					break;
+				total += (uint64_t)n;
+			}
+			if (write(c, &total, sizeof(total)) != sizeof(total))
+				perror("sink: write");
+		}
+		close(c);
+	}
+}
+
+/* No half-close: the sink knows the size from the first 8 bytes, so a relay
+ * that cannot pass a FIN along (a sockmap redirect) is measured alike. */
+static int stream(const char *a, int port, uint64_t mib)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(a, port, &ss);
+	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	uint64_t want = mib << 20, sent = 0, total;
+	double t0 = mono();
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		perror("stream: connect");
+		return 1;
+	}
+	if (write(fd, &want, sizeof(want)) != sizeof(want)) {
+		perror("stream: write");
+		return 1;
+	}
+	while (sent < want) {
+		size_t chunk = want - sent < sizeof(bulk) ? (size_t)(want - sent) : sizeof(bulk);
+		ssize_t n = write(fd, bulk, chunk);
+		if (n < 0) {
+			perror("stream: write");
+			return 1;
+		}
+		sent += (uint64_t)n;
+	}
+	if (!read_full(fd, &total, sizeof(total)) || total != want) {
+		fprintf(stderr, "stream: the sink did not count all %llu bytes\n", (unsigned long long)want);
+		return 1;
+	}
+	printf("%.3f\n", (double)total * 8 / (mono() - t0) / 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit rl = { 65536, 65536 };
@@ -187,6 +269,11 @@ int main(int argc, char **argv)
 		return client(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
 	if (argc == 6 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
-	fprintf(stderr, "usage: connrate server ADDR PORT | client ADDR PORT SECS CONC | hold ADDR PORT N SECS\n");
+	if (argc == 4 && !strcmp(argv[1], "sink"))
+		return sink(argv[2], atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "stream"))
+		return stream(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
+	fprintf(stderr, "usage: connrate server ADDR PORT | client ADDR PORT SECS CONC | hold ADDR PORT N SECS\n"
+			"       connrate sink ADDR PORT | stream ADDR PORT MIB\n");
 	return 2;
 }
