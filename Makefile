@@ -46,7 +46,7 @@ $(BUILD)/relay: bench/tools/relay.c
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)
-SCALE_SRC := bench/tools/scaleload.c $(addprefix src/core/,conn.c session.c wire.c addr.c log.c model.c)
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/core/,conn.c session.c wire.c addr.c log.c model.c) src/host/fastrx.c
 $(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)

@@ -15,8 +15,9 @@ if [ -f "$LAB_DIR/env" ]; then
 	rm -rf "$LAB_DIR"
 fi
 lab_init "$LAB_DIR"
-# the switch agent drives BIRD: failover to a backup, drain, announcements
-export LAB_FAILOVER=1 LAB_HOLD_DOWN=2s
+# the switch agent drives BIRD: failover to a backup, drain, announcements;
+# and sends changes by its fast path (a multicast group on br0)
+export LAB_FAILOVER=1 LAB_HOLD_DOWN=2s LAB_FAST_PATH=239.255.71.4:4714
 finish() {
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo
@@ -64,7 +65,7 @@ for t in 101 102; do
 done
 show n h1 ping -6 -q -c 3 -i 0.2 -m 102 2001:db8:ff::1 | grep -v '^$\|^PING\|^---'
 
-step "5. Provider A's router changes its MAC; the hosts follow"
+step "5. Provider A's router changes its MAC; the hosts follow (one multicast datagram from the switch agent)"
 show n pa ip link set eth0 address 02:00:00:00:01:ee
 for i in 1 2; do
 	wait_for 5 "h$i follows" bash -c "ip netns exec ${LAB_PREFIX}h$i ip neigh show 10.0.1.1 dev eth0 | grep -q 02:00:00:00:01:ee"
@@ -74,6 +75,7 @@ show n h1 ping -q -c 3 -i 0.2 -m 101 203.0.113.1 | grep -v '^$\|^PING\|^---'
 echo
 echo "Host agent log (h1):"
 tail -n 6 "$LAB_DIR/onlinkd-h1.log"
+show "$ONLINK" status -s "$LAB_DIR/host-h1.sock" | grep "fast path"
 
 step "6. Provider A's port on the switch goes dark: every route through A moves to B at once"
 show n h1 ip route show 198.19.0.0/24
@@ -81,7 +83,7 @@ show n sw ip link set sw-pa down
 wait_for 5 "h1 substitutes" bash -c "ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 dev eth0 | grep -q $PROVIDER_MAC_B"
 show n h1 ip neigh show 10.0.1.1 dev eth0
 echo "(that is provider B's MAC: the routes via 10.0.1.1 now reach B, and BGP converges behind)"
-show "$ONLINK" status -s "$LAB_DIR/switch.sock" | sed -n '3,9p'
+show "$ONLINK" status -s "$LAB_DIR/switch.sock" | sed -n '4,10p'
 show n sw ip link set sw-pa up
 echo "waiting for the hold-down (2 s) and A's BGP sessions ..."
 wait_for 60 "recovered" bash -c "ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 dev eth0 | grep -q 02:00:00:00:01:ee"

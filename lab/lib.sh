@@ -300,10 +300,16 @@ lab_onlink_configs() {
 	# LAB_METRICS=1: every daemon serves Prometheus metrics on its own
 	# namespace's loopback, port 9477
 	local mx=${LAB_METRICS:+metrics = 127.0.0.1:9477}
+	# LAB_FAST_PATH=GROUP:PORT: changes also go out as datagrams on br0
+	local fp=""
+	if [ -n "${LAB_FAST_PATH:-}" ]; then
+		fp="fast-path = $LAB_FAST_PATH"$'\n'"fast-path-interface = br0"$'\n'"fast-path-delay = ${LAB_FAST_PATH_DELAY:-100ms}"
+	fi
 	cat > "$LAB_DIR/switch.conf" <<CONF
 [switch]
 $fo_sw
 $mx
+$fp
 name = sw1
 listen = 10.10.0.1:4710
 listen = [2001:db8:10::1]:4710

@@ -19,13 +19,22 @@
  *
  *   scaleload -c ADDR:PORT -k KEYFILE -p PROVIDERS -s SWITCH_NETNS -i IFNAME
  *             [-H HOST_NETNS]... [-S 100,250,500,1000] [-b 1,50,500]
- *             [-r ROUNDS] [-P SWITCH_PID] [-K KEEPALIVE] [-I IDLE_SECS]
+ *             [-r ROUNDS] [-P SWITCH_PID] [-K KEEPALIVE] [-I IDLE_SECS] [-j IFNAME]
  * PROVIDERS: one "NAME ADDRESS" line per provider (IPv4), all on IFNAME in
  * the switch's namespace. Subscribers count the real hosts (-H) too: at
- * 1000 with 20 real hosts, the tool holds 980 sessions. */
+ * 1000 with 20 real hosts, the tool holds 980 sessions.
+ * When the switch agent names a fast path (WM_FASTPATH), each session joins
+ * its group on -j IFNAME (default eth0) with a socket of its own, as a
+ * host agent does, and a change counts as received by whichever copy, the
+ * datagram's or the session's, came first. The kernel stamps the one frame
+ * that reaches this namespace, and every session's copy of it carries that
+ * stamp: the time to the last session is then the time to this namespace,
+ * not counting the kernel's handing of copies to 980 sockets. The real
+ * host agents' kernel times count everything. */
 #include "core/conn.h"
 #include "core/log.h"
 #include "core/wire.h"
+#include "host/fastrx.h"
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -59,7 +68,9 @@ struct sess {
 	struct conn c;
 	int fd, connected, up, snap, want_out;
 	uint32_t idx;
+	struct fastrx fast; /* the switch agent's fast path, once it names one */
 };
+#define FAST_FLAG (1ull << 32) /* epoll data: a session's fast-path socket */
 
 static struct {
 	char name[OL_NAME_MAX];
@@ -81,6 +92,10 @@ static uint8_t want[MAX_PROV][6];
 static int slot[MAX_PROV];     /* provider -> index in the burst, or -1 */
 static double t0, *t_sess, *t_host; /* [burst index][session or host] */
 static double rx_at;           /* kernel receive time of the bytes being handled */
+static int rx_fast;            /* ... and they came by the fast path */
+static unsigned long by_fast, by_session; /* first receipts, by path */
+static long session_copies;    /* the changes' copies the sessions carried */
+static int joinif;             /* the load namespace's interface, for the group */
 static long pending;           /* deliveries not seen yet (atomic: two threads) */
 static unsigned long snaps_done;
 
@@ -136,6 +151,17 @@ static int on_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 		snaps_done++;
 		return 0;
 	}
+	if (type == WM_FASTPATH) {
+		int one = 1;
+		if (wire_fastpath_decode(body, n, &s->fast.info) || fastrx_open(&s->fast, joinif)) {
+			*why = "cannot join the fast path's group";
+			return -1;
+		}
+		setsockopt(s->fast.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+		struct epoll_event e = { .events = EPOLLIN, .data.u64 = s->idx | FAST_FLAG };
+		epoll_ctl(ep, EPOLL_CTL_ADD, s->fast.fd, &e);
+		return 0;
+	}
 	if (type != WM_PROVIDER || !active)
 		return 0;
 	struct ol_provider p;
@@ -146,12 +172,92 @@ static int on_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 	int i = prov_by_name(p.name);
 	if (i < 0 || slot[i] < 0 || p.naddrs < 1 || memcmp(p.addrs[0].mac, want[i], 6))
 		return 0;
+	if (!rx_fast)
+		session_copies++;
 	double *t = &t_sess[(size_t)slot[i] * (size_t)nsess + s->idx];
 	if (*t == 0) {
 		*t = rx_at - t0;
+		*(rx_fast ? &by_fast : &by_session) += 1;
 		__atomic_sub_fetch(&pending, 1, __ATOMIC_RELEASE);
+	} else if (rx_at - t0 < *t) {
+		/* read second, came first: the kernel's stamps say which */
+		*t = rx_at - t0;
+		by_fast += rx_fast ? 1 : -1;
+		by_session += rx_fast ? -1 : 1;
 	}
 	return 0;
+}
+
+static void sess_drop(struct sess *s, const char *why);
+
+static double cmsg_time(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		}
+	return wall();
+}
+
+/* The datagrams lately opened: the 980 sessions' copies of one datagram
+ * are the same bytes, so one is opened and the others are compared with
+ * it byte for byte (as good a check, and the load client's CPU is the
+ * real hosts' and the switch's too). */
+#define OPENED 64
+static struct opened {
+	size_t len;
+	int n;
+	uint64_t seq;
+	uint8_t raw[WIRE_DGRAM_MAX], msg[WIRE_DGRAM_MSG_MAX];
+} opened[OPENED];
+
+static int open_once(struct sess *s, const uint8_t *d, size_t len, uint64_t *seq, const uint8_t **msg)
+{
+	uint64_t q = len >= WIRE_DGRAM_HDR ? wire_take64(d + WIRE_HDR + 8) : 0;
+	struct opened *o = &opened[q % OPENED];
+	if (o->len != len || o->seq != q || memcmp(o->raw, d, len)) {
+		o->len = 0;
+		o->n = dgram_open(s->fast.info.key, s->fast.info.epoch, d, len, &o->seq, o->msg, sizeof(o->msg));
+		if (o->n < 0 || o->seq != q)
+			return -1;
+		memcpy(o->raw, d, len);
+		o->len = len;
+	}
+	*seq = o->seq;
+	*msg = o->msg;
+	return o->n;
+}
+
+/* A session's copy of a fast-path datagram: checked as a host agent
+ * checks it (src/host/fastrx.c), then its messages as the session's. */
+static void fast_io(struct sess *s)
+{
+	for (;;) {
+		uint8_t d[WIRE_DGRAM_MAX + 1], type;
+		const uint8_t *m;
+		char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+		struct iovec iov = { d, sizeof(d) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		ssize_t r = recvmsg(s->fast.fd, &mh, MSG_DONTWAIT);
+		if (r < 0)
+			return;
+		uint64_t seq;
+		int n = open_once(s, d, (size_t)r, &seq, &m);
+		if (n < 0 || seq <= s->fast.info.seq)
+			continue;
+		s->fast.info.seq = seq;
+		rx_at = cmsg_time(&mh);
+		rx_fast = 1;
+		size_t off = 0, bn;
+		const uint8_t *body;
+		const char *why;
+		while (wire_rec_next(m, (size_t)n, &off, &type, &body, &bn) == 1)
+			if (type == WM_PROVIDER && on_msg(&s->c, type, body, bn, s, &why) < 0)
+				sess_drop(s, why);
+		rx_fast = 0;
+	}
 }
 
 static void sess_drop(struct sess *s, const char *why)
@@ -184,13 +290,7 @@ static void sess_io(struct sess *s, uint32_t ev)
 				break;
 			sess_drop(s, strerror(errno));
 		}
-		rx_at = wall();
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-				struct timespec ts;
-				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-				rx_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-			}
+		rx_at = cmsg_time(&mh);
 		if (conn_input(&s->c, (size_t)r, on_msg, s, &up, &why) < 0)
 			sess_drop(s, why);
 		if (up)
@@ -271,8 +371,12 @@ static int run_until(int (*cond)(void), double secs)
 		/* at most 2 ms: the host thread may be the one to finish; the
 		 * times themselves are taken where the data arrives */
 		int n = epoll_wait(ep, ev, 256, left < 0.002 ? (int)(left * 1000) + 1 : 2);
-		for (int i = 0; i < n; i++)
-			sess_io(&sess[ev[i].data.u64], ev[i].events);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.u64 & FAST_FLAG)
+				fast_io(&sess[(uint32_t)ev[i].data.u64]);
+			else
+				sess_io(&sess[ev[i].data.u64], ev[i].events);
+		}
 	}
 	return 0;
 }
@@ -281,6 +385,8 @@ static int target_snaps;
 static int all_snapped(void) { return snaps_done >= (unsigned long)target_snaps; }
 static int none_pending(void) { return __atomic_load_n(&pending, __ATOMIC_ACQUIRE) <= 0; }
 static int never(void) { return 0; }
+static long want_copies;
+static int all_copies(void) { return session_copies >= want_copies; }
 
 static void open_sessions(int upto)
 {
@@ -288,6 +394,7 @@ static void open_sessions(int upto)
 	for (int i = nsess; i < upto; i++) {
 		struct sess *s = &sess[i];
 		s->idx = (uint32_t)i;
+		s->fast.fd = -1;
 		s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (s->fd < 0)
 			die("socket: out of descriptors?");
@@ -422,6 +529,8 @@ static void burst(int b, int first, uint8_t tag[3], double *last_sess, double *l
 	}
 	nh->nlmsg_flags |= NLM_F_ACK;
 	__atomic_store_n(&pending, (long)b * (nsess + nhosts), __ATOMIC_RELEASE);
+	session_copies = 0;
+	want_copies = (long)b * nsess;
 	__atomic_store_n(&active, 1, __ATOMIC_RELEASE);
 	t0 = wall();
 	if (mnl_socket_sendto(swnl, buf, off) < 0)
@@ -434,6 +543,15 @@ static void burst(int b, int first, uint8_t tag[3], double *last_sess, double *l
 			die("the switch's kernel refused a neighbor change");
 	if (run_until(none_pending, TIMEOUT_S)) {
 		fprintf(stderr, "scaleload: %ld deliveries missing after %.0f s\n", pending, TIMEOUT_S);
+		exit(1);
+	}
+	/* With the fast path, the sessions' copies come fast-path-delay
+	 * later: the next change waits for them, so that each is timed on
+	 * its own and not against the last one's session writes (a burst
+	 * times load) */
+	if (run_until(all_copies, TIMEOUT_S)) {
+		fprintf(stderr, "scaleload: %ld session copies missing after %.0f s\n", want_copies - session_copies,
+			TIMEOUT_S);
 		exit(1);
 	}
 	__atomic_store_n(&active, 0, __ATOMIC_RELEASE);
@@ -486,17 +604,18 @@ static int netns_socket(const char *ns, unsigned group, int *ifindex, const char
 
 int main(int argc, char **argv)
 {
-	const char *connect_to = NULL, *keyfile = NULL, *provfile = NULL, *swns = NULL, *ifname = NULL;
+	const char *connect_to = NULL, *keyfile = NULL, *provfile = NULL, *swns = NULL, *ifname = NULL, *jname = "eth0";
 	const char *hostns[MAX_HOSTS];
 	int steps[MAX_STEPS] = { 100, 250, 500, 1000 }, nsteps = 4, bursts[MAX_BURSTS] = { 1, 50, 500 }, nbursts = 3;
 	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt;
-	while ((opt = getopt(argc, argv, "c:k:p:s:i:H:S:b:r:P:K:I:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:k:p:s:i:j:H:S:b:r:P:K:I:")) != -1) {
 		switch (opt) {
 		case 'c': connect_to = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 'p': provfile = optarg; break;
 		case 's': swns = optarg; break;
 		case 'i': ifname = optarg; break;
+		case 'j': jname = optarg; break;
 		case 'H': if (nhosts < MAX_HOSTS) hostns[nhosts++] = optarg; break;
 		case 'S': nsteps = parse_list(optarg, steps, MAX_STEPS); break;
 		case 'b': nbursts = parse_list(optarg, bursts, MAX_BURSTS); break;
@@ -567,6 +686,7 @@ int main(int argc, char **argv)
 	if (!sess || !t_sess || !t_host || !ls || !lh || !la)
 		die("out of memory");
 
+	joinif = (int)if_nametoindex(jname);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	hep = epoll_create1(EPOLL_CLOEXEC);
 	int sfd = netns_socket(swns, 0, &swif, ifname);
@@ -590,6 +710,7 @@ int main(int argc, char **argv)
 		for (int bi = 0; bi < nbursts; bi++) {
 			int b = bursts[bi];
 			double c0 = swpid ? proc_cpu(swpid) : 0;
+			by_fast = by_session = 0;
 			for (int r = 0; r < rounds; r++) {
 				if (mono() - last_ka > ka / 2.0) {
 					keepalive_all();
@@ -607,12 +728,13 @@ int main(int argc, char **argv)
 			printf("{\"subscribers\": %d, \"sessions\": %d, \"hosts\": %d, \"burst\": %d, \"changes\": %zu, "
 			       "\"session_ms\": [%.3f, %.3f, %.3f], \"host_kernel_ms\": [%.3f, %.3f, %.3f], "
 			       "\"all_ms\": [%.3f, %.3f, %.3f], \"switch_cpu_us_per_delivery\": %.3f, "
-			       "\"switch_rss_kib\": %ld, \"switch_fds\": %ld}\n",
+			       "\"switch_rss_kib\": %ld, \"switch_fds\": %ld, \"via_fast_path\": %.4f}\n",
 			       nsess + nhosts, nsess, nhosts, b, n, pct(ls, n, 50), pct(ls, n, 99), ls[n - 1],
 			       nhosts ? pct(lh, n, 50) : -1, nhosts ? pct(lh, n, 99) : -1, nhosts ? lh[n - 1] : -1,
 			       pct(la, n, 50), pct(la, n, 99), la[n - 1],
 			       swpid ? cpu * 1e6 / ((double)n * (nsess + nhosts)) : -1,
-			       swpid ? proc_status(swpid, "VmRSS") : -1, swpid ? proc_fds(swpid) : -1);
+			       swpid ? proc_status(swpid, "VmRSS") : -1, swpid ? proc_fds(swpid) : -1,
+			       by_fast + by_session ? (double)by_fast / (double)(by_fast + by_session) : 0);
 			fflush(stdout);
 		}
 	}

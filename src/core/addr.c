@@ -35,6 +35,13 @@ int addr_cmp(const struct ol_addr *a, const struct ol_addr *b)
 	return memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
 }
 
+bool addr_is_multicast(const struct ol_addr *a)
+{
+	if (a->family == AF_INET)
+		return (a->bytes[0] & 0xf0) == 0xe0;
+	return a->family == AF_INET6 && a->bytes[0] == 0xff;
+}
+
 int mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];

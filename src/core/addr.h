@@ -18,6 +18,8 @@ int addr_parse(const char *s, struct ol_addr *a);
 const char *addr_str(const struct ol_addr *a, char *buf, size_t len);
 int addr_cmp(const struct ol_addr *a, const struct ol_addr *b);
 static inline size_t addr_len(const struct ol_addr *a) { return a->family == AF_INET ? 4 : 16; }
+/* 224.0.0.0/4 or ff00::/8 */
+bool addr_is_multicast(const struct ol_addr *a);
 
 int mac_parse(const char *s, uint8_t mac[6]);
 const char *mac_str(const uint8_t mac[6], char *buf, size_t len);

@@ -3,6 +3,7 @@
  * which also turns off inih's multi-line continuation). */
 #include "core/config.h"
 #include <errno.h>
+#include <netinet/in.h>
 #include <ini.h>
 #include <limits.h>
 #include <sodium.h>
@@ -212,6 +213,40 @@ static int handle_switch(struct parse *p, const char *name, const char *v)
 			return 0;
 		}
 		c->bird_poll_ms = (unsigned)ms;
+		return 1;
+	}
+	if (!strcmp(name, "fast-path")) {
+		struct cfg_endpoint *e = &c->fast_path;
+		struct ol_addr g = { .family = AF_INET };
+		if (!endpoint_parse(v, &e->ss, &e->len)) {
+			g.family = e->ss.ss_family;
+			if (g.family == AF_INET)
+				memcpy(g.bytes, &((struct sockaddr_in *)&e->ss)->sin_addr, 4);
+			else
+				memcpy(g.bytes, &((struct sockaddr_in6 *)&e->ss)->sin6_addr, 16);
+		}
+		if (!e->len || strlen(v) >= sizeof(e->text) || !addr_is_multicast(&g) ||
+		    !((struct sockaddr_in *)&e->ss)->sin_port) {
+			e->len = 0;
+			fail(p, p->line, "fast-path: bad group '%s' (a multicast GROUP:PORT or [GROUP]:PORT)", v);
+			return 0;
+		}
+		strcpy(e->text, v);
+		c->fast_path_line = p->line;
+		return 1;
+	}
+	if (!strcmp(name, "fast-path-interface")) {
+		if (!c->fast_path.len)
+			c->fast_path_line = p->line; /* for the error if no fast-path follows */
+		return set_str(p, c->fast_path_if, sizeof(c->fast_path_if), name, v);
+	}
+	if (!strcmp(name, "fast-path-delay")) {
+		unsigned long ms;
+		if (parse_duration_ms(v, 0, 10000, &ms)) {
+			fail(p, p->line, "fast-path-delay: bad duration '%s' (0 to 10s, for example '100ms')", v);
+			return 0;
+		}
+		c->fast_path_delay_ms = (unsigned)ms;
 		return 1;
 	}
 	fail(p, p->line, "unknown key '%s' in [switch]", name);
@@ -679,6 +714,10 @@ static void validate_switch(struct parse *p)
 		fail(p, p->line, "[switch]: missing 'listen'");
 	if (c->nswitches)
 		fail(p, c->switches[0].line, "[switch %s] belongs in a host's config", c->switches[0].name);
+	if (!p->failed && c->fast_path.len && !c->fast_path_if[0])
+		fail(p, c->fast_path_line, "fast-path: needs 'fast-path-interface' (the hosts' segment)");
+	if (!p->failed && !c->fast_path.len && c->fast_path_if[0])
+		fail(p, c->fast_path_line, "fast-path-interface: no 'fast-path' to send on it");
 	validate_egress(p);
 	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->providers[i];
@@ -783,6 +822,7 @@ int config_load(const char *path, struct config *c)
 	c->tproxy_table = 4713;
 	c->idle_timeout = 300;
 	c->bird_poll_ms = 250;
+	c->fast_path_delay_ms = 100;
 	c->udp_idle_timeout = 60;
 	p.f = fopen(path, "re");
 	if (!p.f) {
@@ -899,6 +939,9 @@ void config_print(const struct config *c, FILE *f)
 		if (c->bird_include[0])
 			fprintf(f, "bird-include = %s\n", c->bird_include);
 		fprintf(f, "bird-poll = %ums\n", c->bird_poll_ms);
+		if (c->fast_path.len)
+			fprintf(f, "fast-path = %s\nfast-path-interface = %s\nfast-path-delay = %ums\n", c->fast_path.text,
+				c->fast_path_if, c->fast_path_delay_ms);
 	} else {
 		fprintf(f, "[host]\nname = %s\ninterface = %s\n", c->name, c->ifname);
 		if (c->local4.family)

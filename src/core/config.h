@@ -84,6 +84,10 @@ struct config {
 	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
 	char bird_include[256];         /* the file onlink generates for BIRD */
 	unsigned bird_poll_ms;
+	struct cfg_endpoint fast_path;  /* multicast group for changes; len 0: none */
+	char fast_path_if[IF_NAMESIZE]; /* the hosts' segment, where it is sent */
+	unsigned fast_path_delay_ms;    /* the sessions' copy of a change waits this long */
+	int fast_path_line;
 	/* host */
 	char ifname[IF_NAMESIZE];
 	struct ol_addr local4, local6;

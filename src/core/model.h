@@ -24,6 +24,8 @@ struct ol_provider {
 	uint32_t table;         /* routing table id and firewall mark */
 	uint8_t naddrs;
 	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
+	uint64_t gen;           /* host agent: the switch's change generation of
+				 * this state (WM_GEN), to tell it from an older copy */
 };
 
 /* Soft-unicast egress: a shared address, and which host owns which slice

@@ -64,3 +64,40 @@ void session_wipe(struct session *s)
 {
 	sodium_memzero(s, sizeof(*s));
 }
+
+int dgram_seal(const uint8_t key[32], uint64_t epoch, uint64_t seq, const uint8_t *msg, size_t n, uint8_t *out,
+	       size_t cap)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
+	unsigned long long clen;
+
+	if (n > WIRE_DGRAM_MSG_MAX || cap < WIRE_DGRAM_HDR + n + WIRE_TAG)
+		return -ENOSPC;
+	wire_put_header(out, WF_DATAGRAM, 16 + n + WIRE_TAG);
+	wire_put64(out + WIRE_HDR, epoch);
+	wire_put64(out + WIRE_HDR + 8, seq);
+	seq_nonce(nonce, seq);
+	crypto_aead_chacha20poly1305_ietf_encrypt(out + WIRE_DGRAM_HDR, &clen, msg, n, out, WIRE_DGRAM_HDR, NULL,
+						  nonce, key);
+	return (int)(WIRE_DGRAM_HDR + clen);
+}
+
+int dgram_open(const uint8_t key[32], uint64_t epoch, const uint8_t *in, size_t len, uint64_t *seq, uint8_t *msg,
+	       size_t cap)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
+	unsigned long long mlen;
+
+	if (len < WIRE_DGRAM_HDR + WIRE_TAG || len > WIRE_DGRAM_MAX || in[0] != WIRE_VERSION || in[1] != WF_DATAGRAM ||
+	    ((size_t)in[2] << 8 | in[3]) != len - WIRE_HDR || cap < len - WIRE_DGRAM_HDR - WIRE_TAG)
+		return -EBADMSG;
+	if (wire_take64(in + WIRE_HDR) != epoch)
+		return -ESRCH;
+	uint64_t s = wire_take64(in + WIRE_HDR + 8);
+	seq_nonce(nonce, s);
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(msg, &mlen, NULL, in + WIRE_DGRAM_HDR, len - WIRE_DGRAM_HDR, in,
+						      WIRE_DGRAM_HDR, nonce, key))
+		return -EBADMSG;
+	*seq = s;
+	return (int)mlen;
+}

@@ -280,3 +280,58 @@ int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struc
 		return -EBADMSG;
 	return (size_t)(r + k) == n ? 0 : -EBADMSG;
 }
+
+void wire_put64(uint8_t *b, uint64_t x)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(x >> (56 - 8 * i));
+}
+
+uint64_t wire_take64(const uint8_t *b)
+{
+	uint64_t x = 0;
+	for (int i = 0; i < 8; i++)
+		x = x << 8 | b[i];
+	return x;
+}
+
+int wire_gen_encode(uint8_t *buf, size_t cap, uint64_t gen)
+{
+	if (cap < 8)
+		return -ENOSPC;
+	wire_put64(buf, gen);
+	return 8;
+}
+
+int wire_gen_decode(const uint8_t *buf, size_t n, uint64_t *gen)
+{
+	if (n != 8)
+		return -EBADMSG;
+	*gen = wire_take64(buf);
+	return 0;
+}
+
+int wire_fastpath_encode(uint8_t *buf, size_t cap, const struct wire_fastpath *f)
+{
+	if (cap < 17 + 2 + 16 + 32)
+		return -ENOSPC;
+	size_t off = put_addr(buf, &f->group);
+	buf[off++] = (uint8_t)(f->port >> 8);
+	buf[off++] = (uint8_t)f->port;
+	wire_put64(buf + off, f->epoch);
+	wire_put64(buf + off + 8, f->seq);
+	memcpy(buf + off + 16, f->key, 32);
+	return (int)(off + 48);
+}
+
+int wire_fastpath_decode(const uint8_t *buf, size_t n, struct wire_fastpath *f)
+{
+	int k = take_addr(buf, n, &f->group);
+	if (k < 0 || n != (size_t)k + 50 || !addr_is_multicast(&f->group))
+		return -EBADMSG;
+	f->port = (uint16_t)(buf[k] << 8 | buf[k + 1]);
+	f->epoch = wire_take64(buf + k + 2);
+	f->seq = wire_take64(buf + k + 10);
+	memcpy(f->key, buf + k + 18, 32);
+	return f->port ? 0 : -EBADMSG;
+}

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 2
+#define WIRE_VERSION 3
 #define WIRE_HDR 4
 #define WIRE_PAYLOAD_MAX 4096
 #define WIRE_NONCE 32
@@ -17,10 +17,29 @@
 
 #define WIRE_HELLO_MAX (1 + WIRE_NONCE + OL_NAME_MAX)
 
-enum wire_frame { WF_HELLO = 1, WF_SEALED = 2 };
+enum wire_frame { WF_HELLO = 1, WF_SEALED = 2, WF_DATAGRAM = 3 };
 enum wire_msg {
 	WM_AUTH = 1, WM_SNAP_BEGIN = 2, WM_PROVIDER = 3, WM_SNAP_END = 4,
 	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,
+	WM_GEN = 9, WM_FASTPATH = 10,
+};
+
+/* The fast path (docs/protocol.md): provider changes also go out once, as
+ * sealed UDP datagrams to a multicast group on the hosts' segment. A
+ * datagram is header (WIRE_HDR, type WF_DATAGRAM) | epoch (8) | seq (8) |
+ * ciphertext of at most WIRE_DGRAM_MSG_MAX bytes of messages | tag. The
+ * sender keeps each within its interface's MTU. */
+#define WIRE_DGRAM_HDR (WIRE_HDR + 16)
+#define WIRE_DGRAM_MSG_MAX 8192
+#define WIRE_DGRAM_MAX (WIRE_DGRAM_HDR + WIRE_DGRAM_MSG_MAX + WIRE_TAG)
+
+/* WM_FASTPATH: where the switch sends datagrams and with what key. */
+struct wire_fastpath {
+	struct ol_addr group;
+	uint16_t port;
+	uint64_t epoch;   /* names this switch agent's key; random at start */
+	uint64_t seq;     /* the last datagram sent: older ones are refused */
+	uint8_t key[32];
 };
 enum wire_role { WR_SWITCH = 1, WR_HOST = 2 };
 
@@ -57,5 +76,14 @@ int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struc
 int wire_rec_put(uint8_t *buf, size_t cap, size_t *len, uint8_t type, const uint8_t *body, size_t n);
 int wire_rec_next(const uint8_t *buf, size_t len, size_t *off, uint8_t *type, const uint8_t **body, size_t *n);
 int wire_name_encode(uint8_t *buf, size_t cap, const char *name);
+/* big-endian 64-bit fields */
+void wire_put64(uint8_t *b, uint64_t x);
+uint64_t wire_take64(const uint8_t *b);
+/* WM_GEN: the switch's change generation of the provider messages after it */
+int wire_gen_encode(uint8_t *buf, size_t cap, uint64_t gen);
+int wire_gen_decode(const uint8_t *buf, size_t n, uint64_t *gen);
+/* Rejects a group that is not multicast and port 0. */
+int wire_fastpath_encode(uint8_t *buf, size_t cap, const struct wire_fastpath *f);
+int wire_fastpath_decode(const uint8_t *buf, size_t n, struct wire_fastpath *f);
 int wire_name_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX]);
 #endif

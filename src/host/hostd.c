@@ -14,6 +14,7 @@
 #include "core/nl.h"
 #include "core/reconcile.h"
 #include "host/desired.h"
+#include "host/fastrx.h"
 #include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -71,6 +72,10 @@ struct swlink {
 	struct egset egress, egress_stage;
 	struct hostdir dir, dir_stage;
 	int in_snapshot, have_snapshot;
+	uint64_t gen;            /* WM_GEN: of the session's provider messages that follow */
+	struct fastrx fast;      /* the switch agent's fast path, once it named one */
+	struct loop_src fast_src;
+	unsigned long stale;     /* provider messages older than what we hold */
 	time_t since;
 	int want_out;
 	unsigned long sessions;  /* authenticated, reconnects included */
@@ -617,6 +622,85 @@ static void sw_close(struct swlink *s)
 	s->src.fd = -1;
 }
 
+/* The fast path's key belongs to the session that brought it. */
+static void fast_close(struct swlink *s)
+{
+	if (s->fast.fd < 0)
+		return;
+	loop_del(&s->fast_src);
+	fastrx_close(&s->fast);
+}
+
+/* A provider's state, by the session or the fast path: taken unless what
+ * we hold is of the same generation or newer (the other path's copy). */
+static void sw_provider(struct swlink *s, struct ol_provider *p, uint64_t gen)
+{
+	const struct ol_provider *o = provset_find(&s->provs, p->name);
+	p->gen = gen;
+	if (o && gen && o->gen >= gen) {
+		s->stale++;
+		return;
+	}
+	provset_put(&s->provs, p);
+	s->h->changed = 1;
+}
+
+static void fast_cb(struct loop_src *src, uint32_t events)
+{
+	struct swlink *s = src->arg;
+	struct hostd *h = s->h;
+	uint8_t msg[WIRE_DGRAM_MSG_MAX];
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		int n = fastrx_read(&s->fast, msg, sizeof(msg));
+		if (n == -EAGAIN)
+			break;
+		size_t off = 0, bn;
+		uint8_t type;
+		const uint8_t *body;
+		uint64_t gen = 0;
+		int r;
+		while (n > 0 && (r = wire_rec_next(msg, (size_t)n, &off, &type, &body, &bn)) == 1) {
+			struct ol_provider p;
+			if (type == WM_GEN && !wire_gen_decode(body, bn, &gen))
+				continue;
+			if (type == WM_PROVIDER && gen && !wire_provider_decode(body, bn, &p)) {
+				sw_provider(s, &p, gen);
+				continue;
+			}
+			r = -1;
+			break;
+		}
+		if (n > 0 && r) {
+			/* authentic, so the switch agent's: a newer protocol, or a bug */
+			s->fast.rejected++;
+			log_limited(&h->rl_peer, LOG_WARNING, "switch %s: fast path: a datagram with a message not understood",
+				    s->cfg->name);
+		}
+	}
+	if (h->changed) {
+		h->changed = 0;
+		update(h);
+	}
+}
+
+static void fast_open(struct swlink *s, const struct wire_fastpath *f)
+{
+	char g[ADDR_STRLEN];
+	fast_close(s);
+	s->fast.info = *f;
+	int r = fastrx_open(&s->fast, s->h->ifindex);
+	if (r) {
+		log_limited(&s->h->rl_peer, LOG_WARNING, "switch %s: fast path: cannot join %s on %s: %s; changes come by the session",
+			    s->cfg->name, addr_str(&f->group, g, sizeof(g)), s->h->cfg->ifname, strerror(-r));
+		return;
+	}
+	s->fast_src = (struct loop_src){ .fd = s->fast.fd, .cb = fast_cb, .arg = s };
+	loop_add(&s->fast_src, EPOLLIN);
+	log_info("switch %s: fast path: group %s port %u on %s", s->cfg->name, addr_str(&f->group, g, sizeof(g)),
+		 f->port, s->h->cfg->ifname);
+}
+
 static void sw_drop(struct swlink *s, const char *why)
 {
 	struct hostd *h = s->h;
@@ -625,6 +709,7 @@ static void sw_drop(struct swlink *s, const char *why)
 	else
 		log_limited(&h->rl_peer, LOG_WARNING, "switch %s (%s): %s", s->cfg->name, s->cfg->connect.text, why);
 	sw_close(s);
+	fast_close(s);
 	s->state = SW_IDLE;
 	s->in_snapshot = 0;
 	s->stage.n = 0;
@@ -645,6 +730,7 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 			return -1;
 		}
 		s->in_snapshot = 1;
+		s->gen = 0;
 		s->stage.n = 0;
 		s->egress_stage.n = 0;
 		s->dir_stage.n = 0;
@@ -654,15 +740,32 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 			*why = "malformed provider";
 			return -1;
 		}
-		if (s->in_snapshot)
+		if (s->in_snapshot) {
+			p.gen = s->gen;
 			return provset_put(&s->stage, &p);
+		}
 		if (!s->have_snapshot) {
 			*why = "provider before snapshot";
 			return -1;
 		}
-		provset_put(&s->provs, &p);
-		s->h->changed = 1;
+		sw_provider(s, &p, s->gen);
 		return 0;
+	case WM_GEN:
+		if (wire_gen_decode(body, n, &s->gen)) {
+			*why = "malformed generation";
+			return -1;
+		}
+		return 0;
+	case WM_FASTPATH: {
+		struct wire_fastpath f;
+		if (wire_fastpath_decode(body, n, &f) || !s->have_snapshot) {
+			*why = "malformed or early fast path";
+			return -1;
+		}
+		fast_open(s, &f);
+		sodium_memzero(&f, sizeof(f));
+		return 0;
+	}
 	case WM_EGRESS: {
 		struct ol_egress e;
 		if (wire_egress_decode(body, n, &e)) {
@@ -889,9 +992,16 @@ static char *control_cb(const char *req, void *arg)
 		}
 		for (unsigned i = 0; i < h->cfg->nswitches; i++) {
 			const struct swlink *s = &h->sw[i];
-			json_array_append_new(sws, json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", s->cfg->name,
+			json_t *sw = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", s->cfg->name,
 				"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
-				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n));
+				"since", (json_int_t)s->since, "providers", (json_int_t)s->provs.n,
+				"sessions", (json_int_t)s->sessions, "stale_updates", (json_int_t)s->stale);
+			if (s->fast.fd >= 0)
+				json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I}",
+					"group", addr_str(&s->fast.info.group, a, sizeof(a)), "port", (int)s->fast.info.port,
+					"datagrams", (json_int_t)s->fast.received, "lost", (json_int_t)s->fast.lost,
+					"rejected", (json_int_t)s->fast.rejected));
+			json_array_append_new(sws, sw);
 		}
 		root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "role", "host",
 			"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
@@ -919,6 +1029,23 @@ static void metrics_cb(FILE *f, void *arg)
 	for (unsigned i = 0; i < h->cfg->nswitches; i++)
 		mx_sample(f, "onlink_host_switch_sessions_total", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
 			  (double)h->sw[i].sessions);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} fast[] = {
+		{ "onlink_host_fastpath_datagrams_total", "Change datagrams taken from the switch agent's fast path.",
+		  offsetof(struct fastrx, received) },
+		{ "onlink_host_fastpath_lost_total", "Change datagrams missed (gaps in the sequence; the session repairs them).",
+		  offsetof(struct fastrx, lost) },
+		{ "onlink_host_fastpath_rejected_total", "Datagrams in the group that did not authenticate, or came late.",
+		  offsetof(struct fastrx, rejected) },
+	};
+	for (size_t c = 0; c < sizeof(fast) / sizeof(fast[0]); c++) {
+		mx_family(f, fast[c].name, "counter", fast[c].help);
+		for (unsigned i = 0; i < h->cfg->nswitches; i++)
+			mx_sample(f, fast[c].name, mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
+				  (double)*(const unsigned long *)((const char *)&h->sw[i].fast + fast[c].off));
+	}
 	mx_family(f, "onlink_host_provider_up", "gauge", "1 when the provider is up (its next hop resolved on the switch).");
 	for (size_t i = 0; i < h->merged.n; i++) {
 		snprintf(t, sizeof(t), "table=\"%u\"", h->merged.v[i].table);
@@ -981,6 +1108,7 @@ int hostd_run(struct config *c)
 		s->h = &h;
 		s->cfg = &c->switches[i];
 		s->src.fd = -1;
+		s->fast.fd = -1;
 		s->src.cb = sw_cb;
 		s->src.arg = s;
 		s->backoff_ms = BACKOFF_MIN_MS;
@@ -1012,6 +1140,7 @@ int hostd_run(struct config *c)
 	for (unsigned i = 0; i < c->nswitches; i++) {
 		struct swlink *s = &h.sw[i];
 		sw_close(s);
+		fast_close(s);
 		provset_free(&s->provs);
 		provset_free(&s->stage);
 		egset_free(&s->egress);

@@ -107,7 +107,14 @@ static void print_text(json_t *root)
 	json_t *x;
 	char t[32];
 	if (!strcmp(str(root, "role"), "switch")) {
-		printf("switch %s\n\n", str(root, "name"));
+		printf("switch %s\n", str(root, "name"));
+		json_t *fp = json_object_get(root, "fast_path");
+		if (fp)
+			printf("fast path: %s on %s, sessions %lld ms later; %lld datagrams sent, %lld failed\n", str(fp, "group"),
+			       str(fp, "interface"), (long long)json_integer_value(json_object_get(fp, "delay_ms")),
+			       (long long)json_integer_value(json_object_get(fp, "datagrams")),
+			       (long long)json_integer_value(json_object_get(fp, "errors")));
+		printf("\n");
 		print_providers(json_object_get(root, "providers"));
 		printf("\n%-16s %-40s %s\n", "HOST", "ADDRESS", "SINCE");
 		json_array_foreach(json_object_get(root, "peers"), i, x)
@@ -121,6 +128,15 @@ static void print_text(json_t *root)
 			printf("%-16s %-40s %-14s %-19s %lld\n", str(x, "name"), str(x, "connect"), str(x, "state"),
 			       when(json_object_get(x, "since"), t, sizeof(t)),
 			       (long long)json_integer_value(json_object_get(x, "providers")));
+		json_array_foreach(json_object_get(root, "switches"), i, x) {
+			json_t *fp = json_object_get(x, "fast_path");
+			if (fp)
+				printf("%-16s fast path %s port %lld: %lld datagrams, %lld lost, %lld rejected\n", str(x, "name"),
+				       str(fp, "group"), (long long)json_integer_value(json_object_get(fp, "port")),
+				       (long long)json_integer_value(json_object_get(fp, "datagrams")),
+				       (long long)json_integer_value(json_object_get(fp, "lost")),
+				       (long long)json_integer_value(json_object_get(fp, "rejected")));
+		}
 		printf("\n");
 		print_providers(json_object_get(root, "providers"));
 		print_egress(json_object_get(root, "egress"));

@@ -9,6 +9,7 @@
 #include "core/loop.h"
 #include "core/nl.h"
 #include "switch/fanout.h"
+#include "switch/fastpath.h"
 #include "switch/provctl.h"
 #include "switch/track.h"
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #define HANDSHAKE_MS 10000
+#define LOG_EACH_MAX 32 /* a turn changing more providers logs a summary */
 
 struct switchd;
 
@@ -38,6 +40,7 @@ struct peer {
 	int want_out;
 	int dead;
 	int queued;             /* in switchd.flushq */
+	size_t log_pos;         /* how far into switchd.log it has been sent */
 	int flush_rc;           /* what conn_flush said, from a fan-out thread */
 };
 
@@ -54,6 +57,19 @@ struct switchd {
 	struct peer **flushq;
 	size_t nflushq, capflushq;
 	struct fanout *fan;
+	/* the fast path, when configured: changes go out as datagrams at
+	 * once, and the sessions' copies wait for the delay timer */
+	struct fastpath fp_store, *fp;
+	struct timer fp_delay;
+	int fp_armed;
+	/* messages for every host, encoded once: after the turn (or, with
+	 * the fast path, at the delay timer) each session is fed its part,
+	 * sealed a few KiB at a time while its socket takes them, so that a
+	 * burst for 1000 hosts costs one copy, not 1000 */
+	uint8_t *log;
+	size_t loglen, logcap;
+	int feeding;             /* this flush feeds the log */
+	uint64_t gen;            /* change generation: one per turn of changes */
 	unsigned npeers;
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
@@ -106,7 +122,7 @@ static void peer_reap(struct switchd *s)
 static void peer_flushed(struct switchd *s, struct peer *p, int r)
 {
 	if (r < 0) {
-		peer_drop(s, p, strerror(-r));
+		peer_drop(s, p, r == -ENOBUFS ? "output queue full (slow host)" : strerror(-r));
 	} else if (r != p->want_out) {
 		p->want_out = r;
 		loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
@@ -125,12 +141,40 @@ static int send_provider(struct peer *p, const struct ol_provider *pr)
 	return n < 0 ? n : conn_send(&p->c, WM_PROVIDER, body, (size_t)n);
 }
 
-/* Fan-out: one message to every authenticated host, encoded once. Each
- * host's messages wait for flush_queued(), after everything this turn of
- * the loop brought, so that a burst of changes leaves as one write (and
- * one sealed frame per 4 KiB) per host instead of one per change. */
+static void flush_queued(struct switchd *s);
+static void fp_arm(struct switchd *s);
+
+/* A message for every host, kept once in the log. */
+static int log_put(struct switchd *s, uint8_t type, const uint8_t *body, size_t n)
+{
+	if (s->loglen + WIRE_REC_HDR + n > CONN_OUT_MAX)
+		flush_queued(s); /* a storm: write the sessions now rather than hold more */
+	if (s->logcap < s->loglen + WIRE_REC_HDR + n) {
+		size_t cap = s->logcap ? s->logcap : 4096;
+		while (cap < s->loglen + WIRE_REC_HDR + n)
+			cap *= 2;
+		uint8_t *l = realloc(s->log, cap);
+		if (!l)
+			return -ENOMEM;
+		s->log = l;
+		s->logcap = cap;
+	}
+	if (s->fp && s->cfg->fast_path_delay_ms)
+		fp_arm(s);
+	return wire_rec_put(s->log, s->logcap, &s->loglen, type, body, n);
+}
+
+/* Fan-out: one message to every authenticated host, encoded once into the
+ * log. Each host's part of it waits for flush_queued(), after everything
+ * this turn of the loop brought (or, with the fast path, for the delay
+ * timer), so that a burst of changes leaves as a few writes (and one
+ * sealed frame per 3 KiB) per host instead of one per change. A message
+ * for all but one host, or one the log has no room for, is queued on each
+ * session. */
 static void send_all(struct switchd *s, struct peer *except, uint8_t type, const uint8_t *body, size_t n)
 {
+	if (!except && !log_put(s, type, body, n))
+		return;
 	for (struct peer *p = s->peers; p; p = p->next) {
 		if (p == except || p->dead || p->c.state != CONN_UP)
 			continue;
@@ -143,15 +187,75 @@ static void send_all(struct switchd *s, struct peer *except, uint8_t type, const
 	}
 }
 
-static void flush_one(void *arg, size_t i)
+#define FEED_CHUNK 3072 /* under a frame: a session's queue stays within its first 8 KiB */
+
+/* This host's part of the log, sealed a chunk at a time while its socket
+ * takes it (so its queue stays small), then whatever else it has queued.
+ * As conn_flush: 1 if output remains, 0 if all written, <0 on error. */
+static int peer_feed(struct switchd *s, struct peer *p)
 {
-	struct peer *p = ((struct switchd *)arg)->flushq[i];
-	p->flush_rc = conn_flush(&p->c);
+	int r = conn_flush(&p->c);
+	while (!r && p->c.state == CONN_UP && p->log_pos < s->loglen) {
+		size_t bn;
+		uint8_t type;
+		const uint8_t *body;
+		while (conn_queued(&p->c) < FEED_CHUNK &&
+		       wire_rec_next(s->log, s->loglen, &p->log_pos, &type, &body, &bn) == 1)
+			if ((r = conn_send(&p->c, type, body, bn)) < 0)
+				return r;
+		r = conn_flush(&p->c);
+	}
+	return r;
 }
 
-static void flush_queued(struct switchd *s)
+/* On a fan-out thread. */
+static void flush_one(void *arg, size_t i)
+{
+	struct switchd *s = arg;
+	struct peer *p = s->flushq[i];
+	p->flush_rc = s->feeding ? peer_feed(s, p) : conn_flush(&p->c);
+}
+
+/* What every host has been sent of the log is dropped from it; a host
+ * more than CONN_OUT_MAX behind is dropped, as a slow host. */
+static void log_trim(struct switchd *s)
+{
+	size_t min = s->loglen;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead || p->c.state != CONN_UP)
+			continue;
+		if (s->loglen - p->log_pos > CONN_OUT_MAX)
+			peer_drop(s, p, "output queue full (slow host)");
+		else if (p->log_pos < min)
+			min = p->log_pos;
+	}
+	if (!min)
+		return;
+	memmove(s->log, s->log + min, s->loglen - min);
+	s->loglen -= min;
+	for (struct peer *p = s->peers; p; p = p->next)
+		p->log_pos = p->log_pos > min ? p->log_pos - min : 0;
+	if (!s->loglen && s->logcap > (64u << 10)) {
+		free(s->log);
+		s->log = NULL;
+		s->logcap = 0;
+	}
+}
+
+/* Writes what this turn queued for particular hosts; with_log, also
+ * every host's part of the log. */
+static void flush_some(struct switchd *s, int with_log)
 {
 	size_t n = 0;
+	if (!s->nflushq && (!with_log || !s->loglen))
+		return;
+	s->feeding = with_log;
+	if (with_log && s->loglen) /* every host hears the log */
+		for (struct peer *p = s->peers; p; p = p->next)
+			if (!p->dead && p->c.state == CONN_UP && !p->queued && p->log_pos < s->loglen) {
+				p->queued = 1;
+				s->flushq[s->nflushq++] = p;
+			}
 	for (size_t i = 0; i < s->nflushq; i++) { /* those dropped since go */
 		s->flushq[i]->queued = 0;
 		if (!s->flushq[i]->dead)
@@ -161,11 +265,49 @@ static void flush_queued(struct switchd *s)
 	for (size_t i = 0; i < n; i++)
 		peer_flushed(s, s->flushq[i], s->flushq[i]->flush_rc);
 	s->nflushq = 0;
+	if (with_log && s->loglen)
+		log_trim(s);
+}
+
+static void flush_queued(struct switchd *s)
+{
+	flush_some(s, 1);
+}
+
+static void fp_delay_fire(struct timer *t)
+{
+	struct switchd *s = t->arg;
+	s->fp_armed = 0;
+	flush_queued(s);
+}
+
+static void fp_arm(struct switchd *s)
+{
+	if (!s->fp_armed) {
+		s->fp_armed = 1;
+		timer_arm(&s->fp_delay, s->cfg->fast_path_delay_ms, 0);
+	}
+}
+
+/* After a turn of the loop: what it queued for the sessions leaves now,
+ * and the log too, unless the fast path holds it for fast-path-delay,
+ * batched with what comes meanwhile: the hosts already have it, this copy
+ * is the repair. */
+static void flush_turn(struct switchd *s)
+{
+	if (!s->fp || !s->cfg->fast_path_delay_ms)
+		flush_some(s, 1);
+	else if (s->nflushq)
+		flush_some(s, 0);
 }
 
 static void send_snapshot(struct switchd *s, struct peer *p)
 {
+	uint8_t gen[8];
+	wire_gen_encode(gen, sizeof(gen), s->gen);
 	int r = conn_send(&p->c, WM_SNAP_BEGIN, NULL, 0);
+	if (!r)
+		r = conn_send(&p->c, WM_GEN, gen, sizeof(gen));
 	for (size_t i = 0; i < s->tr.n && !r; i++)
 		r = send_provider(p, &s->tr.p[i].pub);
 	for (unsigned i = 0; i < s->cfg->negress && !r; i++) {
@@ -177,6 +319,11 @@ static void send_snapshot(struct switchd *s, struct peer *p)
 		r = send_host(p, &s->dir[i]);
 	if (!r)
 		r = conn_send(&p->c, WM_SNAP_END, NULL, 0);
+	if (!r && s->fp) {
+		uint8_t body[WIRE_BODY_MAX];
+		int n = wire_fastpath_encode(body, sizeof(body), &s->fp->info);
+		r = n < 0 ? n : conn_send(&p->c, WM_FASTPATH, body, (size_t)n);
+	}
 	if (r)
 		peer_drop(s, p, "output queue full");
 }
@@ -235,11 +382,14 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 			p->since = time(NULL);
 			directory_update(s, p);
 			send_snapshot(s, p);
+			p->log_pos = s->loglen; /* the snapshot holds what the log has */
 			if (p->dead)
 				return;
 		}
 	}
-	peer_flush(s, p);
+	/* a host behind on the log gets more as its socket drains (but
+	 * nothing before the delay timer has fired) */
+	peer_flushed(s, p, s->fp_armed ? conn_flush(&p->c) : peer_feed(s, p));
 }
 
 static void accept_cb(struct loop_src *src, uint32_t events)
@@ -291,9 +441,8 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 	}
 }
 
-static void broadcast(struct track_provider *tp, void *arg)
+static void broadcast(struct switchd *s, struct track_provider *tp, int level)
 {
-	struct switchd *s = arg;
 	char a[ADDR_STRLEN], m[MAC_STRLEN];
 	for (unsigned k = 0; k < tp->pub.naddrs; k++) {
 		const struct ol_paddr *pa = &tp->pub.addrs[k];
@@ -301,16 +450,33 @@ static void broadcast(struct track_provider *tp, void *arg)
 			log_limited(&s->rl_kernel, LOG_WARNING, "provider %s: %s has non-unicast MAC %s: ignored",
 				    tp->pub.name, addr_str(&pa->addr, a, sizeof(a)), mac_str(tp->addrs[k].mac, m, sizeof(m)));
 	}
-	log_info("provider %s %s", tp->pub.name, provider_up(&tp->pub) ? "up" : "down");
-	for (unsigned k = 0; k < tp->pub.naddrs; k++) {
-		const struct ol_paddr *pa = &tp->pub.addrs[k];
-		log_info("  %s lladdr %s %s", addr_str(&pa->addr, a, sizeof(a)), mac_str(pa->mac, m, sizeof(m)),
-			 pa->up ? "up" : "down");
+	if (log_enabled(level)) {
+		log_msg(level, "provider %s %s", tp->pub.name, provider_up(&tp->pub) ? "up" : "down");
+		for (unsigned k = 0; k < tp->pub.naddrs; k++) {
+			const struct ol_paddr *pa = &tp->pub.addrs[k];
+			log_msg(level, "  %s lladdr %s %s", addr_str(&pa->addr, a, sizeof(a)),
+				mac_str(pa->mac, m, sizeof(m)), pa->up ? "up" : "down");
+		}
 	}
 	uint8_t body[WIRE_BODY_MAX];
 	int n = wire_provider_encode(body, sizeof(body), &tp->pub);
-	if (n > 0)
+	if (n > 0) {
 		send_all(s, NULL, WM_PROVIDER, body, (size_t)n);
+		if (s->fp)
+			fastpath_add(s->fp, WM_PROVIDER, body, (size_t)n);
+	}
+}
+
+/* A turn of changes starts a generation: hosts order what they hear by it,
+ * whichever path it came by. */
+static void begin_gen(struct switchd *s)
+{
+	uint8_t b[8];
+	s->gen++;
+	wire_gen_encode(b, sizeof(b), s->gen);
+	send_all(s, NULL, WM_GEN, b, sizeof(b));
+	if (s->fp)
+		fastpath_begin(s->fp, s->gen);
 }
 
 /* Every configured address without a kernel entry gets a managed one, which
@@ -340,11 +506,25 @@ static void publish(struct switchd *s)
 	for (size_t i = 0; i < s->tr.n; i++)
 		track_state(&s->tr, i, &s->obs[i]);
 	provctl_evaluate(s->pc, s->obs, s->out, now_ms());
+	/* each change at info level, or (a burst) at debug level and a summary */
+	size_t changed = 0, up = 0;
 	for (size_t i = 0; i < s->tr.n; i++)
-		if (track_publish(&s->tr.p[i], &s->out[i])) {
+		changed += s->tr.p[i].dirty = track_publish(&s->tr.p[i], &s->out[i]);
+	if (!changed)
+		return;
+	int level = changed <= LOG_EACH_MAX ? LOG_INFO : LOG_DEBUG;
+	begin_gen(s);
+	for (size_t i = 0; i < s->tr.n; i++)
+		if (s->tr.p[i].dirty) {
+			s->tr.p[i].dirty = 0;
 			s->updates++;
-			broadcast(&s->tr.p[i], s);
+			up += provider_up(&s->tr.p[i].pub);
+			broadcast(s, &s->tr.p[i], level);
 		}
+	if (s->fp)
+		fastpath_end(s->fp);
+	if (changed > LOG_EACH_MAX)
+		log_info("%zu providers changed: %zu up, %zu down (each one with -v)", changed, up, changed - up);
 }
 
 static void changed(void *arg)
@@ -386,7 +566,9 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 {
 	struct switchd *s = src->arg;
 	(void)events;
-	int r = nl_read_events(s->nl, track_cb, s, 256);
+	/* up to 1024 events a turn: a burst of 500 changes is one generation,
+	 * one set of datagrams */
+	int r = nl_read_events(s->nl, track_cb, s, 1024);
 	if (r == -ENOBUFS) {
 		s->resyncs++;
 		log_warn("netlink overrun: resynchronizing from a full dump");
@@ -472,6 +654,12 @@ static char *control_cb(const char *req, void *arg)
 		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "role", "switch", "name", s->cfg->name,
 				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 				 "bird", provctl_json(s->pc));
+		if (s->fp)
+			json_object_set_new(root, "fast_path",
+					    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->fast_path.text,
+						      "interface", s->cfg->fast_path_if, "delay_ms",
+						      (json_int_t)s->cfg->fast_path_delay_ms, "generation", (json_int_t)s->gen,
+						      "datagrams", (json_int_t)s->fp->sent, "errors", (json_int_t)s->fp->errors));
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -494,6 +682,13 @@ static void metrics_cb(FILE *f, void *arg)
 	mx_family(f, "onlink_switch_netlink_resyncs_total", "counter",
 		  "Full dumps of the kernel's neighbor table after a netlink overrun.");
 	mx_sample(f, "onlink_switch_netlink_resyncs_total", "", (double)s->resyncs);
+	if (s->fp) {
+		mx_family(f, "onlink_switch_fastpath_datagrams_total", "counter", "Change datagrams sent to the fast path's group.");
+		mx_sample(f, "onlink_switch_fastpath_datagrams_total", "", (double)s->fp->sent);
+		mx_family(f, "onlink_switch_fastpath_errors_total", "counter",
+			  "Change datagrams that could not be sent (the sessions carried those changes).");
+		mx_sample(f, "onlink_switch_fastpath_errors_total", "", (double)s->fp->errors);
+	}
 	mx_family(f, "onlink_switch_provider_up", "gauge", "1 when the provider is published as up (its next hop resolved).");
 	for (size_t i = 0; i < s->tr.n; i++)
 		mx_sample(f, "onlink_switch_provider_up", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
@@ -554,6 +749,16 @@ int switchd_run(struct config *c)
 	loop_add(&s.nl_src, EPOLLIN);
 	timer_init(&s.keepalive, keepalive_fire, &s);
 	timer_init(&s.resync, resync_fire, &s);
+	if (c->fast_path.len) {
+		if ((r = fastpath_open(&s.fp_store, c))) {
+			log_err("fast-path %s: %s", c->fast_path.text, strerror(-r));
+			return 1;
+		}
+		s.fp = &s.fp_store;
+		timer_init(&s.fp_delay, fp_delay_fire, &s);
+		log_info("fast path: changes to %s on %s, sessions %ums later", c->fast_path.text, c->fast_path_if,
+			 c->fast_path_delay_ms);
+	}
 	full_sync(&s);
 	if ((r = open_listeners(&s)) || (r = control_open(c->control, control_cb, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
@@ -567,7 +772,7 @@ int switchd_run(struct config *c)
 	log_info("switch %s running: %zu providers", c->name, s.tr.n);
 	while (!s.stop) {
 		loop_run_once(-1);
-		flush_queued(&s);
+		flush_turn(&s);
 		peer_reap(&s);
 		if (s.reload) {
 			s.reload = 0;
@@ -582,7 +787,12 @@ int switchd_run(struct config *c)
 	peer_reap(&s);
 	control_close();
 	fanout_free(s.fan);
+	if (s.fp) {
+		timer_fini(&s.fp_delay);
+		fastpath_close(s.fp);
+	}
 	free(s.flushq);
+	free(s.log);
 	provctl_free(s.pc);
 	free(s.obs);
 	free(s.out);

@@ -26,6 +26,7 @@ struct track_provider {
 	int published;
 	time_t since;           /* wall clock of the last up/down change */
 	unsigned long mac_changes; /* a published address's MAC replaced by another */
+	int dirty;              /* the switch agent's: published, not yet sent */
 };
 
 struct track_link {

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
-	switch (data[0] % 6) {
+	switch (data[0] % 8) {
 	case 0: {
 		struct wire_hello h;
 		if (!wire_hello_decode(p, n, &h))
@@ -64,6 +64,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (k == 0)
 			same(p, n, out, (int)len);
+		break;
+	}
+	case 5: {
+		struct wire_fastpath f;
+		if (!wire_fastpath_decode(p, n, &f))
+			same(p, n, out, wire_fastpath_encode(out, sizeof(out), &f));
+		break;
+	}
+	case 6: {
+		uint64_t g;
+		if (!wire_gen_decode(p, n, &g))
+			same(p, n, out, wire_gen_encode(out, sizeof(out), g));
 		break;
 	}
 	default: {

@@ -3,7 +3,8 @@
 # check can afford: one switch agent, 100 providers, 3 real host agents and
 # 97 sessions of the load client speaking the real protocol, bursts of 1
 # and 50 MAC changes. Every change must reach every session and every real
-# host's kernel (the load client fails otherwise), the switch agent must
+# host's kernel (the load client fails otherwise), by the fast path
+# (bench/scale.sh turns it on) or the sessions; the switch agent must
 # drop no session, and a host must write its snapshot in one batch.
 . "$(dirname "$0")/testlib.sh"
 t_setup
@@ -25,4 +26,6 @@ check "a host wrote its 100-provider snapshot in one netlink message" \
 # keepalive 1 s, 2 s idle: the switch is woken by keepalives, not spinning
 check "idle: the switch agent used under 100 ms of CPU in 2 s" \
 	test "$(r '[.[] | select(.idle_secs) | .switch_cpu_ms < 100] | all')" = true
+check "most changes reached the sessions first by the fast path's datagrams" \
+	test "$(r '[.[] | select(.burst) | .via_fast_path > 0.5] | all')" = true
 check "the plot was drawn" grep -q "<svg" "$OUT/latency.svg"
