@@ -25,7 +25,7 @@ check "h2's peer entry for h1 is onlink's managed neighbor" \
 
 wait_for 10 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/egress-h1.sock' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
 # TCP resets h2 sends: a reply for h1's port that reached h2's IP stack
-h2_rsts() { n h2 nstat -az TcpOutRsts | awk '/TcpOutRsts/ { print $2 }'; }
+h2_rsts() { NSTAT_HISTORY=$LAB_DIR/nstat.h2 n h2 nstat -az TcpOutRsts | awk '/TcpOutRsts/ { print $2 }'; }
 rst0=$(h2_rsts)
 check "IPv4: 100 connections from h1's clients, return traffic spread over h1 and h2, all complete" \
 	quiet n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 100 10,20000,300000
