@@ -125,3 +125,15 @@ const char *endpoint_str(const struct sockaddr *sa, char *buf, size_t len)
 	}
 	return buf;
 }
+
+uint16_t endpoint_addr(const struct sockaddr_storage *ss, struct ol_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ss->ss_family;
+	if (ss->ss_family == AF_INET6) {
+		memcpy(a->bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	}
+	memcpy(a->bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}

@@ -28,5 +28,7 @@ bool mac_is_unicast(const uint8_t mac[6]);
 
 /* "1.2.3.4:4710" or "[2001:db8::1]:4710" */
 int endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+/* An IPv4 or IPv6 socket address's address into a; returns its port. */
+uint16_t endpoint_addr(const struct sockaddr_storage *ss, struct ol_addr *a);
 const char *endpoint_str(const struct sockaddr *sa, char *buf, size_t len);
 #endif

@@ -3,7 +3,6 @@
  * which also turns off inih's multi-line continuation). */
 #include "core/config.h"
 #include <errno.h>
-#include <netinet/in.h>
 #include <ini.h>
 #include <limits.h>
 #include <sodium.h>
@@ -217,16 +216,9 @@ static int handle_switch(struct parse *p, const char *name, const char *v)
 	}
 	if (!strcmp(name, "fast-path")) {
 		struct cfg_endpoint *e = &c->fast_path;
-		struct ol_addr g = { .family = AF_INET };
-		if (!endpoint_parse(v, &e->ss, &e->len)) {
-			g.family = e->ss.ss_family;
-			if (g.family == AF_INET)
-				memcpy(g.bytes, &((struct sockaddr_in *)&e->ss)->sin_addr, 4);
-			else
-				memcpy(g.bytes, &((struct sockaddr_in6 *)&e->ss)->sin6_addr, 16);
-		}
-		if (!e->len || strlen(v) >= sizeof(e->text) || !addr_is_multicast(&g) ||
-		    !((struct sockaddr_in *)&e->ss)->sin_port) {
+		struct ol_addr g;
+		if (endpoint_parse(v, &e->ss, &e->len) || strlen(v) >= sizeof(e->text) || !endpoint_addr(&e->ss, &g) ||
+		    !addr_is_multicast(&g)) {
 			e->len = 0;
 			fail(p, p->line, "fast-path: bad group '%s' (a multicast GROUP:PORT or [GROUP]:PORT)", v);
 			return 0;

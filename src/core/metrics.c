@@ -224,6 +224,20 @@ void mx_sample(FILE *f, const char *name, const char *labels, double value)
 		fprintf(f, "%s %.17g\n", name, value);
 }
 
+void mx_counters(FILE *f, const struct mx_counter *c, size_t nc, const void *first, size_t stride, size_t n,
+		 const char *key, const char *(*name)(const void *arg, size_t i), const void *arg)
+{
+	char l[300];
+	for (size_t k = 0; k < nc; k++) {
+		mx_family(f, c[k].name, "counter", c[k].help);
+		for (size_t i = 0; i < (key ? n : 1); i++) {
+			const char *obj = (const char *)first + i * stride;
+			mx_sample(f, c[k].name, key ? mx_label(l, sizeof(l), key, name(arg, i)) : "",
+				  (double)*(const unsigned long *)(obj + c[k].off));
+		}
+	}
+}
+
 char *mx_label(char *buf, size_t len, const char *key, const char *value)
 {
 	size_t o = (size_t)snprintf(buf, len, "%s=\"", key);

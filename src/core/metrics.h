@@ -22,4 +22,15 @@ void mx_sample(FILE *f, const char *name, const char *labels, double value);
 /* `key="value"` into buf, the value escaped as the format requires;
  * returns buf. */
 char *mx_label(char *buf, size_t len, const char *key, const char *value);
+
+/* Counters kept as unsigned long members of a struct, named by offset. */
+struct mx_counter {
+	const char *name, *help;
+	size_t off;
+};
+/* Each counter's family, then its value in each of n structs, stride
+ * bytes apart from first, labelled key="name(arg, i)"; with key NULL, the
+ * one struct at first, unlabelled. */
+void mx_counters(FILE *f, const struct mx_counter *c, size_t nc, const void *first, size_t stride, size_t n,
+		 const char *key, const char *(*name)(const void *arg, size_t i), const void *arg);
 #endif

@@ -645,33 +645,35 @@ static void sw_provider(struct swlink *s, struct ol_provider *p, uint64_t gen)
 	s->h->changed = 1;
 }
 
+/* A datagram's messages: GEN, then PROVIDERs. 0, or <0 at the first one
+ * not understood (those before it stay applied: they are authentic). */
+static int fast_apply(struct swlink *s, const uint8_t *msg, size_t n)
+{
+	size_t off = 0, bn;
+	uint8_t type;
+	const uint8_t *body;
+	uint64_t gen = 0;
+	int r;
+	while ((r = wire_rec_next(msg, n, &off, &type, &body, &bn)) == 1) {
+		struct ol_provider p;
+		if (type == WM_GEN && !wire_gen_decode(body, bn, &gen))
+			continue;
+		if (type != WM_PROVIDER || !gen || wire_provider_decode(body, bn, &p))
+			return -EBADMSG;
+		sw_provider(s, &p, gen);
+	}
+	return r;
+}
+
 static void fast_cb(struct loop_src *src, uint32_t events)
 {
 	struct swlink *s = src->arg;
 	struct hostd *h = s->h;
 	uint8_t msg[WIRE_DGRAM_MSG_MAX];
+	int n;
 	(void)events;
-	for (int i = 0; i < 64; i++) {
-		int n = fastrx_read(&s->fast, msg, sizeof(msg));
-		if (n == -EAGAIN)
-			break;
-		size_t off = 0, bn;
-		uint8_t type;
-		const uint8_t *body;
-		uint64_t gen = 0;
-		int r;
-		while (n > 0 && (r = wire_rec_next(msg, (size_t)n, &off, &type, &body, &bn)) == 1) {
-			struct ol_provider p;
-			if (type == WM_GEN && !wire_gen_decode(body, bn, &gen))
-				continue;
-			if (type == WM_PROVIDER && gen && !wire_provider_decode(body, bn, &p)) {
-				sw_provider(s, &p, gen);
-				continue;
-			}
-			r = -1;
-			break;
-		}
-		if (n > 0 && r) {
+	for (int i = 0; i < 64 && (n = fastrx_read(&s->fast, msg, sizeof(msg))) != -EAGAIN; i++) {
+		if (n > 0 && fast_apply(s, msg, (size_t)n)) {
 			/* authentic, so the switch agent's: a newer protocol, or a bug */
 			s->fast.rejected++;
 			log_limited(&h->rl_peer, LOG_WARNING, "switch %s: fast path: a datagram with a message not understood",
@@ -1016,6 +1018,11 @@ static char *control_cb(const char *req, void *arg)
 	return out;
 }
 
+static const char *switch_name(const void *arg, size_t i)
+{
+	return ((const struct hostd *)arg)->sw[i].cfg->name;
+}
+
 static void metrics_cb(FILE *f, void *arg)
 {
 	struct hostd *h = arg;
@@ -1029,10 +1036,7 @@ static void metrics_cb(FILE *f, void *arg)
 	for (unsigned i = 0; i < h->cfg->nswitches; i++)
 		mx_sample(f, "onlink_host_switch_sessions_total", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
 			  (double)h->sw[i].sessions);
-	static const struct {
-		const char *name, *help;
-		size_t off;
-	} fast[] = {
+	static const struct mx_counter fast[] = {
 		{ "onlink_host_fastpath_datagrams_total", "Change datagrams taken from the switch agent's fast path.",
 		  offsetof(struct fastrx, received) },
 		{ "onlink_host_fastpath_lost_total", "Change datagrams missed (gaps in the sequence; the session repairs them).",
@@ -1040,22 +1044,15 @@ static void metrics_cb(FILE *f, void *arg)
 		{ "onlink_host_fastpath_rejected_total", "Datagrams in the group that did not authenticate, or came late.",
 		  offsetof(struct fastrx, rejected) },
 	};
-	for (size_t c = 0; c < sizeof(fast) / sizeof(fast[0]); c++) {
-		mx_family(f, fast[c].name, "counter", fast[c].help);
-		for (unsigned i = 0; i < h->cfg->nswitches; i++)
-			mx_sample(f, fast[c].name, mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
-				  (double)*(const unsigned long *)((const char *)&h->sw[i].fast + fast[c].off));
-	}
+	mx_counters(f, fast, sizeof(fast) / sizeof(fast[0]), &h->sw[0].fast, sizeof(h->sw[0]), h->cfg->nswitches,
+		    "switch", switch_name, h);
 	mx_family(f, "onlink_host_provider_up", "gauge", "1 when the provider is up (its next hop resolved on the switch).");
 	for (size_t i = 0; i < h->merged.n; i++) {
 		snprintf(t, sizeof(t), "table=\"%u\"", h->merged.v[i].table);
 		snprintf(l, sizeof(l), "%s,%s", mx_label(n, sizeof(n), "provider", h->merged.v[i].name), t);
 		mx_sample(f, "onlink_host_provider_up", l, provider_up(&h->merged.v[i]));
 	}
-	static const struct {
-		const char *name, *help;
-		size_t off;
-	} counters[] = {
+	static const struct mx_counter counters[] = {
 		{ "onlink_host_reconciles_total", "Reconciler runs.", offsetof(struct hostd, reconciles) },
 		{ "onlink_host_reconcile_repairs_total", "Kernel objects put back after something else changed them.",
 		  offsetof(struct hostd, repairs) },
@@ -1069,10 +1066,7 @@ static void metrics_cb(FILE *f, void *arg)
 		{ "onlink_host_kernel_write_batches_total", "Netlink messages (sendmsg calls) those writes took.",
 		  offsetof(struct hostd, kernel_sends) },
 	};
-	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
-		mx_family(f, counters[c].name, "counter", counters[c].help);
-		mx_sample(f, counters[c].name, "", (double)*(const unsigned long *)((const char *)h + counters[c].off));
-	}
+	mx_counters(f, counters, sizeof(counters) / sizeof(counters[0]), h, 0, 1, NULL, NULL, NULL);
 	mx_family(f, "onlink_host_ready", "gauge", "1 once the switch agents' snapshots are applied (or the start-up grace ran out).");
 	mx_sample(f, "onlink_host_ready", "", h->ready);
 }

@@ -10,6 +10,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/* messages per datagram until the interface's MTU is known (within IPv6's
+ * minimum MTU of 1280) */
+#define MSG_MAX_DEFAULT 1200
+
 /* Which interface the datagrams leave by. The interface may come and go
  * (a bridge made after the agent started): looked up again on failure. */
 static int fastpath_bind_if(struct fastpath *f)
@@ -22,7 +26,6 @@ static int fastpath_bind_if(struct fastpath *f)
 	struct ifreq ifr = { 0 };
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->ifname);
 	size_t over = (f->info.group.family == AF_INET ? 20 : 40) + 8 + WIRE_DGRAM_HDR + WIRE_TAG;
-	f->msg_max = 1200;
 	if (!ioctl(f->fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 0 && (size_t)ifr.ifr_mtu > over + 512)
 		f->msg_max = (size_t)ifr.ifr_mtu - over;
 	if (f->msg_max > WIRE_DGRAM_MSG_MAX)
@@ -39,20 +42,13 @@ int fastpath_open(struct fastpath *f, const struct config *c)
 {
 	memset(f, 0, sizeof(*f));
 	f->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);
-	f->msg_max = 1200; /* until the interface's MTU is known */
+	f->msg_max = MSG_MAX_DEFAULT;
 	f->ifname = c->fast_path_if;
 	f->dst = c->fast_path.ss;
 	f->dstlen = c->fast_path.len;
 	int v6 = f->dst.ss_family == AF_INET6, one = 1, zero = 0;
 	struct ol_addr *g = &f->info.group;
-	g->family = f->dst.ss_family;
-	if (v6) {
-		memcpy(g->bytes, &((struct sockaddr_in6 *)&f->dst)->sin6_addr, 16);
-		f->info.port = ntohs(((struct sockaddr_in6 *)&f->dst)->sin6_port);
-	} else {
-		memcpy(g->bytes, &((struct sockaddr_in *)&f->dst)->sin_addr, 4);
-		f->info.port = ntohs(((struct sockaddr_in *)&f->dst)->sin_port);
-	}
+	f->info.port = endpoint_addr(&f->dst, g);
 	randombytes_buf(f->info.key, sizeof(f->info.key));
 	randombytes_buf(&f->info.epoch, sizeof(f->info.epoch));
 	f->fd = socket(g->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -81,6 +77,13 @@ void fastpath_close(struct fastpath *f)
 	sodium_memzero(f->info.key, sizeof(f->info.key));
 }
 
+static int send_once(struct fastpath *f, const uint8_t *d, int n)
+{
+	if (!f->ifindex && fastpath_bind_if(f))
+		return -ENODEV;
+	return sendto(f->fd, d, (size_t)n, 0, (struct sockaddr *)&f->dst, f->dstlen) == n ? 0 : -errno;
+}
+
 static void fastpath_send(struct fastpath *f)
 {
 	uint8_t d[WIRE_DGRAM_MAX];
@@ -89,21 +92,18 @@ static void fastpath_send(struct fastpath *f)
 	if (n < 0)
 		return;
 	f->info.seq++;
-	for (int tries = 0; tries < 2; tries++) {
-		if ((f->ifindex || !fastpath_bind_if(f)) &&
-		    sendto(f->fd, d, (size_t)n, 0, (struct sockaddr *)&f->dst, f->dstlen) == n) {
-			f->sent++;
-			return;
-		}
-		int e = f->ifindex ? errno : ENODEV;
-		if (tries || (e != ENODEV && e != ENXIO && e != EADDRNOTAVAIL && e != ENETUNREACH)) {
-			f->errors++;
-			log_limited(&f->rl, LOG_WARNING, "fast-path: send on %s: %s; the sessions carry the change",
-				    f->ifname, strerror(e));
-			return;
-		}
+	int r = send_once(f, d, n);
+	if (r == -ENODEV || r == -ENXIO || r == -EADDRNOTAVAIL || r == -ENETUNREACH) {
 		f->ifindex = 0; /* the interface may have been made again */
+		r = send_once(f, d, n);
 	}
+	if (!r) {
+		f->sent++;
+		return;
+	}
+	f->errors++;
+	log_limited(&f->rl, LOG_WARNING, "fast-path: send on %s: %s; the sessions carry the change", f->ifname,
+		    strerror(-r));
 }
 
 static void put_gen(struct fastpath *f)

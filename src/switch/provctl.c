@@ -611,12 +611,14 @@ json_t *provctl_json(const struct provctl *pc)
 			 anns);
 }
 
+static const char *provider_name(const void *arg, size_t i)
+{
+	return ((const struct provctl *)arg)->c->providers[i].name;
+}
+
 void provctl_metrics(const struct provctl *pc, FILE *f)
 {
-	static const struct {
-		const char *name, *help;
-		size_t off;
-	} counters[] = {
+	static const struct mx_counter counters[] = {
 		{ "onlink_switch_failovers_total", "Times a provider failed and its traffic moved to its backup.",
 		  offsetof(struct fo_provider, failovers) },
 		{ "onlink_switch_recoveries_total", "Times a failed provider took its traffic back.",
@@ -634,12 +636,8 @@ void provctl_metrics(const struct provctl *pc, FILE *f)
 				 mx_label(st, sizeof(st), "state", fo_state_str((enum fo_state)k)));
 			mx_sample(f, "onlink_switch_provider_state", both, pc->fo[i].state == (enum fo_state)k);
 		}
-	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
-		mx_family(f, counters[c].name, "counter", counters[c].help);
-		for (unsigned i = 0; i < pc->c->nproviders; i++)
-			mx_sample(f, counters[c].name, mx_label(l, sizeof(l), "provider", pc->c->providers[i].name),
-				  (double)*(const unsigned long *)((const char *)&pc->fo[i] + counters[c].off));
-	}
+	mx_counters(f, counters, sizeof(counters) / sizeof(counters[0]), pc->fo, sizeof(*pc->fo), pc->c->nproviders,
+		    "provider", provider_name, pc);
 	mx_family(f, "onlink_switch_bird_connected", "gauge", "1 when BIRD's control socket answers (0 without bird-socket).");
 	mx_sample(f, "onlink_switch_bird_connected", "", pc->bird && bird_up(pc->bird));
 	mx_family(f, "onlink_switch_announcements", "gauge", "Prefixes onlink announces through BIRD.");

@@ -141,14 +141,14 @@ static int send_provider(struct peer *p, const struct ol_provider *pr)
 	return n < 0 ? n : conn_send(&p->c, WM_PROVIDER, body, (size_t)n);
 }
 
-static void flush_queued(struct switchd *s);
+static void flush_sessions(struct switchd *s, int with_log);
 static void fp_arm(struct switchd *s);
 
 /* A message for every host, kept once in the log. */
 static int log_put(struct switchd *s, uint8_t type, const uint8_t *body, size_t n)
 {
 	if (s->loglen + WIRE_REC_HDR + n > CONN_OUT_MAX)
-		flush_queued(s); /* a storm: write the sessions now rather than hold more */
+		flush_sessions(s, 1); /* a storm: write the sessions now rather than hold more */
 	if (s->logcap < s->loglen + WIRE_REC_HDR + n) {
 		size_t cap = s->logcap ? s->logcap : 4096;
 		while (cap < s->loglen + WIRE_REC_HDR + n)
@@ -165,7 +165,7 @@ static int log_put(struct switchd *s, uint8_t type, const uint8_t *body, size_t 
 }
 
 /* Fan-out: one message to every authenticated host, encoded once into the
- * log. Each host's part of it waits for flush_queued(), after everything
+ * log. Each host's part of it waits for flush_sessions(), after everything
  * this turn of the loop brought (or, with the fast path, for the delay
  * timer), so that a burst of changes leaves as a few writes (and one
  * sealed frame per 3 KiB) per host instead of one per change. A message
@@ -244,7 +244,7 @@ static void log_trim(struct switchd *s)
 
 /* Writes what this turn queued for particular hosts; with_log, also
  * every host's part of the log. */
-static void flush_some(struct switchd *s, int with_log)
+static void flush_sessions(struct switchd *s, int with_log)
 {
 	size_t n = 0;
 	if (!s->nflushq && (!with_log || !s->loglen))
@@ -269,16 +269,11 @@ static void flush_some(struct switchd *s, int with_log)
 		log_trim(s);
 }
 
-static void flush_queued(struct switchd *s)
-{
-	flush_some(s, 1);
-}
-
 static void fp_delay_fire(struct timer *t)
 {
 	struct switchd *s = t->arg;
 	s->fp_armed = 0;
-	flush_queued(s);
+	flush_sessions(s, 1);
 }
 
 static void fp_arm(struct switchd *s)
@@ -296,9 +291,9 @@ static void fp_arm(struct switchd *s)
 static void flush_turn(struct switchd *s)
 {
 	if (!s->fp || !s->cfg->fast_path_delay_ms)
-		flush_some(s, 1);
+		flush_sessions(s, 1);
 	else if (s->nflushq)
-		flush_some(s, 0);
+		flush_sessions(s, 0);
 }
 
 static void send_snapshot(struct switchd *s, struct peer *p)
@@ -421,13 +416,7 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			continue;
 		}
 		endpoint_str((struct sockaddr *)&ss, p->addr, sizeof(p->addr));
-		if (ss.ss_family == AF_INET) {
-			p->ip.family = AF_INET;
-			memcpy(p->ip.bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-		} else {
-			p->ip.family = AF_INET6;
-			memcpy(p->ip.bytes, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-		}
+		endpoint_addr(&ss, &p->ip);
 		p->src.fd = fd;
 		p->src.cb = peer_cb;
 		p->src.arg = p;
