@@ -137,3 +137,35 @@ uint16_t endpoint_addr(const struct sockaddr_storage *ss, struct ol_addr *a)
 	memcpy(a->bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
+
+bool addr_is_unspecified(const struct ol_addr *a)
+{
+	static const uint8_t zero[16];
+	return !memcmp(a->bytes, zero, addr_len(a));
+}
+
+const char *addr_not_host(const struct ol_addr *a)
+{
+	static const uint8_t bcast[4] = { 255, 255, 255, 255 };
+	if (addr_is_unspecified(a))
+		return "unspecified";
+	if (addr_is_multicast(a))
+		return "multicast";
+	if (a->family == AF_INET && !memcmp(a->bytes, bcast, 4))
+		return "broadcast";
+	return NULL;
+}
+
+bool endpoint_clash(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	struct ol_addr x, y;
+	uint16_t px = endpoint_addr(a, &x), py = endpoint_addr(b, &y);
+	if (!px || px != py || !x.family || !y.family)
+		return false;
+	/* an IPv6 wildcard listener takes IPv4 too (dual stack) */
+	if ((x.family == AF_INET6 && addr_is_unspecified(&x)) || (y.family == AF_INET6 && addr_is_unspecified(&y)))
+		return true;
+	if (x.family != y.family)
+		return false;
+	return !addr_cmp(&x, &y) || addr_is_unspecified(&x) || addr_is_unspecified(&y);
+}

@@ -20,6 +20,11 @@ int addr_cmp(const struct ol_addr *a, const struct ol_addr *b);
 static inline size_t addr_len(const struct ol_addr *a) { return a->family == AF_INET ? 4 : 16; }
 /* 224.0.0.0/4 or ff00::/8 */
 bool addr_is_multicast(const struct ol_addr *a);
+/* 0.0.0.0 or :: */
+bool addr_is_unspecified(const struct ol_addr *a);
+/* Why a is not one machine's address ("unspecified", "multicast",
+ * "broadcast"), or NULL when it may be. */
+const char *addr_not_host(const struct ol_addr *a);
 
 int mac_parse(const char *s, uint8_t mac[6]);
 const char *mac_str(const uint8_t mac[6], char *buf, size_t len);
@@ -31,4 +36,7 @@ int endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 /* An IPv4 or IPv6 socket address's address into a; returns its port. */
 uint16_t endpoint_addr(const struct sockaddr_storage *ss, struct ol_addr *a);
 const char *endpoint_str(const struct sockaddr *sa, char *buf, size_t len);
+/* Two listening endpoints that cannot both be bound: the same port, and
+ * the same address or either one the unspecified address. */
+bool endpoint_clash(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 #endif

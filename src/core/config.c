@@ -1,6 +1,10 @@
-/* Config parsing with inih. inih's handler gets no line numbers, so a custom
- * reader counts lines (and strips inline "#" comments and leading blanks,
- * which also turns off inih's multi-line continuation). */
+/* Config parsing with inih. inih's handler gets no line numbers and its
+ * line buffer is fixed (200 bytes in Debian's build), so a custom reader
+ * reads whole lines of any length, counts them, refuses NUL bytes, strips
+ * inline "#" comments and leading blanks (which also turns off inih's
+ * multi-line continuation), and hands inih one line per line read: a
+ * comment as an empty line, and a key line too long for inih's buffer as
+ * an empty line after calling the handler itself. */
 #include "core/config.h"
 #include <errno.h>
 #include <ini.h>
@@ -9,10 +13,18 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#define SEEN_MAX 32 /* keys in one section instance, for repeats */
 
 struct parse {
 	struct config *c;
 	FILE *f;
+	char *lbuf;              /* the line being read (getline) */
+	size_t lcap;
+	char section[128];       /* the current section's header, for the handler */
+	struct { char name[24]; int line; } seen[SEEN_MAX];
+	int nseen;
 	int line;
 	int failed;
 	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_EGRESS, SEC_EGRESSD, SEC_BAD } sec;
@@ -36,24 +48,79 @@ static void fail(struct parse *p, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* inih's split of "name = value" ('=' or ':', blanks trimmed), for a line
+ * too long for its buffer */
+static int handler(void *user, const char *section, const char *name, const char *value);
+static int on_section(struct parse *p, const char *section);
+
+static void long_line(struct parse *p, char *s)
+{
+	char *sep = s + strcspn(s, "=:"), *e;
+	if (!*sep) {
+		fail(p, p->line, "syntax error (expected '[section]' or 'key = value')");
+		return;
+	}
+	for (e = sep; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*e = 0;
+	char *v = sep + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'); e--)
+		;
+	*e = 0;
+	handler(p, p->section, s, v);
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
+	ssize_t n = getline(&p->lbuf, &p->lcap, p->f);
 	char *s, *q;
-	if (!fgets(str, num, p->f))
+	if (n < 0)
 		return NULL;
 	p->line++;
+	strcpy(str, "\n"); /* what inih sees of a line it need not parse */
+	if (p->failed)
+		return str;
+	if (memchr(p->lbuf, 0, (size_t)n)) {
+		fail(p, p->line, "a NUL byte in the line");
+		return str;
+	}
 	/* inline comments: " ;" and " #" */
-	for (q = str; *q; q++)
-		if ((*q == '#' || *q == ';') && q > str && (q[-1] == ' ' || q[-1] == '\t')) {
+	for (q = p->lbuf; *q; q++)
+		if ((*q == '#' || *q == ';') && q > p->lbuf && (q[-1] == ' ' || q[-1] == '\t')) {
 			q[0] = '\n';
 			q[1] = 0;
 			break;
 		}
-	for (s = str; *s == ' ' || *s == '\t'; s++)
+	for (s = p->lbuf; *s == ' ' || *s == '\t'; s++)
 		;
-	if (s != str)
-		memmove(str, s, strlen(s) + 1);
+	if (*s == '#' || *s == ';' || *s == '\n' || *s == '\r' || !*s)
+		return str; /* a comment or a blank line, however long */
+	if (s[0] == '[') {
+		/* inih reports sections only through the keys under them; to see
+		 * a section (even an empty one) as it starts, it is handed to
+		 * on_section here */
+		char *close = strchr(s, ']');
+		if (close) {
+			size_t k = (size_t)(close - s - 1);
+			if (k >= sizeof(p->section))
+				k = sizeof(p->section) - 1;
+			memcpy(p->section, s + 1, k);
+			p->section[k] = 0;
+			p->nseen = 0;
+			on_section(p, p->section);
+		}
+	}
+	if (strlen(s) + 1 < (size_t)num) {
+		strcpy(str, s);
+		return str;
+	}
+	if (s[0] == '[')
+		fail(p, p->line, "syntax error (a section header of %zu characters)", strlen(s));
+	else
+		long_line(p, s);
 	return str;
 }
 
@@ -136,6 +203,7 @@ static int common_key(struct parse *p, const char *name, const char *v, int *han
 			return 0;
 		}
 		strcpy(c->metrics.text, v);
+		c->metrics.line = p->line;
 	} else if (!strcmp(name, "syslog")) {
 		if (strcmp(v, "yes") && strcmp(v, "no")) {
 			fail(p, p->line, "syslog: bad value '%s' (yes or no)", v);
@@ -170,7 +238,13 @@ static int handle_switch(struct parse *p, const char *name, const char *v)
 			fail(p, p->line, "listen: bad address '%s' (ADDR:PORT or [ADDR]:PORT)", v);
 			return 0;
 		}
+		for (unsigned i = 0; i < c->nlisten; i++)
+			if (endpoint_clash(&c->listen[i].ss, &e->ss)) {
+				fail(p, p->line, "listen: '%s' clashes with '%s' on line %d", v, c->listen[i].text, c->listen[i].line);
+				return 0;
+			}
 		strcpy(e->text, v);
+		e->line = p->line;
 		c->nlisten++;
 		return 1;
 	}
@@ -260,6 +334,10 @@ static int handle_host(struct parse *p, const char *name, const char *v)
 			fail(p, p->line, "address: bad address '%s'", v);
 			return 0;
 		}
+		if (addr_not_host(&a)) {
+			fail(p, p->line, "address: '%s' is %s, not this host's address", v, addr_not_host(&a));
+			return 0;
+		}
 		struct ol_addr *slot = a.family == AF_INET ? &c->local4 : &c->local6;
 		if (slot->family) {
 			fail(p, p->line, "address: a second %s address '%s' (one per family)",
@@ -288,6 +366,10 @@ static int handle_provider(struct parse *p, const char *name, const char *v)
 		struct ol_addr a;
 		if (addr_parse(v, &a)) {
 			fail(p, p->line, "address: bad address '%s'", v);
+			return 0;
+		}
+		if (addr_not_host(&a)) {
+			fail(p, p->line, "address: '%s' is %s, not a provider's address", v, addr_not_host(&a));
 			return 0;
 		}
 		if (pr->naddrs == OL_PROVIDER_ADDRS_MAX) {
@@ -454,7 +536,14 @@ static int handle_switchref(struct parse *p, const char *name, const char *v)
 			fail(p, p->line, "connect: bad address '%s' (ADDR:PORT or [ADDR]:PORT)", v);
 			return 0;
 		}
+		struct ol_addr a;
+		endpoint_addr(&s->connect.ss, &a);
+		if (addr_not_host(&a)) {
+			fail(p, p->line, "connect: '%s' is %s, not a switch agent's address", v, addr_not_host(&a));
+			return 0;
+		}
 		strcpy(s->connect.text, v);
+		s->connect.line = p->line;
 		return 1;
 	}
 	fail(p, p->line, "unknown key '%s' in [switch %s]", name, s->name);
@@ -592,13 +681,38 @@ static int on_section(struct parse *p, const char *section)
 	return 1;
 }
 
+/* The keys that may be given more than once in a section; every other
+ * key given twice is an error, not "the last one wins". */
+static int repeatable(int sec, const char *name)
+{
+	switch (sec) {
+	case SEC_SWITCH: return !strcmp(name, "listen") || !strcmp(name, "host");
+	case SEC_HOST: return !strcmp(name, "address"); /* one per family, checked there */
+	case SEC_PROVIDER: return !strcmp(name, "address") || !strcmp(name, "bird-protocol");
+	case SEC_EGRESS: return !strcmp(name, "slice");
+	case SEC_EGRESSD: return !strcmp(name, "clients");
+	default: return 0;
+	}
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
 
 	if (p->failed)
 		return 0;
-	/* p->sec was set by reader_sections() when the header line went by */
+	if (!repeatable(p->sec, name)) {
+		for (int i = 0; i < p->nseen; i++)
+			if (!strcmp(p->seen[i].name, name)) {
+				fail(p, p->line, "'%s' given twice in [%s] (first on line %d)", name, section, p->seen[i].line);
+				return 0;
+			}
+		if (p->nseen < SEEN_MAX && strlen(name) < sizeof(p->seen[0].name)) {
+			strcpy(p->seen[p->nseen].name, name);
+			p->seen[p->nseen++].line = p->line;
+		}
+	}
+	/* p->sec was set by reader() when the header line went by */
 	switch (p->sec) {
 	case SEC_SWITCH: return handle_switch(p, name, value);
 	case SEC_HOST: return handle_host(p, name, value);
@@ -618,45 +732,34 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 }
 
-/* inih reports sections only through the keys under them; to see a section
- * (even an empty one) as it starts, the reader hands section headers to
- * on_section before inih sees them. */
-static char *reader_sections(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	char *r = reader(str, num, stream);
-	if (!r || p->failed)
-		return r;
-	if (str[0] == '[') {
-		char *close = strchr(str, ']');
-		if (close) {
-			char sec[128];
-			size_t n = (size_t)(close - str - 1);
-			if (n >= sizeof(sec))
-				n = sizeof(sec) - 1;
-			memcpy(sec, str + 1, n);
-			sec[n] = 0;
-			on_section(p, sec);
-		}
-	}
-	return r;
-}
-
-int key_load(const char *path, uint8_t key[32])
+int key_load(const char *path, uint8_t key[32], unsigned *mode)
 {
 	char buf[128];
 	size_t binlen;
+	struct stat st;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		int e = errno ? -errno : -EINVAL;
+		fclose(f);
+		return e;
+	}
+	*mode = st.st_mode & 07777;
+	if (st.st_mode & 077) {
+		fclose(f);
+		return -EPERM;
+	}
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
 		buf[--n] = 0;
+	int r = 0;
 	if (sodium_base642bin(key, 32, buf, n, NULL, &binlen, NULL, sodium_base64_VARIANT_ORIGINAL) || binlen != 32)
-		return -EINVAL;
-	return 0;
+		r = -EINVAL;
+	sodium_memzero(buf, sizeof(buf));
+	return r;
 }
 
 static void validate_egress(struct parse *p);
@@ -821,8 +924,9 @@ int config_load(const char *path, struct config *c)
 		snprintf(c->err, sizeof(c->err), "%s:0: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
-	r = ini_parse_stream(reader_sections, &p, handler, &p);
+	r = ini_parse_stream(reader, &p, handler, &p);
 	fclose(p.f);
+	free(p.lbuf);
 	if (r > 0 && !p.failed)
 		fail(&p, r, "syntax error (expected '[section]' or 'key = value')");
 	if (r < 0 && !p.failed)
@@ -841,6 +945,10 @@ int config_load(const char *path, struct config *c)
 		break;
 	default: fail(&p, 1, "no '[switch]' or '[host]' section"); break;
 	}
+	for (unsigned i = 0; i < c->nlisten && c->metrics.len && !p.failed; i++)
+		if (endpoint_clash(&c->metrics.ss, &c->listen[i].ss))
+			fail(&p, c->metrics.line, "metrics: '%s' clashes with 'listen = %s' on line %d", c->metrics.text,
+			     c->listen[i].text, c->listen[i].line);
 	if (!p.failed && c->role == ROLE_EGRESS) {
 		/* no key: it talks only to the local host agent's control socket */
 		if (!c->host_control[0])
@@ -852,8 +960,12 @@ int config_load(const char *path, struct config *c)
 	if (!p.failed && !c->key_file[0])
 		fail(&p, p.line, "missing 'key-file'");
 	if (!p.failed) {
-		int e = key_load(c->key_file, c->key);
-		if (e)
+		unsigned mode = 0;
+		int e = key_load(c->key_file, c->key, &mode);
+		if (e == -EPERM)
+			fail(&p, p.key_line, "key-file: '%s' has mode %04o: a secret key must not be readable or writable by group or others (chmod 600 '%s')",
+			     c->key_file, mode, c->key_file);
+		else if (e)
 			fail(&p, p.key_line, "key-file: cannot use '%s': %s", c->key_file,
 			     e == -EINVAL ? "not a base64 key of 32 bytes (make one with 'onlink genkey')" : strerror(-e));
 	}

@@ -24,6 +24,7 @@ struct cfg_endpoint {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char text[64];
+	int line;                       /* where it was given */
 };
 
 #define CFG_BIRD_PROTOS_MAX 8
@@ -119,5 +120,7 @@ void config_print(const struct config *c, FILE *f);
 /* The same configuration: the same normalized text, and the same key. */
 int config_same(const struct config *a, const struct config *b);
 /* Reads a base64 key file (`onlink genkey`); 0 or negative errno. */
-int key_load(const char *path, uint8_t key[32]);
+/* 0, or -EPERM when group or others may read or write it (as ssh refuses
+ * a private key; *mode then has its mode), -EINVAL when it holds no key */
+int key_load(const char *path, uint8_t key[32], unsigned *mode);
 #endif

@@ -34,10 +34,30 @@ int loop_mod(struct loop_src *s, uint32_t events)
 	return epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev) ? -errno : 0;
 }
 
+/* Sources removed while a batch of events is dispatched: a pending event
+ * of theirs in the same batch is dropped (its memory may be reused, as a
+ * control client's slot is when an idle one is evicted). */
+static struct loop_src *removed[256];
+static int nremoved, dispatching;
+
 void loop_del(struct loop_src *s)
 {
 	if (s->fd >= 0)
 		epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, NULL);
+	if (dispatching && nremoved < 256)
+		removed[nremoved++] = s;
+	else if (dispatching)
+		nremoved = 257; /* too many to list: the rest of the batch waits for the next wait */
+}
+
+static int was_removed(const struct loop_src *s)
+{
+	if (nremoved > 256)
+		return 1;
+	for (int i = 0; i < nremoved; i++)
+		if (removed[i] == s)
+			return 1;
+	return 0;
 }
 
 int loop_write_queued(int fd, const char *buf, size_t len, size_t *off)
@@ -59,10 +79,15 @@ int loop_run_once(int timeout_ms)
 	int n = epoll_wait(epfd, ev, 64, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	dispatching = 1;
+	nremoved = 0;
 	for (int i = 0; i < n; i++) {
 		struct loop_src *s = ev[i].data.ptr;
-		s->cb(s, ev[i].events);
+		if (!was_removed(s))
+			s->cb(s, ev[i].events);
 	}
+	dispatching = 0;
+	nremoved = 0;
 	return n;
 }
 

@@ -24,10 +24,17 @@
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
+/* Each socket has its own receive buffer, and a socket whose buffer is
+ * being walked is never read again until the walk ends: a callback of
+ * nl_read_events may dump or write (a link event makes the host agent
+ * reconcile), and reading the answers into the buffer being walked once
+ * crashed the host agent on every uplink flap. Nested use of the same
+ * socket is refused with -EBUSY instead. */
 struct nl {
 	struct mnl_socket *req, *dump, *notify;
 	uint32_t seq;
-	char *buf;          /* receive buffer, NL_BUF bytes */
+	char *req_buf, *dump_buf, *notify_buf; /* NL_BUF bytes each */
+	int in_dump, in_events;
 	size_t send_max;    /* bytes one sendmsg of requests may carry */
 	unsigned long sends, requests;
 };
@@ -102,7 +109,9 @@ int nl_open(struct nl **out, unsigned groups, int rcvbuf)
 	int e;
 	if (!nl)
 		return -ENOMEM;
-	nl->buf = malloc(NL_BUF);
+	nl->req_buf = malloc(NL_BUF);
+	nl->dump_buf = malloc(NL_BUF);
+	nl->notify_buf = groups ? malloc(NL_BUF) : NULL;
 	nl->seq = (uint32_t)time(NULL);
 	nl->req = sock_open(0, 1 << 20);
 	if (nl->req) {
@@ -113,7 +122,7 @@ int nl_open(struct nl **out, unsigned groups, int rcvbuf)
 	}
 	nl->dump = sock_open(0, 1 << 20);
 	nl->notify = groups ? sock_open(groups, rcvbuf) : NULL;
-	if (!nl->buf || !nl->req || !nl->dump || (groups && !nl->notify)) {
+	if (!nl->req_buf || !nl->dump_buf || !nl->req || !nl->dump || (groups && (!nl->notify || !nl->notify_buf))) {
 		e = errno ? -errno : -ENOMEM;
 		nl_close(nl);
 		return e;
@@ -132,7 +141,9 @@ void nl_close(struct nl *nl)
 		mnl_socket_close(nl->dump);
 	if (nl->notify)
 		mnl_socket_close(nl->notify);
-	free(nl->buf);
+	free(nl->req_buf);
+	free(nl->dump_buf);
+	free(nl->notify_buf);
 	free(nl);
 }
 
@@ -270,6 +281,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_event *ev)
 		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	l->master = tb[IFLA_MASTER] ? (int)mnl_attr_get_u32(tb[IFLA_MASTER]) : 0;
 	l->up = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP) && !ev->deleted;
+	l->admin_up = (ifi->ifi_flags & IFF_UP) && !ev->deleted;
 	return 0;
 }
 
@@ -401,18 +413,25 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 int nl_read_events(struct nl *nl, nl_event_fn fn, void *arg, int budget)
 {
 	struct ev_ctx c = { .fn = fn, .arg = arg };
+	int r = 0;
+	if (!nl->notify)
+		return -EBADF;
+	if (nl->in_events)
+		return -EBUSY;
+	nl->in_events = 1;
 	for (int i = 0; i < budget; i++) {
-		ssize_t n = recv(mnl_socket_get_fd(nl->notify), nl->buf, NL_BUF, MSG_DONTWAIT);
+		ssize_t n = recv(mnl_socket_get_fd(nl->notify), nl->notify_buf, NL_BUF, MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
 			if (errno == EINTR)
 				continue;
-			return -errno; /* -ENOBUFS: overrun */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				r = -errno; /* -ENOBUFS: overrun */
+			break;
 		}
-		mnl_cb_run(nl->buf, (size_t)n, 0, 0, data_cb, &c);
+		mnl_cb_run(nl->notify_buf, (size_t)n, 0, 0, data_cb, &c);
 	}
-	return 0;
+	nl->in_events = 0;
+	return r;
 }
 
 /* ---- dumps ---- */
@@ -444,10 +463,10 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, struct ev_ctx *c)
 		return -errno;
 	c->intr = 0;
 	for (;;) {
-		n = mnl_socket_recvfrom(nl->dump, nl->buf, NL_BUF);
+		n = mnl_socket_recvfrom(nl->dump, nl->dump_buf, NL_BUF);
 		if (n < 0)
 			return -errno;
-		r = mnl_cb_run2(nl->buf, (size_t)n, seq, portid, data_cb, c, ctl, NLMSG_MIN_TYPE);
+		r = mnl_cb_run2(nl->dump_buf, (size_t)n, seq, portid, data_cb, c, ctl, NLMSG_MIN_TYPE);
 		if (r == MNL_CB_ERROR)
 			return -errno;
 		if (r == MNL_CB_STOP)
@@ -461,8 +480,12 @@ static int dump_once(struct nl *nl, struct nlmsghdr *req, struct ev_ctx *c)
 static int dump(struct nl *nl, struct nlmsghdr *req, struct ev_ctx *c)
 {
 	int r = -EINTR;
+	if (nl->in_dump)
+		return -EBUSY;
+	nl->in_dump = 1;
 	for (int tries = 0; tries < 8 && r == -EINTR; tries++)
 		r = dump_once(nl, req, c);
+	nl->in_dump = 0;
 	return r;
 }
 
@@ -541,6 +564,9 @@ int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *ou
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	int r = 0;
 
+	if (nl->in_dump)
+		return -EBUSY;
+	nl->in_dump = 1;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		out->n = 0;
 		r = 0;
@@ -586,6 +612,7 @@ int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *ou
 		if (r != -EINTR)
 			break;
 	}
+	nl->in_dump = 0;
 	return r ? r : o.err;
 }
 
@@ -738,14 +765,14 @@ static size_t apply_batch(struct nl *nl, char *batch, size_t room, const struct 
 		return cnt;
 	}
 	for (int done = 0; !done;) {
-		ssize_t r = mnl_socket_recvfrom(nl->req, nl->buf, NL_BUF);
+		ssize_t r = mnl_socket_recvfrom(nl->req, nl->req_buf, NL_BUF);
 		if (r < 0) {
 			int e = -errno; /* ENOBUFS: error reports were lost */
 			for (size_t i = 0; i < cnt; i++)
 				errs[i] = errs[i] ? errs[i] : e;
 			break;
 		}
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, (int)r);
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)nl->req_buf; mnl_nlmsg_ok(h, (int)r);
 		     h = mnl_nlmsg_next(h, (int *)&r)) {
 			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != portid)
 				continue;
@@ -805,10 +832,10 @@ int nl_neigh_add_managed(struct nl *nl, int ifindex, const struct ol_addr *a, ui
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->req, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	ssize_t r = mnl_socket_recvfrom(nl->req, nl->buf, NL_BUF);
+	ssize_t r = mnl_socket_recvfrom(nl->req, nl->req_buf, NL_BUF);
 	if (r < 0)
 		return -errno;
-	const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf;
+	const struct nlmsghdr *h = (const struct nlmsghdr *)nl->req_buf;
 	if (mnl_nlmsg_ok(h, (int)r) && h->nlmsg_type == NLMSG_ERROR)
 		err = ((const struct nlmsgerr *)mnl_nlmsg_get_payload(h))->error;
 	return err;

@@ -37,6 +37,7 @@ struct nl_link {
 	char name[IF_NAMESIZE];
 	int master;
 	uint8_t up;             /* administratively up and carrier */
+	uint8_t admin_up;       /* administratively up (IFF_UP) */
 };
 
 struct nl_event {
@@ -63,7 +64,9 @@ void nl_close(struct nl *nl);
 int nl_notify_fd(const struct nl *nl);
 
 /* Reads pending notifications (at most `budget` messages). Returns
- * -ENOBUFS after an overrun: state was lost and the caller must dump again. */
+ * -ENOBUFS after an overrun: state was lost and the caller must dump again.
+ * fn may dump and apply (other sockets, other buffers), but a nested
+ * nl_read_events, like a dump from a dump's callback, gets -EBUSY. */
 int nl_read_events(struct nl *nl, nl_event_fn fn, void *arg, int budget);
 
 int nl_dump_links(struct nl *nl, nl_event_fn fn, void *arg);

@@ -112,9 +112,14 @@ struct hostd {
 	 * not fully report (a foreign address change, the uplink's state). */
 	struct kobj_set have;
 	int have_valid;
-	int uplink_up;
+	int uplink_up;           /* administratively up and carrier; -1: not known yet */
+	int uplink_admin;        /* administratively up: routes through it can be written */
 	int ready;
 	int changed;             /* a switch's state changed in this read batch */
+	/* what a batch of kernel events asks for, done once the batch is read:
+	 * the work dumps and writes through netlink, which must not happen
+	 * while the notification buffer is being walked */
+	int ev_update, ev_steer;
 	volatile int stop, reload;
 	struct ratelimit rl_kernel, rl_peer;
 	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
@@ -277,6 +282,8 @@ static void reconcile(struct hostd *h, int repair)
 		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", h->cfg->ifname);
 		return;
 	}
+	if (!h->uplink_admin)
+		return; /* the kernel refuses routes through a link that is down: written when it comes up */
 	h->reconciles++;
 	r = 0;
 	if (!h->have_valid) {
@@ -517,27 +524,43 @@ static void startup_fire(struct timer *t)
 
 /* ---- kernel events ---- */
 
+static int uplink_admin_up(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), up = 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		up = !!(ifr.ifr_flags & IFF_UP);
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
 static void kernel_event(const struct nl_event *ev, void *arg)
 {
 	struct hostd *h = arg;
 	struct kobj k;
 
 	if (ev->type == NLE_LINK) {
-		int idx = h->ifindex, up = h->uplink_up;
+		int idx = h->ifindex, up = h->uplink_up, admin = h->uplink_admin;
 		if (!strcmp(ev->link.name, h->cfg->ifname)) {
 			idx = ev->deleted ? 0 : ev->link.ifindex;
 			up = ev->link.up;
+			admin = ev->link.admin_up;
 		} else if (ev->link.ifindex == h->ifindex && ev->deleted) {
 			idx = 0;
 		}
-		if (idx != h->ifindex || up != h->uplink_up) {
+		if (idx != h->ifindex || up != h->uplink_up || admin != h->uplink_admin) {
 			/* the kernel drops routes through a dead link without saying so */
 			h->have_valid = 0;
 			if (idx != h->ifindex)
 				log_info("uplink %s is %s", h->cfg->ifname, idx ? "present" : "gone");
+			else if (admin != h->uplink_admin && h->uplink_up >= 0)
+				log_info("uplink %s is %s", h->cfg->ifname, admin ? "up" : "down: kernel state waits for it");
 			h->ifindex = idx;
 			h->uplink_up = up;
-			update(h);
+			h->uplink_admin = admin;
+			h->ev_update = 1;
 		}
 		return;
 	}
@@ -581,7 +604,7 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	if (relevant)
 		timer_arm(&h->reconcile_t, h->repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
 	else if (k.type == KO_NEIGH && w && w->managed)
-		steer_update(h); /* a peer host's MAC resolved or changed */
+		h->ev_steer = 1; /* a peer host's MAC resolved or changed */
 }
 
 static void nl_cb(struct loop_src *src, uint32_t events)
@@ -593,10 +616,19 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 		h->resyncs++;
 		log_warn("netlink overrun: reconciling from a full dump");
 		h->ifindex = (int)if_nametoindex(h->cfg->ifname);
+		h->uplink_admin = uplink_admin_up(h->cfg->ifname);
 		h->have_valid = 0;
-		reconcile(h, 1);
+		h->ev_update = 1;
 	} else if (r < 0) {
 		log_limited(&h->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
+	}
+	/* the batch is read: now the work it asked for */
+	if (h->ev_update) {
+		h->ev_update = h->ev_steer = 0;
+		update(h);
+	} else if (h->ev_steer) {
+		h->ev_steer = 0;
+		steer_update(h);
 	}
 }
 
@@ -1087,6 +1119,7 @@ int hostd_run(struct config *c)
 	loop_add(&h.nl_src, EPOLLIN);
 	h.ifindex = (int)if_nametoindex(c->ifname);
 	h.uplink_up = -1; /* unknown until the first link event */
+	h.uplink_admin = uplink_admin_up(c->ifname);
 	h.lo_ifindex = (int)if_nametoindex("lo");
 	if (!h.ifindex)
 		log_warn("uplink %s not present yet", c->ifname);

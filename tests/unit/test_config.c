@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include "core/config.h"
 
 static char *slurp(const char *path)
@@ -69,7 +71,7 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\n[provider a]\n[provider a]\n", 3, "provider 'a' defined twice (first at line 2)" },
 	{ "[switch]\n[provider a/b]\n", 2, "section '[provider a/b]': bad name 'a/b'" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = /nonexistent/key\n", 4, "key-file: cannot use '/nonexistent/key': No such file or directory" },
-	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/switch.conf\n", 4, "key-file: cannot use 'tests/config/switch.conf': not a base64 key of 32 bytes (make one with 'onlink genkey')" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = /tmp/onlink-test-notakey\n", 4, "key-file: cannot use '/tmp/onlink-test-notakey': not a base64 key of 32 bytes (make one with 'onlink genkey')" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbackup = z\n", 9, "backup: no provider 'z'" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbackup = a\n", 9, "backup: provider 'a' cannot back itself up" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbackup = b\n[provider b]\naddress = 10.0.2.1\ninterface = br0\ntable = 102\nbackup = c\n[provider c]\naddress = 10.0.3.1\ninterface = br0\ntable = 103\nbackup = a\n", 9, "backup: provider 'a' is its own backup through 'b' (a cycle)" },
@@ -103,6 +105,26 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\nhost = h1\n[egress 192.0.2.10]\nslice = h1 10000-19999\nslice = h1 30000-39999\n", 8, "slice: host 'h1' already has a slice of 192.0.2.10 (line 7)" },
 	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[egress 192.0.2.10]\n", 5, "[egress 192.0.2.10]: no 'slice'" },
 	{ "[switch]\n[egress 192.0.2.10]\n[egress 192.0.2.10]\n", 3, "egress address '192.0.2.10' defined twice (first at line 2)" },
+	/* lines of any length, counted exactly (inih's own buffer is 200 bytes) */
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n\n\n\n\n\n\n#xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n[bogus]\n", 12, "unknown section '[bogus]'" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n\n\n\n\n\n#yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n\nbogus = 1\n", 12, "unknown key 'bogus' in [switch]" },
+	{ "[switch]\nlisten = 10.0.0.1:1\nname = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 3, "name: bad name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (letters, digits, '.', '_', '-'; at most 31)" },
+	{ "[switch]\nlisten = 10.0.0.1:1\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 3, "syntax error (expected '[section]' or 'key = value')" },
+	/* a key given twice is an error, not "the last one wins" */
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nname = sw2\n", 4, "'name' given twice in [switch] (first on line 2)" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ntable = 101\ninterface = br0\ntable = 102\n", 9, "'table' given twice in [provider a] (first on line 7)" },
+	{ "[host]\nname = h1\nkeepalive = 2\n[switch s]\nconnect = 10.0.0.1:1\nconnect = 10.0.0.2:1\n", 6, "'connect' given twice in [switch s] (first on line 5)" },
+	/* an address that cannot be a machine's */
+	{ "[host]\nname = h1\ninterface = eth0\naddress = ::\n", 4, "address: '::' is unspecified, not this host's address" },
+	{ "[host]\nname = h1\naddress = 224.0.0.1\n", 3, "address: '224.0.0.1' is multicast, not this host's address" },
+	{ "[host]\nname = h1\naddress = 0.0.0.0\n", 3, "address: '0.0.0.0' is unspecified, not this host's address" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = ff02::1\n", 6, "address: 'ff02::1' is multicast, not a provider's address" },
+	{ "[host]\nname = h1\n[switch s]\nconnect = 255.255.255.255:4710\n", 4, "connect: '255.255.255.255:4710' is broadcast, not a switch agent's address" },
+	/* one listening address, one socket */
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:4710\nmetrics = 10.0.0.1:4710\nkey-file = tests/config/key\n", 4, "metrics: '10.0.0.1:4710' clashes with 'listen = 10.0.0.1:4710' on line 3" },
+	{ "[switch]\nname = sw1\nmetrics = 0.0.0.0:4710\nlisten = 10.0.0.1:4710\nkey-file = tests/config/key\n", 3, "metrics: '0.0.0.0:4710' clashes with 'listen = 10.0.0.1:4710' on line 4" },
+	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:4710\nlisten = 10.0.0.1:4710\n", 4, "listen: '10.0.0.1:4710' clashes with '10.0.0.1:4710' on line 3" },
+	{ "[switch]\nname = sw1\nlisten = [::]:4710\nlisten = 10.0.0.1:4710\n", 4, "listen: '10.0.0.1:4710' clashes with '[::]:4710' on line 3" },
 };
 
 static void bad_configs(void **state)
@@ -124,6 +146,76 @@ static void bad_configs(void **state)
 	}
 }
 
+/* Valid lines longer than inih's buffer, with exact line numbers after them */
+static void long_lines(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/onlink-cfg-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct config c;
+	assert_non_null(f);
+	fprintf(f, "[switch]\nname = sw1\n# %0*d\nlisten = 10.0.0.1:1   # %0*d\n", 5000, 0, 3000, 0);
+	fprintf(f, "key-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\n");
+	fprintf(f, "description = %0*d\n", 60, 7);
+	fclose(f);
+	if (config_load(path, &c))
+		fail_msg("%s", c.err);
+	assert_int_equal(c.nlisten, 1);
+	assert_int_equal(c.providers[0].table, 101);
+	config_free(&c);
+	unlink(path);
+}
+
+/* A NUL byte does not cut a value short: the line is refused */
+static void nul_byte(void **state)
+{
+	(void)state;
+	static const char text[] = "[switch]\nname = s\0w1\nlisten = 10.0.0.1:1\n";
+	char path[] = "/tmp/onlink-cfg-XXXXXX", want[300];
+	int fd = mkstemp(path);
+	struct config c;
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(config_load(path, &c), -1);
+	snprintf(want, sizeof(want), "%s:2: a NUL byte in the line", path);
+	assert_string_equal(c.err, want);
+	config_free(&c);
+	unlink(path);
+}
+
+/* A secret key readable by others is refused, as ssh refuses it */
+static void key_mode(void **state)
+{
+	(void)state;
+	char key[] = "/tmp/onlink-key-XXXXXX", conf[] = "/tmp/onlink-cfg-XXXXXX", want[600];
+	int kfd = mkstemp(key), cfd = mkstemp(conf);
+	struct config c;
+	assert_true(kfd >= 0 && cfd >= 0);
+	dprintf(kfd, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+	dprintf(cfd, "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = %s\n", key);
+	close(kfd);
+	close(cfd);
+	static const unsigned modes[] = { 0644, 0666, 0640, 0604, 0620 };
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		assert_int_equal(chmod(key, modes[i]), 0);
+		assert_int_equal(config_load(conf, &c), -1);
+		snprintf(want, sizeof(want),
+			 "%s:4: key-file: '%s' has mode %04o: a secret key must not be readable or writable by group or others (chmod 600 '%s')",
+			 conf, key, modes[i], key);
+		assert_string_equal(c.err, want);
+		config_free(&c);
+	}
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(config_load(conf, &c), 0);
+	config_free(&c);
+	assert_int_equal(chmod(key, 0400), 0);
+	assert_int_equal(config_load(conf, &c), 0);
+	config_free(&c);
+	unlink(key);
+	unlink(conf);
+}
+
 static void unreadable_file(void **state)
 {
 	(void)state;
@@ -135,12 +227,24 @@ static void unreadable_file(void **state)
 
 int main(void)
 {
+	/* git keeps no modes but the executable bit: the test key is secret */
+	if (chmod("tests/config/key", 0600))
+		perror("chmod tests/config/key");
+	int nk = open("/tmp/onlink-test-notakey", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (nk < 0 || write(nk, "not a key\n", 10) != 10)
+		perror("/tmp/onlink-test-notakey");
+	close(nk);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_switch),
 		cmocka_unit_test(good_host),
 		cmocka_unit_test(normalized_is_fixed_point),
 		cmocka_unit_test(bad_configs),
+		cmocka_unit_test(long_lines),
+		cmocka_unit_test(nul_byte),
+		cmocka_unit_test(key_mode),
 		cmocka_unit_test(unreadable_file),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink("/tmp/onlink-test-notakey");
+	return r;
 }

@@ -94,6 +94,75 @@ static void big_batch_is_one_message(void **state)
 	free(errs);
 }
 
+/* A notification callback that dumps and writes (as the host agent's
+ * reconcile does on a link event) must not disturb the batch being read:
+ * every notification still arrives whole. The same buffer once served all
+ * three sockets, and an uplink flap crashed the host agent. */
+struct reentry {
+	struct nl *nl;
+	int seen[200];
+	int nested_events, nested_dump, writes;
+};
+
+static void nested_dump_cb(const struct nl_event *ev, void *arg)
+{
+	struct reentry *r = arg;
+	(void)ev;
+	/* a dump from a dump's callback: the dump socket is busy */
+	if (nl_dump_links(r->nl, nested_dump_cb, r) == -EBUSY)
+		r->nested_dump++;
+}
+
+static void reentrant_cb(const struct nl_event *ev, void *arg)
+{
+	struct reentry *r = arg;
+	if (ev->type != NLE_KOBJ || ev->kobj.type != KO_RULE || ev->kobj.proto != PROTO || ev->deleted)
+		return;
+	uint32_t m = ev->kobj.fwmark;
+	if (m >= 1000 && m < 1200)
+		r->seen[m - 1000]++;
+	if (nl_read_events(r->nl, reentrant_cb, r, 16) == -EBUSY)
+		r->nested_events++;
+	/* a write and a dump, answered into their own buffers */
+	struct kop k = rule(KOP_ADD, 5000 + m);
+	int err;
+	char msg[64];
+	if (m < 1050 && !nl_apply(r->nl, &k, 1, &err, msg, sizeof(msg)))
+		r->writes++;
+	if (m == 1000)
+		assert_int_equal(nl_dump_links(r->nl, nested_dump_cb, r), 0);
+	rules_in_kernel(r->nl);
+}
+
+static void callbacks_may_dump_and_write(void **state)
+{
+	(void)state;
+	struct reentry r = { 0 };
+	enum { N = 200 };
+	struct kop ops[N];
+	int errs[N];
+	char msg[256];
+	assert_int_equal(nl_open(&r.nl, NLG_RULE, 4 << 20), 0);
+	for (int i = 0; i < N; i++)
+		ops[i] = rule(KOP_ADD, 1000 + (uint32_t)i);
+	assert_int_equal(nl_apply(r.nl, ops, N, errs, msg, sizeof(msg)), 0);
+	/* the 200 notifications queue up; several arrive per recv() */
+	for (int round = 0; round < 100; round++)
+		assert_int_equal(nl_read_events(r.nl, reentrant_cb, &r, 1024), 0);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(r.seen[i], 1);
+	assert_true(r.nested_events >= N);
+	assert_true(r.nested_dump > 0);
+	assert_int_equal(r.writes, 50);
+	for (int i = 0; i < N; i++)
+		ops[i].op = KOP_DEL;
+	assert_int_equal(nl_apply(r.nl, ops, N, errs, msg, sizeof(msg)), 0);
+	for (int i = 0; i < 50; i++)
+		ops[i] = rule(KOP_DEL, 6000 + (uint32_t)i);
+	assert_int_equal(nl_apply(r.nl, ops, 50, errs, msg, sizeof(msg)), 0);
+	nl_close(r.nl);
+}
+
 int main(void)
 {
 	/* a network of our own: nothing here touches the machine's */
@@ -104,6 +173,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(batch_reports_each_failure),
 		cmocka_unit_test(big_batch_is_one_message),
+		cmocka_unit_test(callbacks_may_dump_and_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
