@@ -16,6 +16,11 @@
 #include <unistd.h>
 
 #define CONTROL_CLIENTS 16
+/* A client that sends no whole request, or reads nothing of its reply, for
+ * this long is closed: a few idle connections must not lock the operators
+ * out. A client waiting for a deferred reply (a drain waiting for BIRD) is
+ * not idle. */
+#define CONTROL_IDLE_MS 3000
 
 struct client {
 	struct loop_src src;
@@ -25,6 +30,7 @@ struct client {
 	size_t outlen, outoff;
 	int used, deferred;
 	unsigned gen;           /* tells a deferred reply's client from a later one in the slot */
+	uint64_t last_ms;       /* accepted, or the reply last made progress */
 };
 
 static struct loop_src listener = { .fd = -1 };
@@ -34,6 +40,9 @@ static void *handler_arg;
 static char sock_path[108];
 static struct client *current; /* during a handler call */
 static unsigned generation;
+static struct timer sweep;
+static int nclients;
+static struct ratelimit rl = RATELIMIT_INIT(60000, 5);
 
 static void client_close(struct client *c)
 {
@@ -41,6 +50,23 @@ static void client_close(struct client *c)
 	close(c->src.fd);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
+	/* no timer while nobody is connected: an idle daemon does not wake up */
+	if (!--nclients)
+		timer_stop(&sweep);
+}
+
+static void sweep_cb(struct timer *t)
+{
+	(void)t;
+	uint64_t now = now_ms();
+	for (int i = 0; i < CONTROL_CLIENTS; i++) {
+		struct client *c = &clients[i];
+		if (c->used && !(c->deferred && !c->out) && now - c->last_ms > CONTROL_IDLE_MS) {
+			log_limited(&rl, LOG_INFO, "control: a client %s for %d ms: closed",
+				    c->out ? "read nothing of its reply" : "sent no request", CONTROL_IDLE_MS);
+			client_close(c);
+		}
+	}
 }
 
 int control_peer(uid_t *uid, pid_t *pid)
@@ -72,6 +98,7 @@ void control_finish(unsigned handle, char *reply)
 	c->deferred = 0;
 	c->out = reply;
 	c->outlen = strlen(reply);
+	c->last_ms = now_ms();
 	loop_mod(&c->src, EPOLLOUT);
 }
 
@@ -79,8 +106,12 @@ static void client_cb(struct loop_src *src, uint32_t events)
 {
 	struct client *c = src->arg;
 	if (c->out) {
-		if (loop_write_queued(c->src.fd, c->out, c->outlen, &c->outoff) == -EAGAIN)
+		size_t before = c->outoff;
+		if (loop_write_queued(c->src.fd, c->out, c->outlen, &c->outoff) == -EAGAIN) {
+			if (c->outoff != before)
+				c->last_ms = now_ms();
 			return;
+		}
 		client_close(c);
 		return;
 	}
@@ -128,30 +159,57 @@ static void client_cb(struct loop_src *src, uint32_t events)
 	}
 }
 
+/* a free slot, or the one of the client that has waited longest without
+ * being served (the oldest idle one); NULL when every client waits for a
+ * deferred reply */
+static struct client *slot_for_new(void)
+{
+	struct client *old = NULL;
+	for (int i = 0; i < CONTROL_CLIENTS; i++) {
+		struct client *c = &clients[i];
+		if (!c->used)
+			return c;
+		if (!(c->deferred && !c->out) && (!old || c->last_ms < old->last_ms))
+			old = c;
+	}
+	if (old) {
+		log_limited(&rl, LOG_WARNING, "control: %d clients at once: the oldest idle one closed", CONTROL_CLIENTS);
+		nclients++; /* client_close must not stop the sweep */
+		client_close(old);
+		nclients--;
+	}
+	return old;
+}
+
 static void accept_cb(struct loop_src *src, uint32_t events)
 {
 	(void)events;
-	int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	for (int i = 0; i < CONTROL_CLIENTS; i++) {
-		struct client *c = &clients[i];
-		if (c->used)
+	for (int k = 0; k < 16; k++) {
+		int fd = loop_accept(src, "control", NULL, NULL);
+		if (fd < 0)
+			return;
+		struct client *c = slot_for_new();
+		if (!c) {
+			log_limited(&rl, LOG_WARNING, "control: %d clients wait for replies: one refused", CONTROL_CLIENTS);
+			close(fd);
 			continue;
+		}
 		c->used = 1;
 		c->gen = ++generation & 0xffffff;
 		if (!c->gen)
 			c->gen = ++generation & 0xffffff;
+		c->last_ms = now_ms();
 		c->src.fd = fd;
 		c->src.cb = client_cb;
 		c->src.arg = c;
 		if (loop_add(&c->src, EPOLLIN) < 0) {
 			close(fd);
 			memset(c, 0, sizeof(*c));
+			continue;
 		}
-		return;
+		if (!nclients++)
+			timer_arm(&sweep, 1000, 1000);
 	}
-	close(fd); /* too many clients at once */
 }
 
 int control_open(const char *path, control_fn fn, void *arg)
@@ -191,6 +249,8 @@ int control_open(const char *path, control_fn fn, void *arg)
 	handler_arg = arg;
 	listener.fd = fd;
 	listener.cb = accept_cb;
+	if ((r = timer_init(&sweep, sweep_cb, NULL)) < 0)
+		return r;
 	return loop_add(&listener, EPOLLIN);
 }
 
@@ -200,6 +260,7 @@ void control_close(void)
 		if (clients[i].used)
 			client_close(&clients[i]);
 	if (listener.fd >= 0) {
+		timer_fini(&sweep);
 		loop_del(&listener);
 		close(listener.fd);
 		listener.fd = -1;
@@ -222,8 +283,10 @@ int control_request(const char *path, const char *request, char **reply)
 		return -errno;
 	struct timeval tv = { .tv_sec = 30 }; /* BIRD reconfiguring a full table takes a while */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* MSG_NOSIGNAL: an agent that closes the connection is an error to
+	 * report, not a SIGPIPE that kills the CLI */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    write(fd, request, strlen(request)) < 0 || write(fd, "\n", 1) < 0) {
+	    send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
@@ -255,4 +318,17 @@ int control_request(const char *path, const char *request, char **reply)
 	buf[len] = 0;
 	*reply = buf;
 	return len ? 0 : -ECONNRESET;
+}
+
+const char *control_strerror(int e)
+{
+	switch (-e) {
+	case EPIPE:
+	case ECONNRESET:
+		return "the agent closed the connection without answering";
+	case EAGAIN:
+		return "no answer within 30 s";
+	default:
+		return strerror(-e);
+	}
 }

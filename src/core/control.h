@@ -19,4 +19,6 @@ void control_finish(unsigned handle, char *reply);
 void control_close(void);
 /* Client side, for the CLI: 0 and a malloc'd reply, or negative errno. */
 int control_request(const char *path, const char *request, char **reply);
+/* control_request's error, for a person */
+const char *control_strerror(int e);
 #endif

@@ -4,19 +4,29 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 static int epfd = -1;
 
+static void resume_fire(struct timer *t);
+static struct timer resume_t; /* listeners paused for want of descriptors */
+
 int loop_init(void)
 {
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	return epfd < 0 ? -errno : 0;
+	if (epfd < 0)
+		return -errno;
+	/* made now: when it is needed, no descriptor may be left for it */
+	return timer_init(&resume_t, resume_fire, NULL);
 }
 
 void loop_fini(void)
 {
+	if (resume_t.fire && resume_t.src.fd >= 0)
+		close(resume_t.src.fd);
+	memset(&resume_t, 0, sizeof(resume_t));
 	if (epfd >= 0)
 		close(epfd);
 	epfd = -1;
@@ -40,8 +50,11 @@ int loop_mod(struct loop_src *s, uint32_t events)
 static struct loop_src *removed[256];
 static int nremoved, dispatching;
 
+static void accept_forget(const struct loop_src *s);
+
 void loop_del(struct loop_src *s)
 {
+	accept_forget(s);
 	if (s->fd >= 0)
 		epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, NULL);
 	if (dispatching && nremoved < 256)
@@ -138,4 +151,95 @@ void timer_fini(struct timer *t)
 		close(t->src.fd);
 		t->src.fd = -1;
 	}
+}
+
+/* ---- listeners out of descriptors ---- */
+
+#define ACCEPT_PAUSE_MS 250
+#define PAUSED_MAX 16
+
+static struct paused {
+	struct loop_src *ls;
+	uint64_t until;
+} paused[PAUSED_MAX];
+static int npaused;
+static struct accept_count counts[ACCEPT_KINDS_MAX];
+static size_t ncounts;
+
+static void accept_forget(const struct loop_src *s)
+{
+	for (int i = 0; i < npaused; i++)
+		if (paused[i].ls == s) {
+			paused[i] = paused[--npaused];
+			return;
+		}
+}
+
+static void resume_fire(struct timer *t)
+{
+	uint64_t now = now_ms(), next = 0;
+	(void)t;
+	for (int i = 0; i < npaused;) {
+		if (paused[i].until <= now) {
+			loop_mod(paused[i].ls, EPOLLIN);
+			paused[i] = paused[--npaused];
+			continue;
+		}
+		if (!next || paused[i].until < next)
+			next = paused[i].until;
+		i++;
+	}
+	if (next)
+		timer_arm(&resume_t, next - now, 0);
+}
+
+/* the kind's counter, registered on its first accept so that it shows as 0 */
+static struct accept_count *count_of(const char *what)
+{
+	size_t i;
+	for (i = 0; i < ncounts && strcmp(counts[i].what, what); i++)
+		;
+	if (i == ncounts && ncounts < ACCEPT_KINDS_MAX)
+		counts[ncounts++].what = what;
+	return i < ncounts ? &counts[i] : NULL;
+}
+
+static void count_pause(struct accept_count *c, const char *what)
+{
+	static struct ratelimit rl = RATELIMIT_INIT(60000, 4);
+	if (c)
+		c->paused++;
+	log_limited(&rl, LOG_WARNING, "%s: out of file descriptors (%s): not accepting for %d ms", what, strerror(errno),
+		    ACCEPT_PAUSE_MS);
+}
+
+int loop_accept(struct loop_src *ls, const char *what, struct sockaddr *sa, socklen_t *len)
+{
+	struct accept_count *c = count_of(what);
+	for (;;) {
+		int fd = accept4(ls->fd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+			continue; /* that one is gone: the next */
+		if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM)
+			return -1; /* EAGAIN: nothing waiting */
+		/* the connection stays in the backlog and the socket readable:
+		 * out of the loop for a while instead of spinning on it */
+		count_pause(c, what);
+		if (npaused == PAUSED_MAX || !resume_t.fire)
+			return -1;
+		accept_forget(ls);
+		paused[npaused].ls = ls;
+		paused[npaused++].until = now_ms() + ACCEPT_PAUSE_MS;
+		loop_mod(ls, 0);
+		timer_arm(&resume_t, ACCEPT_PAUSE_MS, 0);
+		return -1;
+	}
+}
+
+const struct accept_count *loop_accept_counts(size_t *n)
+{
+	*n = ncounts;
+	return counts;
 }

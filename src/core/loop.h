@@ -4,6 +4,7 @@
 #define OL_LOOP_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct loop_src;
 typedef void (*loop_cb)(struct loop_src *src, uint32_t events);
@@ -26,6 +27,21 @@ int loop_run_once(int timeout_ms);
  * *off on). 0: all written; -EAGAIN: the rest when the socket is writable
  * again; another negative errno: the peer is gone. */
 int loop_write_queued(int fd, const char *buf, size_t len, size_t *off);
+
+/* accept4 (non-blocking, close-on-exec) on a listening source of the
+ * loop; the connection's descriptor, or -1 when none can be taken now.
+ * Out of descriptors (EMFILE, ENFILE) or memory, the connection stays in
+ * the backlog and the socket stays readable, and a level-triggered loop
+ * would spin on it: the listener then leaves the loop for 250 ms, which is
+ * logged (at most 4 times a minute) and counted under `what`. */
+int loop_accept(struct loop_src *ls, const char *what, struct sockaddr *sa, socklen_t *len);
+#define ACCEPT_KINDS_MAX 8
+struct accept_count {
+	const char *what;
+	unsigned long paused;
+};
+/* how often each kind of listener was paused, for the metrics */
+const struct accept_count *loop_accept_counts(size_t *n);
 
 /* A one-shot or periodic timer on its own timerfd. */
 struct timer {

@@ -95,6 +95,14 @@ static void answer(struct mclient *c)
 		return;
 	}
 	render(f, render_arg);
+	size_t nk;
+	const struct accept_count *ac = loop_accept_counts(&nk);
+	mx_family(f, "onlink_accept_paused_total", "counter",
+		  "Times a listening socket stopped accepting for 250 ms because the process ran out of file descriptors.");
+	for (size_t i = 0; i < nk; i++) {
+		char l[64];
+		mx_sample(f, "onlink_accept_paused_total", mx_label(l, sizeof(l), "socket", ac[i].what), (double)ac[i].paused);
+	}
 	if (fclose(f)) {
 		free(body);
 		mclient_close(c);
@@ -150,8 +158,8 @@ static void sweep_cb(struct timer *t)
 static void accept_cb(struct loop_src *src, uint32_t events)
 {
 	(void)events;
-	for (;;) {
-		int fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int k = 0; k < 64; k++) {
+		int fd = loop_accept(src, "metrics", NULL, NULL);
 		if (fd < 0)
 			return;
 		struct mclient *c = NULL;
@@ -159,9 +167,15 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			if (!clients[i].used)
 				c = &clients[i];
 		if (!c) {
-			log_limited(&rl, LOG_WARNING, "metrics: %d scrapes at once: one refused", MX_CLIENTS);
-			close(fd);
-			continue;
+			/* full: the oldest client goes, not the newest */
+			c = &clients[0];
+			for (int i = 1; i < MX_CLIENTS; i++)
+				if (clients[i].since < c->since)
+					c = &clients[i];
+			log_limited(&rl, LOG_WARNING, "metrics: %d clients at once: the oldest closed", MX_CLIENTS);
+			nclients++; /* mclient_close must not stop the sweep */
+			mclient_close(c);
+			nclients--;
 		}
 		c->used = 1;
 		c->since = now_ms();

@@ -298,12 +298,12 @@ static void side_cb(struct loop_src *src, uint32_t events)
 }
 
 /* 0: one connection taken (or refused); -1: none waiting */
-static int accept_one(struct tcp_proxy *px, int lfd)
+static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 {
 	struct sockaddr_storage orig, peer;
 	socklen_t ol = sizeof(orig), pl = sizeof(peer);
 	int one = 1;
-	int fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = loop_accept(ls, "egress", (struct sockaddr *)&peer, &pl);
 	if (fd < 0)
 		return -1;
 	px->st.accepted++;
@@ -377,7 +377,7 @@ static void listen_cb(struct loop_src *src, uint32_t events)
 {
 	(void)events;
 	for (int i = 0; i < 64; i++)
-		if (accept_one(src->arg, src->fd) < 0)
+		if (accept_one(src->arg, src) < 0)
 			break;
 }
 

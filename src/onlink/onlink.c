@@ -1,5 +1,6 @@
 /* onlink: the operator's command line. */
 #include "onlink/cmd.h"
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* a daemon that closes the control connection is reported, not fatal */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

@@ -64,8 +64,8 @@ int cmd_operate(int argc, char **argv)
 	char *reply = NULL;
 	int r = control_request(sock, req, &reply);
 	if (r < 0) {
-		fprintf(stderr, "onlink: cannot reach the switch agent at %s: %s\n", sock, strerror(-r));
-		return 1;
+		fprintf(stderr, "onlink: cannot reach the switch agent at %s: %s\n", sock, control_strerror(r));
+		return 2;
 	}
 	json_error_t jerr;
 	json_t *root = json_loads(reply, 0, &jerr);

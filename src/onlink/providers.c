@@ -27,7 +27,7 @@ int providers_query(const char *sock, struct cli_provider **out, size_t *n, char
 	int r = control_request(sock, "status", &reply);
 	if (r) {
 		snprintf(err, errlen, "cannot reach the host agent at %s: %s (is onlinkd host running? "
-			 "--table N probes a table by hand)", sock, strerror(-r));
+			 "--table N probes a table by hand)", sock, control_strerror(r));
 		return -1;
 	}
 	root = json_loads(reply, 0, &jerr);

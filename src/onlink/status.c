@@ -173,8 +173,8 @@ int cmd_status(int argc, char **argv)
 		sock = access("/run/onlink/host.sock", F_OK) == 0 ? "/run/onlink/host.sock" : "/run/onlink/switch.sock";
 	int r = control_request(sock, "status", &reply);
 	if (r) {
-		fprintf(stderr, "onlink: cannot reach the agent at %s: %s\n", sock, strerror(-r));
-		return 1;
+		fprintf(stderr, "onlink: cannot reach the agent at %s: %s\n", sock, control_strerror(r));
+		return 2;
 	}
 	json_t *root = json_loads(reply, 0, &jerr);
 	if (!root || json_object_get(root, "error")) {

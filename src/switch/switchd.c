@@ -394,7 +394,7 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(src->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = loop_accept(src, "peers", (struct sockaddr *)&ss, &len);
 		if (fd < 0)
 			return;
 		int one = 1;

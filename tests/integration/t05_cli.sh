@@ -22,7 +22,7 @@ check_eq "host config given to 'onlinkd switch': exit 2" "$rc:$err" "2:tests/con
 "$ONLINKD" router -c tests/config/host.conf >/dev/null 2>&1; check_eq "onlinkd with an unknown role: exit 2" "$?" "2"
 
 err=$("$ONLINK" status -s "$LAB_DIR/nobody.sock" 2>&1); rc=$?
-check_eq "onlink status with no agent: exit 1, says so" "$rc:$err" "1:onlink: cannot reach the agent at $LAB_DIR/nobody.sock: No such file or directory"
+check_eq "onlink status with no agent: exit 2, says so" "$rc:$err" "2:onlink: cannot reach the agent at $LAB_DIR/nobody.sock: No such file or directory"
 "$ONLINK" stat >/dev/null 2>&1; check_eq "onlink takes no abbreviations ('stat'): exit 2" "$?" "2"
 "$ONLINK" status --bogus >/dev/null 2>&1; check_eq "onlink status with a bad option: exit 2" "$?" "2"
 check_eq "onlink genkey: a 32-byte base64 key" "$("$ONLINK" genkey | base64 -d | wc -c)" "32"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Abuse of the agents' sockets:
+# - idle clients on the control sockets do not lock the operators out (the
+#   oldest idle one makes room, and idle ones are closed after a few
+#   seconds);
+# - the CLI reports an agent that closes the connection (exit 2), never
+#   dies of SIGPIPE;
+# - a switch agent out of file descriptors does not spin on its listening
+#   sockets: it pauses them, counts it, and serves again once descriptors
+#   are free.
+. "$(dirname "$0")/testlib.sh"
+export LAB_METRICS=1
+t_lab
+HOLD="$LAB_ROOT/lab/tools/hold.py"
+
+hold_log() { echo "$LAB_DIR/hold-$1.log"; }
+closed_all() { grep -qx "closed $2" "$(hold_log "$1")"; }
+
+# 1. 20 idle clients on each control socket (16 slots)
+for who in switch host-h1; do
+	lab_spawn "hold-$who" h1 python3 "$HOLD" unix "$LAB_DIR/$who.sock" 20 "$LAB_DIR/hold-$who.stop"
+	check "$who: 20 idle control clients connected" wait_for 10 "ready" grep -qx "ready 20" "$(hold_log "$who")"
+	check "$who: onlink status works beside them" quiet "$ONLINK" status -s "$LAB_DIR/$who.sock"
+	check "$who: the idle clients are closed after a few seconds" wait_for 15 "closed" closed_all "$who" 20
+	check "$who: onlink status still works" quiet "$ONLINK" status -s "$LAB_DIR/$who.sock"
+	touch "$LAB_DIR/hold-$who.stop"
+done
+
+# 2. an agent that closes the connection at once: exit 2 and a clear
+# error, never death by SIGPIPE (exit 141)
+cat > "$LAB_DIR/closer.py" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.shutdown(socket.SHUT_RDWR)
+    c.close()
+PY
+lab_spawn closer h1 python3 "$LAB_DIR/closer.py" "$LAB_DIR/closer.sock"
+wait_for 5 "closer" test -S "$LAB_DIR/closer.sock"
+bad=""
+for _ in $(seq 20); do
+	err=$("$ONLINK" status -s "$LAB_DIR/closer.sock" 2>&1 >/dev/null); rc=$?
+	[ "$rc" = 2 ] && [[ $err == "onlink: cannot reach the agent at $LAB_DIR/closer.sock: "* ]] || bad+=" $rc"
+	err=$("$ONLINK" drain -s "$LAB_DIR/closer.sock" transit-a 2>&1 >/dev/null); rc=$?
+	[ "$rc" = 2 ] && [[ $err == "onlink: cannot reach the switch agent at $LAB_DIR/closer.sock: "* ]] || bad+=" $rc"
+done
+check_eq "CLI against an agent that hangs up: always exit 2 with the reason" "$bad" ""
+
+# 3. the switch agent out of descriptors, with 100 connections that never
+# say hello: no busy loop, the pause counted, and service once they go
+pid=$(lab_pid onlinkd-sw)
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system, in clock ticks
+prlimit --pid "$pid" --nofile=$(( $(ls "/proc/$pid/fd" | wc -l) + 10 ))
+lab_spawn hold-peers h1 python3 "$HOLD" tcp 10.10.0.1 4710 100 "$LAB_DIR/hold-peers.stop"
+check "100 idle connections to the switch agent" wait_for 10 "ready" grep -q "^ready" "$(hold_log peers)"
+check "the switch agent logs that it ran out of descriptors" wait_for 10 "logged" grep -q "peers: out of file descriptors" "$LAB_DIR/onlinkd-sw.log"
+t0=$(cpu "$pid")
+sleep 3 # the window in which CPU time is measured
+used=$(( $(cpu "$pid") - t0 ))
+hz=$(getconf CLK_TCK)
+check "no busy loop: $used ticks of CPU in 3 s (a spinning agent takes up to $((3 * hz)))" [ "$used" -lt $((3 * hz / 4)) ]
+touch "$LAB_DIR/hold-peers.stop"
+lab_stop hold-peers
+check "the switch agent answers its control socket again" wait_for 10 "status" quiet "$ONLINK" status -s "$LAB_DIR/switch.sock"
+paused=$(n sw curl -sf http://127.0.0.1:9477/metrics | awk '$1 == "onlink_accept_paused_total{socket=\"peers\"}" { print $2 }')
+check "the pauses are counted (onlink_accept_paused_total{socket=\"peers\"} = ${paused:-none})" [ "${paused:-0}" -gt 0 ]
+for i in 1 2; do
+	check "h$i: its session stayed up" [ "$(st "$(host_sock $i)" '.switches[0].state')" = up ]
+done
+prlimit --pid "$pid" --nofile=65536
+lab_stop onlinkd-h2 KILL
+start_hostd 2
+check "a host that restarts connects again" wait_for 20 "h2 back" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/host-h2.sock' --json | jq -r '.switches[0].state')\" = up ]"
