@@ -232,6 +232,9 @@ lab_topology() {
 	done
 }
 
+# LAB_PIN_PORTS=1: transit-b's MAC is pinned to its port by `port = sw-pb`
+# (transit-a's is learned).
+#
 # LAB_FAILOVER=1: the switch agent drives BIRD (docs/failover.md): each
 # provider's sessions are its bird-protocol, with BFD (100 ms x 3), the
 # description and announcements from onlink's include file, and transit-a
@@ -328,6 +331,7 @@ $fo_a
 address = 10.0.2.1
 address = 2001:db8:2::1
 interface = br0
+${LAB_PIN_PORTS:+port = sw-pb}
 table = 102
 $fo_b
 

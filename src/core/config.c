@@ -379,6 +379,8 @@ static int handle_provider(struct parse *p, const char *name, const char *v)
 		pr->addrs[pr->naddrs++] = a;
 	} else if (!strcmp(name, "interface")) {
 		return set_str(p, pr->ifname, sizeof(pr->ifname), name, v);
+	} else if (!strcmp(name, "port")) {
+		return set_str(p, pr->port, sizeof(pr->port), name, v);
 	} else if (!strcmp(name, "table")) {
 		if (parse_uint(v, 1, UINT32_MAX, &x) || x == 253 || x == 254 || x == 255) {
 			fail(p, p->line, "table: bad table id '%s' (1 to 4294967295, not 253-255)", v);
@@ -1061,7 +1063,10 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "\n[provider %s]\n", pr->name);
 		for (unsigned k = 0; k < pr->naddrs; k++)
 			fprintf(f, "address = %s\n", addr_str(&pr->addrs[k], s, sizeof(s)));
-		fprintf(f, "interface = %s\ntable = %u\n", pr->ifname, pr->table);
+		fprintf(f, "interface = %s\n", pr->ifname);
+		if (pr->port[0])
+			fprintf(f, "port = %s\n", pr->port);
+		fprintf(f, "table = %u\n", pr->table);
 		if (pr->descr[0])
 			fprintf(f, "description = %s\n", pr->descr);
 		for (unsigned k = 0; k < pr->nbird; k++)

@@ -36,6 +36,7 @@ struct cfg_provider {
 	struct ol_addr addrs[OL_PROVIDER_ADDRS_MAX];
 	unsigned naddrs;
 	char ifname[IF_NAMESIZE];
+	char port[IF_NAMESIZE];         /* the bridge port it is cabled to; "": learned */
 	uint32_t table;
 	char descr[CFG_DESCR_MAX];      /* set as its BIRD protocols' description */
 	/* failover (docs/failover.md) */

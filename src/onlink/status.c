@@ -76,6 +76,17 @@ static void print_providers(json_t *provs)
 			printf("%-26s %-17s %-5s %s%s%s\n", str(a, "address"), str(a, "mac"), str(a, "state"), extra,
 			       port ? " port " : "", port ? port : "");
 		}
+		json_t *pin = json_object_get(p, "pinned");
+		if (json_is_object(pin)) {
+			const char *from = str(pin, "from");
+			if (!strcmp(from, "none"))
+				printf("    MAC pinned to: no port yet (the first one the provider answers on)");
+			else
+				printf("    MAC pinned to port %s (%s%s)", json_object_get(pin, "port") ? str(pin, "port") : "?",
+				       !strcmp(from, "config") ? "'port' in the config" : "where it first answered",
+				       json_is_true(json_object_get(pin, "present")) ? "" : ", not present");
+			printf("; %lld answers from other ports refused\n", (long long)json_integer_value(json_object_get(pin, "refused")));
+		}
 		print_failover(json_object_get(p, "failover"));
 	}
 }

@@ -516,6 +516,57 @@ static void publish(struct switchd *s)
 		log_info("%zu providers changed: %zu up, %zu down (each one with -v)", changed, up, changed - up);
 }
 
+/* The switch kernel's entry for a provider's address back to the MAC
+ * accepted for it, and managed again: otherwise the kernel probes the
+ * forger's MAC, fails, and takes the provider down for a while. Two writes:
+ * a managed entry keeps the MAC it has, whatever the request says. */
+static void restore_entry(struct switchd *s, const struct track_provider *p, const struct track_addr *ta)
+{
+	struct kop ops[2] = { { .op = KOP_REPLACE }, { .op = KOP_REPLACE } };
+	int errs[2];
+	char msg[128], a[ADDR_STRLEN];
+	for (int i = 0; i < 2; i++) {
+		struct kobj *o = &ops[i].obj;
+		o->type = KO_NEIGH;
+		o->family = ta->addr.family;
+		o->ifindex = p->ifindex;
+		o->dst = ta->addr;
+		o->proto = OL_PROTO;
+	}
+	memcpy(ops[0].obj.lladdr, ta->mac, 6);
+	ops[0].obj.state = NUD_STALE; /* confirmed by the next probe, unicast to that MAC */
+	ops[1].obj.managed = 1;
+	if (nl_apply(s->nl, ops, 2, errs, msg, sizeof(msg)))
+		log_limited(&s->rl_kernel, LOG_WARNING, "cannot restore the entry of %s: %s%s%s",
+			    addr_str(&ta->addr, a, sizeof(a)), strerror(-(errs[0] ? errs[0] : errs[1])), msg[0] ? ": " : "", msg);
+}
+
+/* Answers for a provider's address from another port than its own: not
+ * published (track.c), said here once per answer, and undone in the
+ * switch's kernel. */
+static void refusals(struct switchd *s)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	for (size_t i = 0; i < s->tr.nrefusals; i++) {
+		const struct track_refusal *r = &s->tr.refusals[i];
+		const struct track_provider *p = &s->tr.p[r->provider];
+		const struct track_addr *ta = &p->addrs[r->addr];
+		int from_config;
+		const char *port = track_link_name(&s->tr, r->port), *own = track_link_name(&s->tr, track_pin(&s->tr, p, &from_config));
+		int restore = ta->has_mac && mac_is_unicast(ta->mac) && p->ifindex;
+		log_limited(&s->rl_peer, LOG_WARNING, "provider %s: %s answered as %s on port %s, not on its own port %s: not published%s",
+			    p->cfg->name, addr_str(&ta->addr, a, sizeof(a)), mac_str(r->mac, m, sizeof(m)), port ? port : "?",
+			    own ? own : "?", restore ? "; the switch's entry restored" : "");
+		if (restore)
+			restore_entry(s, p, ta);
+	}
+	if (s->tr.refusals_unlogged)
+		log_limited(&s->rl_peer, LOG_WARNING, "%lu more answers from the wrong port, not published",
+			    s->tr.refusals_unlogged);
+	s->tr.nrefusals = 0;
+	s->tr.refusals_unlogged = 0;
+}
+
 static void changed(void *arg)
 {
 	publish(arg);
@@ -542,6 +593,7 @@ static int full_sync(struct switchd *s)
 		return r;
 	}
 	solicit(s);
+	refusals(s);
 	publish(s);
 	return 0;
 }
@@ -568,6 +620,7 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 		log_limited(&s->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
 	/* an address whose entry vanished is solicited again */
 	solicit(s);
+	refusals(s);
 	publish(s);
 }
 
@@ -608,10 +661,14 @@ static json_t *provider_json(const struct switchd *s, const struct track_provide
 			"port", port ? port->name : NULL));
 	}
 	size_t i = (size_t)(p - s->tr.p);
-	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}", "name", p->pub.name, "table", (json_int_t)p->pub.table,
-			 "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
+	int from_config, pin = track_pin(&s->tr, p, &from_config);
+	const char *pinned = from_config ? p->cfg->port : pin ? track_link_name(&s->tr, pin) : NULL;
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o, s:{s:s?, s:s, s:b, s:I}}", "name", p->pub.name, "table",
+			 (json_int_t)p->pub.table, "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
 			 "since", (json_int_t)p->since, "addresses", addrs, "failover",
-			 provctl_provider_json(s->pc, i, now_ms()));
+			 provctl_provider_json(s->pc, i, now_ms()), "pinned", "port", pinned, "from",
+			 from_config ? "config" : pin ? "learned" : "none", "present", pin != 0, "refused",
+			 (json_int_t)p->mac_refused);
 }
 
 static char *control_cb(const char *req, void *arg)
@@ -686,6 +743,11 @@ static void metrics_cb(FILE *f, void *arg)
 	for (size_t i = 0; i < s->tr.n; i++)
 		mx_sample(f, "onlink_switch_mac_changes_total", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
 			  (double)s->tr.p[i].mac_changes);
+	mx_family(f, "onlink_switch_mac_refused_total", "counter",
+		  "Answers for a provider's address from another port than the provider's own: not published.");
+	for (size_t i = 0; i < s->tr.n; i++)
+		mx_sample(f, "onlink_switch_mac_refused_total", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
+			  (double)s->tr.p[i].mac_refused);
 	provctl_metrics(s->pc, f);
 }
 

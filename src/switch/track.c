@@ -2,7 +2,15 @@
  * kernel has resolved it to a unicast MAC, the provider's interface is up,
  * and the bridge port the MAC was learned on has carrier (a neighbor entry
  * stays REACHABLE for a while after the port loses carrier, and the bridge
- * flushes the FDB entry, so the last port is remembered). */
+ * flushes the FDB entry, so the last port is remembered).
+ *
+ * Pinning: the kernel takes any ARP reply or NA for a provider's address,
+ * so one forged answer from a host would steer every host's traffic for
+ * that provider to the forger. A MAC is therefore accepted only when the
+ * bridge learned it on the provider's own port (`port =`, or the port its
+ * address was first seen resolved on). An answer from another port is
+ * refused: the last accepted MAC stays published, and the refusal is
+ * counted and queued for the log. */
 #include "switch/track.h"
 #include <errno.h>
 #include <linux/neighbour.h>
@@ -50,6 +58,9 @@ static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
 	if (deleted) {
 		if (tl)
 			*tl = t->links[--t->nlinks];
+		for (size_t i = 0; i < t->n; i++)
+			if (t->p[i].pin_port == l->ifindex)
+				t->p[i].pin_port = 0; /* learned again where it next resolves */
 	} else {
 		if (!tl) {
 			if (t->nlinks == t->caplinks) {
@@ -80,6 +91,88 @@ static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
 	}
 }
 
+static struct track_link *link_by_name(const struct tracker *t, const char *name)
+{
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (!strcmp(t->links[i].name, name))
+			return &t->links[i];
+	return NULL;
+}
+
+const char *track_link_name(const struct tracker *t, int ifindex)
+{
+	const struct track_link *l = link_find(t, ifindex);
+	return l ? l->name : NULL;
+}
+
+int track_pin(const struct tracker *t, const struct track_provider *p, int *from_config)
+{
+	*from_config = !!p->cfg->port[0];
+	if (p->cfg->port[0]) {
+		const struct track_link *l = link_by_name(t, p->cfg->port);
+		return l ? l->ifindex : 0;
+	}
+	return p->pin_port;
+}
+
+static int fdb_port(const struct tracker *t, int master, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < t->nfdb; i++)
+		if (t->fdb[i].master == master && !memcmp(t->fdb[i].mac, mac, 6))
+			return t->fdb[i].port;
+	return 0;
+}
+
+static void accept_kmac(struct track_addr *a, int port)
+{
+	if (!a->has_mac || memcmp(a->mac, a->kmac, 6) || port)
+		a->port = port;
+	memcpy(a->mac, a->kmac, 6);
+	a->has_mac = 1;
+	a->kmac_refused = 0;
+}
+
+/* Whether the kernel's MAC for a may be published; fresh: it just changed
+ * (a refusal is counted once per answer, not per state change). */
+static void judge(struct tracker *t, struct track_provider *p, struct track_addr *a, int fresh)
+{
+	int from_config, pin = track_pin(t, p, &from_config), port;
+	if (!a->has_kmac)
+		return;
+	if (!mac_is_unicast(a->kmac)) {
+		/* never on a port; published as down, as before pinning */
+		accept_kmac(a, 0);
+		return;
+	}
+	port = fdb_port(t, p->ifindex, a->kmac);
+	if (!pin && !from_config) {
+		/* nothing pinned yet: the first port it resolves on is the
+		 * provider's (no FDB, as on a routed port: nothing to pin) */
+		p->pin_port = port;
+		accept_kmac(a, port);
+		return;
+	}
+	if (pin && port == pin) {
+		accept_kmac(a, port);
+		return;
+	}
+	if (!port || !pin)
+		return; /* the bridge has not said where it is yet, or the configured port is missing: wait */
+	if (fresh || !a->kmac_refused) {
+		a->kmac_refused = 1;
+		p->mac_refused++;
+		if (t->nrefusals < TRACK_REFUSALS_MAX) {
+			struct track_refusal *r = &t->refusals[t->nrefusals++];
+			r->provider = (size_t)(p - t->p);
+			r->addr = (unsigned)(a - p->addrs);
+			r->port = port;
+			memcpy(r->mac, a->kmac, 6);
+		} else {
+			t->refusals_unlogged++;
+		}
+	}
+}
+
 static void on_fdb(struct tracker *t, const struct nl_fdb *f, int deleted)
 {
 	/* only entries the bridge learned (or was given) for a port; deletions
@@ -88,6 +181,8 @@ static void on_fdb(struct tracker *t, const struct nl_fdb *f, int deleted)
 		return;
 	for (size_t i = 0; i < t->nfdb; i++)
 		if (!memcmp(t->fdb[i].mac, f->mac, 6) && t->fdb[i].master == f->master) {
+			if (t->fdb[i].port == f->port)
+				return;
 			t->fdb[i].port = f->port;
 			goto ports;
 		}
@@ -104,20 +199,22 @@ static void on_fdb(struct tracker *t, const struct nl_fdb *f, int deleted)
 	t->fdb[t->nfdb].port = f->port;
 	t->nfdb++;
 ports:
-	for (size_t i = 0; i < t->n; i++)
-		for (unsigned k = 0; k < t->p[i].cfg->naddrs; k++) {
-			struct track_addr *a = &t->p[i].addrs[k];
-			if (a->has_mac && !memcmp(a->mac, f->mac, 6) && t->p[i].ifindex == f->master)
+	for (size_t i = 0; i < t->n; i++) {
+		struct track_provider *p = &t->p[i];
+		if (p->ifindex != f->master)
+			continue;
+		for (unsigned k = 0; k < p->cfg->naddrs; k++) {
+			struct track_addr *a = &p->addrs[k];
+			if (a->has_mac && !memcmp(a->mac, f->mac, 6)) {
 				a->port = f->port;
+				if (!p->pin_port && !p->cfg->port[0])
+					p->pin_port = f->port; /* resolved before the bridge said where */
+			}
+			/* a MAC waiting to be judged: the bridge now says where */
+			if (a->has_kmac && !memcmp(a->kmac, f->mac, 6) && (!a->has_mac || memcmp(a->mac, a->kmac, 6)))
+				judge(t, p, a, 0);
 		}
-}
-
-static int fdb_port(const struct tracker *t, int master, const uint8_t mac[6])
-{
-	for (size_t i = 0; i < t->nfdb; i++)
-		if (t->fdb[i].master == master && !memcmp(t->fdb[i].mac, mac, 6))
-			return t->fdb[i].port;
-	return 0;
+	}
 }
 
 static void on_neigh(struct tracker *t, const struct nl_neigh *n, int deleted)
@@ -141,10 +238,10 @@ static void on_neigh(struct tracker *t, const struct nl_neigh *n, int deleted)
 			a->nud = n->state;
 			a->ours = n->managed;
 			if (n->has_lladdr) {
-				if (!a->has_mac || memcmp(a->mac, n->lladdr, 6))
-					a->port = fdb_port(t, p->ifindex, n->lladdr);
-				memcpy(a->mac, n->lladdr, 6);
-				a->has_mac = 1;
+				int fresh = !a->has_kmac || memcmp(a->kmac, n->lladdr, 6);
+				memcpy(a->kmac, n->lladdr, 6);
+				a->has_kmac = 1;
+				judge(t, p, a, fresh);
 			}
 			return;
 		}
@@ -191,8 +288,9 @@ void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
 		o->addr = a->addr;
 		if (a->has_mac)
 			memcpy(o->mac, a->mac, 6);
+		int from_config, pin = track_pin(t, p, &from_config), port = pin ? pin : a->port;
 		o->up = p->ifindex && link_up(t, p->ifindex) && a->present && (a->nud & resolved) && a->has_mac &&
-			mac_is_unicast(a->mac) && (!a->port || link_up(t, a->port));
+			mac_is_unicast(a->mac) && (!port || link_up(t, port)) && !(from_config && !pin);
 	}
 }
 

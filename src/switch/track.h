@@ -9,8 +9,11 @@
 
 struct track_addr {
 	struct ol_addr addr;
-	uint8_t mac[6];
+	uint8_t mac[6];         /* the MAC accepted for publishing */
 	uint8_t has_mac;
+	uint8_t kmac[6];        /* the switch kernel's entry's MAC, accepted or not */
+	uint8_t has_kmac;
+	uint8_t kmac_refused;   /* kmac was answered on another port than the pinned one */
 	uint8_t present;        /* the switch kernel has an entry */
 	uint8_t ours;           /* the entry is onlink's managed one */
 	uint8_t need_solicit;   /* absent since the last solicitation attempt */
@@ -26,6 +29,11 @@ struct track_provider {
 	int published;
 	time_t since;           /* wall clock of the last up/down change */
 	unsigned long mac_changes; /* a published address's MAC replaced by another */
+	/* Provider MAC pinning: a MAC is accepted only when the bridge learned
+	 * it on the provider's own port, from `port =` or else from where its
+	 * address was first seen resolved. */
+	int pin_port;           /* the learned port's ifindex; 0: none yet */
+	unsigned long mac_refused; /* answers from another port, not published */
 	int dirty;              /* the switch agent's: published, not yet sent */
 };
 
@@ -40,9 +48,21 @@ struct track_fdb {
 	int master, port;
 };
 
+/* an answer from another port than the provider's, for the log */
+struct track_refusal {
+	size_t provider;
+	unsigned addr;
+	int port;
+	uint8_t mac[6];
+};
+#define TRACK_REFUSALS_MAX 16
+
 struct tracker {
 	struct track_provider *p;
 	size_t n;
+	struct track_refusal refusals[TRACK_REFUSALS_MAX]; /* since the caller last took them */
+	size_t nrefusals;
+	unsigned long refusals_unlogged;
 	struct track_link *links;
 	size_t nlinks, caplinks;
 	struct track_fdb *fdb;
@@ -54,6 +74,11 @@ void track_free(struct tracker *t);
 void track_event(struct tracker *t, const struct nl_event *ev);
 /* Before a full resync: forget neighbor presence (the dump restores it). */
 void track_begin_resync(struct tracker *t);
+/* The port a provider is pinned to (ifindex, 0: none yet), and whether it
+ * comes from the config. */
+int track_pin(const struct tracker *t, const struct track_provider *p, int *from_config);
+/* A link's name, or NULL. */
+const char *track_link_name(const struct tracker *t, int ifindex);
 /* The provider as it should be published now. */
 void track_state(const struct tracker *t, size_t i, struct ol_provider *out);
 /* Records `now` as what is published for p: 1 when it differs from what

@@ -176,6 +176,106 @@ static void other_interface_ignored(void **state)
 	track_free(&t);
 }
 
+static void published_mac(struct tracker *t, const char *want)
+{
+	struct ol_provider p;
+	uint8_t m[6];
+	track_state(t, 0, &p);
+	mac_parse(want, m);
+	assert_memory_equal(p.addrs[0].mac, m, 6);
+}
+
+/* one forged answer from a host's port does not move the provider */
+static void learned_pin_refuses_other_ports(void **state)
+{
+	(void)state;
+	struct tracker t;
+	int from_config;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_link(&t, 11, "sw-pa", 1, 10);
+	ev_link(&t, 12, "sw-h1", 1, 10);
+	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	assert_true(up_now(&t));
+	assert_int_equal(track_pin(&t, &t.p[0], &from_config), 11);
+	assert_false(from_config);
+	/* h1 claims the address: the bridge learned h1's MAC on sw-h1 */
+	ev_fdb(&t, "02:00:00:00:0b:01", 12, 0);
+	ev_neigh(&t, NUD_STALE, "02:00:00:00:0b:01", 0);
+	assert_true(up_now(&t));
+	published_mac(&t, "02:00:00:00:01:01");
+	assert_int_equal(t.p[0].mac_refused, 1);
+	assert_int_equal(t.nrefusals, 1);
+	assert_int_equal(t.refusals[0].port, 12);
+	/* the same answer changing state is not a new refusal */
+	ev_neigh(&t, NUD_DELAY, "02:00:00:00:0b:01", 0);
+	assert_int_equal(t.p[0].mac_refused, 1);
+	/* the provider answers again, then really changes its MAC */
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	published_mac(&t, "02:00:00:00:01:01");
+	ev_fdb(&t, "02:00:00:00:01:aa", 11, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:aa", 0);
+	published_mac(&t, "02:00:00:00:01:aa");
+	assert_true(up_now(&t));
+	assert_int_equal(t.p[0].mac_refused, 1);
+	/* the pinned port's carrier decides, wherever the MAC is seen */
+	ev_link(&t, 11, "sw-pa", 0, 10);
+	assert_false(up_now(&t));
+	track_free(&t);
+}
+
+/* the neighbor entry can change before the bridge reports the port */
+static void answer_waits_for_its_port(void **state)
+{
+	(void)state;
+	struct tracker t;
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_link(&t, 11, "sw-pa", 1, 10);
+	ev_link(&t, 12, "sw-h1", 1, 10);
+	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:bb", 0);
+	published_mac(&t, "02:00:00:00:01:01");
+	ev_fdb(&t, "02:00:00:00:01:bb", 11, 0);
+	published_mac(&t, "02:00:00:00:01:bb");
+	/* and a forger's MAC reported late is refused when it is */
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:0b:01", 0);
+	ev_fdb(&t, "02:00:00:00:0b:01", 12, 0);
+	published_mac(&t, "02:00:00:00:01:bb");
+	assert_int_equal(t.p[0].mac_refused, 1);
+	track_free(&t);
+}
+
+/* `port =` pins from the start: not even the first answer may come from
+ * elsewhere */
+static void configured_pin(void **state)
+{
+	(void)state;
+	struct tracker t;
+	int from_config;
+	strcpy(provs[0].port, "sw-pa");
+	assert_int_equal(track_init(&t, &cfg), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_link(&t, 12, "sw-h1", 1, 10);
+	ev_fdb(&t, "02:00:00:00:0b:01", 12, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:0b:01", 0);
+	assert_false(up_now(&t)); /* sw-pa does not exist: nothing can be its answer */
+	assert_int_equal(track_pin(&t, &t.p[0], &from_config), 0);
+	assert_true(from_config);
+	ev_link(&t, 11, "sw-pa", 1, 10);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:0b:01", 0);
+	assert_false(up_now(&t));
+	assert_int_equal(t.p[0].mac_refused, 1);
+	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	assert_true(up_now(&t));
+	published_mac(&t, "02:00:00:00:01:01");
+	assert_int_equal(track_pin(&t, &t.p[0], &from_config), 11);
+	track_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +284,9 @@ int main(void)
 		cmocka_unit_test_setup(mac_change_and_flush, setup),
 		cmocka_unit_test_setup(non_unicast_mac_is_down, setup),
 		cmocka_unit_test_setup(other_interface_ignored, setup),
+		cmocka_unit_test_setup(learned_pin_refuses_other_ports, setup),
+		cmocka_unit_test_setup(answer_waits_for_its_port, setup),
+		cmocka_unit_test_setup(configured_pin, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
