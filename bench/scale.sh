@@ -58,7 +58,7 @@ done > "$LAB_DIR/neigh.batch"
 n sw ip -batch "$LAB_DIR/neigh.batch" || exit 1
 for i in $(seq 0 $((PROVIDERS - 1))); do echo "ix-$i $(peer "$i")"; done > "$LAB_DIR/providers"
 
-"$ONLINK" genkey > "$LAB_DIR/key"
+(umask 077; "$ONLINK" genkey > "$LAB_DIR/key")
 chmod 600 "$LAB_DIR/key"
 {
 	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nkey-file = %s\ncontrol = %s\nkeepalive = %s\n' \

@@ -2,6 +2,7 @@
 #include "onlink/cmd.h"
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 int cmd_genkey(int argc, char **argv)
 {
@@ -14,6 +15,11 @@ int cmd_genkey(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
+	/* onlinkd refuses a key file others may read, as ssh does: say so now */
+	struct stat st;
+	if (!fstat(fileno(stdout), &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		fprintf(stderr, "onlink: warning: writing the key to a file of mode %04o, which onlinkd refuses: "
+				"chmod 600 it (or run with umask 077)\n", (unsigned)(st.st_mode & 07777));
 	randombytes_buf(key, sizeof(key));
 	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
 	sodium_memzero(key, sizeof(key));

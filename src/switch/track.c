@@ -10,7 +10,8 @@
  * bridge learned it on the provider's own port (`port =`, or the port its
  * address was first seen resolved on). An answer from another port is
  * refused: the last accepted MAC stays published, and the refusal is
- * counted and queued for the log. */
+ * counted and queued for the log. A static entry (PERMANENT, NOARP) is the
+ * operator's word, not an answer: it is taken as it is. */
 #include "switch/track.h"
 #include <errno.h>
 #include <linux/neighbour.h>
@@ -241,7 +242,10 @@ static void on_neigh(struct tracker *t, const struct nl_neigh *n, int deleted)
 				int fresh = !a->has_kmac || memcmp(a->kmac, n->lladdr, 6);
 				memcpy(a->kmac, n->lladdr, 6);
 				a->has_kmac = 1;
-				judge(t, p, a, fresh);
+				if (n->state & (NUD_PERMANENT | NUD_NOARP))
+					accept_kmac(a, fdb_port(t, p->ifindex, a->kmac)); /* set by an operator, not an answer */
+				else
+					judge(t, p, a, fresh);
 			}
 			return;
 		}

@@ -1,6 +1,7 @@
 /* libFuzzer target: the config parser (src/core/config.c, through inih).
  * The input is a whole config file. Oracle beyond "no crash": a config is
- * either accepted, or refused with a "FILE:LINE: message" error. */
+ * either accepted, or refused with a "FILE:LINE: message" error whose line
+ * is in the file. */
 #include "core/config.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -25,8 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	struct config c;
 	if (config_load(path, &c)) {
-		/* refused: the message names the file */
-		if (strncmp(c.err, path, strlen(path)))
+		/* refused: the message names the file, and a line of it (lines
+		 * of any length are counted exactly) */
+		size_t plen = strlen(path), lines = 1;
+		if (strncmp(c.err, path, plen) || c.err[plen] != ':')
+			abort();
+		for (size_t i = 0; i < size; i++)
+			lines += data[i] == '\n';
+		if (strtoul(c.err + plen + 1, NULL, 10) > lines)
 			abort();
 		return 0;
 	}

@@ -27,6 +27,15 @@ check_eq "onlink status with no agent: exit 2, says so" "$rc:$err" "2:onlink: ca
 "$ONLINK" status --bogus >/dev/null 2>&1; check_eq "onlink status with a bad option: exit 2" "$?" "2"
 check_eq "onlink genkey: a 32-byte base64 key" "$("$ONLINK" genkey | base64 -d | wc -c)" "32"
 check "two keys differ" bash -c "[ \"\$('$ONLINK' genkey)\" != \"\$('$ONLINK' genkey)\" ]"
+# a key others may read is refused, as ssh refuses one
+err=$(umask 022; "$ONLINK" genkey 2>&1 > "$LAB_DIR/open.key")
+check "onlink genkey warns when the file is open to others" grep -q "writing the key to a file of mode 0644, which onlinkd refuses" <<<"$err"
+sed "s|^key-file = .*|key-file = $LAB_DIR/open.key|" tests/config/switch.conf > "$LAB_DIR/open.conf"
+err=$("$ONLINKD" -n -c "$LAB_DIR/open.conf" 2>&1); rc=$?
+check "onlinkd -n refuses a key of mode 0644, naming the file and its mode ($rc)" \
+	bash -c "[ $rc != 0 ] && grep -q \"key-file: '$LAB_DIR/open.key' has mode 0644\" <<<\"\$1\"" _ "$err"
+err=$(umask 077; "$ONLINK" genkey 2>&1 > "$LAB_DIR/closed.key")
+check_eq "no warning with umask 077" "$err" ""
 
 # docs/bird.md shows exactly the BIRD configurations the lab runs
 for f in lab/bird/switch.conf lab/bird/host.conf lab/bird/provider.conf; do

@@ -9,7 +9,7 @@ h1_conns() { grep -c "connected and authenticated" "$LAB_DIR/onlinkd-h1.log"; }
 conns_before=$(h1_conns)
 
 # an agent with another key, in h2's namespace
-"$ONLINK" genkey > "$LAB_DIR/wrong.key"
+(umask 077; "$ONLINK" genkey > "$LAB_DIR/wrong.key")
 sed -e "s|^key-file = .*|key-file = $LAB_DIR/wrong.key|" -e "s|^control = .*|control = $LAB_DIR/intruder.sock|" \
 	-e "s|^name = h2|name = intruder|" "$LAB_DIR/host-h2.conf" > "$LAB_DIR/intruder.conf"
 h2_state() { n h2 ip neigh show nud permanent; n h2 ip -br addr show dev eth0; n h2 ip rule show; n h2 ip route show table all proto 177; }

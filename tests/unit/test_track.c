@@ -185,6 +185,17 @@ static void published_mac(struct tracker *t, const char *want)
 	assert_memory_equal(p.addrs[0].mac, m, 6);
 }
 
+/* a bridge br0 (10) with the provider on sw-pa (11) and a host on sw-h1
+ * (12); the provider answered from its port */
+static void provider_on_sw_pa(struct tracker *t)
+{
+	ev_link(t, 10, "br0", 1, 0);
+	ev_link(t, 11, "sw-pa", 1, 10);
+	ev_link(t, 12, "sw-h1", 1, 10);
+	ev_fdb(t, "02:00:00:00:01:01", 11, 0);
+	ev_neigh(t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+}
+
 /* one forged answer from a host's port does not move the provider */
 static void learned_pin_refuses_other_ports(void **state)
 {
@@ -192,11 +203,7 @@ static void learned_pin_refuses_other_ports(void **state)
 	struct tracker t;
 	int from_config;
 	assert_int_equal(track_init(&t, &cfg), 0);
-	ev_link(&t, 10, "br0", 1, 0);
-	ev_link(&t, 11, "sw-pa", 1, 10);
-	ev_link(&t, 12, "sw-h1", 1, 10);
-	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
-	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	provider_on_sw_pa(&t);
 	assert_true(up_now(&t));
 	assert_int_equal(track_pin(&t, &t.p[0], &from_config), 11);
 	assert_false(from_config);
@@ -219,6 +226,11 @@ static void learned_pin_refuses_other_ports(void **state)
 	published_mac(&t, "02:00:00:00:01:aa");
 	assert_true(up_now(&t));
 	assert_int_equal(t.p[0].mac_refused, 1);
+	/* an operator's static entry is taken as it is */
+	ev_neigh(&t, NUD_PERMANENT, "02:00:00:00:01:cc", 0);
+	published_mac(&t, "02:00:00:00:01:cc");
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:aa", 0);
+	published_mac(&t, "02:00:00:00:01:aa");
 	/* the pinned port's carrier decides, wherever the MAC is seen */
 	ev_link(&t, 11, "sw-pa", 0, 10);
 	assert_false(up_now(&t));
@@ -231,11 +243,7 @@ static void answer_waits_for_its_port(void **state)
 	(void)state;
 	struct tracker t;
 	assert_int_equal(track_init(&t, &cfg), 0);
-	ev_link(&t, 10, "br0", 1, 0);
-	ev_link(&t, 11, "sw-pa", 1, 10);
-	ev_link(&t, 12, "sw-h1", 1, 10);
-	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
-	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	provider_on_sw_pa(&t);
 	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:bb", 0);
 	published_mac(&t, "02:00:00:00:01:01");
 	ev_fdb(&t, "02:00:00:00:01:bb", 11, 0);
