@@ -132,19 +132,22 @@ link() {
 	ip -n "$LAB_PREFIX$1" link add name "$2" type veth peer name "$4" netns "$LAB_PREFIX$3"
 }
 
-bird_conf() { # template out vars...
-	local tpl=$1 out=$2; shift 2
-	cp "$tpl" "$out"
+# bird_conf TEMPLATE OUT KEY=VALUE...: @KEY@ in TEMPLATE replaced by VALUE
+# ("\n" in VALUE: a newline). In bash: a python3 per key took 11 s of
+# every lab's start on a slow machine.
+bird_conf() {
+	local tpl=$1 out=$2 s k v restore; shift 2
+	s=$(cat "$tpl"; echo .) && s=${s%.}
+	restore=$(shopt -p patsub_replacement 2>/dev/null) # bash 5.2: '&' in a replacement is the match
+	shopt -u patsub_replacement 2>/dev/null
 	while [ $# -gt 0 ]; do
-		local k=${1%%=*} v=${1#*=}
-		python3 - "$out" "$k" "$v" <<'PY'
-import sys
-p, k, v = sys.argv[1:]
-s = open(p).read().replace("@%s@" % k, v.replace("\\n", "\n"))
-open(p, "w").write(s)
-PY
+		k=${1%%=*} v=${1#*=}
+		v=${v//\\n/$'\n'}
+		s=${s//@$k@/$v}
 		shift
 	done
+	eval "$restore"
+	printf '%s' "$s" > "$out"
 }
 
 start_bird() { # name ns conf
@@ -232,9 +235,6 @@ lab_topology() {
 	done
 }
 
-# LAB_PIN_PORTS=1: transit-b's MAC is pinned to its port by `port = sw-pb`
-# (transit-a's is learned).
-#
 # LAB_FAILOVER=1: the switch agent drives BIRD (docs/failover.md): each
 # provider's sessions are its bird-protocol, with BFD (100 ms x 3), the
 # description and announcements from onlink's include file, and transit-a
@@ -281,9 +281,11 @@ lab_bird() {
 	for i in $(seq "$LAB_HOSTS"); do start_bird "h$i" "h$i" "$LAB_DIR/bird-h$i.conf"; done
 }
 
+# LAB_PIN_PORTS=1: transit-b's MAC is pinned to its port by `port = sw-pb`
+# (transit-a's is learned where it first answers).
 lab_onlink_configs() {
 	local i hosts="" slices4="" slices6=""
-	[ -f "$LAB_DIR/key" ] || "$ONLINK" genkey > "$LAB_DIR/key"
+	[ -f "$LAB_DIR/key" ] || (umask 077; "$ONLINK" genkey > "$LAB_DIR/key")
 	chmod 600 "$LAB_DIR/key"
 	# every host gets a slice of the shared egress addresses: h1 10000-19999,
 	# h2 20000-29999, ... (LAB_SLICE_SIZE ports each)

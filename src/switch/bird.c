@@ -36,6 +36,7 @@ struct bird {
 	size_t rlen, rcap;
 	int logged_down;
 	uint64_t since_ms;      /* when the command in flight was sent, or the connect made */
+	unsigned drops;         /* connections dropped: a walk of `in` stops when one is */
 };
 
 static void drop(struct bird *b, const char *why);
@@ -142,11 +143,12 @@ static void on_read(struct bird *b)
 			return;
 		}
 		char *start = b->in, *nl;
+		unsigned drops = b->drops;
 		while ((nl = memchr(start, '\n', b->inlen - (size_t)(start - b->in)))) {
 			*nl = 0;
-			line(b, start);
-			if (b->src.fd < 0)
-				return; /* dropped meanwhile */
+			line(b, start); /* a completion's callback may drop the connection */
+			if (b->drops != drops)
+				return; /* dropped meanwhile: `in` was emptied, whatever came since */
 			start = nl + 1;
 		}
 		size_t rest = b->inlen - (size_t)(start - b->in);
@@ -198,6 +200,7 @@ static void cb(struct loop_src *src, uint32_t events)
 /* Every waiting command fails: BIRD may or may not have run the one sent. */
 static void drop(struct bird *b, const char *why)
 {
+	b->drops++;
 	if (b->src.fd >= 0) {
 		loop_del(&b->src);
 		close(b->src.fd);

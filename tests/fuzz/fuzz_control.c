@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -60,6 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FILE *f = fopen(path, "w");
 	fputs("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", f);
 	fclose(f);
+	chmod(path, 0600); /* a key others may read is refused */
 	snprintf(path, sizeof(path), "%s/switch.conf", dir);
 	f = fopen(path, "w");
 	fputs(text, f);

@@ -4,6 +4,7 @@
 cd "$LAB_ROOT"
 LAB_DIR=$(mktemp -d /tmp/onlink-test.XXXXXX)
 trap 'rm -rf "$LAB_DIR"; echo "$T_PASS $T_FAIL" > "${T_RESULT:-/dev/null}"' EXIT
+chmod 600 tests/config/key # git keeps no mode but the executable bit: the test key is secret
 
 out=$("$ONLINKD" -n -c tests/config/switch.conf); rc=$?
 check_eq "onlinkd -n: exit 0 for a good switch config" "$rc" "0"
