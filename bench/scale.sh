@@ -124,7 +124,8 @@ if [ -n "$H1" ]; then
 	h_cpu=$(( $(awk '{ print $1 }' "/proc/$H1/schedstat") - h_cpu0 ))
 fi
 # sessions the switch dropped (not those the load client closed at its end)
-drops=$(grep "disconnected\|dropped" "$LAB_DIR/onlinkd-sw.log" | grep -vc "connection closed")
+# (a load session reset by the client as it exits is the client's close too)
+drops=$(grep "disconnected\|dropped" "$LAB_DIR/onlinkd-sw.log" | grep -v "connection closed" | grep -vc "Connection reset by peer")
 
 python3 - "$OUT" "$PROVIDERS" "$HOSTS" "$ROUNDS" "$h_rss" "$kw" "$kb" "$drops" "$h_cpu" "$(nproc)" "${FAST_PATH:-off}" "$FAST_DELAY" \
 	"$(uname -r)" "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
