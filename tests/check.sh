@@ -16,7 +16,12 @@ done
 echo "unit: $up passed, $uf failed"
 # fuzzing: each libFuzzer target for 30 s from its seed corpus
 echo "== fuzz (30 s each)"
-fres=$(FUZZ_SECS=30 tests/fuzz/run.sh wire config control | tee /dev/stderr | tail -n 1)
+# (a copy in a file: `tee /dev/stderr` reopened a redirected log and
+# truncated it)
+ftmp=$(mktemp)
+FUZZ_SECS=30 tests/fuzz/run.sh wire config control | tee "$ftmp"
+fres=$(tail -n 1 "$ftmp")
+rm -f "$ftmp"
 fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$fres")
 ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$fres")
 [ -z "$ff" ] && ff=1 fp=0

@@ -12,8 +12,10 @@ res=$(mktemp)
 for t in ${TESTS:-t[0-9]*.sh}; do
 	echo "== $t"
 	: > "$res"
+	t0=$SECONDS
 	T_RESULT=$res timeout 600 bash "$t"
 	rc=$?
+	echo "== $t: $((SECONDS - t0)) s"
 	read -r p f < "$res" || { p=0; f=1; }
 	[ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
 	pass=$((pass + p)) fail=$((fail + f))
