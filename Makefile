@@ -66,18 +66,30 @@ $(BUILD)/onlinkd: $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
 $(BUILD)/onlink: $(patsubst %.c,$(BUILD)/%.o,$(CLI_ALL))
 	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS)
 
+# Each source is compiled once per flavour: plain (above), ASan+UBSan
+# (build/asan: the second integration pass's daemons and the unit tests),
+# and clang's fuzzing build (build/fuzzobj). The unit tests and the fuzzers
+# link the core and role logic (never a daemon's main) from a static
+# library of their flavour.
+UNIT_LIB_SRC := $(CORE_SRC) $(filter-out %/switchd.c,$(SWITCH_SRC)) $(filter-out %/hostd.c,$(HOST_SRC))
+
+$(BUILD)/asan/%.o: %.c $(wildcard src/*/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/libonlink.a: $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_LIB_SRC))
+	rm -f $@
+	ar rcs $@ $^
+
 # The daemons built with ASan and UBSan: the integration tests run once
 # more with them (tests/check.sh), and any sanitizer report fails the test.
-$(BUILD)/asan/onlinkd: $(DAEMON_SRC) $(wildcard src/*/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(DAEMON_SRC) $(LIBS)
+$(BUILD)/asan/onlinkd: $(patsubst %.c,$(BUILD)/asan/%.o,$(DAEMON_SRC))
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LIBS)
 
-# Unit tests: built with ASan and UBSan, linked against the core and role logic
-# (never against a daemon's main).
-UNIT_LIB_SRC := $(CORE_SRC) $(filter-out %/switchd.c,$(SWITCH_SRC)) $(filter-out %/hostd.c,$(HOST_SRC))
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LIB_SRC) $(wildcard src/*/*.h) tests/unit/fake_kernel.h
+# Unit tests: built with ASan and UBSan.
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/asan/libonlink.a $(wildcard src/*/*.h) tests/unit/fake_kernel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(UNIT_LIB_SRC) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(BUILD)/asan/libonlink.a $(LIBS) -lcmocka
 
 unit-build: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
@@ -89,10 +101,18 @@ unit-build: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 FUZZ_TARGETS := wire config control
 FUZZ_SECS    ?= 120
 FUZZ_CC      ?= clang
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(UNIT_LIB_SRC) $(wildcard src/*/*.h)
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fno-sanitize-recover=all
+$(BUILD)/fuzzobj/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(UNIT_LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(BUILD)/fuzzobj/libonlink.a: $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(UNIT_LIB_SRC))
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzzobj/libonlink.a $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/fuzzobj/libonlink.a $(LIBS)
 
 # promtool, to check the metrics endpoints (tests/integration/t110): taken
 # out of Debian's prometheus package without installing it, because the
