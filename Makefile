@@ -12,14 +12,14 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmiss
 LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lsystemd -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-CORE_SRC   := $(wildcard src/core/*.c)
+CORE_SRC   := $(wildcard src/base/*.c src/kernel/*.c src/proto/*.c src/conf/*.c)
 SWITCH_SRC := $(wildcard src/switch/*.c)
 HOST_SRC   := $(wildcard src/host/*.c)
 EGRESS_SRC := $(wildcard src/egress/*.c)
 CLI_SRC    := $(wildcard src/onlink/*.c)
 DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC) $(EGRESS_SRC)
 # the CLI links only the core it uses: it starts faster without libmnl/libinih
-CLI_CORE   := src/core/control.c src/core/loop.c src/core/log.c src/core/addr.c
+CLI_CORE   := src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c
 CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 # ... and it links its libraries statically (libc stays shared): loading
 # libsodium, libjansson and libm at run time cost `onlink ping` 0.2 ms of
@@ -46,8 +46,8 @@ $(BUILD)/relay: bench/tools/relay.c
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)
-SCALE_SRC := bench/tools/scaleload.c $(addprefix src/core/,conn.c session.c wire.c addr.c log.c model.c) src/host/fastrx.c
-$(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/core/*.h)
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c session.c wire.c model.c) $(addprefix src/base/,addr.c log.c) src/host/fastrx.c
+$(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)
 

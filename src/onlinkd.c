@@ -1,8 +1,8 @@
 /* onlinkd: the daemons. `onlinkd switch -c FILE`, `onlinkd host -c FILE`,
  * `onlinkd -n -c FILE` (check a config and print it normalized). */
-#include "core/config.h"
-#include "core/daemon.h"
-#include "core/log.h"
+#include "conf/config.h"
+#include "conf/daemon.h"
+#include "base/log.h"
 #include "egress/egressd.h"
 #include "host/hostd.h"
 #include "switch/switchd.h"

@@ -1,5 +1,5 @@
 /* scaleload: the load side of `make bench-scale` (bench/scale.sh).
- * Benchmark tool only. It speaks the real protocol (src/core/conn.c): each
+ * Benchmark tool only. It speaks the real protocol (src/proto/conn.c): each
  * of its sessions says HELLO, authenticates with the POP's key and takes
  * its snapshot like a host agent. It makes the MAC changes itself, on the
  * switch's kernel, and timestamps both ends on one clock (CLOCK_MONOTONIC,
@@ -31,9 +31,9 @@
  * stamp: the time to the last session is then the time to this namespace,
  * not counting the kernel's handing of copies to 980 sockets. The real
  * host agents' kernel times count everything. */
-#include "core/conn.h"
-#include "core/log.h"
-#include "core/wire.h"
+#include "proto/conn.h"
+#include "base/log.h"
+#include "proto/wire.h"
 #include "host/fastrx.h"
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -3,8 +3,8 @@
  * of transparent listeners TPROXY hands flows to. */
 #ifndef OL_EGRESS_COMMON_H
 #define OL_EGRESS_COMMON_H
-#include "core/addr.h"
-#include "core/loop.h"
+#include "base/addr.h"
+#include "base/loop.h"
 #include <stdint.h>
 #include <sys/socket.h>
 

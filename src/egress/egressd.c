@@ -2,11 +2,11 @@
  * the TCP proxy, and what it learns from the local host agent (this host's
  * name, its slices of the shared addresses, provider tables). */
 #include "egress/egressd.h"
-#include "core/control.h"
-#include "core/daemon.h"
-#include "core/log.h"
-#include "core/loop.h"
-#include "core/nl.h"
+#include "base/control.h"
+#include "conf/daemon.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "kernel/nl.h"
 #include "egress/nft.h"
 #include "egress/tcp.h"
 #include "egress/udp.h"

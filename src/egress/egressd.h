@@ -2,6 +2,6 @@
  * its own so a proxy fault never touches routing. */
 #ifndef OL_EGRESSD_H
 #define OL_EGRESSD_H
-#include "core/config.h"
+#include "conf/config.h"
 int egressd_run(struct config *c);
 #endif

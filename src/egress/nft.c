@@ -1,6 +1,6 @@
 /* nftables through libnftables. */
 #include "egress/nft.h"
-#include "core/nft.h"
+#include "kernel/nft.h"
 #include <stdio.h>
 #include <string.h>
 

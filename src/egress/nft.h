@@ -3,7 +3,7 @@
  * local stack. Installed and replaced atomically, removed on exit. */
 #ifndef OL_EGRESS_NFT_H
 #define OL_EGRESS_NFT_H
-#include "core/config.h"
+#include "conf/config.h"
 #include <stddef.h>
 
 #define EGRESS_NFT_TABLE "onlink_egress"

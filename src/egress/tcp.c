@@ -10,8 +10,8 @@
  * room and written only while it holds data. */
 #include "egress/tcp.h"
 #include "egress/common.h"
-#include "core/log.h"
-#include "core/loop.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -4,7 +4,7 @@
  * against local sockets bound to the same address. */
 #ifndef OL_EGRESS_TCP_H
 #define OL_EGRESS_TCP_H
-#include "core/addr.h"
+#include "base/addr.h"
 #include <stdint.h>
 
 struct tcp_stats {

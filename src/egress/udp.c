@@ -3,8 +3,8 @@
  * hash table keyed by (client, destination) and expire when idle. */
 #include "egress/udp.h"
 #include "egress/common.h"
-#include "core/log.h"
-#include "core/loop.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * reach the client from the address it sent to. */
 #ifndef OL_EGRESS_UDP_H
 #define OL_EGRESS_UDP_H
-#include "core/addr.h"
+#include "base/addr.h"
 #include <stdint.h>
 
 struct udp_stats {

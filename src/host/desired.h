@@ -1,8 +1,8 @@
 /* What a host wants in its kernel, from the providers the switches publish. */
 #ifndef OL_DESIRED_H
 #define OL_DESIRED_H
-#include "core/kobj.h"
-#include "core/model.h"
+#include "kernel/kobj.h"
+#include "proto/model.h"
 
 struct host_params {
 	int ifindex;                    /* the uplink */

@@ -1,6 +1,6 @@
 /* The host agent's fast-path socket. */
 #include "host/fastrx.h"
-#include "core/session.h"
+#include "proto/session.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <sodium.h>

@@ -3,7 +3,7 @@
  * every datagram passes before its messages are looked at. */
 #ifndef OL_FASTRX_H
 #define OL_FASTRX_H
-#include "core/wire.h"
+#include "proto/wire.h"
 
 struct fastrx {
 	int fd;                    /* -1: not open */

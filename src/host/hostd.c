@@ -1,18 +1,18 @@
 /* The host agent: one connection per switch agent, the merged provider
  * view, and the reconciler that keeps the kernel equal to it. */
 #include "host/hostd.h"
-#include "core/conn.h"
-#include "core/control.h"
-#include "core/daemon.h"
-#include "core/json.h"
-#include "core/nft.h"
+#include "proto/conn.h"
+#include "base/control.h"
+#include "conf/daemon.h"
+#include "proto/json.h"
+#include "kernel/nft.h"
 #include "host/steer.h"
 #include <linux/neighbour.h>
 #include <sys/ioctl.h>
-#include "core/log.h"
-#include "core/loop.h"
-#include "core/nl.h"
-#include "core/reconcile.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "kernel/nl.h"
+#include "kernel/reconcile.h"
 #include "host/desired.h"
 #include "host/fastrx.h"
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* onlinkd host: makes every live provider look directly connected. */
 #ifndef OL_HOSTD_H
 #define OL_HOSTD_H
-#include "core/config.h"
+#include "conf/config.h"
 int hostd_run(struct config *c);
 #endif

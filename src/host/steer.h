@@ -4,7 +4,7 @@
  * IP stack, so early demux never sees it). */
 #ifndef OL_STEER_H
 #define OL_STEER_H
-#include "core/model.h"
+#include "proto/model.h"
 #include <stddef.h>
 
 #define STEER_TABLE "onlink_steer"

@@ -2,7 +2,7 @@
  * agent, which applies them (to the hosts and through BIRD) and logs them
  * with the caller's uid. */
 #include "onlink/cmd.h"
-#include "core/control.h"
+#include "base/control.h"
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>

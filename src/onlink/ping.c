@@ -2,7 +2,7 @@
 #include "onlink/cmd.h"
 #include "onlink/probe.h"
 #include "onlink/providers.h"
-#include "core/addr.h"
+#include "base/addr.h"
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <jansson.h>

@@ -1,6 +1,6 @@
 /* Asks the host agent (control socket, "status") for its providers. */
 #include "onlink/providers.h"
-#include "core/control.h"
+#include "base/control.h"
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>

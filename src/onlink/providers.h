@@ -1,7 +1,7 @@
 /* The providers a local host agent knows, as the CLI needs them. */
 #ifndef OL_PROVIDERS_H
 #define OL_PROVIDERS_H
-#include "core/model.h"
+#include "proto/model.h"
 #include <stddef.h>
 
 struct cli_provider {

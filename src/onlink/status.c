@@ -1,5 +1,5 @@
 /* onlink status [-s SOCKET] [--json]: ask a local agent for its state. */
-#include "core/control.h"
+#include "base/control.h"
 #include "onlink/cmd.h"
 #include <getopt.h>
 #include <jansson.h>

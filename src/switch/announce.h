@@ -5,7 +5,7 @@
  * Pure text in, text out (docs/failover.md shows the file). */
 #ifndef OL_ANNOUNCE_H
 #define OL_ANNOUNCE_H
-#include "core/config.h"
+#include "conf/config.h"
 #include <stddef.h>
 
 #define ANN_MAX 4096

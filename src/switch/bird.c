@@ -1,7 +1,7 @@
 /* BIRD control socket client (bird.h). */
 #include "switch/bird.h"
-#include "core/log.h"
-#include "core/loop.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

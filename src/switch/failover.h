@@ -17,8 +17,8 @@
  * when that one is not OK), or published down when there is none. */
 #ifndef OL_FAILOVER_H
 #define OL_FAILOVER_H
-#include "core/config.h"
-#include "core/model.h"
+#include "conf/config.h"
+#include "proto/model.h"
 #include <stdint.h>
 
 enum fo_state { FO_DOWN, FO_OK, FO_FAILED, FO_HELD, FO_RECOVERING, FO_DRAINED };

@@ -1,6 +1,6 @@
 /* The switch agent's fast path: sealed change datagrams to a multicast group. */
 #include "switch/fastpath.h"
-#include "core/session.h"
+#include "proto/session.h"
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>

@@ -7,9 +7,9 @@
  * change from an older one. */
 #ifndef OL_FASTPATH_H
 #define OL_FASTPATH_H
-#include "core/config.h"
-#include "core/log.h"
-#include "core/wire.h"
+#include "conf/config.h"
+#include "base/log.h"
+#include "proto/wire.h"
 #include <sys/socket.h>
 
 struct fastpath {

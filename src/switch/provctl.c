@@ -1,9 +1,9 @@
 /* Failover, drain and announcements on the switch (provctl.h). */
 #include "switch/provctl.h"
-#include "core/control.h"
-#include "core/log.h"
-#include "core/loop.h"
-#include "core/metrics.h"
+#include "base/control.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "base/metrics.h"
 #include "switch/announce.h"
 #include "switch/bird.h"
 #include "switch/failover.h"

@@ -6,8 +6,8 @@
  * provctl_publish() says. */
 #ifndef OL_PROVCTL_H
 #define OL_PROVCTL_H
-#include "core/config.h"
-#include "core/model.h"
+#include "conf/config.h"
+#include "proto/model.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdint.h>

@@ -2,6 +2,6 @@
  * configured providers and streams their state to every host agent. */
 #ifndef OL_SWITCHD_H
 #define OL_SWITCHD_H
-#include "core/config.h"
+#include "conf/config.h"
 int switchd_run(struct config *c);
 #endif

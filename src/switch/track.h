@@ -2,9 +2,9 @@
  * (from a dump or notifications). Pure logic: no netlink here. */
 #ifndef OL_TRACK_H
 #define OL_TRACK_H
-#include "core/config.h"
-#include "core/model.h"
-#include "core/nl.h"
+#include "conf/config.h"
+#include "proto/model.h"
+#include "kernel/nl.h"
 #include <time.h>
 
 struct track_addr {

@@ -1,8 +1,8 @@
-/* libFuzzer target: the config parser (src/core/config.c, through inih).
+/* libFuzzer target: the config parser (src/conf/config.c, through inih).
  * The input is a whole config file. Oracle beyond "no crash": a config is
  * either accepted, or refused with a "FILE:LINE: message" error whose line
  * is in the file. */
-#include "core/config.h"
+#include "conf/config.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

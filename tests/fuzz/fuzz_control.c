@@ -5,8 +5,8 @@
  * them over; the whole input is also parsed as an include file. Oracle
  * beyond "no crash": every request gets a JSON reply with "ok", and an
  * include file that parses renders to one that parses to the same state. */
-#include "core/config.h"
-#include "core/loop.h"
+#include "conf/config.h"
+#include "base/loop.h"
 #include "switch/announce.h"
 #include "switch/provctl.h"
 #include <jansson.h>

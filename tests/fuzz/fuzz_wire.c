@@ -1,9 +1,9 @@
-/* libFuzzer target: the switch-host wire decoders (src/core/wire.c).
+/* libFuzzer target: the switch-host wire decoders (src/proto/wire.c).
  * The first byte picks the decoder, the rest is its input; the whole input
  * also goes through the frame header check. Oracle beyond "no crash": the
  * decoders accept only exactly what the encoders write, so a decoded
  * message must encode back to the same bytes. */
-#include "core/wire.h"
+#include "proto/wire.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -56,7 +56,7 @@ done
 check "onlinkd(8) documents every role and SIGHUP" bash -c "MANWIDTH=100 man -l '$inst/usr/share/man/man8/onlinkd.8' 2>/dev/null | tr -s ' ' | grep -q 'onlinkd switch|host|egress -c FILE' && MANWIDTH=100 man -l '$inst/usr/share/man/man8/onlinkd.8' 2>/dev/null | grep -q SIGHUP"
 check "onlink.conf(5) documents every key the parser knows" bash -c "
 	man -l '$inst/usr/share/man/man5/onlink.conf.5' 2>/dev/null > '$inst/conf.txt'
-	for k in \$(grep -o '!strcmp(name, \"[a-z-]*\")' '$LAB_ROOT/src/core/config.c' | cut -d'\"' -f2 | sort -u); do
+	for k in \$(grep -o '!strcmp(name, \"[a-z-]*\")' '$LAB_ROOT/src/conf/config.c' | cut -d'\"' -f2 | sort -u); do
 		grep -q -- \"\$k\" '$inst/conf.txt' || { echo \"missing: \$k\"; exit 1; }
 	done"
 for u in switch host egress; do

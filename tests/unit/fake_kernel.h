@@ -3,7 +3,7 @@
  * overwrites, delete removes). */
 #ifndef OL_FAKE_KERNEL_H
 #define OL_FAKE_KERNEL_H
-#include "core/reconcile.h"
+#include "kernel/reconcile.h"
 #include <errno.h>
 #include <string.h>
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <fcntl.h>
-#include "core/config.h"
+#include "conf/config.h"
 
 static char *slurp(const char *path)
 {

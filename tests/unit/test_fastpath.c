@@ -12,8 +12,8 @@
 #include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "core/session.h"
-#include "core/wire.h"
+#include "proto/session.h"
+#include "proto/wire.h"
 #include "host/fastrx.h"
 #include "switch/fastpath.h"
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "core/nl.h"
-#include "core/reconcile.h"
+#include "kernel/nl.h"
+#include "kernel/reconcile.h"
 
 #define PROTO 177
 

@@ -12,10 +12,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
-#include "core/conn.h"
+#include "proto/conn.h"
 #include "switch/fanout.h"
-#include "core/session.h"
-#include "core/wire.h"
+#include "proto/session.h"
+#include "proto/wire.h"
 
 static struct ol_provider sample(void)
 {

@@ -1,5 +1,5 @@
 /* Kernel object sets and comparisons. */
-#include "core/kobj.h"
+#include "kernel/kobj.h"
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>

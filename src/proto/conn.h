@@ -5,8 +5,8 @@
  * per message. */
 #ifndef OL_CONN_H
 #define OL_CONN_H
-#include "core/session.h"
-#include "core/wire.h"
+#include "proto/session.h"
+#include "proto/wire.h"
 #include <stdint.h>
 #include <stddef.h>
 

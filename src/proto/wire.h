@@ -2,7 +2,7 @@
  * length-limited. Pure encode/decode, no I/O, so it can be fuzzed. */
 #ifndef OL_WIRE_H
 #define OL_WIRE_H
-#include "core/model.h"
+#include "proto/model.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* Signals as events, never as handlers doing work; start-up's last steps. */
-#include "core/daemon.h"
-#include "core/log.h"
+#include "conf/daemon.h"
+#include "base/log.h"
 #include <errno.h>
 #include <signal.h>
 #include <string.h>

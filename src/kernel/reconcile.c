@@ -1,5 +1,5 @@
 /* Desired-vs-actual diff. Both sides are sorted by key and walked once. */
-#include "core/reconcile.h"
+#include "kernel/reconcile.h"
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <stdlib.h>

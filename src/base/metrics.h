@@ -14,6 +14,11 @@ typedef void (*metrics_fn)(FILE *f, void *arg);
 int metrics_open(const struct sockaddr_storage *ss, socklen_t len, metrics_fn fn, void *arg);
 void metrics_close(void);
 
+/* A request head read so far (len bytes, NUL-terminated; full: no room
+ * for more): what to answer. Pure, for the fuzzer. */
+enum mx_verdict { MX_MORE, MX_BAD, MX_TOO_LARGE, MX_METHOD, MX_NOT_FOUND, MX_METRICS };
+enum mx_verdict mx_parse_request(const char *in, size_t len, int full, int *head);
+
 /* "# HELP" and "# TYPE" of a family (type: counter, gauge). */
 void mx_family(FILE *f, const char *name, const char *type, const char *help);
 /* One sample; labels is "" or `key="value",...` already escaped with

@@ -1,7 +1,7 @@
 /* Session keys and AEAD framing (libsodium: BLAKE2b keyed with the PSK for
  * key derivation, ChaCha20-Poly1305 IETF for frames). */
-#include "core/session.h"
-#include "core/wire.h"
+#include "proto/session.h"
+#include "proto/wire.h"
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Wire encoding. All integers are big-endian. */
-#include "core/wire.h"
+#include "proto/wire.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>

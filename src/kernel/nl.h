@@ -3,8 +3,8 @@
  * and notifications. Everything above this file sees parsed structs. */
 #ifndef OL_NL_H
 #define OL_NL_H
-#include "core/kobj.h"
-#include "core/reconcile.h"
+#include "kernel/kobj.h"
+#include "kernel/reconcile.h"
 #include <net/if.h>
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /* JSON renderings of the model. */
-#include "core/json.h"
+#include "proto/json.h"
 
 json_t *egress_to_json(const struct ol_egress *e, const char *me)
 {

@@ -3,7 +3,7 @@
  * kernel (nl.c dumps). */
 #ifndef OL_KOBJ_H
 #define OL_KOBJ_H
-#include "core/addr.h"
+#include "base/addr.h"
 #include <stddef.h>
 #include <stdint.h>
 

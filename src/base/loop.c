@@ -1,6 +1,6 @@
 /* epoll event loop and timerfd timers. */
-#include "core/loop.h"
-#include "core/log.h"
+#include "base/loop.h"
+#include "base/log.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>

@@ -1,5 +1,5 @@
 /* Small helpers over the data model. */
-#include "core/model.h"
+#include "proto/model.h"
 #include <ctype.h>
 #include <string.h>
 

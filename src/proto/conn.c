@@ -1,6 +1,6 @@
 /* Switch-host connection state machine. */
-#include "core/conn.h"
-#include "core/log.h"
+#include "proto/conn.h"
+#include "base/log.h"
 #include <errno.h>
 #include <stdio.h>
 #include <sodium.h>

@@ -3,7 +3,7 @@
  * quoted. */
 #ifndef OL_CONFIG_H
 #define OL_CONFIG_H
-#include "core/model.h"
+#include "proto/model.h"
 #include <net/if.h>
 #include <stdio.h>
 #include <sys/socket.h>

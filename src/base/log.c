@@ -1,5 +1,5 @@
 /* Leveled, rate-limited logging. */
-#include "core/log.h"
+#include "base/log.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

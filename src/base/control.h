@@ -1,5 +1,6 @@
 /* The control socket: a Unix stream socket; a client writes one request
- * line ("status") and reads one JSON document until EOF. */
+ * line and reads one JSON document until EOF, or (subscribed) one JSON
+ * document per line for as long as it stays connected. */
 #ifndef OL_CONTROL_H
 #define OL_CONTROL_H
 #include <stddef.h>
@@ -17,8 +18,19 @@ int control_peer(uid_t *uid, pid_t *pid);
 unsigned control_defer(void);
 void control_finish(unsigned handle, char *reply);
 void control_close(void);
+/* During a handler call: the client stays connected and gets `first`
+ * (malloc'd, taken; a line) now, then every message published to its
+ * topics (a bit mask). The handler then returns NULL. -EBUSY when half
+ * the slots hold subscribers already (first is freed). */
+int control_subscribe(unsigned topics, char *first);
+/* A line to every subscriber of the topic. */
+void control_publish(unsigned topic, const char *msg);
+unsigned control_subscribers(unsigned topic);
 /* Client side, for the CLI: 0 and a malloc'd reply, or negative errno. */
 int control_request(const char *path, const char *request, char **reply);
+/* Client side, for a daemon that subscribes: a connected, non-blocking
+ * socket that has sent the request, or negative errno. */
+int control_open_stream(const char *path, const char *request);
 /* control_request's error, for a person */
 const char *control_strerror(int e);
 #endif

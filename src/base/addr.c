@@ -1,5 +1,5 @@
 /* Address helpers. */
-#include "core/addr.h"
+#include "base/addr.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

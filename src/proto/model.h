@@ -3,7 +3,7 @@
  * these structs; the host turns them into kernel objects (desired.c). */
 #ifndef OL_MODEL_H
 #define OL_MODEL_H
-#include "core/addr.h"
+#include "base/addr.h"
 #include <stdint.h>
 
 #define OL_NAME_MAX 32          /* provider, host and switch names, with NUL */

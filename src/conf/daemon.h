@@ -2,9 +2,9 @@
  * last steps of start-up (syslog, the metrics endpoint, telling systemd). */
 #ifndef OL_DAEMON_H
 #define OL_DAEMON_H
-#include "core/config.h"
-#include "core/loop.h"
-#include "core/metrics.h"
+#include "conf/config.h"
+#include "base/loop.h"
+#include "base/metrics.h"
 
 /* Blocks SIGINT, SIGTERM, SIGHUP and SIGPIPE and delivers the first three
  * through the loop: *stop is set on INT/TERM, *reload on HUP. */

@@ -1,8 +1,8 @@
 /* rtnetlink through libmnl. Attributes are checked against a table of
  * expected types before use; dumps retry when interrupted (NLM_F_DUMP_INTR);
  * the notification socket reports overruns instead of hiding them. */
-#include "core/nl.h"
-#include "core/log.h"
+#include "kernel/nl.h"
+#include "base/log.h"
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>

@@ -2,7 +2,7 @@
  * operations. Pure: no kernel, unit-tested against a fake one. */
 #ifndef OL_RECONCILE_H
 #define OL_RECONCILE_H
-#include "core/kobj.h"
+#include "kernel/kobj.h"
 
 enum kop_type { KOP_ADD = 1, KOP_REPLACE = 2, KOP_DEL = 3 };
 

@@ -5,7 +5,7 @@
  * multi-line continuation), and hands inih one line per line read: a
  * comment as an empty line, and a key line too long for inih's buffer as
  * an empty line after calling the handler itself. */
-#include "core/config.h"
+#include "conf/config.h"
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 /* libnftables runner. */
-#include "core/nft.h"
+#include "kernel/nft.h"
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>

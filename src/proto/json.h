@@ -1,7 +1,7 @@
 /* The model as JSON, for the daemons' status answers. */
 #ifndef OL_JSON_H
 #define OL_JSON_H
-#include "core/model.h"
+#include "proto/model.h"
 #include <jansson.h>
 
 /* {"address", "slices": [{"host", "first", "last"}]}, and "mine" (this
