@@ -1,6 +1,8 @@
 /* The egress daemon: the nftables table and policy routing TPROXY needs,
  * the TCP proxy, and what it learns from the local host agent (this host's
- * name, its slices of the shared addresses, provider tables). */
+ * name, its slices of the shared addresses, provider tables), subscribed
+ * through the local API (proto/api.h), so that a slice change arrives as
+ * it happens. */
 #include "egress/egressd.h"
 #include "base/control.h"
 #include "conf/daemon.h"
@@ -10,13 +12,18 @@
 #include "egress/nft.h"
 #include "egress/tcp.h"
 #include "egress/udp.h"
+#include "proto/api.h"
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <errno.h>
 #include <jansson.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define POLL_MS 5000
+/* a host agent that cannot be reached is tried again this often */
+#define RETRY_MS 1000
+#define AGENT_LINE_MAX (4 << 20)
 
 struct egressd {
 	struct config *cfg;
@@ -24,7 +31,11 @@ struct egressd {
 	struct udp_proxy *udp;
 	struct nl *nl;
 	struct loop_src sig;
-	struct timer poll;
+	struct loop_src agent;          /* the subscription to the host agent */
+	struct timer retry;
+	char *in;
+	size_t inlen, incap;
+	unsigned agent_tries;
 	volatile int stop, reload;
 	char host[OL_NAME_MAX];
 	struct ol_egress src4, src6;    /* the chosen shared addresses (one slice each) */
@@ -90,38 +101,18 @@ static int slice_in_system_range(const struct ol_slice *s, char *why, size_t len
 	return 1;
 }
 
-/* What the host agent knows: this host's name, its slices, provider tables. */
-static void poll_agent(struct timer *t)
+/* What the host agent says: this host's name, its slices, provider tables. */
+static void apply_agent(struct egressd *e, const struct api_egress *x)
 {
-	struct egressd *e = t->arg;
-	char *reply;
-	json_error_t jerr;
-	int r = control_request(e->cfg->host_control, "status", &reply);
-	if (r) {
-		log_limited(&e->rl, LOG_WARNING, "host agent at %s: %s; new flows are refused until it answers",
-			    e->cfg->host_control, strerror(-r));
-		e->agent_ok = 0;
-		return;
-	}
-	json_t *root = json_loads(reply, 0, &jerr), *x;
-	free(reply);
-	if (!root) {
-		log_limited(&e->rl, LOG_WARNING, "host agent: bad answer");
-		return;
-	}
-	snprintf(e->host, sizeof(e->host), "%s", json_string_value(json_object_get(root, "name")) ?: "");
+	snprintf(e->host, sizeof(e->host), "%s", x->host);
 	int had4 = e->have4, had6 = e->have6;
 	struct ol_egress old4 = e->src4, old6 = e->src6;
 	e->have4 = e->have6 = 0;
-	size_t i;
-	json_array_foreach(json_object_get(root, "egress"), i, x) {
-		json_t *mine = json_object_get(x, "mine");
-		struct ol_egress eg = { .nslices = 1 };
-		if (!json_is_object(mine) || addr_parse(json_string_value(json_object_get(x, "address")) ?: "", &eg.addr))
-			continue;
+	for (size_t i = 0; i < x->nslices; i++) {
+		struct ol_egress eg = { .nslices = 1, .addr = x->slices[i].addr };
 		snprintf(eg.slices[0].host, sizeof(eg.slices[0].host), "%s", e->host);
-		eg.slices[0].first = (uint16_t)json_integer_value(json_object_get(mine, "first"));
-		eg.slices[0].last = (uint16_t)json_integer_value(json_object_get(mine, "last"));
+		eg.slices[0].first = x->slices[i].first;
+		eg.slices[0].last = x->slices[i].last;
 		/* the first shared address of each family this host has a slice of */
 		if (eg.addr.family == AF_INET && !e->have4) {
 			e->src4 = eg;
@@ -133,14 +124,13 @@ static void poll_agent(struct timer *t)
 	}
 	uint32_t mark = 0;
 	if (e->cfg->via[0]) {
-		json_array_foreach(json_object_get(root, "providers"), i, x)
-			if (!strcmp(json_string_value(json_object_get(x, "name")) ?: "", e->cfg->via))
-				mark = (uint32_t)json_integer_value(json_object_get(x, "table"));
+		for (size_t i = 0; i < x->ntables; i++)
+			if (!strcmp(x->tables[i].name, e->cfg->via))
+				mark = x->tables[i].table;
 		if (!mark)
 			log_limited(&e->rl, LOG_WARNING, "via: the host agent knows no provider '%s': using the main table",
 				    e->cfg->via);
 	}
-	json_decref(root);
 	e->agent_ok = 1;
 	e->mark = mark;
 	tcp_proxy_set_mark(e->tcp, mark);
@@ -168,6 +158,84 @@ static void poll_agent(struct timer *t)
 		log_info("IPv4 egress: %s", e->have4 ? addr_str(&e->src4.addr, a, sizeof(a)) : "none");
 	if (e->have6 != had6 || (e->have6 && !egress_equal(&e->src6, &old6)))
 		log_info("IPv6 egress: %s", e->have6 ? addr_str(&e->src6.addr, a, sizeof(a)) : "none");
+}
+
+static void agent_close(struct egressd *e, const char *why)
+{
+	if (e->agent.fd >= 0) {
+		loop_del(&e->agent);
+		close(e->agent.fd);
+		e->agent.fd = -1;
+	}
+	e->inlen = 0;
+	if (e->agent_ok || !e->agent_tries)
+		log_limited(&e->rl, LOG_WARNING, "host agent at %s: %s; slices as they were, until it answers",
+			    e->cfg->host_control, why);
+	e->agent_ok = 0;
+	e->agent_tries++;
+	timer_arm(&e->retry, RETRY_MS, 0);
+}
+
+/* The subscription's lines: each the whole egress state. */
+static void agent_cb(struct loop_src *src, uint32_t events)
+{
+	struct egressd *e = src->arg;
+	(void)events;
+	for (;;) {
+		if (e->incap - e->inlen < 4096) {
+			size_t cap = e->incap ? e->incap * 2 : 16384;
+			char *b = cap <= AGENT_LINE_MAX ? realloc(e->in, cap) : NULL;
+			if (!b) {
+				agent_close(e, "an answer too long");
+				return;
+			}
+			e->in = b;
+			e->incap = cap;
+		}
+		ssize_t r = read(src->fd, e->in + e->inlen, e->incap - e->inlen - 1);
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0) {
+			agent_close(e, r ? strerror(errno) : "it closed the connection");
+			return;
+		}
+		e->inlen += (size_t)r;
+	}
+	char *line = e->in, *nl;
+	while ((nl = memchr(line, '\n', e->inlen - (size_t)(line - e->in)))) {
+		*nl = 0;
+		struct api_egress x;
+		const char *why;
+		if (api_egress_decode(line, &x, &why))
+			log_limited(&e->rl, LOG_WARNING, "host agent: an answer not understood: %s", why);
+		else
+			apply_agent(e, &x);
+		api_egress_free(&x);
+		line = nl + 1;
+	}
+	e->inlen -= (size_t)(line - e->in);
+	memmove(e->in, line, e->inlen);
+}
+
+/* Subscribes to the host agent's egress slices: they come as they change. */
+static void agent_connect(struct timer *t)
+{
+	struct egressd *e = t->arg;
+	char req[128];
+	struct api_request rq = { .kind = API_SUBSCRIBE, .topics = API_TOPIC_EGRESS };
+	api_request_encode(&rq, req, sizeof(req));
+	int fd = control_open_stream(e->cfg->host_control, req);
+	if (fd < 0) {
+		e->agent.fd = -1;
+		agent_close(e, strerror(-fd));
+		return;
+	}
+	e->agent = (struct loop_src){ .fd = fd, .cb = agent_cb, .arg = e };
+	if (loop_add(&e->agent, EPOLLIN) < 0) {
+		agent_close(e, "event loop");
+		return;
+	}
+	e->agent_tries = 0;
 }
 
 /* SIGHUP: the client prefixes, via, the idle timeouts and syslog change in
@@ -213,7 +281,13 @@ static void reload(struct egressd *e)
 		log_info("reload: %s applied (%u client prefixes, via %s)", c->path, c->nclients, c->via[0] ? c->via : "-");
 	}
 	config_free(&next);
-	poll_agent(&e->poll);
+	if (e->agent.fd >= 0) { /* subscribed again: the whole state comes first */
+		loop_del(&e->agent);
+		close(e->agent.fd);
+		e->agent.fd = -1;
+		e->inlen = 0;
+	}
+	agent_connect(&e->retry);
 	daemon_notify_ready("egress proxy: reloaded");
 }
 
@@ -265,7 +339,7 @@ static void metrics_cb(FILE *f, void *arg)
 		const char *name, *type, *help, *labels;
 		double v;
 	} m[] = {
-		{ "onlink_egress_host_agent_reachable", "gauge", "1 when the last poll of the host agent answered.", "",
+		{ "onlink_egress_host_agent_reachable", "gauge", "1 while subscribed to the host agent and its answers are understood.", "",
 		  e->agent_ok },
 		{ "onlink_egress_flows_active", "gauge", "Flows relayed now.", "proto=\"tcp\"", (double)t->active },
 		{ NULL, NULL, NULL, "proto=\"udp\"", (double)u->active },
@@ -308,7 +382,7 @@ static void metrics_cb(FILE *f, void *arg)
 
 int egressd_run(struct config *c)
 {
-	struct egressd e = { .cfg = c, .rl = RATELIMIT_INIT(10000, 5) };
+	struct egressd e = { .cfg = c, .rl = RATELIMIT_INIT(10000, 5), .agent = { .fd = -1 } };
 	char err[512];
 	int r, rc = 1;
 
@@ -336,12 +410,12 @@ int egressd_run(struct config *c)
 		log_err("control socket %s: %s", c->control, strerror(-r));
 		goto undo;
 	}
-	timer_init(&e.poll, poll_agent, &e);
-	timer_arm(&e.poll, 0, POLL_MS);
+	timer_init(&e.retry, agent_connect, &e);
+	agent_connect(&e.retry);
 	char status[96];
 	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->listen_port);
 	if (daemon_ready(c, metrics_cb, &e, status)) {
-		timer_fini(&e.poll);
+		timer_fini(&e.retry);
 		control_close();
 		goto undo;
 	}
@@ -359,7 +433,12 @@ int egressd_run(struct config *c)
 	log_info("stopping: removing the nftables table and policy routing");
 	daemon_stopping();
 	rc = 0;
-	timer_fini(&e.poll);
+	timer_fini(&e.retry);
+	if (e.agent.fd >= 0) {
+		loop_del(&e.agent);
+		close(e.agent.fd);
+	}
+	free(e.in);
 	control_close();
 undo:
 	err[0] = 0;

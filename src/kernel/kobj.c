@@ -1,5 +1,6 @@
 /* Kernel object sets and comparisons. */
 #include "kernel/kobj.h"
+#include "base/vec.h"
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -8,22 +9,17 @@
 
 int kobj_set_add(struct kobj_set *s, const struct kobj *o)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		struct kobj *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *o;
-	return 0;
+	return vec_push(s, *o);
 }
 
 void kobj_set_free(struct kobj_set *s)
 {
-	free(s->v);
-	memset(s, 0, sizeof(*s));
+	vec_free(s);
+}
+
+void kop_list_free(struct kop_list *l)
+{
+	vec_free(l);
 }
 
 static int cmp_kobj(const void *a, const void *b)
@@ -37,75 +33,6 @@ void kobj_set_sort(struct kobj_set *s)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_kobj);
 }
 
-static int cmp_idx(const void *a, const void *b, void *arg)
-{
-	const struct kobj *keys = arg;
-	return kobj_key_cmp(&keys[*(const size_t *)a], &keys[*(const size_t *)b]);
-}
-
-/* Room for n objects in every array of the cache; 0 or -ENOMEM. */
-static int cache_room(struct kobj_sort_cache *c, size_t n)
-{
-	if (n > c->cap) {
-		struct kobj *k = realloc(c->keys, n * sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		c->keys = k;
-		size_t *p = realloc(c->perm, n * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		c->perm = p;
-		c->cap = n;
-	}
-	if (n > c->tmpcap) {
-		struct kobj *t = realloc(c->tmp, n * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		c->tmp = t;
-		c->tmpcap = n;
-	}
-	return 0;
-}
-
-void kobj_set_sort_cached(struct kobj_set *s, struct kobj_sort_cache *c)
-{
-	size_t n = s->n;
-	int same = n && c->n == n;
-	for (size_t i = 0; same && i < n; i++)
-		same = !kobj_key_cmp(&c->keys[i], &s->v[i]);
-	if (cache_room(c, n)) {
-		c->n = 0;
-		kobj_set_sort(s);
-		return;
-	}
-	if (same) {
-		c->hits++;
-	} else {
-		memcpy(c->keys, s->v, n * sizeof(*s->v));
-		for (size_t i = 0; i < n; i++)
-			c->perm[i] = i;
-		qsort_r(c->perm, n, sizeof(*c->perm), cmp_idx, c->keys);
-		c->n = n;
-		c->misses++;
-	}
-	for (size_t i = 0; i < n; i++)
-		c->tmp[i] = s->v[c->perm[i]];
-	/* the sorted copy becomes the set's array; the old one, scratch */
-	struct kobj *v = s->v;
-	size_t cap = s->cap;
-	s->v = c->tmp;
-	s->cap = c->tmpcap;
-	c->tmp = v;
-	c->tmpcap = cap;
-}
-
-void kobj_sort_cache_free(struct kobj_sort_cache *c)
-{
-	free(c->keys);
-	free(c->perm);
-	free(c->tmp);
-	memset(c, 0, sizeof(*c));
-}
 
 struct kobj *kobj_set_find(const struct kobj_set *s, const struct kobj *key)
 {

@@ -31,6 +31,22 @@ struct kobj_set {
 	size_t n, cap;
 };
 
+/* A kernel operation on an object, as the reconciler plans them and the
+ * netlink layer applies them. */
+enum kop_type { KOP_ADD = 1, KOP_REPLACE = 2, KOP_DEL = 3 };
+
+struct kop {
+	enum kop_type op;
+	struct kobj obj;
+};
+
+struct kop_list {
+	struct kop *v;
+	size_t n, cap;
+};
+
+void kop_list_free(struct kop_list *l);
+
 int kobj_set_add(struct kobj_set *s, const struct kobj *o);
 void kobj_set_free(struct kobj_set *s);
 /* Sorted by key (kobj_key_cmp); the three below need a sorted set. */
@@ -38,21 +54,6 @@ void kobj_set_sort(struct kobj_set *s);
 struct kobj *kobj_set_find(const struct kobj_set *s, const struct kobj *key);
 int kobj_set_upsert(struct kobj_set *s, const struct kobj *o);
 void kobj_set_remove(struct kobj_set *s, const struct kobj *key);
-/* A set rebuilt from scratch for every change (the host's desired state)
- * mostly has the same keys in the same build order as last time: the
- * order found then is reused after an O(n) check, instead of an
- * O(n log n) sort (which was most of a host agent's work per change with
- * 500 providers). */
-struct kobj_sort_cache {
-	struct kobj *keys;      /* the last build, in build order */
-	size_t *perm;           /* sorted position i holds build element perm[i] */
-	struct kobj *tmp;       /* scratch, swapped with the set's array */
-	size_t n, cap, tmpcap;
-	unsigned long hits, misses;
-};
-/* Sorts s as kobj_set_sort does. */
-void kobj_set_sort_cached(struct kobj_set *s, struct kobj_sort_cache *c);
-void kobj_sort_cache_free(struct kobj_sort_cache *c);
 /* Identity of an object as the kernel keys it; 0 when the same object. */
 int kobj_key_cmp(const struct kobj *a, const struct kobj *b);
 /* Same identity and same attributes. */

@@ -4,7 +4,6 @@
 #ifndef OL_NL_H
 #define OL_NL_H
 #include "kernel/kobj.h"
-#include "kernel/reconcile.h"
 #include <net/if.h>
 #include <stdint.h>
 

@@ -1,5 +1,6 @@
 /* Desired-vs-actual diff. Both sides are sorted by key and walked once. */
 #include "kernel/reconcile.h"
+#include "base/vec.h"
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <stdlib.h>
@@ -7,24 +8,7 @@
 
 static int push(struct kop_list *l, enum kop_type op, const struct kobj *o)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct kop *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n].op = op;
-	l->v[l->n].obj = *o;
-	l->n++;
-	return 0;
-}
-
-void kop_list_free(struct kop_list *l)
-{
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	return vec_push(l, ((struct kop){ .op = op, .obj = *o }));
 }
 
 static int cmp_ptr(const void *a, const void *b)
@@ -69,6 +53,33 @@ static int cmp_op(const void *a, const void *b)
 	return kobj_key_cmp(&x->obj, &y->obj);
 }
 
+/* One key: what is wanted (w) against what the kernel holds (h), either
+ * NULL when absent. */
+static int decide(const struct kobj *w, const struct kobj *h, uint8_t proto, struct kop_list *ops,
+		  struct reconcile_stats *st)
+{
+	if (!h)
+		return w ? push(ops, KOP_ADD, w) : 0;
+	if (!w)
+		return h->proto == proto ? push(ops, KOP_DEL, h) : 0;
+	if (h->proto == proto) {
+		if (!kobj_equal(w, h))
+			return push(ops, KOP_REPLACE, w);
+		st->adopted++;
+		return 0;
+	}
+	if (kernel_learned(h))
+		return push(ops, KOP_REPLACE, w);
+	st->conflicts++;
+	return 0;
+}
+
+static void order_ops(struct kop_list *ops)
+{
+	if (ops->n) /* qsort() takes no NULL array, even empty */
+		qsort(ops->v, ops->n, sizeof(*ops->v), cmp_op);
+}
+
 int reconcile_diff(const struct kobj_set *want, const struct kobj_set *have, uint8_t proto,
 		   struct kop_list *ops, struct reconcile_stats *st)
 {
@@ -83,31 +94,33 @@ int reconcile_diff(const struct kobj_set *want, const struct kobj_set *have, uin
 	}
 	while (!r && (i < want->n || j < have->n)) {
 		int c = i == want->n ? 1 : j == have->n ? -1 : kobj_key_cmp(w[i], h[j]);
-		if (c < 0) {
-			r = push(ops, KOP_ADD, w[i++]);
-		} else if (c > 0) {
-			if (h[j]->proto == proto)
-				r = push(ops, KOP_DEL, h[j]);
-			j++;
-		} else {
-			if (h[j]->proto == proto) {
-				if (kobj_equal(w[i], h[j]))
-					st->adopted++;
-				else
-					r = push(ops, KOP_REPLACE, w[i]);
-			} else if (kernel_learned(h[j])) {
-				r = push(ops, KOP_REPLACE, w[i]);
-			} else {
-				st->conflicts++;
-			}
-			i++;
-			j++;
-		}
+		if (c < 0)
+			r = decide(w[i++], NULL, proto, ops, st);
+		else if (c > 0)
+			r = decide(NULL, h[j++], proto, ops, st);
+		else
+			r = decide(w[i++], h[j++], proto, ops, st);
 	}
-	if (!r && ops->n) /* qsort() takes no NULL array, even empty */
-		qsort(ops->v, ops->n, sizeof(*ops->v), cmp_op);
+	if (!r)
+		order_ops(ops);
 out:
 	free(w);
 	free(h);
+	return r;
+}
+
+int reconcile_diff_keys(const struct kobj_set *want, const struct kobj_set *have, uint8_t proto,
+			struct kobj_set *keys, struct kop_list *ops, struct reconcile_stats *st)
+{
+	int r = 0;
+	memset(st, 0, sizeof(*st));
+	kobj_set_sort(keys);
+	for (size_t i = 0; !r && i < keys->n; i++) {
+		if (i && !kobj_key_cmp(&keys->v[i - 1], &keys->v[i]))
+			continue;
+		r = decide(kobj_set_find(want, &keys->v[i]), kobj_set_find(have, &keys->v[i]), proto, ops, st);
+	}
+	if (!r)
+		order_ops(ops);
 	return r;
 }

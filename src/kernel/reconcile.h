@@ -4,18 +4,6 @@
 #define OL_RECONCILE_H
 #include "kernel/kobj.h"
 
-enum kop_type { KOP_ADD = 1, KOP_REPLACE = 2, KOP_DEL = 3 };
-
-struct kop {
-	enum kop_type op;
-	struct kobj obj;
-};
-
-struct kop_list {
-	struct kop *v;
-	size_t n, cap;
-};
-
 struct reconcile_stats {
 	unsigned adopted;   /* ours already, left as they are */
 	unsigned conflicts; /* wanted, but a foreign object holds the key: left alone */
@@ -29,5 +17,9 @@ struct reconcile_stats {
  * before addresses; then additions in the opposite order. */
 int reconcile_diff(const struct kobj_set *want, const struct kobj_set *have, uint8_t proto,
 		   struct kop_list *ops, struct reconcile_stats *st);
-void kop_list_free(struct kop_list *l);
+/* The same decisions, for the given keys only (sorted here; repeats are
+ * fine): an incremental turn's diff, O(k log n) for k keys. want and have
+ * must be sorted. */
+int reconcile_diff_keys(const struct kobj_set *want, const struct kobj_set *have, uint8_t proto,
+			struct kobj_set *keys, struct kop_list *ops, struct reconcile_stats *st);
 #endif

@@ -1,8 +1,9 @@
-/* Asks the host agent (control socket, "status") for its providers. */
+/* Asks the host agent for its providers (the local API, proto/api.h). */
 #include "onlink/providers.h"
 #include "base/control.h"
 #include <errno.h>
-#include <jansson.h>
+#include "proto/api.h"
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,42 +21,39 @@ int table_parse(const char *s, uint32_t *table)
 
 int providers_query(const char *sock, struct cli_provider **out, size_t *n, char *err, size_t errlen)
 {
-	char *reply;
-	json_error_t jerr;
-	json_t *root, *provs, *p;
-	size_t i;
-	int r = control_request(sock, "status", &reply);
+	char *reply, req[64];
+	const char *why;
+	struct api_request rq = { .kind = API_PROVIDERS };
+	struct api_providers p;
+	api_request_encode(&rq, req, sizeof(req));
+	int r = control_request(sock, req, &reply);
 	if (r) {
 		snprintf(err, errlen, "cannot reach the host agent at %s: %s (is onlinkd host running? "
 			 "--table N probes a table by hand)", sock, control_strerror(r));
 		return -1;
 	}
-	root = json_loads(reply, 0, &jerr);
+	r = api_providers_decode(reply, &p, &why);
 	free(reply);
-	provs = root ? json_object_get(root, "providers") : NULL;
-	if (!json_is_array(provs) || strcmp(json_string_value(json_object_get(root, "role")) ?: "", "host")) {
-		snprintf(err, errlen, "%s is not a host agent's control socket", sock);
-		json_decref(root);
+	if (r) {
+		snprintf(err, errlen, "%s: not a host agent's answer (%s)", sock, why);
+		api_providers_free(&p);
 		return -1;
 	}
-	*out = calloc(json_array_size(provs) + 1, sizeof(**out));
+	*out = calloc(p.n + 1, sizeof(**out));
 	*n = 0;
-	json_array_foreach(provs, i, p) {
+	for (size_t i = 0; *out && i < p.n; i++) {
 		struct cli_provider *c = &(*out)[(*n)++];
-		json_t *a;
-		size_t k;
-		snprintf(c->name, sizeof(c->name), "%s", json_string_value(json_object_get(p, "name")) ?: "?");
-		c->table = (uint32_t)json_integer_value(json_object_get(p, "table"));
-		c->up = !strcmp(json_string_value(json_object_get(p, "state")) ?: "", "up");
-		json_array_foreach(json_object_get(p, "addresses"), k, a) {
-			const char *addr = json_string_value(json_object_get(a, "address")) ?: "";
-			int up = !strcmp(json_string_value(json_object_get(a, "state")) ?: "", "up");
-			if (up && strchr(addr, ':'))
-				c->has6 = 1;
-			else if (up)
-				c->has4 = 1;
-		}
+		snprintf(c->name, sizeof(c->name), "%s", p.v[i].name);
+		c->table = p.v[i].table;
+		c->up = p.v[i].up;
+		for (unsigned k = 0; k < p.v[i].naddrs; k++)
+			if (p.v[i].addrs[k].up) {
+				if (p.v[i].addrs[k].addr.family == AF_INET6)
+					c->has6 = 1;
+				else
+					c->has4 = 1;
+			}
 	}
-	json_decref(root);
-	return 0;
+	api_providers_free(&p);
+	return *out ? 0 : -1;
 }

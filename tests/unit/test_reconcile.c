@@ -309,46 +309,6 @@ static void sorted_set_operations(void **state)
 	kobj_set_free(&s);
 }
 
-/* The cached order gives what a full sort gives: on a rebuild with the same
- * keys (a MAC change: reused), and on one with other keys (a provider
- * more, a table changed: sorted afresh). */
-static void cached_sort_matches_full_sort(void **state)
-{
-	(void)state;
-	struct ol_provider p[200];
-	char name[32];
-	for (unsigned i = 0; i < 200; i++) {
-		char a4[32], a6[48];
-		snprintf(name, sizeof(name), "p%u", (i * 37) % 200);
-		snprintf(a4, sizeof(a4), "10.2.%u.%u", i / 100, 200 - i % 100);
-		snprintf(a6, sizeof(a6), "2001:db8:2::%x", 1000 - i);
-		p[i] = prov(name, 2000 - i, a4, a6, (uint8_t)i, i % 3 != 0);
-	}
-	struct kobj_set a = { 0 }, b = { 0 };
-	struct kobj_sort_cache c = { 0 };
-	for (int round = 0; round < 4; round++) {
-		if (round == 1)
-			p[17].addrs[0].mac[5] ^= 0xff;       /* same keys */
-		if (round == 2)
-			p[42].table = 5000;                  /* other keys */
-		size_t n = round == 3 ? 150 : 200;       /* fewer providers */
-		want_of(&a, p, n);
-		want_of(&b, p, n);
-		kobj_set_sort(&a);
-		kobj_set_sort_cached(&b, &c);
-		assert_int_equal(a.n, b.n);
-		for (size_t i = 0; i < a.n; i++) {
-			assert_int_equal(kobj_key_cmp(&a.v[i], &b.v[i]), 0);
-			assert_true(kobj_equal(&a.v[i], &b.v[i]));
-		}
-	}
-	assert_int_equal(c.misses, 3);
-	assert_int_equal(c.hits, 1);
-	kobj_set_free(&a);
-	kobj_set_free(&b);
-	kobj_sort_cache_free(&c);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,7 +321,6 @@ int main(void)
 		cmocka_unit_test(bad_macs_never_installed),
 		cmocka_unit_test(no_local6_means_no_ipv6_objects),
 		cmocka_unit_test(sorted_set_operations),
-		cmocka_unit_test(cached_sort_matches_full_sort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

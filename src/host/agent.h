@@ -1,0 +1,119 @@
+/* The host agent's state, shared by its parts:
+ *   hostd.c   start-up, the main loop, turns (merge.c) and provider states
+ *   swlink.c  the sessions with the switch agents and their fast paths
+ *   kstate.c  the kernel: the cache of what it holds, writes, events,
+ *             and the steering table
+ *   status.c  the control socket (the human status view and the local
+ *             API, proto/api.h) and the metrics
+ * The deciding logic is pure and lives apart: swview.c (a switch agent's
+ * view, snapshot staging, generations), merge.c (the merged view and the
+ * desired state), desired.c, steer.c, kernel/reconcile.c. */
+#ifndef OL_HOST_AGENT_H
+#define OL_HOST_AGENT_H
+#include "base/log.h"
+#include "base/loop.h"
+#include "conf/config.h"
+#include "host/fastrx.h"
+#include "host/merge.h"
+#include "host/swview.h"
+#include "proto/api.h"
+#include "proto/conn.h"
+#include <time.h>
+
+enum sw_state { SW_IDLE, SW_CONNECTING, SW_HANDSHAKE, SW_UP };
+
+struct hostd;
+
+struct swlink {
+	struct hostd *h;
+	const struct cfg_switchref *cfg;
+	struct loop_src src;
+	struct conn c;
+	enum sw_state state;
+	struct timer retry;
+	unsigned backoff_ms;
+	uint64_t started_ms;
+	struct swview view;
+	struct fastrx fast;      /* the switch agent's fast path, once it named one */
+	struct loop_src fast_src;
+	time_t since;
+	int want_out;
+	unsigned long sessions;  /* authenticated, reconnects included */
+};
+
+struct pstate {  /* for status: when each provider last changed up/down */
+	char name[OL_NAME_MAX];
+	int up;
+	time_t since;
+};
+
+struct pstates {
+	struct pstate *v;        /* sorted by name */
+	size_t n, cap;
+};
+
+struct hostd {
+	struct config *cfg;
+	struct nl *nl;
+	struct loop_src nl_src, sig_src;
+	struct swlink sw[CFG_SWITCHES_MAX];
+	struct timer reconcile_t, keepalive_t, startup_t, rebuild_t;
+	int ifindex;
+	int lo_ifindex;
+	struct hview view;       /* the merged view and the desired state */
+	struct changes changes;  /* what the messages read since the last turn changed */
+	char *steer_applied;     /* the steering script last applied */
+	unsigned long steer_errors;
+	struct pstates ps;
+	/* What the kernel holds in onlink's scope, kept from notifications so a
+	 * change costs no dump (a route dump walks the whole FIB, which holds
+	 * the Internet table here). Dumped again when invalid: at start, after
+	 * an overrun, after a failed write, and after changes the kernel does
+	 * not fully report (a foreign address change, the uplink's state). */
+	struct kobj_set have;
+	int have_valid;
+	int uplink_up;           /* administratively up and carrier; -1: not known yet */
+	int uplink_admin;        /* administratively up: routes through it can be written */
+	int ready;
+	/* what a batch of kernel events asks for, done once the batch is read:
+	 * the work dumps and writes through netlink, which must not happen
+	 * while the notification buffer is being walked */
+	int ev_update, ev_steer;
+	volatile int stop, reload;
+	struct ratelimit rl_kernel, rl_peer;
+	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
+	unsigned long kernel_sends, kernel_requests;
+	unsigned long turns, rebuilds, rebuild_mismatches;
+	unsigned repair_streak;  /* back-to-back repairs that changed something */
+	struct api_egress api_egress; /* last published to subscribers */
+};
+
+/* hostd.c */
+/* The turn for what h->changes holds (or everything: full): the merged
+ * view, the desired state, the kernel, the steering table, subscribers. */
+void hostd_turn(struct hostd *h, int full);
+void pstate_update(struct hostd *h);
+const struct pstate *pstate_find(const struct hostd *h, const char *name);
+
+/* swlink.c */
+void swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *cfg);
+void swlink_fini(struct swlink *s);
+void swlink_keepalive(struct hostd *h);
+const char *sw_state_str(enum sw_state st);
+
+/* kstate.c */
+/* Writes what the desired state and the kernel differ by: everything
+ * (keys NULL; repair: a repair's writes), or only the keys given. */
+void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair);
+void kstate_steer(struct hostd *h);
+void kstate_event_cb(struct loop_src *src, uint32_t events);
+int kstate_uplink_admin(const char *ifname);
+/* A peer host's MAC, once the kernel has resolved its neighbor entry; 0 if so. */
+int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac[6]);
+
+/* status.c */
+char *status_control(const char *req, void *arg);
+void status_metrics(FILE *f, void *arg);
+/* Tells subscribers what changed in the turn just made. */
+void status_publish(struct hostd *h);
+#endif

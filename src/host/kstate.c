@@ -1,0 +1,283 @@
+/* The host agent and its kernel: the cache of what the kernel holds in
+ * onlink's scope, the writes that bring it to the desired state, the
+ * kernel's events, and the steering table. */
+#include "host/agent.h"
+#include "host/steer.h"
+#include "kernel/nft.h"
+#include "kernel/nl.h"
+#include "kernel/reconcile.h"
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define KERNEL_DEBOUNCE_MS 20
+/* a reconcile writing more objects than this (a snapshot, a burst of
+ * changes) logs one summary line at info level, each write at debug */
+#define LOG_EACH_MAX 32
+
+static const char *op_verb(enum kop_type op)
+{
+	return op == KOP_ADD ? "add" : op == KOP_REPLACE ? "replace" : "delete";
+}
+
+/* Applies ops and keeps the cache as the kernel answered. */
+static void apply(struct hostd *h, struct kop_list *ops, int repair)
+{
+	char msg[256], buf[160];
+	int *errs = calloc(ops->n, sizeof(*errs));
+	int failed = errs ? nl_apply(h->nl, ops->v, ops->n, errs, msg, sizeof(msg)) : (int)ops->n;
+	unsigned count[KOP_DEL + 1] = { 0 };
+	nl_apply_counts(h->nl, &h->kernel_sends, &h->kernel_requests);
+	/* each write at info level, or (many writes) at debug level */
+	int each = ops->n <= LOG_EACH_MAX ? LOG_INFO : LOG_DEBUG, show = log_enabled(each);
+	for (size_t i = 0; errs && i < ops->n; i++) {
+		const struct kop *k = &ops->v[i];
+		if (errs[i]) {
+			h->kernel_errors++;
+			log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(k->op), kobj_str(&k->obj, buf, sizeof(buf)),
+				    strerror(-errs[i]), msg[0] ? ": " : "", msg);
+			continue;
+		}
+		if (k->op == KOP_DEL)
+			kobj_set_remove(&h->have, &k->obj);
+		else
+			kobj_set_upsert(&h->have, &k->obj);
+		count[k->op]++;
+		if (show)
+			log_msg(each, "%s%s %s", repair ? "repair: " : "", op_verb(k->op), kobj_str(&k->obj, buf, sizeof(buf)));
+	}
+	if (ops->n > LOG_EACH_MAX)
+		log_info("%s%zu kernel writes: %u added, %u replaced, %u deleted, %d failed (each one with -v)",
+			 repair ? "repair: " : "", ops->n, count[KOP_ADD], count[KOP_REPLACE], count[KOP_DEL], failed);
+	free(errs);
+	if (repair) {
+		h->repairs += ops->n - (size_t)failed;
+		/* Something keeps changing what onlink owns (or the kernel reports
+		 * an object differently than it was written): slow down instead of
+		 * fighting in a tight loop. */
+		if (++h->repair_streak == 10)
+			log_warn("kernel state keeps diverging (last: %s %s); repairing at most once a second",
+				 op_verb(ops->v[ops->n - 1].op), kobj_str(&ops->v[ops->n - 1].obj, buf, sizeof(buf)));
+	}
+	if (failed) {
+		h->have_valid = 0; /* something in the kernel is not as the cache says */
+		timer_arm(&h->reconcile_t, 1000, 0);
+	}
+}
+
+void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
+{
+	struct kop_list ops = { 0 };
+	struct reconcile_stats st;
+	int r = 0;
+
+	if (!h->ready)
+		return;
+	if (!h->ifindex) {
+		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", h->cfg->ifname);
+		return;
+	}
+	if (!h->uplink_admin)
+		return; /* the kernel refuses routes through a link that is down: written when it comes up */
+	h->reconciles++;
+	if (!h->have_valid) {
+		keys = NULL; /* a fresh dump: everything is compared */
+		h->have.n = 0;
+		r = nl_dump_owned(h->nl, h->ifindex, OL_PROTO, &h->have);
+		kobj_set_sort(&h->have);
+		h->have_valid = !r;
+		h->dumps++;
+	}
+	if (!r)
+		r = keys ? reconcile_diff_keys(&h->view.desired, &h->have, OL_PROTO, keys, &ops, &st)
+			 : reconcile_diff(&h->view.desired, &h->have, OL_PROTO, &ops, &st);
+	if (r) {
+		log_limited(&h->rl_kernel, LOG_ERR, "reconcile: %s; retrying", strerror(-r));
+		timer_arm(&h->reconcile_t, 1000, 0);
+		goto out;
+	}
+	if (st.conflicts)
+		log_limited(&h->rl_kernel, LOG_WARNING, "%u wanted objects are held by objects onlink does not own: left alone",
+			    st.conflicts);
+	if (!ops.n && !keys)
+		h->repair_streak = 0;
+	if (ops.n)
+		apply(h, &ops, repair);
+out:
+	kop_list_free(&ops);
+}
+
+/* The uplink's MAC (SIOCGIFHWADDR) or its flags (SIOCGIFFLAGS), by name. */
+static int uplink_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	if (fd >= 0 && ioctl(fd, req, ifr) == 0)
+		r = 0;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int kstate_uplink_admin(const char *ifname)
+{
+	struct ifreq ifr;
+	return !uplink_ioctl(ifname, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_UP);
+}
+
+int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac[6])
+{
+	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
+	struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
+	const struct kobj *n = kobj_set_find(&h->have, &key);
+	if (!n || !(n->state & resolved) || !mac_is_unicast(n->lladdr))
+		return -1;
+	memcpy(mac, n->lladdr, 6);
+	return 0;
+}
+
+/* Brings the steering table in line with the slices and the peers' MACs
+ * (as the kernel resolved them); applied only when the script changed. */
+void kstate_steer(struct hostd *h)
+{
+	const struct hview *v = &h->view;
+	struct steer_peer *peers = calloc(v->dir.n + 1, sizeof(*peers));
+	size_t np = 0;
+	struct ifreq ifr;
+	char *script = malloc(65536), err[512];
+	if (!peers || !script || !h->ready || !h->ifindex || uplink_ioctl(h->cfg->ifname, SIOCGIFHWADDR, &ifr))
+		goto out;
+	for (size_t i = 0; i < v->dir.n; i++) {
+		const struct dir_host *d = &v->dir.v[i];
+		struct steer_peer *p = &peers[np++];
+		snprintf(p->name, sizeof(p->name), "%s", d->name);
+		p->has_mac = !kstate_peer_mac(h, d, p->mac);
+	}
+	if (steer_script(script, 65536, h->cfg->ifname, (const uint8_t *)ifr.ifr_hwaddr.sa_data, h->cfg->name,
+			 v->egress.v, v->egress.n, peers, np)) {
+		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
+		goto out;
+	}
+	if (h->steer_applied && !strcmp(h->steer_applied, script))
+		goto out;
+	if (nft_run(script, err, sizeof(err))) {
+		h->steer_errors++;
+		log_limited(&h->rl_kernel, LOG_ERR, "steering: %s", err);
+		timer_arm(&h->reconcile_t, 1000, 0);
+		goto out;
+	}
+	log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
+	free(h->steer_applied);
+	h->steer_applied = script;
+	script = NULL;
+out:
+	free(script);
+	free(peers);
+}
+
+static void link_event(struct hostd *h, const struct nl_event *ev)
+{
+	int idx = h->ifindex, up = h->uplink_up, admin = h->uplink_admin;
+	if (!strcmp(ev->link.name, h->cfg->ifname)) {
+		idx = ev->deleted ? 0 : ev->link.ifindex;
+		up = ev->link.up;
+		admin = ev->link.admin_up;
+	} else if (ev->link.ifindex == h->ifindex && ev->deleted) {
+		idx = 0;
+	}
+	if (idx == h->ifindex && up == h->uplink_up && admin == h->uplink_admin)
+		return;
+	/* the kernel drops routes through a dead link without saying so */
+	h->have_valid = 0;
+	if (idx != h->ifindex)
+		log_info("uplink %s is %s", h->cfg->ifname, idx ? "present" : "gone");
+	else if (admin != h->uplink_admin && h->uplink_up >= 0)
+		log_info("uplink %s is %s", h->cfg->ifname, admin ? "up" : "down: kernel state waits for it");
+	h->ifindex = idx;
+	h->uplink_up = up;
+	h->uplink_admin = admin;
+	h->ev_update = 1;
+}
+
+static void kernel_event(const struct nl_event *ev, void *arg)
+{
+	struct hostd *h = arg;
+	const struct kobj_set *desired = &h->view.desired;
+	struct kobj k;
+
+	if (ev->type == NLE_LINK) {
+		link_event(h, ev);
+		return;
+	}
+	if (ev->type == NLE_NEIGH) {
+		memset(&k, 0, sizeof(k));
+		k.type = KO_NEIGH;
+		k.family = ev->neigh.dst.family;
+		k.ifindex = ev->neigh.ifindex;
+		k.dst = ev->neigh.dst;
+		k.state = ev->neigh.state;
+		k.proto = ev->neigh.proto;
+		k.managed = ev->neigh.managed;
+		memcpy(k.lladdr, ev->neigh.lladdr, 6);
+	} else if (ev->type == NLE_KOBJ) {
+		k = ev->kobj;
+	} else {
+		return;
+	}
+	if (k.type == KO_NEIGH && k.ifindex != h->ifindex)
+		return;
+	if (k.type == KO_ADDR && k.ifindex != h->ifindex && k.proto != OL_PROTO && !kobj_set_find(desired, &k))
+		return; /* other interfaces' addresses, unless onlink's (shared egress addresses on lo) */
+	if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO && !kobj_set_find(desired, &k))
+		return; /* BIRD's routes, and everything else that is not ours */
+	const struct kobj *w = kobj_set_find(desired, &k);
+	int echo = !ev->deleted && w && kobj_equal(w, &k);
+	/* keep the cache; a foreign address change can remove routes silently */
+	if (k.type == KO_ADDR && !echo)
+		h->have_valid = 0;
+	else if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO)
+		; /* a foreign object on a key we want: the next dump sees it */
+	else if (ev->deleted)
+		kobj_set_remove(&h->have, &k);
+	else
+		kobj_set_upsert(&h->have, &k);
+	int relevant;
+	if (ev->deleted)
+		relevant = w != NULL;
+	else
+		relevant = w ? !echo : k.proto == OL_PROTO; /* our own echoes are equal */
+	if (relevant)
+		timer_arm(&h->reconcile_t, h->repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
+	else if (k.type == KO_NEIGH && w && w->managed)
+		h->ev_steer = 1; /* a peer host's MAC resolved or changed */
+}
+
+void kstate_event_cb(struct loop_src *src, uint32_t events)
+{
+	struct hostd *h = src->arg;
+	(void)events;
+	int r = nl_read_events(h->nl, kernel_event, h, 256);
+	if (r == -ENOBUFS) {
+		h->resyncs++;
+		log_warn("netlink overrun: reconciling from a full dump");
+		h->ifindex = (int)if_nametoindex(h->cfg->ifname);
+		h->uplink_admin = kstate_uplink_admin(h->cfg->ifname);
+		h->have_valid = 0;
+		h->ev_update = 1;
+	} else if (r < 0) {
+		log_limited(&h->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
+	}
+	/* the batch is read: now the work it asked for */
+	if (h->ev_update) {
+		h->ev_update = h->ev_steer = 0;
+		hostd_turn(h, 1);
+	} else if (h->ev_steer) {
+		h->ev_steer = 0;
+		kstate_steer(h);
+	}
+}

@@ -1,0 +1,172 @@
+/* The merged view and the desired state, in full and in turns (merge.h). */
+#include "host/merge.h"
+#include "base/vec.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int merge_peer_steered(const struct hview *hv, const char *me, const char *name)
+{
+	if (!strcmp(name, me))
+		return 0;
+	for (size_t i = 0; i < hv->egress.n; i++)
+		if (egress_slice_of(&hv->egress.v[i], name))
+			return 1;
+	return 0;
+}
+
+/* The merged state of one provider: 1 and *out, or 0 when no switch has it. */
+static int merge_one(const struct swview *const *views, unsigned n, const char *name, struct ol_provider *out)
+{
+	int found = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ol_provider *p = provset_find(&views[i]->provs, name);
+		if (!p)
+			continue;
+		if (provider_up(p)) {
+			*out = *p;
+			return 1;
+		}
+		if (!found)
+			*out = *p;
+		found = 1;
+	}
+	return found;
+}
+
+int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned n, const struct merge_params *mp)
+{
+	const struct host_params *hp = &mp->hp;
+	int r = 0;
+
+	hv->merged.n = hv->egress.n = hv->dir.n = 0;
+	hv->desired.n = 0;
+	changes_clear(&hv->changed);
+	hv->changed.full = 1;
+	hv->tables_changed = 1;
+	for (unsigned i = 0; i < n && !r; i++) {
+		const struct swview *s = views[i];
+		for (size_t k = 0; k < s->dir.n && !r; k++) {
+			int fresh;
+			struct dir_host *d = vec_name_put(&hv->dir, s->dir.v[k].name, &fresh);
+			if (!d)
+				r = -ENOMEM;
+			else if (fresh)
+				d->addr = s->dir.v[k].addr;
+		}
+		for (size_t k = 0; k < s->egress.n && !r; k++) {
+			size_t m;
+			for (m = 0; m < hv->egress.n; m++)
+				if (!addr_cmp(&hv->egress.v[m].addr, &s->egress.v[k].addr))
+					break;
+			if (m == hv->egress.n)
+				r = egset_put(&hv->egress, &s->egress.v[k]);
+		}
+	}
+	for (unsigned i = 0; i < n && !r; i++) {
+		const struct swview *s = views[i];
+		for (size_t k = 0; k < s->provs.n; k++) {
+			const struct ol_provider *p = &s->provs.v[k];
+			int fresh;
+			struct ol_provider *m = vec_name_put(&hv->merged, p->name, &fresh);
+			if (!m) {
+				r = -ENOMEM;
+				break;
+			}
+			if (fresh || (!provider_up(m) && provider_up(p)))
+				*m = *p;
+		}
+	}
+	if (!r)
+		r = desired_build(hv->merged.v, hv->merged.n, hp, &hv->desired, &hv->bad_macs);
+	if (!r)
+		r = desired_egress(hv->egress.v, hv->egress.n, mp->me, mp->lo_ifindex, hp->proto, &hv->desired);
+	/* the other hosts that share egress addresses: the kernel keeps their
+	 * MACs resolved, for steering return traffic to them */
+	for (size_t i = 0; i < hv->dir.n && !r; i++) {
+		const struct dir_host *d = &hv->dir.v[i];
+		const struct ol_addr *local = d->addr.family == AF_INET ? &hp->local4 : &hp->local6;
+		if (!merge_peer_steered(hv, mp->me, d->name) || !local->family)
+			continue;
+		struct kobj nb = { .type = KO_NEIGH, .family = d->addr.family, .proto = hp->proto, .ifindex = hp->ifindex,
+				   .dst = d->addr, .managed = 1 };
+		r = kobj_set_add(&hv->desired, &nb);
+	}
+	kobj_set_sort(&hv->desired);
+	hv->shared_keys = 0;
+	for (size_t i = 1; i < hv->desired.n; i++)
+		if (!kobj_key_cmp(&hv->desired.v[i - 1], &hv->desired.v[i]))
+			hv->shared_keys = 1;
+	return r;
+}
+
+/* Appends each object of one provider (absent: none) to out. */
+static int objects_of(const struct ol_provider *p, int have, const struct host_params *hp, struct kobj_set *out,
+		      unsigned *bad)
+{
+	*bad = 0;
+	return have ? desired_build(p, 1, hp, out, bad) : 0;
+}
+
+int merge_apply(struct hview *hv, const struct swview *const *views, unsigned n, const struct merge_params *mp,
+		const struct changes *ch, struct kobj_set *touched)
+{
+	struct kobj obuf[4 * OL_PROVIDER_ADDRS_MAX + 8], nbuf[4 * OL_PROVIDER_ADDRS_MAX + 8];
+	int r = 0;
+
+	changes_clear(&hv->changed);
+	hv->tables_changed = 0;
+	if (hv->shared_keys || ch->full)
+		return -EAGAIN;
+	for (size_t c = 0; c < ch->n && !r; c++) {
+		const char *name = ch->v[c].name;
+		const struct ol_provider *held = provset_find(&hv->merged, name);
+		struct ol_provider old, now;
+		int had = held != NULL, has = merge_one(views, n, name, &now);
+		unsigned obad, nbad;
+		if (had)
+			old = *held;
+		if (!had && !has)
+			continue;
+		if (had && has && provider_equal(&old, &now)) {
+			provset_put(&hv->merged, &now); /* its generation */
+			continue;
+		}
+		/* a provider's objects are few: built on the stack */
+		struct kobj_set os = { .v = obuf, .cap = sizeof(obuf) / sizeof(obuf[0]) };
+		struct kobj_set ns = { .v = nbuf, .cap = sizeof(nbuf) / sizeof(nbuf[0]) };
+		if ((r = objects_of(&old, had, &mp->hp, &os, &obad)) || (r = objects_of(&now, has, &mp->hp, &ns, &nbad)))
+			break;
+		for (size_t i = 0; i < os.n && !r; i++) {
+			kobj_set_remove(&hv->desired, &os.v[i]);
+			r = kobj_set_add(touched, &os.v[i]);
+		}
+		for (size_t i = 0; i < ns.n && !r; i++) {
+			if (kobj_set_find(&hv->desired, &ns.v[i]))
+				r = -EAGAIN; /* held by another provider or a peer host */
+			else if (!(r = kobj_set_upsert(&hv->desired, &ns.v[i])))
+				r = kobj_set_add(touched, &ns.v[i]);
+		}
+		if (r)
+			break;
+		hv->bad_macs = hv->bad_macs + nbad - obad;
+		if (!had || !has || old.table != now.table)
+			hv->tables_changed = 1;
+		if (has)
+			r = provset_put(&hv->merged, &now);
+		else
+			vec_name_del(&hv->merged, name);
+		if (!r)
+			r = changes_add(&hv->changed, name);
+	}
+	return r;
+}
+
+void hview_free(struct hview *hv)
+{
+	vec_free(&hv->merged);
+	vec_free(&hv->egress);
+	vec_free(&hv->dir);
+	kobj_set_free(&hv->desired);
+	vec_free(&hv->changed);
+}

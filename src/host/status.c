@@ -1,0 +1,284 @@
+/* The host agent as others see it: the control socket (the human status
+ * view behind `onlink status --json`, and the local API of proto/api.h),
+ * the subscribers' updates, and the metrics. */
+#include "host/agent.h"
+#include "base/control.h"
+#include "base/metrics.h"
+#include "base/vec.h"
+#include "proto/json.h"
+#include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *human_status(struct hostd *h)
+{
+	const struct hview *v = &h->view;
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	json_t *provs = json_array(), *sws = json_array();
+	for (size_t i = 0; i < v->merged.n; i++) {
+		const struct ol_provider *p = &v->merged.v[i];
+		json_t *addrs = json_array();
+		const struct pstate *ps = pstate_find(h, p->name);
+		time_t since = ps ? ps->since : 0;
+		for (unsigned k = 0; k < p->naddrs; k++) {
+			const struct ol_paddr *pa = &p->addrs[k];
+			json_array_append_new(addrs, json_pack("{s:s, s:s, s:s}",
+				"address", addr_str(&pa->addr, a, sizeof(a)), "mac", mac_str(pa->mac, m, sizeof(m)),
+				"state", pa->up ? "up" : "down"));
+		}
+		json_array_append_new(provs, json_pack("{s:s, s:I, s:s, s:I, s:o}", "name", p->name,
+			"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
+			"since", (json_int_t)since, "addresses", addrs));
+	}
+	json_t *eg = json_array(), *peers = json_array();
+	for (size_t i = 0; i < v->egress.n; i++)
+		json_array_append_new(eg, egress_to_json(&v->egress.v[i], h->cfg->name));
+	for (size_t i = 0; i < v->dir.n; i++) {
+		const struct dir_host *d = &v->dir.v[i];
+		uint8_t mac[6];
+		int known = !kstate_peer_mac(h, d, mac);
+		json_array_append_new(peers, json_pack("{s:s, s:s, s:s?, s:b}", "name", d->name,
+			"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(mac, m, sizeof(m)) : NULL,
+			"steered", merge_peer_steered(v, h->cfg->name, d->name)));
+	}
+	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+		const struct swlink *s = &h->sw[i];
+		json_t *sw = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", s->cfg->name,
+			"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
+			"since", (json_int_t)s->since, "providers", (json_int_t)s->view.provs.n,
+			"sessions", (json_int_t)s->sessions, "stale_updates", (json_int_t)s->view.stale);
+		if (s->fast.fd >= 0)
+			json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I}",
+				"group", addr_str(&s->fast.info.group, a, sizeof(a)), "port", (int)s->fast.info.port,
+				"datagrams", (json_int_t)s->fast.received, "lost", (json_int_t)s->fast.lost,
+				"rejected", (json_int_t)s->fast.rejected));
+		json_array_append_new(sws, sw);
+	}
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "role", "host",
+		"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
+		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
+		"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
+		"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
+		"kernel_dumps", (json_int_t)h->dumps, "kernel_writes", (json_int_t)h->kernel_requests,
+		"kernel_write_batches", (json_int_t)h->kernel_sends);
+}
+
+/* ---- the local API ---- */
+
+static char *api_providers(struct hostd *h)
+{
+	struct api_providers out = { 0 };
+	const struct provset *m = &h->view.merged;
+	char *line = NULL;
+	if (vec_reserve(&out, m->n + 1))
+		return NULL;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct ol_provider *p = &m->v[i];
+		const struct pstate *ps = pstate_find(h, p->name);
+		struct api_provider *x = &out.v[out.n++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->name, sizeof(x->name), "%s", p->name);
+		x->table = p->table;
+		x->up = (uint8_t)provider_up(p);
+		x->since = ps ? ps->since : 0;
+		x->naddrs = p->naddrs;
+		memcpy(x->addrs, p->addrs, sizeof(x->addrs));
+	}
+	line = api_providers_encode(&out);
+	api_providers_free(&out);
+	return line;
+}
+
+/* What an egress proxy on this host needs: 0 or -ENOMEM. */
+static int egress_of(struct hostd *h, struct api_egress *e)
+{
+	const struct hview *v = &h->view;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->host, sizeof(e->host), "%s", h->cfg->name);
+	if (vec_reserve_((void **)&e->slices, &e->capslices, v->egress.n + 1, sizeof(*e->slices)) ||
+	    vec_reserve_((void **)&e->tables, &e->captables, v->merged.n + 1, sizeof(*e->tables)))
+		return -ENOMEM;
+	for (size_t i = 0; i < v->egress.n; i++) {
+		const struct ol_slice *mine = egress_slice_of(&v->egress.v[i], h->cfg->name);
+		if (mine)
+			e->slices[e->nslices++] = (struct api_slice){ .addr = v->egress.v[i].addr, .first = mine->first,
+								       .last = mine->last };
+	}
+	for (size_t i = 0; i < v->merged.n; i++) {
+		struct api_table *t = &e->tables[e->ntables++];
+		snprintf(t->name, sizeof(t->name), "%s", v->merged.v[i].name);
+		t->table = v->merged.v[i].table;
+	}
+	return 0;
+}
+
+static char *api_status(struct hostd *h)
+{
+	struct api_status s = { .ready = (uint8_t)h->ready };
+	struct api_switch sw[CFG_SWITCHES_MAX];
+	snprintf(s.name, sizeof(s.name), "%s", h->cfg->name);
+	snprintf(s.interface, sizeof(s.interface), "%s", h->cfg->ifname);
+	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+		const struct swlink *l = &h->sw[i];
+		memset(&sw[i], 0, sizeof(sw[i]));
+		snprintf(sw[i].name, sizeof(sw[i].name), "%s", l->cfg->name);
+		snprintf(sw[i].state, sizeof(sw[i].state), "%s", sw_state_str(l->state));
+		sw[i].since = l->since;
+		sw[i].providers = l->view.provs.n;
+	}
+	s.switches = sw;
+	s.nswitches = h->cfg->nswitches;
+	return api_status_encode(&s);
+}
+
+static char *api_request(struct hostd *h, const char *line)
+{
+	struct api_request rq;
+	struct api_egress e;
+	const char *why;
+	char *out;
+	if (api_request_decode(line, &rq, &why))
+		return api_error_encode(why);
+	switch (rq.kind) {
+	case API_PROVIDERS:
+		return api_providers(h);
+	case API_EGRESS_SLICES:
+		out = egress_of(h, &e) ? NULL : api_egress_encode(&e);
+		api_egress_free(&e);
+		return out;
+	case API_STATUS:
+		return api_status(h);
+	case API_SUBSCRIBE: {
+		/* the first reply: the topic's state now (egress-slices first) */
+		char *first = NULL;
+		if (rq.topics & API_TOPIC_EGRESS) {
+			first = egress_of(h, &e) ? NULL : api_egress_encode(&e);
+			api_egress_free(&e);
+		}
+		if (rq.topics & API_TOPIC_PROVIDERS) {
+			char *p = api_providers(h);
+			if (first && p) {
+				char *both = malloc(strlen(first) + strlen(p) + 1);
+				if (both)
+					strcat(strcpy(both, first), p);
+				free(first);
+				free(p);
+				first = both;
+			} else if (!first) {
+				first = p;
+			} else {
+				free(first);
+				first = NULL;
+			}
+		}
+		if (!first)
+			return NULL;
+		if (control_subscribe(rq.topics, first))
+			return api_error_encode("too many subscribers");
+		return NULL;
+	}
+	}
+	return api_error_encode("unknown request");
+}
+
+char *status_control(const char *req, void *arg)
+{
+	struct hostd *h = arg;
+	if (api_is_request(req))
+		return api_request(h, req);
+	json_t *root = strcmp(req, "status") ? json_pack("{s:s}", "error", "unknown request") : human_status(h);
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+void status_publish(struct hostd *h)
+{
+	if (control_subscribers(API_TOPIC_PROVIDERS) && (h->view.changed.full || h->view.changed.n)) {
+		char *p = api_providers(h);
+		if (p)
+			control_publish(API_TOPIC_PROVIDERS, p);
+		free(p);
+	}
+	/* slices and tables change rarely: compared only when they may have */
+	if (!h->view.tables_changed && !h->view.changed.full)
+		return;
+	struct api_egress e;
+	if (egress_of(h, &e) || api_egress_equal(&e, &h->api_egress)) {
+		api_egress_free(&e);
+		return;
+	}
+	api_egress_free(&h->api_egress);
+	h->api_egress = e;
+	if (!control_subscribers(API_TOPIC_EGRESS))
+		return;
+	char *line = api_egress_encode(&e);
+	if (line)
+		control_publish(API_TOPIC_EGRESS, line);
+	free(line);
+}
+
+/* ---- metrics ---- */
+
+static const char *switch_name(const void *arg, size_t i)
+{
+	return ((const struct hostd *)arg)->sw[i].cfg->name;
+}
+
+void status_metrics(FILE *f, void *arg)
+{
+	struct hostd *h = arg;
+	const struct provset *m = &h->view.merged;
+	char l[300], n[160], t[32];
+	mx_family(f, "onlink_host_switch_connected", "gauge", "1 while the session with the switch agent is up.");
+	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+		mx_sample(f, "onlink_host_switch_connected", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
+			  h->sw[i].state == SW_UP);
+	mx_family(f, "onlink_host_switch_sessions_total", "counter",
+		  "Sessions with the switch agent authenticated (reconnects included).");
+	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+		mx_sample(f, "onlink_host_switch_sessions_total", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
+			  (double)h->sw[i].sessions);
+	static const struct mx_counter fast[] = {
+		{ "onlink_host_fastpath_datagrams_total", "Change datagrams taken from the switch agent's fast path.",
+		  offsetof(struct fastrx, received) },
+		{ "onlink_host_fastpath_lost_total", "Change datagrams missed (gaps in the sequence; the session repairs them).",
+		  offsetof(struct fastrx, lost) },
+		{ "onlink_host_fastpath_rejected_total", "Datagrams in the group that did not authenticate, or came late.",
+		  offsetof(struct fastrx, rejected) },
+	};
+	mx_counters(f, fast, sizeof(fast) / sizeof(fast[0]), &h->sw[0].fast, sizeof(h->sw[0]), h->cfg->nswitches,
+		    "switch", switch_name, h);
+	mx_family(f, "onlink_host_provider_up", "gauge", "1 when the provider is up (its next hop resolved on the switch).");
+	for (size_t i = 0; i < m->n; i++) {
+		snprintf(t, sizeof(t), "table=\"%u\"", m->v[i].table);
+		snprintf(l, sizeof(l), "%s,%s", mx_label(n, sizeof(n), "provider", m->v[i].name), t);
+		mx_sample(f, "onlink_host_provider_up", l, provider_up(&m->v[i]));
+	}
+	static const struct mx_counter counters[] = {
+		{ "onlink_host_reconciles_total", "Reconciler runs.", offsetof(struct hostd, reconciles) },
+		{ "onlink_host_reconcile_repairs_total", "Kernel objects put back after something else changed them.",
+		  offsetof(struct hostd, repairs) },
+		{ "onlink_host_kernel_write_errors_total", "Kernel writes the kernel refused.",
+		  offsetof(struct hostd, kernel_errors) },
+		{ "onlink_host_netlink_resyncs_total", "Full dumps after a netlink overrun.", offsetof(struct hostd, resyncs) },
+		{ "onlink_host_kernel_dumps_total", "Dumps of the kernel's state in onlink's scope.",
+		  offsetof(struct hostd, dumps) },
+		{ "onlink_host_kernel_writes_total", "Kernel objects written (added, replaced, deleted).",
+		  offsetof(struct hostd, kernel_requests) },
+		{ "onlink_host_kernel_write_batches_total", "Netlink messages (sendmsg calls) those writes took.",
+		  offsetof(struct hostd, kernel_sends) },
+		{ "onlink_host_turns_total", "Turns: changes from the switch agents applied to the desired state.",
+		  offsetof(struct hostd, turns) },
+		{ "onlink_host_rebuilds_total", "Full rebuilds of the desired state (snapshots, resyncs, the periodic check).",
+		  offsetof(struct hostd, rebuilds) },
+		{ "onlink_host_rebuild_mismatches_total",
+		  "Periodic rebuilds that found the desired state kept by turns different (a bug: logged).",
+		  offsetof(struct hostd, rebuild_mismatches) },
+	};
+	mx_counters(f, counters, sizeof(counters) / sizeof(counters[0]), h, 0, 1, NULL, NULL, NULL);
+	mx_family(f, "onlink_host_ready", "gauge", "1 once the switch agents' snapshots are applied (or the start-up grace ran out).");
+	mx_sample(f, "onlink_host_ready", "", h->ready);
+}

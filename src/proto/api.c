@@ -1,0 +1,377 @@
+/* The local API's encoding (api.h): JSON lines, through jansson. Decoders
+ * check every field's type and range: a reply comes from another process. */
+#include "proto/api.h"
+#include "base/vec.h"
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kinds[] = {
+	[API_PROVIDERS] = "providers", [API_EGRESS_SLICES] = "egress-slices", [API_STATUS] = "status",
+	[API_SUBSCRIBE] = "subscribe",
+};
+static const char *const topics[] = { "egress-slices", "providers" };
+#define NTOPICS (sizeof(topics) / sizeof(topics[0]))
+
+int api_is_request(const char *line)
+{
+	line += strspn(line, " \t");
+	return *line == '{';
+}
+
+int api_request_encode(const struct api_request *r, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "{\"api\":%d,\"request\":\"%s\"", API_VERSION, kinds[r->kind]);
+	if (r->kind == API_SUBSCRIBE) {
+		o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, ",\"topics\":[");
+		const char *sep = "";
+		for (unsigned i = 0; i < NTOPICS; i++)
+			if (r->topics & 1u << i) {
+				o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "%s\"%s\"", sep, topics[i]);
+				sep = ",";
+			}
+		o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "]");
+	}
+	o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "}");
+	return o < len ? 0 : -ENOSPC;
+}
+
+/* root's "api" is this version: 0, or -EPROTONOSUPPORT / -EINVAL */
+static int check_version(json_t *root, const char **why)
+{
+	json_t *v = json_object_get(root, "api");
+	if (!json_is_integer(v)) {
+		*why = "no API version (\"api\": 1)";
+		return -EINVAL;
+	}
+	if (json_integer_value(v) != API_VERSION) {
+		*why = "API version not served (this agent serves version 1)";
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+int api_request_decode(const char *line, struct api_request *r, const char **why)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *t;
+	int ret = -EINVAL;
+	size_t i;
+	memset(r, 0, sizeof(*r));
+	*why = "not a JSON object";
+	if (!json_is_object(root) || (ret = check_version(root, why)))
+		goto out;
+	ret = -EINVAL;
+	const char *k = json_string_value(json_object_get(root, "request"));
+	*why = "unknown request";
+	for (unsigned n = API_PROVIDERS; k && n <= API_SUBSCRIBE; n++)
+		if (!strcmp(k, kinds[n]))
+			r->kind = (enum api_kind)n;
+	if (!r->kind)
+		goto out;
+	if (r->kind == API_SUBSCRIBE) {
+		*why = "subscribe: \"topics\" must list egress-slices or providers";
+		if (!json_is_array(json_object_get(root, "topics")))
+			goto out;
+		json_array_foreach(json_object_get(root, "topics"), i, t) {
+			unsigned n;
+			for (n = 0; n < NTOPICS; n++)
+				if (json_is_string(t) && !strcmp(json_string_value(t), topics[n]))
+					break;
+			if (n == NTOPICS)
+				goto out;
+			r->topics |= 1u << n;
+		}
+		if (!r->topics)
+			goto out;
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+/* the object as a line, the object taken */
+static char *line_of(json_t *o)
+{
+	if (!o)
+		return NULL;
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *l = realloc(s, n + 2);
+	if (!l) {
+		free(s);
+		return NULL;
+	}
+	l[n] = '\n';
+	l[n + 1] = 0;
+	return l;
+}
+
+static json_t *reply(const char *kind)
+{
+	return json_pack("{s:i, s:s}", "api", API_VERSION, "reply", kind);
+}
+
+char *api_error_encode(const char *msg)
+{
+	return line_of(json_pack("{s:i, s:s}", "api", API_VERSION, "error", msg));
+}
+
+char *api_providers_encode(const struct api_providers *p)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	json_t *arr = json_array();
+	for (size_t i = 0; i < p->n; i++) {
+		const struct api_provider *x = &p->v[i];
+		json_t *addrs = json_array();
+		for (unsigned k = 0; k < x->naddrs; k++)
+			json_array_append_new(addrs, json_pack("{s:s, s:s, s:b}", "address",
+				addr_str(&x->addrs[k].addr, a, sizeof(a)), "mac", mac_str(x->addrs[k].mac, m, sizeof(m)),
+				"up", x->addrs[k].up));
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:b, s:I, s:o}", "name", x->name, "table",
+			(json_int_t)x->table, "up", x->up, "since", (json_int_t)x->since, "addresses", addrs));
+	}
+	json_t *o = reply("providers");
+	json_object_set_new(o, "providers", arr);
+	return line_of(o);
+}
+
+char *api_egress_encode(const struct api_egress *e)
+{
+	char a[ADDR_STRLEN];
+	json_t *sl = json_array(), *tb = json_array();
+	for (size_t i = 0; i < e->nslices; i++)
+		json_array_append_new(sl, json_pack("{s:s, s:i, s:i}", "address",
+			addr_str(&e->slices[i].addr, a, sizeof(a)), "first", e->slices[i].first, "last", e->slices[i].last));
+	for (size_t i = 0; i < e->ntables; i++)
+		json_array_append_new(tb, json_pack("{s:s, s:I}", "provider", e->tables[i].name, "table",
+			(json_int_t)e->tables[i].table));
+	json_t *o = reply("egress-slices");
+	json_object_set_new(o, "host", json_string(e->host));
+	json_object_set_new(o, "slices", sl);
+	json_object_set_new(o, "tables", tb);
+	return line_of(o);
+}
+
+char *api_status_encode(const struct api_status *s)
+{
+	json_t *sw = json_array();
+	for (size_t i = 0; i < s->nswitches; i++)
+		json_array_append_new(sw, json_pack("{s:s, s:s, s:I, s:I}", "name", s->switches[i].name, "state",
+			s->switches[i].state, "since", (json_int_t)s->switches[i].since, "providers",
+			(json_int_t)s->switches[i].providers));
+	json_t *o = reply("status");
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "interface", json_string(s->interface));
+	json_object_set_new(o, "ready", json_boolean(s->ready));
+	json_object_set_new(o, "switches", sw);
+	return line_of(o);
+}
+
+/* ---- decoding ---- */
+
+static json_t *open_reply(const char *line, const char *kind, const char **why, int *r)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(line, 0, &jerr);
+	*r = -EINVAL;
+	*why = "not a JSON object";
+	if (!json_is_object(root))
+		goto bad;
+	if ((*r = check_version(root, why))) {
+		*r = -EPROTO;
+		goto bad;
+	}
+	const char *err = json_string_value(json_object_get(root, "error"));
+	if (err) {
+		/* the text lives in root: copied where it stays */
+		static __thread char msg[256];
+		snprintf(msg, sizeof(msg), "%s", err);
+		*why = msg;
+		*r = -EPROTO;
+		goto bad;
+	}
+	const char *k = json_string_value(json_object_get(root, "reply"));
+	if (!k || strcmp(k, kind)) {
+		*why = "a reply to another request";
+		*r = -EPROTO;
+		goto bad;
+	}
+	*r = 0;
+	return root;
+bad:
+	json_decref(root);
+	return NULL;
+}
+
+static int get_name(json_t *o, const char *key, char *out, size_t len)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	if (!s || strlen(s) >= len)
+		return -1;
+	snprintf(out, len, "%s", s);
+	return 0;
+}
+
+static int get_int(json_t *o, const char *key, json_int_t min, json_int_t max, json_int_t *v)
+{
+	json_t *x = json_object_get(o, key);
+	if (!json_is_integer(x) || json_integer_value(x) < min || json_integer_value(x) > max)
+		return -1;
+	*v = json_integer_value(x);
+	return 0;
+}
+
+int api_providers_decode(const char *line, struct api_providers *p, const char **why)
+{
+	int r;
+	size_t i, k;
+	json_t *root = open_reply(line, "providers", why, &r), *x, *a;
+	memset(p, 0, sizeof(*p));
+	if (!root)
+		return r;
+	*why = "malformed provider";
+	r = -EINVAL;
+	json_t *arr = json_object_get(root, "providers");
+	if (!json_is_array(arr))
+		goto out;
+	json_array_foreach(arr, i, x) {
+		struct api_provider v = { 0 };
+		json_int_t t, since;
+		json_t *addrs = json_object_get(x, "addresses");
+		if (get_name(x, "name", v.name, sizeof(v.name)) || get_int(x, "table", 1, UINT32_MAX, &t) ||
+		    !json_is_boolean(json_object_get(x, "up")) || get_int(x, "since", 0, INT64_MAX, &since) ||
+		    !json_is_array(addrs) || json_array_size(addrs) > OL_PROVIDER_ADDRS_MAX)
+			goto out;
+		v.table = (uint32_t)t;
+		v.up = json_is_true(json_object_get(x, "up"));
+		v.since = since;
+		json_array_foreach(addrs, k, a) {
+			struct ol_paddr *pa = &v.addrs[v.naddrs++];
+			if (addr_parse(json_string_value(json_object_get(a, "address")) ?: "", &pa->addr) ||
+			    mac_parse(json_string_value(json_object_get(a, "mac")) ?: "", pa->mac) ||
+			    !json_is_boolean(json_object_get(a, "up")))
+				goto out;
+			pa->up = json_is_true(json_object_get(a, "up"));
+		}
+		if (vec_push(p, v))
+			goto out;
+	}
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+int api_egress_decode(const char *line, struct api_egress *e, const char **why)
+{
+	int r;
+	size_t i;
+	json_t *root = open_reply(line, "egress-slices", why, &r), *x;
+	memset(e, 0, sizeof(*e));
+	if (!root)
+		return r;
+	r = -EINVAL;
+	*why = "malformed egress slices";
+	json_t *sl = json_object_get(root, "slices"), *tb = json_object_get(root, "tables");
+	if (get_name(root, "host", e->host, sizeof(e->host)) || !json_is_array(sl) || !json_is_array(tb))
+		goto out;
+	json_array_foreach(sl, i, x) {
+		struct api_slice s = { 0 };
+		json_int_t first, last;
+		if (addr_parse(json_string_value(json_object_get(x, "address")) ?: "", &s.addr) ||
+		    get_int(x, "first", 1, 65535, &first) || get_int(x, "last", first, 65535, &last))
+			goto out;
+		s.first = (uint16_t)first;
+		s.last = (uint16_t)last;
+		if (vec_reserve_((void **)&e->slices, &e->capslices, e->nslices + 1, sizeof(s)))
+			goto out;
+		e->slices[e->nslices++] = s;
+	}
+	json_array_foreach(tb, i, x) {
+		struct api_table t = { 0 };
+		json_int_t v;
+		if (get_name(x, "provider", t.name, sizeof(t.name)) || get_int(x, "table", 1, UINT32_MAX, &v))
+			goto out;
+		t.table = (uint32_t)v;
+		if (vec_reserve_((void **)&e->tables, &e->captables, e->ntables + 1, sizeof(t)))
+			goto out;
+		e->tables[e->ntables++] = t;
+	}
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+int api_status_decode(const char *line, struct api_status *s, const char **why)
+{
+	int r;
+	size_t i;
+	json_t *root = open_reply(line, "status", why, &r), *x;
+	memset(s, 0, sizeof(*s));
+	if (!root)
+		return r;
+	r = -EINVAL;
+	*why = "malformed status";
+	json_t *sw = json_object_get(root, "switches");
+	if (get_name(root, "name", s->name, sizeof(s->name)) ||
+	    get_name(root, "interface", s->interface, sizeof(s->interface)) ||
+	    !json_is_boolean(json_object_get(root, "ready")) || !json_is_array(sw))
+		goto out;
+	s->ready = json_is_true(json_object_get(root, "ready"));
+	json_array_foreach(sw, i, x) {
+		struct api_switch w = { 0 };
+		json_int_t since, n;
+		if (get_name(x, "name", w.name, sizeof(w.name)) || get_name(x, "state", w.state, sizeof(w.state)) ||
+		    get_int(x, "since", 0, INT64_MAX, &since) || get_int(x, "providers", 0, INT64_MAX, &n))
+			goto out;
+		w.since = since;
+		w.providers = (uint64_t)n;
+		if (vec_reserve_((void **)&s->switches, &s->capswitches, s->nswitches + 1, sizeof(w)))
+			goto out;
+		s->switches[s->nswitches++] = w;
+	}
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+void api_providers_free(struct api_providers *p)
+{
+	vec_free(p);
+}
+
+void api_egress_free(struct api_egress *e)
+{
+	free(e->slices);
+	free(e->tables);
+	memset(e, 0, sizeof(*e));
+}
+
+void api_status_free(struct api_status *s)
+{
+	free(s->switches);
+	memset(s, 0, sizeof(*s));
+}
+
+int api_egress_equal(const struct api_egress *a, const struct api_egress *b)
+{
+	if (strcmp(a->host, b->host) || a->nslices != b->nslices || a->ntables != b->ntables)
+		return 0;
+	for (size_t i = 0; i < a->nslices; i++)
+		if (addr_cmp(&a->slices[i].addr, &b->slices[i].addr) || a->slices[i].first != b->slices[i].first ||
+		    a->slices[i].last != b->slices[i].last)
+			return 0;
+	for (size_t i = 0; i < a->ntables; i++)
+		if (strcmp(a->tables[i].name, b->tables[i].name) || a->tables[i].table != b->tables[i].table)
+			return 0;
+	return 1;
+}

@@ -1,0 +1,110 @@
+/* The local API: what programs on a host (the egress proxy, the CLI) ask
+ * the host agent over its control socket, and the one place where its
+ * requests and replies are encoded and decoded.
+ *
+ * Each request and each reply is one line of JSON carrying the API's
+ * version ("api": 1). A request names what it wants:
+ *   {"api":1,"request":"providers"}       the merged providers
+ *   {"api":1,"request":"egress-slices"}   this host's slices, provider tables
+ *   {"api":1,"request":"status"}          the agent's state, in short
+ *   {"api":1,"request":"subscribe","topics":["egress-slices"]}
+ * A subscriber gets the topic's current reply at once, then a new one each
+ * time it changes, for as long as it stays connected. An error is
+ * {"api":1,"error":"..."}. A request of another version is refused with an
+ * error that names the versions served.
+ *
+ * The agents' "status" request (a bare word) is the human view behind
+ * `onlink status --json`: it may change between releases; this API does
+ * not, within a version. */
+#ifndef OL_API_H
+#define OL_API_H
+#include "proto/model.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define API_VERSION 1
+
+enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE };
+/* subscription topics: a bit each */
+enum { API_TOPIC_EGRESS = 1, API_TOPIC_PROVIDERS = 2 };
+
+struct api_request {
+	enum api_kind kind;
+	unsigned topics;        /* subscribe */
+};
+
+/* Whether a control request is one of this API's (a JSON object), not a
+ * bare word of the human interface. */
+int api_is_request(const char *line);
+/* A request line (no newline): 0, or -ENOSPC. */
+int api_request_encode(const struct api_request *r, char *buf, size_t len);
+/* 0, or negative errno with *why: -EPROTONOSUPPORT for another version,
+ * -EINVAL for anything else not understood. */
+int api_request_decode(const char *line, struct api_request *r, const char **why);
+
+struct api_provider {
+	char name[OL_NAME_MAX];
+	uint32_t table;
+	uint8_t up;
+	int64_t since;          /* unix time of its last change up or down; 0: unknown */
+	uint8_t naddrs;
+	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
+};
+
+struct api_providers {
+	struct api_provider *v;
+	size_t n, cap;
+};
+
+struct api_slice {
+	struct ol_addr addr;
+	uint16_t first, last;
+};
+
+struct api_table {
+	char name[OL_NAME_MAX];
+	uint32_t table;
+};
+
+/* What an egress proxy on this host needs: the host's name, its slices of
+ * the shared addresses (in the switch's order) and each provider's table
+ * (for `via`). */
+struct api_egress {
+	char host[OL_NAME_MAX];
+	struct api_slice *slices;
+	size_t nslices, capslices;
+	struct api_table *tables;
+	size_t ntables, captables;
+};
+
+struct api_switch {
+	char name[OL_NAME_MAX];
+	char state[16];         /* "up", "connecting", "authenticating", "down" */
+	int64_t since;
+	uint64_t providers;
+};
+
+struct api_status {
+	char name[OL_NAME_MAX];
+	char interface[16];
+	uint8_t ready;
+	struct api_switch *switches;
+	size_t nswitches, capswitches;
+};
+
+/* Replies: a malloc'd line ending in a newline, or NULL when out of memory. */
+char *api_providers_encode(const struct api_providers *p);
+char *api_egress_encode(const struct api_egress *e);
+char *api_status_encode(const struct api_status *s);
+char *api_error_encode(const char *msg);
+/* 0; -EPROTO with *why for an error reply or one of another version or
+ * kind; -EINVAL for anything malformed. The result is freed with the
+ * matching _free even on failure. */
+int api_providers_decode(const char *line, struct api_providers *p, const char **why);
+int api_egress_decode(const char *line, struct api_egress *e, const char **why);
+int api_status_decode(const char *line, struct api_status *s, const char **why);
+void api_providers_free(struct api_providers *p);
+void api_egress_free(struct api_egress *e);
+void api_status_free(struct api_status *s);
+int api_egress_equal(const struct api_egress *a, const struct api_egress *b);
+#endif
