@@ -56,13 +56,16 @@ static json_t *human_status(struct hostd *h)
 				"rejected", (json_int_t)s->fast.rejected));
 		json_array_append_new(sws, sw);
 	}
-	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "role", "host",
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"role", "host",
 		"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
 		"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
 		"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
 		"kernel_dumps", (json_int_t)h->dumps, "kernel_writes", (json_int_t)h->kernel_requests,
-		"kernel_write_batches", (json_int_t)h->kernel_sends);
+		"kernel_write_batches", (json_int_t)h->kernel_sends, "turns", (json_int_t)h->turns,
+		"rebuilds", (json_int_t)h->rebuilds, "rebuild_mismatches", (json_int_t)h->rebuild_mismatches,
+		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS));
 }
 
 /* ---- the local API ---- */
@@ -279,6 +282,9 @@ void status_metrics(FILE *f, void *arg)
 		  offsetof(struct hostd, rebuild_mismatches) },
 	};
 	mx_counters(f, counters, sizeof(counters) / sizeof(counters[0]), h, 0, 1, NULL, NULL, NULL);
+	mx_family(f, "onlink_host_api_subscribers", "gauge", "Local API clients subscribed (the egress proxy), by topic.");
+	mx_sample(f, "onlink_host_api_subscribers", "topic=\"egress-slices\"", control_subscribers(API_TOPIC_EGRESS));
+	mx_sample(f, "onlink_host_api_subscribers", "topic=\"providers\"", control_subscribers(API_TOPIC_PROVIDERS));
 	mx_family(f, "onlink_host_ready", "gauge", "1 once the switch agents' snapshots are applied (or the start-up grace ran out).");
 	mx_sample(f, "onlink_host_ready", "", h->ready);
 }

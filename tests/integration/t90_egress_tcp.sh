@@ -27,6 +27,21 @@ check "SIGHUP: the daemon asks the host agent again" wait_for 5 "ipv4" \
 	bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r .ipv4.address)\" = 192.0.2.10 ]"
 : > "$PEERS"
 
+# the egress proxy subscribes to the host agent's slices (the local API):
+# a slice change reaches it as the host agent learns it, not at a poll
+check_eq "the egress proxy is the host agent's subscriber" "$(st "$(host_sock 1)" '.subscribers')" "1"
+slice_change() { # FROM TO: h1's IPv4 slice in the switch's config, then applied
+	sed -i "0,/^slice = h1 $1\$/s//slice = h1 $2/" "$LAB_DIR/switch.conf"
+	kill -HUP "$(lab_pid onlinkd-sw)"
+	wait_for 20 "h1 agent: slice $2" bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.egress[] | select(.address == \"192.0.2.10\") | \"\\(.mine.first)-\\(.mine.last)\"')\" = $2 ]"
+}
+slice_change 10000-19999 10000-14999
+check "a slice change reaches the egress proxy within 2 s of the host agent (it pushes; a poll took up to 5 s)" \
+	wait_for 2 "egress proxy: slice 10000-14999" bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r '.ipv4.last')\" = 14999 ]"
+slice_change 10000-14999 10000-19999
+check "...and back" wait_for 2 "egress proxy: slice 10000-19999" bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | jq -r '.ipv4.last')\" = 19999 ]"
+wait_for 10 "h1 session" bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.switches[0].state')\" = up ]"
+
 # 1. many connections, several sizes, half-closed by the client, both ways intact
 check "IPv4: 60 concurrent transfers (0 B to 2 MB) intact both ways" \
 	quiet n c1 python3 "$TOOLS/echo_client.py" 203.0.113.1 9000 60 0,1,1460,65536,100000,2000000

@@ -1,0 +1,54 @@
+/* libFuzzer target: the local API's decoders (src/proto/api.c), which read
+ * what another process wrote on a control socket: requests (the host
+ * agent's side) and replies (the egress proxy's and the CLI's side).
+ * Oracle beyond "no crash": what decodes encodes to a line that decodes to
+ * the same thing. */
+#include "proto/api.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *in = malloc(size + 1);
+	const char *why;
+	if (!in)
+		return 0;
+	memcpy(in, data, size);
+	in[size] = 0;
+	struct api_request rq, rq2;
+	if (!api_request_decode(in, &rq, &why)) {
+		char buf[256];
+		if (api_request_encode(&rq, buf, sizeof(buf)) || api_request_decode(buf, &rq2, &why) ||
+		    rq.kind != rq2.kind || rq.topics != rq2.topics)
+			abort();
+	}
+	struct api_egress e, e2;
+	if (!api_egress_decode(in, &e, &why)) {
+		char *l = api_egress_encode(&e);
+		if (!l || api_egress_decode(l, &e2, &why) || !api_egress_equal(&e, &e2))
+			abort();
+		free(l);
+		api_egress_free(&e2);
+	}
+	api_egress_free(&e);
+	struct api_providers p, p2;
+	if (!api_providers_decode(in, &p, &why)) {
+		char *l = api_providers_encode(&p);
+		if (!l || api_providers_decode(l, &p2, &why) || p.n != p2.n)
+			abort();
+		for (size_t i = 0; i < p.n; i++)
+			if (strcmp(p.v[i].name, p2.v[i].name) || p.v[i].table != p2.v[i].table || p.v[i].naddrs != p2.v[i].naddrs)
+				abort();
+		free(l);
+		api_providers_free(&p2);
+	}
+	api_providers_free(&p);
+	struct api_status s;
+	api_status_decode(in, &s, &why);
+	api_status_free(&s);
+	free(in);
+	return 0;
+}
