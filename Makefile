@@ -31,7 +31,7 @@ DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-
             libcmocka-dev libnftables-dev libsystemd-dev scdoc bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
             clang libclang-rt-14-dev valgrind gnuplot-nox
 
-.PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale install clean fuzz fuzz-build man memcheck
+.PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
@@ -163,6 +163,11 @@ demo-down:
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# a host agent's CPU for a turn of one change at 500 providers (bench/README.md)
+bench-turns: deps
+	@$(MAKE) --no-print-directory all
+	@bench/turns.sh
 
 # one switch agent, 1000 host sessions, 500 providers (bench/README.md)
 bench-scale: deps

@@ -84,6 +84,9 @@ struct hostd {
 	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
 	unsigned long kernel_sends, kernel_requests;
 	unsigned long turns, rebuilds, rebuild_mismatches;
+	uint64_t turn_cpu_ns, rebuild_cpu_ns; /* CPU in turns and in rebuilds (the thread's clock) */
+	uint64_t kwrite_cpu_ns;  /* of which in netlink writes (the kernel's work included) */
+	int bench_full_turns;    /* ONLINK_BENCH_FULL_TURNS: the benchmark's baseline */
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 	struct api_egress api_egress; /* last published to subscribers */
 };

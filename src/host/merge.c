@@ -100,6 +100,15 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 	return r;
 }
 
+/* whether a (small) set holds an object of o's key */
+static int in_set(const struct kobj_set *s, const struct kobj *o)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!kobj_key_cmp(&s->v[i], o))
+			return 1;
+	return 0;
+}
+
 /* Appends each object of one provider (absent: none) to out. */
 static int objects_of(const struct ol_provider *p, int have, const struct host_params *hp, struct kobj_set *out,
 		      unsigned *bad)
@@ -137,14 +146,22 @@ int merge_apply(struct hview *hv, const struct swview *const *views, unsigned n,
 		struct kobj_set ns = { .v = nbuf, .cap = sizeof(nbuf) / sizeof(nbuf[0]) };
 		if ((r = objects_of(&old, had, &mp->hp, &os, &obad)) || (r = objects_of(&now, has, &mp->hp, &ns, &nbad)))
 			break;
+		/* an object of the same key (a MAC change: its neighbor) is
+		 * replaced where it is: no move of the array's tail */
 		for (size_t i = 0; i < os.n && !r; i++) {
-			kobj_set_remove(&hv->desired, &os.v[i]);
+			if (!in_set(&ns, &os.v[i]))
+				kobj_set_remove(&hv->desired, &os.v[i]);
 			r = kobj_set_add(touched, &os.v[i]);
 		}
 		for (size_t i = 0; i < ns.n && !r; i++) {
-			if (kobj_set_find(&hv->desired, &ns.v[i]))
+			struct kobj *cur = kobj_set_find(&hv->desired, &ns.v[i]);
+			if (cur && !in_set(&os, &ns.v[i]))
 				r = -EAGAIN; /* held by another provider or a peer host */
-			else if (!(r = kobj_set_upsert(&hv->desired, &ns.v[i])))
+			else if (cur)
+				*cur = ns.v[i];
+			else
+				r = kobj_set_upsert(&hv->desired, &ns.v[i]);
+			if (!r)
 				r = kobj_set_add(touched, &ns.v[i]);
 		}
 		if (r)

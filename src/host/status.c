@@ -56,7 +56,7 @@ static json_t *human_status(struct hostd *h)
 				"rejected", (json_int_t)s->fast.rejected));
 		json_array_append_new(sws, sw);
 	}
-	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"role", "host",
 		"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
@@ -65,7 +65,9 @@ static json_t *human_status(struct hostd *h)
 		"kernel_dumps", (json_int_t)h->dumps, "kernel_writes", (json_int_t)h->kernel_requests,
 		"kernel_write_batches", (json_int_t)h->kernel_sends, "turns", (json_int_t)h->turns,
 		"rebuilds", (json_int_t)h->rebuilds, "rebuild_mismatches", (json_int_t)h->rebuild_mismatches,
-		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS));
+		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS),
+		"turn_cpu_ns", (json_int_t)h->turn_cpu_ns, "rebuild_cpu_ns", (json_int_t)h->rebuild_cpu_ns,
+		"kernel_write_cpu_ns", (json_int_t)h->kwrite_cpu_ns);
 }
 
 /* ---- the local API ---- */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int kobj_set_add(struct kobj_set *s, const struct kobj *o)
 {
@@ -125,10 +126,27 @@ int kobj_equal(const struct kobj *a, const struct kobj *b)
 	}
 }
 
+/* An interface's name for a log line. if_indextoname() opens a socket
+ * each time (three system calls): a log line of each kernel write paid for
+ * them, so the last answer is kept for a second (a rename shows at most a
+ * second late in logs). */
 static const char *ifname(int ifindex, char buf[IF_NAMESIZE])
 {
-	if (!if_indextoname((unsigned)ifindex, buf))
+	static int last_index;
+	static char last_name[IF_NAMESIZE];
+	static uint64_t last_ms;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (ifindex && ifindex == last_index && now - last_ms < 1000)
+		return memcpy(buf, last_name, IF_NAMESIZE);
+	if (!if_indextoname((unsigned)ifindex, buf)) {
 		snprintf(buf, IF_NAMESIZE, "#%d", ifindex);
+		return buf;
+	}
+	last_index = ifindex;
+	last_ms = now;
+	memcpy(last_name, buf, IF_NAMESIZE);
 	return buf;
 }
 
