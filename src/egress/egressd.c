@@ -411,7 +411,7 @@ int egressd_run(struct config *c)
 		goto undo;
 	}
 	timer_init(&e.retry, agent_connect, &e);
-	agent_connect(&e.retry);
+	timer_arm(&e.retry, 0, 0); /* from the loop: after start-up, so that syslog (if asked for) has what it says */
 	char status[96];
 	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->listen_port);
 	if (daemon_ready(c, metrics_cb, &e, status)) {
