@@ -6,6 +6,8 @@
  * comment as an empty line, and a key line too long for inih's buffer as
  * an empty line after calling the handler itself. */
 #include "conf/config.h"
+#include "conf/parse.h"
+#include "conf/schema.h"
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -15,25 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SEEN_MAX 32 /* keys in one section instance, for repeats */
-
-struct parse {
-	struct config *c;
-	FILE *f;
-	char *lbuf;              /* the line being read (getline) */
-	size_t lcap;
-	char section[128];       /* the current section's header, for the handler */
-	struct { char name[24]; int line; } seen[SEEN_MAX];
-	int nseen;
-	int line;
-	int failed;
-	enum { SEC_NONE, SEC_SWITCH, SEC_HOST, SEC_PROVIDER, SEC_SWITCHREF, SEC_EGRESS, SEC_EGRESSD, SEC_BAD } sec;
-	int seen_switch, seen_host, seen_egressd;
-	int key_line;
-};
-
-static void fail(struct parse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(struct parse *p, int line, const char *fmt, ...)
+void fail(struct parse *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
@@ -124,7 +108,7 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out)
+int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;
 	errno = 0;
@@ -135,323 +119,6 @@ static int parse_uint(const char *v, unsigned long min, unsigned long max, unsig
 		return -ERANGE;
 	*out = x;
 	return 0;
-}
-
-/* "30s", "250ms", "2m", or plain seconds; into milliseconds */
-static int parse_duration_ms(const char *v, unsigned long min_ms, unsigned long max_ms, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	if (!*v || *v < '0' || *v > '9')
-		return -EINVAL;
-	unsigned long x = strtoul(v, &end, 10), mul = 1000;
-	if (errno)
-		return -ERANGE;
-	if (!strcmp(end, "ms"))
-		mul = 1;
-	else if (!strcmp(end, "m"))
-		mul = 60000;
-	else if (*end && strcmp(end, "s"))
-		return -EINVAL;
-	if (x > max_ms / mul || x * mul < min_ms || x * mul > max_ms)
-		return -ERANGE;
-	*out = x * mul;
-	return 0;
-}
-
-/* A BIRD symbol: what `birdc disable NAME` takes without quotes */
-static int bird_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (!n || n >= CFG_BIRD_NAME_MAX || (*s >= '0' && *s <= '9'))
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
-static int set_str(struct parse *p, char *dst, size_t cap, const char *key, const char *v)
-{
-	if (strlen(v) >= cap || !*v) {
-		fail(p, p->line, "%s: bad value '%s'", key, v);
-		return 0;
-	}
-	strcpy(dst, v);
-	return 1;
-}
-
-static int common_key(struct parse *p, const char *name, const char *v, int *handled)
-{
-	struct config *c = p->c;
-	unsigned long x;
-	*handled = 1;
-	if (!strcmp(name, "name")) {
-		if (!name_valid(v)) {
-			fail(p, p->line, "name: bad name '%s' (letters, digits, '.', '_', '-'; at most %d)", v, OL_NAME_MAX - 1);
-			return 0;
-		}
-		strcpy(c->name, v);
-	} else if (!strcmp(name, "key-file")) {
-		p->key_line = p->line;
-		return set_str(p, c->key_file, sizeof(c->key_file), name, v);
-	} else if (!strcmp(name, "control")) {
-		return set_str(p, c->control, sizeof(c->control), name, v);
-	} else if (!strcmp(name, "metrics")) {
-		if (endpoint_parse(v, &c->metrics.ss, &c->metrics.len) || strlen(v) >= sizeof(c->metrics.text)) {
-			fail(p, p->line, "metrics: bad address '%s' (ADDR:PORT or [ADDR6]:PORT)", v);
-			return 0;
-		}
-		strcpy(c->metrics.text, v);
-		c->metrics.line = p->line;
-	} else if (!strcmp(name, "syslog")) {
-		if (strcmp(v, "yes") && strcmp(v, "no")) {
-			fail(p, p->line, "syslog: bad value '%s' (yes or no)", v);
-			return 0;
-		}
-		c->syslog = !strcmp(v, "yes");
-	} else if (!strcmp(name, "keepalive")) {
-		if (parse_uint(v, 1, 3600, &x)) {
-			fail(p, p->line, "keepalive: bad value '%s' (seconds, 1 to 3600)", v);
-			return 0;
-		}
-		c->keepalive = (unsigned)x;
-	} else {
-		*handled = 0;
-	}
-	return 1;
-}
-
-static int handle_switch(struct parse *p, const char *name, const char *v)
-{
-	struct config *c = p->c;
-	int handled;
-	if (!common_key(p, name, v, &handled) || handled)
-		return !p->failed;
-	if (!strcmp(name, "listen")) {
-		if (c->nlisten == CFG_LISTEN_MAX) {
-			fail(p, p->line, "listen: at most %d", CFG_LISTEN_MAX);
-			return 0;
-		}
-		struct cfg_endpoint *e = &c->listen[c->nlisten];
-		if (endpoint_parse(v, &e->ss, &e->len) || strlen(v) >= sizeof(e->text)) {
-			fail(p, p->line, "listen: bad address '%s' (ADDR:PORT or [ADDR]:PORT)", v);
-			return 0;
-		}
-		for (unsigned i = 0; i < c->nlisten; i++)
-			if (endpoint_clash(&c->listen[i].ss, &e->ss)) {
-				fail(p, p->line, "listen: '%s' clashes with '%s' on line %d", v, c->listen[i].text, c->listen[i].line);
-				return 0;
-			}
-		strcpy(e->text, v);
-		e->line = p->line;
-		c->nlisten++;
-		return 1;
-	}
-	if (!strcmp(name, "host")) {
-		if (!name_valid(v)) {
-			fail(p, p->line, "host: bad name '%s'", v);
-			return 0;
-		}
-		for (unsigned i = 0; i < c->nhosts; i++)
-			if (!strcmp(c->hosts[i], v)) {
-				fail(p, p->line, "host: '%s' listed twice", v);
-				return 0;
-			}
-		if (c->nhosts == CFG_HOSTS_MAX) {
-			fail(p, p->line, "host: at most %d", CFG_HOSTS_MAX);
-			return 0;
-		}
-		if (c->nhosts % 64 == 0) {
-			void *n = realloc(c->hosts, (c->nhosts + 64) * sizeof(*c->hosts));
-			if (!n) {
-				fail(p, p->line, "out of memory");
-				return 0;
-			}
-			c->hosts = n;
-		}
-		strcpy(c->hosts[c->nhosts++], v);
-		if (!c->host_line)
-			c->host_line = p->line;
-		return 1;
-	}
-	if (!strcmp(name, "bird-socket"))
-		return set_str(p, c->bird_socket, sizeof(c->bird_socket), name, v);
-	if (!strcmp(name, "bird-include"))
-		return set_str(p, c->bird_include, sizeof(c->bird_include), name, v);
-	if (!strcmp(name, "bird-poll")) {
-		unsigned long ms;
-		if (parse_duration_ms(v, 10, 60000, &ms)) {
-			fail(p, p->line, "bird-poll: bad duration '%s' (10ms to 60s, for example '250ms')", v);
-			return 0;
-		}
-		c->bird_poll_ms = (unsigned)ms;
-		return 1;
-	}
-	if (!strcmp(name, "fast-path")) {
-		struct cfg_endpoint *e = &c->fast_path;
-		struct ol_addr g;
-		if (endpoint_parse(v, &e->ss, &e->len) || strlen(v) >= sizeof(e->text) || !endpoint_addr(&e->ss, &g) ||
-		    !addr_is_multicast(&g)) {
-			e->len = 0;
-			fail(p, p->line, "fast-path: bad group '%s' (a multicast GROUP:PORT or [GROUP]:PORT)", v);
-			return 0;
-		}
-		strcpy(e->text, v);
-		c->fast_path_line = p->line;
-		return 1;
-	}
-	if (!strcmp(name, "fast-path-interface")) {
-		if (!c->fast_path.len)
-			c->fast_path_line = p->line; /* for the error if no fast-path follows */
-		return set_str(p, c->fast_path_if, sizeof(c->fast_path_if), name, v);
-	}
-	if (!strcmp(name, "fast-path-delay")) {
-		unsigned long ms;
-		if (parse_duration_ms(v, 0, 10000, &ms)) {
-			fail(p, p->line, "fast-path-delay: bad duration '%s' (0 to 10s, for example '100ms')", v);
-			return 0;
-		}
-		c->fast_path_delay_ms = (unsigned)ms;
-		return 1;
-	}
-	fail(p, p->line, "unknown key '%s' in [switch]", name);
-	return 0;
-}
-
-static int handle_host(struct parse *p, const char *name, const char *v)
-{
-	struct config *c = p->c;
-	unsigned long x;
-	int handled;
-	if (!common_key(p, name, v, &handled) || handled)
-		return !p->failed;
-	if (!strcmp(name, "interface")) {
-		return set_str(p, c->ifname, sizeof(c->ifname), name, v);
-	} else if (!strcmp(name, "address")) {
-		struct ol_addr a;
-		if (addr_parse(v, &a)) {
-			fail(p, p->line, "address: bad address '%s'", v);
-			return 0;
-		}
-		if (addr_not_host(&a)) {
-			fail(p, p->line, "address: '%s' is %s, not this host's address", v, addr_not_host(&a));
-			return 0;
-		}
-		struct ol_addr *slot = a.family == AF_INET ? &c->local4 : &c->local6;
-		if (slot->family) {
-			fail(p, p->line, "address: a second %s address '%s' (one per family)",
-			     a.family == AF_INET ? "IPv4" : "IPv6", v);
-			return 0;
-		}
-		*slot = a;
-	} else if (!strcmp(name, "rule-priority")) {
-		if (parse_uint(v, 1, 32765, &x)) {
-			fail(p, p->line, "rule-priority: bad value '%s' (1 to 32765)", v);
-			return 0;
-		}
-		c->rule_priority = (unsigned)x;
-	} else {
-		fail(p, p->line, "unknown key '%s' in [host]", name);
-		return 0;
-	}
-	return 1;
-}
-
-static int handle_provider(struct parse *p, const char *name, const char *v)
-{
-	struct cfg_provider *pr = &p->c->providers[p->c->nproviders - 1];
-	unsigned long x;
-	if (!strcmp(name, "address")) {
-		struct ol_addr a;
-		if (addr_parse(v, &a)) {
-			fail(p, p->line, "address: bad address '%s'", v);
-			return 0;
-		}
-		if (addr_not_host(&a)) {
-			fail(p, p->line, "address: '%s' is %s, not a provider's address", v, addr_not_host(&a));
-			return 0;
-		}
-		if (pr->naddrs == OL_PROVIDER_ADDRS_MAX) {
-			fail(p, p->line, "address: at most %d per provider", OL_PROVIDER_ADDRS_MAX);
-			return 0;
-		}
-		pr->addrs[pr->naddrs++] = a;
-	} else if (!strcmp(name, "interface")) {
-		return set_str(p, pr->ifname, sizeof(pr->ifname), name, v);
-	} else if (!strcmp(name, "port")) {
-		return set_str(p, pr->port, sizeof(pr->port), name, v);
-	} else if (!strcmp(name, "table")) {
-		if (parse_uint(v, 1, UINT32_MAX, &x) || x == 253 || x == 254 || x == 255) {
-			fail(p, p->line, "table: bad table id '%s' (1 to 4294967295, not 253-255)", v);
-			return 0;
-		}
-		pr->table = (uint32_t)x;
-	} else if (!strcmp(name, "bird-protocol")) {
-		if (!bird_name_valid(v)) {
-			fail(p, p->line, "bird-protocol: bad BIRD protocol name '%s' (letters, digits, '_')", v);
-			return 0;
-		}
-		if (pr->nbird == CFG_BIRD_PROTOS_MAX) {
-			fail(p, p->line, "bird-protocol: at most %d per provider", CFG_BIRD_PROTOS_MAX);
-			return 0;
-		}
-		strcpy(pr->bird[pr->nbird++], v);
-	} else if (!strcmp(name, "backup")) {
-		if (!name_valid(v)) {
-			fail(p, p->line, "backup: bad provider name '%s'", v);
-			return 0;
-		}
-		strcpy(pr->backup, v);
-		pr->backup_line = p->line;
-	} else if (!strcmp(name, "hold-down")) {
-		if (parse_duration_ms(v, 0, 3600000, &x)) {
-			fail(p, p->line, "hold-down: bad duration '%s' (0 to 1h, for example '30s')", v);
-			return 0;
-		}
-		pr->hold_down_ms = (unsigned)x;
-	} else if (!strcmp(name, "description")) {
-		if (strlen(v) >= sizeof(pr->descr) || strpbrk(v, "\"\\")) {
-			fail(p, p->line, "description: bad value '%s' (at most %zu characters, no '\"' or '\\')", v,
-			     sizeof(pr->descr) - 1);
-			return 0;
-		}
-		strcpy(pr->descr, v);
-	} else {
-		fail(p, p->line, "unknown key '%s' in [provider %s]", name, pr->name);
-		return 0;
-	}
-	return 1;
-}
-
-static int handle_egress(struct parse *p, const char *name, const char *v)
-{
-	struct cfg_egress *ce = &p->c->egress[p->c->negress - 1];
-	char host[OL_NAME_MAX + 1], a[ADDR_STRLEN];
-	unsigned long first, last;
-	char tail;
-	if (strcmp(name, "slice")) {
-		fail(p, p->line, "unknown key '%s' in [egress %s]", name, addr_str(&ce->e.addr, a, sizeof(a)));
-		return 0;
-	}
-	if (sscanf(v, "%32s %lu-%lu %c", host, &first, &last, &tail) != 3 || !name_valid(host)) {
-		fail(p, p->line, "slice: bad value '%s' (HOST FIRST-LAST, for example 'h1 10000-19999')", v);
-		return 0;
-	}
-	if (first < OL_PORT_MIN || last > 65535 || first > last) {
-		fail(p, p->line, "slice: bad port range '%lu-%lu' (within %d-65535, first <= last)", first, last, OL_PORT_MIN);
-		return 0;
-	}
-	if (ce->e.nslices == OL_SLICES_MAX) {
-		fail(p, p->line, "slice: at most %d per address", OL_SLICES_MAX);
-		return 0;
-	}
-	struct ol_slice *sl = &ce->e.slices[ce->e.nslices];
-	memcpy(sl->host, host, sizeof(sl->host)); /* name_valid: shorter than OL_NAME_MAX */
-	sl->first = (uint16_t)first;
-	sl->last = (uint16_t)last;
-	ce->slice_line[ce->e.nslices++] = p->line;
-	return 1;
 }
 
 int cfg_prefix_parse(const char *v, struct cfg_prefix *out)
@@ -470,85 +137,6 @@ int cfg_prefix_parse(const char *v, struct cfg_prefix *out)
 	for (unsigned b = (unsigned)len; b < (out->addr.family == AF_INET ? 32u : 128u); b++)
 		if (out->addr.bytes[b / 8] & (0x80 >> (b % 8)))
 			return -1;
-	return 0;
-}
-
-static int handle_egressd(struct parse *p, const char *name, const char *v)
-{
-	struct config *c = p->c;
-	unsigned long x;
-	int handled;
-	if (!common_key(p, name, v, &handled) || handled)
-		return !p->failed;
-	if (!strcmp(name, "host-control"))
-		return set_str(p, c->host_control, sizeof(c->host_control), name, v);
-	if (!strcmp(name, "clients")) {
-		if (c->nclients == CFG_CLIENTS_MAX) {
-			fail(p, p->line, "clients: at most %d", CFG_CLIENTS_MAX);
-			return 0;
-		}
-		if (cfg_prefix_parse(v, &c->clients[c->nclients])) {
-			fail(p, p->line, "clients: bad prefix '%s' (ADDR/LEN, host bits zero)", v);
-			return 0;
-		}
-		c->nclients++;
-		return 1;
-	}
-	if (!strcmp(name, "via")) {
-		if (!name_valid(v)) {
-			fail(p, p->line, "via: bad provider name '%s'", v);
-			return 0;
-		}
-		strcpy(c->via, v);
-		return 1;
-	}
-	if (!strcmp(name, "listen-port")) {
-		if (parse_uint(v, 1, 65535, &x)) {
-			fail(p, p->line, "listen-port: bad value '%s'", v);
-			return 0;
-		}
-		c->listen_port = (uint16_t)x;
-		return 1;
-	}
-	if (!strcmp(name, "tproxy-mark") || !strcmp(name, "tproxy-table")) {
-		if (parse_uint(v, 1, UINT32_MAX, &x) || (!strcmp(name, "tproxy-table") && x >= 253 && x <= 255)) {
-			fail(p, p->line, "%s: bad value '%s'", name, v);
-			return 0;
-		}
-		*(!strcmp(name, "tproxy-mark") ? &c->tproxy_mark : &c->tproxy_table) = (uint32_t)x;
-		return 1;
-	}
-	if (!strcmp(name, "idle-timeout") || !strcmp(name, "udp-idle-timeout")) {
-		if (parse_uint(v, 1, 86400, &x)) {
-			fail(p, p->line, "%s: bad value '%s' (seconds)", name, v);
-			return 0;
-		}
-		*(!strcmp(name, "idle-timeout") ? &c->idle_timeout : &c->udp_idle_timeout) = (unsigned)x;
-		return 1;
-	}
-	fail(p, p->line, "unknown key '%s' in [egress]", name);
-	return 0;
-}
-
-static int handle_switchref(struct parse *p, const char *name, const char *v)
-{
-	struct cfg_switchref *s = &p->c->switches[p->c->nswitches - 1];
-	if (!strcmp(name, "connect")) {
-		if (endpoint_parse(v, &s->connect.ss, &s->connect.len) || strlen(v) >= sizeof(s->connect.text)) {
-			fail(p, p->line, "connect: bad address '%s' (ADDR:PORT or [ADDR]:PORT)", v);
-			return 0;
-		}
-		struct ol_addr a;
-		endpoint_addr(&s->connect.ss, &a);
-		if (addr_not_host(&a)) {
-			fail(p, p->line, "connect: '%s' is %s, not a switch agent's address", v, addr_not_host(&a));
-			return 0;
-		}
-		strcpy(s->connect.text, v);
-		s->connect.line = p->line;
-		return 1;
-	}
-	fail(p, p->line, "unknown key '%s' in [switch %s]", name, s->name);
 	return 0;
 }
 
@@ -586,21 +174,24 @@ static int on_section(struct parse *p, const char *section)
 			return 0;
 		}
 		c->role = ROLE_SWITCH;
-		p->sec = SEC_SWITCH;
+		p->sec = CS_SWITCH;
+		p->obj = c;
 	} else if (!strcmp(kind, "host") && !arg) {
 		if (p->seen_host++ || p->seen_switch || p->seen_egressd) {
 			fail(p, p->line, "section '[host]' repeated or mixed with '[switch]'");
 			return 0;
 		}
 		c->role = ROLE_HOST;
-		p->sec = SEC_HOST;
+		p->sec = CS_HOST;
+		p->obj = c;
 	} else if (!strcmp(kind, "egress") && !arg) {
 		if (p->seen_egressd++ || p->seen_switch || p->seen_host) {
 			fail(p, p->line, "section '[egress]' repeated or mixed with '[switch]' or '[host]'");
 			return 0;
 		}
 		c->role = ROLE_EGRESS;
-		p->sec = SEC_EGRESSD;
+		p->sec = CS_EGRESSD;
+		p->obj = c;
 	} else if (!strcmp(kind, "egress") && arg) {
 		struct ol_addr ea;
 		if (addr_parse(arg, &ea)) {
@@ -628,7 +219,8 @@ static int on_section(struct parse *p, const char *section)
 		memset(ce, 0, sizeof(*ce));
 		ce->e.addr = ea;
 		ce->line = p->line;
-		p->sec = SEC_EGRESS;
+		p->sec = CS_EGRESS;
+		p->obj = ce;
 	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
 		if (!name_valid(arg)) {
 			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
@@ -656,9 +248,10 @@ static int on_section(struct parse *p, const char *section)
 			memset(pr, 0, sizeof(*pr));
 			strcpy(pr->name, arg);
 			pr->line = p->line;
-			pr->hold_down_ms = 30000;
 			pr->backup_idx = -1;
-			p->sec = SEC_PROVIDER;
+			cfg_defaults(CS_PROVIDER, pr);
+			p->sec = CS_PROVIDER;
+			p->obj = pr;
 		} else {
 			for (unsigned i = 0; i < c->nswitches; i++)
 				if (!strcmp(c->switches[i].name, arg)) {
@@ -673,37 +266,40 @@ static int on_section(struct parse *p, const char *section)
 			memset(s, 0, sizeof(*s));
 			strcpy(s->name, arg);
 			s->line = p->line;
-			p->sec = SEC_SWITCHREF;
+			p->sec = CS_SWITCHREF;
+			p->obj = s;
 		}
 	} else {
 		fail(p, p->line, "unknown section '[%s]'", section);
-		p->sec = SEC_BAD;
+		p->sec = ~0u;
 		return 0;
 	}
 	return 1;
 }
 
-/* The keys that may be given more than once in a section; every other
- * key given twice is an error, not "the last one wins". */
-static int repeatable(int sec, const char *name)
-{
-	switch (sec) {
-	case SEC_SWITCH: return !strcmp(name, "listen") || !strcmp(name, "host");
-	case SEC_HOST: return !strcmp(name, "address"); /* one per family, checked there */
-	case SEC_PROVIDER: return !strcmp(name, "address") || !strcmp(name, "bird-protocol");
-	case SEC_EGRESS: return !strcmp(name, "slice");
-	case SEC_EGRESSD: return !strcmp(name, "clients");
-	default: return 0;
-	}
-}
-
+/* A key line: looked up in the schema (conf/schema.c) for the section it
+ * is in. A key that is not repeatable there, given twice, is an error, not
+ * "the last one wins". */
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
 
 	if (p->failed)
 		return 0;
-	if (!repeatable(p->sec, name)) {
+	if (!p->sec) {
+		fail(p, p->line, "key '%s' outside any section", name);
+		return 0;
+	}
+	if (p->sec == ~0u) {
+		fail(p, p->line, "key '%s' in an unknown section '[%s]'", name, section);
+		return 0;
+	}
+	const struct cfg_key *k = cfg_key_find(p->sec, name);
+	if (!k) {
+		fail(p, p->line, "unknown key '%s' in [%s]", name, section);
+		return 0;
+	}
+	if (!(k->flags & CK_REPEATABLE)) {
 		for (int i = 0; i < p->nseen; i++)
 			if (!strcmp(p->seen[i].name, name)) {
 				fail(p, p->line, "'%s' given twice in [%s] (first on line %d)", name, section, p->seen[i].line);
@@ -714,24 +310,22 @@ static int handler(void *user, const char *section, const char *name, const char
 			p->seen[p->nseen++].line = p->line;
 		}
 	}
-	/* p->sec was set by reader() when the header line went by */
-	switch (p->sec) {
-	case SEC_SWITCH: return handle_switch(p, name, value);
-	case SEC_HOST: return handle_host(p, name, value);
-	case SEC_PROVIDER: return handle_provider(p, name, value);
-	case SEC_SWITCHREF: return handle_switchref(p, name, value);
-	case SEC_EGRESS: return handle_egress(p, name, value);
-	case SEC_EGRESSD: return handle_egressd(p, name, value);
-	case SEC_NONE:
-		if (!*section) {
-			fail(p, p->line, "key '%s' outside any section", name);
-			return 0;
+	return !cfg_key_parse(p, p->obj, k, value);
+}
+
+/* The first required key the object lacks, as "LABEL: missing 'KEY'" at
+ * line; 0 when it has them all. */
+static int check_required(struct parse *p, unsigned section, const void *obj, int line, const char *label)
+{
+	size_t n;
+	const struct cfg_key *t = cfg_schema(&n);
+	for (size_t i = 0; i < n && !p->failed; i++)
+		if ((t[i].sections & section) && (t[i].flags & CK_REQUIRED) && !(t[i].flags & CK_CHECKED_LATE) &&
+		    !cfg_key_is_set(obj, &t[i])) {
+			fail(p, line, "%s: missing '%s'", label, t[i].key);
+			return -1;
 		}
-		/* fall through */
-	default:
-		fail(p, p->line, "key '%s' in an unknown section '[%s]'", name, section);
-		return 0;
-	}
+	return 0;
 }
 
 int key_load(const char *path, uint8_t key[32], unsigned *mode)
@@ -805,10 +399,7 @@ static void validate_failover(struct parse *p)
 static void validate_switch(struct parse *p)
 {
 	struct config *c = p->c;
-	if (!c->name[0])
-		fail(p, p->line, "[switch]: missing 'name'");
-	if (!c->nlisten)
-		fail(p, p->line, "[switch]: missing 'listen'");
+	check_required(p, CS_SWITCH, c, p->line, "[switch]");
 	if (c->nswitches)
 		fail(p, c->switches[0].line, "[switch %s] belongs in a host's config", c->switches[0].name);
 	if (!p->failed && c->fast_path.len && !c->fast_path_if[0])
@@ -818,12 +409,9 @@ static void validate_switch(struct parse *p)
 	validate_egress(p);
 	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->providers[i];
-		if (!a->naddrs)
-			fail(p, a->line, "[provider %s]: missing 'address'", a->name);
-		else if (!a->ifname[0])
-			fail(p, a->line, "[provider %s]: missing 'interface'", a->name);
-		else if (!a->table)
-			fail(p, a->line, "[provider %s]: missing 'table'", a->name);
+		char label[OL_NAME_MAX + 16];
+		snprintf(label, sizeof(label), "[provider %s]", a->name);
+		check_required(p, CS_PROVIDER, a, a->line, label);
 		for (unsigned j = 0; j < i && !p->failed; j++) {
 			struct cfg_provider *b = &c->providers[j];
 			if (a->table == b->table)
@@ -886,13 +474,7 @@ static void validate_egress(struct parse *p)
 static void validate_host(struct parse *p)
 {
 	struct config *c = p->c;
-	if (!c->name[0])
-		fail(p, p->line, "[host]: missing 'name'");
-	else if (!c->ifname[0])
-		fail(p, p->line, "[host]: missing 'interface'");
-	else if (!c->local4.family && !c->local6.family)
-		fail(p, p->line, "[host]: missing 'address'");
-	else if (!c->nswitches)
+	if (!check_required(p, CS_HOST, c, p->line, "[host]") && !c->nswitches)
 		fail(p, p->line, "[host]: no '[switch NAME]' section");
 	if (c->nproviders)
 		fail(p, c->providers[0].line, "[provider %s] belongs in a switch's config", c->providers[0].name);
@@ -900,9 +482,11 @@ static void validate_host(struct parse *p)
 		fail(p, c->egress[0].line, "[egress ...] belongs in a switch's config");
 	if (c->nhosts)
 		fail(p, c->host_line, "'host' belongs in a switch's config");
-	for (unsigned i = 0; i < c->nswitches && !p->failed; i++)
-		if (!c->switches[i].connect.len)
-			fail(p, c->switches[i].line, "[switch %s]: missing 'connect'", c->switches[i].name);
+	for (unsigned i = 0; i < c->nswitches && !p->failed; i++) {
+		char label[OL_NAME_MAX + 16];
+		snprintf(label, sizeof(label), "[switch %s]", c->switches[i].name);
+		check_required(p, CS_SWITCHREF, &c->switches[i], c->switches[i].line, label);
+	}
 }
 
 int config_load(const char *path, struct config *c)
@@ -912,15 +496,8 @@ int config_load(const char *path, struct config *c)
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	c->keepalive = 10;
-	c->rule_priority = 1000;
-	c->listen_port = 4713;
-	c->tproxy_mark = 0x4f4c;
-	c->tproxy_table = 4713;
-	c->idle_timeout = 300;
-	c->bird_poll_ms = 250;
-	c->fast_path_delay_ms = 100;
-	c->udp_idle_timeout = 60;
+	/* the role is not known yet: the defaults of every role's keys */
+	cfg_defaults(CS_SWITCH | CS_HOST | CS_EGRESSD, c);
 	p.f = fopen(path, "re");
 	if (!p.f) {
 		snprintf(c->err, sizeof(c->err), "%s:0: cannot read: %s", path, strerror(errno));
@@ -940,8 +517,7 @@ int config_load(const char *path, struct config *c)
 	case ROLE_SWITCH: validate_switch(&p); break;
 	case ROLE_HOST: validate_host(&p); break;
 	case ROLE_EGRESS:
-		if (!c->nclients)
-			fail(&p, p.line, "[egress]: missing 'clients'");
+		check_required(&p, CS_EGRESSD, c, p.line, "[egress]");
 		if (c->nproviders || c->nswitches || c->negress)
 			fail(&p, p.line, "[egress] stands alone in the egress daemon's config");
 		break;
@@ -953,8 +529,6 @@ int config_load(const char *path, struct config *c)
 			     c->listen[i].text, c->listen[i].line);
 	if (!p.failed && c->role == ROLE_EGRESS) {
 		/* no key: it talks only to the local host agent's control socket */
-		if (!c->host_control[0])
-			snprintf(c->host_control, sizeof(c->host_control), "/run/onlink/host.sock");
 		if (!c->control[0])
 			snprintf(c->control, sizeof(c->control), "/run/onlink/egress.sock");
 		return 0;
@@ -1011,76 +585,21 @@ int config_same(const struct config *a, const struct config *b)
 	return same;
 }
 
-static void print_observability(const struct config *c, FILE *f)
-{
-	if (c->metrics.len)
-		fprintf(f, "metrics = %s\n", c->metrics.text);
-	if (c->syslog)
-		fprintf(f, "syslog = yes\n");
-}
-
 void config_print(const struct config *c, FILE *f)
 {
 	char s[ADDR_STRLEN];
-	if (c->role == ROLE_EGRESS) {
-		fprintf(f, "[egress]\nhost-control = %s\n", c->host_control);
-		for (unsigned i = 0; i < c->nclients; i++)
-			fprintf(f, "clients = %s/%u\n", addr_str(&c->clients[i].addr, s, sizeof(s)), c->clients[i].len);
-		if (c->via[0])
-			fprintf(f, "via = %s\n", c->via);
-		fprintf(f, "listen-port = %u\ntproxy-mark = %u\ntproxy-table = %u\nidle-timeout = %u\nudp-idle-timeout = %u\n"
-			"control = %s\n", c->listen_port, c->tproxy_mark, c->tproxy_table, c->idle_timeout,
-			c->udp_idle_timeout, c->control);
-		print_observability(c, f);
-		return;
-	}
-	if (c->role == ROLE_SWITCH) {
-		fprintf(f, "[switch]\nname = %s\n", c->name);
-		for (unsigned i = 0; i < c->nlisten; i++)
-			fprintf(f, "listen = %s\n", c->listen[i].text);
-		for (unsigned i = 0; i < c->nhosts; i++)
-			fprintf(f, "host = %s\n", c->hosts[i]);
-		if (c->bird_socket[0])
-			fprintf(f, "bird-socket = %s\n", c->bird_socket);
-		if (c->bird_include[0])
-			fprintf(f, "bird-include = %s\n", c->bird_include);
-		fprintf(f, "bird-poll = %ums\n", c->bird_poll_ms);
-		if (c->fast_path.len)
-			fprintf(f, "fast-path = %s\nfast-path-interface = %s\nfast-path-delay = %ums\n", c->fast_path.text,
-				c->fast_path_if, c->fast_path_delay_ms);
-	} else {
-		fprintf(f, "[host]\nname = %s\ninterface = %s\n", c->name, c->ifname);
-		if (c->local4.family)
-			fprintf(f, "address = %s\n", addr_str(&c->local4, s, sizeof(s)));
-		if (c->local6.family)
-			fprintf(f, "address = %s\n", addr_str(&c->local6, s, sizeof(s)));
-		fprintf(f, "rule-priority = %u\n", c->rule_priority);
-	}
-	fprintf(f, "key-file = %s\ncontrol = %s\nkeepalive = %u\n", c->key_file, c->control, c->keepalive);
-	print_observability(c, f);
+	fprintf(f, "%s\n", c->role == ROLE_EGRESS ? "[egress]" : c->role == ROLE_SWITCH ? "[switch]" : "[host]");
+	cfg_print_section(f, c->role == ROLE_EGRESS ? CS_EGRESSD : c->role == ROLE_SWITCH ? CS_SWITCH : CS_HOST, c);
 	for (unsigned i = 0; i < c->nproviders; i++) {
-		const struct cfg_provider *pr = &c->providers[i];
-		fprintf(f, "\n[provider %s]\n", pr->name);
-		for (unsigned k = 0; k < pr->naddrs; k++)
-			fprintf(f, "address = %s\n", addr_str(&pr->addrs[k], s, sizeof(s)));
-		fprintf(f, "interface = %s\n", pr->ifname);
-		if (pr->port[0])
-			fprintf(f, "port = %s\n", pr->port);
-		fprintf(f, "table = %u\n", pr->table);
-		if (pr->descr[0])
-			fprintf(f, "description = %s\n", pr->descr);
-		for (unsigned k = 0; k < pr->nbird; k++)
-			fprintf(f, "bird-protocol = %s\n", pr->bird[k]);
-		if (pr->backup[0])
-			fprintf(f, "backup = %s\n", pr->backup);
-		fprintf(f, "hold-down = %ums\n", pr->hold_down_ms);
+		fprintf(f, "\n[provider %s]\n", c->providers[i].name);
+		cfg_print_section(f, CS_PROVIDER, &c->providers[i]);
 	}
 	for (unsigned i = 0; i < c->negress; i++) {
-		const struct ol_egress *e = &c->egress[i].e;
-		fprintf(f, "\n[egress %s]\n", addr_str(&e->addr, s, sizeof(s)));
-		for (unsigned k = 0; k < e->nslices; k++)
-			fprintf(f, "slice = %s %u-%u\n", e->slices[k].host, e->slices[k].first, e->slices[k].last);
+		fprintf(f, "\n[egress %s]\n", addr_str(&c->egress[i].e.addr, s, sizeof(s)));
+		cfg_print_section(f, CS_EGRESS, &c->egress[i]);
 	}
-	for (unsigned i = 0; i < c->nswitches; i++)
-		fprintf(f, "\n[switch %s]\nconnect = %s\n", c->switches[i].name, c->switches[i].connect.text);
+	for (unsigned i = 0; i < c->nswitches; i++) {
+		fprintf(f, "\n[switch %s]\n", c->switches[i].name);
+		cfg_print_section(f, CS_SWITCHREF, &c->switches[i]);
+	}
 }

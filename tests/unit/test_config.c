@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include "conf/config.h"
+#include "conf/schema.h"
 
 static char *slurp(const char *path)
 {
@@ -225,6 +226,118 @@ static void unreadable_file(void **state)
 	config_free(&c);
 }
 
+
+/* onlink.conf(5)'s key reference against the schema: every key of every
+ * section is documented under that section's heading (or under EVERY
+ * DAEMON when every daemon takes it), with the same default and the same
+ * "required" and "repeatable"; and the man page documents no key the
+ * schema does not have. */
+struct doc_key { unsigned sections; char key[32]; char def[64]; int required, repeatable; };
+
+static unsigned heading_section(const char *h)
+{
+	if (!strncmp(h, "EVERY DAEMON", 12)) return CS_SWITCH | CS_HOST | CS_EGRESSD;
+	if (!strncmp(h, "[switch]", 8)) return CS_SWITCH;
+	if (!strncmp(h, "[host]", 6)) return CS_HOST;
+	if (!strncmp(h, "[egress]", 8)) return CS_EGRESSD;
+	if (!strncmp(h, "[provider NAME]", 15)) return CS_PROVIDER;
+	if (!strncmp(h, "[switch NAME]", 13)) return CS_SWITCHREF;
+	if (!strncmp(h, "[egress ADDR]", 13)) return CS_EGRESS;
+	return 0;
+}
+
+/* the text of a "(default X" annotation after p, without scdoc's * and _ */
+static void doc_default(const char *p, char *out, size_t len)
+{
+	const char *d = strstr(p, "(default ");
+	const char *next = strstr(p + 1, ", *");
+	size_t o = 0;
+	out[0] = 0;
+	if (!d || (next && d > next))
+		return;
+	for (d += 9; *d && *d != ')' && *d != ';' && *d != ',' && o + 1 < len; d++)
+		if (*d != '*' && *d != '_')
+			out[o++] = *d;
+	out[o] = 0;
+}
+
+static size_t read_man(struct doc_key *keys, size_t cap)
+{
+	FILE *f = fopen("docs/man/onlink.conf.5.scd", "r");
+	char line[1024];
+	unsigned sec = 0;
+	size_t n = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' && line[1] == ' ') {
+			sec = heading_section(line + 2);
+			continue;
+		}
+		if (!sec || line[0] != '*')
+			continue;
+		/* "*key* = ..." and, on one line, ", *key2* = ..." */
+		for (const char *p = line; p && *p == '*'; ) {
+			const char *end = strchr(p + 1, '*');
+			if (!end || strncmp(end, "* =", 3))
+				break;
+			assert_true(n < cap);
+			struct doc_key *k = &keys[n++];
+			memset(k, 0, sizeof(*k));
+			k->sections = sec;
+			snprintf(k->key, sizeof(k->key), "%.*s", (int)(end - p - 1), p + 1);
+			const char *next = strstr(end, ", *");
+			size_t span = next ? (size_t)(next - end) : strlen(end);
+			char ann[512];
+			snprintf(ann, sizeof(ann), "%.*s", (int)span, end);
+			k->required = strstr(ann, "(required)") || strstr(ann, "(required,");
+			k->repeatable = strstr(ann, "repeatable") != NULL;
+			doc_default(ann, k->def, sizeof(k->def));
+			p = next ? next + 2 : NULL;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static void man_page_matches_schema(void **state)
+{
+	(void)state;
+	static struct doc_key doc[256];
+	size_t nd = read_man(doc, 256), nk;
+	const struct cfg_key *t = cfg_schema(&nk);
+	const unsigned roles = CS_SWITCH | CS_HOST | CS_EGRESSD;
+	for (size_t i = 0; i < nk; i++) {
+		unsigned want = (t[i].sections & roles) == roles ? roles : t[i].sections;
+		for (unsigned bit = 1; bit <= CS_EGRESS; bit <<= 1) {
+			if (!(want & bit) || (want == roles && bit != CS_SWITCH))
+				continue;
+			unsigned where = want == roles ? roles : bit;
+			const struct doc_key *d = NULL;
+			for (size_t j = 0; j < nd && !d; j++)
+				if (doc[j].sections == where && !strcmp(doc[j].key, t[i].key))
+					d = &doc[j];
+			if (!d)
+				fail_msg("onlink.conf(5): no '%s' under %s", t[i].key,
+					 where == roles ? "EVERY DAEMON" : cfg_section_name(bit));
+			if (d->required != !!(t[i].flags & CK_REQUIRED))
+				fail_msg("onlink.conf(5): '%s' in %s: 'required' is %s, the schema says %s", t[i].key,
+					 cfg_section_name(bit), d->required ? "there" : "missing", (t[i].flags & CK_REQUIRED) ? "yes" : "no");
+			if (d->repeatable != !!(t[i].flags & CK_REPEATABLE))
+				fail_msg("onlink.conf(5): '%s' in %s: 'repeatable' is %s, the schema says %s", t[i].key,
+					 cfg_section_name(bit), d->repeatable ? "there" : "missing",
+					 (t[i].flags & CK_REPEATABLE) ? "yes" : "no");
+			if (strcmp(d->def, t[i].def ? t[i].def : ""))
+				fail_msg("onlink.conf(5): '%s' in %s: default '%s', the schema says '%s'", t[i].key,
+					 cfg_section_name(bit), d->def, t[i].def ? t[i].def : "");
+		}
+	}
+	for (size_t j = 0; j < nd; j++) {
+		const struct cfg_key *k = cfg_key_find(doc[j].sections, doc[j].key);
+		if (!k || ((k->sections & doc[j].sections) != doc[j].sections))
+			fail_msg("onlink.conf(5) documents '%s', which the schema does not have there", doc[j].key);
+	}
+}
+
 int main(void)
 {
 	/* git keeps no modes but the executable bit: the test key is secret */
@@ -243,6 +356,7 @@ int main(void)
 		cmocka_unit_test(nul_byte),
 		cmocka_unit_test(key_mode),
 		cmocka_unit_test(unreadable_file),
+		cmocka_unit_test(man_page_matches_schema),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink("/tmp/onlink-test-notakey");
