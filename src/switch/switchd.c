@@ -1,5 +1,6 @@
-/* The switch agent: kernel watcher, peer server and control socket in one
- * event loop. */
+/* The switch agent: the kernel watcher (track.c), the failover and
+ * operator commands (provctl.c), what the hosts are told and when, and the
+ * control socket, in one event loop; the sessions are peers.c's. */
 #include "switch/switchd.h"
 #include "proto/conn.h"
 #include "base/control.h"
@@ -8,7 +9,7 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "kernel/nl.h"
-#include "switch/fanout.h"
+#include "switch/peers.h"
 #include "switch/fastpath.h"
 #include "switch/provctl.h"
 #include "switch/track.h"
@@ -23,411 +24,44 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HANDSHAKE_MS 10000
 #define LOG_EACH_MAX 32 /* a turn changing more providers logs a summary */
-
-struct switchd;
-
-struct peer {
-	struct loop_src src;
-	struct switchd *s;
-	struct ol_addr ip;      /* where the host connects from */
-	struct conn c;
-	struct peer *next;
-	char addr[64];
-	time_t since;
-	uint64_t started_ms;
-	int want_out;
-	int dead;
-	int queued;             /* in switchd.flushq */
-	size_t log_pos;         /* how far into switchd.log it has been sent */
-	int flush_rc;           /* what conn_flush said, from a fan-out thread */
-};
 
 struct switchd {
 	struct config *cfg;
 	struct nl *nl;
 	struct tracker tr;
 	struct loop_src nl_src, sig_src;
-	struct loop_src listen_src[CFG_LISTEN_MAX];
 	struct timer keepalive, resync;
-	struct peer *peers;
-	/* the peers sent to since the last flush; room for every peer is
-	 * made when it is accepted, so queueing never fails */
-	struct peer **flushq;
-	size_t nflushq, capflushq;
-	struct fanout *fan;
+	struct peers peers;
 	/* the fast path, when configured: changes go out as datagrams at
 	 * once, and the sessions' copies wait for the delay timer */
 	struct fastpath fp_store, *fp;
-	struct timer fp_delay;
-	int fp_armed;
-	/* messages for every host, encoded once: after the turn (or, with
-	 * the fast path, at the delay timer) each session is fed its part,
-	 * sealed a few KiB at a time while its socket takes them, so that a
-	 * burst for 1000 hosts costs one copy, not 1000 */
-	uint8_t *log;
-	size_t loglen, logcap;
-	int feeding;             /* this flush feeds the log */
 	uint64_t gen;            /* change generation: one per turn of changes */
-	unsigned npeers;
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
-	unsigned long resyncs, sessions, updates;
+	unsigned long resyncs, updates;
 	struct provctl *pc;
 	struct ol_provider *obs; /* the providers as the kernel shows them */
 	struct ol_provider *out; /* ... and as the hosts are told */
-	/* the hosts of the POP and where they connect from: the hosts steer
-	 * return traffic of shared egress addresses to each other by MAC */
-	struct dir_entry {
-		char name[OL_NAME_MAX];
-		struct ol_addr addr;
-	} *dir;
-	size_t ndir;
 };
 
-static int send_host(struct peer *p, const struct dir_entry *d)
-{
-	uint8_t body[WIRE_BODY_MAX];
-	int n = wire_host_encode(body, sizeof(body), d->name, &d->addr);
-	return n < 0 ? n : conn_send(&p->c, WM_HOST, body, (size_t)n);
-}
-
-static void peer_drop(struct switchd *s, struct peer *p, const char *why)
-{
-	if (p->c.state == CONN_UP)
-		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
-	else
-		log_limited(&s->rl_peer, LOG_WARNING, "peer %s dropped before authentication: %s", p->addr, why);
-	p->dead = 1;
-	loop_del(&p->src);
-	conn_fini(&p->c);
-}
-
-static void peer_reap(struct switchd *s)
-{
-	for (struct peer **pp = &s->peers; *pp;) {
-		struct peer *p = *pp;
-		if (p->dead) {
-			*pp = p->next;
-			free(p);
-			s->npeers--;
-		} else {
-			pp = &p->next;
-		}
-	}
-}
-
-/* After conn_flush said r: drop the peer, or watch for room to write. */
-static void peer_flushed(struct switchd *s, struct peer *p, int r)
-{
-	if (r < 0) {
-		peer_drop(s, p, r == -ENOBUFS ? "output queue full (slow host)" : strerror(-r));
-	} else if (r != p->want_out) {
-		p->want_out = r;
-		loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
-	}
-}
-
-static void peer_flush(struct switchd *s, struct peer *p)
-{
-	peer_flushed(s, p, conn_flush(&p->c));
-}
-
-static int send_provider(struct peer *p, const struct ol_provider *pr)
-{
-	uint8_t body[WIRE_BODY_MAX];
-	int n = wire_provider_encode(body, sizeof(body), pr);
-	return n < 0 ? n : conn_send(&p->c, WM_PROVIDER, body, (size_t)n);
-}
-
-static void flush_sessions(struct switchd *s, int with_log);
-static void fp_arm(struct switchd *s);
-
-/* A message for every host, kept once in the log. */
-static int log_put(struct switchd *s, uint8_t type, const uint8_t *body, size_t n)
-{
-	if (s->loglen + WIRE_REC_HDR + n > CONN_OUT_MAX)
-		flush_sessions(s, 1); /* a storm: write the sessions now rather than hold more */
-	if (s->logcap < s->loglen + WIRE_REC_HDR + n) {
-		size_t cap = s->logcap ? s->logcap : 4096;
-		while (cap < s->loglen + WIRE_REC_HDR + n)
-			cap *= 2;
-		uint8_t *l = realloc(s->log, cap);
-		if (!l)
-			return -ENOMEM;
-		s->log = l;
-		s->logcap = cap;
-	}
-	if (s->fp && s->cfg->fast_path_delay_ms)
-		fp_arm(s);
-	return wire_rec_put(s->log, s->logcap, &s->loglen, type, body, n);
-}
-
-/* Fan-out: one message to every authenticated host, encoded once into the
- * log. Each host's part of it waits for flush_sessions(), after everything
- * this turn of the loop brought (or, with the fast path, for the delay
- * timer), so that a burst of changes leaves as a few writes (and one
- * sealed frame per 3 KiB) per host instead of one per change. A message
- * for all but one host, or one the log has no room for, is queued on each
- * session. */
-static void send_all(struct switchd *s, struct peer *except, uint8_t type, const uint8_t *body, size_t n)
-{
-	if (!except && !log_put(s, type, body, n))
-		return;
-	for (struct peer *p = s->peers; p; p = p->next) {
-		if (p == except || p->dead || p->c.state != CONN_UP)
-			continue;
-		if (conn_send(&p->c, type, body, n) < 0) {
-			peer_drop(s, p, "output queue full (slow host)");
-		} else if (!p->queued) {
-			p->queued = 1;
-			s->flushq[s->nflushq++] = p;
-		}
-	}
-}
-
-#define FEED_CHUNK 3072 /* under a frame: a session's queue stays within its first 8 KiB */
-
-/* This host's part of the log, sealed a chunk at a time while its socket
- * takes it (so its queue stays small), then whatever else it has queued.
- * As conn_flush: 1 if output remains, 0 if all written, <0 on error. */
-static int peer_feed(struct switchd *s, struct peer *p)
-{
-	int r = conn_flush(&p->c);
-	while (!r && p->c.state == CONN_UP && p->log_pos < s->loglen) {
-		size_t bn;
-		uint8_t type;
-		const uint8_t *body;
-		while (conn_queued(&p->c) < FEED_CHUNK &&
-		       wire_rec_next(s->log, s->loglen, &p->log_pos, &type, &body, &bn) == 1)
-			if ((r = conn_send(&p->c, type, body, bn)) < 0)
-				return r;
-		r = conn_flush(&p->c);
-	}
-	return r;
-}
-
-/* On a fan-out thread. */
-static void flush_one(void *arg, size_t i)
+/* A new session's snapshot, after WM_SNAP_BEGIN: the generation, every
+ * provider, the egress table (peers.c adds the hosts and the end). */
+static int snapshot(void *arg, struct conn *c)
 {
 	struct switchd *s = arg;
-	struct peer *p = s->flushq[i];
-	p->flush_rc = s->feeding ? peer_feed(s, p) : conn_flush(&p->c);
-}
-
-/* What every host has been sent of the log is dropped from it; a host
- * more than CONN_OUT_MAX behind is dropped, as a slow host. */
-static void log_trim(struct switchd *s)
-{
-	size_t min = s->loglen;
-	for (struct peer *p = s->peers; p; p = p->next) {
-		if (p->dead || p->c.state != CONN_UP)
-			continue;
-		if (s->loglen - p->log_pos > CONN_OUT_MAX)
-			peer_drop(s, p, "output queue full (slow host)");
-		else if (p->log_pos < min)
-			min = p->log_pos;
-	}
-	if (!min)
-		return;
-	memmove(s->log, s->log + min, s->loglen - min);
-	s->loglen -= min;
-	for (struct peer *p = s->peers; p; p = p->next)
-		p->log_pos = p->log_pos > min ? p->log_pos - min : 0;
-	if (!s->loglen && s->logcap > (64u << 10)) {
-		free(s->log);
-		s->log = NULL;
-		s->logcap = 0;
-	}
-}
-
-/* Writes what this turn queued for particular hosts; with_log, also
- * every host's part of the log. */
-static void flush_sessions(struct switchd *s, int with_log)
-{
-	size_t n = 0;
-	if (!s->nflushq && (!with_log || !s->loglen))
-		return;
-	s->feeding = with_log;
-	if (with_log && s->loglen) /* every host hears the log */
-		for (struct peer *p = s->peers; p; p = p->next)
-			if (!p->dead && p->c.state == CONN_UP && !p->queued && p->log_pos < s->loglen) {
-				p->queued = 1;
-				s->flushq[s->nflushq++] = p;
-			}
-	for (size_t i = 0; i < s->nflushq; i++) { /* those dropped since go */
-		s->flushq[i]->queued = 0;
-		if (!s->flushq[i]->dead)
-			s->flushq[n++] = s->flushq[i];
-	}
-	fanout_run(s->fan, n, flush_one, s);
-	for (size_t i = 0; i < n; i++)
-		peer_flushed(s, s->flushq[i], s->flushq[i]->flush_rc);
-	s->nflushq = 0;
-	if (with_log && s->loglen)
-		log_trim(s);
-}
-
-static void fp_delay_fire(struct timer *t)
-{
-	struct switchd *s = t->arg;
-	s->fp_armed = 0;
-	flush_sessions(s, 1);
-}
-
-static void fp_arm(struct switchd *s)
-{
-	if (!s->fp_armed) {
-		s->fp_armed = 1;
-		timer_arm(&s->fp_delay, s->cfg->fast_path_delay_ms, 0);
-	}
-}
-
-/* After a turn of the loop: what it queued for the sessions leaves now,
- * and the log too, unless the fast path holds it for fast-path-delay,
- * batched with what comes meanwhile: the hosts already have it, this copy
- * is the repair. */
-static void flush_turn(struct switchd *s)
-{
-	if (!s->fp || !s->cfg->fast_path_delay_ms)
-		flush_sessions(s, 1);
-	else if (s->nflushq)
-		flush_sessions(s, 0);
-}
-
-static void send_snapshot(struct switchd *s, struct peer *p)
-{
-	uint8_t gen[8];
+	uint8_t gen[8], body[WIRE_BODY_MAX];
 	wire_gen_encode(gen, sizeof(gen), s->gen);
-	int r = conn_send(&p->c, WM_SNAP_BEGIN, NULL, 0);
-	if (!r)
-		r = conn_send(&p->c, WM_GEN, gen, sizeof(gen));
-	for (size_t i = 0; i < s->tr.n && !r; i++)
-		r = send_provider(p, &s->tr.p[i].pub);
+	int r = conn_send(c, WM_GEN, gen, sizeof(gen));
+	for (size_t i = 0; i < s->tr.n && !r; i++) {
+		int n = wire_provider_encode(body, sizeof(body), &s->tr.p[i].pub);
+		r = n < 0 ? n : conn_send(c, WM_PROVIDER, body, (size_t)n);
+	}
 	for (unsigned i = 0; i < s->cfg->negress && !r; i++) {
-		uint8_t body[WIRE_BODY_MAX];
 		int n = wire_egress_encode(body, sizeof(body), &s->cfg->egress[i].e);
-		r = n < 0 ? n : conn_send(&p->c, WM_EGRESS, body, (size_t)n);
+		r = n < 0 ? n : conn_send(c, WM_EGRESS, body, (size_t)n);
 	}
-	for (size_t i = 0; i < s->ndir && !r; i++)
-		r = send_host(p, &s->dir[i]);
-	if (!r)
-		r = conn_send(&p->c, WM_SNAP_END, NULL, 0);
-	if (!r && s->fp) {
-		uint8_t body[WIRE_BODY_MAX];
-		int n = wire_fastpath_encode(body, sizeof(body), &s->fp->info);
-		r = n < 0 ? n : conn_send(&p->c, WM_FASTPATH, body, (size_t)n);
-	}
-	if (r)
-		peer_drop(s, p, "output queue full");
-}
-
-/* Hosts send nothing but keepalives (handled in conn.c). */
-static int peer_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
-{
-	(void)c; (void)type; (void)body; (void)n; (void)arg;
-	*why = "unexpected message";
-	return -1;
-}
-
-/* Records where a host connects from, and tells the others when it changed. */
-static void directory_update(struct switchd *s, struct peer *np)
-{
-	size_t i;
-	for (i = 0; i < s->ndir && strcmp(s->dir[i].name, np->c.peer_name); i++)
-		;
-	if (i < s->ndir && !addr_cmp(&s->dir[i].addr, &np->ip))
-		return;
-	if (i == s->ndir) {
-		void *v = realloc(s->dir, (s->ndir + 1) * sizeof(*s->dir));
-		if (!v)
-			return;
-		s->dir = v;
-		s->ndir++;
-		snprintf(s->dir[i].name, sizeof(s->dir[i].name), "%s", np->c.peer_name);
-	}
-	s->dir[i].addr = np->ip;
-	uint8_t body[WIRE_BODY_MAX];
-	int n = wire_host_encode(body, sizeof(body), s->dir[i].name, &s->dir[i].addr);
-	if (n > 0)
-		send_all(s, np, WM_HOST, body, (size_t)n);
-}
-
-static void peer_cb(struct loop_src *src, uint32_t events)
-{
-	struct peer *p = src->arg;
-	struct switchd *s = p->s;
-	if (events & EPOLLIN || events & (EPOLLHUP | EPOLLERR)) {
-		const char *why = "?";
-		int up = 0;
-		if (conn_read(&p->c, peer_msg, s, &up, &why) < 0) {
-			peer_drop(s, p, why);
-			return;
-		}
-		if (up && s->cfg->nhosts && !config_host_known(s->cfg, p->c.peer_name)) {
-			log_limited(&s->rl_peer, LOG_WARNING, "host '%s' (%s) has the key but is not a known host: dropped",
-				    p->c.peer_name, p->addr);
-			peer_drop(s, p, "unknown host name");
-			return;
-		}
-		if (up) {
-			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
-			s->sessions++;
-			p->since = time(NULL);
-			directory_update(s, p);
-			send_snapshot(s, p);
-			p->log_pos = s->loglen; /* the snapshot holds what the log has */
-			if (p->dead)
-				return;
-		}
-	}
-	/* a host behind on the log gets more as its socket drains (but
-	 * nothing before the delay timer has fired) */
-	peer_flushed(s, p, s->fp_armed ? conn_flush(&p->c) : peer_feed(s, p));
-}
-
-static void accept_cb(struct loop_src *src, uint32_t events)
-{
-	struct switchd *s = src->arg;
-	(void)events;
-	for (int i = 0; i < 64; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		int fd = loop_accept(src, "peers", (struct sockaddr *)&ss, &len);
-		if (fd < 0)
-			return;
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (s->npeers == s->capflushq) {
-			size_t cap = s->capflushq ? 2 * s->capflushq : 64;
-			struct peer **q = realloc(s->flushq, cap * sizeof(*q));
-			if (!q) {
-				close(fd);
-				continue;
-			}
-			s->flushq = q;
-			s->capflushq = cap;
-		}
-		struct peer *p = calloc(1, sizeof(*p));
-		if (!p || conn_init(&p->c, fd, 1, s->cfg->name, s->cfg->key) < 0) {
-			free(p);
-			close(fd);
-			continue;
-		}
-		endpoint_str((struct sockaddr *)&ss, p->addr, sizeof(p->addr));
-		endpoint_addr(&ss, &p->ip);
-		p->src.fd = fd;
-		p->src.cb = peer_cb;
-		p->src.arg = p;
-		p->s = s;
-		p->started_ms = now_ms();
-		p->next = s->peers;
-		s->peers = p;
-		s->npeers++;
-		loop_add(&p->src, EPOLLIN);
-		peer_flush(s, p);
-	}
+	return r;
 }
 
 static void broadcast(struct switchd *s, struct track_provider *tp, int level)
@@ -450,7 +84,7 @@ static void broadcast(struct switchd *s, struct track_provider *tp, int level)
 	uint8_t body[WIRE_BODY_MAX];
 	int n = wire_provider_encode(body, sizeof(body), &tp->pub);
 	if (n > 0) {
-		send_all(s, NULL, WM_PROVIDER, body, (size_t)n);
+		peers_send_all(&s->peers, WM_PROVIDER, body, (size_t)n);
 		if (s->fp)
 			fastpath_add(s->fp, WM_PROVIDER, body, (size_t)n);
 	}
@@ -463,7 +97,7 @@ static void begin_gen(struct switchd *s)
 	uint8_t b[8];
 	s->gen++;
 	wire_gen_encode(b, sizeof(b), s->gen);
-	send_all(s, NULL, WM_GEN, b, sizeof(b));
+	peers_send_all(&s->peers, WM_GEN, b, sizeof(b));
 	if (s->fp)
 		fastpath_begin(s->fp, s->gen);
 }
@@ -627,19 +261,7 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 static void keepalive_fire(struct timer *t)
 {
 	struct switchd *s = t->arg;
-	uint64_t now = now_ms(), dead = 3000ull * s->cfg->keepalive;
-	for (struct peer *p = s->peers; p; p = p->next) {
-		if (p->dead)
-			continue;
-		if (p->c.state != CONN_UP) {
-			if (now - p->started_ms > HANDSHAKE_MS)
-				peer_drop(s, p, "handshake timeout");
-			continue;
-		}
-		if (now - p->c.last_rx_ms > dead)
-			peer_drop(s, p, "keepalive timeout");
-	}
-	send_all(s, NULL, WM_KEEPALIVE, NULL, 0);
+	peers_keepalive(&s->peers);
 }
 
 static json_t *provider_json(const struct switchd *s, const struct track_provider *p)
@@ -687,13 +309,9 @@ static char *control_cb(const char *req, void *arg)
 			return out;
 		root = json_pack("{s:s}", "error", "unknown request");
 	} else {
-		json_t *provs = json_array(), *peers = json_array();
+		json_t *provs = json_array(), *peers = peers_json(&s->peers);
 		for (size_t i = 0; i < s->tr.n; i++)
 			json_array_append_new(provs, provider_json(s, &s->tr.p[i]));
-		for (const struct peer *p = s->peers; p; p = p->next)
-			if (!p->dead && p->c.state == CONN_UP)
-				json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "name", p->c.peer_name,
-								       "address", p->addr, "since", (json_int_t)p->since));
 		json_t *eg = json_array();
 		for (unsigned i = 0; i < s->cfg->negress; i++)
 			json_array_append_new(eg, egress_to_json(&s->cfg->egress[i].e, NULL));
@@ -716,13 +334,11 @@ static void metrics_cb(FILE *f, void *arg)
 {
 	struct switchd *s = arg;
 	char l[160];
-	unsigned up = 0;
-	for (const struct peer *p = s->peers; p; p = p->next)
-		up += !p->dead && p->c.state == CONN_UP;
+	unsigned up = peers_up(&s->peers);
 	mx_family(f, "onlink_switch_peers_connected", "gauge", "Host agents connected and authenticated.");
 	mx_sample(f, "onlink_switch_peers_connected", "", up);
 	mx_family(f, "onlink_switch_sessions_total", "counter", "Host agent sessions authenticated (reconnects included).");
-	mx_sample(f, "onlink_switch_sessions_total", "", (double)s->sessions);
+	mx_sample(f, "onlink_switch_sessions_total", "", (double)s->peers.sessions);
 	mx_family(f, "onlink_switch_provider_updates_total", "counter", "Provider changes sent to the hosts.");
 	mx_sample(f, "onlink_switch_provider_updates_total", "", (double)s->updates);
 	mx_family(f, "onlink_switch_netlink_resyncs_total", "counter",
@@ -751,32 +367,6 @@ static void metrics_cb(FILE *f, void *arg)
 	provctl_metrics(s->pc, f);
 }
 
-static int open_listeners(struct switchd *s)
-{
-	for (unsigned i = 0; i < s->cfg->nlisten; i++) {
-		const struct cfg_endpoint *e = &s->cfg->listen[i];
-		int one = 1;
-		int fd = socket(e->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (e->ss.ss_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, (const struct sockaddr *)&e->ss, e->len) < 0 || listen(fd, SOMAXCONN) < 0) {
-			int r = -errno;
-			log_err("listen %s: %s", e->text, strerror(errno));
-			close(fd);
-			return r;
-		}
-		s->listen_src[i].fd = fd;
-		s->listen_src[i].cb = accept_cb;
-		s->listen_src[i].arg = s;
-		loop_add(&s->listen_src[i], EPOLLIN);
-		log_info("listening on %s", e->text);
-	}
-	return 0;
-}
-
 int switchd_run(struct config *c)
 {
 	struct switchd s = { .cfg = c, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
@@ -791,9 +381,6 @@ int switchd_run(struct config *c)
 	}
 	daemon_signals(&s.sig_src, &s.stop, &s.reload);
 	daemon_raise_nofile();
-	/* a core each for the fan-out, the loop's included, up to 8 */
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	s.fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
 	s.nl_src.fd = nl_notify_fd(s.nl);
 	s.nl_src.cb = nl_cb;
 	s.nl_src.arg = &s;
@@ -806,12 +393,11 @@ int switchd_run(struct config *c)
 			return 1;
 		}
 		s.fp = &s.fp_store;
-		timer_init(&s.fp_delay, fp_delay_fire, &s);
 		log_info("fast path: changes to %s on %s, sessions %ums later", c->fast_path.text, c->fast_path_if,
 			 c->fast_path_delay_ms);
 	}
 	full_sync(&s);
-	if ((r = open_listeners(&s)) || (r = control_open(c->control, control_cb, &s))) {
+	if ((r = peers_open(&s.peers, c, s.fp, snapshot, &s)) || (r = control_open(c->control, control_cb, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
 		return 1;
 	}
@@ -823,8 +409,7 @@ int switchd_run(struct config *c)
 	log_info("switch %s running: %zu providers", c->name, s.tr.n);
 	while (!s.stop) {
 		loop_run_once(-1);
-		flush_turn(&s);
-		peer_reap(&s);
+		peers_turn_end(&s.peers);
 		if (s.reload) {
 			s.reload = 0;
 			daemon_reload(c); /* returns only when nothing is to change */
@@ -832,24 +417,15 @@ int switchd_run(struct config *c)
 	}
 	log_info("stopping");
 	daemon_stopping();
-	for (struct peer *p = s.peers; p; p = p->next)
-		if (!p->dead)
-			peer_drop(&s, p, "switch agent stopping");
-	peer_reap(&s);
+	peers_close(&s.peers);
 	control_close();
-	fanout_free(s.fan);
-	if (s.fp) {
-		timer_fini(&s.fp_delay);
+	if (s.fp)
 		fastpath_close(s.fp);
-	}
-	free(s.flushq);
-	free(s.log);
 	provctl_free(s.pc);
 	free(s.obs);
 	free(s.out);
 	nl_close(s.nl);
 	track_free(&s.tr);
-	free(s.dir);
 	loop_fini();
 	return 0;
 }

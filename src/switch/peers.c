@@ -1,0 +1,449 @@
+/* The switch agent's peer server: the host agents' sessions (accept,
+ * authenticate, snapshot, keepalives), the log of messages for every host
+ * encoded once, and its fan-out to the sessions, on the loop's thread and
+ * the fan-out workers (fanout.c). What the messages say is switchd.c's. */
+#include "switch/peers.h"
+#include "base/vec.h"
+#include "switch/fanout.h"
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define HANDSHAKE_MS 10000
+
+struct peer {
+	struct loop_src src;
+	struct peers *s;
+	struct ol_addr ip;      /* where the host connects from */
+	struct conn c;
+	struct peer *next;
+	char addr[64];
+	time_t since;
+	uint64_t started_ms;
+	int want_out;
+	int dead;
+	int queued;             /* in peers.flushq */
+	size_t log_pos;         /* how far into peers.log it has been sent */
+	int flush_rc;           /* what conn_flush said, from a fan-out thread */
+};
+
+static int send_host(struct peer *p, const struct dir_entry *d)
+{
+	uint8_t body[WIRE_BODY_MAX];
+	int n = wire_host_encode(body, sizeof(body), d->name, &d->addr);
+	return n < 0 ? n : conn_send(&p->c, WM_HOST, body, (size_t)n);
+}
+
+static void peer_drop(struct peers *s, struct peer *p, const char *why)
+{
+	if (p->c.state == CONN_UP)
+		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
+	else
+		log_limited(&s->rl_peer, LOG_WARNING, "peer %s dropped before authentication: %s", p->addr, why);
+	p->dead = 1;
+	loop_del(&p->src);
+	conn_fini(&p->c);
+}
+
+static void peer_reap(struct peers *s)
+{
+	for (struct peer **pp = &s->peers; *pp;) {
+		struct peer *p = *pp;
+		if (p->dead) {
+			*pp = p->next;
+			free(p);
+			s->npeers--;
+		} else {
+			pp = &p->next;
+		}
+	}
+}
+
+/* After conn_flush said r: drop the peer, or watch for room to write. */
+static void peer_flushed(struct peers *s, struct peer *p, int r)
+{
+	if (r < 0) {
+		peer_drop(s, p, r == -ENOBUFS ? "output queue full (slow host)" : strerror(-r));
+	} else if (r != p->want_out) {
+		p->want_out = r;
+		loop_mod(&p->src, EPOLLIN | (r ? EPOLLOUT : 0));
+	}
+}
+
+static void peer_flush(struct peers *s, struct peer *p)
+{
+	peer_flushed(s, p, conn_flush(&p->c));
+}
+
+static void flush_sessions(struct peers *s, int with_log);
+static void fp_arm(struct peers *s);
+
+/* A message for every host, kept once in the log. */
+static int log_put(struct peers *s, uint8_t type, const uint8_t *body, size_t n)
+{
+	if (s->loglen + WIRE_REC_HDR + n > CONN_OUT_MAX)
+		flush_sessions(s, 1); /* a storm: write the sessions now rather than hold more */
+	if (vec_reserve_((void **)&s->log, &s->logcap, s->loglen + WIRE_REC_HDR + n, 1))
+		return -ENOMEM;
+	if (s->fp && s->delay_ms)
+		fp_arm(s);
+	return wire_rec_put(s->log, s->logcap, &s->loglen, type, body, n);
+}
+
+/* Fan-out: one message to every authenticated host, encoded once into the
+ * log. Each host's part of it waits for flush_sessions(), after everything
+ * this turn of the loop brought (or, with the fast path, for the delay
+ * timer), so that a burst of changes leaves as a few writes (and one
+ * sealed frame per 3 KiB) per host instead of one per change. A message
+ * for all but one host, or one the log has no room for, is queued on each
+ * session. */
+static void send_all(struct peers *s, struct peer *except, uint8_t type, const uint8_t *body, size_t n)
+{
+	if (!except && !log_put(s, type, body, n))
+		return;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p == except || p->dead || p->c.state != CONN_UP)
+			continue;
+		if (conn_send(&p->c, type, body, n) < 0) {
+			peer_drop(s, p, "output queue full (slow host)");
+		} else if (!p->queued) {
+			p->queued = 1;
+			s->flushq[s->nflushq++] = p;
+		}
+	}
+}
+
+#define FEED_CHUNK 3072 /* under a frame: a session's queue stays within its first 8 KiB */
+
+/* This host's part of the log, sealed a chunk at a time while its socket
+ * takes it (so its queue stays small), then whatever else it has queued.
+ * As conn_flush: 1 if output remains, 0 if all written, <0 on error. */
+static int peer_feed(struct peers *s, struct peer *p)
+{
+	int r = conn_flush(&p->c);
+	while (!r && p->c.state == CONN_UP && p->log_pos < s->loglen) {
+		size_t bn;
+		uint8_t type;
+		const uint8_t *body;
+		while (conn_queued(&p->c) < FEED_CHUNK &&
+		       wire_rec_next(s->log, s->loglen, &p->log_pos, &type, &body, &bn) == 1)
+			if ((r = conn_send(&p->c, type, body, bn)) < 0)
+				return r;
+		r = conn_flush(&p->c);
+	}
+	return r;
+}
+
+/* On a fan-out thread. */
+static void flush_one(void *arg, size_t i)
+{
+	struct peers *s = arg;
+	struct peer *p = s->flushq[i];
+	p->flush_rc = s->feeding ? peer_feed(s, p) : conn_flush(&p->c);
+}
+
+/* What every host has been sent of the log is dropped from it; a host
+ * more than CONN_OUT_MAX behind is dropped, as a slow host. */
+static void log_trim(struct peers *s)
+{
+	size_t min = s->loglen;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead || p->c.state != CONN_UP)
+			continue;
+		if (s->loglen - p->log_pos > CONN_OUT_MAX)
+			peer_drop(s, p, "output queue full (slow host)");
+		else if (p->log_pos < min)
+			min = p->log_pos;
+	}
+	if (!min)
+		return;
+	memmove(s->log, s->log + min, s->loglen - min);
+	s->loglen -= min;
+	for (struct peer *p = s->peers; p; p = p->next)
+		p->log_pos = p->log_pos > min ? p->log_pos - min : 0;
+	if (!s->loglen && s->logcap > (64u << 10)) {
+		free(s->log);
+		s->log = NULL;
+		s->logcap = 0;
+	}
+}
+
+/* Writes what this turn queued for particular hosts; with_log, also
+ * every host's part of the log. */
+static void flush_sessions(struct peers *s, int with_log)
+{
+	size_t n = 0;
+	if (!s->nflushq && (!with_log || !s->loglen))
+		return;
+	s->feeding = with_log;
+	if (with_log && s->loglen) /* every host hears the log */
+		for (struct peer *p = s->peers; p; p = p->next)
+			if (!p->dead && p->c.state == CONN_UP && !p->queued && p->log_pos < s->loglen) {
+				p->queued = 1;
+				s->flushq[s->nflushq++] = p;
+			}
+	for (size_t i = 0; i < s->nflushq; i++) { /* those dropped since go */
+		s->flushq[i]->queued = 0;
+		if (!s->flushq[i]->dead)
+			s->flushq[n++] = s->flushq[i];
+	}
+	fanout_run(s->fan, n, flush_one, s);
+	for (size_t i = 0; i < n; i++)
+		peer_flushed(s, s->flushq[i], s->flushq[i]->flush_rc);
+	s->nflushq = 0;
+	if (with_log && s->loglen)
+		log_trim(s);
+}
+
+static void fp_delay_fire(struct timer *t)
+{
+	struct peers *s = t->arg;
+	s->fp_armed = 0;
+	flush_sessions(s, 1);
+}
+
+static void fp_arm(struct peers *s)
+{
+	if (!s->fp_armed) {
+		s->fp_armed = 1;
+		timer_arm(&s->fp_delay, s->delay_ms, 0);
+	}
+}
+
+/* After a turn of the loop: what it queued for the sessions leaves now,
+ * and the log too, unless the fast path holds it for fast-path-delay,
+ * batched with what comes meanwhile: the hosts already have it, this copy
+ * is the repair. */
+static void flush_turn(struct peers *s)
+{
+	if (!s->fp || !s->delay_ms)
+		flush_sessions(s, 1);
+	else if (s->nflushq)
+		flush_sessions(s, 0);
+}
+
+static void send_snapshot(struct peers *s, struct peer *p)
+{
+	int r = conn_send(&p->c, WM_SNAP_BEGIN, NULL, 0);
+	if (!r)
+		r = s->snapshot(s->arg, &p->c);
+	for (size_t i = 0; i < s->ndir && !r; i++)
+		r = send_host(p, &s->dir[i]);
+	if (!r)
+		r = conn_send(&p->c, WM_SNAP_END, NULL, 0);
+	if (!r && s->fp) {
+		uint8_t body[WIRE_BODY_MAX];
+		int n = wire_fastpath_encode(body, sizeof(body), &s->fp->info);
+		r = n < 0 ? n : conn_send(&p->c, WM_FASTPATH, body, (size_t)n);
+	}
+	if (r)
+		peer_drop(s, p, "output queue full");
+}
+
+/* Hosts send nothing but keepalives (handled in conn.c). */
+static int peer_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
+{
+	(void)c; (void)type; (void)body; (void)n; (void)arg;
+	*why = "unexpected message";
+	return -1;
+}
+
+/* Records where a host connects from, and tells the others when it changed. */
+static void directory_update(struct peers *s, struct peer *np)
+{
+	size_t i;
+	for (i = 0; i < s->ndir && strcmp(s->dir[i].name, np->c.peer_name); i++)
+		;
+	if (i < s->ndir && !addr_cmp(&s->dir[i].addr, &np->ip))
+		return;
+	if (i == s->ndir) {
+		if (vec_reserve_((void **)&s->dir, &s->capdir, s->ndir + 1, sizeof(*s->dir)))
+			return;
+		s->ndir++;
+		snprintf(s->dir[i].name, sizeof(s->dir[i].name), "%s", np->c.peer_name);
+	}
+	s->dir[i].addr = np->ip;
+	uint8_t body[WIRE_BODY_MAX];
+	int n = wire_host_encode(body, sizeof(body), s->dir[i].name, &s->dir[i].addr);
+	if (n > 0)
+		send_all(s, np, WM_HOST, body, (size_t)n);
+}
+
+static void peer_cb(struct loop_src *src, uint32_t events)
+{
+	struct peer *p = src->arg;
+	struct peers *s = p->s;
+	if (events & EPOLLIN || events & (EPOLLHUP | EPOLLERR)) {
+		const char *why = "?";
+		int up = 0;
+		if (conn_read(&p->c, peer_msg, s, &up, &why) < 0) {
+			peer_drop(s, p, why);
+			return;
+		}
+		if (up && s->cfg->nhosts && !config_host_known(s->cfg, p->c.peer_name)) {
+			log_limited(&s->rl_peer, LOG_WARNING, "host '%s' (%s) has the key but is not a known host: dropped",
+				    p->c.peer_name, p->addr);
+			peer_drop(s, p, "unknown host name");
+			return;
+		}
+		if (up) {
+			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
+			s->sessions++;
+			p->since = time(NULL);
+			directory_update(s, p);
+			send_snapshot(s, p);
+			p->log_pos = s->loglen; /* the snapshot holds what the log has */
+			if (p->dead)
+				return;
+		}
+	}
+	/* a host behind on the log gets more as its socket drains (but
+	 * nothing before the delay timer has fired) */
+	peer_flushed(s, p, s->fp_armed ? conn_flush(&p->c) : peer_feed(s, p));
+}
+
+static void accept_cb(struct loop_src *src, uint32_t events)
+{
+	struct peers *s = src->arg;
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = loop_accept(src, "peers", (struct sockaddr *)&ss, &len);
+		if (fd < 0)
+			return;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (vec_reserve_((void **)&s->flushq, &s->capflushq, s->npeers + 1, sizeof(*s->flushq))) {
+			close(fd);
+			continue;
+		}
+		struct peer *p = calloc(1, sizeof(*p));
+		if (!p || conn_init(&p->c, fd, 1, s->cfg->name, s->cfg->key) < 0) {
+			free(p);
+			close(fd);
+			continue;
+		}
+		endpoint_str((struct sockaddr *)&ss, p->addr, sizeof(p->addr));
+		endpoint_addr(&ss, &p->ip);
+		p->src.fd = fd;
+		p->src.cb = peer_cb;
+		p->src.arg = p;
+		p->s = s;
+		p->started_ms = now_ms();
+		p->next = s->peers;
+		s->peers = p;
+		s->npeers++;
+		loop_add(&p->src, EPOLLIN);
+		peer_flush(s, p);
+	}
+}
+
+void peers_keepalive(struct peers *s)
+{
+	uint64_t now = now_ms(), dead = 3000ull * s->cfg->keepalive;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead)
+			continue;
+		if (p->c.state != CONN_UP) {
+			if (now - p->started_ms > HANDSHAKE_MS)
+				peer_drop(s, p, "handshake timeout");
+			continue;
+		}
+		if (now - p->c.last_rx_ms > dead)
+			peer_drop(s, p, "keepalive timeout");
+	}
+	send_all(s, NULL, WM_KEEPALIVE, NULL, 0);
+}
+
+static int open_listeners(struct peers *s)
+{
+	for (unsigned i = 0; i < s->cfg->nlisten; i++) {
+		const struct cfg_endpoint *e = &s->cfg->listen[i];
+		int one = 1;
+		int fd = socket(e->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (e->ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)&e->ss, e->len) < 0 || listen(fd, SOMAXCONN) < 0) {
+			int r = -errno;
+			log_err("listen %s: %s", e->text, strerror(errno));
+			close(fd);
+			return r;
+		}
+		s->listen_src[i].fd = fd;
+		s->listen_src[i].cb = accept_cb;
+		s->listen_src[i].arg = s;
+		loop_add(&s->listen_src[i], EPOLLIN);
+		log_info("listening on %s", e->text);
+	}
+	return 0;
+}
+
+
+void peers_send_all(struct peers *s, uint8_t type, const uint8_t *body, size_t n)
+{
+	send_all(s, NULL, type, body, n);
+}
+
+void peers_turn_end(struct peers *s)
+{
+	flush_turn(s);
+	peer_reap(s);
+}
+
+unsigned peers_up(const struct peers *s)
+{
+	unsigned up = 0;
+	for (const struct peer *p = s->peers; p; p = p->next)
+		up += !p->dead && p->c.state == CONN_UP;
+	return up;
+}
+
+json_t *peers_json(const struct peers *s)
+{
+	json_t *peers = json_array();
+	for (const struct peer *p = s->peers; p; p = p->next)
+		if (!p->dead && p->c.state == CONN_UP)
+			json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "name", p->c.peer_name, "address", p->addr,
+							       "since", (json_int_t)p->since));
+	return peers;
+}
+
+int peers_open(struct peers *s, const struct config *c, const struct fastpath *fp,
+	       int (*snapshot)(void *arg, struct conn *c), void *arg)
+{
+	*s = (struct peers){ .cfg = c, .fp = fp, .delay_ms = fp ? c->fast_path_delay_ms : 0, .snapshot = snapshot,
+			     .arg = arg, .rl_peer = RATELIMIT_INIT(10000, 10) };
+	/* a core each for the fan-out, the loop's included, up to 8 */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	s->fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
+	if (fp)
+		timer_init(&s->fp_delay, fp_delay_fire, s);
+	return open_listeners(s);
+}
+
+void peers_close(struct peers *s)
+{
+	for (struct peer *p = s->peers; p; p = p->next)
+		if (!p->dead)
+			peer_drop(s, p, "switch agent stopping");
+	peer_reap(s);
+	for (unsigned i = 0; i < s->cfg->nlisten; i++)
+		if (s->listen_src[i].fd > 0) {
+			loop_del(&s->listen_src[i]);
+			close(s->listen_src[i].fd);
+		}
+	fanout_free(s->fan);
+	if (s->fp)
+		timer_fini(&s->fp_delay);
+	free(s->flushq);
+	free(s->log);
+	free(s->dir);
+}

@@ -1,0 +1,66 @@
+/* The switch agent's peer server (peers.c): the host agents' sessions, the
+ * log of messages for every host, encoded once, and its fan-out. */
+#ifndef OL_PEERS_H
+#define OL_PEERS_H
+#include "base/log.h"
+#include "base/loop.h"
+#include "conf/config.h"
+#include "proto/conn.h"
+#include "switch/fastpath.h"
+#include <jansson.h>
+#include <time.h>
+
+struct peer;
+struct fanout;
+
+struct peers {
+	const struct config *cfg;
+	struct loop_src listen_src[CFG_LISTEN_MAX];
+	struct peer *peers;
+	unsigned npeers;
+	/* the peers sent to since the last flush; room for every peer is
+	 * made when it is accepted, so queueing never fails */
+	struct peer **flushq;
+	size_t nflushq, capflushq;
+	struct fanout *fan;
+	/* with the fast path, the sessions' copies of changes wait delay_ms */
+	const struct fastpath *fp;
+	unsigned delay_ms;
+	struct timer fp_delay;
+	int fp_armed;
+	/* messages for every host, encoded once: after the turn (or, with
+	 * the fast path, at the delay timer) each session is fed its part,
+	 * sealed a few KiB at a time while its socket takes them, so that a
+	 * burst for 1000 hosts costs one copy, not 1000 */
+	uint8_t *log;
+	size_t loglen, logcap;
+	int feeding;             /* this flush feeds the log */
+	/* the hosts of the POP and where they connect from: the hosts steer
+	 * return traffic of shared egress addresses to each other by MAC */
+	struct dir_entry {
+		char name[OL_NAME_MAX];
+		struct ol_addr addr;
+	} *dir;
+	size_t ndir, capdir;
+	/* a new session's snapshot after WM_SNAP_BEGIN: the generation, the
+	 * providers and the egress table; 0 or what conn_send said */
+	int (*snapshot)(void *arg, struct conn *c);
+	void *arg;
+	struct ratelimit rl_peer;
+	unsigned long sessions;
+};
+
+/* Listens on c->listen; fp: the fast path, or NULL. 0 or negative errno. */
+int peers_open(struct peers *s, const struct config *c, const struct fastpath *fp,
+	       int (*snapshot)(void *arg, struct conn *c), void *arg);
+void peers_close(struct peers *s);
+/* A message for every authenticated host, through the log. */
+void peers_send_all(struct peers *s, uint8_t type, const uint8_t *body, size_t n);
+/* After each turn of the loop: what it queued leaves (the log too, unless
+ * the fast path's delay holds it), and dropped sessions are freed. */
+void peers_turn_end(struct peers *s);
+/* Drops silent and unauthenticated sessions, and sends keepalives. */
+void peers_keepalive(struct peers *s);
+unsigned peers_up(const struct peers *s);
+json_t *peers_json(const struct peers *s);
+#endif
