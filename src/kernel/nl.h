@@ -85,9 +85,6 @@ int nl_apply(struct nl *nl, const struct kop *ops, size_t n, int *errs, char *er
 /* sendmsg() calls nl_apply made, and the requests they carried */
 void nl_apply_counts(const struct nl *nl, unsigned long *sends, unsigned long *requests);
 
-/* A neighbor entry the kernel resolves and keeps resolved on its own
- * (NTF_EXT_MANAGED), marked with proto: the switch's solicitation. */
-int nl_neigh_add_managed(struct nl *nl, int ifindex, const struct ol_addr *a, uint8_t proto);
 
 const char *nud_str(uint16_t state);
 #endif

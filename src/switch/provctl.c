@@ -1,5 +1,6 @@
 /* Failover, drain and announcements on the switch (provctl.h). */
 #include "switch/provctl.h"
+#include "base/file.h"
 #include "base/control.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -67,64 +68,6 @@ static int prov_index(const struct provctl *pc, const char *name)
 
 /* ---- the include file ---- */
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (!buf)
-		buf = calloc(1, 1);
-	else
-		buf[len] = 0;
-	return buf;
-}
-
-/* Atomically: a reader (BIRD) sees the old file or the new one. */
-static int write_file(const char *path, const char *text)
-{
-	char tmp[300];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			int e = -errno;
-			close(fd);
-			unlink(tmp);
-			return e;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = -errno;
-		unlink(tmp);
-		return e;
-	}
-	return 0;
-}
-
 static int save(struct provctl *pc, const struct ann_state *st)
 {
 	if (!pc->c->bird_include[0])
@@ -132,7 +75,7 @@ static int save(struct provctl *pc, const struct ann_state *st)
 	char *text = ann_render(pc->c, st);
 	if (!text)
 		return -ENOMEM;
-	int r = write_file(pc->c->bird_include, text);
+	int r = file_replace(pc->c->bird_include, text, 0644);
 	if (r)
 		log_err("cannot write %s: %s", pc->c->bird_include, strerror(-r));
 	free(text);
@@ -401,7 +344,7 @@ static void op_fail(struct provctl *pc, const char *what, const char *text)
 	struct op *op = pc->op;
 	/* put the file back as it was; BIRD still runs the old one */
 	if (op->old_text)
-		write_file(pc->c->bird_include, op->old_text);
+		file_replace(pc->c->bird_include, op->old_text, 0644);
 	else
 		save(pc, pc->ann);
 	char msg[800];
@@ -449,7 +392,7 @@ static void op_checked(void *arg, int ok, const char *text)
 static void op_write_and_check(struct provctl *pc)
 {
 	struct op *op = pc->op;
-	op->old_text = read_file(pc->c->bird_include);
+	op->old_text = file_read(pc->c->bird_include);
 	int r = save(pc, op->next);
 	if (r) {
 		op_end(pc, reply_error("cannot write %s: %s; nothing changed", pc->c->bird_include, strerror(-r)));
@@ -672,7 +615,7 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 	timer_init(&pc->hold, hold_fire, pc);
 	if (c->bird_include[0]) {
 		/* what was announced and drained before a restart */
-		char *old = read_file(c->bird_include);
+		char *old = file_read(c->bird_include);
 		if (old) {
 			int n = ann_parse(c, old, pc->ann);
 			if (n)
@@ -685,7 +628,7 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 			}
 		char *text = ann_render(c, pc->ann);
 		if (!text || !old || strcmp(old, text)) {
-			int r = text ? write_file(c->bird_include, text) : -ENOMEM;
+			int r = text ? file_replace(c->bird_include, text, 0644) : -ENOMEM;
 			if (r) {
 				log_err("cannot write %s: %s", c->bird_include, strerror(-r));
 				free(old);

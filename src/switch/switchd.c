@@ -114,11 +114,17 @@ static void solicit(struct switchd *s)
 			if (p->addrs[k].present || !p->addrs[k].need_solicit)
 				continue;
 			p->addrs[k].need_solicit = 0;
-			int r = nl_neigh_add_managed(s->nl, p->ifindex, &p->addrs[k].addr, OL_PROTO);
-			char a[ADDR_STRLEN];
+			/* a neighbor entry the kernel resolves and keeps resolved on
+			 * its own (NTF_EXT_MANAGED), marked as onlink's */
+			struct kop op = { .op = KOP_ADD, .obj = { .type = KO_NEIGH, .family = p->addrs[k].addr.family,
+				.proto = OL_PROTO, .ifindex = p->ifindex, .dst = p->addrs[k].addr, .managed = 1 } };
+			char a[ADDR_STRLEN], msg[128];
+			int r = 0;
+			nl_apply(s->nl, &op, 1, &r, msg, sizeof(msg));
 			if (r && r != -EEXIST)
-				log_limited(&s->rl_kernel, LOG_WARNING, "cannot solicit %s on %s: %s",
-					    addr_str(&p->addrs[k].addr, a, sizeof(a)), p->cfg->ifname, strerror(-r));
+				log_limited(&s->rl_kernel, LOG_WARNING, "cannot solicit %s on %s: %s%s%s",
+					    addr_str(&p->addrs[k].addr, a, sizeof(a)), p->cfg->ifname, strerror(-r),
+					    msg[0] ? ": " : "", msg);
 		}
 	}
 }
