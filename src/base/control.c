@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "base/stream.h"
+#include "base/vec.h"
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -145,8 +146,8 @@ void control_close(void)
 int control_request(const char *path, const char *request, char **reply)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 4096;
-	char *buf;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -165,9 +166,9 @@ int control_request(const char *path, const char *request, char **reply)
 		close(fd);
 		return e;
 	}
-	buf = malloc(cap);
 	for (;;) {
-		if (!buf) {
+		if (vec_reserve_((void **)&buf, &cap, len + 4096, 1)) {
+			free(buf);
 			close(fd);
 			return -ENOMEM;
 		}
@@ -181,12 +182,6 @@ int control_request(const char *path, const char *request, char **reply)
 		if (r == 0)
 			break;
 		len += (size_t)r;
-		if (cap - len < 1024) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-		}
 	}
 	close(fd);
 	buf[len] = 0;

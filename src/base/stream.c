@@ -1,6 +1,7 @@
 /* The stream server under the control socket and the metrics endpoint
  * (stream.h). */
 #include "base/stream.h"
+#include "base/vec.h"
 #include "base/log.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -173,15 +174,9 @@ void stream_publish(struct stream_server *s, unsigned topic, const char *msg, si
 			c->outlen = queued;
 			c->outoff = 0;
 		}
-		if (c->outlen + len > c->outcap) {
-			size_t cap = (c->outlen + len) * 2;
-			char *o = realloc(c->out, cap);
-			if (!o) {
-				client_close(c);
-				continue;
-			}
-			c->out = o;
-			c->outcap = cap;
+		if (vec_reserve_((void **)&c->out, &c->outcap, c->outlen + len, 1)) {
+			client_close(c);
+			continue;
 		}
 		memcpy(c->out + c->outlen, msg, len);
 		c->outlen += len;

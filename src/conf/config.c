@@ -8,6 +8,7 @@
 #include "conf/config.h"
 #include "conf/parse.h"
 #include "conf/schema.h"
+#include "base/vec.h"
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -207,13 +208,9 @@ static int on_section(struct parse *p, const char *section)
 			fail(p, p->line, "at most %d egress addresses", CFG_EGRESS_MAX);
 			return 0;
 		}
-		if (c->negress % 16 == 0) {
-			void *n = realloc(c->egress, (c->negress + 16) * sizeof(*c->egress));
-			if (!n) {
-				fail(p, p->line, "out of memory");
-				return 0;
-			}
-			c->egress = n;
+		if (vec_reserve_((void **)&c->egress, &c->capegress, c->negress + 1, sizeof(*c->egress))) {
+			fail(p, p->line, "out of memory");
+			return 0;
 		}
 		struct cfg_egress *ce = &c->egress[c->negress++];
 		memset(ce, 0, sizeof(*ce));
@@ -236,13 +233,9 @@ static int on_section(struct parse *p, const char *section)
 				fail(p, p->line, "at most %d providers", CFG_PROVIDERS_MAX);
 				return 0;
 			}
-			if (c->nproviders % 64 == 0) {
-				void *n = realloc(c->providers, (c->nproviders + 64) * sizeof(*c->providers));
-				if (!n) {
-					fail(p, p->line, "out of memory");
-					return 0;
-				}
-				c->providers = n;
+			if (vec_reserve_((void **)&c->providers, &c->capproviders, c->nproviders + 1, sizeof(*c->providers))) {
+				fail(p, p->line, "out of memory");
+				return 0;
 			}
 			struct cfg_provider *pr = &c->providers[c->nproviders++];
 			memset(pr, 0, sizeof(*pr));
@@ -561,12 +554,15 @@ void config_free(struct config *c)
 	free(c->providers);
 	c->providers = NULL;
 	c->nproviders = 0;
+	c->capproviders = 0;
 	free(c->hosts);
 	c->hosts = NULL;
 	c->nhosts = 0;
+	c->caphosts = 0;
 	free(c->egress);
 	c->egress = NULL;
 	c->negress = 0;
+	c->capegress = 0;
 	sodium_memzero(c->key, sizeof(c->key));
 }
 

@@ -78,11 +78,14 @@ struct config {
 	unsigned nlisten;
 	struct cfg_provider *providers;
 	unsigned nproviders;
+	size_t capproviders;
 	char (*hosts)[OL_NAME_MAX];     /* known hosts; when listed, only they may connect */
 	unsigned nhosts;
+	size_t caphosts;
 	int host_line;
 	struct cfg_egress *egress;
 	unsigned negress;
+	size_t capegress;
 	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
 	char bird_include[256];         /* the file onlink generates for BIRD */
 	unsigned bird_poll_ms;

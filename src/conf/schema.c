@@ -2,6 +2,7 @@
  * per type of value. */
 #include "conf/schema.h"
 #include "conf/parse.h"
+#include "base/vec.h"
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -230,13 +231,9 @@ static int parse_host(struct parse *p, void *obj, const struct cfg_key *k, const
 		fail(p, p->line, "host: at most %d", CFG_HOSTS_MAX);
 		return -1;
 	}
-	if (c->nhosts % 64 == 0) {
-		void *n = realloc(c->hosts, (c->nhosts + 64) * sizeof(*c->hosts));
-		if (!n) {
-			fail(p, p->line, "out of memory");
-			return -1;
-		}
-		c->hosts = n;
+	if (vec_reserve_((void **)&c->hosts, &c->caphosts, c->nhosts + 1, sizeof(*c->hosts))) {
+		fail(p, p->line, "out of memory");
+		return -1;
 	}
 	strcpy(c->hosts[c->nhosts++], v);
 	if (!c->host_line)

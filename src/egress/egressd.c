@@ -4,6 +4,7 @@
  * through the local API (proto/api.h), so that a slice change arrives as
  * it happens. */
 #include "egress/egressd.h"
+#include "base/vec.h"
 #include "base/control.h"
 #include "conf/daemon.h"
 #include "base/log.h"
@@ -182,15 +183,10 @@ static void agent_cb(struct loop_src *src, uint32_t events)
 	struct egressd *e = src->arg;
 	(void)events;
 	for (;;) {
-		if (e->incap - e->inlen < 4096) {
-			size_t cap = e->incap ? e->incap * 2 : 16384;
-			char *b = cap <= AGENT_LINE_MAX ? realloc(e->in, cap) : NULL;
-			if (!b) {
-				agent_close(e, "an answer too long");
-				return;
-			}
-			e->in = b;
-			e->incap = cap;
+		if (e->incap - e->inlen < 4096 &&
+		    (e->inlen + 4096 > AGENT_LINE_MAX || vec_reserve_((void **)&e->in, &e->incap, e->inlen + 4096, 1))) {
+			agent_close(e, "an answer too long");
+			return;
 		}
 		ssize_t r = read(src->fd, e->in + e->inlen, e->incap - e->inlen - 1);
 		if (r < 0 && errno == EAGAIN)

@@ -1,5 +1,6 @@
 /* Switch-host connection state machine. */
 #include "proto/conn.h"
+#include "base/vec.h"
 #include "base/log.h"
 #include <errno.h>
 #include <stdio.h>
@@ -20,16 +21,8 @@ static int queue(struct conn *c, const uint8_t *buf, size_t n)
 			c->outlen -= c->outoff;
 			c->outoff = 0;
 		}
-		if (c->outlen + n > c->outcap) {
-			size_t cap = c->outcap ? c->outcap : 8192;
-			while (cap < c->outlen + n)
-				cap *= 2;
-			uint8_t *p = realloc(c->out, cap);
-			if (!p)
-				return -ENOMEM;
-			c->out = p;
-			c->outcap = cap;
-		}
+		if (vec_reserve_((void **)&c->out, &c->outcap, c->outlen + n, 1))
+			return -ENOMEM;
 	}
 	memcpy(c->out + c->outlen, buf, n);
 	c->outlen += n;

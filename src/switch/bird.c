@@ -1,5 +1,6 @@
 /* BIRD control socket client (bird.h). */
 #include "switch/bird.h"
+#include "base/vec.h"
 #include "base/log.h"
 #include "base/loop.h"
 #include <ctype.h>
@@ -43,18 +44,10 @@ static void drop(struct bird *b, const char *why);
 
 static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
-	if (*len + n + 1 > *cap) {
-		size_t nc = *cap ? *cap : 1024;
-		while (nc < *len + n + 1)
-			nc *= 2;
-		if (nc > BIRD_REPLY_MAX)
-			return -E2BIG;
-		char *p = realloc(*buf, nc);
-		if (!p)
-			return -ENOMEM;
-		*buf = p;
-		*cap = nc;
-	}
+	if (*len + n + 1 > BIRD_REPLY_MAX)
+		return -E2BIG;
+	if (vec_reserve_((void **)buf, cap, *len + n + 1, 1))
+		return -ENOMEM;
 	memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = 0;

@@ -13,6 +13,7 @@
  * counted and queued for the log. A static entry (PERMANENT, NOARP) is the
  * operator's word, not an answer: it is taken as it is. */
 #include "switch/track.h"
+#include "base/vec.h"
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <stdlib.h>
@@ -64,14 +65,8 @@ static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
 				t->p[i].pin_port = 0; /* learned again where it next resolves */
 	} else {
 		if (!tl) {
-			if (t->nlinks == t->caplinks) {
-				size_t cap = t->caplinks ? t->caplinks * 2 : 16;
-				void *v = realloc(t->links, cap * sizeof(*t->links));
-				if (!v)
-					return;
-				t->links = v;
-				t->caplinks = cap;
-			}
+			if (vec_reserve_((void **)&t->links, &t->caplinks, t->nlinks + 1, sizeof(*t->links)))
+				return;
 			tl = &t->links[t->nlinks++];
 		}
 		tl->ifindex = l->ifindex;
@@ -187,14 +182,8 @@ static void on_fdb(struct tracker *t, const struct nl_fdb *f, int deleted)
 			t->fdb[i].port = f->port;
 			goto ports;
 		}
-	if (t->nfdb == t->capfdb) {
-		size_t cap = t->capfdb ? t->capfdb * 2 : 64;
-		void *v = realloc(t->fdb, cap * sizeof(*t->fdb));
-		if (!v)
-			return;
-		t->fdb = v;
-		t->capfdb = cap;
-	}
+	if (vec_reserve_((void **)&t->fdb, &t->capfdb, t->nfdb + 1, sizeof(*t->fdb)))
+		return;
 	memcpy(t->fdb[t->nfdb].mac, f->mac, 6);
 	t->fdb[t->nfdb].master = f->master;
 	t->fdb[t->nfdb].port = f->port;

@@ -1,0 +1,148 @@
+/* The stream server (base/stream.c) under the control socket, in the real
+ * event loop over a Unix socket: replies, subscribers and what they get,
+ * the subscriber limit, and a subscriber that reads nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "base/control.h"
+#include "base/loop.h"
+
+static char sock[64];
+
+static char *handler(const char *req, void *arg)
+{
+	(void)arg;
+	if (!strcmp(req, "sub")) {
+		char *first = strdup("first\n");
+		if (control_subscribe(1, first))
+			return strdup("busy\n");
+		return NULL;
+	}
+	char *out = malloc(strlen(req) + 8);
+	sprintf(out, "echo %s\n", req);
+	return out;
+}
+
+static int client(const char *req)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	assert_int_equal(write(fd, "\n", 1), 1);
+	return fd;
+}
+
+/* runs the loop until fd has n bytes (or EOF), into buf */
+static size_t read_n(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	for (int i = 0; i < 200 && got < n; i++) {
+		loop_run_once(10);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 0) == 1) {
+			ssize_t r = read(fd, buf + got, n - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+	}
+	buf[got] = 0;
+	return got;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(sock, sizeof(sock), "/tmp/onlink-stream-%d.sock", getpid());
+	assert_int_equal(loop_init(), 0);
+	assert_int_equal(control_open(sock, handler, NULL), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	control_close();
+	loop_fini();
+	return 0;
+}
+
+static void replies_and_subscribers(void **state)
+{
+	(void)state;
+	char buf[256];
+	int a = client("hello");
+	assert_int_equal(read_n(a, buf, 200), 11);
+	assert_string_equal(buf, "echo hello\n"); /* then EOF: a reply closes */
+	close(a);
+	int s = client("sub");
+	assert_int_equal(read_n(s, buf, 6), 6);
+	assert_string_equal(buf, "first\n");
+	assert_int_equal(control_subscribers(1), 1);
+	assert_int_equal(control_subscribers(2), 0);
+	control_publish(1, "one\n");
+	control_publish(2, "not for it\n");
+	control_publish(1, "two\n");
+	assert_int_equal(read_n(s, buf, 8), 8);
+	assert_string_equal(buf, "one\ntwo\n");
+	/* a subscriber is not idle: still there after the idle timeout */
+	for (int i = 0; i < 40; i++)
+		loop_run_once(100);
+	assert_int_equal(control_subscribers(1), 1);
+	close(s);
+	for (int i = 0; i < 5; i++)
+		loop_run_once(10);
+	assert_int_equal(control_subscribers(1), 0);
+}
+
+static void subscriber_limit_and_slow_subscriber(void **state)
+{
+	(void)state;
+	char buf[64];
+	int subs[8], extra;
+	for (int i = 0; i < 8; i++) {
+		subs[i] = client("sub");
+		assert_int_equal(read_n(subs[i], buf, 6), 6);
+	}
+	assert_int_equal(control_subscribers(1), 8);
+	extra = client("sub"); /* half of 16 slots at most */
+	read_n(extra, buf, 5);
+	assert_string_equal(buf, "busy\n");
+	close(extra);
+	/* a subscriber that reads nothing is closed once 256 KiB wait for it */
+	char line[1025];
+	memset(line, 'x', 1023);
+	line[1023] = '\n';
+	line[1024] = 0;
+	for (int i = 0; i < 1024; i++) { /* 1 MiB: more than the socket and the queue hold */
+		control_publish(1, line);
+		loop_run_once(0);
+	}
+	assert_int_equal(control_subscribers(1), 0);
+	for (int i = 0; i < 8; i++)
+		close(subs[i]);
+	for (int i = 0; i < 5; i++)
+		loop_run_once(10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(replies_and_subscribers, setup, teardown),
+		cmocka_unit_test_setup_teardown(subscriber_limit_and_slow_subscriber, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
