@@ -199,20 +199,20 @@ static int on_section(struct parse *p, const char *section)
 			fail(p, p->line, "section '[%s]': bad address '%s'", section, arg);
 			return 0;
 		}
-		for (unsigned i = 0; i < c->negress; i++)
-			if (!addr_cmp(&c->egress[i].e.addr, &ea)) {
-				fail(p, p->line, "egress address '%s' defined twice (first at line %d)", arg, c->egress[i].line);
+		for (unsigned i = 0; i < c->sw.negress; i++)
+			if (!addr_cmp(&c->sw.egress[i].e.addr, &ea)) {
+				fail(p, p->line, "egress address '%s' defined twice (first at line %d)", arg, c->sw.egress[i].line);
 				return 0;
 			}
-		if (c->negress == CFG_EGRESS_MAX) {
+		if (c->sw.negress == CFG_EGRESS_MAX) {
 			fail(p, p->line, "at most %d egress addresses", CFG_EGRESS_MAX);
 			return 0;
 		}
-		if (vec_reserve_((void **)&c->egress, &c->capegress, c->negress + 1, sizeof(*c->egress))) {
+		if (vec_reserve_((void **)&c->sw.egress, &c->sw.capegress, c->sw.negress + 1, sizeof(*c->sw.egress))) {
 			fail(p, p->line, "out of memory");
 			return 0;
 		}
-		struct cfg_egress *ce = &c->egress[c->negress++];
+		struct cfg_egress *ce = &c->sw.egress[c->sw.negress++];
 		memset(ce, 0, sizeof(*ce));
 		ce->e.addr = ea;
 		ce->line = p->line;
@@ -224,20 +224,20 @@ static int on_section(struct parse *p, const char *section)
 			return 0;
 		}
 		if (!strcmp(kind, "provider")) {
-			for (unsigned i = 0; i < c->nproviders; i++)
-				if (!strcmp(c->providers[i].name, arg)) {
-					fail(p, p->line, "provider '%s' defined twice (first at line %d)", arg, c->providers[i].line);
+			for (unsigned i = 0; i < c->sw.nproviders; i++)
+				if (!strcmp(c->sw.providers[i].name, arg)) {
+					fail(p, p->line, "provider '%s' defined twice (first at line %d)", arg, c->sw.providers[i].line);
 					return 0;
 				}
-			if (c->nproviders == CFG_PROVIDERS_MAX) {
+			if (c->sw.nproviders == CFG_PROVIDERS_MAX) {
 				fail(p, p->line, "at most %d providers", CFG_PROVIDERS_MAX);
 				return 0;
 			}
-			if (vec_reserve_((void **)&c->providers, &c->capproviders, c->nproviders + 1, sizeof(*c->providers))) {
+			if (vec_reserve_((void **)&c->sw.providers, &c->sw.capproviders, c->sw.nproviders + 1, sizeof(*c->sw.providers))) {
 				fail(p, p->line, "out of memory");
 				return 0;
 			}
-			struct cfg_provider *pr = &c->providers[c->nproviders++];
+			struct cfg_provider *pr = &c->sw.providers[c->sw.nproviders++];
 			memset(pr, 0, sizeof(*pr));
 			strcpy(pr->name, arg);
 			pr->line = p->line;
@@ -246,16 +246,16 @@ static int on_section(struct parse *p, const char *section)
 			p->sec = CS_PROVIDER;
 			p->obj = pr;
 		} else {
-			for (unsigned i = 0; i < c->nswitches; i++)
-				if (!strcmp(c->switches[i].name, arg)) {
-					fail(p, p->line, "switch '%s' defined twice (first at line %d)", arg, c->switches[i].line);
+			for (unsigned i = 0; i < c->host.nswitches; i++)
+				if (!strcmp(c->host.switches[i].name, arg)) {
+					fail(p, p->line, "switch '%s' defined twice (first at line %d)", arg, c->host.switches[i].line);
 					return 0;
 				}
-			if (c->nswitches == CFG_SWITCHES_MAX) {
+			if (c->host.nswitches == CFG_SWITCHES_MAX) {
 				fail(p, p->line, "at most %d switches", CFG_SWITCHES_MAX);
 				return 0;
 			}
-			struct cfg_switchref *s = &c->switches[c->nswitches++];
+			struct cfg_switchref *s = &c->host.switches[c->host.nswitches++];
 			memset(s, 0, sizeof(*s));
 			strcpy(s->name, arg);
 			s->line = p->line;
@@ -358,34 +358,34 @@ static void validate_egress(struct parse *p);
 static void validate_failover(struct parse *p)
 {
 	struct config *c = p->c;
-	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
-		struct cfg_provider *a = &c->providers[i];
+	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
+		struct cfg_provider *a = &c->sw.providers[i];
 		a->backup_idx = -1;
-		if (a->nbird && !c->bird_socket[0])
+		if (a->nbird && !c->sw.bird_socket[0])
 			fail(p, a->line, "[provider %s]: bird-protocol needs 'bird-socket' in [switch]", a->name);
 		for (unsigned k = 0; k < a->nbird && !p->failed; k++)
 			for (unsigned j = 0; j <= i && !p->failed; j++)
-				for (unsigned l = 0; l < (j == i ? k : c->providers[j].nbird) && !p->failed; l++)
-					if (!strcmp(a->bird[k], c->providers[j].bird[l]))
+				for (unsigned l = 0; l < (j == i ? k : c->sw.providers[j].nbird) && !p->failed; l++)
+					if (!strcmp(a->bird[k], c->sw.providers[j].bird[l]))
 						fail(p, a->line, "[provider %s]: BIRD protocol '%s' already belongs to provider '%s'",
-						     a->name, a->bird[k], c->providers[j].name);
+						     a->name, a->bird[k], c->sw.providers[j].name);
 		if (!a->backup[0] || p->failed)
 			continue;
-		for (unsigned j = 0; j < c->nproviders; j++)
-			if (!strcmp(c->providers[j].name, a->backup))
+		for (unsigned j = 0; j < c->sw.nproviders; j++)
+			if (!strcmp(c->sw.providers[j].name, a->backup))
 				a->backup_idx = (int)j;
 		if (a->backup_idx < 0)
 			fail(p, a->backup_line, "backup: no provider '%s'", a->backup);
 		else if ((unsigned)a->backup_idx == i)
 			fail(p, a->backup_line, "backup: provider '%s' cannot back itself up", a->name);
 	}
-	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
+	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
 		/* at most nproviders steps without a cycle */
-		int j = c->providers[i].backup_idx;
-		for (unsigned steps = 0; j >= 0 && !p->failed; steps++, j = c->providers[j].backup_idx)
-			if ((unsigned)j == i || steps > c->nproviders)
-				fail(p, c->providers[i].backup_line, "backup: provider '%s' is its own backup through '%s' (a cycle)",
-				     c->providers[i].name, c->providers[i].backup);
+		int j = c->sw.providers[i].backup_idx;
+		for (unsigned steps = 0; j >= 0 && !p->failed; steps++, j = c->sw.providers[j].backup_idx)
+			if ((unsigned)j == i || steps > c->sw.nproviders)
+				fail(p, c->sw.providers[i].backup_line, "backup: provider '%s' is its own backup through '%s' (a cycle)",
+				     c->sw.providers[i].name, c->sw.providers[i].backup);
 	}
 }
 
@@ -393,20 +393,20 @@ static void validate_switch(struct parse *p)
 {
 	struct config *c = p->c;
 	check_required(p, CS_SWITCH, c, p->line, "[switch]");
-	if (c->nswitches)
-		fail(p, c->switches[0].line, "[switch %s] belongs in a host's config", c->switches[0].name);
-	if (!p->failed && c->fast_path.len && !c->fast_path_if[0])
-		fail(p, c->fast_path_line, "fast-path: needs 'fast-path-interface' (the hosts' segment)");
-	if (!p->failed && !c->fast_path.len && c->fast_path_if[0])
-		fail(p, c->fast_path_line, "fast-path-interface: no 'fast-path' to send on it");
+	if (c->host.nswitches)
+		fail(p, c->host.switches[0].line, "[switch %s] belongs in a host's config", c->host.switches[0].name);
+	if (!p->failed && c->sw.fast_path.len && !c->sw.fast_path_if[0])
+		fail(p, c->sw.fast_path_line, "fast-path: needs 'fast-path-interface' (the hosts' segment)");
+	if (!p->failed && !c->sw.fast_path.len && c->sw.fast_path_if[0])
+		fail(p, c->sw.fast_path_line, "fast-path-interface: no 'fast-path' to send on it");
 	validate_egress(p);
-	for (unsigned i = 0; i < c->nproviders && !p->failed; i++) {
-		struct cfg_provider *a = &c->providers[i];
+	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
+		struct cfg_provider *a = &c->sw.providers[i];
 		char label[OL_NAME_MAX + 16];
 		snprintf(label, sizeof(label), "[provider %s]", a->name);
 		check_required(p, CS_PROVIDER, a, a->line, label);
 		for (unsigned j = 0; j < i && !p->failed; j++) {
-			struct cfg_provider *b = &c->providers[j];
+			struct cfg_provider *b = &c->sw.providers[j];
 			if (a->table == b->table)
 				fail(p, a->line, "[provider %s]: table %u already used by provider '%s' (line %d)",
 				     a->name, a->table, b->name, b->line);
@@ -431,8 +431,8 @@ static void validate_switch(struct parse *p)
 
 int config_host_known(const struct config *c, const char *name)
 {
-	for (unsigned i = 0; i < c->nhosts; i++)
-		if (!strcmp(c->hosts[i], name))
+	for (unsigned i = 0; i < c->sw.nhosts; i++)
+		if (!strcmp(c->sw.hosts[i], name))
 			return 1;
 	return 0;
 }
@@ -441,8 +441,8 @@ static void validate_egress(struct parse *p)
 {
 	struct config *c = p->c;
 	char a[ADDR_STRLEN];
-	for (unsigned i = 0; i < c->negress && !p->failed; i++) {
-		struct cfg_egress *ce = &c->egress[i];
+	for (unsigned i = 0; i < c->sw.negress && !p->failed; i++) {
+		struct cfg_egress *ce = &c->sw.egress[i];
 		addr_str(&ce->e.addr, a, sizeof(a));
 		if (!ce->e.nslices)
 			fail(p, ce->line, "[egress %s]: no 'slice'", a);
@@ -467,18 +467,18 @@ static void validate_egress(struct parse *p)
 static void validate_host(struct parse *p)
 {
 	struct config *c = p->c;
-	if (!check_required(p, CS_HOST, c, p->line, "[host]") && !c->nswitches)
+	if (!check_required(p, CS_HOST, c, p->line, "[host]") && !c->host.nswitches)
 		fail(p, p->line, "[host]: no '[switch NAME]' section");
-	if (c->nproviders)
-		fail(p, c->providers[0].line, "[provider %s] belongs in a switch's config", c->providers[0].name);
-	if (c->negress)
-		fail(p, c->egress[0].line, "[egress ...] belongs in a switch's config");
-	if (c->nhosts)
-		fail(p, c->host_line, "'host' belongs in a switch's config");
-	for (unsigned i = 0; i < c->nswitches && !p->failed; i++) {
+	if (c->sw.nproviders)
+		fail(p, c->sw.providers[0].line, "[provider %s] belongs in a switch's config", c->sw.providers[0].name);
+	if (c->sw.negress)
+		fail(p, c->sw.egress[0].line, "[egress ...] belongs in a switch's config");
+	if (c->sw.nhosts)
+		fail(p, c->sw.host_line, "'host' belongs in a switch's config");
+	for (unsigned i = 0; i < c->host.nswitches && !p->failed; i++) {
 		char label[OL_NAME_MAX + 16];
-		snprintf(label, sizeof(label), "[switch %s]", c->switches[i].name);
-		check_required(p, CS_SWITCHREF, &c->switches[i], c->switches[i].line, label);
+		snprintf(label, sizeof(label), "[switch %s]", c->host.switches[i].name);
+		check_required(p, CS_SWITCHREF, &c->host.switches[i], c->host.switches[i].line, label);
 	}
 }
 
@@ -511,15 +511,15 @@ int config_load(const char *path, struct config *c)
 	case ROLE_HOST: validate_host(&p); break;
 	case ROLE_EGRESS:
 		check_required(&p, CS_EGRESSD, c, p.line, "[egress]");
-		if (c->nproviders || c->nswitches || c->negress)
+		if (c->sw.nproviders || c->host.nswitches || c->sw.negress)
 			fail(&p, p.line, "[egress] stands alone in the egress daemon's config");
 		break;
 	default: fail(&p, 1, "no '[switch]' or '[host]' section"); break;
 	}
-	for (unsigned i = 0; i < c->nlisten && c->metrics.len && !p.failed; i++)
-		if (endpoint_clash(&c->metrics.ss, &c->listen[i].ss))
+	for (unsigned i = 0; i < c->sw.nlisten && c->metrics.len && !p.failed; i++)
+		if (endpoint_clash(&c->metrics.ss, &c->sw.listen[i].ss))
 			fail(&p, c->metrics.line, "metrics: '%s' clashes with 'listen = %s' on line %d", c->metrics.text,
-			     c->listen[i].text, c->listen[i].line);
+			     c->sw.listen[i].text, c->sw.listen[i].line);
 	if (!p.failed && c->role == ROLE_EGRESS) {
 		/* no key: it talks only to the local host agent's control socket */
 		if (!c->control[0])
@@ -551,18 +551,18 @@ refused:
 
 void config_free(struct config *c)
 {
-	free(c->providers);
-	c->providers = NULL;
-	c->nproviders = 0;
-	c->capproviders = 0;
-	free(c->hosts);
-	c->hosts = NULL;
-	c->nhosts = 0;
-	c->caphosts = 0;
-	free(c->egress);
-	c->egress = NULL;
-	c->negress = 0;
-	c->capegress = 0;
+	free(c->sw.providers);
+	c->sw.providers = NULL;
+	c->sw.nproviders = 0;
+	c->sw.capproviders = 0;
+	free(c->sw.hosts);
+	c->sw.hosts = NULL;
+	c->sw.nhosts = 0;
+	c->sw.caphosts = 0;
+	free(c->sw.egress);
+	c->sw.egress = NULL;
+	c->sw.negress = 0;
+	c->sw.capegress = 0;
 	sodium_memzero(c->key, sizeof(c->key));
 }
 
@@ -586,16 +586,16 @@ void config_print(const struct config *c, FILE *f)
 	char s[ADDR_STRLEN];
 	fprintf(f, "%s\n", c->role == ROLE_EGRESS ? "[egress]" : c->role == ROLE_SWITCH ? "[switch]" : "[host]");
 	cfg_print_section(f, c->role == ROLE_EGRESS ? CS_EGRESSD : c->role == ROLE_SWITCH ? CS_SWITCH : CS_HOST, c);
-	for (unsigned i = 0; i < c->nproviders; i++) {
-		fprintf(f, "\n[provider %s]\n", c->providers[i].name);
-		cfg_print_section(f, CS_PROVIDER, &c->providers[i]);
+	for (unsigned i = 0; i < c->sw.nproviders; i++) {
+		fprintf(f, "\n[provider %s]\n", c->sw.providers[i].name);
+		cfg_print_section(f, CS_PROVIDER, &c->sw.providers[i]);
 	}
-	for (unsigned i = 0; i < c->negress; i++) {
-		fprintf(f, "\n[egress %s]\n", addr_str(&c->egress[i].e.addr, s, sizeof(s)));
-		cfg_print_section(f, CS_EGRESS, &c->egress[i]);
+	for (unsigned i = 0; i < c->sw.negress; i++) {
+		fprintf(f, "\n[egress %s]\n", addr_str(&c->sw.egress[i].e.addr, s, sizeof(s)));
+		cfg_print_section(f, CS_EGRESS, &c->sw.egress[i]);
 	}
-	for (unsigned i = 0; i < c->nswitches; i++) {
-		fprintf(f, "\n[switch %s]\n", c->switches[i].name);
-		cfg_print_section(f, CS_SWITCHREF, &c->switches[i]);
+	for (unsigned i = 0; i < c->host.nswitches; i++) {
+		fprintf(f, "\n[switch %s]\n", c->host.switches[i].name);
+		cfg_print_section(f, CS_SWITCHREF, &c->host.switches[i]);
 	}
 }

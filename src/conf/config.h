@@ -63,17 +63,8 @@ struct cfg_switchref {
 	int line;
 };
 
-struct config {
-	char path[256];
-	enum cfg_role role;
-	char name[OL_NAME_MAX];
-	char key_file[256];
-	uint8_t key[32];
-	char control[108];
-	unsigned keepalive;             /* seconds */
-	struct cfg_endpoint metrics;    /* Prometheus over HTTP; len 0: none */
-	int syslog;                     /* log to syslog(3) as well as stderr */
-	/* switch */
+/* Each role's part of the config: a module gets only its role's. */
+struct cfg_switch {
 	struct cfg_endpoint listen[CFG_LISTEN_MAX];
 	unsigned nlisten;
 	struct cfg_provider *providers;
@@ -93,13 +84,17 @@ struct config {
 	char fast_path_if[IF_NAMESIZE]; /* the hosts' segment, where it is sent */
 	unsigned fast_path_delay_ms;    /* the sessions' copy of a change waits this long */
 	int fast_path_line;
-	/* host */
+};
+
+struct cfg_host {
 	char ifname[IF_NAMESIZE];
 	struct ol_addr local4, local6;
 	unsigned rule_priority;
 	struct cfg_switchref switches[CFG_SWITCHES_MAX];
 	unsigned nswitches;
-	/* egress daemon */
+};
+
+struct cfg_egressd {
 	char host_control[108];
 	struct cfg_prefix clients[CFG_CLIENTS_MAX];
 	unsigned nclients;
@@ -108,6 +103,23 @@ struct config {
 	uint32_t tproxy_mark, tproxy_table;
 	unsigned idle_timeout;          /* seconds */
 	unsigned udp_idle_timeout;      /* seconds */
+};
+
+struct config {
+	char path[256];
+	enum cfg_role role;
+	/* every daemon */
+	char name[OL_NAME_MAX];
+	char key_file[256];
+	uint8_t key[32];
+	char control[108];
+	unsigned keepalive;             /* seconds */
+	struct cfg_endpoint metrics;    /* Prometheus over HTTP; len 0: none */
+	int syslog;                     /* log to syslog(3) as well as stderr */
+	/* the role's own */
+	struct cfg_switch sw;
+	struct cfg_host host;
+	struct cfg_egressd eg;
 	/* first error, "FILE:LINE: message" */
 	char err[512];
 };

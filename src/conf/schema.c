@@ -188,33 +188,33 @@ static int parse_key_file(struct parse *p, void *obj, const struct cfg_key *k, c
 static int parse_listen(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct config *c = obj;
-	if (c->nlisten == CFG_LISTEN_MAX) {
+	if (c->sw.nlisten == CFG_LISTEN_MAX) {
 		fail(p, p->line, "listen: at most %d", CFG_LISTEN_MAX);
 		return -1;
 	}
-	struct cfg_endpoint *e = &c->listen[c->nlisten];
+	struct cfg_endpoint *e = &c->sw.listen[c->sw.nlisten];
 	if (endpoint_set(p, e, k, v))
 		return -1;
-	for (unsigned i = 0; i < c->nlisten; i++)
-		if (endpoint_clash(&c->listen[i].ss, &e->ss)) {
-			fail(p, p->line, "listen: '%s' clashes with '%s' on line %d", v, c->listen[i].text, c->listen[i].line);
+	for (unsigned i = 0; i < c->sw.nlisten; i++)
+		if (endpoint_clash(&c->sw.listen[i].ss, &e->ss)) {
+			fail(p, p->line, "listen: '%s' clashes with '%s' on line %d", v, c->sw.listen[i].text, c->sw.listen[i].line);
 			return -1;
 		}
-	c->nlisten++;
+	c->sw.nlisten++;
 	return 0;
 }
 
 static int is_set_listen(const void *obj, const struct cfg_key *k)
 {
 	(void)k;
-	return ((const struct config *)obj)->nlisten != 0;
+	return ((const struct config *)obj)->sw.nlisten != 0;
 }
 
 static void print_listen(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
-	for (unsigned i = 0; i < c->nlisten; i++)
-		fprintf(f, "%s = %s\n", k->key, c->listen[i].text);
+	for (unsigned i = 0; i < c->sw.nlisten; i++)
+		fprintf(f, "%s = %s\n", k->key, c->sw.listen[i].text);
 }
 
 static int parse_host(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
@@ -222,49 +222,49 @@ static int parse_host(struct parse *p, void *obj, const struct cfg_key *k, const
 	struct config *c = obj;
 	if (!name_valid(v))
 		return bad(p, k, v);
-	for (unsigned i = 0; i < c->nhosts; i++)
-		if (!strcmp(c->hosts[i], v)) {
+	for (unsigned i = 0; i < c->sw.nhosts; i++)
+		if (!strcmp(c->sw.hosts[i], v)) {
 			fail(p, p->line, "host: '%s' listed twice", v);
 			return -1;
 		}
-	if (c->nhosts == CFG_HOSTS_MAX) {
+	if (c->sw.nhosts == CFG_HOSTS_MAX) {
 		fail(p, p->line, "host: at most %d", CFG_HOSTS_MAX);
 		return -1;
 	}
-	if (vec_reserve_((void **)&c->hosts, &c->caphosts, c->nhosts + 1, sizeof(*c->hosts))) {
+	if (vec_reserve_((void **)&c->sw.hosts, &c->sw.caphosts, c->sw.nhosts + 1, sizeof(*c->sw.hosts))) {
 		fail(p, p->line, "out of memory");
 		return -1;
 	}
-	strcpy(c->hosts[c->nhosts++], v);
-	if (!c->host_line)
-		c->host_line = p->line;
+	strcpy(c->sw.hosts[c->sw.nhosts++], v);
+	if (!c->sw.host_line)
+		c->sw.host_line = p->line;
 	return 0;
 }
 
 static int is_set_host(const void *obj, const struct cfg_key *k)
 {
 	(void)k;
-	return ((const struct config *)obj)->nhosts != 0;
+	return ((const struct config *)obj)->sw.nhosts != 0;
 }
 
 static void print_host(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
-	for (unsigned i = 0; i < c->nhosts; i++)
-		fprintf(f, "%s = %s\n", k->key, c->hosts[i]);
+	for (unsigned i = 0; i < c->sw.nhosts; i++)
+		fprintf(f, "%s = %s\n", k->key, c->sw.hosts[i]);
 }
 
 static int parse_fast_path(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct config *c = obj;
 	struct ol_addr g;
-	if (endpoint_set(p, &c->fast_path, k, v))
+	if (endpoint_set(p, &c->sw.fast_path, k, v))
 		return -1;
-	if (!endpoint_addr(&c->fast_path.ss, &g) || !addr_is_multicast(&g)) {
-		c->fast_path.len = 0;
+	if (!endpoint_addr(&c->sw.fast_path.ss, &g) || !addr_is_multicast(&g)) {
+		c->sw.fast_path.len = 0;
 		return bad(p, k, v);
 	}
-	c->fast_path_line = p->line;
+	c->sw.fast_path_line = p->line;
 	return 0;
 }
 
@@ -272,18 +272,18 @@ static void print_fast_path(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
 	(void)k;
-	fprintf(f, "fast-path = %s\nfast-path-interface = %s\nfast-path-delay = %ums\n", c->fast_path.text,
-		c->fast_path_if, c->fast_path_delay_ms);
+	fprintf(f, "fast-path = %s\nfast-path-interface = %s\nfast-path-delay = %ums\n", c->sw.fast_path.text,
+		c->sw.fast_path_if, c->sw.fast_path_delay_ms);
 }
 
 static int parse_fast_path_if(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct config *c = obj;
-	if (!c->fast_path.len)
-		c->fast_path_line = p->line; /* for the error if no fast-path follows */
-	if (!*v || strlen(v) >= sizeof(c->fast_path_if))
+	if (!c->sw.fast_path.len)
+		c->sw.fast_path_line = p->line; /* for the error if no fast-path follows */
+	if (!*v || strlen(v) >= sizeof(c->sw.fast_path_if))
 		return bad(p, k, v);
-	strcpy(c->fast_path_if, v);
+	strcpy(c->sw.fast_path_if, v);
 	return 0;
 }
 
@@ -297,7 +297,7 @@ static int parse_host_address(struct parse *p, void *obj, const struct cfg_key *
 		fail(p, p->line, "address: '%s' is %s, not this host's address", v, addr_not_host(&a));
 		return -1;
 	}
-	struct ol_addr *slot = a.family == AF_INET ? &c->local4 : &c->local6;
+	struct ol_addr *slot = a.family == AF_INET ? &c->host.local4 : &c->host.local6;
 	if (slot->family) {
 		fail(p, p->line, "address: a second %s address '%s' (one per family)", a.family == AF_INET ? "IPv4" : "IPv6", v);
 		return -1;
@@ -309,44 +309,44 @@ static int parse_host_address(struct parse *p, void *obj, const struct cfg_key *
 static int is_set_host_address(const void *obj, const struct cfg_key *k)
 {
 	(void)k;
-	return ((const struct config *)obj)->local4.family || ((const struct config *)obj)->local6.family;
+	return ((const struct config *)obj)->host.local4.family || ((const struct config *)obj)->host.local6.family;
 }
 
 static void print_host_address(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
 	char s[ADDR_STRLEN];
-	if (c->local4.family)
-		fprintf(f, "%s = %s\n", k->key, addr_str(&c->local4, s, sizeof(s)));
-	if (c->local6.family)
-		fprintf(f, "%s = %s\n", k->key, addr_str(&c->local6, s, sizeof(s)));
+	if (c->host.local4.family)
+		fprintf(f, "%s = %s\n", k->key, addr_str(&c->host.local4, s, sizeof(s)));
+	if (c->host.local6.family)
+		fprintf(f, "%s = %s\n", k->key, addr_str(&c->host.local6, s, sizeof(s)));
 }
 
 static int parse_clients(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct config *c = obj;
-	if (c->nclients == CFG_CLIENTS_MAX) {
+	if (c->eg.nclients == CFG_CLIENTS_MAX) {
 		fail(p, p->line, "clients: at most %d", CFG_CLIENTS_MAX);
 		return -1;
 	}
-	if (cfg_prefix_parse(v, &c->clients[c->nclients]))
+	if (cfg_prefix_parse(v, &c->eg.clients[c->eg.nclients]))
 		return bad(p, k, v);
-	c->nclients++;
+	c->eg.nclients++;
 	return 0;
 }
 
 static int is_set_clients(const void *obj, const struct cfg_key *k)
 {
 	(void)k;
-	return ((const struct config *)obj)->nclients != 0;
+	return ((const struct config *)obj)->eg.nclients != 0;
 }
 
 static void print_clients(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
 	char s[ADDR_STRLEN];
-	for (unsigned i = 0; i < c->nclients; i++)
-		fprintf(f, "%s = %s/%u\n", k->key, addr_str(&c->clients[i].addr, s, sizeof(s)), c->clients[i].len);
+	for (unsigned i = 0; i < c->eg.nclients; i++)
+		fprintf(f, "%s = %s/%u\n", k->key, addr_str(&c->eg.clients[i].addr, s, sizeof(s)), c->eg.clients[i].len);
 }
 
 static int parse_provider_address(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
@@ -496,43 +496,43 @@ static int parse_connect(struct parse *p, void *obj, const struct cfg_key *k, co
 static const struct cfg_key schema[] = {
 	{ "name", CS_SWITCH | CS_HOST, CT_NAME, CK_REQUIRED, 0, 0, NULL, CFG(name), "name",
 	  "letters, digits, '.', '_', '-'; at most 31", "This agent's name.", NULL, NULL, NULL },
-	{ "listen", CS_SWITCH, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(listen), "address", "ADDR:PORT or [ADDR]:PORT",
+	{ "listen", CS_SWITCH, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(sw.listen), "address", "ADDR:PORT or [ADDR]:PORT",
 	  "Where host agents connect.", parse_listen, print_listen, is_set_listen },
-	{ "host", CS_SWITCH, CT_CUSTOM, CK_REPEATABLE | CK_SET_ONLY, 0, 0, NULL, CFG(hosts), "name", NULL,
+	{ "host", CS_SWITCH, CT_CUSTOM, CK_REPEATABLE | CK_SET_ONLY, 0, 0, NULL, CFG(sw.hosts), "name", NULL,
 	  "A host of the POP; when any is listed, only they are served.", parse_host, print_host, is_set_host },
-	{ "bird-socket", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(bird_socket), NULL, NULL, "BIRD's control socket.", NULL, NULL, NULL },
-	{ "bird-include", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(bird_include), NULL, NULL,
+	{ "bird-socket", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_socket), NULL, NULL, "BIRD's control socket.", NULL, NULL, NULL },
+	{ "bird-include", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_include), NULL, NULL,
 	  "The file onlinkd writes for BIRD to include.", NULL, NULL, NULL },
-	{ "bird-poll", CS_SWITCH, CT_DURATION, 0, 10, 60000, "250ms", CFG(bird_poll_ms), "duration",
+	{ "bird-poll", CS_SWITCH, CT_DURATION, 0, 10, 60000, "250ms", CFG(sw.bird_poll_ms), "duration",
 	  "10ms to 60s, for example '250ms'", "How often BIRD's session states are read.", NULL, NULL, NULL },
-	{ "fast-path", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(fast_path), "group",
+	{ "fast-path", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.fast_path), "group",
 	  "a multicast GROUP:PORT or [GROUP]:PORT", "A multicast group on the hosts' segment for changes.",
 	  parse_fast_path, print_fast_path, is_set_endpoint },
-	{ "fast-path-interface", CS_SWITCH, CT_CUSTOM, CK_NO_PRINT, 0, 0, NULL, CFG(fast_path_if), NULL, NULL,
+	{ "fast-path-interface", CS_SWITCH, CT_CUSTOM, CK_NO_PRINT, 0, 0, NULL, CFG(sw.fast_path_if), NULL, NULL,
 	  "Where the fast path's datagrams leave.", parse_fast_path_if, NULL, NULL },
-	{ "fast-path-delay", CS_SWITCH, CT_DURATION, CK_NO_PRINT, 0, 10000, "100ms", CFG(fast_path_delay_ms), "duration",
+	{ "fast-path-delay", CS_SWITCH, CT_DURATION, CK_NO_PRINT, 0, 10000, "100ms", CFG(sw.fast_path_delay_ms), "duration",
 	  "0 to 10s, for example '100ms'", "How long the sessions' copies of a change wait.", NULL, NULL, NULL },
-	{ "interface", CS_HOST, CT_STR, CK_REQUIRED, 0, 0, NULL, CFG(ifname), NULL, NULL,
+	{ "interface", CS_HOST, CT_STR, CK_REQUIRED, 0, 0, NULL, CFG(host.ifname), NULL, NULL,
 	  "The uplink on which providers are made on-link.", NULL, NULL, NULL },
-	{ "address", CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(local4), "address", NULL,
+	{ "address", CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(host.local4), "address", NULL,
 	  "The host's address, one per family.", parse_host_address, print_host_address, is_set_host_address },
-	{ "rule-priority", CS_HOST, CT_UINT, 0, 1, 32765, "1000", CFG(rule_priority), NULL, "1 to 32765",
+	{ "rule-priority", CS_HOST, CT_UINT, 0, 1, 32765, "1000", CFG(host.rule_priority), NULL, "1 to 32765",
 	  "Priority of the fwmark rules.", NULL, NULL, NULL },
-	{ "host-control", CS_EGRESSD, CT_STR, 0, 0, 0, "/run/onlink/host.sock", CFG(host_control), NULL, NULL,
+	{ "host-control", CS_EGRESSD, CT_STR, 0, 0, 0, "/run/onlink/host.sock", CFG(eg.host_control), NULL, NULL,
 	  "The host agent's control socket.", NULL, NULL, NULL },
-	{ "clients", CS_EGRESSD, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(clients), "prefix",
+	{ "clients", CS_EGRESSD, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(eg.clients), "prefix",
 	  "ADDR/LEN, host bits zero", "Source prefixes whose traffic is proxied.",
 	  parse_clients, print_clients, is_set_clients },
-	{ "via", CS_EGRESSD, CT_NAME, CK_SET_ONLY, 0, 0, NULL, CFG(via), "provider name", NULL,
+	{ "via", CS_EGRESSD, CT_NAME, CK_SET_ONLY, 0, 0, NULL, CFG(eg.via), "provider name", NULL,
 	  "The provider whose table upstream sockets use.", NULL, NULL, NULL },
-	{ "listen-port", CS_EGRESSD, CT_UINT, 0, 1, 65535, "4713", CFG(listen_port), NULL, NULL, "Where TPROXY delivers.", NULL, NULL, NULL },
-	{ "tproxy-mark", CS_EGRESSD, CT_UINT, 0, 1, UINT32_MAX, "20300", CFG(tproxy_mark), NULL, NULL,
+	{ "listen-port", CS_EGRESSD, CT_UINT, 0, 1, 65535, "4713", CFG(eg.listen_port), NULL, NULL, "Where TPROXY delivers.", NULL, NULL, NULL },
+	{ "tproxy-mark", CS_EGRESSD, CT_UINT, 0, 1, UINT32_MAX, "20300", CFG(eg.tproxy_mark), NULL, NULL,
 	  "The firewall mark of TPROXY's policy routing.", NULL, NULL, NULL },
-	{ "tproxy-table", CS_EGRESSD, CT_TABLE, 0, 0, 0, "4713", CFG(tproxy_table), NULL, NULL,
+	{ "tproxy-table", CS_EGRESSD, CT_TABLE, 0, 0, 0, "4713", CFG(eg.tproxy_table), NULL, NULL,
 	  "The routing table of TPROXY's policy routing.", NULL, NULL, NULL },
-	{ "idle-timeout", CS_EGRESSD, CT_UINT, 0, 1, 86400, "300", CFG(idle_timeout), NULL, "seconds",
+	{ "idle-timeout", CS_EGRESSD, CT_UINT, 0, 1, 86400, "300", CFG(eg.idle_timeout), NULL, "seconds",
 	  "A TCP flow idle this long is closed.", NULL, NULL, NULL },
-	{ "udp-idle-timeout", CS_EGRESSD, CT_UINT, 0, 1, 86400, "60", CFG(udp_idle_timeout), NULL, "seconds",
+	{ "udp-idle-timeout", CS_EGRESSD, CT_UINT, 0, 1, 86400, "60", CFG(eg.udp_idle_timeout), NULL, "seconds",
 	  "A UDP flow idle this long is forgotten.", NULL, NULL, NULL },
 	{ "key-file", CS_SWITCH | CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_CHECKED_LATE, 0, 0, NULL, CFG(key_file), NULL, NULL,
 	  "The pre-shared key, base64, mode 0600.", parse_key_file, NULL, NULL },

@@ -52,10 +52,10 @@ static size_t routing_ops(const struct egressd *e, enum kop_type op, struct kop 
 	size_t n = 0;
 	for (int i = 0; i < 2; i++) {
 		struct kobj rule = { .type = KO_RULE, .family = (uint8_t)fams[i], .proto = OL_PROTO_EGRESS,
-				     .table = e->cfg->tproxy_table, .fwmark = e->cfg->tproxy_mark,
+				     .table = e->cfg->eg.tproxy_table, .fwmark = e->cfg->eg.tproxy_mark,
 				     .priority = 900 };
 		struct kobj route = { .type = KO_ROUTE, .family = (uint8_t)fams[i], .proto = OL_PROTO_EGRESS,
-				      .table = e->cfg->tproxy_table, .rtype = RTN_LOCAL, .ifindex = 1 };
+				      .table = e->cfg->eg.tproxy_table, .rtype = RTN_LOCAL, .ifindex = 1 };
 		route.dst.family = (uint8_t)fams[i];
 		ops[n++] = (struct kop){ .op = op, .obj = op == KOP_DEL ? rule : route };
 		ops[n++] = (struct kop){ .op = op == KOP_DEL ? KOP_DEL : KOP_ADD, .obj = op == KOP_DEL ? route : rule };
@@ -124,13 +124,13 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 		}
 	}
 	uint32_t mark = 0;
-	if (e->cfg->via[0]) {
+	if (e->cfg->eg.via[0]) {
 		for (size_t i = 0; i < x->ntables; i++)
-			if (!strcmp(x->tables[i].name, e->cfg->via))
+			if (!strcmp(x->tables[i].name, e->cfg->eg.via))
 				mark = x->tables[i].table;
 		if (!mark)
 			log_limited(&e->rl, LOG_WARNING, "via: the host agent knows no provider '%s': using the main table",
-				    e->cfg->via);
+				    e->cfg->eg.via);
 	}
 	e->agent_ok = 1;
 	e->mark = mark;
@@ -171,7 +171,7 @@ static void agent_close(struct egressd *e, const char *why)
 	e->inlen = 0;
 	if (e->agent_ok || !e->agent_tries)
 		log_limited(&e->rl, LOG_WARNING, "host agent at %s: %s; slices as they were, until it answers",
-			    e->cfg->host_control, why);
+			    e->cfg->eg.host_control, why);
 	e->agent_ok = 0;
 	e->agent_tries++;
 	timer_arm(&e->retry, RETRY_MS, 0);
@@ -220,7 +220,7 @@ static void agent_connect(struct timer *t)
 	char req[128];
 	struct api_request rq = { .kind = API_SUBSCRIBE, .topics = API_TOPIC_EGRESS };
 	api_request_encode(&rq, req, sizeof(req));
-	int fd = control_open_stream(e->cfg->host_control, req);
+	int fd = control_open_stream(e->cfg->eg.host_control, req);
 	if (fd < 0) {
 		e->agent.fd = -1;
 		agent_close(e, strerror(-fd));
@@ -245,11 +245,11 @@ static void reload(struct egressd *e)
 		return;
 	}
 	const char *fixed = next.role != ROLE_EGRESS ? "the section ([egress])"
-			    : next.listen_port != c->listen_port ? "listen-port"
-			    : next.tproxy_mark != c->tproxy_mark ? "tproxy-mark"
-			    : next.tproxy_table != c->tproxy_table ? "tproxy-table"
+			    : next.eg.listen_port != c->eg.listen_port ? "listen-port"
+			    : next.eg.tproxy_mark != c->eg.tproxy_mark ? "tproxy-mark"
+			    : next.eg.tproxy_table != c->eg.tproxy_table ? "tproxy-table"
 			    : strcmp(next.control, c->control) ? "control"
-			    : strcmp(next.host_control, c->host_control) ? "host-control"
+			    : strcmp(next.eg.host_control, c->eg.host_control) ? "host-control"
 			    : strcmp(next.metrics.text, c->metrics.text) ? "metrics" : NULL;
 	if (fixed) {
 		log_err("reload refused: %s changed, which takes a restart; the running configuration stays", fixed);
@@ -260,21 +260,21 @@ static void reload(struct egressd *e)
 		log_info("reload: %s unchanged; asking the host agent again", c->path);
 	} else {
 		char err[512] = "";
-		if (egress_nft_install(&next, err, sizeof(err))) {
+		if (egress_nft_install(&next.eg, err, sizeof(err))) {
 			log_err("reload refused: %s; the running configuration stays", err);
 			config_free(&next);
 			return;
 		}
-		memcpy(c->clients, next.clients, sizeof(c->clients));
-		c->nclients = next.nclients;
-		memcpy(c->via, next.via, sizeof(c->via));
-		c->idle_timeout = next.idle_timeout;
-		c->udp_idle_timeout = next.udp_idle_timeout;
+		memcpy(c->eg.clients, next.eg.clients, sizeof(c->eg.clients));
+		c->eg.nclients = next.eg.nclients;
+		memcpy(c->eg.via, next.eg.via, sizeof(c->eg.via));
+		c->eg.idle_timeout = next.eg.idle_timeout;
+		c->eg.udp_idle_timeout = next.eg.udp_idle_timeout;
 		c->syslog = next.syslog;
 		log_syslog(c->syslog);
-		tcp_proxy_set_idle(e->tcp, c->idle_timeout);
-		udp_proxy_set_idle(e->udp, c->udp_idle_timeout);
-		log_info("reload: %s applied (%u client prefixes, via %s)", c->path, c->nclients, c->via[0] ? c->via : "-");
+		tcp_proxy_set_idle(e->tcp, c->eg.idle_timeout);
+		udp_proxy_set_idle(e->udp, c->eg.udp_idle_timeout);
+		log_info("reload: %s applied (%u client prefixes, via %s)", c->path, c->eg.nclients, c->eg.via[0] ? c->eg.via : "-");
 	}
 	config_free(&next);
 	if (e->agent.fd >= 0) { /* subscribed again: the whole state comes first */
@@ -308,7 +308,7 @@ static char *control_cb(const char *req, void *arg)
 		root = json_pack("{s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			"role", "egress", "host", e->host, "agent", e->agent_ok,
 			"ipv4", source_json(&e->src4, e->have4), "ipv6", source_json(&e->src6, e->have6),
-			"via", e->cfg->via[0] ? e->cfg->via : NULL, "mark", (json_int_t)e->mark,
+			"via", e->cfg->eg.via[0] ? e->cfg->eg.via : NULL, "mark", (json_int_t)e->mark,
 			"tcp", "active", (json_int_t)t->active, "accepted", (json_int_t)t->accepted,
 			"completed", (json_int_t)t->completed, "resets", (json_int_t)t->resets,
 			"exhausted", (json_int_t)t->exhausted, "connect_failed", (json_int_t)t->connect_failed,
@@ -388,16 +388,16 @@ int egressd_run(struct config *c)
 		return 1;
 	}
 	daemon_signals(&e.sig, &e.stop, &e.reload);
-	if ((r = tcp_proxy_start(&e.tcp, c->listen_port, c->idle_timeout))) {
-		log_err("listen on port %u: %s", c->listen_port, strerror(-r));
+	if ((r = tcp_proxy_start(&e.tcp, c->eg.listen_port, c->eg.idle_timeout))) {
+		log_err("listen on port %u: %s", c->eg.listen_port, strerror(-r));
 		goto out;
 	}
-	if ((r = udp_proxy_start(&e.udp, c->listen_port, c->udp_idle_timeout))) {
-		log_err("UDP port %u: %s", c->listen_port, strerror(-r));
+	if ((r = udp_proxy_start(&e.udp, c->eg.listen_port, c->eg.udp_idle_timeout))) {
+		log_err("UDP port %u: %s", c->eg.listen_port, strerror(-r));
 		tcp_proxy_stop(e.tcp);
 		goto out;
 	}
-	if (routing(&e, KOP_REPLACE) || egress_nft_install(c, err, sizeof(err))) {
+	if (routing(&e, KOP_REPLACE) || egress_nft_install(&c->eg, err, sizeof(err))) {
 		if (err[0])
 			log_err("%s", err);
 		goto undo;
@@ -409,14 +409,14 @@ int egressd_run(struct config *c)
 	timer_init(&e.retry, agent_connect, &e);
 	timer_arm(&e.retry, 0, 0); /* from the loop: after start-up, so that syslog (if asked for) has what it says */
 	char status[96];
-	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->listen_port);
+	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->eg.listen_port);
 	if (daemon_ready(c, metrics_cb, &e, status)) {
 		timer_fini(&e.retry);
 		control_close();
 		goto undo;
 	}
-	log_info("egress proxy running: TPROXY port %u, mark %u, table %u", c->listen_port, c->tproxy_mark,
-		 c->tproxy_table);
+	log_info("egress proxy running: TPROXY port %u, mark %u, table %u", c->eg.listen_port, c->eg.tproxy_mark,
+		 c->eg.tproxy_table);
 	while (!e.stop) {
 		loop_run_once(-1);
 		tcp_proxy_reap(e.tcp);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* "{ 100.64.0.0/10, ... }" of one family, or "" */
-static void prefixes(const struct config *c, int family, char *out, size_t len)
+static void prefixes(const struct cfg_egressd *c, int family, char *out, size_t len)
 {
 	size_t off = 0;
 	char a[ADDR_STRLEN];
@@ -22,7 +22,7 @@ static void prefixes(const struct config *c, int family, char *out, size_t len)
 		snprintf(out + off, len - off, " }");
 }
 
-int egress_nft_install(const struct config *c, char *err, size_t errlen)
+int egress_nft_install(const struct cfg_egressd *c, char *err, size_t errlen)
 {
 	char v4[4096], v6[4096], rules[17000], cmd[18000];
 	size_t off = 0;

@@ -8,6 +8,6 @@
 
 #define EGRESS_NFT_TABLE "onlink_egress"
 
-int egress_nft_install(const struct config *c, char *err, size_t errlen);
+int egress_nft_install(const struct cfg_egressd *c, char *err, size_t errlen);
 int egress_nft_remove(char *err, size_t errlen);
 #endif

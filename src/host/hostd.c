@@ -59,11 +59,11 @@ void pstate_update(struct hostd *h)
 static void params(const struct hostd *h, struct merge_params *mp, const struct swview **views)
 {
 	*mp = (struct merge_params){
-		.hp = { .ifindex = h->ifindex, .local4 = h->cfg->local4, .local6 = h->cfg->local6,
-			.rule_priority = h->cfg->rule_priority, .proto = OL_PROTO },
+		.hp = { .ifindex = h->ifindex, .local4 = h->cfg->host.local4, .local6 = h->cfg->host.local6,
+			.rule_priority = h->cfg->host.rule_priority, .proto = OL_PROTO },
 		.me = h->cfg->name, .lo_ifindex = h->lo_ifindex,
 	};
-	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		views[i] = &h->sw[i].view;
 }
 
@@ -78,7 +78,7 @@ void hostd_turn(struct hostd *h, int full)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	params(h, &mp, views);
 	if (!full && !h->changes.full && !h->bench_full_turns) {
-		r = merge_apply(&h->view, views, h->cfg->nswitches, &mp, &h->changes, &touched);
+		r = merge_apply(&h->view, views, h->cfg->host.nswitches, &mp, &h->changes, &touched);
 		if (!r) {
 			h->turns++;
 			pstate_update(h);
@@ -88,7 +88,7 @@ void hostd_turn(struct hostd *h, int full)
 	if (r) {
 		/* at start, after a snapshot, an egress or host change, a resync;
 		 * or a turn that only a rebuild can tell */
-		if (merge_rebuild(&h->view, views, h->cfg->nswitches, &mp))
+		if (merge_rebuild(&h->view, views, h->cfg->host.nswitches, &mp))
 			log_err("out of memory building the desired state");
 		h->rebuilds++;
 		pstate_update(h);
@@ -118,7 +118,7 @@ static void rebuild_check(struct hostd *h)
 	struct hview fresh = { 0 };
 	char buf[160];
 	params(h, &mp, views);
-	if (merge_rebuild(&fresh, views, h->cfg->nswitches, &mp)) {
+	if (merge_rebuild(&fresh, views, h->cfg->host.nswitches, &mp)) {
 		hview_free(&fresh);
 		return;
 	}
@@ -174,15 +174,15 @@ int hostd_run(struct config *c)
 	daemon_signals(&h.sig_src, &h.stop, &h.reload);
 	h.nl_src = (struct loop_src){ .fd = nl_notify_fd(h.nl), .cb = kstate_event_cb, .arg = &h };
 	loop_add(&h.nl_src, EPOLLIN);
-	h.ifindex = (int)if_nametoindex(c->ifname);
+	h.ifindex = (int)if_nametoindex(c->host.ifname);
 	h.uplink_up = -1; /* unknown until the first link event */
-	h.uplink_admin = kstate_uplink_admin(c->ifname);
+	h.uplink_admin = kstate_uplink_admin(c->host.ifname);
 	h.lo_ifindex = (int)if_nametoindex("lo");
 	/* bench/turns.sh's baseline: every turn a full rebuild, as before turns
 	 * were incremental */
 	h.bench_full_turns = getenv("ONLINK_BENCH_FULL_TURNS") != NULL;
 	if (!h.ifindex)
-		log_warn("uplink %s not present yet", c->ifname);
+		log_warn("uplink %s not present yet", c->host.ifname);
 	timer_init(&h.reconcile_t, reconcile_fire, &h);
 	timer_init(&h.keepalive_t, keepalive_fire, &h);
 	timer_init(&h.startup_t, startup_fire, &h);
@@ -191,14 +191,14 @@ int hostd_run(struct config *c)
 		log_err("control socket %s: %s", c->control, strerror(-r));
 		return 1;
 	}
-	for (unsigned i = 0; i < c->nswitches; i++)
-		swlink_init(&h.sw[i], &h, &c->switches[i]);
+	for (unsigned i = 0; i < c->host.nswitches; i++)
+		swlink_init(&h.sw[i], &h, &c->host.switches[i]);
 	timer_arm(&h.startup_t, STARTUP_GRACE_MS, 0);
 	timer_arm(&h.keepalive_t, c->keepalive * 1000ull, c->keepalive * 1000ull);
 	timer_arm(&h.rebuild_t, REBUILD_CHECK_MS, REBUILD_CHECK_MS);
 	if (daemon_ready(c, status_metrics, &h, NULL))
 		return 1;
-	log_info("host %s running: uplink %s, %u switch agents", c->name, c->ifname, c->nswitches);
+	log_info("host %s running: uplink %s, %u switch agents", c->name, c->host.ifname, c->host.nswitches);
 	int notified = 0;
 	while (!h.stop) {
 		loop_run_once(-1);
@@ -217,7 +217,7 @@ int hostd_run(struct config *c)
 	/* Kernel state stays: forwarding never depends on the agent running. */
 	log_info("stopping; kernel state left in place");
 	daemon_stopping();
-	for (unsigned i = 0; i < c->nswitches; i++)
+	for (unsigned i = 0; i < c->host.nswitches; i++)
 		swlink_fini(&h.sw[i]);
 	control_close();
 	hview_free(&h.view);

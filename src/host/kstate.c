@@ -83,7 +83,7 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 	if (!h->ready)
 		return;
 	if (!h->ifindex) {
-		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", h->cfg->ifname);
+		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", h->cfg->host.ifname);
 		return;
 	}
 	if (!h->uplink_admin)
@@ -155,7 +155,7 @@ void kstate_steer(struct hostd *h)
 	size_t np = 0;
 	struct ifreq ifr;
 	char *script = malloc(65536), err[512];
-	if (!peers || !script || !h->ready || !h->ifindex || uplink_ioctl(h->cfg->ifname, SIOCGIFHWADDR, &ifr))
+	if (!peers || !script || !h->ready || !h->ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
 		goto out;
 	for (size_t i = 0; i < v->dir.n; i++) {
 		const struct dir_host *d = &v->dir.v[i];
@@ -163,7 +163,7 @@ void kstate_steer(struct hostd *h)
 		snprintf(p->name, sizeof(p->name), "%s", d->name);
 		p->has_mac = !kstate_peer_mac(h, d, p->mac);
 	}
-	if (steer_script(script, 65536, h->cfg->ifname, (const uint8_t *)ifr.ifr_hwaddr.sa_data, h->cfg->name,
+	if (steer_script(script, 65536, h->cfg->host.ifname, (const uint8_t *)ifr.ifr_hwaddr.sa_data, h->cfg->name,
 			 v->egress.v, v->egress.n, peers, np)) {
 		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
 		goto out;
@@ -188,7 +188,7 @@ out:
 static void link_event(struct hostd *h, const struct nl_event *ev)
 {
 	int idx = h->ifindex, up = h->uplink_up, admin = h->uplink_admin;
-	if (!strcmp(ev->link.name, h->cfg->ifname)) {
+	if (!strcmp(ev->link.name, h->cfg->host.ifname)) {
 		idx = ev->deleted ? 0 : ev->link.ifindex;
 		up = ev->link.up;
 		admin = ev->link.admin_up;
@@ -200,9 +200,9 @@ static void link_event(struct hostd *h, const struct nl_event *ev)
 	/* the kernel drops routes through a dead link without saying so */
 	h->have_valid = 0;
 	if (idx != h->ifindex)
-		log_info("uplink %s is %s", h->cfg->ifname, idx ? "present" : "gone");
+		log_info("uplink %s is %s", h->cfg->host.ifname, idx ? "present" : "gone");
 	else if (admin != h->uplink_admin && h->uplink_up >= 0)
-		log_info("uplink %s is %s", h->cfg->ifname, admin ? "up" : "down: kernel state waits for it");
+		log_info("uplink %s is %s", h->cfg->host.ifname, admin ? "up" : "down: kernel state waits for it");
 	h->ifindex = idx;
 	h->uplink_up = up;
 	h->uplink_admin = admin;
@@ -270,8 +270,8 @@ void kstate_event_cb(struct loop_src *src, uint32_t events)
 	if (r == -ENOBUFS) {
 		h->resyncs++;
 		log_warn("netlink overrun: reconciling from a full dump");
-		h->ifindex = (int)if_nametoindex(h->cfg->ifname);
-		h->uplink_admin = kstate_uplink_admin(h->cfg->ifname);
+		h->ifindex = (int)if_nametoindex(h->cfg->host.ifname);
+		h->uplink_admin = kstate_uplink_admin(h->cfg->host.ifname);
 		h->have_valid = 0;
 		h->ev_update = 1;
 	} else if (r < 0) {

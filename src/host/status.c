@@ -43,7 +43,7 @@ static json_t *human_status(struct hostd *h)
 			"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(mac, m, sizeof(m)) : NULL,
 			"steered", merge_peer_steered(v, h->cfg->name, d->name)));
 	}
-	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		const struct swlink *s = &h->sw[i];
 		json_t *sw = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", s->cfg->name,
 			"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
@@ -58,7 +58,7 @@ static json_t *human_status(struct hostd *h)
 	}
 	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"role", "host",
-		"name", h->cfg->name, "interface", h->cfg->ifname, "ready", h->ready,
+		"name", h->cfg->name, "interface", h->cfg->host.ifname, "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
 		"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
 		"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
@@ -124,8 +124,8 @@ static char *api_status(struct hostd *h)
 	struct api_status s = { .ready = (uint8_t)h->ready };
 	struct api_switch sw[CFG_SWITCHES_MAX];
 	snprintf(s.name, sizeof(s.name), "%s", h->cfg->name);
-	snprintf(s.interface, sizeof(s.interface), "%s", h->cfg->ifname);
-	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+	snprintf(s.interface, sizeof(s.interface), "%s", h->cfg->host.ifname);
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		const struct swlink *l = &h->sw[i];
 		memset(&sw[i], 0, sizeof(sw[i]));
 		snprintf(sw[i].name, sizeof(sw[i].name), "%s", l->cfg->name);
@@ -134,7 +134,7 @@ static char *api_status(struct hostd *h)
 		sw[i].providers = l->view.provs.n;
 	}
 	s.switches = sw;
-	s.nswitches = h->cfg->nswitches;
+	s.nswitches = h->cfg->host.nswitches;
 	return api_status_encode(&s);
 }
 
@@ -238,12 +238,12 @@ void status_metrics(FILE *f, void *arg)
 	const struct provset *m = &h->view.merged;
 	char l[300], n[160], t[32];
 	mx_family(f, "onlink_host_switch_connected", "gauge", "1 while the session with the switch agent is up.");
-	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		mx_sample(f, "onlink_host_switch_connected", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
 			  h->sw[i].state == SW_UP);
 	mx_family(f, "onlink_host_switch_sessions_total", "counter",
 		  "Sessions with the switch agent authenticated (reconnects included).");
-	for (unsigned i = 0; i < h->cfg->nswitches; i++)
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		mx_sample(f, "onlink_host_switch_sessions_total", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
 			  (double)h->sw[i].sessions);
 	static const struct mx_counter fast[] = {
@@ -254,7 +254,7 @@ void status_metrics(FILE *f, void *arg)
 		{ "onlink_host_fastpath_rejected_total", "Datagrams in the group that did not authenticate, or came late.",
 		  offsetof(struct fastrx, rejected) },
 	};
-	mx_counters(f, fast, sizeof(fast) / sizeof(fast[0]), &h->sw[0].fast, sizeof(h->sw[0]), h->cfg->nswitches,
+	mx_counters(f, fast, sizeof(fast) / sizeof(fast[0]), &h->sw[0].fast, sizeof(h->sw[0]), h->cfg->host.nswitches,
 		    "switch", switch_name, h);
 	mx_family(f, "onlink_host_provider_up", "gauge", "1 when the provider is up (its next hop resolved on the switch).");
 	for (size_t i = 0; i < m->n; i++) {

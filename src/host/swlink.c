@@ -87,13 +87,13 @@ static void fast_open(struct swlink *s, const struct wire_fastpath *f)
 	int r = fastrx_open(&s->fast, s->h->ifindex);
 	if (r) {
 		log_limited(&s->h->rl_peer, LOG_WARNING, "switch %s: fast path: cannot join %s on %s: %s; changes come by the session",
-			    s->cfg->name, addr_str(&f->group, g, sizeof(g)), s->h->cfg->ifname, strerror(-r));
+			    s->cfg->name, addr_str(&f->group, g, sizeof(g)), s->h->cfg->host.ifname, strerror(-r));
 		return;
 	}
 	s->fast_src = (struct loop_src){ .fd = s->fast.fd, .cb = fast_cb, .arg = s };
 	loop_add(&s->fast_src, EPOLLIN);
 	log_info("switch %s: fast path: group %s port %u on %s", s->cfg->name, addr_str(&f->group, g, sizeof(g)),
-		 f->port, s->h->cfg->ifname);
+		 f->port, s->h->cfg->host.ifname);
 }
 
 static void sw_drop(struct swlink *s, const char *why)
@@ -129,9 +129,9 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 	log_info("switch %s: snapshot of %zu providers", s->cfg->name, s->view.provs.n);
 	if (!had && !h->ready) {
 		unsigned have = 0;
-		for (unsigned i = 0; i < h->cfg->nswitches; i++)
+		for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 			have += h->sw[i].view.have_snapshot;
-		h->ready = have == h->cfg->nswitches;
+		h->ready = have == h->cfg->host.nswitches;
 	}
 	return 0;
 }
@@ -213,7 +213,7 @@ static void sw_connect(struct timer *t)
 void swlink_keepalive(struct hostd *h)
 {
 	uint64_t now = now_ms(), dead = 3000ull * h->cfg->keepalive;
-	for (unsigned i = 0; i < h->cfg->nswitches; i++) {
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		struct swlink *s = &h->sw[i];
 		if (s->state == SW_CONNECTING || s->state == SW_HANDSHAKE) {
 			if (now - s->started_ms > HANDSHAKE_MS)

@@ -59,9 +59,9 @@ int ann_set_drained(struct ann_state *st, const char *provider, int on)
 
 static const struct cfg_provider *provider_of(const struct config *c, const char *name)
 {
-	for (unsigned i = 0; i < c->nproviders; i++)
-		if (!strcmp(c->providers[i].name, name))
-			return &c->providers[i];
+	for (unsigned i = 0; i < c->sw.nproviders; i++)
+		if (!strcmp(c->sw.providers[i].name, name))
+			return &c->sw.providers[i];
 	return NULL;
 }
 
@@ -87,10 +87,10 @@ char *ann_render(const struct config *c, const struct ann_state *st)
 	for (size_t i = 0; i < st->ndrained; i++)
 		fprintf(f, "#@ drained %s\n", st->drained[i]);
 	fprintf(f, "\n# each provider session's description: description onlink_description_<protocol>;\n");
-	for (unsigned i = 0; i < c->nproviders; i++)
-		for (unsigned k = 0; k < c->providers[i].nbird; k++)
-			fprintf(f, "define onlink_description_%s = \"%s\";\n", c->providers[i].bird[k],
-				c->providers[i].descr[0] ? c->providers[i].descr : c->providers[i].name);
+	for (unsigned i = 0; i < c->sw.nproviders; i++)
+		for (unsigned k = 0; k < c->sw.providers[i].nbird; k++)
+			fprintf(f, "define onlink_description_%s = \"%s\";\n", c->sw.providers[i].bird[k],
+				c->sw.providers[i].descr[0] ? c->sw.providers[i].descr : c->sw.providers[i].name);
 	for (int fam = 4; fam <= 6; fam += 2) {
 		fprintf(f, "\nprotocol static onlink_announce%d {\n\tipv%d;\n", fam, fam);
 		/* one route per prefix, whatever the number of providers */

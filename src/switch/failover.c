@@ -158,7 +158,7 @@ uint64_t fo_next_ms(const struct fo_provider *f)
 	return f->state == FO_HELD ? f->hold_until_ms : UINT64_MAX;
 }
 
-void fo_publish(const struct config *cfg, const struct fo_provider *fo, const struct ol_provider *obs, size_t i,
+void fo_publish(const struct cfg_switch *cfg, const struct fo_provider *fo, const struct ol_provider *obs, size_t i,
 		struct ol_provider *out, int *via)
 {
 	*out = obs[i];

@@ -64,6 +64,6 @@ const char *fo_state_str(enum fo_state s);
  * its backup chain that is OK and has an address of that family up. obs[]
  * and fo[] are indexed like cfg->providers. *via is that provider's index,
  * or -1. */
-void fo_publish(const struct config *cfg, const struct fo_provider *fo, const struct ol_provider *obs, size_t i,
+void fo_publish(const struct cfg_switch *cfg, const struct fo_provider *fo, const struct ol_provider *obs, size_t i,
 		struct ol_provider *out, int *via);
 #endif

@@ -38,7 +38,7 @@ static int fastpath_bind_if(struct fastpath *f)
 	return setsockopt(f->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i, sizeof(i)) ? -errno : 0;
 }
 
-int fastpath_open(struct fastpath *f, const struct config *c)
+int fastpath_open(struct fastpath *f, const struct cfg_switch *c)
 {
 	memset(f, 0, sizeof(*f));
 	f->rl = (struct ratelimit)RATELIMIT_INIT(10000, 5);

@@ -28,7 +28,7 @@ struct fastpath {
 
 /* A socket for the group in c->fast_path, sending on c->fast_path_if; a
  * fresh random key and epoch. 0 or negative errno. */
-int fastpath_open(struct fastpath *f, const struct config *c);
+int fastpath_open(struct fastpath *f, const struct cfg_switch *c);
 void fastpath_close(struct fastpath *f);
 /* One turn of changes, generation gen: fastpath_add each message, then
  * fastpath_end. A datagram leaves whenever the next message would not fit,

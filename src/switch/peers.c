@@ -284,7 +284,7 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 			peer_drop(s, p, why);
 			return;
 		}
-		if (up && s->cfg->nhosts && !config_host_known(s->cfg, p->c.peer_name)) {
+		if (up && s->cfg->sw.nhosts && !config_host_known(s->cfg, p->c.peer_name)) {
 			log_limited(&s->rl_peer, LOG_WARNING, "host '%s' (%s) has the key but is not a known host: dropped",
 				    p->c.peer_name, p->addr);
 			peer_drop(s, p, "unknown host name");
@@ -362,8 +362,8 @@ void peers_keepalive(struct peers *s)
 
 static int open_listeners(struct peers *s)
 {
-	for (unsigned i = 0; i < s->cfg->nlisten; i++) {
-		const struct cfg_endpoint *e = &s->cfg->listen[i];
+	for (unsigned i = 0; i < s->cfg->sw.nlisten; i++) {
+		const struct cfg_endpoint *e = &s->cfg->sw.listen[i];
 		int one = 1;
 		int fd = socket(e->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -419,7 +419,7 @@ json_t *peers_json(const struct peers *s)
 int peers_open(struct peers *s, const struct config *c, const struct fastpath *fp,
 	       int (*snapshot)(void *arg, struct conn *c), void *arg)
 {
-	*s = (struct peers){ .cfg = c, .fp = fp, .delay_ms = fp ? c->fast_path_delay_ms : 0, .snapshot = snapshot,
+	*s = (struct peers){ .cfg = c, .fp = fp, .delay_ms = fp ? c->sw.fast_path_delay_ms : 0, .snapshot = snapshot,
 			     .arg = arg, .rl_peer = RATELIMIT_INIT(10000, 10) };
 	/* a core each for the fan-out, the loop's included, up to 8 */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -435,7 +435,7 @@ void peers_close(struct peers *s)
 		if (!p->dead)
 			peer_drop(s, p, "switch agent stopping");
 	peer_reap(s);
-	for (unsigned i = 0; i < s->cfg->nlisten; i++)
+	for (unsigned i = 0; i < s->cfg->sw.nlisten; i++)
 		if (s->listen_src[i].fd > 0) {
 			loop_del(&s->listen_src[i]);
 			close(s->listen_src[i].fd);

@@ -60,8 +60,8 @@ static void schedule_hold(struct provctl *pc);
 
 static int prov_index(const struct provctl *pc, const char *name)
 {
-	for (unsigned i = 0; i < pc->c->nproviders; i++)
-		if (!strcmp(pc->c->providers[i].name, name))
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
+		if (!strcmp(pc->c->sw.providers[i].name, name))
 			return (int)i;
 	return -1;
 }
@@ -70,14 +70,14 @@ static int prov_index(const struct provctl *pc, const char *name)
 
 static int save(struct provctl *pc, const struct ann_state *st)
 {
-	if (!pc->c->bird_include[0])
+	if (!pc->c->sw.bird_include[0])
 		return 0;
 	char *text = ann_render(pc->c, st);
 	if (!text)
 		return -ENOMEM;
-	int r = file_replace(pc->c->bird_include, text, 0644);
+	int r = file_replace(pc->c->sw.bird_include, text, 0644);
 	if (r)
-		log_err("cannot write %s: %s", pc->c->bird_include, strerror(-r));
+		log_err("cannot write %s: %s", pc->c->sw.bird_include, strerror(-r));
 	free(text);
 	return r;
 }
@@ -95,7 +95,7 @@ static void bird_done(void *arg, int ok, const char *text)
 
 static void bird_set(struct provctl *pc, size_t i, int enable)
 {
-	const struct cfg_provider *cp = &pc->c->providers[i];
+	const struct cfg_provider *cp = &pc->c->sw.providers[i];
 	struct pstate *ps = &pc->p[i];
 	char cmd[256];
 	if (!bird_up(pc->bird))
@@ -130,9 +130,9 @@ static int want_disabled(const struct fo_provider *f)
 static void proto_row(void *arg, const char *name, const char *state, const char *info)
 {
 	struct provctl *pc = arg;
-	for (unsigned i = 0; i < pc->c->nproviders; i++)
-		for (unsigned k = 0; k < pc->c->providers[i].nbird; k++)
-			if (!strcmp(pc->c->providers[i].bird[k], name)) {
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
+		for (unsigned k = 0; k < pc->c->sw.providers[i].nbird; k++)
+			if (!strcmp(pc->c->sw.providers[i].bird[k], name)) {
 				struct bproto *b = &pc->p[i].b[k];
 				snprintf(b->state, sizeof(b->state), "%s", state);
 				snprintf(b->info, sizeof(b->info), "%s", info);
@@ -144,8 +144,8 @@ static void polled(void *arg, int ok, const char *text)
 {
 	struct provctl *pc = arg;
 	pc->polling = 0;
-	for (unsigned i = 0; i < pc->c->nproviders; i++)
-		for (unsigned k = 0; k < pc->c->providers[i].nbird; k++)
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
+		for (unsigned k = 0; k < pc->c->sw.providers[i].nbird; k++)
 			pc->p[i].b[k].seen = 0;
 	pc->bird_known = ok == 1;
 	if (ok == 1) {
@@ -158,8 +158,8 @@ static void polled(void *arg, int ok, const char *text)
 		/* BIRD's enable state follows onlink's wish, whoever changed it
 		 * (a restart of either, a command lost with a connection) */
 		uint64_t now = now_ms();
-		for (unsigned i = 0; i < pc->c->nproviders; i++) {
-			const struct cfg_provider *cp = &pc->c->providers[i];
+		for (unsigned i = 0; i < pc->c->sw.nproviders; i++) {
+			const struct cfg_provider *cp = &pc->c->sw.providers[i];
 			int off = want_disabled(&pc->fo[i]), fix = 0;
 			for (unsigned k = 0; k < cp->nbird; k++) {
 				const struct bproto *b = &pc->p[i].b[k];
@@ -209,7 +209,7 @@ static void hold_fire(struct timer *t)
 static void schedule_hold(struct provctl *pc)
 {
 	uint64_t next = UINT64_MAX;
-	for (unsigned i = 0; i < pc->c->nproviders; i++) {
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++) {
 		uint64_t n = fo_next_ms(&pc->fo[i]);
 		if (n < next)
 			next = n;
@@ -223,8 +223,8 @@ static void schedule_hold(struct provctl *pc)
 void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct ol_provider *out, uint64_t now)
 {
 	pc->now = now;
-	for (unsigned i = 0; i < pc->c->nproviders; i++) {
-		const struct cfg_provider *cp = &pc->c->providers[i];
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++) {
+		const struct cfg_provider *cp = &pc->c->sw.providers[i];
 		struct pstate *ps = &pc->p[i];
 		struct fo_obs o = { .link_up = provider_up(&obs[i]), .bgp_known = pc->bird_known && bird_up(pc->bird) };
 		o.bgp_up = 1;
@@ -254,15 +254,15 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct 
 			ps->fixed_ms = now;
 		}
 	}
-	for (unsigned i = 0; i < pc->c->nproviders; i++) {
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++) {
 		int via;
-		fo_publish(pc->c, pc->fo, obs, i, &out[i], &via);
+		fo_publish(&pc->c->sw, pc->fo, obs, i, &out[i], &via);
 		if (via != pc->p[i].via) {
 			if (via >= 0)
-				log_warn("provider %s: hosts send its traffic to %s's MAC", pc->c->providers[i].name,
-					 pc->c->providers[via].name);
+				log_warn("provider %s: hosts send its traffic to %s's MAC", pc->c->sw.providers[i].name,
+					 pc->c->sw.providers[via].name);
 			else if (fo_substituted(&pc->fo[i]))
-				log_warn("provider %s: no backup available, published down", pc->c->providers[i].name);
+				log_warn("provider %s: no backup available, published down", pc->c->sw.providers[i].name);
 			pc->p[i].via = via;
 		}
 	}
@@ -304,7 +304,7 @@ static char *cmd_drain(struct provctl *pc, const char *name, int on, const char 
 	int i = prov_index(pc, name);
 	if (i < 0)
 		return reply_error("no provider '%s'", name);
-	const struct cfg_provider *cp = &pc->c->providers[i];
+	const struct cfg_provider *cp = &pc->c->sw.providers[i];
 	enum fo_action a;
 	char by[96];
 	snprintf(by, sizeof(by), "the operator (%s)", who);
@@ -344,7 +344,7 @@ static void op_fail(struct provctl *pc, const char *what, const char *text)
 	struct op *op = pc->op;
 	/* put the file back as it was; BIRD still runs the old one */
 	if (op->old_text)
-		file_replace(pc->c->bird_include, op->old_text, 0644);
+		file_replace(pc->c->sw.bird_include, op->old_text, 0644);
 	else
 		save(pc, pc->ann);
 	char msg[800];
@@ -392,10 +392,10 @@ static void op_checked(void *arg, int ok, const char *text)
 static void op_write_and_check(struct provctl *pc)
 {
 	struct op *op = pc->op;
-	op->old_text = file_read(pc->c->bird_include);
+	op->old_text = file_read(pc->c->sw.bird_include);
 	int r = save(pc, op->next);
 	if (r) {
-		op_end(pc, reply_error("cannot write %s: %s; nothing changed", pc->c->bird_include, strerror(-r)));
+		op_end(pc, reply_error("cannot write %s: %s; nothing changed", pc->c->sw.bird_include, strerror(-r)));
 		return;
 	}
 	bird_cmd(pc->bird, "configure check", op_checked, pc);
@@ -408,7 +408,7 @@ static void op_asn(void *arg, int ok, const char *text)
 	unsigned long asn = ok == 1 ? bird_parse_local_as(text) : 0;
 	if (!asn) {
 		op_end(pc, reply_error("cannot learn the local AS from BIRD (show protocols all %s): %s",
-				       pc->c->providers[prov_index(pc, op->a.provider)].bird[0], ok == 1 ? "no 'Local AS'" : text));
+				       pc->c->sw.providers[prov_index(pc, op->a.provider)].bird[0], ok == 1 ? "no 'Local AS'" : text));
 		return;
 	}
 	op->a.asn = asn;
@@ -425,14 +425,14 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 		return reply_error("bad prefix '%s' (ADDR/LEN with the host bits zero)", prefix);
 	if (i < 0)
 		return reply_error("no provider '%s'", name);
-	if (!pc->c->providers[i].nbird)
+	if (!pc->c->sw.providers[i].nbird)
 		return reply_error("provider '%s' has no bird-protocol in the config", name);
-	if (!pc->c->bird_include[0])
+	if (!pc->c->sw.bird_include[0])
 		return reply_error("no 'bird-include' in [switch]: onlink has no file to announce through");
 	if (prepend > ANN_PREPEND_MAX)
 		return reply_error("prepend: at most %d", ANN_PREPEND_MAX);
 	if (!bird_up(pc->bird))
-		return reply_error("BIRD is not reachable at %s", pc->c->bird_socket);
+		return reply_error("BIRD is not reachable at %s", pc->c->sw.bird_socket);
 	if (pc->op)
 		return reply_error("another announce or withdraw is in progress; try again");
 	struct op *op = calloc(1, sizeof(*op));
@@ -460,7 +460,7 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	pc->op = op;
 	if (!withdraw && prepend) {
 		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "show protocols all %s", pc->c->providers[i].bird[0]);
+		snprintf(cmd, sizeof(cmd), "show protocols all %s", pc->c->sw.providers[i].bird[0]);
 		bird_cmd(pc->bird, cmd, op_asn, pc);
 	} else {
 		if (!withdraw)
@@ -521,7 +521,7 @@ char *provctl_command(struct provctl *pc, const char *req, const char *who, int 
 json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now)
 {
 	const struct pstate *ps = &pc->p[i];
-	const struct cfg_provider *cp = &pc->c->providers[i];
+	const struct cfg_provider *cp = &pc->c->sw.providers[i];
 	json_t *b = json_array();
 	for (unsigned k = 0; k < cp->nbird; k++)
 		json_array_append_new(b, json_pack("{s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
@@ -532,7 +532,7 @@ json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now)
 			      (json_int_t)pc->fo[i].failovers, "recoveries", (json_int_t)pc->fo[i].recoveries, "flaps",
 			      (json_int_t)pc->fo[i].flaps, "bird", b);
 	json_object_set_new(j, "backup", cp->backup[0] ? json_string(cp->backup) : json_null());
-	json_object_set_new(j, "via", ps->via >= 0 ? json_string(pc->c->providers[ps->via].name) : json_null());
+	json_object_set_new(j, "via", ps->via >= 0 ? json_string(pc->c->sw.providers[ps->via].name) : json_null());
 	if (pc->fo[i].state == FO_HELD)
 		json_object_set_new(j, "hold_remaining_ms",
 				    json_integer((json_int_t)(pc->fo[i].hold_until_ms > now ? pc->fo[i].hold_until_ms - now : 0)));
@@ -549,14 +549,14 @@ json_t *provctl_json(const struct provctl *pc)
 		json_array_append_new(anns, json_pack("{s:s, s:s, s:i}", "prefix", p, "provider", x->provider, "prepend",
 						      (int)x->prepend));
 	}
-	return json_pack("{s:s?, s:s?, s:b, s:o}", "socket", pc->c->bird_socket[0] ? pc->c->bird_socket : NULL, "include",
-			 pc->c->bird_include[0] ? pc->c->bird_include : NULL, "connected", bird_up(pc->bird), "announcements",
+	return json_pack("{s:s?, s:s?, s:b, s:o}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL, "include",
+			 pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird), "announcements",
 			 anns);
 }
 
 static const char *provider_name(const void *arg, size_t i)
 {
-	return ((const struct provctl *)arg)->c->providers[i].name;
+	return ((const struct provctl *)arg)->c->sw.providers[i].name;
 }
 
 void provctl_metrics(const struct provctl *pc, FILE *f)
@@ -572,14 +572,14 @@ void provctl_metrics(const struct provctl *pc, FILE *f)
 	char l[160], st[48];
 	mx_family(f, "onlink_switch_provider_state", "gauge",
 		  "1 for the provider's failover state (down, ok, failed, held-down, recovering, drained).");
-	for (unsigned i = 0; i < pc->c->nproviders; i++)
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
 		for (int k = FO_DOWN; k <= FO_DRAINED; k++) {
 			char both[220];
-			snprintf(both, sizeof(both), "%s,%s", mx_label(l, sizeof(l), "provider", pc->c->providers[i].name),
+			snprintf(both, sizeof(both), "%s,%s", mx_label(l, sizeof(l), "provider", pc->c->sw.providers[i].name),
 				 mx_label(st, sizeof(st), "state", fo_state_str((enum fo_state)k)));
 			mx_sample(f, "onlink_switch_provider_state", both, pc->fo[i].state == (enum fo_state)k);
 		}
-	mx_counters(f, counters, sizeof(counters) / sizeof(counters[0]), pc->fo, sizeof(*pc->fo), pc->c->nproviders,
+	mx_counters(f, counters, sizeof(counters) / sizeof(counters[0]), pc->fo, sizeof(*pc->fo), pc->c->sw.nproviders,
 		    "provider", provider_name, pc);
 	mx_family(f, "onlink_switch_bird_connected", "gauge", "1 when BIRD's control socket answers (0 without bird-socket).");
 	mx_sample(f, "onlink_switch_bird_connected", "", pc->bird && bird_up(pc->bird));
@@ -597,8 +597,8 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 	pc->c = c;
 	pc->changed = changed;
 	pc->arg = arg;
-	pc->p = calloc(c->nproviders ? c->nproviders : 1, sizeof(*pc->p));
-	pc->fo = calloc(c->nproviders ? c->nproviders : 1, sizeof(*pc->fo));
+	pc->p = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*pc->p));
+	pc->fo = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*pc->fo));
 	pc->ann = calloc(1, sizeof(*pc->ann));
 	if (!pc->p || !pc->fo || !pc->ann) {
 		free(pc->p);
@@ -608,18 +608,18 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 		return -ENOMEM;
 	}
 	uint64_t now = now_ms();
-	for (unsigned i = 0; i < c->nproviders; i++) {
+	for (unsigned i = 0; i < c->sw.nproviders; i++) {
 		fo_init(&pc->fo[i], now);
 		pc->p[i].via = -1;
 	}
 	timer_init(&pc->hold, hold_fire, pc);
-	if (c->bird_include[0]) {
+	if (c->sw.bird_include[0]) {
 		/* what was announced and drained before a restart */
-		char *old = file_read(c->bird_include);
+		char *old = file_read(c->sw.bird_include);
 		if (old) {
 			int n = ann_parse(c, old, pc->ann);
 			if (n)
-				log_info("%s: %zu announcements, %zu drained providers kept from before", c->bird_include,
+				log_info("%s: %zu announcements, %zu drained providers kept from before", c->sw.bird_include,
 					 pc->ann->n, pc->ann->ndrained);
 		}
 		for (size_t k = 0; k < pc->ann->ndrained; k++) {
@@ -628,9 +628,9 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 			}
 		char *text = ann_render(c, pc->ann);
 		if (!text || !old || strcmp(old, text)) {
-			int r = text ? file_replace(c->bird_include, text, 0644) : -ENOMEM;
+			int r = text ? file_replace(c->sw.bird_include, text, 0644) : -ENOMEM;
 			if (r) {
-				log_err("cannot write %s: %s", c->bird_include, strerror(-r));
+				log_err("cannot write %s: %s", c->sw.bird_include, strerror(-r));
 				free(old);
 				free(text);
 				provctl_free(pc);
@@ -641,14 +641,14 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 		free(old);
 		free(text);
 	}
-	if (c->bird_socket[0]) {
-		int r = bird_open(&pc->bird, c->bird_socket);
+	if (c->sw.bird_socket[0]) {
+		int r = bird_open(&pc->bird, c->sw.bird_socket);
 		if (r) {
 			provctl_free(pc);
 			return r;
 		}
 		timer_init(&pc->poll, poll_fire, pc);
-		timer_arm(&pc->poll, 10, c->bird_poll_ms);
+		timer_arm(&pc->poll, 10, c->sw.bird_poll_ms);
 	}
 	*out = pc;
 	return 0;

@@ -57,8 +57,8 @@ static int snapshot(void *arg, struct conn *c)
 		int n = wire_provider_encode(body, sizeof(body), &s->tr.p[i].pub);
 		r = n < 0 ? n : conn_send(c, WM_PROVIDER, body, (size_t)n);
 	}
-	for (unsigned i = 0; i < s->cfg->negress && !r; i++) {
-		int n = wire_egress_encode(body, sizeof(body), &s->cfg->egress[i].e);
+	for (unsigned i = 0; i < s->cfg->sw.negress && !r; i++) {
+		int n = wire_egress_encode(body, sizeof(body), &s->cfg->sw.egress[i].e);
 		r = n < 0 ? n : conn_send(c, WM_EGRESS, body, (size_t)n);
 	}
 	return r;
@@ -319,16 +319,16 @@ static char *control_cb(const char *req, void *arg)
 		for (size_t i = 0; i < s->tr.n; i++)
 			json_array_append_new(provs, provider_json(s, &s->tr.p[i]));
 		json_t *eg = json_array();
-		for (unsigned i = 0; i < s->cfg->negress; i++)
-			json_array_append_new(eg, egress_to_json(&s->cfg->egress[i].e, NULL));
+		for (unsigned i = 0; i < s->cfg->sw.negress; i++)
+			json_array_append_new(eg, egress_to_json(&s->cfg->sw.egress[i].e, NULL));
 		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "role", "switch", "name", s->cfg->name,
 				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 				 "bird", provctl_json(s->pc));
 		if (s->fp)
 			json_object_set_new(root, "fast_path",
-					    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->fast_path.text,
-						      "interface", s->cfg->fast_path_if, "delay_ms",
-						      (json_int_t)s->cfg->fast_path_delay_ms, "generation", (json_int_t)s->gen,
+					    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->sw.fast_path.text,
+						      "interface", s->cfg->sw.fast_path_if, "delay_ms",
+						      (json_int_t)s->cfg->sw.fast_path_delay_ms, "generation", (json_int_t)s->gen,
 						      "datagrams", (json_int_t)s->fp->sent, "errors", (json_int_t)s->fp->errors));
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
@@ -378,9 +378,9 @@ int switchd_run(struct config *c)
 	struct switchd s = { .cfg = c, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
 	int r;
 
-	if ((r = loop_init()) || (r = track_init(&s.tr, c)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf())) ||
-	    (r = (s.obs = calloc(c->nproviders ? c->nproviders : 1, sizeof(*s.obs))) ? 0 : -ENOMEM) ||
-	    (r = (s.out = calloc(c->nproviders ? c->nproviders : 1, sizeof(*s.out))) ? 0 : -ENOMEM) ||
+	if ((r = loop_init()) || (r = track_init(&s.tr, &c->sw)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf())) ||
+	    (r = (s.obs = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*s.obs))) ? 0 : -ENOMEM) ||
+	    (r = (s.out = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*s.out))) ? 0 : -ENOMEM) ||
 	    (r = provctl_init(&s.pc, c, changed, &s))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
@@ -393,14 +393,14 @@ int switchd_run(struct config *c)
 	loop_add(&s.nl_src, EPOLLIN);
 	timer_init(&s.keepalive, keepalive_fire, &s);
 	timer_init(&s.resync, resync_fire, &s);
-	if (c->fast_path.len) {
-		if ((r = fastpath_open(&s.fp_store, c))) {
-			log_err("fast-path %s: %s", c->fast_path.text, strerror(-r));
+	if (c->sw.fast_path.len) {
+		if ((r = fastpath_open(&s.fp_store, &c->sw))) {
+			log_err("fast-path %s: %s", c->sw.fast_path.text, strerror(-r));
 			return 1;
 		}
 		s.fp = &s.fp_store;
-		log_info("fast path: changes to %s on %s, sessions %ums later", c->fast_path.text, c->fast_path_if,
-			 c->fast_path_delay_ms);
+		log_info("fast path: changes to %s on %s, sessions %ums later", c->sw.fast_path.text, c->sw.fast_path_if,
+			 c->sw.fast_path_delay_ms);
 	}
 	full_sync(&s);
 	if ((r = peers_open(&s.peers, c, s.fp, snapshot, &s)) || (r = control_open(c->control, control_cb, &s))) {

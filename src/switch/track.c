@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int track_init(struct tracker *t, const struct config *c)
+int track_init(struct tracker *t, const struct cfg_switch *c)
 {
 	memset(t, 0, sizeof(*t));
 	t->p = calloc(c->nproviders ? c->nproviders : 1, sizeof(*t->p));

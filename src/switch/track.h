@@ -69,7 +69,7 @@ struct tracker {
 	size_t nfdb, capfdb;
 };
 
-int track_init(struct tracker *t, const struct config *c);
+int track_init(struct tracker *t, const struct cfg_switch *c);
 void track_free(struct tracker *t);
 void track_event(struct tracker *t, const struct nl_event *ev);
 /* Before a full resync: forget neighbor presence (the dump restores it). */

@@ -67,8 +67,8 @@ static void setup_cfg(void)
 	strcpy(provs[1].name, "transit-b");
 	strcpy(provs[1].bird[0], "transit_b4");
 	provs[1].nbird = 1;
-	cfg.providers = provs;
-	cfg.nproviders = 2;
+	cfg.sw.providers = provs;
+	cfg.sw.nproviders = 2;
 }
 
 static void include_file(void **state)

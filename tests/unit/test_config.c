@@ -162,8 +162,8 @@ static void long_lines(void **state)
 	fclose(f);
 	if (config_load(path, &c))
 		fail_msg("%s", c.err);
-	assert_int_equal(c.nlisten, 1);
-	assert_int_equal(c.providers[0].table, 101);
+	assert_int_equal(c.sw.nlisten, 1);
+	assert_int_equal(c.sw.providers[0].table, 101);
 	config_free(&c);
 	unlink(path);
 }

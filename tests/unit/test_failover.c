@@ -51,8 +51,8 @@ static int setup(void **state)
 	strcpy(provs[0].backup, "transit-b");
 	provs[1].backup_idx = 2;
 	strcpy(provs[1].backup, "transit-c");
-	cfg.providers = provs;
-	cfg.nproviders = 3;
+	cfg.sw.providers = provs;
+	cfg.sw.nproviders = 3;
 	for (int i = 0; i < 3; i++)
 		fo_init(&fo[i], 0);
 	return 0;
@@ -83,7 +83,7 @@ static void failover_to_backup(void **state)
 	assert_int_equal(fo[0].failovers, 1);
 	struct ol_provider out;
 	int via;
-	fo_publish(&cfg, fo, obs, 0, &out, &via);
+	fo_publish(&cfg.sw, fo, obs, 0, &out, &via);
 	assert_int_equal(via, 1);
 	assert_string_equal(out.name, "transit-a");
 	for (int k = 0; k < 2; k++) {
@@ -103,14 +103,14 @@ static void backup_chain(void **state)
 	step(1, 0, 1, 1000);
 	struct ol_provider out;
 	int via;
-	fo_publish(&cfg, fo, obs, 0, &out, &via);
+	fo_publish(&cfg.sw, fo, obs, 0, &out, &via);
 	assert_int_equal(via, 2);
 	assert_true(out.addrs[0].up);
 	assert_memory_equal(out.addrs[0].mac, mac_c, 6);
 	assert_false(out.addrs[1].up);
 	/* no backup at all: published down */
 	provs[1].backup_idx = -1;
-	fo_publish(&cfg, fo, obs, 1, &out, &via);
+	fo_publish(&cfg.sw, fo, obs, 1, &out, &via);
 	assert_int_equal(via, -1);
 	assert_false(provider_up(&out));
 }
@@ -137,7 +137,7 @@ static void hold_down_then_recovery(void **state)
 	assert_int_equal(fo[0].recoveries, 1);
 	struct ol_provider out;
 	int via;
-	fo_publish(&cfg, fo, obs, 0, &out, &via);
+	fo_publish(&cfg.sw, fo, obs, 0, &out, &via);
 	assert_int_equal(via, -1);
 	assert_memory_equal(out.addrs[0].mac, mac_a, 6);
 }
@@ -197,7 +197,7 @@ static void drain_and_undrain(void **state)
 	assert_int_equal(fo[0].state, FO_DRAINED);
 	struct ol_provider out;
 	int via;
-	fo_publish(&cfg, fo, obs, 0, &out, &via);
+	fo_publish(&cfg.sw, fo, obs, 0, &out, &via);
 	assert_int_equal(via, 1);
 	assert_int_equal(fo_undrain(&fo[0], &provs[0], 500), FO_BIRD_ENABLE);
 	assert_int_equal(fo[0].state, FO_RECOVERING);

@@ -23,8 +23,8 @@ static int setup(void **state)
 	provs[0].table = 101;
 	addr_parse("10.0.1.1", &provs[0].addrs[0]);
 	provs[0].naddrs = 1;
-	cfg.providers = provs;
-	cfg.nproviders = 1;
+	cfg.sw.providers = provs;
+	cfg.sw.nproviders = 1;
 	return 0;
 }
 
@@ -84,7 +84,7 @@ static void resolved_then_failed(void **state)
 {
 	(void)state;
 	struct tracker t;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	ev_link(&t, 10, "br0", 1, 0);
 	assert_false(up_now(&t));
 	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
@@ -103,7 +103,7 @@ static void port_carrier_loss_is_down(void **state)
 {
 	(void)state;
 	struct tracker t;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	ev_link(&t, 10, "br0", 1, 0);
 	ev_link(&t, 11, "sw-pa", 1, 10);
 	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
@@ -127,7 +127,7 @@ static void mac_change_and_flush(void **state)
 	(void)state;
 	struct tracker t;
 	struct ol_provider p;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	ev_link(&t, 10, "br0", 1, 0);
 	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
 	changes = 0;
@@ -147,7 +147,7 @@ static void non_unicast_mac_is_down(void **state)
 {
 	(void)state;
 	struct tracker t;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	ev_link(&t, 10, "br0", 1, 0);
 	ev_neigh(&t, NUD_PERMANENT, "01:00:5e:00:00:01", 0);
 	assert_false(up_now(&t));
@@ -162,7 +162,7 @@ static void other_interface_ignored(void **state)
 {
 	(void)state;
 	struct tracker t;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	ev_link(&t, 10, "br0", 1, 0);
 	ev_link(&t, 12, "eth9", 1, 0);
 	struct nl_event ev = { .type = NLE_NEIGH };
@@ -202,7 +202,7 @@ static void learned_pin_refuses_other_ports(void **state)
 	(void)state;
 	struct tracker t;
 	int from_config;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	provider_on_sw_pa(&t);
 	assert_true(up_now(&t));
 	assert_int_equal(track_pin(&t, &t.p[0], &from_config), 11);
@@ -242,7 +242,7 @@ static void answer_waits_for_its_port(void **state)
 {
 	(void)state;
 	struct tracker t;
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	provider_on_sw_pa(&t);
 	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:bb", 0);
 	published_mac(&t, "02:00:00:00:01:01");
@@ -264,7 +264,7 @@ static void configured_pin(void **state)
 	struct tracker t;
 	int from_config;
 	strcpy(provs[0].port, "sw-pa");
-	assert_int_equal(track_init(&t, &cfg), 0);
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
 	ev_link(&t, 10, "br0", 1, 0);
 	ev_link(&t, 12, "sw-h1", 1, 10);
 	ev_fdb(&t, "02:00:00:00:0b:01", 12, 0);
