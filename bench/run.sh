@@ -6,7 +6,8 @@
 #  - resident memory of each daemon;
 #  - wake-ups while idle, against what the keepalives alone explain;
 #  - onlink ping through 64 providers at once (bench/ping.sh);
-#  - soft-unicast egress against direct routing and HAProxy (bench/egress.sh).
+#  - soft-unicast egress against direct routing and HAProxy (bench/egress.sh);
+#  - how soon a slice change reaches the egress proxy (bench/slices.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
@@ -110,4 +111,5 @@ trap - EXIT
 
 bash "$(dirname "$0")/ping.sh"
 bash "$(dirname "$0")/egress.sh"
+bash "$(dirname "$0")/slices.sh"
 bash "$(dirname "$0")/failover.sh"

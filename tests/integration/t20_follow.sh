@@ -47,3 +47,14 @@ check "h1: provider B's IPv6 address still installed (separate entry)" has_mac h
 n sw ip neigh del 10.0.2.1 dev br0
 check "h1: provider B's IPv4 neighbor back once the switch re-resolves it" wait_for 10 "back" has_mac h1 10.0.2.1 $PROVIDER_MAC_B
 check "switch: the re-solicited entry is onlink's managed one" bash -c "ip netns exec ${LAB_PREFIX}sw ip neigh show 10.0.2.1 dev br0 | grep -q 'managed.*proto 177'"
+
+# 4. after all these turns, a full rebuild (SIGHUP with the config
+# unchanged) wants what the turns kept: nothing to write, nothing differs
+HSOCK=$(host_sock 1)
+read -r rebuilds0 writes0 < <("$ONLINK" status -s "$HSOCK" --json | jq -r '[.rebuilds, .kernel_writes] | @tsv')
+check "h1: changes came as incremental turns" bash -c "[ \"\$('$ONLINK' status -s '$HSOCK' --json | jq .turns)\" -gt 0 ]"
+kill -HUP "$(lab_pid onlinkd-h1)"
+check "h1: SIGHUP rebuilds the desired state in full" wait_for 5 "rebuild" \
+	bash -c "[ \"\$('$ONLINK' status -s '$HSOCK' --json | jq .rebuilds)\" -gt $rebuilds0 ]"
+check_eq "h1: the rebuild found what the turns kept" "$(st "$HSOCK" '.rebuild_mismatches')" "0"
+check_eq "h1: and the kernel needed no write" "$(st "$HSOCK" '.kernel_writes')" "$writes0"
