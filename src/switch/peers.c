@@ -416,8 +416,8 @@ json_t *peers_json(const struct peers *s)
 	return peers;
 }
 
-int peers_open(struct peers *s, const struct config *c, const struct fastpath *fp,
-	       int (*snapshot)(void *arg, struct conn *c), void *arg)
+void peers_init(struct peers *s, const struct config *c, const struct fastpath *fp,
+		int (*snapshot)(void *arg, struct conn *c), void *arg)
 {
 	*s = (struct peers){ .cfg = c, .fp = fp, .delay_ms = fp ? c->sw.fast_path_delay_ms : 0, .snapshot = snapshot,
 			     .arg = arg, .rl_peer = RATELIMIT_INIT(10000, 10) };
@@ -426,6 +426,10 @@ int peers_open(struct peers *s, const struct config *c, const struct fastpath *f
 	s->fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
 	if (fp)
 		timer_init(&s->fp_delay, fp_delay_fire, s);
+}
+
+int peers_listen(struct peers *s)
+{
 	return open_listeners(s);
 }
 

@@ -50,9 +50,12 @@ struct peers {
 	unsigned long sessions;
 };
 
-/* Listens on c->listen; fp: the fast path, or NULL. 0 or negative errno. */
-int peers_open(struct peers *s, const struct config *c, const struct fastpath *fp,
-	       int (*snapshot)(void *arg, struct conn *c), void *arg);
+/* Ready to take messages for every host (fp: the fast path, or NULL),
+ * before any host connects: the first turn comes before the listeners. */
+void peers_init(struct peers *s, const struct config *c, const struct fastpath *fp,
+		int (*snapshot)(void *arg, struct conn *c), void *arg);
+/* Listens on c->sw.listen: 0 or negative errno. */
+int peers_listen(struct peers *s);
 void peers_close(struct peers *s);
 /* A message for every authenticated host, through the log. */
 void peers_send_all(struct peers *s, uint8_t type, const uint8_t *body, size_t n);

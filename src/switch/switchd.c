@@ -402,8 +402,9 @@ int switchd_run(struct config *c)
 		log_info("fast path: changes to %s on %s, sessions %ums later", c->sw.fast_path.text, c->sw.fast_path_if,
 			 c->sw.fast_path_delay_ms);
 	}
+	peers_init(&s.peers, c, s.fp, snapshot, &s);
 	full_sync(&s);
-	if ((r = peers_open(&s.peers, c, s.fp, snapshot, &s)) || (r = control_open(c->control, control_cb, &s))) {
+	if ((r = peers_listen(&s.peers)) || (r = control_open(c->control, control_cb, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
 		return 1;
 	}
