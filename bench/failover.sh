@@ -69,7 +69,8 @@ via_a() { n h1 ip -4 route show | grep -c 'via 10.0.1.1'; }
 stream_gap() { # label: cut transit-a's port under a stream; prints the gap (ms) and BGP's time (s)
 	local label=$1 t0 t1 left
 	rm -f "$LAB_DIR/rx.json" "$LAB_DIR/rx.json.count"
-	lab_spawn "rx-$label" inet python3 "$STREAM" recv 198.19.0.1 9999 "$SECS" "$LAB_DIR/rx.json"
+	# the receiver waits past the sender's end for its end mark
+	lab_spawn "rx-$label" inet python3 "$STREAM" recv 198.19.0.1 9999 "$((SECS + 10))" "$LAB_DIR/rx.json"
 	wait_for 5 "receiver" n inet ss -uln sport = 9999 >/dev/null
 	lab_spawn "tx-$label" h1 python3 "$STREAM" send 198.19.0.1 9999 2000 "$SECS"
 	wait_for 10 "stream" bash -c "[ \$(cat '$LAB_DIR/rx.json.count' 2>/dev/null || echo 0) -gt 2000 ]" || return 1
@@ -88,7 +89,11 @@ stream_gap() { # label: cut transit-a's port under a stream; prints the gap (ms)
 		while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
 	done
 	echo "   $label: $(jq -c . "$LAB_DIR/rx.json")" >&2
-	echo "$(jq '.max_lost_run / 2' "$LAB_DIR/rx.json") $(jq .max_gap_ms "$LAB_DIR/rx.json") $(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.2f", a - b }') $left $(jq .received "$LAB_DIR/rx.json")"
+	# a stream that never came back has no loss figure: how much arrived
+	# of what was sent says what happened
+	local sent
+	sent=$(jq -r 'select(.sent) | .sent' "$LAB_DIR/tx-$label.log" 2>/dev/null | tail -n 1)
+	echo "$(jq '.max_lost_run / 2' "$LAB_DIR/rx.json") $(jq .max_gap_ms "$LAB_DIR/rx.json") $(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.2f", a - b }') $left $(jq .received "$LAB_DIR/rx.json") $(jq .recovered "$LAB_DIR/rx.json") ${sent:-0}"
 }
 
 for size in $SIZES; do
@@ -107,8 +112,8 @@ for size in $SIZES; do
 	echo "   table in h1's FIB after $(( $(date +%s) - start )) s"
 
 	echo "== $size routes: onlink substitution ..."
-	read -r loss gap conv left rx <<<"$(stream_gap onlink)"
-	echo "onlink $size $loss $gap $conv $left $rx" >> "$results"
+	read -r loss gap conv left rx rec sent <<<"$(stream_gap onlink)"
+	echo "onlink $size $loss $gap $conv $left $rx $rec $sent" >> "$results"
 	n sw ip link set sw-pa up
 	wait_for 600 "recovered, table back through transit-a" bash -c "[ \$(ip netns exec ${LAB_PREFIX}h1 ip -4 route show | grep -c 'via 10.0.1.1') -ge $size ]" || exit 1
 	wait_for 60 "transit-a recovered (h1 has its real MAC back)" bash -c \
@@ -121,8 +126,8 @@ for size in $SIZES; do
 	# routes as unresolvable at once, which is onlink acting, not BGP.
 	echo "== $size routes: BGP withdrawal alone (switch agent stopped) ..."
 	lab_stop onlinkd-sw
-	read -r loss gap conv left rx <<<"$(stream_gap bgp)"
-	echo "bgp $size $loss $gap $conv $left $rx" >> "$results"
+	read -r loss gap conv left rx rec sent <<<"$(stream_gap bgp)"
+	echo "bgp $size $loss $gap $conv $left $rx $rec $sent" >> "$results"
 	lab_down
 	rm -rf "$LAB_DIR"
 done
@@ -131,8 +136,10 @@ python3 - "$results" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    mode, size, loss, gap, conv, left, rx = line.split()
-    rows[(mode, int(size))] = (float(loss), float(gap), float(conv), int(left))
+    mode, size, loss, gap, conv, left, rx, rec, sent = line.split()
+    # a stream that never came back: what arrived of what was sent, not a loss figure
+    lossv = float(loss) if rec == "true" else f"no recovery: {rx} of {sent} arrived"
+    rows[(mode, int(size))] = (lossv, float(gap), float(conv), int(left))
 sizes = sorted({s for _, s in rows})
 print("\nloss after transit-a's carrier loss (2000 datagrams/s to 198.19.0.1 from h1)")
 h = ("routes in FIB", "onlink: loss (ms)", "max gap (ms)", "BGP alone: loss (ms)", "max gap (ms)", "BGP: table moved (s)")
@@ -143,6 +150,7 @@ for s in sizes:
     conv = "-" if b[2] is None else (f"{b[2]:.1f}" + ("" if b[3] == 0 else f" ({b[3]} left)"))
     vals = (str(s), o[0], o[1], b[0], b[1], conv)
     print("  ".join(f"{'-' if v is None else v:>{max(len(x), 12)}}" for v, x in zip(vals, h)) + "  onlink loss < 50 ms")
-print("(loss: the longest run of datagrams that never arrived, at 0.5 ms each; max gap: the largest interval")
+print("(loss: the longest run of datagrams that never arrived, at 0.5 ms each, the tail up to the sender's end")
+print(" included; a stream that did not come back before its end is said so; max gap: the largest interval")
 print(" between two arrivals, late ones included; BGP alone: BFD 3 x 100 ms, then BIRD on switch and host)")
 PY
