@@ -143,29 +143,37 @@ void control_close(void)
 	unlink(sock_path);
 }
 
-int control_request(const char *path, const char *request, char **reply)
+/* A blocking Unix socket connected to path that has sent the request
+ * line, or negative errno. MSG_NOSIGNAL: an agent that closes the
+ * connection is an error to report, not a SIGPIPE that kills the CLI. A
+ * Unix socket connects at once, and a request line fits its buffer. */
+static int connect_send(const char *path, const char *request)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	int fd;
-
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	struct timeval tv = { .tv_sec = 30 }; /* BIRD reconfiguring a full table takes a while */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* MSG_NOSIGNAL: an agent that closes the connection is an error to
-	 * report, not a SIGPIPE that kills the CLI */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
 	    send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
+	return fd;
+}
+
+int control_request(const char *path, const char *request, char **reply)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int fd = connect_send(path, request);
+	if (fd < 0)
+		return fd;
+	struct timeval tv = { .tv_sec = 30 }; /* BIRD reconfiguring a full table takes a while */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		if (vec_reserve_((void **)&buf, &cap, len + 4096, 1)) {
 			free(buf);
@@ -191,17 +199,8 @@ int control_request(const char *path, const char *request, char **reply)
 
 int control_open_stream(const char *path, const char *request)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* a Unix socket connects at once, and a request line fits its buffer */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+	int fd = connect_send(path, request);
+	if (fd >= 0 && fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;

@@ -30,4 +30,6 @@ void log_limited(struct ratelimit *rl, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+/* CPU time of the calling thread, in ns (for the cost of a piece of work) */
+uint64_t thread_cpu_ns(void);
 #endif

@@ -149,6 +149,21 @@ static void print_key(FILE *f, const void *obj, const struct cfg_key *k)
 
 /* ---- custom keys ---- */
 
+/* A repeatable key is set once its count is not zero. */
+#define IS_SET_COUNT(fn, type, count) \
+	static int fn(const void *obj, const struct cfg_key *k) \
+	{ \
+		(void)k; \
+		return ((const type *)obj)->count != 0; \
+	}
+IS_SET_COUNT(is_set_listen, struct config, sw.nlisten)
+IS_SET_COUNT(is_set_host, struct config, sw.nhosts)
+IS_SET_COUNT(is_set_clients, struct config, eg.nclients)
+IS_SET_COUNT(is_set_provider_address, struct cfg_provider, naddrs)
+IS_SET_COUNT(is_set_bird_protocol, struct cfg_provider, nbird)
+IS_SET_COUNT(is_set_slice, struct cfg_egress, e.nslices)
+
+
 static int endpoint_set(struct parse *p, struct cfg_endpoint *e, const struct cfg_key *k, const char *v)
 {
 	if (endpoint_parse(v, &e->ss, &e->len) || strlen(v) >= sizeof(e->text)) {
@@ -204,12 +219,6 @@ static int parse_listen(struct parse *p, void *obj, const struct cfg_key *k, con
 	return 0;
 }
 
-static int is_set_listen(const void *obj, const struct cfg_key *k)
-{
-	(void)k;
-	return ((const struct config *)obj)->sw.nlisten != 0;
-}
-
 static void print_listen(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
@@ -239,12 +248,6 @@ static int parse_host(struct parse *p, void *obj, const struct cfg_key *k, const
 	if (!c->sw.host_line)
 		c->sw.host_line = p->line;
 	return 0;
-}
-
-static int is_set_host(const void *obj, const struct cfg_key *k)
-{
-	(void)k;
-	return ((const struct config *)obj)->sw.nhosts != 0;
 }
 
 static void print_host(FILE *f, const void *obj, const struct cfg_key *k)
@@ -335,12 +338,6 @@ static int parse_clients(struct parse *p, void *obj, const struct cfg_key *k, co
 	return 0;
 }
 
-static int is_set_clients(const void *obj, const struct cfg_key *k)
-{
-	(void)k;
-	return ((const struct config *)obj)->eg.nclients != 0;
-}
-
 static void print_clients(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct config *c = obj;
@@ -365,12 +362,6 @@ static int parse_provider_address(struct parse *p, void *obj, const struct cfg_k
 	}
 	pr->addrs[pr->naddrs++] = a;
 	return 0;
-}
-
-static int is_set_provider_address(const void *obj, const struct cfg_key *k)
-{
-	(void)k;
-	return ((const struct cfg_provider *)obj)->naddrs != 0;
 }
 
 static void print_provider_address(FILE *f, const void *obj, const struct cfg_key *k)
@@ -404,12 +395,6 @@ static int parse_bird_protocol(struct parse *p, void *obj, const struct cfg_key 
 	}
 	strcpy(pr->bird[pr->nbird++], v);
 	return 0;
-}
-
-static int is_set_bird_protocol(const void *obj, const struct cfg_key *k)
-{
-	(void)k;
-	return ((const struct cfg_provider *)obj)->nbird != 0;
 }
 
 static void print_bird_protocol(FILE *f, const void *obj, const struct cfg_key *k)
@@ -459,12 +444,6 @@ static int parse_slice(struct parse *p, void *obj, const struct cfg_key *k, cons
 	sl->last = (uint16_t)last;
 	ce->slice_line[ce->e.nslices++] = p->line;
 	return 0;
-}
-
-static int is_set_slice(const void *obj, const struct cfg_key *k)
-{
-	(void)k;
-	return ((const struct cfg_egress *)obj)->e.nslices != 0;
 }
 
 static void print_slice(FILE *f, const void *obj, const struct cfg_key *k)

@@ -109,11 +109,11 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 	int had4 = e->have4, had6 = e->have6;
 	struct ol_egress old4 = e->src4, old6 = e->src6;
 	e->have4 = e->have6 = 0;
-	for (size_t i = 0; i < x->nslices; i++) {
-		struct ol_egress eg = { .nslices = 1, .addr = x->slices[i].addr };
+	for (size_t i = 0; i < x->slices.n; i++) {
+		struct ol_egress eg = { .nslices = 1, .addr = x->slices.v[i].addr };
 		snprintf(eg.slices[0].host, sizeof(eg.slices[0].host), "%s", e->host);
-		eg.slices[0].first = x->slices[i].first;
-		eg.slices[0].last = x->slices[i].last;
+		eg.slices[0].first = x->slices.v[i].first;
+		eg.slices[0].last = x->slices.v[i].last;
 		/* the first shared address of each family this host has a slice of */
 		if (eg.addr.family == AF_INET && !e->have4) {
 			e->src4 = eg;
@@ -125,9 +125,9 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 	}
 	uint32_t mark = 0;
 	if (e->cfg->eg.via[0]) {
-		for (size_t i = 0; i < x->ntables; i++)
-			if (!strcmp(x->tables[i].name, e->cfg->eg.via))
-				mark = x->tables[i].table;
+		for (size_t i = 0; i < x->tables.n; i++)
+			if (!strcmp(x->tables.v[i].name, e->cfg->eg.via))
+				mark = x->tables.v[i].table;
 		if (!mark)
 			log_limited(&e->rl, LOG_WARNING, "via: the host agent knows no provider '%s': using the main table",
 				    e->cfg->eg.via);
@@ -161,7 +161,8 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 		log_info("IPv6 egress: %s", e->have6 ? addr_str(&e->src6.addr, a, sizeof(a)) : "none");
 }
 
-static void agent_close(struct egressd *e, const char *why)
+/* The subscription's socket closed, and what was read of it dropped. */
+static void agent_unsubscribe(struct egressd *e)
 {
 	if (e->agent.fd >= 0) {
 		loop_del(&e->agent);
@@ -169,6 +170,12 @@ static void agent_close(struct egressd *e, const char *why)
 		e->agent.fd = -1;
 	}
 	e->inlen = 0;
+}
+
+/* The host agent is away: said once, tried again after RETRY_MS. */
+static void agent_close(struct egressd *e, const char *why)
+{
+	agent_unsubscribe(e);
 	if (e->agent_ok || !e->agent_tries)
 		log_limited(&e->rl, LOG_WARNING, "host agent at %s: %s; slices as they were, until it answers",
 			    e->cfg->eg.host_control, why);
@@ -222,7 +229,6 @@ static void agent_connect(struct timer *t)
 	api_request_encode(&rq, req, sizeof(req));
 	int fd = control_open_stream(e->cfg->eg.host_control, req);
 	if (fd < 0) {
-		e->agent.fd = -1;
 		agent_close(e, strerror(-fd));
 		return;
 	}
@@ -277,12 +283,7 @@ static void reload(struct egressd *e)
 		log_info("reload: %s applied (%u client prefixes, via %s)", c->path, c->eg.nclients, c->eg.via[0] ? c->eg.via : "-");
 	}
 	config_free(&next);
-	if (e->agent.fd >= 0) { /* subscribed again: the whole state comes first */
-		loop_del(&e->agent);
-		close(e->agent.fd);
-		e->agent.fd = -1;
-		e->inlen = 0;
-	}
+	agent_unsubscribe(e); /* subscribed again: the whole state comes first */
 	agent_connect(&e->retry);
 	daemon_notify_ready("egress proxy: reloaded");
 }
@@ -430,10 +431,7 @@ int egressd_run(struct config *c)
 	daemon_stopping();
 	rc = 0;
 	timer_fini(&e.retry);
-	if (e.agent.fd >= 0) {
-		loop_del(&e.agent);
-		close(e.agent.fd);
-	}
+	agent_unsubscribe(&e);
 	free(e.in);
 	control_close();
 undo:

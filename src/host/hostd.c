@@ -72,10 +72,9 @@ void hostd_turn(struct hostd *h, int full)
 	const struct swview *views[CFG_SWITCHES_MAX];
 	struct merge_params mp;
 	struct kobj_set touched = { 0 };
-	struct timespec t0, t1;
+	uint64_t t0 = thread_cpu_ns();
 	int r = -EAGAIN;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	params(h, &mp, views);
 	if (!full && !h->changes.full && !h->bench_full_turns) {
 		r = merge_apply(&h->view, views, h->cfg->host.nswitches, &mp, &h->changes, &touched);
@@ -101,8 +100,7 @@ void hostd_turn(struct hostd *h, int full)
 			    h->view.bad_macs);
 	changes_clear(&h->changes);
 	status_publish(h);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	uint64_t ns = thread_cpu_ns() - t0;
 	if (r)
 		h->rebuild_cpu_ns += ns;
 	else

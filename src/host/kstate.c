@@ -30,11 +30,9 @@ static void apply(struct hostd *h, struct kop_list *ops, int repair)
 {
 	char msg[256], buf[160];
 	int *errs = calloc(ops->n, sizeof(*errs));
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	uint64_t t0 = thread_cpu_ns();
 	int failed = errs ? nl_apply(h->nl, ops->v, ops->n, errs, msg, sizeof(msg)) : (int)ops->n;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	h->kwrite_cpu_ns += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	h->kwrite_cpu_ns += thread_cpu_ns() - t0;
 	unsigned count[KOP_DEL + 1] = { 0 };
 	nl_apply_counts(h->nl, &h->kernel_sends, &h->kernel_requests);
 	/* each write at info level, or (many writes) at debug level */

@@ -102,17 +102,16 @@ static int egress_of(struct hostd *h, struct api_egress *e)
 	const struct hview *v = &h->view;
 	memset(e, 0, sizeof(*e));
 	snprintf(e->host, sizeof(e->host), "%s", h->cfg->name);
-	if (vec_reserve_((void **)&e->slices, &e->capslices, v->egress.n + 1, sizeof(*e->slices)) ||
-	    vec_reserve_((void **)&e->tables, &e->captables, v->merged.n + 1, sizeof(*e->tables)))
+	if (vec_reserve(&e->slices, v->egress.n + 1) || vec_reserve(&e->tables, v->merged.n + 1))
 		return -ENOMEM;
 	for (size_t i = 0; i < v->egress.n; i++) {
 		const struct ol_slice *mine = egress_slice_of(&v->egress.v[i], h->cfg->name);
 		if (mine)
-			e->slices[e->nslices++] = (struct api_slice){ .addr = v->egress.v[i].addr, .first = mine->first,
+			e->slices.v[e->slices.n++] = (struct api_slice){ .addr = v->egress.v[i].addr, .first = mine->first,
 								       .last = mine->last };
 	}
 	for (size_t i = 0; i < v->merged.n; i++) {
-		struct api_table *t = &e->tables[e->ntables++];
+		struct api_table *t = &e->tables.v[e->tables.n++];
 		snprintf(t->name, sizeof(t->name), "%s", v->merged.v[i].name);
 		t->table = v->merged.v[i].table;
 	}
@@ -133,51 +132,43 @@ static char *api_status(struct hostd *h)
 		sw[i].since = l->since;
 		sw[i].providers = l->view.provs.n;
 	}
-	s.switches = sw;
-	s.nswitches = h->cfg->host.nswitches;
+	s.switches.v = sw;
+	s.switches.n = h->cfg->host.nswitches;
 	return api_status_encode(&s);
+}
+
+/* The egress-slices answer as a line, or NULL when out of memory. */
+static char *egress_line(struct hostd *h)
+{
+	struct api_egress e;
+	char *out = egress_of(h, &e) ? NULL : api_egress_encode(&e);
+	api_egress_free(&e);
+	return out;
 }
 
 static char *api_request(struct hostd *h, const char *line)
 {
 	struct api_request rq;
-	struct api_egress e;
 	const char *why;
-	char *out;
 	if (api_request_decode(line, &rq, &why))
 		return api_error_encode(why);
 	switch (rq.kind) {
 	case API_PROVIDERS:
 		return api_providers(h);
 	case API_EGRESS_SLICES:
-		out = egress_of(h, &e) ? NULL : api_egress_encode(&e);
-		api_egress_free(&e);
-		return out;
+		return egress_line(h);
 	case API_STATUS:
 		return api_status(h);
 	case API_SUBSCRIBE: {
-		/* the first reply: the topic's state now (egress-slices first) */
+		/* the first answer: each topic's state now, egress-slices first */
+		char *eg = rq.topics & API_TOPIC_EGRESS ? egress_line(h) : NULL;
+		char *pv = rq.topics & API_TOPIC_PROVIDERS ? api_providers(h) : NULL;
 		char *first = NULL;
-		if (rq.topics & API_TOPIC_EGRESS) {
-			first = egress_of(h, &e) ? NULL : api_egress_encode(&e);
-			api_egress_free(&e);
-		}
-		if (rq.topics & API_TOPIC_PROVIDERS) {
-			char *p = api_providers(h);
-			if (first && p) {
-				char *both = malloc(strlen(first) + strlen(p) + 1);
-				if (both)
-					strcat(strcpy(both, first), p);
-				free(first);
-				free(p);
-				first = both;
-			} else if (!first) {
-				first = p;
-			} else {
-				free(first);
-				first = NULL;
-			}
-		}
+		int missing = ((rq.topics & API_TOPIC_EGRESS) && !eg) || ((rq.topics & API_TOPIC_PROVIDERS) && !pv);
+		if (!missing && asprintf(&first, "%s%s", eg ? eg : "", pv ? pv : "") < 0)
+			first = NULL;
+		free(eg);
+		free(pv);
 		if (!first)
 			return NULL;
 		if (control_subscribe(rq.topics, first))
@@ -219,7 +210,7 @@ void status_publish(struct hostd *h)
 	h->api_egress = e;
 	if (!control_subscribers(API_TOPIC_EGRESS))
 		return;
-	char *line = api_egress_encode(&e);
+	char *line = api_egress_encode(&h->api_egress);
 	if (line)
 		control_publish(API_TOPIC_EGRESS, line);
 	free(line);

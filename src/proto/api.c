@@ -23,19 +23,20 @@ int api_is_request(const char *line)
 
 int api_request_encode(const struct api_request *r, char *buf, size_t len)
 {
-	size_t o = (size_t)snprintf(buf, len, "{\"api\":%d,\"request\":\"%s\"", API_VERSION, kinds[r->kind]);
-	if (r->kind == API_SUBSCRIBE) {
-		o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, ",\"topics\":[");
-		const char *sep = "";
+	json_t *o = json_pack("{s:i, s:s}", "api", API_VERSION, "request", kinds[r->kind]);
+	if (o && r->kind == API_SUBSCRIBE) {
+		json_t *t = json_array();
 		for (unsigned i = 0; i < NTOPICS; i++)
-			if (r->topics & 1u << i) {
-				o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "%s\"%s\"", sep, topics[i]);
-				sep = ",";
-			}
-		o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "]");
+			if (r->topics & 1u << i)
+				json_array_append_new(t, json_string(topics[i]));
+		json_object_set_new(o, "topics", t);
 	}
-	o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "}");
-	return o < len ? 0 : -ENOSPC;
+	size_t n = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_PRESERVE_ORDER) : 0;
+	json_decref(o);
+	if (!n || n >= len)
+		return -ENOSPC;
+	buf[n] = 0;
+	return 0;
 }
 
 /* root's "api" is this version: 0, or -EPROTONOSUPPORT / -EINVAL */
@@ -146,12 +147,12 @@ char *api_egress_encode(const struct api_egress *e)
 {
 	char a[ADDR_STRLEN];
 	json_t *sl = json_array(), *tb = json_array();
-	for (size_t i = 0; i < e->nslices; i++)
+	for (size_t i = 0; i < e->slices.n; i++)
 		json_array_append_new(sl, json_pack("{s:s, s:i, s:i}", "address",
-			addr_str(&e->slices[i].addr, a, sizeof(a)), "first", e->slices[i].first, "last", e->slices[i].last));
-	for (size_t i = 0; i < e->ntables; i++)
-		json_array_append_new(tb, json_pack("{s:s, s:I}", "provider", e->tables[i].name, "table",
-			(json_int_t)e->tables[i].table));
+			addr_str(&e->slices.v[i].addr, a, sizeof(a)), "first", e->slices.v[i].first, "last", e->slices.v[i].last));
+	for (size_t i = 0; i < e->tables.n; i++)
+		json_array_append_new(tb, json_pack("{s:s, s:I}", "provider", e->tables.v[i].name, "table",
+			(json_int_t)e->tables.v[i].table));
 	json_t *o = reply("egress-slices");
 	json_object_set_new(o, "host", json_string(e->host));
 	json_object_set_new(o, "slices", sl);
@@ -162,10 +163,10 @@ char *api_egress_encode(const struct api_egress *e)
 char *api_status_encode(const struct api_status *s)
 {
 	json_t *sw = json_array();
-	for (size_t i = 0; i < s->nswitches; i++)
-		json_array_append_new(sw, json_pack("{s:s, s:s, s:I, s:I}", "name", s->switches[i].name, "state",
-			s->switches[i].state, "since", (json_int_t)s->switches[i].since, "providers",
-			(json_int_t)s->switches[i].providers));
+	for (size_t i = 0; i < s->switches.n; i++)
+		json_array_append_new(sw, json_pack("{s:s, s:s, s:I, s:I}", "name", s->switches.v[i].name, "state",
+			s->switches.v[i].state, "since", (json_int_t)s->switches.v[i].since, "providers",
+			(json_int_t)s->switches.v[i].providers));
 	json_t *o = reply("status");
 	json_object_set_new(o, "name", json_string(s->name));
 	json_object_set_new(o, "interface", json_string(s->interface));
@@ -290,9 +291,8 @@ int api_egress_decode(const char *line, struct api_egress *e, const char **why)
 			goto out;
 		s.first = (uint16_t)first;
 		s.last = (uint16_t)last;
-		if (vec_reserve_((void **)&e->slices, &e->capslices, e->nslices + 1, sizeof(s)))
+		if (vec_push(&e->slices, s))
 			goto out;
-		e->slices[e->nslices++] = s;
 	}
 	json_array_foreach(tb, i, x) {
 		struct api_table t = { 0 };
@@ -300,9 +300,8 @@ int api_egress_decode(const char *line, struct api_egress *e, const char **why)
 		if (get_name(x, "provider", t.name, sizeof(t.name)) || get_int(x, "table", 1, UINT32_MAX, &v))
 			goto out;
 		t.table = (uint32_t)v;
-		if (vec_reserve_((void **)&e->tables, &e->captables, e->ntables + 1, sizeof(t)))
+		if (vec_push(&e->tables, t))
 			goto out;
-		e->tables[e->ntables++] = t;
 	}
 	r = 0;
 out:
@@ -334,9 +333,8 @@ int api_status_decode(const char *line, struct api_status *s, const char **why)
 			goto out;
 		w.since = since;
 		w.providers = (uint64_t)n;
-		if (vec_reserve_((void **)&s->switches, &s->capswitches, s->nswitches + 1, sizeof(w)))
+		if (vec_push(&s->switches, w))
 			goto out;
-		s->switches[s->nswitches++] = w;
 	}
 	r = 0;
 out:
@@ -351,27 +349,25 @@ void api_providers_free(struct api_providers *p)
 
 void api_egress_free(struct api_egress *e)
 {
-	free(e->slices);
-	free(e->tables);
-	memset(e, 0, sizeof(*e));
+	vec_free(&e->slices);
+	vec_free(&e->tables);
 }
 
 void api_status_free(struct api_status *s)
 {
-	free(s->switches);
-	memset(s, 0, sizeof(*s));
+	vec_free(&s->switches);
 }
 
 int api_egress_equal(const struct api_egress *a, const struct api_egress *b)
 {
-	if (strcmp(a->host, b->host) || a->nslices != b->nslices || a->ntables != b->ntables)
+	if (strcmp(a->host, b->host) || a->slices.n != b->slices.n || a->tables.n != b->tables.n)
 		return 0;
-	for (size_t i = 0; i < a->nslices; i++)
-		if (addr_cmp(&a->slices[i].addr, &b->slices[i].addr) || a->slices[i].first != b->slices[i].first ||
-		    a->slices[i].last != b->slices[i].last)
+	for (size_t i = 0; i < a->slices.n; i++)
+		if (addr_cmp(&a->slices.v[i].addr, &b->slices.v[i].addr) || a->slices.v[i].first != b->slices.v[i].first ||
+		    a->slices.v[i].last != b->slices.v[i].last)
 			return 0;
-	for (size_t i = 0; i < a->ntables; i++)
-		if (strcmp(a->tables[i].name, b->tables[i].name) || a->tables[i].table != b->tables[i].table)
+	for (size_t i = 0; i < a->tables.n; i++)
+		if (strcmp(a->tables.v[i].name, b->tables.v[i].name) || a->tables.v[i].table != b->tables.v[i].table)
 			return 0;
 	return 1;
 }

@@ -71,10 +71,8 @@ struct api_table {
  * (for `via`). */
 struct api_egress {
 	char host[OL_NAME_MAX];
-	struct api_slice *slices;
-	size_t nslices, capslices;
-	struct api_table *tables;
-	size_t ntables, captables;
+	struct { struct api_slice *v; size_t n, cap; } slices;
+	struct { struct api_table *v; size_t n, cap; } tables;
 };
 
 struct api_switch {
@@ -88,8 +86,7 @@ struct api_status {
 	char name[OL_NAME_MAX];
 	char interface[16];
 	uint8_t ready;
-	struct api_switch *switches;
-	size_t nswitches, capswitches;
+	struct { struct api_switch *v; size_t n, cap; } switches;
 };
 
 /* Replies: a malloc'd line ending in a newline, or NULL when out of memory. */
