@@ -259,6 +259,7 @@ static int on_section(struct parse *p, const char *section)
 			memset(s, 0, sizeof(*s));
 			strcpy(s->name, arg);
 			s->line = p->line;
+			cfg_defaults(CS_SWITCHREF, s);
 			p->sec = CS_SWITCHREF;
 			p->obj = s;
 		}
@@ -353,8 +354,9 @@ int key_load(const char *path, uint8_t key[32], unsigned *mode)
 
 static void validate_egress(struct parse *p);
 
-/* bird-protocol needs bird-socket and is unique; a backup exists, is not
- * the provider itself, and following backups never comes back round. */
+/* bird-protocol needs bird-socket and is unique; a backup is not the
+ * provider itself, and following this switch's backups never comes back
+ * round (a backup it does not own is left to the hosts). */
 static void validate_failover(struct parse *p)
 {
 	struct config *c = p->c;
@@ -374,9 +376,9 @@ static void validate_failover(struct parse *p)
 		for (unsigned j = 0; j < c->sw.nproviders; j++)
 			if (!strcmp(c->sw.providers[j].name, a->backup))
 				a->backup_idx = (int)j;
-		if (a->backup_idx < 0)
-			fail(p, a->backup_line, "backup: no provider '%s'", a->backup);
-		else if ((unsigned)a->backup_idx == i)
+		/* a name this switch does not own is another switch agent's
+		 * provider: the hosts resolve it (switchd warns) */
+		if (a->backup_idx >= 0 && (unsigned)a->backup_idx == i)
 			fail(p, a->backup_line, "backup: provider '%s' cannot back itself up", a->name);
 	}
 	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
@@ -480,6 +482,31 @@ static void validate_host(struct parse *p)
 		snprintf(label, sizeof(label), "[switch %s]", c->host.switches[i].name);
 		check_required(p, CS_SWITCHREF, &c->host.switches[i], c->host.switches[i].line, label);
 	}
+	snprintf(c->host.provider_peer, sizeof(c->host.provider_peer), "%sp", c->host.provider_dev);
+	for (unsigned i = 0; i < c->host.nswitches && !p->failed; i++) {
+		const struct cfg_switchref *s = &c->host.switches[i];
+		const char *up = cfg_switch_uplink(&c->host, s);
+		if (strcmp(up, c->host.ifname))
+			c->host.multi_uplink = 1;
+		if (s->probe_interval_ms && s->probe_interval_ms < 10)
+			fail(p, s->line, "[switch %s]: probe-interval: at least 10ms, or 0 for none", s->name);
+		else if (s->probe_interval_ms && s->dead_after_ms < 2 * s->probe_interval_ms)
+			fail(p, s->line, "[switch %s]: dead-after (%ums) must be at least two probe intervals (%ums)", s->name,
+			     s->dead_after_ms, 2 * s->probe_interval_ms);
+		for (unsigned j = 0; j < i && !p->failed; j++) {
+			const struct cfg_switchref *o = &c->host.switches[j];
+			if (!strcmp(up, cfg_switch_uplink(&c->host, o)) && !strcmp(s->connect.text, o->connect.text))
+				fail(p, s->line, "[switch %s]: the same interface (%s) and connect (%s) as [switch %s] on line %d",
+				     s->name, up, s->connect.text, o->name, o->line);
+		}
+		if (!strcmp(up, c->host.provider_dev) || !strcmp(up, c->host.provider_peer))
+			fail(p, s->line, "[switch %s]: interface %s is the provider device's (provider-device)", s->name, up);
+	}
+}
+
+const char *cfg_switch_uplink(const struct cfg_host *h, const struct cfg_switchref *s)
+{
+	return s->ifname[0] ? s->ifname : h->ifname;
 }
 
 int config_load(const char *path, struct config *c)

@@ -60,8 +60,13 @@ struct cfg_egress {
 struct cfg_switchref {
 	char name[OL_NAME_MAX];
 	struct cfg_endpoint connect;
+	char ifname[IF_NAMESIZE];       /* the uplink to it; "": [host] interface */
+	unsigned probe_interval_ms;     /* echo requests to `connect` through it; 0: none */
+	unsigned dead_after_ms;         /* no echo answered for this long: the switch is dead */
+	unsigned hold_down_ms;          /* alive again for this long before it is used */
 	int line;
 };
+
 
 /* Each role's part of the config: a module gets only its role's. */
 struct cfg_switch {
@@ -88,11 +93,19 @@ struct cfg_switch {
 
 struct cfg_host {
 	char ifname[IF_NAMESIZE];
+	/* several uplinks: providers are made on-link on this device, a veth
+	 * the agent makes, and their frames are steered to the right uplink */
+	char provider_dev[IF_NAMESIZE - 1];
+	char provider_peer[IF_NAMESIZE]; /* its veth peer: the same name and 'p' */
+	int multi_uplink;
 	struct ol_addr local4, local6;
 	unsigned rule_priority;
 	struct cfg_switchref switches[CFG_SWITCHES_MAX];
 	unsigned nswitches;
 };
+
+/* The uplink to a switch agent: its own interface, or [host] interface. */
+const char *cfg_switch_uplink(const struct cfg_host *h, const struct cfg_switchref *s);
 
 struct cfg_egressd {
 	char host_control[108];

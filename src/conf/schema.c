@@ -495,6 +495,8 @@ static const struct cfg_key schema[] = {
 	  "The uplink on which providers are made on-link.", NULL, NULL, NULL },
 	{ "address", CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(host.local4), "address", NULL,
 	  "The host's address, one per family.", parse_host_address, print_host_address, is_set_host_address },
+	{ "provider-device", CS_HOST, CT_STR, 0, 0, 0, "onlink0", CFG(host.provider_dev), NULL, "at most 14 characters",
+	  "With several uplinks: the device the agent makes for providers.", NULL, NULL, NULL },
 	{ "rule-priority", CS_HOST, CT_UINT, 0, 1, 32765, "1000", CFG(host.rule_priority), NULL, "1 to 32765",
 	  "Priority of the fwmark rules.", NULL, NULL, NULL },
 	{ "host-control", CS_EGRESSD, CT_STR, 0, 0, 0, "/run/onlink/host.sock", CFG(eg.host_control), NULL, NULL,
@@ -544,6 +546,14 @@ static const struct cfg_key schema[] = {
 	  parse_slice, print_slice, is_set_slice },
 	{ "connect", CS_SWITCHREF, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, SWR(connect), "address", "ADDR:PORT or [ADDR]:PORT",
 	  "The switch agent.", parse_connect, print_endpoint, is_set_endpoint },
+	{ "interface", CS_SWITCHREF, CT_STR, CK_SET_ONLY, 0, 0, NULL, SWR(ifname), NULL, NULL,
+	  "The uplink to this switch; [host] interface when not set.", NULL, NULL, NULL },
+	{ "probe-interval", CS_SWITCHREF, CT_DURATION, 0, 0, 10000, "100ms", SWR(probe_interval_ms), "duration",
+	  "0 (no probes) or 10ms to 10s", "How often the switch is pinged through the uplink.", NULL, NULL, NULL },
+	{ "dead-after", CS_SWITCHREF, CT_DURATION, 0, 50, 60000, "500ms", SWR(dead_after_ms), "duration",
+	  "50ms to 60s", "No echo answered for this long: the switch is dead.", NULL, NULL, NULL },
+	{ "hold-down", CS_SWITCHREF, CT_DURATION, 0, 0, 3600000, "30s", SWR(hold_down_ms), "duration",
+	  "0 to 1h, for example '30s'", "How long a switch back from the dead waits.", NULL, NULL, NULL },
 };
 
 const struct cfg_key *cfg_schema(size_t *n)

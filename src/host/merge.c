@@ -2,6 +2,8 @@
 #include "host/merge.h"
 #include "base/vec.h"
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -15,7 +17,8 @@ int merge_peer_steered(const struct hview *hv, const char *me, const char *name)
 	return 0;
 }
 
-/* The merged state of one provider: 1 and *out, or 0 when no switch has it. */
+/* The merged state of one provider: 1 and *out, or 0 when no switch has it.
+ * (Turns run only while no switch is held dead.) */
 static int merge_one(const struct swview *const *views, unsigned n, const char *name, struct ol_provider *out)
 {
 	int found = 0;
@@ -32,6 +35,67 @@ static int merge_one(const struct swview *const *views, unsigned n, const char *
 		found = 1;
 	}
 	return found;
+}
+
+/* Whether a provider names `name` as its backup. */
+static int is_backup(const struct provset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].backup, name))
+			return 1;
+	return 0;
+}
+
+/* Each provider down with a backup takes the MACs of the first live one
+ * along its backups. Resolved on the merged states before any is taken, so
+ * a substituted provider never stands in for another. */
+static int substitute(struct hview *hv)
+{
+	size_t n = hv->merged.n;
+	int *via = NULL;
+	hv->subst.n = 0;
+	hv->cycles = 0;
+	if (!n)
+		return 0;
+	if (!(via = malloc(n * sizeof(*via))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ol_provider *p = &hv->merged.v[i];
+		via[i] = -1;
+		if (!p->backup[0] || provider_up(p))
+			continue;
+		struct subst blank = { .why = "no switch agent announces it" };
+		if (vec_push(&hv->subst, blank)) {
+			free(via);
+			return -ENOMEM;
+		}
+		struct subst *st = &hv->subst.v[hv->subst.n - 1];
+		snprintf(st->name, sizeof(st->name), "%s", p->name);
+		const struct ol_provider *q = p;
+		for (size_t steps = 0; q->backup[0]; steps++) {
+			const struct ol_provider *b = provset_find(&hv->merged, q->backup);
+			if (!b)
+				break;
+			if (b == p || steps >= n) {
+				st->why = "its backups go round in a cycle";
+				hv->cycles++;
+				break;
+			}
+			if (provider_up(b)) {
+				via[i] = (int)(b - hv->merged.v);
+				snprintf(st->via, sizeof(st->via), "%s", b->name);
+				st->why = "";
+				break;
+			}
+			st->why = "no backup is up";
+			q = b;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (via[i] >= 0)
+			provider_substitute(&hv->merged.v[i], &hv->merged.v[via[i]]);
+	free(via);
+	return 0;
 }
 
 int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned n, const struct merge_params *mp)
@@ -65,18 +129,24 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 	}
 	for (unsigned i = 0; i < n && !r; i++) {
 		const struct swview *s = views[i];
+		int dead = mp->dead && mp->dead[i];
 		for (size_t k = 0; k < s->provs.n; k++) {
-			const struct ol_provider *p = &s->provs.v[k];
+			struct ol_provider p = s->provs.v[k];
 			int fresh;
-			struct ol_provider *m = vec_name_put(&hv->merged, p->name, &fresh);
+			if (dead)
+				for (unsigned a = 0; a < p.naddrs; a++)
+					p.addrs[a].up = 0;
+			struct ol_provider *m = vec_name_put(&hv->merged, p.name, &fresh);
 			if (!m) {
 				r = -ENOMEM;
 				break;
 			}
-			if (fresh || (!provider_up(m) && provider_up(p)))
-				*m = *p;
+			if (fresh || (!provider_up(m) && provider_up(&p)))
+				*m = p;
 		}
 	}
+	if (!r)
+		r = substitute(hv);
 	if (!r)
 		r = desired_build(hv->merged.v, hv->merged.n, hp, &hv->desired, &hv->bad_macs);
 	if (!r)
@@ -125,8 +195,11 @@ int merge_apply(struct hview *hv, const struct swview *const *views, unsigned n,
 
 	changes_clear(&hv->changed);
 	hv->tables_changed = 0;
-	if (hv->shared_keys || ch->full)
+	if (hv->shared_keys || ch->full || hv->subst.n)
 		return -EAGAIN;
+	for (unsigned i = 0; mp->dead && i < n; i++)
+		if (mp->dead[i])
+			return -EAGAIN;
 	for (size_t c = 0; c < ch->n && !r; c++) {
 		const char *name = ch->v[c].name;
 		const struct ol_provider *held = provset_find(&hv->merged, name);
@@ -137,6 +210,9 @@ int merge_apply(struct hview *hv, const struct swview *const *views, unsigned n,
 			old = *held;
 		if (!had && !has)
 			continue;
+		/* a backup's change moves the providers it stands in for */
+		if ((had && old.backup[0]) || (has && now.backup[0]) || is_backup(&hv->merged, name))
+			return -EAGAIN;
 		if (had && has && provider_equal(&old, &now)) {
 			provset_put(&hv->merged, &now); /* its generation */
 			continue;
@@ -186,4 +262,5 @@ void hview_free(struct hview *hv)
 	vec_free(&hv->dir);
 	kobj_set_free(&hv->desired);
 	vec_free(&hv->changed);
+	vec_free(&hv->subst);
 }

@@ -3,7 +3,10 @@
  *
  * A provider is taken from the first switch agent (in config order) that
  * reports it up, else from the first that reports it at all; egress tables
- * and hosts from the first that has them.
+ * and hosts from the first that has them. A switch held dead reports its
+ * providers down. A provider down with a backup takes its backup's MACs
+ * (following the backups' own backups, never round a cycle): the backup
+ * may be any switch agent's provider.
  *
  * A turn that changes k providers costs O(k log n) searches: each changed
  * provider's objects are built alone and swapped into the sorted desired
@@ -14,12 +17,25 @@
 #define OL_MERGE_H
 #include "host/desired.h"
 #include "host/swview.h"
+#include "base/vec.h"
 #include "kernel/kobj.h"
 
 struct merge_params {
 	struct host_params hp;
 	const char *me;         /* this host's name */
 	int lo_ifindex;         /* where its shared egress addresses go */
+	const uint8_t *dead;    /* per view: 1 when the host holds that switch for
+				 * dead (its uplink lost, its echoes unanswered);
+				 * NULL: none */
+};
+
+/* A provider the host sends to its backup's MACs: published down with a
+ * backup (which the switch could not substitute: it is another switch
+ * agent's), or of a switch held dead. */
+struct subst {
+	char name[OL_NAME_MAX];
+	char via[OL_NAME_MAX];  /* "": no live backup (see why) */
+	const char *why;        /* static text: "no switch announces it", "a cycle", ... */
 };
 
 struct hview {
@@ -32,6 +48,8 @@ struct hview {
 	int shared_keys;
 	unsigned bad_macs;      /* provider addresses with a MAC not installed */
 	struct changes changed; /* the providers the last turn changed (rebuild: full) */
+	VEC(struct subst) subst; /* providers down with a backup, sorted by name */
+	unsigned cycles;        /* of them, backups that lead back round */
 	int tables_changed;     /* the last turn added, removed or renumbered a provider */
 };
 
@@ -39,7 +57,8 @@ struct hview {
 int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned n, const struct merge_params *mp);
 /* The turn for the providers in ch (ch->full must be 0): their keys, old
  * and new, are appended to touched. 0; -EAGAIN when only a rebuild can
- * tell (keys shared); -ENOMEM. After an error, rebuild. */
+ * tell (keys shared, a backup involved, a switch held dead); -ENOMEM.
+ * After an error, rebuild. */
 int merge_apply(struct hview *hv, const struct swview *const *views, unsigned n, const struct merge_params *mp,
 		const struct changes *ch, struct kobj_set *touched);
 /* Another host holds a slice of a shared address this host also serves. */

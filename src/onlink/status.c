@@ -131,6 +131,11 @@ static void print_text(json_t *root)
 		json_array_foreach(json_object_get(root, "peers"), i, x)
 			printf("%-16s %-40s %s\n", str(x, "name"), str(x, "address"), when(json_object_get(x, "since"), t, sizeof(t)));
 		print_egress(json_object_get(root, "egress"));
+		if (json_array_size(json_object_get(root, "remote_backups"))) {
+			printf("\n%-16s %s\n", "PROVIDER", "BACKUP ON ANOTHER SWITCH AGENT (resolved by the hosts)");
+			json_array_foreach(json_object_get(root, "remote_backups"), i, x)
+				printf("%-16s %s\n", str(x, "provider"), str(x, "backup"));
+		}
 	} else {
 		printf("host %s, uplink %s%s\n\n", str(root, "name"), str(root, "interface"),
 		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)");

@@ -24,7 +24,7 @@ int provider_up(const struct ol_provider *p)
 
 int provider_equal(const struct ol_provider *a, const struct ol_provider *b)
 {
-	if (strcmp(a->name, b->name) || a->table != b->table || a->naddrs != b->naddrs)
+	if (strcmp(a->name, b->name) || strcmp(a->backup, b->backup) || a->table != b->table || a->naddrs != b->naddrs)
 		return 0;
 	for (unsigned i = 0; i < a->naddrs; i++) {
 		const struct ol_paddr *x = &a->addrs[i], *y = &b->addrs[i];
@@ -51,4 +51,17 @@ const struct ol_slice *egress_slice_of(const struct ol_egress *e, const char *ho
 		if (!strcmp(e->slices[i].host, host))
 			return &e->slices[i];
 	return NULL;
+}
+
+void provider_substitute(struct ol_provider *p, const struct ol_provider *b)
+{
+	for (unsigned k = 0; k < p->naddrs; k++) {
+		p->addrs[k].up = 0;
+		for (unsigned l = 0; l < b->naddrs; l++)
+			if (b->addrs[l].up && b->addrs[l].addr.family == p->addrs[k].addr.family) {
+				memcpy(p->addrs[k].mac, b->addrs[l].mac, 6);
+				p->addrs[k].up = 1;
+				break;
+			}
+	}
 }

@@ -24,6 +24,7 @@ struct ol_provider {
 	uint32_t table;         /* routing table id and firewall mark */
 	uint8_t naddrs;
 	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
+	char backup[OL_NAME_MAX]; /* "": none; may name another switch agent's provider */
 	uint64_t gen;           /* host agent: the switch's change generation of
 				 * this state (WM_GEN), to tell it from an older copy */
 };
@@ -52,4 +53,7 @@ const struct ol_slice *egress_slice_of(const struct ol_egress *e, const char *ho
 int name_valid(const char *s);
 int provider_up(const struct ol_provider *p);
 int provider_equal(const struct ol_provider *a, const struct ol_provider *b);
+/* p's traffic to b: each address of p takes the MAC of b's first live
+ * address of its family, and is up only if b has one. */
+void provider_substitute(struct ol_provider *p, const struct ol_provider *b);
 #endif

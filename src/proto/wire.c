@@ -120,7 +120,9 @@ int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
 	if (r < 0)
 		return r;
 	off = (size_t)r;
-	if (p->naddrs > OL_PROVIDER_ADDRS_MAX || cap < off + 5 + p->naddrs * (1 + 16 + 6 + 1))
+	size_t blen = strlen(p->backup);
+	if (p->naddrs > OL_PROVIDER_ADDRS_MAX || blen >= OL_NAME_MAX ||
+	    cap < off + 5 + p->naddrs * (1 + 16 + 6 + 1) + 1 + blen)
 		return -ENOSPC;
 	buf[off++] = (uint8_t)(p->table >> 24);
 	buf[off++] = (uint8_t)(p->table >> 16);
@@ -137,6 +139,11 @@ int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
 		off += 6;
 		buf[off++] = a->up ? 1 : 0;
 	}
+	/* its backup's name, which may be another switch agent's provider; a
+	 * zero length: none */
+	buf[off++] = (uint8_t)blen;
+	memcpy(buf + off, p->backup, blen);
+	off += blen;
 	return (int)off;
 }
 
@@ -187,6 +194,14 @@ int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
 			if (!addr_cmp(&p->addrs[j].addr, &a->addr))
 				return -EBADMSG;
 	}
+	if (off >= n)
+		return -EBADMSG;
+	if (buf[off] == 0)
+		off++;
+	else if ((r = name_take(buf + off, n - off, p->backup)) < 0 || !strcmp(p->backup, p->name))
+		return -EBADMSG;
+	else
+		off += (size_t)r;
 	return off == n ? 0 : -EBADMSG;
 }
 

@@ -66,7 +66,7 @@ enum fo_action fo_step(struct fo_provider *f, const struct cfg_provider *c, cons
 	int bgp_ok = !c->nbird || (o->bgp_known && o->bgp_up);
 	/* without BIRD sessions or a backup there is nothing to fail over to
 	 * or to damp: the provider follows its link, as published before */
-	if (!c->nbird && c->backup_idx < 0 && f->state != FO_DRAINED) {
+	if (!c->nbird && !c->backup[0] && f->state != FO_DRAINED) {
 		enum fo_state want = o->link_up ? FO_OK : FO_DOWN;
 		if (f->state != want) {
 			enter(f, want, now_ms);
@@ -177,11 +177,5 @@ void fo_publish(const struct cfg_switch *cfg, const struct fo_provider *fo, cons
 	if (j < 0 || fo[j].state != FO_OK)
 		return;
 	*via = j;
-	for (unsigned k = 0; k < out->naddrs; k++)
-		for (unsigned l = 0; l < obs[j].naddrs; l++)
-			if (obs[j].addrs[l].up && obs[j].addrs[l].addr.family == out->addrs[k].addr.family) {
-				memcpy(out->addrs[k].mac, obs[j].addrs[l].mac, 6);
-				out->addrs[k].up = 1;
-				break;
-			}
+	provider_substitute(out, &obs[j]);
 }

@@ -611,6 +611,9 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 	for (unsigned i = 0; i < c->sw.nproviders; i++) {
 		fo_init(&pc->fo[i], now);
 		pc->p[i].via = -1;
+		if (c->sw.providers[i].backup[0] && c->sw.providers[i].backup_idx < 0)
+			log_warn("provider %s: backup %s is not a provider of this switch agent: the hosts resolve it among "
+				 "their other switch agents' providers", c->sw.providers[i].name, c->sw.providers[i].backup);
 	}
 	timer_init(&pc->hold, hold_fire, pc);
 	if (c->sw.bird_include[0]) {

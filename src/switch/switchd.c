@@ -324,6 +324,15 @@ static char *control_cb(const char *req, void *arg)
 		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "role", "switch", "name", s->cfg->name,
 				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 				 "bird", provctl_json(s->pc));
+		/* other switch agents' providers this one relies on as backups:
+		 * only the hosts, which see every switch agent, resolve them */
+		json_t *rb = json_array();
+		for (unsigned i = 0; i < s->cfg->sw.nproviders; i++) {
+			const struct cfg_provider *cp = &s->cfg->sw.providers[i];
+			if (cp->backup[0] && cp->backup_idx < 0)
+				json_array_append_new(rb, json_pack("{s:s, s:s}", "provider", cp->name, "backup", cp->backup));
+		}
+		json_object_set_new(root, "remote_backups", rb);
 		if (s->fp)
 			json_object_set_new(root, "fast_path",
 					    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->sw.fast_path.text,

@@ -274,6 +274,7 @@ void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", p->cfg->name);
 	out->table = p->cfg->table;
+	snprintf(out->backup, sizeof(out->backup), "%s", p->cfg->backup);
 	out->naddrs = (uint8_t)p->cfg->naddrs;
 	for (unsigned k = 0; k < p->cfg->naddrs; k++) {
 		const struct track_addr *a = &p->addrs[k];

@@ -73,7 +73,6 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\n[provider a/b]\n", 2, "section '[provider a/b]': bad name 'a/b'" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = /nonexistent/key\n", 4, "key-file: cannot use '/nonexistent/key': No such file or directory" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = /tmp/onlink-test-notakey\n", 4, "key-file: cannot use '/tmp/onlink-test-notakey': not a base64 key of 32 bytes (make one with 'onlink genkey')" },
-	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbackup = z\n", 9, "backup: no provider 'z'" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbackup = a\n", 9, "backup: provider 'a' cannot back itself up" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbackup = b\n[provider b]\naddress = 10.0.2.1\ninterface = br0\ntable = 102\nbackup = c\n[provider c]\naddress = 10.0.3.1\ninterface = br0\ntable = 103\nbackup = a\n", 9, "backup: provider 'a' is its own backup through 'b' (a cycle)" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nkey-file = tests/config/key\n[provider a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbird-protocol = t_a4\n", 5, "[provider a]: bird-protocol needs 'bird-socket' in [switch]" },

@@ -340,6 +340,135 @@ static void shared_keys_need_rebuild(void **state)
 	swview_free(&s1);
 }
 
+/* the MAC's last byte the neighbor of a provider's first address gets in
+ * the desired state; -1: no neighbor */
+static int neigh_mac(const struct hview *hv, const char *addr)
+{
+	struct kobj k = { .type = KO_NEIGH, .family = AF_INET, .ifindex = 2 };
+	addr_parse(addr, &k.dst);
+	const struct kobj *o = kobj_set_find(&hv->desired, &k);
+	return o ? o->lladdr[5] : -1;
+}
+
+static const struct subst *subst_of(const struct hview *hv, const char *name)
+{
+	return vec_name_find(&hv->subst, name);
+}
+
+/* Backups across switch agents, and a switch held dead: a provider down
+ * with a backup takes the MACs of the first live provider along its
+ * backups, whichever switch announces it; a dead switch's providers count
+ * as down; a cycle and an unknown name substitute nothing and say why. */
+static void backups_across_switches(void **state)
+{
+	(void)state;
+	struct swview s1 = { 0 }, s2 = { 0 };
+	struct changes ch = { 0 };
+	struct ol_provider p1[] = { prov("a", 101, "10.0.1.1", 1, 1), prov("c", 103, "10.0.3.1", 3, 1) };
+	struct ol_provider p2[] = { prov("b", 102, "10.0.2.1", 2, 1), prov("d", 104, "10.0.4.1", 4, 1) };
+	strcpy(p1[0].backup, "b"); /* a (switch 1) -> b (switch 2) */
+	strcpy(p1[1].backup, "a"); /* c -> a -> b */
+	strcpy(p2[1].backup, "zz"); /* nobody announces zz */
+	snapshot(&s1, p1, 2, &ch);
+	snapshot(&s2, p2, 2, &ch);
+	const struct swview *views[2] = { &s1, &s2 };
+	uint8_t dead[2] = { 0, 0 };
+	struct merge_params mp = mparams();
+	mp.dead = dead;
+	struct hview hv = { 0 };
+	struct kobj_set touched = { 0 };
+
+	/* all up: nothing substituted, and a turn of a provider nobody backs
+	 * with no backup of its own stays a turn */
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(hv.subst.n, 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.1.1"), 1);
+	changes_clear(&ch);
+	struct ol_provider d2 = p2[1];
+	d2.backup[0] = 0;
+	d2.addrs[0].mac[5] = 44;
+	swview_provider(&s2, &d2, 0, &ch);
+	assert_int_equal(merge_apply(&hv, views, 2, &mp, &ch, &touched), -EAGAIN); /* its backup went */
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	changes_clear(&ch);
+	d2.addrs[0].mac[5] = 45;
+	swview_provider(&s2, &d2, 0, &ch);
+	assert_int_equal(merge_apply(&hv, views, 2, &mp, &ch, &touched), 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.4.1"), 45);
+
+	/* a published down by switch 1 (which cannot substitute b): b's MAC,
+	 * and a change to a backup is a rebuild */
+	changes_clear(&ch);
+	struct ol_provider a_down = p1[0];
+	a_down.addrs[0].up = 0;
+	swview_provider(&s1, &a_down, 0, &ch);
+	assert_int_equal(merge_apply(&hv, views, 2, &mp, &ch, &touched), -EAGAIN);
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.1.1"), 2);
+	assert_string_equal(subst_of(&hv, "a")->via, "b");
+	assert_true(provider_up(provset_find(&hv.merged, "a")));
+
+	/* switch 1 held dead: a and c both go to b (c through a) */
+	changes_clear(&ch);
+	swview_provider(&s1, &p1[0], 0, &ch); /* a up again on switch 1 */
+	dead[0] = 1;
+	assert_int_equal(merge_apply(&hv, views, 2, &mp, &ch, &touched), -EAGAIN);
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.1.1"), 2);
+	assert_int_equal(neigh_mac(&hv, "10.0.3.1"), 2);
+	assert_string_equal(subst_of(&hv, "c")->via, "b");
+	/* tables and rules stay where they were */
+	struct kobj rule = { .type = KO_RULE, .family = AF_INET, .table = 103, .fwmark = 103, .priority = 1000 };
+	assert_non_null(kobj_set_find(&hv.desired, &rule));
+
+	/* switch 1 alive again: its own MACs */
+	dead[0] = 0;
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.1.1"), 1);
+	assert_int_equal(neigh_mac(&hv, "10.0.3.1"), 3);
+	assert_int_equal(hv.subst.n, 0);
+
+	/* switch 2 dead: b has no backup (down, no neighbor); d's backup is
+	 * unknown: down, and status says why */
+	dead[1] = 1;
+	changes_clear(&ch);
+	swview_provider(&s2, &p2[1], 0, &ch);
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.2.1"), -1);
+	assert_int_equal(neigh_mac(&hv, "10.0.4.1"), -1);
+	assert_string_equal(subst_of(&hv, "d")->via, "");
+	assert_string_equal(subst_of(&hv, "d")->why, "no switch agent announces it");
+
+	/* a cycle across switches: a -> b -> a, both down */
+	dead[1] = 0;
+	struct ol_provider b_cyc = p2[0];
+	strcpy(b_cyc.backup, "a");
+	b_cyc.addrs[0].up = 0;
+	swview_provider(&s2, &b_cyc, 0, &ch);
+	swview_provider(&s1, &a_down, 0, &ch);
+	struct ol_provider c_down = p1[1];
+	c_down.addrs[0].up = 0;
+	swview_provider(&s1, &c_down, 0, &ch); /* c -> a -> b -> a */
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(hv.cycles, 3);
+	assert_int_equal(neigh_mac(&hv, "10.0.1.1"), -1);
+	assert_int_equal(neigh_mac(&hv, "10.0.3.1"), -1);
+	assert_string_equal(subst_of(&hv, "a")->why, "its backups go round in a cycle");
+	assert_string_equal(subst_of(&hv, "c")->why, "its backups go round in a cycle");
+	/* b up again: a and c take its MAC */
+	swview_provider(&s2, &p2[0], 0, &ch);
+	assert_int_equal(merge_rebuild(&hv, views, 2, &mp), 0);
+	assert_int_equal(hv.cycles, 0);
+	assert_int_equal(neigh_mac(&hv, "10.0.1.1"), 2);
+	assert_int_equal(neigh_mac(&hv, "10.0.3.1"), 2);
+
+	kobj_set_free(&touched);
+	vec_free(&ch);
+	hview_free(&hv);
+	swview_free(&s1);
+	swview_free(&s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +478,7 @@ int main(void)
 		cmocka_unit_test(merge_several_switches),
 		cmocka_unit_test(turns_equal_rebuilds),
 		cmocka_unit_test(shared_keys_need_rebuild),
+		cmocka_unit_test(backups_across_switches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

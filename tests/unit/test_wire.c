@@ -26,6 +26,7 @@ static struct ol_provider sample(void)
 	mac_parse("02:00:00:00:01:01", p.addrs[0].mac);
 	mac_parse("02:00:00:00:01:02", p.addrs[1].mac);
 	p.addrs[0].up = 1;
+	strcpy(p.backup, "transit-c"); /* may be another switch agent's */
 	return p;
 }
 
@@ -45,6 +46,13 @@ static void provider_round_trip(void **state)
 	assert_int_equal(wire_provider_decode(buf, (size_t)n + 1, &q), -EBADMSG);
 	/* no room: an error, not an overflow */
 	assert_int_equal(wire_provider_encode(buf, 10, &p), -ENOSPC);
+	assert_int_equal(wire_provider_encode(buf, (size_t)n - 1, &p), -ENOSPC);
+	/* no backup: a zero length */
+	p.backup[0] = 0;
+	n = wire_provider_encode(buf, sizeof(buf), &p);
+	assert_int_equal(buf[n - 1], 0);
+	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), 0);
+	assert_string_equal(q.backup, "");
 }
 
 static void provider_rejects_bad_fields(void **state)
@@ -70,6 +78,14 @@ static void provider_rejects_bad_fields(void **state)
 	memcpy(bad, buf, (size_t)n);
 	bad[name_end + 5 + 1 + 4 + 6] = 2; /* unknown flag */
 	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	memcpy(bad, buf, (size_t)n);
+	bad[n - 9] = '/'; /* a bad backup name */
+	assert_int_equal(wire_provider_decode(bad, (size_t)n, &q), -EBADMSG);
+	/* its own backup */
+	strcpy(p.backup, p.name);
+	n = wire_provider_encode(buf, sizeof(buf), &p);
+	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), -EBADMSG);
+	p.backup[0] = 0;
 	/* the same address twice */
 	p.addrs[1].addr = p.addrs[0].addr;
 	n = wire_provider_encode(buf, sizeof(buf), &p);
