@@ -14,8 +14,10 @@
 #include "base/loop.h"
 #include "conf/config.h"
 #include "host/fastrx.h"
+#include "host/live.h"
 #include "host/merge.h"
 #include "host/swview.h"
+#include "kernel/nl.h"
 #include "proto/api.h"
 #include "proto/conn.h"
 #include <time.h>
@@ -39,6 +41,17 @@ struct swlink {
 	time_t since;
 	int want_out;
 	unsigned long sessions;  /* authenticated, reconnects included */
+	/* the uplink to it and whether it forwards (uplink.c, live.h) */
+	const char *uplink;
+	int up_ifindex;          /* 0: not present */
+	int carrier;             /* -1: not known yet */
+	struct loop_src echo_src;
+	struct timer echo_t, live_t;
+	uint16_t echo_id, echo_seq;
+	uint64_t last_answer_ms;
+	unsigned long echo_sent, echo_answered, echo_errors;
+	struct live live;
+	time_t live_since;
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */
@@ -58,11 +71,13 @@ struct hostd {
 	struct loop_src nl_src, sig_src;
 	struct swlink sw[CFG_SWITCHES_MAX];
 	struct timer reconcile_t, keepalive_t, startup_t, rebuild_t;
-	int ifindex;
+	int ifindex;             /* where providers are on-link: the uplink, or the provider device */
+	int peer_ifindex;        /* [host] interface, where the other hosts are */
 	int lo_ifindex;
 	struct hview view;       /* the merged view and the desired state */
 	struct changes changes;  /* what the messages read since the last turn changed */
 	char *steer_applied;     /* the steering script last applied */
+	char *upsteer_applied;   /* the uplink steering script last applied */
 	unsigned long steer_errors;
 	struct pstates ps;
 	/* What the kernel holds in onlink's scope, kept from notifications so a
@@ -104,11 +119,26 @@ void swlink_fini(struct swlink *s);
 void swlink_keepalive(struct hostd *h);
 const char *sw_state_str(enum sw_state st);
 
+/* uplink.c */
+void uplink_init(struct swlink *s);
+void uplink_fini(struct swlink *s);
+/* A link event: the uplinks' presence and carrier (sets h->ev_update when
+ * a switch goes in or out of use). */
+void uplink_link_event(struct hostd *h, const struct nl_event *ev);
+void uplink_refresh(struct hostd *h);
+/* dead[i]: switch i is not used (dead or held down); never all of them.
+ * Returns how many are. */
+int uplink_dead(const struct hostd *h, uint8_t *dead);
+
 /* kstate.c */
 /* Writes what the desired state and the kernel differ by: everything
  * (keys NULL; repair: a repair's writes), or only the keys given. */
 void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair);
 void kstate_steer(struct hostd *h);
+void kstate_upsteer(struct hostd *h);
+/* The device providers are on-link on: [host] interface, or with several
+ * uplinks the provider device. */
+const char *kstate_provider_if(const struct hostd *h);
 void kstate_event_cb(struct loop_src *src, uint32_t events);
 int kstate_uplink_admin(const char *ifname);
 /* A peer host's MAC, once the kernel has resolved its neighbor entry; 0 if so. */

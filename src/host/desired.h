@@ -5,7 +5,9 @@
 #include "proto/model.h"
 
 struct host_params {
-	int ifindex;                    /* the uplink */
+	int ifindex;                    /* where providers are on-link: the uplink, or
+					 * the provider device with several uplinks */
+	int peer_ifindex;               /* where the other hosts are: [host] interface */
 	struct ol_addr local4, local6;  /* family 0: none */
 	uint32_t rule_priority;
 	uint8_t proto;

@@ -56,13 +56,14 @@ void pstate_update(struct hostd *h)
 			return;
 }
 
-static void params(const struct hostd *h, struct merge_params *mp, const struct swview **views)
+static void params(const struct hostd *h, struct merge_params *mp, const struct swview **views, uint8_t *dead)
 {
 	*mp = (struct merge_params){
-		.hp = { .ifindex = h->ifindex, .local4 = h->cfg->host.local4, .local6 = h->cfg->host.local6,
-			.rule_priority = h->cfg->host.rule_priority, .proto = OL_PROTO },
-		.me = h->cfg->name, .lo_ifindex = h->lo_ifindex,
+		.hp = { .ifindex = h->ifindex, .peer_ifindex = h->peer_ifindex, .local4 = h->cfg->host.local4,
+			.local6 = h->cfg->host.local6, .rule_priority = h->cfg->host.rule_priority, .proto = OL_PROTO },
+		.me = h->cfg->name, .lo_ifindex = h->lo_ifindex, .dead = dead,
 	};
+	uplink_dead(h, dead);
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		views[i] = &h->sw[i].view;
 }
@@ -70,12 +71,14 @@ static void params(const struct hostd *h, struct merge_params *mp, const struct 
 void hostd_turn(struct hostd *h, int full)
 {
 	const struct swview *views[CFG_SWITCHES_MAX];
+	uint8_t dead[CFG_SWITCHES_MAX];
 	struct merge_params mp;
 	struct kobj_set touched = { 0 };
 	uint64_t t0 = thread_cpu_ns();
 	int r = -EAGAIN;
 
-	params(h, &mp, views);
+	params(h, &mp, views, dead);
+	kstate_upsteer(h); /* a new MAC is steered before a neighbor names it */
 	if (!full && !h->changes.full && !h->bench_full_turns) {
 		r = merge_apply(&h->view, views, h->cfg->host.nswitches, &mp, &h->changes, &touched);
 		if (!r) {
@@ -112,10 +115,11 @@ void hostd_turn(struct hostd *h, int full)
 static void rebuild_check(struct hostd *h)
 {
 	const struct swview *views[CFG_SWITCHES_MAX];
+	uint8_t dead[CFG_SWITCHES_MAX];
 	struct merge_params mp;
 	struct hview fresh = { 0 };
 	char buf[160];
-	params(h, &mp, views);
+	params(h, &mp, views, dead);
 	if (merge_rebuild(&fresh, views, h->cfg->host.nswitches, &mp)) {
 		hview_free(&fresh);
 		return;
@@ -172,14 +176,15 @@ int hostd_run(struct config *c)
 	daemon_signals(&h.sig_src, &h.stop, &h.reload);
 	h.nl_src = (struct loop_src){ .fd = nl_notify_fd(h.nl), .cb = kstate_event_cb, .arg = &h };
 	loop_add(&h.nl_src, EPOLLIN);
-	h.ifindex = (int)if_nametoindex(c->host.ifname);
+	h.ifindex = (int)if_nametoindex(kstate_provider_if(&h));
+	h.peer_ifindex = (int)if_nametoindex(c->host.ifname);
 	h.uplink_up = -1; /* unknown until the first link event */
-	h.uplink_admin = kstate_uplink_admin(c->host.ifname);
+	h.uplink_admin = kstate_uplink_admin(kstate_provider_if(&h));
 	h.lo_ifindex = (int)if_nametoindex("lo");
 	/* bench/turns.sh's baseline: every turn a full rebuild, as before turns
 	 * were incremental */
 	h.bench_full_turns = getenv("ONLINK_BENCH_FULL_TURNS") != NULL;
-	if (!h.ifindex)
+	if (!h.ifindex && !c->host.multi_uplink)
 		log_warn("uplink %s not present yet", c->host.ifname);
 	timer_init(&h.reconcile_t, reconcile_fire, &h);
 	timer_init(&h.keepalive_t, keepalive_fire, &h);
@@ -196,7 +201,11 @@ int hostd_run(struct config *c)
 	timer_arm(&h.rebuild_t, REBUILD_CHECK_MS, REBUILD_CHECK_MS);
 	if (daemon_ready(c, status_metrics, &h, NULL))
 		return 1;
-	log_info("host %s running: uplink %s, %u switch agents", c->name, c->host.ifname, c->host.nswitches);
+	if (c->host.multi_uplink)
+		log_info("host %s running: %u switch agents, each on its uplink; providers on %s", c->name,
+			 c->host.nswitches, c->host.provider_dev);
+	else
+		log_info("host %s running: uplink %s, %u switch agents", c->name, c->host.ifname, c->host.nswitches);
 	int notified = 0;
 	while (!h.stop) {
 		loop_run_once(-1);
@@ -222,6 +231,7 @@ int hostd_run(struct config *c)
 	vec_free(&h.changes);
 	api_egress_free(&h.api_egress);
 	free(h.steer_applied);
+	free(h.upsteer_applied);
 	kobj_set_free(&h.have);
 	vec_free(&h.ps);
 	nl_close(h.nl);

@@ -3,6 +3,7 @@
  * kernel's events, and the steering table. */
 #include "host/agent.h"
 #include "host/steer.h"
+#include "host/upsteer.h"
 #include "kernel/nft.h"
 #include "kernel/nl.h"
 #include "kernel/reconcile.h"
@@ -72,6 +73,26 @@ static void apply(struct hostd *h, struct kop_list *ops, int repair)
 	}
 }
 
+const char *kstate_provider_if(const struct hostd *h)
+{
+	return h->cfg->host.multi_uplink ? h->cfg->host.provider_dev : h->cfg->host.ifname;
+}
+
+/* With several uplinks: the provider device, made when it is missing. */
+static void provider_dev(struct hostd *h)
+{
+	const struct cfg_host *c = &h->cfg->host;
+	int r = nl_veth_add(c->provider_dev, c->provider_peer);
+	if (r && r != -EEXIST) {
+		log_limited(&h->rl_kernel, LOG_ERR, "cannot make the provider device %s: %s", c->provider_dev, strerror(-r));
+		return;
+	}
+	if (!r)
+		log_info("made the provider device %s (veth, peer %s)", c->provider_dev, c->provider_peer);
+	h->ifindex = (int)if_nametoindex(c->provider_dev);
+	h->uplink_admin = kstate_uplink_admin(c->provider_dev);
+}
+
 void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 {
 	struct kop_list ops = { 0 };
@@ -80,8 +101,10 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 
 	if (!h->ready)
 		return;
+	if (!h->ifindex && h->cfg->host.multi_uplink)
+		provider_dev(h);
 	if (!h->ifindex) {
-		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", h->cfg->host.ifname);
+		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", kstate_provider_if(h));
 		return;
 	}
 	if (!h->uplink_admin)
@@ -90,7 +113,7 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 	if (!h->have_valid) {
 		keys = NULL; /* a fresh dump: everything is compared */
 		h->have.n = 0;
-		r = nl_dump_owned(h->nl, h->ifindex, OL_PROTO, &h->have);
+		r = nl_dump_owned(h->nl, h->ifindex, h->peer_ifindex, OL_PROTO, &h->have);
 		kobj_set_sort(&h->have);
 		h->have_valid = !r;
 		h->dumps++;
@@ -136,7 +159,7 @@ int kstate_uplink_admin(const char *ifname)
 int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac[6])
 {
 	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
-	struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->ifindex, .dst = d->addr };
+	struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->peer_ifindex, .dst = d->addr };
 	const struct kobj *n = kobj_set_find(&h->have, &key);
 	if (!n || !(n->state & resolved) || !mac_is_unicast(n->lladdr))
 		return -1;
@@ -153,7 +176,7 @@ void kstate_steer(struct hostd *h)
 	size_t np = 0;
 	struct ifreq ifr;
 	char *script = malloc(65536), err[512];
-	if (!peers || !script || !h->ready || !h->ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
+	if (!peers || !script || !h->ready || !h->peer_ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
 		goto out;
 	for (size_t i = 0; i < v->dir.n; i++) {
 		const struct dir_host *d = &v->dir.v[i];
@@ -183,10 +206,54 @@ out:
 	free(peers);
 }
 
+/* Several uplinks: the uplink steering table, applied when it changed. It
+ * changes with the MACs the switches announce, never when a switch dies:
+ * its providers' backups' MACs are in it already. */
+void kstate_upsteer(struct hostd *h)
+{
+	struct upsteer_link links[CFG_SWITCHES_MAX];
+	unsigned n = h->cfg->host.nswitches;
+	char *script = NULL, err[512];
+	size_t len = 4096;
+	if (!h->cfg->host.multi_uplink || !h->ifindex)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct ifreq ifr;
+		const struct swlink *s = &h->sw[i];
+		links[i] = (struct upsteer_link){ .ifname = s->uplink, .provs = &s->view.provs,
+						  .present = s->up_ifindex && !uplink_ioctl(s->uplink, SIOCGIFHWADDR, &ifr) };
+		if (links[i].present)
+			memcpy(links[i].mac, ifr.ifr_hwaddr.sa_data, 6);
+		len += s->view.provs.n * OL_PROVIDER_ADDRS_MAX * 20 + 128;
+	}
+	if (!(script = malloc(len)) || upsteer_script(script, len, h->cfg->host.provider_dev, links, n)) {
+		log_limited(&h->rl_kernel, LOG_ERR, "uplink steering: out of memory");
+		goto out;
+	}
+	if (h->upsteer_applied && !strcmp(h->upsteer_applied, script))
+		goto out;
+	if (nft_run(script, err, sizeof(err))) {
+		h->steer_errors++;
+		log_limited(&h->rl_kernel, LOG_ERR, "uplink steering: %s", err);
+		timer_arm(&h->reconcile_t, 1000, 0);
+		goto out;
+	}
+	log_info("uplink steering updated on %s", h->cfg->host.provider_dev);
+	free(h->upsteer_applied);
+	h->upsteer_applied = script;
+	script = NULL;
+out:
+	free(script);
+}
+
 static void link_event(struct hostd *h, const struct nl_event *ev)
 {
+	const char *dev = kstate_provider_if(h);
 	int idx = h->ifindex, up = h->uplink_up, admin = h->uplink_admin;
-	if (!strcmp(ev->link.name, h->cfg->host.ifname)) {
+	uplink_link_event(h, ev);
+	if (h->cfg->host.multi_uplink && !strcmp(ev->link.name, h->cfg->host.ifname))
+		h->peer_ifindex = ev->deleted ? 0 : ev->link.ifindex;
+	if (!strcmp(ev->link.name, dev)) {
 		idx = ev->deleted ? 0 : ev->link.ifindex;
 		up = ev->link.up;
 		admin = ev->link.admin_up;
@@ -198,9 +265,17 @@ static void link_event(struct hostd *h, const struct nl_event *ev)
 	/* the kernel drops routes through a dead link without saying so */
 	h->have_valid = 0;
 	if (idx != h->ifindex)
-		log_info("uplink %s is %s", h->cfg->host.ifname, idx ? "present" : "gone");
+		log_info("%s %s is %s", h->cfg->host.multi_uplink ? "provider device" : "uplink", dev,
+			 idx ? "present" : "gone");
 	else if (admin != h->uplink_admin && h->uplink_up >= 0)
-		log_info("uplink %s is %s", h->cfg->host.ifname, admin ? "up" : "down: kernel state waits for it");
+		log_info("%s %s is %s", h->cfg->host.multi_uplink ? "provider device" : "uplink", dev,
+			 admin ? "up" : "down: kernel state waits for it");
+	if (!h->cfg->host.multi_uplink)
+		h->peer_ifindex = idx;
+	if (idx != h->ifindex) {
+		free(h->upsteer_applied); /* a new device: its chain is gone */
+		h->upsteer_applied = NULL;
+	}
 	h->ifindex = idx;
 	h->uplink_up = up;
 	h->uplink_admin = admin;
@@ -232,7 +307,7 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	} else {
 		return;
 	}
-	if (k.type == KO_NEIGH && k.ifindex != h->ifindex)
+	if (k.type == KO_NEIGH && k.ifindex != h->ifindex && k.ifindex != h->peer_ifindex)
 		return;
 	if (k.type == KO_ADDR && k.ifindex != h->ifindex && k.proto != OL_PROTO && !kobj_set_find(desired, &k))
 		return; /* other interfaces' addresses, unless onlink's (shared egress addresses on lo) */
@@ -268,8 +343,10 @@ void kstate_event_cb(struct loop_src *src, uint32_t events)
 	if (r == -ENOBUFS) {
 		h->resyncs++;
 		log_warn("netlink overrun: reconciling from a full dump");
-		h->ifindex = (int)if_nametoindex(h->cfg->host.ifname);
-		h->uplink_admin = kstate_uplink_admin(h->cfg->host.ifname);
+		h->ifindex = (int)if_nametoindex(kstate_provider_if(h));
+		h->peer_ifindex = (int)if_nametoindex(h->cfg->host.ifname);
+		h->uplink_admin = kstate_uplink_admin(kstate_provider_if(h));
+		uplink_refresh(h);
 		h->have_valid = 0;
 		h->ev_update = 1;
 	} else if (r < 0) {

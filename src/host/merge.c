@@ -158,8 +158,8 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 		const struct ol_addr *local = d->addr.family == AF_INET ? &hp->local4 : &hp->local6;
 		if (!merge_peer_steered(hv, mp->me, d->name) || !local->family)
 			continue;
-		struct kobj nb = { .type = KO_NEIGH, .family = d->addr.family, .proto = hp->proto, .ifindex = hp->ifindex,
-				   .dst = d->addr, .managed = 1 };
+		struct kobj nb = { .type = KO_NEIGH, .family = d->addr.family, .proto = hp->proto,
+				   .ifindex = hp->peer_ifindex, .dst = d->addr, .managed = 1 };
 		r = kobj_set_add(&hv->desired, &nb);
 	}
 	kobj_set_sort(&hv->desired);

@@ -28,9 +28,15 @@ static json_t *human_status(struct hostd *h)
 				"address", addr_str(&pa->addr, a, sizeof(a)), "mac", mac_str(pa->mac, m, sizeof(m)),
 				"state", pa->up ? "up" : "down"));
 		}
-		json_array_append_new(provs, json_pack("{s:s, s:I, s:s, s:I, s:o}", "name", p->name,
+		json_t *pj = json_pack("{s:s, s:I, s:s, s:I, s:o, s:s?}", "name", p->name,
 			"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
-			"since", (json_int_t)since, "addresses", addrs));
+			"since", (json_int_t)since, "addresses", addrs, "backup", p->backup[0] ? p->backup : NULL);
+		/* sent to its backup's MACs by this host, or why not */
+		const struct subst *st = vec_name_find(&v->subst, p->name);
+		if (st)
+			json_object_set_new(pj, "substituted", json_pack("{s:s?, s:s?}", "via", st->via[0] ? st->via : NULL,
+									  "why", st->why[0] ? st->why : NULL));
+		json_array_append_new(provs, pj);
 	}
 	json_t *eg = json_array(), *peers = json_array();
 	for (size_t i = 0; i < v->egress.n; i++)
@@ -49,6 +55,13 @@ static json_t *human_status(struct hostd *h)
 			"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
 			"since", (json_int_t)s->since, "providers", (json_int_t)s->view.provs.n,
 			"sessions", (json_int_t)s->sessions, "stale_updates", (json_int_t)s->view.stale);
+		json_object_set_new(sw, "uplink", json_pack("{s:s, s:b, s:s?, s:s, s:I, s:s?, s:I, s:I, s:I, s:I}",
+			"interface", s->uplink, "present", s->up_ifindex != 0,
+			"carrier", s->carrier < 0 ? NULL : s->carrier ? "up" : "down",
+			"forwarding", live_state_str(s->live.state), "since", (json_int_t)s->live_since,
+			"why", s->live.why[0] ? s->live.why : NULL, "deaths", (json_int_t)s->live.deaths,
+			"echo_sent", (json_int_t)s->echo_sent, "echo_answered", (json_int_t)s->echo_answered,
+			"echo_errors", (json_int_t)s->echo_errors));
 		if (s->fast.fd >= 0)
 			json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I}",
 				"group", addr_str(&s->fast.info.group, a, sizeof(a)), "port", (int)s->fast.info.port,
@@ -58,7 +71,7 @@ static json_t *human_status(struct hostd *h)
 	}
 	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"role", "host",
-		"name", h->cfg->name, "interface", h->cfg->host.ifname, "ready", h->ready,
+		"name", h->cfg->name, "interface", kstate_provider_if(h), "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
 		"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
 		"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
@@ -237,6 +250,31 @@ void status_metrics(FILE *f, void *arg)
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		mx_sample(f, "onlink_host_switch_sessions_total", mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name),
 			  (double)h->sw[i].sessions);
+	mx_family(f, "onlink_host_switch_forwarding", "gauge",
+		  "1 while the switch is used: its uplink has carrier and it answers echoes (0: dead or held down).");
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
+		snprintf(t, sizeof(t), "uplink=\"%s\"", h->sw[i].uplink);
+		snprintf(l, sizeof(l), "%s,%s", mx_label(n, sizeof(n), "switch", h->sw[i].cfg->name), t);
+		mx_sample(f, "onlink_host_switch_forwarding", l, h->sw[i].live.state == LIVE_UP);
+	}
+	static const struct mx_counter live[] = {
+		{ "onlink_host_switch_deaths_total", "Times the switch was held dead (carrier lost, echoes unanswered).",
+		  offsetof(struct swlink, live.deaths) },
+		{ "onlink_host_switch_flaps_total", "Times the switch died again within its hold-down.",
+		  offsetof(struct swlink, live.flaps) },
+		{ "onlink_host_switch_echo_sent_total", "Echo requests sent to the switch through its uplink.",
+		  offsetof(struct swlink, echo_sent) },
+		{ "onlink_host_switch_echo_answered_total", "Echo replies from the switch.", offsetof(struct swlink, echo_answered) },
+	};
+	mx_counters(f, live, sizeof(live) / sizeof(live[0]), &h->sw[0], sizeof(h->sw[0]), h->cfg->host.nswitches,
+		    "switch", switch_name, h);
+	mx_family(f, "onlink_host_provider_substituted", "gauge",
+		  "1 while this host sends the provider's traffic to its backup's MACs.");
+	for (size_t i = 0; i < h->view.subst.n; i++)
+		mx_sample(f, "onlink_host_provider_substituted", mx_label(l, sizeof(l), "provider", h->view.subst.v[i].name),
+			  h->view.subst.v[i].via[0] != 0);
+	mx_family(f, "onlink_host_backup_cycles", "gauge", "Providers whose backups go round in a cycle.");
+	mx_sample(f, "onlink_host_backup_cycles", "", h->view.cycles);
 	static const struct mx_counter fast[] = {
 		{ "onlink_host_fastpath_datagrams_total", "Change datagrams taken from the switch agent's fast path.",
 		  offsetof(struct fastrx, received) },

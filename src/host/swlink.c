@@ -84,16 +84,16 @@ static void fast_open(struct swlink *s, const struct wire_fastpath *f)
 	char g[ADDR_STRLEN];
 	fast_close(s);
 	s->fast.info = *f;
-	int r = fastrx_open(&s->fast, s->h->ifindex);
+	int r = fastrx_open(&s->fast, s->up_ifindex);
 	if (r) {
 		log_limited(&s->h->rl_peer, LOG_WARNING, "switch %s: fast path: cannot join %s on %s: %s; changes come by the session",
-			    s->cfg->name, addr_str(&f->group, g, sizeof(g)), s->h->cfg->host.ifname, strerror(-r));
+			    s->cfg->name, addr_str(&f->group, g, sizeof(g)), s->uplink, strerror(-r));
 		return;
 	}
 	s->fast_src = (struct loop_src){ .fd = s->fast.fd, .cb = fast_cb, .arg = s };
 	loop_add(&s->fast_src, EPOLLIN);
 	log_info("switch %s: fast path: group %s port %u on %s", s->cfg->name, addr_str(&f->group, g, sizeof(g)),
-		 f->port, s->h->cfg->host.ifname);
+		 f->port, s->uplink);
 }
 
 static void sw_drop(struct swlink *s, const char *why)
@@ -238,6 +238,7 @@ void swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *
 	s->backoff_ms = BACKOFF_MIN_MS;
 	timer_init(&s->retry, sw_connect, s);
 	timer_arm(&s->retry, 0, 0);
+	uplink_init(s);
 }
 
 void swlink_fini(struct swlink *s)
@@ -245,5 +246,6 @@ void swlink_fini(struct swlink *s)
 	sw_close(s);
 	fast_close(s);
 	timer_fini(&s->retry);
+	uplink_fini(s);
 	swview_free(&s->view);
 }

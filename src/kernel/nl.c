@@ -10,6 +10,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/veth.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -288,7 +289,7 @@ int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg)
 
 struct owned_ctx {
 	struct kobj_set *out;
-	int ifindex;
+	int ifindex, ifindex2;
 	uint8_t proto;
 	int err;
 };
@@ -298,7 +299,7 @@ static void owned_add(const struct nl_event *ev, void *arg)
 	struct owned_ctx *o = arg;
 	struct kobj k;
 	if (ev->type == NLE_NEIGH) {
-		if (ev->neigh.ifindex != o->ifindex)
+		if (ev->neigh.ifindex != o->ifindex && ev->neigh.ifindex != o->ifindex2)
 			return;
 		nlmsg_neigh_kobj(&ev->neigh, &k);
 	} else if (ev->type == NLE_KOBJ) {
@@ -315,11 +316,11 @@ static void owned_add(const struct nl_event *ev, void *arg)
 		o->err = -ENOMEM;
 }
 
-int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *out)
+int nl_dump_owned(struct nl *nl, int ifindex, int ifindex2, uint8_t proto, struct kobj_set *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	memset(buf, 0, sizeof(buf)); /* libmnl 1.0.4 leaves attribute padding as it finds it */
-	struct owned_ctx o = { .out = out, .ifindex = ifindex, .proto = proto };
+	struct owned_ctx o = { .out = out, .ifindex = ifindex, .ifindex2 = ifindex2 ? ifindex2 : ifindex, .proto = proto };
 	struct ev_ctx c = { .fn = owned_add, .arg = &o };
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	int r = 0;
@@ -347,7 +348,8 @@ int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *ou
 			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 			struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 			nd->ndm_family = (uint8_t)fams[i];
-			mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
+			if (!ifindex2 || ifindex2 == ifindex)
+				mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);
 			r = dump_once(nl, nlh, &c);
 			if (r)
 				break;
@@ -377,6 +379,44 @@ int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *ou
 }
 
 /* ---- requests ---- */
+
+int nl_veth_add(const char *name, const char *peer)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *s = mnl_socket_open(NETLINK_ROUTE);
+	int r = 0;
+	if (!s)
+		return -errno;
+	memset(buf, 0, sizeof(buf));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	struct nlattr *pe = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	struct ifinfomsg *pi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pi));
+	pi->ifi_flags = pi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_nest_end(nlh, pe);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+	} else {
+		ssize_t n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n < 0)
+			r = -errno;
+		else if (mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(s), NULL, NULL) < 0)
+			r = -errno;
+	}
+	mnl_socket_close(s);
+	return r;
+}
 
 void nl_apply_counts(const struct nl *nl, unsigned long *sends, unsigned long *requests)
 {

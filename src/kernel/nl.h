@@ -72,9 +72,12 @@ int nl_dump_links(struct nl *nl, nl_event_fn fn, void *arg);
 /* family AF_UNSPEC: IPv4 and IPv6 neighbors; AF_BRIDGE: the bridge FDB */
 int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg);
 
-/* What a host reconciles against: every address and neighbor on ifindex,
- * addresses elsewhere and every route and rule carrying proto. */
-int nl_dump_owned(struct nl *nl, int ifindex, uint8_t proto, struct kobj_set *out);
+/* What a host reconciles against: every address and neighbor on ifindex
+ * (and neighbors on ifindex2, where other hosts are; 0: none), addresses
+ * elsewhere and every route and rule carrying proto. */
+int nl_dump_owned(struct nl *nl, int ifindex, int ifindex2, uint8_t proto, struct kobj_set *out);
+/* Makes a veth pair, both ends up. 0 or a negative errno. */
+int nl_veth_add(const char *name, const char *peer);
 
 /* Applies ops in order, as few sendmsg() calls as fit the socket's send
  * buffer (one for a snapshot of 500 providers), with one ACK each: the

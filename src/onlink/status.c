@@ -88,6 +88,14 @@ static void print_providers(json_t *provs)
 			printf("; %lld answers from other ports refused\n", (long long)json_integer_value(json_object_get(pin, "refused")));
 		}
 		print_failover(json_object_get(p, "failover"));
+		json_t *sub = json_object_get(p, "substituted");
+		if (json_is_object(sub)) {
+			if (json_is_string(json_object_get(sub, "via")))
+				printf("  this host sends its traffic to %s's MACs (its backup%s)\n", str(sub, "via"),
+				       strcmp(str(p, "backup"), str(sub, "via")) ? "'s backup" : "");
+			else
+				printf("  down; backup %s: %s\n", str(p, "backup"), str(sub, "why"));
+		}
 	}
 }
 
@@ -137,13 +145,20 @@ static void print_text(json_t *root)
 				printf("%-16s %s\n", str(x, "provider"), str(x, "backup"));
 		}
 	} else {
-		printf("host %s, uplink %s%s\n\n", str(root, "name"), str(root, "interface"),
+		printf("host %s, providers on %s%s\n\n", str(root, "name"), str(root, "interface"),
 		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)");
 		printf("%-16s %-40s %-14s %-19s %s\n", "SWITCH", "CONNECT", "STATE", "SINCE", "PROVIDERS");
 		json_array_foreach(json_object_get(root, "switches"), i, x)
 			printf("%-16s %-40s %-14s %-19s %lld\n", str(x, "name"), str(x, "connect"), str(x, "state"),
 			       when(json_object_get(x, "since"), t, sizeof(t)),
 			       (long long)json_integer_value(json_object_get(x, "providers")));
+		printf("\n%-16s %-15s %-8s %-11s %-19s %s\n", "SWITCH", "UPLINK", "CARRIER", "FORWARDING", "SINCE", "");
+		json_array_foreach(json_object_get(root, "switches"), i, x) {
+			json_t *u = json_object_get(x, "uplink");
+			printf("%-16s %-15s %-8s %-11s %-19s %s\n", str(x, "name"), str(u, "interface"),
+			       json_is_true(json_object_get(u, "present")) ? str(u, "carrier") : "missing", str(u, "forwarding"),
+			       when(json_object_get(u, "since"), t, sizeof(t)), str(u, "why"));
+		}
 		json_array_foreach(json_object_get(root, "switches"), i, x) {
 			json_t *fp = json_object_get(x, "fast_path");
 			if (fp)

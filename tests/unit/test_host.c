@@ -163,7 +163,7 @@ static void datagrams(void **state)
 
 static struct merge_params mparams(void)
 {
-	struct merge_params mp = { .hp = { .ifindex = 2, .rule_priority = 1000, .proto = PROTO }, .me = "h1",
+	struct merge_params mp = { .hp = { .ifindex = 2, .peer_ifindex = 2, .rule_priority = 1000, .proto = PROTO }, .me = "h1",
 				   .lo_ifindex = 1 };
 	addr_parse("10.10.0.11", &mp.hp.local4);
 	return mp;

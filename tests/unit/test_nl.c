@@ -33,7 +33,7 @@ static struct kop rule(enum kop_type op, uint32_t mark)
 static size_t rules_in_kernel(struct nl *nl)
 {
 	struct kobj_set have = { 0 };
-	assert_int_equal(nl_dump_owned(nl, 1, PROTO, &have), 0);
+	assert_int_equal(nl_dump_owned(nl, 1, 0, PROTO, &have), 0);
 	size_t n = 0;
 	for (size_t i = 0; i < have.n; i++)
 		n += have.v[i].type == KO_RULE && have.v[i].proto == PROTO;
