@@ -272,10 +272,13 @@ lab_bird() {
 		sessions+="protocol bgp h${i}_4 from hosts4 { neighbor 10.10.0.$((10 + i)) as 65000; }\\n"
 		sessions+="protocol bgp h${i}_6 from hosts6 { neighbor 2001:db8:10::$(printf %x $((16 + i))) as 65000; }\\n"
 	done
-	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions" "EXTRA=$extra"
+	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions" "EXTRA=$extra" RID=10.10.0.1 \
+		HOST4=10.10.0.1 HOST6=2001:db8:10::1 "POP4=route 10.10.0.0/24 blackhole;" \
+		"POP6=route 2001:db8:10::/64 blackhole;"
 	for i in $(seq "$LAB_HOSTS"); do
-		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=10.10.0.$((10 + i))" \
-			"ID6=2001:db8:10::$(printf %x $((16 + i)))" IF=eth0
+		local id4=10.10.0.$((10 + i)) id6=2001:db8:10::$(printf %x $((16 + i)))
+		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=$id4" IF='"eth0"' \
+			"SESSIONS=protocol bgp sw4 from rr4 { local $id4 as 65000; neighbor 10.10.0.1 as 65000; }\nprotocol bgp sw6 from rr6 { local $id6 as 65000; neighbor 2001:db8:10::1 as 65000; }"
 	done
 	for p in pa pb sw; do start_bird "$p" "$p" "$LAB_DIR/bird-$p.conf"; done
 	for i in $(seq "$LAB_HOSTS"); do start_bird "h$i" "h$i" "$LAB_DIR/bird-h$i.conf"; done
@@ -457,3 +460,6 @@ lab_egress_ecmp() {
 	n sw ip route replace 192.0.2.10/32 nexthop via 10.10.0.11 nexthop via 10.10.0.12
 	n sw ip -6 route replace 2001:db8:e::10/128 nexthop via 2001:db8:10::11 nexthop via 2001:db8:10::12
 }
+
+# the redundant POP (two switches): lab/redundant.sh
+. "$LAB_ROOT/lab/redundant.sh"

@@ -62,6 +62,11 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	if (check && config_check_system(&cfg)) {
+		fprintf(stderr, "%s\n", cfg.err);
+		config_free(&cfg);
+		return 2;
+	}
 	if (check) {
 		config_print(&cfg, stdout);
 		config_free(&cfg);

@@ -10,6 +10,7 @@
 #include "conf/schema.h"
 #include "base/vec.h"
 #include <errno.h>
+#include <net/if.h>
 #include <ini.h>
 #include <limits.h>
 #include <sodium.h>
@@ -502,6 +503,19 @@ static void validate_host(struct parse *p)
 		if (!strcmp(up, c->host.provider_dev) || !strcmp(up, c->host.provider_peer))
 			fail(p, s->line, "[switch %s]: interface %s is the provider device's (provider-device)", s->name, up);
 	}
+}
+
+int config_check_system(struct config *c)
+{
+	for (unsigned i = 0; c->role == ROLE_HOST && i < c->host.nswitches; i++) {
+		const struct cfg_switchref *s = &c->host.switches[i];
+		if (s->ifname[0] && !if_nametoindex(s->ifname)) {
+			snprintf(c->err, sizeof(c->err), "%s:%d: interface: '%s' does not exist (onlinkd would wait for it)",
+				 c->path, s->ifname_line, s->ifname);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 const char *cfg_switch_uplink(const struct cfg_host *h, const struct cfg_switchref *s)

@@ -61,6 +61,7 @@ struct cfg_switchref {
 	char name[OL_NAME_MAX];
 	struct cfg_endpoint connect;
 	char ifname[IF_NAMESIZE];       /* the uplink to it; "": [host] interface */
+	int ifname_line;
 	unsigned probe_interval_ms;     /* echo requests to `connect` through it; 0: none */
 	unsigned dead_after_ms;         /* no echo answered for this long: the switch is dead */
 	unsigned hold_down_ms;          /* alive again for this long before it is used */
@@ -142,6 +143,9 @@ int config_load(const char *path, struct config *c);
 /* "ADDR/LEN" with the host bits zero: 0 or -1. */
 int cfg_prefix_parse(const char *v, struct cfg_prefix *out);
 void config_free(struct config *c);
+/* What only the machine can tell (onlinkd -n): every interface a host's
+ * [switch NAME] names exists. 0, or -1 with c->err set ("FILE:LINE: ..."). */
+int config_check_system(struct config *c);
 /* Whether a host name is listed with 'host =' in [switch]. */
 int config_host_known(const struct config *c, const char *name);
 /* The normalized form, as `onlinkd -n` prints it. */

@@ -468,6 +468,21 @@ static int parse_connect(struct parse *p, void *obj, const struct cfg_key *k, co
 	return 0;
 }
 
+static int parse_uplink(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
+{
+	struct cfg_switchref *s = obj;
+	if (!*v || strlen(v) >= sizeof(s->ifname) || strchr(v, '/') || strchr(v, ' '))
+		return bad(p, k, v);
+	strcpy(s->ifname, v);
+	s->ifname_line = p->line;
+	return 0;
+}
+
+static void print_uplink(FILE *f, const void *obj, const struct cfg_key *k)
+{
+	fprintf(f, "%s = %s\n", k->key, ((const struct cfg_switchref *)obj)->ifname);
+}
+
 /* ---- the table, in print order ---- */
 
 #define ROLES (CS_SWITCH | CS_HOST | CS_EGRESSD)
@@ -546,8 +561,8 @@ static const struct cfg_key schema[] = {
 	  parse_slice, print_slice, is_set_slice },
 	{ "connect", CS_SWITCHREF, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, SWR(connect), "address", "ADDR:PORT or [ADDR]:PORT",
 	  "The switch agent.", parse_connect, print_endpoint, is_set_endpoint },
-	{ "interface", CS_SWITCHREF, CT_STR, CK_SET_ONLY, 0, 0, NULL, SWR(ifname), NULL, NULL,
-	  "The uplink to this switch; [host] interface when not set.", NULL, NULL, NULL },
+	{ "interface", CS_SWITCHREF, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, SWR(ifname), NULL, NULL,
+	  "The uplink to this switch; [host] interface when not set.", parse_uplink, print_uplink, NULL },
 	{ "probe-interval", CS_SWITCHREF, CT_DURATION, 0, 0, 10000, "100ms", SWR(probe_interval_ms), "duration",
 	  "0 (no probes) or 10ms to 10s", "How often the switch is pinged through the uplink.", NULL, NULL, NULL },
 	{ "dead-after", CS_SWITCHREF, CT_DURATION, 0, 50, 60000, "500ms", SWR(dead_after_ms), "duration",

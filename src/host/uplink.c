@@ -10,8 +10,10 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -191,11 +193,24 @@ static void live_fire(struct timer *t)
 	evaluate_turn(t->arg);
 }
 
+/* 1 when up with carrier (IFF_RUNNING), 0 when not, -1 when not present */
+static int uplink_carrier(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		r = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 void uplink_init(struct swlink *s)
 {
 	s->uplink = cfg_switch_uplink(&s->h->cfg->host, s->cfg);
 	s->up_ifindex = (int)if_nametoindex(s->uplink);
-	s->carrier = -1;
+	s->carrier = uplink_carrier(s->uplink);
 	s->echo_src.fd = -1;
 	s->echo_id = (uint16_t)randombytes_uniform(65536);
 	s->last_answer_ms = now_ms(); /* dead-after from the start */
@@ -247,7 +262,7 @@ void uplink_refresh(struct hostd *h)
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		struct swlink *s = &h->sw[i];
 		s->up_ifindex = (int)if_nametoindex(s->uplink);
-		s->carrier = -1; /* until the next link event; the echoes still tell */
+		s->carrier = uplink_carrier(s->uplink);
 		if (evaluate(s))
 			h->ev_update = 1;
 	}

@@ -380,41 +380,66 @@ int nl_dump_owned(struct nl *nl, int ifindex, int ifindex2, uint8_t proto, struc
 
 /* ---- requests ---- */
 
-int nl_veth_add(const char *name, const char *peer)
+/* One request on a socket of its own, and its answer. */
+static int request_once(struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *s = mnl_socket_open(NETLINK_ROUTE);
 	int r = 0;
 	if (!s)
 		return -errno;
-	memset(buf, 0, sizeof(buf));
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+	} else {
+		ssize_t n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n < 0 || mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(s), NULL, NULL) < 0)
+			r = -errno;
+	}
+	mnl_socket_close(s);
+	return r;
+}
+
+static int link_up(const char *name)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 2;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return request_once(nlh);
+}
+
+int nl_veth_add(const char *name, const char *peer)
+{
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
 	nlh->nlmsg_seq = 1;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	struct nlattr *pe = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	struct ifinfomsg *pi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pi));
-	pi->ifi_flags = pi->ifi_change = IFF_UP;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
 	mnl_attr_nest_end(nlh, pe);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, li);
-	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-	} else {
-		ssize_t n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-		if (n < 0)
-			r = -errno;
-		else if (mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(s), NULL, NULL) < 0)
-			r = -errno;
+	int r = request_once(nlh);
+	/* up once both ends exist (a veth opened before its peer is
+	 * ENOTCONN) */
+	if (!r || r == -EEXIST) {
+		int u = link_up(peer);
+		if (!u)
+			u = link_up(name);
+		if (u)
+			r = u;
 	}
-	mnl_socket_close(s);
 	return r;
 }
 

@@ -125,6 +125,11 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\nname = sw1\nmetrics = 0.0.0.0:4710\nlisten = 10.0.0.1:4710\nkey-file = tests/config/key\n", 3, "metrics: '0.0.0.0:4710' clashes with 'listen = 10.0.0.1:4710' on line 4" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:4710\nlisten = 10.0.0.1:4710\n", 4, "listen: '10.0.0.1:4710' clashes with '10.0.0.1:4710' on line 3" },
 	{ "[switch]\nname = sw1\nlisten = [::]:4710\nlisten = 10.0.0.1:4710\n", 4, "listen: '10.0.0.1:4710' clashes with '[::]:4710' on line 3" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.10.0.11\nkey-file = tests/config/key\n[switch a]\nconnect = 10.10.0.1:4710\n[switch b]\nconnect = 10.10.0.1:4710\n", 8, "[switch b]: the same interface (eth0) and connect (10.10.0.1:4710) as [switch a] on line 6" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.10.0.11\nkey-file = tests/config/key\n[switch a]\nconnect = 10.10.0.1:4710\n[switch b]\nconnect = 10.10.0.1:4710\ninterface = eth1\n[switch c]\nconnect = 10.10.0.1:4710\ninterface = eth1\n", 11, "[switch c]: the same interface (eth1) and connect (10.10.0.1:4710) as [switch b] on line 8" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.10.0.11\nkey-file = tests/config/key\n[switch a]\nconnect = 10.10.0.1:4710\ninterface = onlink0p\n", 6, "[switch a]: interface onlink0p is the provider device's (provider-device)" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.10.0.11\nkey-file = tests/config/key\n[switch a]\nconnect = 10.10.0.1:4710\nprobe-interval = 5ms\n", 6, "[switch a]: probe-interval: at least 10ms, or 0 for none" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.10.0.11\nkey-file = tests/config/key\n[switch a]\nconnect = 10.10.0.1:4710\nprobe-interval = 300ms\n", 6, "[switch a]: dead-after (500ms) must be at least two probe intervals (600ms)" },
 };
 
 static void bad_configs(void **state)
