@@ -104,6 +104,7 @@ struct hostd {
 	int bench_full_turns;    /* ONLINK_BENCH_FULL_TURNS: the benchmark's baseline */
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 	struct api_egress api_egress; /* last published to subscribers */
+	char cycle_logged[160];  /* the backup cycle last logged */
 };
 
 /* hostd.c */

@@ -98,6 +98,10 @@ void hostd_turn(struct hostd *h, int full)
 		kstate_steer(h);
 	}
 	kobj_set_free(&touched);
+	if (h->view.cycles && strcmp(h->cycle_logged, h->view.cycle))
+		log_err("backups across the switch agents go round in a cycle (%s): not followed; fix the switches' "
+			"'backup' keys", h->view.cycle);
+	snprintf(h->cycle_logged, sizeof(h->cycle_logged), "%s", h->view.cycle);
 	if (h->view.bad_macs)
 		log_limited(&h->rl_peer, LOG_WARNING, "%u provider addresses with a multicast, broadcast or zero MAC: not installed",
 			    h->view.bad_macs);

@@ -49,12 +49,32 @@ static int is_backup(const struct provset *s, const char *name)
 /* Each provider down with a backup takes the MACs of the first live one
  * along its backups. Resolved on the merged states before any is taken, so
  * a substituted provider never stands in for another. */
+/* Whether following p's backups comes back to p: a cycle, which the
+ * switch agents' configs make together (each sees only its own part).
+ * Its path goes to buf. */
+static int in_cycle(const struct hview *hv, const struct ol_provider *p, char *buf, size_t len)
+{
+	const struct ol_provider *q = p;
+	size_t off = (size_t)snprintf(buf, len, "%s", p->name);
+	for (size_t steps = 0; q->backup[0] && steps < hv->merged.n; steps++) {
+		if (!(q = provset_find(&hv->merged, q->backup)))
+			return 0;
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, " -> %s", q->name);
+		if (q == p)
+			return 1;
+	}
+	return 0;
+}
+
 static int substitute(struct hview *hv)
 {
 	size_t n = hv->merged.n;
 	int *via = NULL;
+	char path[160];
 	hv->subst.n = 0;
 	hv->cycles = 0;
+	hv->cycle[0] = 0;
 	if (!n)
 		return 0;
 	if (!(via = malloc(n * sizeof(*via))))
@@ -62,7 +82,11 @@ static int substitute(struct hview *hv)
 	for (size_t i = 0; i < n; i++) {
 		const struct ol_provider *p = &hv->merged.v[i];
 		via[i] = -1;
-		if (!p->backup[0] || provider_up(p))
+		if (!p->backup[0])
+			continue;
+		if (in_cycle(hv, p, path, sizeof(path)) && !hv->cycles++)
+			snprintf(hv->cycle, sizeof(hv->cycle), "%s", path);
+		if (provider_up(p))
 			continue;
 		struct subst blank = { .why = "no switch agent announces it" };
 		if (vec_push(&hv->subst, blank)) {
@@ -71,6 +95,7 @@ static int substitute(struct hview *hv)
 		}
 		struct subst *st = &hv->subst.v[hv->subst.n - 1];
 		snprintf(st->name, sizeof(st->name), "%s", p->name);
+		/* the first live provider along its backups, never round a cycle */
 		const struct ol_provider *q = p;
 		for (size_t steps = 0; q->backup[0]; steps++) {
 			const struct ol_provider *b = provset_find(&hv->merged, q->backup);
@@ -78,7 +103,6 @@ static int substitute(struct hview *hv)
 				break;
 			if (b == p || steps >= n) {
 				st->why = "its backups go round in a cycle";
-				hv->cycles++;
 				break;
 			}
 			if (provider_up(b)) {

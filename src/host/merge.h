@@ -49,7 +49,8 @@ struct hview {
 	unsigned bad_macs;      /* provider addresses with a MAC not installed */
 	struct changes changed; /* the providers the last turn changed (rebuild: full) */
 	VEC(struct subst) subst; /* providers down with a backup, sorted by name */
-	unsigned cycles;        /* of them, backups that lead back round */
+	unsigned cycles;        /* providers whose backups lead back to them */
+	char cycle[160];        /* the first such, as "a -> b -> a" */
 	int tables_changed;     /* the last turn added, removed or renumbered a provider */
 };
 

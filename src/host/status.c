@@ -69,7 +69,7 @@ static json_t *human_status(struct hostd *h)
 				"rejected", (json_int_t)s->fast.rejected));
 		json_array_append_new(sws, sw);
 	}
-	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"role", "host",
 		"name", h->cfg->name, "interface", kstate_provider_if(h), "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
@@ -81,6 +81,8 @@ static json_t *human_status(struct hostd *h)
 		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS),
 		"turn_cpu_ns", (json_int_t)h->turn_cpu_ns, "rebuild_cpu_ns", (json_int_t)h->rebuild_cpu_ns,
 		"kernel_write_cpu_ns", (json_int_t)h->kwrite_cpu_ns);
+	json_object_set_new(root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
+	return root;
 }
 
 /* ---- the local API ---- */

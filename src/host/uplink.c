@@ -239,8 +239,8 @@ void uplink_link_event(struct hostd *h, const struct nl_event *ev)
 		if (!strcmp(ev->link.name, s->uplink)) {
 			idx = ev->deleted ? 0 : ev->link.ifindex;
 			carrier = ev->link.up;
-		} else if (ev->link.ifindex == s->up_ifindex && ev->deleted) {
-			idx = 0;
+		} else if (ev->link.ifindex == s->up_ifindex && s->up_ifindex) {
+			idx = 0; /* deleted, or renamed away */
 		}
 		if (idx == s->up_ifindex && carrier == s->carrier)
 			continue;

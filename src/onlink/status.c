@@ -169,6 +169,8 @@ static void print_text(json_t *root)
 				       (long long)json_integer_value(json_object_get(fp, "rejected")));
 		}
 		printf("\n");
+		if (json_is_string(json_object_get(root, "backup_cycle")))
+			printf("backups go round in a cycle, not followed: %s\n\n", str(root, "backup_cycle"));
 		print_providers(json_object_get(root, "providers"));
 		print_egress(json_object_get(root, "egress"));
 	}
