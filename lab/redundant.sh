@@ -82,7 +82,12 @@ lab2_topology() {
 		n swa ip -6 addr add 2001:db8:10::1/64 dev br0 nodad
 		n swb ip addr add 10.10.0.2/24 dev br0
 		n swb ip -6 addr add 2001:db8:10::2/64 dev br0 nodad
-		link swa peer swb peer
+		# distinct interface indexes at the two ends: the kernel then takes
+		# the peer link's carrier change as urgent. With equal ones (likely
+		# in two fresh namespaces) it waits for its once-a-second link
+		# batch, which the dying switch's own port events, in this same
+		# kernel, have just used (docs/failover.md)
+		ip -n "${LAB_PREFIX}swa" link add name peer index 4001 type veth peer name peer index 4002 netns "${LAB_PREFIX}swb"
 		n swa ip link set peer master br0
 		n swb ip link set peer master br0
 		n swa ip link set peer up
@@ -198,8 +203,11 @@ lab2_onlink_configs() {
 	chmod 600 "$LAB_DIR/key"
 	for i in $(seq "$LAB_HOSTS"); do hosts+="host = h$i"$'\n'; done
 	for p in a b; do
-		local idx=1 extra="" ; [ $p = b ] && idx=2
+		local idx=1 extra="" peer="" other=b; [ $p = b ] && idx=2 other=a
 		[ $p = a ] && extra="backup = transit-b"
+		# one L2 domain: the peer link's carrier tells of the other switch
+		[ "${LAB_DESIGN:-uplinks}" = l2 ] && [ -z "${LAB_NO_PEER_LINK:-}" ] &&
+			peer="peer-link = peer"$'\n'"peer-switch = sw$other"
 		cat > "$LAB_DIR/switch-$p.conf" <<CONF
 [switch]
 name = sw$p
@@ -209,6 +217,7 @@ key-file = $LAB_DIR/key
 control = $LAB_DIR/switch-$p.sock
 keepalive = ${LAB_KEEPALIVE:-2}
 $mx
+$peer
 $hosts
 [provider transit-$p]
 address = 10.0.$idx.1
@@ -261,6 +270,15 @@ lab2_converged() {
 	[ "$("$ONLINK" status -s "$LAB_DIR/host-h$1.sock" --json | jq '[.providers[] | select(.state == "up")] | length')" = 2 ]
 }
 
+# True when both providers route the POP's prefixes back (BGP from the switches).
+lab2_providers_converged() {
+	local p pfx=10.30.0.0/24
+	[ "${LAB_DESIGN:-uplinks}" = l2 ] && pfx=10.10.0.0/24
+	for p in a b; do
+		n "p$p" ip -4 route show "$pfx" | grep -q via || return 1
+	done
+}
+
 lab2_up() {
 	lab2_topology
 	lab2_onlink_configs
@@ -272,6 +290,7 @@ lab2_up() {
 	for i in $(seq "$LAB_HOSTS"); do
 		wait_for 60 "h$i converged (BGP from both switches + onlink)" lab2_converged "$i" || return 1
 	done
+	wait_for 60 "the providers route the POP's prefixes" lab2_providers_converged
 }
 
 # lab2_kill_switch a|b: the switch dies whole: every port goes dark, its

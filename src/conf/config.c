@@ -402,6 +402,12 @@ static void validate_switch(struct parse *p)
 		fail(p, c->sw.fast_path_line, "fast-path: needs 'fast-path-interface' (the hosts' segment)");
 	if (!p->failed && !c->sw.fast_path.len && c->sw.fast_path_if[0])
 		fail(p, c->sw.fast_path_line, "fast-path-interface: no 'fast-path' to send on it");
+	if (!p->failed && c->sw.peer_link[0] && !c->sw.peer_switch[0])
+		fail(p, c->sw.peer_link_line, "peer-link: needs 'peer-switch' (the switch agent across it)");
+	if (!p->failed && !c->sw.peer_link[0] && c->sw.peer_switch[0])
+		fail(p, c->sw.peer_switch_line, "peer-switch: needs 'peer-link' (the link to it)");
+	if (!p->failed && c->sw.peer_switch[0] && !strcmp(c->sw.peer_switch, c->name))
+		fail(p, c->sw.peer_switch_line, "peer-switch: '%s' is this switch agent's own name", c->name);
 	validate_egress(p);
 	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->sw.providers[i];

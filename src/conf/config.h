@@ -88,6 +88,11 @@ struct cfg_switch {
 	unsigned bird_poll_ms;
 	struct cfg_endpoint fast_path;  /* multicast group for changes; len 0: none */
 	char fast_path_if[IF_NAMESIZE]; /* the hosts' segment, where it is sent */
+	/* the one-L2 design: the link to the other switch, whose carrier
+	 * loss this agent reports to the hosts as that switch's death */
+	char peer_link[IF_NAMESIZE];
+	char peer_switch[OL_NAME_MAX];
+	int peer_link_line, peer_switch_line;
 	unsigned fast_path_delay_ms;    /* the sessions' copy of a change waits this long */
 	int fast_path_line;
 };

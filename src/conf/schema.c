@@ -468,6 +468,24 @@ static int parse_connect(struct parse *p, void *obj, const struct cfg_key *k, co
 	return 0;
 }
 
+/* peer-link (an interface) and peer-switch (a name), with their lines */
+static int parse_peer(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
+{
+	struct config *c = obj;
+	int is_link = !strcmp(k->key, "peer-link");
+	if (is_link ? (!*v || strlen(v) >= sizeof(c->sw.peer_link) || strchr(v, '/') || strchr(v, ' '))
+		    : (!name_valid(v)))
+		return bad(p, k, v);
+	strcpy(is_link ? c->sw.peer_link : c->sw.peer_switch, v);
+	*(is_link ? &c->sw.peer_link_line : &c->sw.peer_switch_line) = p->line;
+	return 0;
+}
+
+static void print_text(FILE *f, const void *obj, const struct cfg_key *k)
+{
+	fprintf(f, "%s = %s\n", k->key, (const char *)obj + k->off);
+}
+
 static int parse_uplink(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct cfg_switchref *s = obj;
@@ -506,6 +524,10 @@ static const struct cfg_key schema[] = {
 	  "Where the fast path's datagrams leave.", parse_fast_path_if, NULL, NULL },
 	{ "fast-path-delay", CS_SWITCH, CT_DURATION, CK_NO_PRINT, 0, 10000, "100ms", CFG(sw.fast_path_delay_ms), "duration",
 	  "0 to 10s, for example '100ms'", "How long the sessions' copies of a change wait.", NULL, NULL, NULL },
+	{ "peer-link", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.peer_link), NULL, NULL,
+	  "The link to the other switch of one L2 domain.", parse_peer, print_text, NULL },
+	{ "peer-switch", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.peer_switch), "name", NULL,
+	  "The switch agent across the peer link.", parse_peer, print_text, NULL },
 	{ "interface", CS_HOST, CT_STR, CK_REQUIRED, 0, 0, NULL, CFG(host.ifname), NULL, NULL,
 	  "The uplink on which providers are made on-link.", NULL, NULL, NULL },
 	{ "address", CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(host.local4), "address", NULL,

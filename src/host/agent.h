@@ -52,6 +52,7 @@ struct swlink {
 	unsigned long echo_sent, echo_answered, echo_errors;
 	struct live live;
 	time_t live_since;
+	char agent_name[OL_NAME_MAX]; /* as the switch agent names itself (its HELLO) */
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */
@@ -127,6 +128,9 @@ void uplink_fini(struct swlink *s);
  * a switch goes in or out of use). */
 void uplink_link_event(struct hostd *h, const struct nl_event *ev);
 void uplink_refresh(struct hostd *h);
+/* What the switch agents say of each other changed (a report, a session
+ * up or down): every switch evaluated again, and a turn if one moved. */
+void uplink_reports(struct hostd *h);
 /* dead[i]: switch i is not used (dead or held down); never all of them.
  * Returns how many are. */
 int uplink_dead(const struct hostd *h, uint8_t *dead);

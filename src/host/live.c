@@ -22,12 +22,15 @@ static void enter(struct live *l, enum live_state s, uint64_t now_ms)
 	l->since_ms = now_ms;
 }
 
-int live_step(struct live *l, const struct live_cfg *c, int carrier, uint64_t last_answer_ms, uint64_t now_ms)
+int live_step(struct live *l, const struct live_cfg *c, int carrier, uint64_t last_answer_ms, const char *reported_by,
+	      uint64_t now_ms)
 {
 	char why[64] = "";
 	enum live_state before = l->state;
 	if (c->carrier_counts && carrier == 0)
 		snprintf(why, sizeof(why), "uplink carrier lost");
+	else if (reported_by)
+		snprintf(why, sizeof(why), "%s lost its peer link to it", reported_by);
 	else if (c->probing && now_ms > last_answer_ms && now_ms - last_answer_ms > c->dead_after_ms)
 		snprintf(why, sizeof(why), "no echo answered for %llu ms", (unsigned long long)(now_ms - last_answer_ms));
 	switch (l->state) {

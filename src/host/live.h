@@ -31,8 +31,10 @@ struct live {
 
 void live_init(struct live *l, uint64_t now_ms);
 /* The evidence now: carrier 1, 0, or -1 when not known; the time of the last
- * echo answered (or of the start). 1 when the state changed. */
-int live_step(struct live *l, const struct live_cfg *c, int carrier, uint64_t last_answer_ms, uint64_t now_ms);
+ * echo answered (or of the start); the name of another switch that lost
+ * its peer link to this one, or NULL. 1 when the state changed. */
+int live_step(struct live *l, const struct live_cfg *c, int carrier, uint64_t last_answer_ms, const char *reported_by,
+	      uint64_t now_ms);
 /* When live_step must run again though no evidence changes: the end of the
  * hold-down, or when the last answer grows too old; UINT64_MAX: never. */
 uint64_t live_next_ms(const struct live *l, const struct live_cfg *c, uint64_t last_answer_ms);

@@ -62,6 +62,12 @@ static json_t *human_status(struct hostd *h)
 			"why", s->live.why[0] ? s->live.why : NULL, "deaths", (json_int_t)s->live.deaths,
 			"echo_sent", (json_int_t)s->echo_sent, "echo_answered", (json_int_t)s->echo_answered,
 			"echo_errors", (json_int_t)s->echo_errors));
+		/* what it says of the other switches over their peer link */
+		json_t *rep = json_array();
+		for (size_t k = 0; k < s->view.reports.n; k++)
+			json_array_append_new(rep, json_pack("{s:s, s:s}", "switch", s->view.reports.v[k].name, "state",
+							     s->view.reports.v[k].dead ? "dead" : "forwarding"));
+		json_object_set_new(sw, "peer_reports", rep);
 		if (s->fast.fd >= 0)
 			json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I}",
 				"group", addr_str(&s->fast.info.group, a, sizeof(a)), "port", (int)s->fast.info.port,

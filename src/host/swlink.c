@@ -103,12 +103,15 @@ static void sw_drop(struct swlink *s, const char *why)
 		log_warn("switch %s (%s): disconnected: %s; keeping its last state", s->cfg->name, s->cfg->connect.text, why);
 	else
 		log_limited(&h->rl_peer, LOG_WARNING, "switch %s (%s): %s", s->cfg->name, s->cfg->connect.text, why);
+	int was_up = s->state == SW_UP;
 	sw_close(s);
 	fast_close(s);
 	s->state = SW_IDLE;
 	swview_drop(&s->view);
 	s->since = time(NULL);
 	sw_schedule(s);
+	if (was_up && s->view.reports.n)
+		uplink_reports(h); /* its word on the others counts no more */
 }
 
 static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
@@ -183,6 +186,12 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			s->backoff_ms = BACKOFF_MIN_MS;
 			log_info("switch %s (%s): connected and authenticated", s->cfg->name, s->cfg->connect.text);
 			s->sessions++;
+			snprintf(s->agent_name, sizeof(s->agent_name), "%s", s->c.peer_name);
+		}
+		/* its word on the other switches, new or counting again */
+		if (s->view.reports_changed || (up && s->view.reports.n)) {
+			s->view.reports_changed = 0;
+			uplink_reports(h);
 		}
 	}
 	if (s->state != SW_IDLE)

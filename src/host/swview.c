@@ -187,6 +187,22 @@ int swview_msg(struct swview *v, uint8_t type, const uint8_t *body, size_t n, st
 		ch->full = 1;
 		return 0;
 	}
+	case WM_SWITCH: {
+		int dead, fresh;
+		if (wire_switch_decode(body, n, name, &dead)) {
+			*why = "malformed switch report";
+			return -1;
+		}
+		struct swreport *r = vec_name_put(&v->reports, name, &fresh);
+		if (!r) {
+			*why = "out of memory";
+			return -1;
+		}
+		if (fresh || r->dead != dead)
+			v->reports_changed = 1;
+		r->dead = dead;
+		return 0;
+	}
 	case WM_PROVIDER_DEL:
 		if (wire_name_decode(body, n, name) || v->in_snapshot) {
 			*why = "malformed or out-of-order removal";
@@ -224,4 +240,5 @@ void swview_free(struct swview *v)
 	vec_free(&v->egress_stage);
 	vec_free(&v->dir);
 	vec_free(&v->dir_stage);
+	vec_free(&v->reports);
 }

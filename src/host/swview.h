@@ -4,6 +4,7 @@
  * the fast path feed it messages; the unit tests feed it sequences. */
 #ifndef OL_SWVIEW_H
 #define OL_SWVIEW_H
+#include "base/vec.h"
 #include "proto/model.h"
 #include "proto/wire.h"
 #include <stddef.h>
@@ -44,6 +45,12 @@ struct changes {
 	size_t n, cap;
 };
 
+/* What a switch agent says of another over their peer link (WM_SWITCH). */
+struct swreport {
+	char name[OL_NAME_MAX];
+	int dead;
+};
+
 struct swview {
 	struct provset provs, stage;
 	struct egset egress, egress_stage;
@@ -51,6 +58,8 @@ struct swview {
 	int in_snapshot, have_snapshot;
 	uint64_t gen;           /* WM_GEN: of the session's provider messages that follow */
 	unsigned long stale;    /* provider messages older than what is held */
+	VEC(struct swreport) reports; /* sorted by name */
+	int reports_changed;    /* set by a WM_SWITCH that changed one; the caller clears it */
 };
 
 /* A session message. 0; 1 when it named a fast path (decoded into *fp,

@@ -145,8 +145,29 @@ static void echo_send(struct swlink *s)
 
 static void live_cfg(const struct swlink *s, struct live_cfg *c)
 {
+	/* echoes are evidence once the switch answered one: a switch that never
+	 * did since the agent started is not known, not dead (nothing is known
+	 * of its providers either), so a start-up finds no false death */
 	*c = (struct live_cfg){ .dead_after_ms = s->cfg->dead_after_ms, .hold_down_ms = s->cfg->hold_down_ms,
-				.probing = s->cfg->probe_interval_ms != 0, .carrier_counts = s->h->cfg->host.multi_uplink };
+				.probing = s->cfg->probe_interval_ms != 0 && s->echo_answered,
+				.carrier_counts = s->h->cfg->host.multi_uplink };
+}
+
+/* Another switch agent, itself forwarding and in session, that says it
+ * lost its peer link to this one (the one-L2 design); NULL if none. */
+static const char *reported_by(const struct swlink *s)
+{
+	const struct hostd *h = s->h;
+	const char *me = s->agent_name[0] ? s->agent_name : s->cfg->name;
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
+		const struct swlink *o = &h->sw[i];
+		if (o == s || o->state != SW_UP || o->live.state != LIVE_UP)
+			continue;
+		const struct swreport *r = vec_name_find(&o->view.reports, me);
+		if (r && r->dead)
+			return o->cfg->name;
+	}
+	return NULL;
 }
 
 /* 1 when the switch went in or out of use: the caller makes a full turn */
@@ -157,7 +178,7 @@ static int evaluate(struct swlink *s)
 	live_cfg(s, &c);
 	enum live_state before = s->live.state;
 	int carrier = s->up_ifindex ? s->carrier : 0;
-	if (live_step(&s->live, &c, carrier, s->last_answer_ms, now)) {
+	if (live_step(&s->live, &c, carrier, s->last_answer_ms, reported_by(s), now)) {
 		s->live_since = time(NULL);
 		if (s->live.state == LIVE_DEAD)
 			log_warn("switch %s: dead (%s): its providers' traffic goes to their backups", s->cfg->name, s->live.why);
@@ -266,6 +287,15 @@ void uplink_refresh(struct hostd *h)
 		if (evaluate(s))
 			h->ev_update = 1;
 	}
+}
+
+void uplink_reports(struct hostd *h)
+{
+	int turn = 0;
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
+		turn |= evaluate(&h->sw[i]);
+	if (turn)
+		hostd_turn(h, 1);
 }
 
 int uplink_dead(const struct hostd *h, uint8_t *dead)

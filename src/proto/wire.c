@@ -94,6 +94,24 @@ int wire_name_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX])
 	return r < 0 || (size_t)r != n ? -EBADMSG : 0;
 }
 
+int wire_switch_encode(uint8_t *buf, size_t cap, const char *name, int dead)
+{
+	int r = wire_name_encode(buf, cap, name);
+	if (r < 0 || (size_t)r + 1 > cap)
+		return -ENOSPC;
+	buf[r] = dead ? 1 : 0;
+	return r + 1;
+}
+
+int wire_switch_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], int *dead)
+{
+	int r = name_take(buf, n, name);
+	if (r < 0 || (size_t)r + 1 != n || buf[r] > 1)
+		return -EBADMSG;
+	*dead = buf[r];
+	return 0;
+}
+
 int wire_hello_encode(uint8_t *buf, size_t cap, const struct wire_hello *h)
 {
 	if (cap < 1 + WIRE_NONCE)

@@ -21,7 +21,7 @@ enum wire_frame { WF_HELLO = 1, WF_SEALED = 2, WF_DATAGRAM = 3 };
 enum wire_msg {
 	WM_AUTH = 1, WM_SNAP_BEGIN = 2, WM_PROVIDER = 3, WM_SNAP_END = 4,
 	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,
-	WM_GEN = 9, WM_FASTPATH = 10,
+	WM_GEN = 9, WM_FASTPATH = 10, WM_SWITCH = 11,
 };
 
 /* The fast path (docs/protocol.md): provider changes also go out once, as
@@ -76,6 +76,10 @@ int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struc
 int wire_rec_put(uint8_t *buf, size_t cap, size_t *len, uint8_t type, const uint8_t *body, size_t n);
 int wire_rec_next(const uint8_t *buf, size_t len, size_t *off, uint8_t *type, const uint8_t **body, size_t *n);
 int wire_name_encode(uint8_t *buf, size_t cap, const char *name);
+/* WM_SWITCH: another switch agent (by its name), as this one sees it over
+ * their peer link: dead 1 when the link lost carrier, else 0. */
+int wire_switch_encode(uint8_t *buf, size_t cap, const char *name, int dead);
+int wire_switch_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], int *dead);
 /* big-endian 64-bit fields */
 void wire_put64(uint8_t *b, uint64_t x);
 uint64_t wire_take64(const uint8_t *b);

@@ -43,6 +43,11 @@ struct switchd {
 	struct provctl *pc;
 	struct ol_provider *obs; /* the providers as the kernel shows them */
 	struct ol_provider *out; /* ... and as the hosts are told */
+	/* the one-L2 design: the peer link's carrier (-1: not seen yet), what
+	 * the hosts were last told of the switch across it, and since when */
+	int peer_carrier, peer_told;
+	time_t peer_since;
+	unsigned long peer_losses;
 };
 
 /* A new session's snapshot, after WM_SNAP_BEGIN: the generation, every
@@ -61,7 +66,34 @@ static int snapshot(void *arg, struct conn *c)
 		int n = wire_egress_encode(body, sizeof(body), &s->cfg->sw.egress[i].e);
 		r = n < 0 ? n : conn_send(c, WM_EGRESS, body, (size_t)n);
 	}
+	if (!r && s->peer_told >= 0) {
+		int n = wire_switch_encode(body, sizeof(body), s->cfg->sw.peer_switch, s->peer_told);
+		r = n < 0 ? n : conn_send(c, WM_SWITCH, body, (size_t)n);
+	}
 	return r;
+}
+
+/* The peer link's carrier as the hosts must know it: its loss is the other
+ * switch's death, as far as this side of the L2 domain can tell (the
+ * hosts hold it dead at once, and use it again after their hold-down). */
+static void peer_link_publish(struct switchd *s)
+{
+	uint8_t body[64];
+	if (!s->cfg->sw.peer_link[0] || s->peer_carrier < 0 || s->peer_told == !s->peer_carrier)
+		return;
+	s->peer_told = !s->peer_carrier;
+	s->peer_since = time(NULL);
+	if (s->peer_told) {
+		s->peer_losses++;
+		log_warn("peer link %s lost carrier: telling the hosts switch %s is dead", s->cfg->sw.peer_link,
+			 s->cfg->sw.peer_switch);
+	} else {
+		log_info("peer link %s has carrier: telling the hosts switch %s forwards", s->cfg->sw.peer_link,
+			 s->cfg->sw.peer_switch);
+	}
+	int n = wire_switch_encode(body, sizeof(body), s->cfg->sw.peer_switch, s->peer_told);
+	if (n > 0)
+		peers_send_all(&s->peers, WM_SWITCH, body, (size_t)n);
 }
 
 static void broadcast(struct switchd *s, struct track_provider *tp, int level)
@@ -216,6 +248,8 @@ static void track_cb(const struct nl_event *ev, void *arg)
 {
 	struct switchd *s = arg;
 	track_event(&s->tr, ev);
+	if (ev->type == NLE_LINK && s->cfg->sw.peer_link[0] && !strcmp(ev->link.name, s->cfg->sw.peer_link))
+		s->peer_carrier = !ev->deleted && ev->link.up;
 }
 
 static int full_sync(struct switchd *s)
@@ -235,6 +269,11 @@ static int full_sync(struct switchd *s)
 	solicit(s);
 	refusals(s);
 	publish(s);
+	if (s->cfg->sw.peer_link[0] && s->peer_carrier < 0) {
+		s->peer_carrier = 0; /* no such link */
+		log_warn("peer link %s not present", s->cfg->sw.peer_link);
+	}
+	peer_link_publish(s);
 	return 0;
 }
 
@@ -262,6 +301,7 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 	solicit(s);
 	refusals(s);
 	publish(s);
+	peer_link_publish(s);
 }
 
 static void keepalive_fire(struct timer *t)
@@ -324,6 +364,11 @@ static char *control_cb(const char *req, void *arg)
 		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "role", "switch", "name", s->cfg->name,
 				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 				 "bird", provctl_json(s->pc));
+		if (s->cfg->sw.peer_link[0])
+			json_object_set_new(root, "peer_link", json_pack("{s:s, s:s, s:s, s:I, s:I}", "interface",
+				s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
+				s->peer_carrier > 0 ? "up" : "down", "since", (json_int_t)s->peer_since,
+				"losses", (json_int_t)s->peer_losses));
 		/* other switch agents' providers this one relies on as backups:
 		 * only the hosts, which see every switch agent, resolve them */
 		json_t *rb = json_array();
@@ -384,7 +429,7 @@ static void metrics_cb(FILE *f, void *arg)
 
 int switchd_run(struct config *c)
 {
-	struct switchd s = { .cfg = c, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
+	struct switchd s = { .cfg = c, .peer_carrier = -1, .peer_told = -1, .rl_peer = RATELIMIT_INIT(10000, 10), .rl_kernel = RATELIMIT_INIT(10000, 10) };
 	int r;
 
 	if ((r = loop_init()) || (r = track_init(&s.tr, &c->sw)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf())) ||

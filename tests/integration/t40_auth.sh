@@ -24,19 +24,21 @@ lab_stop onlinkd-intruder
 check_eq "wrong key: nothing changed in h2's kernel" "$(h2_state)" "$h2_before"
 
 # garbage: random bytes (after a version 0), wrong versions (1: an agent older than batched
-# frames; 2: one older than generations and the fast path), an oversized
+# frames; 2: one older than generations and the fast path; 3: one older
+# than backups named on the wire), an oversized
 # frame, a fast-path datagram sent down a session, a hello claiming the
 # switch's role, and a frame cut short by a closed connection
 send() { n h2 timeout 5 bash -c "exec 3<>/dev/tcp/10.10.0.1/4710; { $1; } >&3 2>/dev/null; sleep 0.2"; }
 send "printf '\\x00'; head -c 65536 /dev/urandom"
 send "printf '\\x01\\x01\\x00\\x04abcd'"
 send "printf '\\x02\\x01\\x00\\x04abcd'"
-send "printf '\\x03\\x02\\xff\\xff'"
-send "printf '\\x03\\x03\\x00\\x04abcd'"
-send "printf '\\x03\\x01\\x00\\x24\\x01'; head -c 32 /dev/zero; printf '\\x02sw'"
-send "printf '\\x03\\x01\\x00\\x40'"
-check "switch logged the wrong versions (0 and garbage, 1, 2)" wait_for 3 "version" \
-	bash -c "[ \$(grep -c 'unsupported protocol version' '$SWLOG') -ge 3 ]"
+send "printf '\\x03\\x01\\x00\\x04abcd'"
+send "printf '\\x04\\x02\\xff\\xff'"
+send "printf '\\x04\\x03\\x00\\x04abcd'"
+send "printf '\\x04\\x01\\x00\\x24\\x01'; head -c 32 /dev/zero; printf '\\x02sw'"
+send "printf '\\x04\\x01\\x00\\x40'"
+check "switch logged the wrong versions (0 and garbage, 1, 2, 3)" wait_for 3 "version" \
+	bash -c "[ \$(grep -c 'unsupported protocol version' '$SWLOG') -ge 4 ]"
 check "switch logged the datagram sent down a session" wait_for 3 "type" grep -q "unknown frame type" "$SWLOG"
 check "switch logged the oversized frame" wait_for 3 "oversized" grep -q "oversized frame" "$SWLOG"
 check "switch logged the hello with the wrong role" wait_for 3 "role" grep -q "peer has the same role" "$SWLOG"

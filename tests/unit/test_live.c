@@ -21,25 +21,32 @@ static void carrier_and_hold_down(void **state)
 	(void)state;
 	struct live l;
 	live_init(&l, 1000);
-	assert_int_equal(live_step(&l, &multi, 1, 1000, 1100), 0);
+	assert_int_equal(live_step(&l, &multi, 1, 1000, NULL, 1100), 0);
 	assert_int_equal(l.state, LIVE_UP);
-	assert_int_equal(live_step(&l, &multi, 0, 1100, 1101), 1);
+	assert_int_equal(live_step(&l, &multi, 0, 1100, NULL, 1101), 1);
 	assert_int_equal(l.state, LIVE_DEAD);
 	assert_string_equal(l.why, "uplink carrier lost");
 	assert_int_equal(l.deaths, 1);
-	assert_int_equal(live_step(&l, &multi, 1, 1500, 1500), 1);
+	assert_int_equal(live_step(&l, &multi, 1, 1500, NULL, 1500), 1);
 	assert_int_equal(l.state, LIVE_HELD);
 	assert_int_equal(live_next_ms(&l, &multi, 1500), 3500);
-	assert_int_equal(live_step(&l, &multi, 0, 1600, 1600), 1); /* flap */
+	assert_int_equal(live_step(&l, &multi, 0, 1600, NULL, 1600), 1); /* flap */
 	assert_int_equal(l.state, LIVE_DEAD);
 	assert_int_equal(l.flaps, 1);
 	assert_int_equal(l.deaths, 1);
-	assert_int_equal(live_step(&l, &multi, 1, 1700, 1700), 1);
-	assert_int_equal(live_step(&l, &multi, 1, 3600, 3650), 0);  /* 1950 ms in */
+	assert_int_equal(live_step(&l, &multi, 1, 1700, NULL, 1700), 1);
+	assert_int_equal(live_step(&l, &multi, 1, 3600, NULL, 3650), 0);  /* 1950 ms in */
 	assert_int_equal(l.state, LIVE_HELD);
-	assert_int_equal(live_step(&l, &multi, 1, 3700, 3700), 1);
+	assert_int_equal(live_step(&l, &multi, 1, 3700, NULL, 3700), 1);
 	assert_int_equal(l.state, LIVE_UP);
 	assert_string_equal(l.why, "");
+	/* the other switch's word: dead with carrier and echoes, until it
+	 * takes it back (then the hold-down) */
+	assert_int_equal(live_step(&l, &multi, 1, 3800, "swb", 3800), 1);
+	assert_int_equal(l.state, LIVE_DEAD);
+	assert_string_equal(l.why, "swb lost its peer link to it");
+	assert_int_equal(live_step(&l, &multi, 1, 3900, NULL, 3900), 1);
+	assert_int_equal(l.state, LIVE_HELD);
 }
 
 /* echoes: dead when none was answered for dead-after, even with carrier;
@@ -50,23 +57,23 @@ static void echoes(void **state)
 	struct live l;
 	live_init(&l, 0);
 	assert_int_equal(live_next_ms(&l, &multi, 1000), 1501);
-	assert_int_equal(live_step(&l, &multi, 1, 1000, 1500), 0);
-	assert_int_equal(live_step(&l, &multi, 1, 1000, 1501), 1);
+	assert_int_equal(live_step(&l, &multi, 1, 1000, NULL, 1500), 0);
+	assert_int_equal(live_step(&l, &multi, 1, 1000, NULL, 1501), 1);
 	assert_string_equal(l.why, "no echo answered for 501 ms");
 	struct live_cfg one = multi;
 	one.carrier_counts = 0;
 	live_init(&l, 0);
-	assert_int_equal(live_step(&l, &one, 0, 100, 200), 0);
+	assert_int_equal(live_step(&l, &one, 0, 100, NULL, 200), 0);
 	assert_int_equal(l.state, LIVE_UP);
 	/* no probes: only the carrier */
 	struct live_cfg noprobe = multi;
 	noprobe.probing = 0;
-	assert_int_equal(live_step(&l, &noprobe, 1, 0, 100000), 0);
+	assert_int_equal(live_step(&l, &noprobe, 1, 0, NULL, 100000), 0);
 	assert_int_equal(live_next_ms(&l, &noprobe, 0), UINT64_MAX);
 	/* a hold-down of 0: back at once */
 	noprobe.hold_down_ms = 0;
-	assert_int_equal(live_step(&l, &noprobe, 0, 0, 100001), 1);
-	assert_int_equal(live_step(&l, &noprobe, 1, 0, 100002), 1);
+	assert_int_equal(live_step(&l, &noprobe, 0, 0, NULL, 100001), 1);
+	assert_int_equal(live_step(&l, &noprobe, 1, 0, NULL, 100002), 1);
 	assert_int_equal(l.state, LIVE_UP);
 }
 
