@@ -13,57 +13,13 @@
 # A) is reported beside it.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/table.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run as root" >&2; exit 1; fi
 SIZES=${SIZES:-10000 1000000}
 STREAM=$LAB_ROOT/lab/tools/stream.py
 results=$(mktemp /tmp/onlink-bench-failover.XXXXXX)
 trap 'rm -f "$results"' EXIT
 
-# A prefix-length mix like the IPv4 table's (about 60% /24, the rest
-# mostly /19-/23), allocated upwards from 1.0.0.0, skipping the lab's and
-# special-use ranges.
-gen_table() { # N FILE-A FILE-B
-	python3 - "$@" <<'PY'
-import random, sys
-n, fa, fb = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-random.seed(1)
-mix = [(24, 60), (23, 10), (22, 12), (21, 5), (20, 5), (19, 3), (18, 2), (17, 1), (16, 1.5), (15, 0.3), (14, 0.2)]
-seen = set()
-lens = [l for l, _ in mix]; weights = [w for _, w in mix]
-skip = [(10 << 24, 8), (100 << 24 | 64 << 16, 10), (127 << 24, 8), (169 << 24 | 254 << 16, 16), (172 << 24 | 16 << 16, 12),
-        (192 << 24 | 0 << 16, 16), (198 << 24 | 18 << 16, 15), (198 << 24 | 51 << 16, 16), (203 << 24, 16)]
-def bad(a, l):
-    for s, sl in skip:
-        m = (0xffffffff << (32 - min(l, sl))) & 0xffffffff
-        if (a & m) == (s & m):
-            return True
-    return a >= 224 << 24
-addr = 1 << 24
-with open(fa, "w") as A, open(fb, "w") as B:
-    A.write("protocol static table4 {\n\tipv4;\n")
-    B.write("protocol static table4 {\n\tipv4;\n")
-    for _ in range(n):
-        l = random.choices(lens, weights)[0]
-        size = 1 << (32 - l)
-        addr = (addr + size - 1) & ~(size - 1)
-        while True:
-            if addr >= 224 << 24:
-                # the space is used up: go round again; what follows are
-                # more-specifics of earlier prefixes, as in the real table
-                addr = (1 << 24) + random.randrange(1 << 20) * 256
-                addr = (addr + size - 1) & ~(size - 1)
-            if not bad(addr, l) and (addr, l) not in seen:
-                break
-            addr += size
-        seen.add((addr, l))
-        p = "%d.%d.%d.%d/%d" % (addr >> 24, addr >> 16 & 255, addr >> 8 & 255, addr & 255, l)
-        A.write("route %s via 198.51.100.2;\n" % p)
-        B.write("route %s via 198.51.100.6 { bgp_path.prepend(65002); };\n" % p)
-        addr += size
-    A.write("}\n")
-    B.write("}\n")
-PY
-}
 
 via_a() { n h1 ip -4 route show | grep -c 'via 10.0.1.1'; }
 stream_gap() { # label: cut transit-a's port under a stream; prints the gap (ms) and BGP's time (s)

@@ -272,12 +272,12 @@ lab_bird() {
 		sessions+="protocol bgp h${i}_4 from hosts4 { neighbor 10.10.0.$((10 + i)) as 65000; }\\n"
 		sessions+="protocol bgp h${i}_6 from hosts6 { neighbor 2001:db8:10::$(printf %x $((16 + i))) as 65000; }\\n"
 	done
-	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions" "EXTRA=$extra" RID=10.10.0.1 \
+	bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw.conf" "SESSIONS=$sessions" "EXTRA=$extra" BFD= RID=10.10.0.1 \
 		HOST4=10.10.0.1 HOST6=2001:db8:10::1 "POP4=route 10.10.0.0/24 blackhole;" \
 		"POP6=route 2001:db8:10::/64 blackhole;"
 	for i in $(seq "$LAB_HOSTS"); do
 		local id4=10.10.0.$((10 + i)) id6=2001:db8:10::$(printf %x $((16 + i)))
-		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=$id4" IF='"eth0"' \
+		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=$id4" IF='"eth0"' EXTRA= BFD= \
 			"SESSIONS=protocol bgp sw4 from rr4 { local $id4 as 65000; neighbor 10.10.0.1 as 65000; }\nprotocol bgp sw6 from rr6 { local $id6 as 65000; neighbor 2001:db8:10::1 as 65000; }"
 	done
 	for p in pa pb sw; do start_bird "$p" "$p" "$LAB_DIR/bird-$p.conf"; done

@@ -150,8 +150,15 @@ lab2_switch_addr() { # p [6]
 	esac
 }
 
+# LAB_BFD=1: BFD (100 ms x 3) on the hosts' sessions with the route
+# reflectors (bench/switch_failover.sh's BGP-alone baseline)
 lab2_bird() {
-	local dir=$LAB_ROOT/lab/bird i p
+	local dir=$LAB_ROOT/lab/bird i p bfd="" sbfd="" hbfd=""
+	if [ -n "${LAB_BFD:-}" ]; then
+		bfd="bfd on;"
+		sbfd='protocol bfd { interface "br0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
+		hbfd='protocol bfd { interface "eth*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
+	fi
 	local ta="" tb=""
 	[ -n "${LAB_TABLE_A:-}" ] && ta="include \"$LAB_TABLE_A\";"
 	[ -n "${LAB_TABLE_B:-}" ] && tb="include \"$LAB_TABLE_B\";"
@@ -180,7 +187,7 @@ lab2_bird() {
 			pop4="route 10.20.0.0/24 blackhole; route 10.30.0.0/24 blackhole;"
 			pop6="route 2001:db8:20::/64 blackhole; route 2001:db8:30::/64 blackhole;"
 		fi
-		bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw$p.conf" "SESSIONS=$sessions" EXTRA= \
+		bird_conf "$dir/switch.conf" "$LAB_DIR/bird-sw$p.conf" "SESSIONS=$sessions" "EXTRA=$sbfd" "BFD=$bfd" \
 			"RID=$(lab2_switch_addr $p)" "HOST4=$(lab2_switch_addr $p)" "HOST6=$(lab2_switch_addr $p 6)" \
 			"POP4=$pop4" "POP6=$pop6"
 	done
@@ -191,7 +198,8 @@ lab2_bird() {
 			s+="protocol bgp sw${p}4 from rr4 { local $(lab2_host_on $p "$i") as 65000; neighbor $(lab2_switch_addr $p) as 65000; }\\n"
 			s+="protocol bgp sw${p}6 from rr6 { local $(lab2_host_on $p "$i" 6) as 65000; neighbor $(lab2_switch_addr $p 6) as 65000; }\\n"
 		done
-		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=$(lab2_host_on a "$i")" "IF=$ifs" "SESSIONS=$s"
+		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=$(lab2_host_on a "$i")" "IF=$ifs" "SESSIONS=$s" \
+			"EXTRA=$hbfd" "BFD=$bfd"
 	done
 	for p in pa pb swa swb; do start_bird "$p" "$p" "$LAB_DIR/bird-$p.conf"; done
 	for i in $(seq "$LAB_HOSTS"); do start_bird "h$i" "h$i" "$LAB_DIR/bird-h$i.conf"; done

@@ -411,6 +411,15 @@ static void metrics_cb(FILE *f, void *arg)
 			  "Change datagrams that could not be sent (the sessions carried those changes).");
 		mx_sample(f, "onlink_switch_fastpath_errors_total", "", (double)s->fp->errors);
 	}
+	if (s->cfg->sw.peer_link[0]) {
+		mx_family(f, "onlink_switch_peer_link_up", "gauge",
+			  "1 while the peer link to the other switch has carrier (0: the hosts are told it is dead).");
+		mx_sample(f, "onlink_switch_peer_link_up", mx_label(l, sizeof(l), "switch", s->cfg->sw.peer_switch),
+			  s->peer_carrier > 0);
+		mx_family(f, "onlink_switch_peer_link_losses_total", "counter", "Times the peer link lost carrier.");
+		mx_sample(f, "onlink_switch_peer_link_losses_total", mx_label(l, sizeof(l), "switch", s->cfg->sw.peer_switch),
+			  (double)s->peer_losses);
+	}
 	mx_family(f, "onlink_switch_provider_up", "gauge", "1 when the provider is published as up (its next hop resolved).");
 	for (size_t i = 0; i < s->tr.n; i++)
 		mx_sample(f, "onlink_switch_provider_up", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),

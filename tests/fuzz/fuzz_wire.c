@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0: {
 		struct wire_hello h;
 		if (!wire_hello_decode(p, n, &h))
@@ -76,6 +76,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t g;
 		if (!wire_gen_decode(p, n, &g))
 			same(p, n, out, wire_gen_encode(out, sizeof(out), g));
+		break;
+	}
+	case 7: {
+		char name[OL_NAME_MAX];
+		int dead;
+		if (!wire_switch_decode(p, n, name, &dead))
+			same(p, n, out, wire_switch_encode(out, sizeof(out), name, dead));
 		break;
 	}
 	default: {

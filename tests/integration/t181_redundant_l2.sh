@@ -6,7 +6,7 @@
 # switch A comes back; switch A stops forwarding with its links up (h2
 # finds it by its unanswered echoes); switch A's agent dies alone.
 . "$(dirname "$0")/testlib.sh"
-export LAB_DESIGN=l2 LAB_SW_HOLD_DOWN=2s LAB_HOLD_DOWN=2s
+export LAB_DESIGN=l2 LAB_SW_HOLD_DOWN=2s LAB_HOLD_DOWN=2s LAB_METRICS=1
 t_setup
 lab2_up || { not_ok "two-switch lab (one L2 domain) came up"; exit 1; }
 ok "two-switch lab (one L2 domain) came up"
@@ -15,6 +15,7 @@ H2=$(host_sock 2) SB=$LAB_DIR/switch-b.sock
 MAC_A=$PROVIDER_MAC_A MAC_B=$PROVIDER_MAC_B
 neigh_mac() { n "$1" ip neigh show "$2" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
 has_mac() { [ "$(neigh_mac "$1" "$2")" == "$3" ]; }
+metric() { n "$1" curl -sf --max-time 5 "http://127.0.0.1:9477/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 sw_state() { st "$1" ".switches[] | select(.name == \"$2\") | .uplink.forwarding"; }
 ping_start() { rm -f "$LAB_DIR/ping-$1.out"; n "$1" ping -q -m "$3" -i 0.001 -w "$2" "$4" > "$LAB_DIR/ping-$1.out" 2>&1 & }
 ping_result() {
@@ -44,6 +45,9 @@ check "h2 uses transit-b's MAC for transit-a" has_mac h2 10.0.1.1 "$MAC_B"
 check_eq "h2 status: swa dead, by switch B's word" "$(st "$H2" '.switches[0].uplink | "\(.forwarding): \(.why)"')" \
 	"dead: swb lost its peer link to it"
 check "switch B logged the peer link's loss" grep -q "peer link peer lost carrier: telling the hosts switch swa is dead" "$LAB_DIR/onlinkd-swb.log"
+check_eq "switch B metrics: the peer link down, one loss" \
+	"$(metric swb 'onlink_switch_peer_link_up{switch="swa"}') $(metric swb 'onlink_switch_peer_link_losses_total{switch="swa"}')" "0 1"
+check_eq "h2 status: switch B's word on swa" "$(st "$H2" '.switches[1].peer_reports[0] | "\(.switch) \(.state)"')" "swa dead"
 
 # 2. switch A back: held down, then transit-a's own MAC; nothing lost
 ping_start h2 8 101 198.19.0.1

@@ -473,6 +473,33 @@ static void backups_across_switches(void **state)
 	swview_free(&s2);
 }
 
+/* A switch agent's word on another (WM_SWITCH): kept by name, a change
+ * flagged for the caller, a malformed one breaks the session. */
+static void switch_reports(void **state)
+{
+	(void)state;
+	struct swview v = { 0 };
+	struct changes ch = { 0 };
+	uint8_t b[64];
+	int n = wire_switch_encode(b, sizeof(b), "swa", 1);
+	assert_int_equal(feed(&v, WM_SWITCH, b, (size_t)n, &ch), 0);
+	assert_true(v.reports_changed);
+	assert_int_equal(v.reports.n, 1);
+	assert_int_equal(((struct swreport *)vec_name_find(&v.reports, "swa"))->dead, 1);
+	v.reports_changed = 0;
+	assert_int_equal(feed(&v, WM_SWITCH, b, (size_t)n, &ch), 0);
+	assert_false(v.reports_changed); /* the same word again */
+	n = wire_switch_encode(b, sizeof(b), "swa", 0);
+	assert_int_equal(feed(&v, WM_SWITCH, b, (size_t)n, &ch), 0);
+	assert_true(v.reports_changed);
+	assert_int_equal(v.reports.v[0].dead, 0);
+	assert_int_equal(feed(&v, WM_SWITCH, b, (size_t)n - 1, &ch), -1);
+	assert_false(ch.full);
+	assert_int_equal(ch.n, 0); /* no provider changed */
+	vec_free(&ch);
+	swview_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +510,7 @@ int main(void)
 		cmocka_unit_test(turns_equal_rebuilds),
 		cmocka_unit_test(shared_keys_need_rebuild),
 		cmocka_unit_test(backups_across_switches),
+		cmocka_unit_test(switch_reports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,26 @@ static void provider_rejects_bad_fields(void **state)
 	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), -EBADMSG);
 }
 
+/* WM_SWITCH: a switch agent's word on another, exactly as encoded */
+static void switch_report(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	char name[OL_NAME_MAX];
+	int dead = -1;
+	int n = wire_switch_encode(buf, sizeof(buf), "swa", 1);
+	assert_int_equal(n, 5);
+	assert_int_equal(wire_switch_decode(buf, (size_t)n, name, &dead), 0);
+	assert_string_equal(name, "swa");
+	assert_int_equal(dead, 1);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(wire_switch_decode(buf, (size_t)i, name, &dead), -EBADMSG);
+	buf[4] = 2; /* neither dead nor forwarding */
+	assert_int_equal(wire_switch_decode(buf, (size_t)n, name, &dead), -EBADMSG);
+	assert_int_equal(wire_switch_decode(buf, (size_t)n + 1, name, &dead), -EBADMSG);
+	assert_int_equal(wire_switch_encode(buf, 4, "swa", 0), -ENOSPC);
+}
+
 static void frame_header_limits(void **state)
 {
 	(void)state;
@@ -444,6 +464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(provider_round_trip),
 		cmocka_unit_test(provider_rejects_bad_fields),
+		cmocka_unit_test(switch_report),
 		cmocka_unit_test(frame_header_limits),
 		cmocka_unit_test(hello_round_trip),
 		cmocka_unit_test(name_round_trip),
