@@ -27,14 +27,8 @@ STREAM=$LAB_ROOT/lab/tools/stream.py
 results=$(mktemp /tmp/onlink-bench-swfo.XXXXXX)
 trap 'rm -f "$results"' EXIT
 
-ports() { n "sw$1" ip -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1; }
-ports_set() { ports "$1" | sed "s/^/link set dev /; s/\$/ $2/" | n "sw$1" ip -batch -; }
 silence() { # switch A drops everything, its links up
-	local l
-	for l in $(ports a); do
-		printf 'table netdev cut_%s {\n\tchain c {\n\t\ttype filter hook ingress device "%s" priority 0; policy drop;\n\t}\n}\n' \
-			"${l//-/_}" "$l"
-	done | n swa nft -f -
+	lab2_silence a
 	T_DEATH=$(date +%s.%N)
 }
 via_a() { n "$H" ip -4 route show | grep -c 'via 10.0.1.1'; }
@@ -71,15 +65,10 @@ run() {
 
 # each action sets T_DEATH, the moment the switch died or fell silent
 kill_a() {
-	ports_set a down
+	lab2_ports_set a down
 	T_DEATH=$(date +%s.%N)
 	lab_stop bird-swa KILL
 	lab_stop onlinkd-swa KILL
-}
-revive_a() {
-	lab2_start_switchd a
-	start_bird swa swa "$LAB_DIR/bird-swa.conf"
-	ports_set a up
 }
 # back to the start: the table through A again, and switch A used again
 settle() {
@@ -109,13 +98,13 @@ for design in $DESIGNS; do
 		echo "== $design, $size routes: onlink, switch A dies ..."
 		read -r loss rec rx sent conv left <<<"$(run dies kill_a)"
 		echo "$design $size dies $loss $rec $rx $sent $conv $left" >> "$results"
-		revive_a
+		lab2_revive_switch a
 		settle
 
 		echo "== $design, $size routes: onlink, switch A silent (links up) ..."
 		read -r loss rec rx sent conv left <<<"$(run silent silence)"
 		echo "$design $size silent $loss $rec $rx $sent $conv $left" >> "$results"
-		n swa nft flush ruleset
+		lab2_unsilence a
 		settle
 
 		echo "== $design, $size routes: BGP alone (host agent stopped), switch A dies ..."

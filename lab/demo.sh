@@ -21,10 +21,10 @@ export LAB_FAILOVER=1 LAB_HOLD_DOWN=2s LAB_FAST_PATH=239.255.71.4:4714
 finish() {
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo
-		echo "The lab stays up (KEEP=1). Try:"
-		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ip route"
+		echo "The two-switch lab stays up (KEEP=1). Try:"
+		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ip route show 198.19.0.0/24"
 		echo "  sudo $ONLINK status -s $LAB_DIR/host-h1.sock"
-		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ping -m 102 203.0.113.1"
+		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ping -m 101 198.19.0.1"
 		echo "Remove it with: sudo make demo-down"
 	else
 		lab_down
@@ -94,3 +94,36 @@ step "7. Announcing a prefix to provider B only, prepended, through BIRD"
 show "$ONLINK" announce -s "$LAB_DIR/switch.sock" 198.18.77.0/24 --via transit-b --prepend 2
 wait_for 5 "B sees it" bash -c "birdc -s '$LAB_DIR/bird-pb.ctl' show route 198.18.77.0/24 | grep -q 198.18.77"
 show birdc -s "$LAB_DIR/bird-pb.ctl" show route 198.18.77.0/24 all | grep -E "198.18|as_path"
+
+step "8. A redundant POP: two switches, each with its provider, agent and BIRD route reflector; each host has an uplink to each"
+lab_down
+rm -rf "$LAB_DIR"
+lab_init "$LAB_DIR"
+export LAB_DESIGN=uplinks LAB_SW_HOLD_DOWN=2s
+unset LAB_FAILOVER LAB_FAST_PATH
+lab2_up || { echo "the two-switch lab did not converge; logs are in $LAB_DIR"; exit 1; }
+echo "converged: h1 peers with both route reflectors; transit-a is on switch A (eth0), transit-b on switch B (eth1)"
+show "$ONLINK" status -s "$LAB_DIR/host-h1.sock"
+step "   providers are on-link on one device, onlink0; each frame goes to the uplink of the switch that announced its MAC"
+show n h1 ip neigh show dev onlink0 nud permanent
+show n h1 ip route show 198.19.0.0/24
+show n h1 nft list table netdev onlink_uplinks
+
+step "9. Switch A dies whole (every port dark, its BIRD and agent killed) under a 1000/s ping through transit-a's table"
+n h1 ping -q -m 101 -i 0.001 -w 5 198.19.0.1 > "$LAB_DIR/ping.out" 2>&1 &
+sleep 1.5
+printf '[swa] $ ip link set ... down (every port at once); kill -9 bird onlinkd\n'
+lab2_kill_switch a
+wait_for 20 "the ping's summary" grep -q transmitted "$LAB_DIR/ping.out"
+grep transmitted "$LAB_DIR/ping.out"
+echo "(each lost ping is a millisecond: h1 saw eth0 lose carrier and pointed transit-a's neighbors at transit-b's MAC,"
+echo " which the steering table sends out of eth1; BIRD's routes, which name onlink0, did not have to move)"
+show n h1 ip neigh show 10.0.1.1 dev onlink0
+show "$ONLINK" status -s "$LAB_DIR/host-h1.sock" | sed -n '/UPLINK/,/^$/p'
+grep -E "switch swa: dead" "$LAB_DIR/onlinkd-h1.log" | tail -n 1
+
+step "10. Switch A comes back: its providers are used again after the hold-down (2 s)"
+lab2_revive_switch a
+wait_for 30 "back" bash -c "ip netns exec ${LAB_PREFIX}h1 ip neigh show 10.0.1.1 dev onlink0 | grep -q $PROVIDER_MAC_A"
+show n h1 ip neigh show 10.0.1.1 dev onlink0
+grep -E "switch swa: forwarding" "$LAB_DIR/onlinkd-h1.log" | tail -n 2

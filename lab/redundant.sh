@@ -301,23 +301,33 @@ lab2_up() {
 	wait_for 60 "the providers route the POP's prefixes" lab2_providers_converged
 }
 
+# a switch's ports (its bridge's), and all of them up or down in one
+# command: a switch dies at once, not port by port
+lab2_ports() { n "sw$1" ip -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1; }
+lab2_ports_set() { lab2_ports "$1" | sed "s/^/link set dev /; s/\$/ $2/" | n "sw$1" ip -batch -; }
+
 # lab2_kill_switch a|b: the switch dies whole: every port goes dark, its
 # BIRD and its agent are killed at once.
 lab2_kill_switch() {
-	local p=$1 l
-	for l in $(n "sw$p" ip -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		n "sw$p" ip link set "$l" down
-	done
-	lab_stop "bird-sw$p" KILL
-	lab_stop "onlinkd-sw$p" KILL
+	lab2_ports_set "$1" down
+	lab_stop "bird-sw$1" KILL
+	lab_stop "onlinkd-sw$1" KILL
 }
 
-# lab2_revive_switch a|b: ports up, BIRD and the agent started again.
+# lab2_revive_switch a|b: BIRD and the agent started again, ports up.
 lab2_revive_switch() {
-	local p=$1 l
-	lab2_start_switchd "$p"
-	start_bird "sw$p" "sw$p" "$LAB_DIR/bird-sw$p.conf"
-	for l in $(n "sw$p" ip -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		n "sw$p" ip link set "$l" up
-	done
+	lab2_start_switchd "$1"
+	start_bird "sw$1" "sw$1" "$LAB_DIR/bird-sw$1.conf"
+	lab2_ports_set "$1" up
 }
+
+# lab2_silence a|b: the switch forwards nothing (and answers nothing), its
+# links up; lab2_unsilence undoes it.
+lab2_silence() {
+	local l
+	for l in $(lab2_ports "$1"); do
+		printf 'table netdev cut_%s {\n\tchain c {\n\t\ttype filter hook ingress device "%s" priority 0; policy drop;\n\t}\n}\n' \
+			"${l//-/_}" "$l"
+	done | n "sw$1" nft -f -
+}
+lab2_unsilence() { n "sw$1" nft flush ruleset; }

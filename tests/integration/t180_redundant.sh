@@ -29,9 +29,6 @@ ping_result() { # (ping -w ends it; `wait` is not reliable under run.sh's timeou
 	wait_for 20 "ping's summary" grep -q transmitted "$LAB_DIR/ping-$1.out"
 	awk '/transmitted/ { print $1 - $4 }' "$LAB_DIR/ping-$1.out"
 }
-# every port of a switch down in one command (a switch dies at once)
-ports() { n "sw$1" ip -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1; }
-ports_set() { ports "$1" | sed "s/^/link set dev /; s/\$/ $2/" | n "sw$1" ip -batch -; }
 
 # 1. providers on-link on the provider device, each MAC steered to its
 #    switch's uplink, with the tables and rules onlink makes
@@ -94,9 +91,7 @@ check_eq "...and wrote nothing" "$(writes)" "$w0"
 #    1000/s ping through transit-a's table
 ping_start h1 6 101 198.19.0.1
 sleep 2
-ports_set a down
-lab_stop bird-swa KILL
-lab_stop onlinkd-swa KILL
+lab2_kill_switch a
 lost=$(ping_result h1)
 echo "# whole switch A killed (carrier): $lost pings lost at 1000/s"
 check "switch A dead: h1 sent transit-a's traffic to transit-b within 300 ms ($lost lost)" test "$lost" -le 300
@@ -112,9 +107,7 @@ check "BIRD on h1 moved 198.19.0.0/24 to transit-b" wait_for 30 "BGP" bash -c "i
 #    the ping through transit-a's table loses nothing
 ping_start h1 8 101 198.19.0.1
 sleep 1
-lab2_start_switchd a
-start_bird swa swa "$LAB_DIR/bird-swa.conf"
-ports_set a up
+lab2_revive_switch a
 check_eq "switch A back: held down first" "$(wait_for 5 held bash -c "[ \"\$('$ONLINK' status -s '$H1' --json | jq -r '.switches[0].uplink.forwarding')\" = held-down ]"; echo $?)" "0"
 check "...then transit-a's own MAC again" wait_for 20 "back" has_mac h1 10.0.1.1 "$MAC_A"
 lost=$(ping_result h1)

@@ -22,8 +22,6 @@ ping_result() {
 	wait_for 20 "ping's summary" grep -q transmitted "$LAB_DIR/ping-$1.out"
 	awk '/transmitted/ { print $1 - $4 }' "$LAB_DIR/ping-$1.out"
 }
-ports() { n "sw$1" ip -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1; }
-ports_set() { ports "$1" | sed "s/^/link set dev /; s/\$/ $2/" | n "sw$1" ip -batch -; }
 
 check "h2 (on switch B): transit-a (switch A, across the peer link) on-link on eth0 with its MAC" has_mac h2 10.0.1.1 "$MAC_A"
 check "h2: no provider device with one uplink" bash -c "! ip netns exec ${LAB_PREFIX}h2 ip link show onlink0 >/dev/null 2>&1"
@@ -35,9 +33,7 @@ check_eq "h2 status: both switches forwarding on eth0" "$(st "$H2" '[.switches[]
 # 1. switch A dies whole: h2 learns it from switch B (peer link carrier)
 ping_start h2 6 101 198.19.0.1
 sleep 2
-ports_set a down
-lab_stop bird-swa KILL
-lab_stop onlinkd-swa KILL
+lab2_kill_switch a
 lost=$(ping_result h2)
 echo "# one L2, switch A killed (peer link carrier): $lost pings lost at 1000/s"
 check "h2 sent transit-a's traffic to transit-b within 300 ms ($lost lost)" test "$lost" -le 300
@@ -52,9 +48,7 @@ check_eq "h2 status: switch B's word on swa" "$(st "$H2" '.switches[1].peer_repo
 # 2. switch A back: held down, then transit-a's own MAC; nothing lost
 ping_start h2 8 101 198.19.0.1
 sleep 1
-lab2_start_switchd a
-start_bird swa swa "$LAB_DIR/bird-swa.conf"
-ports_set a up
+lab2_revive_switch a
 check "switch A back: transit-a's own MAC after the hold-down" wait_for 20 "back" has_mac h2 10.0.1.1 "$MAC_A"
 lost=$(ping_result h2)
 echo "# one L2, switch A back: $lost pings lost"
@@ -63,10 +57,7 @@ check_eq "h2 status: swa forwarding" "$(sw_state "$H2" swa)" "forwarding"
 
 # 3. switch A forwards nothing, its links up (no carrier lost anywhere):
 #    h2 finds it by its unanswered echoes
-for l in $(ports a); do
-	printf 'table netdev cut_%s {\n\tchain c {\n\t\ttype filter hook ingress device "%s" priority 0; policy drop;\n\t}\n}\n' \
-		"${l//-/_}" "$l"
-done | n swa nft -f -
+lab2_silence a
 ping_start h2 5 101 198.19.0.1
 sleep 0.2
 check "switch A silent: h2 holds it dead from its echoes within 1.5 s" wait_for 2 "dead" bash -c \
@@ -75,7 +66,7 @@ lost=$(ping_result h2)
 echo "# one L2, switch A silent (links up): $lost pings lost"
 check "h2: transit-a's traffic to transit-b within 2 s ($lost lost)" test "$lost" -le 2000
 check "h2: transit-a substituted" has_mac h2 10.0.1.1 "$MAC_B"
-n swa nft flush ruleset
+lab2_unsilence a
 check "switch A forwarding again: h2 back on transit-a after the hold-down" wait_for 20 "back" has_mac h2 10.0.1.1 "$MAC_A"
 
 # 4. switch A's agent dies, its switch forwarding: nothing changes
