@@ -157,12 +157,13 @@ start_bird() { # name ns conf
 birdc_() { local name=$1; shift; birdc -s "$LAB_DIR/bird-$name.ctl" "$@"; }
 
 
-lab_topology() {
-	local i
-	for ns in inet pa pb sw; do ns_add "$ns"; done
-	for i in $(seq "$LAB_HOSTS"); do ns_add "h$i"; done
-
-	# internet behind both providers
+# lab_providers NS-A NS-B: the Internet (inet) behind two providers, pa
+# (AS65001) and pb (AS65002), each cabled to its switch's namespace (NS-A,
+# NS-B) by a port named NS-pa, NS-pb there, not yet bridged. Both carry
+# 203.0.113.0/24, 198.19.0.0/24 and 2001:db8:ff::/48; A alone 198.18.0.0/24
+# and 2001:db8:fa::/48. The caller routes the POP's prefixes back.
+lab_providers() {
+	local p
 	link inet to-a pa inet
 	link inet to-b pb inet
 	n inet ip addr add 198.51.100.2/30 dev to-a
@@ -178,23 +179,13 @@ lab_topology() {
 	n inet ip -6 addr add 2001:db8:fa::1/128 dev lo
 	n inet ip link set to-a up
 	n inet ip link set to-b up
-	# replies to the POP leave through provider A
-	n inet ip route add 10.10.0.0/24 via 198.51.100.1
-	n inet ip -6 route add 2001:db8:10::/64 via 2001:db8:a::1
-
-	local p
 	for p in a b; do
-		local idx=1 mac=$PROVIDER_MAC_A inet4=198.51.100.2 inet6=2001:db8:a::2
-		[ $p = b ] && idx=2 mac=$PROVIDER_MAC_B inet4=198.51.100.6 inet6=2001:db8:b::2
+		local idx=1 mac=$PROVIDER_MAC_A inet4=198.51.100.2 inet6=2001:db8:a::2 my4=198.51.100.1 my6=2001:db8:a::1 sw=$1
+		[ $p = b ] && idx=2 mac=$PROVIDER_MAC_B inet4=198.51.100.6 inet6=2001:db8:b::2 my4=198.51.100.5 my6=2001:db8:b::1 sw=$2
 		n p$p sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 			net.ipv4.conf.all.arp_notify=1 net.ipv6.conf.all.ndisc_notify=1
-		if [ $p = a ]; then
-			n pa ip addr add 198.51.100.1/30 dev inet
-			n pa ip -6 addr add 2001:db8:a::1/64 dev inet nodad
-		else
-			n pb ip addr add 198.51.100.5/30 dev inet
-			n pb ip -6 addr add 2001:db8:b::1/64 dev inet nodad
-		fi
+		n p$p ip addr add $my4/30 dev inet
+		n p$p ip -6 addr add $my6/64 dev inet nodad
 		n p$p ip link set inet up
 		n p$p ip route add 203.0.113.0/24 via $inet4
 		n p$p ip route add 198.19.0.0/24 via $inet4
@@ -203,12 +194,23 @@ lab_topology() {
 			n pa ip route add 198.18.0.0/24 via $inet4
 			n pa ip -6 route add 2001:db8:fa::/48 via $inet6
 		fi
-		link sw sw-p$p p$p eth0
+		link "$sw" "$sw-p$p" p$p eth0
 		n p$p ip link set eth0 address $mac
 		n p$p ip addr add 10.0.$idx.1/24 dev eth0
 		n p$p ip -6 addr add 2001:db8:$idx::1/64 dev eth0 nodad
 		n p$p ip link set eth0 up
 	done
+}
+
+lab_topology() {
+	local i
+	for ns in inet pa pb sw; do ns_add "$ns"; done
+	for i in $(seq "$LAB_HOSTS"); do ns_add "h$i"; done
+
+	lab_providers sw sw
+	# replies to the POP leave through provider A
+	n inet ip route add 10.10.0.0/24 via 198.51.100.1
+	n inet ip -6 route add 2001:db8:10::/64 via 2001:db8:a::1
 
 	# the switch: one bridge, all ports
 	n sw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
@@ -235,6 +237,24 @@ lab_topology() {
 	done
 }
 
+# lab_bird_providers EXTRA BFDON B6: the providers' BIRD configs. EXTRA goes
+# in both (and LAB_TABLE_A / LAB_TABLE_B: BIRD files with more routes each
+# announces, a synthetic full table, bench/failover.sh); B6 is what
+# transit B does to its IPv6 route (a prepend, or nothing for a tie).
+lab_bird_providers() {
+	local dir=$LAB_ROOT/lab/bird ta="" tb=""
+	[ -n "${LAB_TABLE_A:-}" ] && ta="\\ninclude \"$LAB_TABLE_A\";"
+	[ -n "${LAB_TABLE_B:-}" ] && tb="\\ninclude \"$LAB_TABLE_B\";"
+	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
+		"EXTRA=$1$ta" "BFDON=$2" SW4=10.0.1.2 SW6=2001:db8:1::2 \
+		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2; route 198.19.0.0/24 via 198.51.100.2;" \
+		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2; route 2001:db8:fa::/48 via 2001:db8:a::2;"
+	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
+		"EXTRA=$1$tb" "BFDON=$2" SW4=10.0.2.2 SW6=2001:db8:2::2 \
+		"STATIC4=route 203.0.113.0/24 via 198.51.100.6; route 198.19.0.0/24 via 198.51.100.6 { bgp_path.prepend(65002); };" \
+		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2$3;"
+}
+
 # LAB_FAILOVER=1: the switch agent drives BIRD (docs/failover.md): each
 # provider's sessions are its bird-protocol, with BFD (100 ms x 3), the
 # description and announcements from onlink's include file, and transit-a
@@ -246,19 +266,7 @@ lab_bird() {
 		pextra="protocol bfd { interface \"eth0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
 		bfdon="bfd on;"
 	fi
-	# LAB_TABLE_A / LAB_TABLE_B: BIRD files with more routes each provider
-	# announces (a synthetic full table, bench/failover.sh)
-	local ta="" tb=""
-	[ -n "${LAB_TABLE_A:-}" ] && ta="\\ninclude \"$LAB_TABLE_A\";"
-	[ -n "${LAB_TABLE_B:-}" ] && tb="\\ninclude \"$LAB_TABLE_B\";"
-	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
-		"EXTRA=$pextra$ta" "BFDON=$bfdon" SW4=10.0.1.2 SW6=2001:db8:1::2 \
-		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.18.0.0/24 via 198.51.100.2; route 198.19.0.0/24 via 198.51.100.2;" \
-		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2; route 2001:db8:fa::/48 via 2001:db8:a::2;"
-	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
-		"EXTRA=$pextra$tb" "BFDON=$bfdon" SW4=10.0.2.2 SW6=2001:db8:2::2 \
-		"STATIC4=route 203.0.113.0/24 via 198.51.100.6; route 198.19.0.0/24 via 198.51.100.6 { bgp_path.prepend(65002); };" \
-		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2;"
+	lab_bird_providers "$pextra" "$bfdon" ""
 	for p in a b; do
 		local idx=1 f4="" f6=""; [ $p = b ] && idx=2
 		if [ -n "${LAB_FAILOVER:-}" ]; then

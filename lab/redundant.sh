@@ -32,17 +32,7 @@ lab2_topology() {
 	for ns in inet pa pb swa swb; do ns_add "$ns"; done
 	for i in $(seq "$LAB_HOSTS"); do ns_add "h$i"; done
 
-	link inet to-a pa inet
-	link inet to-b pb inet
-	n inet ip addr add 198.51.100.2/30 dev to-a
-	n inet ip addr add 198.51.100.6/30 dev to-b
-	n inet ip -6 addr add 2001:db8:a::2/64 dev to-a nodad
-	n inet ip -6 addr add 2001:db8:b::2/64 dev to-b nodad
-	n inet ip addr add 203.0.113.1/32 dev lo
-	n inet ip addr add 198.19.0.1/32 dev lo
-	n inet ip -6 addr add 2001:db8:ff::1/128 dev lo
-	n inet ip link set to-a up
-	n inet ip link set to-b up
+	lab_providers swa swb
 	# replies to the POP's hosts come back through pb
 	n inet ip route add 10.10.0.0/24 via 198.51.100.5
 	n inet ip route add 10.20.0.0/24 via 198.51.100.5
@@ -52,22 +42,7 @@ lab2_topology() {
 	n inet ip -6 route add 2001:db8:30::/64 via 2001:db8:b::1
 
 	for p in a b; do
-		local idx=1 mac=$PROVIDER_MAC_A inet4=198.51.100.2 inet6=2001:db8:a::2 my4=198.51.100.1 my6=2001:db8:a::1
-		[ $p = b ] && idx=2 mac=$PROVIDER_MAC_B inet4=198.51.100.6 inet6=2001:db8:b::2 my4=198.51.100.5 my6=2001:db8:b::1
-		n p$p sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-		n p$p ip addr add $my4/30 dev inet
-		n p$p ip -6 addr add $my6/64 dev inet nodad
-		n p$p ip link set inet up
-		# both carry 198.19.0.0/24 and 203.0.113.0/24; pb prepends the
-		# first, so the POP prefers transit-a for it
-		n p$p ip route add 203.0.113.0/24 via $inet4
-		n p$p ip route add 198.19.0.0/24 via $inet4
-		n p$p ip -6 route add 2001:db8:ff::/48 via $inet6
-		link "sw$p" "sw$p-p$p" "p$p" eth0
-		n p$p ip link set eth0 address $mac
-		n p$p ip addr add 10.0.$idx.1/24 dev eth0
-		n p$p ip -6 addr add 2001:db8:$idx::1/64 dev eth0 nodad
-		n p$p ip link set eth0 up
+		local idx=1; [ $p = b ] && idx=2
 		n "sw$p" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 		n "sw$p" ip link add name br0 type bridge
 		n "sw$p" ip link set br0 up
@@ -159,17 +134,7 @@ lab2_bird() {
 		sbfd='protocol bfd { interface "br0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
 		hbfd='protocol bfd { interface "eth*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
 	fi
-	local ta="" tb=""
-	[ -n "${LAB_TABLE_A:-}" ] && ta="include \"$LAB_TABLE_A\";"
-	[ -n "${LAB_TABLE_B:-}" ] && tb="include \"$LAB_TABLE_B\";"
-	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pa.conf" ID4=10.0.1.1 ID6=2001:db8:1::1 ASN=65001 \
-		"EXTRA=$ta" BFDON= SW4=10.0.1.2 SW6=2001:db8:1::2 \
-		"STATIC4=route 203.0.113.0/24 via 198.51.100.2; route 198.19.0.0/24 via 198.51.100.2;" \
-		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:a::2;"
-	bird_conf "$dir/provider.conf" "$LAB_DIR/bird-pb.conf" ID4=10.0.2.1 ID6=2001:db8:2::1 ASN=65002 \
-		"EXTRA=$tb" BFDON= SW4=10.0.2.2 SW6=2001:db8:2::2 \
-		"STATIC4=route 203.0.113.0/24 via 198.51.100.6; route 198.19.0.0/24 via 198.51.100.6 { bgp_path.prepend(65002); };" \
-		"STATIC6=route 2001:db8:ff::/48 via 2001:db8:b::2 { bgp_path.prepend(65002); };"
+	lab_bird_providers "" "" " { bgp_path.prepend(65002); }"
 	for p in a b; do
 		local idx=1 sessions="" pop4 pop6; [ $p = b ] && idx=2
 		sessions+="protocol bgp transit_${p}4 from provider4 { local 10.0.$idx.2 as 65000; neighbor 10.0.$idx.1 as 6500$idx; }\\n"

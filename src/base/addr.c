@@ -169,3 +169,15 @@ bool endpoint_clash(const struct sockaddr_storage *a, const struct sockaddr_stor
 		return false;
 	return !addr_cmp(&x, &y) || addr_is_unspecified(&x) || addr_is_unspecified(&y);
 }
+
+uint16_t inet_csum(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}

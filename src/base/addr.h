@@ -39,4 +39,7 @@ const char *endpoint_str(const struct sockaddr *sa, char *buf, size_t len);
 /* Two listening endpoints that cannot both be bound: the same port, and
  * the same address or either one the unspecified address. */
 bool endpoint_clash(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+/* The Internet checksum (RFC 1071) of data, sum a partial sum (a pseudo-
+ * header's) or 0; in host order. */
+uint16_t inet_csum(const void *data, size_t len, uint32_t sum);
 #endif

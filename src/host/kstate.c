@@ -167,6 +167,26 @@ int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac
 	return 0;
 }
 
+/* Runs an nft script unless it is the one last applied (*applied), which
+ * it then becomes (taken from *script). 1 when it ran; a failure is
+ * logged, counted and retried by the next repair. */
+static int script_apply(struct hostd *h, char **applied, char **script, const char *what)
+{
+	char err[512];
+	if (*applied && !strcmp(*applied, *script))
+		return 0;
+	if (nft_run(*script, err, sizeof(err))) {
+		h->steer_errors++;
+		log_limited(&h->rl_kernel, LOG_ERR, "%s: %s", what, err);
+		timer_arm(&h->reconcile_t, 1000, 0);
+		return 0;
+	}
+	free(*applied);
+	*applied = *script;
+	*script = NULL;
+	return 1;
+}
+
 /* Brings the steering table in line with the slices and the peers' MACs
  * (as the kernel resolved them); applied only when the script changed. */
 void kstate_steer(struct hostd *h)
@@ -175,7 +195,7 @@ void kstate_steer(struct hostd *h)
 	struct steer_peer *peers = calloc(v->dir.n + 1, sizeof(*peers));
 	size_t np = 0;
 	struct ifreq ifr;
-	char *script = malloc(65536), err[512];
+	char *script = malloc(65536);
 	if (!peers || !script || !h->ready || !h->peer_ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
 		goto out;
 	for (size_t i = 0; i < v->dir.n; i++) {
@@ -189,18 +209,8 @@ void kstate_steer(struct hostd *h)
 		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
 		goto out;
 	}
-	if (h->steer_applied && !strcmp(h->steer_applied, script))
-		goto out;
-	if (nft_run(script, err, sizeof(err))) {
-		h->steer_errors++;
-		log_limited(&h->rl_kernel, LOG_ERR, "steering: %s", err);
-		timer_arm(&h->reconcile_t, 1000, 0);
-		goto out;
-	}
-	log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
-	free(h->steer_applied);
-	h->steer_applied = script;
-	script = NULL;
+	if (script_apply(h, &h->steer_applied, &script, "steering"))
+		log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
 out:
 	free(script);
 	free(peers);
@@ -213,7 +223,7 @@ void kstate_upsteer(struct hostd *h)
 {
 	struct upsteer_link links[CFG_SWITCHES_MAX];
 	unsigned n = h->cfg->host.nswitches;
-	char *script = NULL, err[512];
+	char *script = NULL;
 	size_t len = 4096;
 	if (!h->cfg->host.multi_uplink || !h->ifindex)
 		return;
@@ -230,18 +240,8 @@ void kstate_upsteer(struct hostd *h)
 		log_limited(&h->rl_kernel, LOG_ERR, "uplink steering: out of memory");
 		goto out;
 	}
-	if (h->upsteer_applied && !strcmp(h->upsteer_applied, script))
-		goto out;
-	if (nft_run(script, err, sizeof(err))) {
-		h->steer_errors++;
-		log_limited(&h->rl_kernel, LOG_ERR, "uplink steering: %s", err);
-		timer_arm(&h->reconcile_t, 1000, 0);
-		goto out;
-	}
-	log_info("uplink steering updated on %s", h->cfg->host.provider_dev);
-	free(h->upsteer_applied);
-	h->upsteer_applied = script;
-	script = NULL;
+	if (script_apply(h, &h->upsteer_applied, &script, "uplink steering"))
+		log_info("uplink steering updated on %s", h->cfg->host.provider_dev);
 out:
 	free(script);
 }

@@ -265,6 +265,11 @@ void status_metrics(FILE *f, void *arg)
 		snprintf(l, sizeof(l), "%s,%s", mx_label(n, sizeof(n), "switch", h->sw[i].cfg->name), t);
 		mx_sample(f, "onlink_host_switch_forwarding", l, h->sw[i].live.state == LIVE_UP);
 	}
+	mx_family(f, "onlink_host_switch_state_since_timestamp_seconds", "gauge",
+		  "When the switch last became forwarding, dead or held down (Unix time).");
+	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
+		mx_sample(f, "onlink_host_switch_state_since_timestamp_seconds",
+			  mx_label(l, sizeof(l), "switch", h->sw[i].cfg->name), (double)h->sw[i].live_since);
 	static const struct mx_counter live[] = {
 		{ "onlink_host_switch_deaths_total", "Times the switch was held dead (carrier lost, echoes unanswered).",
 		  offsetof(struct swlink, live.deaths) },

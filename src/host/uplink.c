@@ -19,18 +19,6 @@
 
 #define ECHO_LEN 16 /* header (8) and a timestamp */
 
-static uint16_t csum(const uint8_t *b, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 static void echo_close(struct swlink *s)
 {
 	if (s->echo_src.fd < 0)
@@ -82,7 +70,7 @@ static void echo_cb(struct loop_src *src, uint32_t events)
 /* A raw ICMP socket bound to the uplink, seeing only echo replies. */
 static int echo_open(struct swlink *s)
 {
-	int fam = s->cfg->connect.ss.ss_family, one = 1;
+	int fam = s->cfg->connect.ss.ss_family;
 	int fd = socket(fam, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (fd < 0)
 		return -errno;
@@ -100,7 +88,6 @@ static int echo_open(struct swlink *s)
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 	}
-	(void)one;
 	s->echo_src = (struct loop_src){ .fd = fd, .cb = echo_cb, .arg = s };
 	loop_add(&s->echo_src, EPOLLIN);
 	return 0;
@@ -129,7 +116,7 @@ static void echo_send(struct swlink *s)
 	for (int i = 0; i < 8; i++)
 		pkt[8 + i] = (uint8_t)(t >> (56 - 8 * i));
 	if (fam == AF_INET) { /* the kernel sums ICMPv6 itself */
-		uint16_t c = csum(pkt, sizeof(pkt));
+		uint16_t c = inet_csum(pkt, sizeof(pkt), 0);
 		pkt[2] = (uint8_t)(c >> 8);
 		pkt[3] = (uint8_t)c;
 	}

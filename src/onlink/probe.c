@@ -6,6 +6,7 @@
  * to streams by ICMP id and sequence, or by TCP ports and acknowledgement
  * number. */
 #include "onlink/probe.h"
+#include "base/addr.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -54,18 +55,6 @@ static int fail(char *err, size_t len, const char *what, int e)
 {
 	snprintf(err, len, "%s: %s", what, strerror(e));
 	return -1;
-}
-
-static uint16_t csum(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *p = data;
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 static int family_of(const struct probe_stream *s)
@@ -175,7 +164,7 @@ static void build_probe(struct outmsg *o, struct mmsghdr *mm)
 			ic->type = ICMP_ECHO;
 			ic->un.echo.id = htons(s->ident);
 			ic->un.echo.sequence = htons((uint16_t)k);
-			ic->checksum = htons(csum(o->pkt, len, 0));
+			ic->checksum = htons(inet_csum(o->pkt, len, 0));
 		} else {
 			struct icmp6_hdr *ic = (struct icmp6_hdr *)o->pkt;
 			ic->icmp6_type = ICMP6_ECHO_REQUEST;
@@ -200,7 +189,7 @@ static void build_probe(struct outmsg *o, struct mmsghdr *mm)
 			uint32_t sum = ((uint32_t)s->src[0] << 8 | s->src[1]) + ((uint32_t)s->src[2] << 8 | s->src[3]) +
 				       ((uint32_t)d[0] << 8 | d[1]) + ((uint32_t)d[2] << 8 | d[3]) + IPPROTO_TCP +
 				       (uint32_t)len;
-			th->check = htons(csum(o->pkt, len, sum));
+			th->check = htons(inet_csum(o->pkt, len, sum));
 		}
 	}
 	o->dst = s->dst;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include "base/addr.h"
 #include "host/live.h"
 #include "host/upsteer.h"
 
@@ -111,12 +112,23 @@ static void steering_script(void **state)
 	assert_int_equal(upsteer_script(buf, 100, "onlink0", l, 2), -ENOSPC);
 }
 
+/* the echo's checksum: RFC 1071's own example, and an odd length */
+static void checksum(void **state)
+{
+	(void)state;
+	const uint8_t rfc[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	assert_int_equal(inet_csum(rfc, sizeof(rfc), 0), 0x220d);
+	const uint8_t odd[] = { 0x01 };
+	assert_int_equal(inet_csum(odd, 1, 0), 0xfeff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(carrier_and_hold_down),
 		cmocka_unit_test(echoes),
 		cmocka_unit_test(steering_script),
+		cmocka_unit_test(checksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
