@@ -13,7 +13,7 @@
 # A) is reported beside it.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/table.sh"
+. "$(dirname "$0")/failover_lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run as root" >&2; exit 1; fi
 SIZES=${SIZES:-10000 1000000}
 STREAM=$LAB_ROOT/lab/tools/stream.py
@@ -21,35 +21,9 @@ results=$(mktemp /tmp/onlink-bench-failover.XXXXXX)
 trap 'rm -f "$results"' EXIT
 
 
-via_a() { n h1 ip -4 route show | grep -c 'via 10.0.1.1'; }
-stream_gap() { # label: cut transit-a's port under a stream; prints the gap (ms) and BGP's time (s)
-	local label=$1 t0 t1 left
-	rm -f "$LAB_DIR/rx.json" "$LAB_DIR/rx.json.count"
-	# the receiver waits past the sender's end for its end mark
-	lab_spawn "rx-$label" inet python3 "$STREAM" recv 198.19.0.1 9999 "$((SECS + 10))" "$LAB_DIR/rx.json"
-	wait_for 5 "receiver" n inet ss -uln sport = 9999 >/dev/null
-	lab_spawn "tx-$label" h1 python3 "$STREAM" send 198.19.0.1 9999 2000 "$SECS"
-	wait_for 10 "stream" bash -c "[ \$(cat '$LAB_DIR/rx.json.count' 2>/dev/null || echo 0) -gt 2000 ]" || return 1
-	t0=$(date +%s.%N)
+cut_a() {
 	n sw ip link set sw-pa down
-	# BGP's convergence of the whole table: no route left via A in h1's FIB
-	while left=$(via_a); [ "$left" -gt 0 ]; do
-		t1=$(date +%s.%N)
-		awk -v a="$t1" -v b="$t0" -v m="$CONVERGE_MAX" 'BEGIN { exit !(a - b > m) }' && break
-		sleep 0.2
-	done
-	t1=$(date +%s.%N)
-	local p
-	for p in "tx-$label" "rx-$label"; do
-		p=$(lab_pid "$p")
-		while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
-	done
-	echo "   $label: $(jq -c . "$LAB_DIR/rx.json")" >&2
-	# a stream that never came back has no loss figure: how much arrived
-	# of what was sent says what happened
-	local sent
-	sent=$(jq -r 'select(.sent) | .sent' "$LAB_DIR/tx-$label.log" 2>/dev/null | tail -n 1)
-	echo "$(jq '.max_lost_run / 2' "$LAB_DIR/rx.json") $(jq .max_gap_ms "$LAB_DIR/rx.json") $(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.2f", a - b }') $left $(jq .received "$LAB_DIR/rx.json") $(jq .recovered "$LAB_DIR/rx.json") ${sent:-0}"
+	T_DEATH=$(date +%s.%N)
 }
 
 for size in $SIZES; do
@@ -68,7 +42,7 @@ for size in $SIZES; do
 	echo "   table in h1's FIB after $(( $(date +%s) - start )) s"
 
 	echo "== $size routes: onlink substitution ..."
-	read -r loss gap conv left rx rec sent <<<"$(stream_gap onlink)"
+	read -r loss gap rec rx sent conv left <<<"$(stream_run onlink h1 cut_a)"
 	echo "onlink $size $loss $gap $conv $left $rx $rec $sent" >> "$results"
 	n sw ip link set sw-pa up
 	wait_for 600 "recovered, table back through transit-a" bash -c "[ \$(ip netns exec ${LAB_PREFIX}h1 ip -4 route show | grep -c 'via 10.0.1.1') -ge $size ]" || exit 1
@@ -82,7 +56,7 @@ for size in $SIZES; do
 	# routes as unresolvable at once, which is onlink acting, not BGP.
 	echo "== $size routes: BGP withdrawal alone (switch agent stopped) ..."
 	lab_stop onlinkd-sw
-	read -r loss gap conv left rx rec sent <<<"$(stream_gap bgp)"
+	read -r loss gap rec rx sent conv left <<<"$(stream_run bgp h1 cut_a)"
 	echo "bgp $size $loss $gap $conv $left $rx $rec $sent" >> "$results"
 	lab_down
 	rm -rf "$LAB_DIR"

@@ -19,7 +19,7 @@
 #    BIRD moves every route.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/table.sh"
+. "$(dirname "$0")/failover_lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run as root" >&2; exit 1; fi
 SIZES=${SIZES:-10000 1000000}
 DESIGNS=${DESIGNS:-uplinks l2}
@@ -31,45 +31,16 @@ silence() { # switch A drops everything, its links up
 	lab2_silence a
 	T_DEATH=$(date +%s.%N)
 }
-via_a() { n "$H" ip -4 route show | grep -c 'via 10.0.1.1'; }
-sw_fwd() { "$ONLINK" status -s "$LAB_DIR/host-$H.sock" --json | jq -r '.switches[0].uplink.forwarding'; }
 
-# run LABEL ACTION: a stream from $H, ACTION under it; prints the loss
-# (ms), whether the stream came back, what arrived of what was sent, and
-# BGP's time to move the table (until $H's FIB has no route via A)
-run() {
-	local label=$1 action=$2 t0 t1 left
-	rm -f "$LAB_DIR/rx.json" "$LAB_DIR/rx.json.count"
-	lab_spawn "rx-$label" inet python3 "$STREAM" recv 198.19.0.1 9999 "$((SECS + 10))" "$LAB_DIR/rx.json"
-	wait_for 5 "receiver" n inet ss -uln sport = 9999 >/dev/null
-	lab_spawn "tx-$label" "$H" python3 "$STREAM" send 198.19.0.1 9999 2000 "$SECS"
-	wait_for 10 "stream" bash -c "[ \$(cat '$LAB_DIR/rx.json.count' 2>/dev/null || echo 0) -gt 2000 ]" || return 1
-	$action
-	t0=$T_DEATH
-	while left=$(via_a); [ "$left" -gt 0 ]; do
-		t1=$(date +%s.%N)
-		awk -v a="$t1" -v b="$t0" -v m="$CONVERGE_MAX" 'BEGIN { exit !(a - b > m) }' && break
-		sleep 0.2
-	done
-	t1=$(date +%s.%N)
-	local p
-	for p in "tx-$label" "rx-$label"; do
-		p=$(lab_pid "$p")
-		while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
-	done
-	echo "   $label: $(jq -c . "$LAB_DIR/rx.json")" >&2
-	local sent
-	sent=$(jq -r 'select(.sent) | .sent' "$LAB_DIR/tx-$label.log" 2>/dev/null | tail -n 1)
-	echo "$(jq '.max_lost_run / 2' "$LAB_DIR/rx.json") $(jq .recovered "$LAB_DIR/rx.json") $(jq .received "$LAB_DIR/rx.json") ${sent:-0} $(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.2f", a - b }') $left"
-}
-
-# each action sets T_DEATH, the moment the switch died or fell silent
+# each action sets T_DEATH, the moment the switch died or fell silent.
+# Switch A's BIRD and agent are killed without waiting (this runs in a
+# subshell, which cannot reap them); reaped() forgets them afterwards.
 kill_a() {
 	lab2_ports_set a down
 	T_DEATH=$(date +%s.%N)
-	lab_stop bird-swa KILL
-	lab_stop onlinkd-swa KILL
+	kill -KILL "$(lab_pid bird-swa)" "$(lab_pid onlinkd-swa)"
 }
+reaped() { lab_stop bird-swa KILL; lab_stop onlinkd-swa KILL; }
 # back to the start: the table through A again, and switch A used again
 settle() {
 	wait_for 900 "$H's FIB back through transit-a" bash -c "[ \$(ip netns exec ${LAB_PREFIX}$H ip -4 route show | grep -c 'via 10.0.1.1') -ge $size ]" || exit 1
@@ -96,21 +67,23 @@ for design in $DESIGNS; do
 		echo "   table in $H's FIB after $(( $(date +%s) - start )) s"
 
 		echo "== $design, $size routes: onlink, switch A dies ..."
-		read -r loss rec rx sent conv left <<<"$(run dies kill_a)"
+		read -r loss gap rec rx sent conv left <<<"$(stream_run dies "$H" kill_a)"
 		echo "$design $size dies $loss $rec $rx $sent $conv $left" >> "$results"
+		reaped
 		lab2_revive_switch a
 		settle
 
 		echo "== $design, $size routes: onlink, switch A silent (links up) ..."
-		read -r loss rec rx sent conv left <<<"$(run silent silence)"
+		read -r loss gap rec rx sent conv left <<<"$(stream_run silent "$H" silence)"
 		echo "$design $size silent $loss $rec $rx $sent $conv $left" >> "$results"
 		lab2_unsilence a
 		settle
 
 		echo "== $design, $size routes: BGP alone (host agent stopped), switch A dies ..."
 		lab_stop "onlinkd-$H"
-		read -r loss rec rx sent conv left <<<"$(run bgp kill_a)"
+		read -r loss gap rec rx sent conv left <<<"$(stream_run bgp "$H" kill_a)"
 		echo "$design $size bgp $loss $rec $rx $sent $conv $left" >> "$results"
+		reaped
 		lab_down
 		rm -rf "$LAB_DIR"
 	done

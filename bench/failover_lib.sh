@@ -1,5 +1,7 @@
-# gen_table N FILE-A FILE-B: a synthetic full table for the failover
-# benchmarks (bench/failover.sh, bench/switch_failover.sh), as BIRD static
+# What the failover benchmarks (bench/failover.sh, bench/switch_failover.sh)
+# share: the synthetic full table, and the stream that measures the loss.
+
+# gen_table N FILE-A FILE-B: a synthetic full table, as BIRD static
 # protocols: transit A announces every prefix, transit B the same ones with
 # a longer AS path, so every route goes through A until it fails.
 #
@@ -47,4 +49,38 @@ with open(fa, "w") as A, open(fb, "w") as B:
     A.write("}\n")
     B.write("}\n")
 PY
+}
+
+# stream_run LABEL HOST ACTION: a stream of 2000 UDP datagrams a second
+# from HOST to 198.19.0.1 for SECS seconds, ACTION under it. ACTION sets
+# T_DEATH, the moment the failure began. Prints: the loss (ms: the longest
+# run of datagrams that never arrived, the tail included), the largest gap
+# between arrivals (ms), whether the stream came back, what arrived and
+# what was sent (a stream that never came back has no loss figure), and
+# BGP's time to move the table (s: until HOST's FIB has no route via
+# transit-a, at most CONVERGE_MAX) with the routes left then.
+stream_run() {
+	local label=$1 host=$2 action=$3 t1 left p sent
+	rm -f "$LAB_DIR/rx.json" "$LAB_DIR/rx.json.count"
+	# the receiver waits past the sender's end for its end mark
+	lab_spawn "rx-$label" inet python3 "$STREAM" recv 198.19.0.1 9999 "$((SECS + 10))" "$LAB_DIR/rx.json"
+	wait_for 5 "receiver" n inet ss -uln sport = 9999 >/dev/null
+	lab_spawn "tx-$label" "$host" python3 "$STREAM" send 198.19.0.1 9999 2000 "$SECS"
+	wait_for 10 "stream" bash -c "[ \$(cat '$LAB_DIR/rx.json.count' 2>/dev/null || echo 0) -gt 2000 ]" || return 1
+	T_DEATH=
+	$action
+	while left=$(n "$host" ip -4 route show | grep -c 'via 10.0.1.1'); [ "$left" -gt 0 ]; do
+		t1=$(date +%s.%N)
+		awk -v a="$t1" -v b="$T_DEATH" -v m="$CONVERGE_MAX" 'BEGIN { exit !(a - b > m) }' && break
+		sleep 0.2
+	done
+	t1=$(date +%s.%N)
+	for p in "tx-$label" "rx-$label"; do
+		p=$(lab_pid "$p")
+		while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
+	done
+	echo "   $label: $(jq -c . "$LAB_DIR/rx.json")" >&2
+	sent=$(jq -r 'select(.sent) | .sent' "$LAB_DIR/tx-$label.log" 2>/dev/null | tail -n 1)
+	echo "$(jq '.max_lost_run / 2' "$LAB_DIR/rx.json") $(jq .max_gap_ms "$LAB_DIR/rx.json") $(jq .recovered "$LAB_DIR/rx.json")" \
+		"$(jq .received "$LAB_DIR/rx.json") ${sent:-0} $(awk -v a="$t1" -v b="$T_DEATH" 'BEGIN { printf "%.2f", a - b }') $left"
 }
