@@ -26,9 +26,13 @@ def server(log, specs):
 def client(host, port, flows, count, size):
     fails = []
     lock = threading.Lock()
+    # every flow's socket is open until all are done: a socket closed early
+    # frees its port for a later flow, which the proxy would then take for
+    # the same flow (its 5-tuple, within the idle timeout)
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    socks = [socket.socket(fam, socket.SOCK_DGRAM) for _ in range(flows)]
     def flow(i):
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s = socks[i]
         s.settimeout(1)
         try:
             for k in range(count):
@@ -57,6 +61,8 @@ def client(host, port, flows, count, size):
         t.start()
     for t in ts:
         t.join()
+    for s in socks:
+        s.close()
     print("ok %d" % flows if not fails else "FAILED %d of %d: %s" % (len(fails), flows, "; ".join(fails[:5])))
     sys.exit(1 if fails else 0)
 

@@ -20,7 +20,7 @@ check "switch agent logged the overrun and resynchronized" wait_for 5 "overrun" 
 check "switch agent still running" kill -0 "$SW"
 check "status counts the resync" bash -c "[ \$('$ONLINK' status -s '$LAB_DIR/switch.sock' --json | jq .netlink_resyncs) -ge 1 ]"
 for h in h1 h2; do
-	check "the MAC change lost in the overrun reached $h after the resync" wait_for 5 "mac" \
+	check "the MAC change lost in the overrun reached $h after the resync" wait_for 20 "mac" \
 		bash -c "ip netns exec ${LAB_PREFIX}$h ip neigh show 10.0.1.1 dev eth0 | grep -q 02:00:00:00:01:dd"
 	check_eq "$h holds exactly the providers' 4 neighbors, none of the storm's" \
 		"$(n $h ip -j neigh show dev eth0 nud permanent | jq -r '[.[] | select(.protocol == "177") | .dst] | sort | join(" ")')" \
