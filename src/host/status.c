@@ -31,6 +31,9 @@ static json_t *human_status(struct hostd *h)
 		json_t *pj = json_pack("{s:s, s:I, s:s, s:I, s:o, s:s?}", "name", p->name,
 			"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
 			"since", (json_int_t)since, "addresses", addrs, "backup", p->backup[0] ? p->backup : NULL);
+		/* a backup no switch agent announces: worth knowing before it is needed */
+		if (p->backup[0] && !provset_find(&v->merged, p->backup))
+			json_object_set_new(pj, "backup_missing", json_true());
 		/* sent to its backup's MACs by this host, or why not */
 		const struct subst *st = vec_name_find(&v->subst, p->name);
 		if (st)

@@ -89,6 +89,8 @@ static void print_providers(json_t *provs)
 		}
 		print_failover(json_object_get(p, "failover"));
 		json_t *sub = json_object_get(p, "substituted");
+		if (json_is_true(json_object_get(p, "backup_missing")) && !json_is_object(sub))
+			printf("  backup %s: no switch agent announces it\n", str(p, "backup"));
 		if (json_is_object(sub)) {
 			if (json_is_string(json_object_get(sub, "via")))
 				printf("  this host sends its traffic to %s's MACs (its backup%s)\n", str(sub, "via"),

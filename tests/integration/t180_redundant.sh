@@ -75,6 +75,17 @@ check "...out of eth1" test "$(fwd_packets h1 eth1)" -ge $((e1 + 5))
 n swa ip link set swa-pa up
 check "transit-a back (after its hold-down): its own MAC" wait_for 20 "back" has_mac h1 10.0.1.1 "$MAC_A"
 
+# a backup that no switch agent announces shows on the hosts before it is
+# needed (switch A's config changed and reloaded)
+backup_is() { [ "$(st "$H1" '.providers[] | select(.name == "transit-a") | "\(.backup) \(.backup_missing)"')" = "$1" ]; }
+sed -i 's/^backup = transit-b$/backup = transit-zz/' "$LAB_DIR/switch-a.conf"
+kill -HUP "$(lab_pid onlinkd-swa)"
+check "h1 status: transit-a's backup transit-zz is announced by no switch agent" wait_for 10 "backup" backup_is "transit-zz true"
+check "...and onlink status says so" bash -c "'$ONLINK' status -s '$H1' | grep -q 'backup transit-zz: no switch agent announces it'"
+sed -i 's/^backup = transit-zz$/backup = transit-b/' "$LAB_DIR/switch-a.conf"
+kill -HUP "$(lab_pid onlinkd-swa)"
+check "switch A reloaded back: transit-a's backup is transit-b again" wait_for 10 "backup" backup_is "transit-b null"
+
 # 3. the switch agent dies while its switch forwards: nothing changes
 writes() { grep -c 'neighbor 10.0.1.1' "$LAB_DIR/onlinkd-h1.log"; }
 w0=$(writes)
