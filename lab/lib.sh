@@ -237,6 +237,9 @@ lab_topology() {
 	done
 }
 
+# lab_bfd IFACE: BIRD's BFD on interfaces matching IFACE, 3 x 100 ms
+lab_bfd() { printf 'protocol bfd { interface "%s" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }' "$1"; }
+
 # lab_bird_providers EXTRA BFDON B6: the providers' BIRD configs. EXTRA goes
 # in both (and LAB_TABLE_A / LAB_TABLE_B: BIRD files with more routes each
 # announces, a synthetic full table, bench/failover.sh); B6 is what
@@ -262,8 +265,8 @@ lab_bird_providers() {
 lab_bird() {
 	local dir=$LAB_ROOT/lab/bird i p sessions="" extra="" pextra="" bfdon=""
 	if [ -n "${LAB_FAILOVER:-}" ]; then
-		extra="include \"$LAB_DIR/bird-onlink.conf\";\nprotocol bfd { interface \"br0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
-		pextra="protocol bfd { interface \"eth0\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
+		extra="include \"$LAB_DIR/bird-onlink.conf\";\n$(lab_bfd br0)"
+		pextra=$(lab_bfd eth0)
 		bfdon="bfd on;"
 	fi
 	lab_bird_providers "$pextra" "$bfdon" ""

@@ -131,8 +131,8 @@ lab2_bird() {
 	local dir=$LAB_ROOT/lab/bird i p bfd="" sbfd="" hbfd=""
 	if [ -n "${LAB_BFD:-}" ]; then
 		bfd="bfd on;"
-		sbfd='protocol bfd { interface "br0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
-		hbfd='protocol bfd { interface "eth*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
+		sbfd=$(lab_bfd br0)
+		hbfd=$(lab_bfd "eth*")
 	fi
 	lab_bird_providers "" "" " { bgp_path.prepend(65002); }"
 	for p in a b; do

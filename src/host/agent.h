@@ -79,6 +79,7 @@ struct hostd {
 	struct changes changes;  /* what the messages read since the last turn changed */
 	char *steer_applied;     /* the steering script last applied */
 	char *upsteer_applied;   /* the uplink steering script last applied */
+	int upsteer_dirty;       /* what it is built from changed (or applying it failed) */
 	unsigned long steer_errors;
 	struct pstates ps;
 	/* What the kernel holds in onlink's scope, kept from notifications so a

@@ -78,6 +78,8 @@ void hostd_turn(struct hostd *h, int full)
 	int r = -EAGAIN;
 
 	params(h, &mp, views, dead);
+	if (h->changes.full || h->changes.n)
+		h->upsteer_dirty = 1;
 	kstate_upsteer(h); /* a new MAC is steered before a neighbor names it */
 	if (!full && !h->changes.full && !h->bench_full_turns) {
 		r = merge_apply(&h->view, views, h->cfg->host.nswitches, &mp, &h->changes, &touched);
@@ -146,6 +148,7 @@ static void reconcile_fire(struct timer *t)
 {
 	kstate_reconcile(t->arg, NULL, 1);
 	kstate_steer(t->arg);
+	kstate_upsteer(t->arg);
 }
 
 static void rebuild_fire(struct timer *t)
@@ -170,7 +173,7 @@ static void keepalive_fire(struct timer *t)
 
 int hostd_run(struct config *c)
 {
-	struct hostd h = { .cfg = c, .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
+	struct hostd h = { .cfg = c, .upsteer_dirty = 1, .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
 	int r;
 
 	if ((r = loop_init()) || (r = nl_open(&h.nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE, nl_notify_rcvbuf()))) {

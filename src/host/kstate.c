@@ -168,8 +168,9 @@ int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac
 }
 
 /* Runs an nft script unless it is the one last applied (*applied), which
- * it then becomes (taken from *script). 1 when it ran; a failure is
- * logged, counted and retried by the next repair. */
+ * it then becomes (taken from *script). 1 when it ran, 0 when it was
+ * applied already; -1 when it failed (logged, counted, and retried by the
+ * next repair). */
 static int script_apply(struct hostd *h, char **applied, char **script, const char *what)
 {
 	char err[512];
@@ -179,7 +180,7 @@ static int script_apply(struct hostd *h, char **applied, char **script, const ch
 		h->steer_errors++;
 		log_limited(&h->rl_kernel, LOG_ERR, "%s: %s", what, err);
 		timer_arm(&h->reconcile_t, 1000, 0);
-		return 0;
+		return -1;
 	}
 	free(*applied);
 	*applied = *script;
@@ -209,23 +210,25 @@ void kstate_steer(struct hostd *h)
 		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
 		goto out;
 	}
-	if (script_apply(h, &h->steer_applied, &script, "steering"))
+	if (script_apply(h, &h->steer_applied, &script, "steering") > 0)
 		log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
 out:
 	free(script);
 	free(peers);
 }
 
-/* Several uplinks: the uplink steering table, applied when it changed. It
- * changes with the MACs the switches announce, never when a switch dies:
- * its providers' backups' MACs are in it already. */
+/* Several uplinks: the uplink steering table, built again only when what
+ * it is built from changed (h->upsteer_dirty: the MACs the switches
+ * announce, an uplink or the device), and applied when it differs. A
+ * switch's death changes none of it (its providers' backups' MACs are in
+ * it already), so the failover's turn does not build it. */
 void kstate_upsteer(struct hostd *h)
 {
 	struct upsteer_link links[CFG_SWITCHES_MAX];
 	unsigned n = h->cfg->host.nswitches;
 	char *script = NULL;
 	size_t len = 4096;
-	if (!h->cfg->host.multi_uplink || !h->ifindex)
+	if (!h->cfg->host.multi_uplink || !h->ifindex || !h->upsteer_dirty)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		struct ifreq ifr;
@@ -240,8 +243,10 @@ void kstate_upsteer(struct hostd *h)
 		log_limited(&h->rl_kernel, LOG_ERR, "uplink steering: out of memory");
 		goto out;
 	}
-	if (script_apply(h, &h->upsteer_applied, &script, "uplink steering"))
+	int r = script_apply(h, &h->upsteer_applied, &script, "uplink steering");
+	if (r > 0)
 		log_info("uplink steering updated on %s", h->cfg->host.provider_dev);
+	h->upsteer_dirty = r < 0;
 out:
 	free(script);
 }
@@ -275,6 +280,7 @@ static void link_event(struct hostd *h, const struct nl_event *ev)
 	if (idx != h->ifindex) {
 		free(h->upsteer_applied); /* a new device: its chain is gone */
 		h->upsteer_applied = NULL;
+		h->upsteer_dirty = 1;
 	}
 	h->ifindex = idx;
 	h->uplink_up = up;

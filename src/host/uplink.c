@@ -255,6 +255,7 @@ void uplink_link_event(struct hostd *h, const struct nl_event *ev)
 		if (idx != s->up_ifindex) {
 			log_info("switch %s: uplink %s is %s", s->cfg->name, s->uplink, idx ? "present" : "gone");
 			echo_close(s);
+			h->upsteer_dirty = 1;
 		}
 		s->up_ifindex = idx;
 		s->carrier = carrier;
@@ -271,6 +272,7 @@ void uplink_refresh(struct hostd *h)
 		struct swlink *s = &h->sw[i];
 		s->up_ifindex = (int)if_nametoindex(s->uplink);
 		s->carrier = uplink_carrier(s->uplink);
+		h->upsteer_dirty = 1;
 		if (evaluate(s))
 			h->ev_update = 1;
 	}
