@@ -98,7 +98,7 @@ unit-build: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 # each for FUZZ_SECS (default 120); `make check` runs each for 20 s. Seeds
 # are in tests/fuzz/corpus/NAME; what the fuzzer finds goes to
 # build/fuzz/corpus-NAME, a crash to build/fuzz/crash-NAME-*.
-FUZZ_TARGETS := wire config control metrics api
+FUZZ_TARGETS := wire handshake config control metrics api
 FUZZ_SECS    ?= 120
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fno-sanitize-recover=all

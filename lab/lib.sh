@@ -297,14 +297,28 @@ lab_bird() {
 
 # LAB_PIN_PORTS=1: transit-b's MAC is pinned to its port by `port = sw-pb`
 # (transit-a's is learned where it first answers).
+# lab_key NODE: NODE's private key file, $LAB_DIR/NODE.key (made once,
+# mode 0600); prints its public key
+lab_key() {
+	local f="$LAB_DIR/$1.key"
+	[ -f "$f" ] || (umask 077; "$ONLINK" genkey > "$f")
+	chmod 600 "$f"
+	"$ONLINK" pubkey < "$f"
+}
+
+# lab_host_sections HOSTS: a switch's [host hN] sections, with each host's key
+lab_host_sections() {
+	local i
+	for i in $(seq "$1"); do printf '[host h%s]\npublic-key = %s\n\n' "$i" "$(lab_key "h$i")"; done
+}
+
 lab_onlink_configs() {
-	local i hosts="" slices4="" slices6=""
-	[ -f "$LAB_DIR/key" ] || (umask 077; "$ONLINK" genkey > "$LAB_DIR/key")
-	chmod 600 "$LAB_DIR/key"
+	local i hosts slices4="" slices6="" swpub
+	hosts=$(lab_host_sections "$LAB_HOSTS")
+	swpub=$(lab_key sw1)
 	# every host gets a slice of the shared egress addresses: h1 10000-19999,
 	# h2 20000-29999, ... (LAB_SLICE_SIZE ports each)
 	for i in $(seq "$LAB_HOSTS"); do
-		hosts+="host = h$i"$'\n'
 		if [ "$i" -le 5 ]; then
 			slices4+="slice = h$i $((i * 10000))-$((i * 10000 + ${LAB_SLICE_SIZE:-10000} - 1))"$'\n'
 			slices6+="slice = h$i $((i * 10000))-$((i * 10000 + ${LAB_SLICE_SIZE:-10000} - 1))"$'\n'
@@ -332,10 +346,10 @@ $fp
 name = sw1
 listen = 10.10.0.1:4710
 listen = [2001:db8:10::1]:4710
-key-file = $LAB_DIR/key
+private-key-file = $LAB_DIR/sw1.key
 control = $LAB_DIR/switch.sock
 keepalive = ${LAB_KEEPALIVE:-2}
-$hosts
+
 [provider transit-a]
 address = 10.0.1.1
 address = 2001:db8:1::1
@@ -355,6 +369,7 @@ $fo_b
 $slices4
 [egress 2001:db8:e::10]
 $slices6
+$hosts
 CONF
 	for i in $(seq "$LAB_HOSTS"); do
 		cat > "$LAB_DIR/host-h$i.conf" <<CONF
@@ -363,13 +378,14 @@ name = h$i
 interface = eth0
 address = 10.10.0.$((10 + i))
 address = 2001:db8:10::$(printf %x $((16 + i)))
-key-file = $LAB_DIR/key
+private-key-file = $LAB_DIR/h$i.key
 control = $LAB_DIR/host-h$i.sock
 keepalive = ${LAB_KEEPALIVE:-2}
 $mx
 
 [switch sw1]
 connect = 10.10.0.1:4710
+public-key = $swpub
 CONF
 	done
 }

@@ -171,10 +171,9 @@ lab2_bird() {
 }
 
 lab2_onlink_configs() {
-	local i p hosts="" mx=${LAB_METRICS:+metrics = 127.0.0.1:9477}
-	[ -f "$LAB_DIR/key" ] || (umask 077; "$ONLINK" genkey > "$LAB_DIR/key")
-	chmod 600 "$LAB_DIR/key"
-	for i in $(seq "$LAB_HOSTS"); do hosts+="host = h$i"$'\n'; done
+	local i p hosts mx=${LAB_METRICS:+metrics = 127.0.0.1:9477} puba pubb
+	hosts=$(lab_host_sections "$LAB_HOSTS")
+	puba=$(lab_key swa) pubb=$(lab_key swb)
 	for p in a b; do
 		local idx=1 extra="" peer="" other=b; [ $p = b ] && idx=2 other=a
 		[ $p = a ] && extra="backup = transit-b"
@@ -186,12 +185,12 @@ lab2_onlink_configs() {
 name = sw$p
 listen = $(lab2_switch_addr $p):4710
 listen = [$(lab2_switch_addr $p 6)]:4710
-key-file = $LAB_DIR/key
+private-key-file = $LAB_DIR/sw$p.key
 control = $LAB_DIR/switch-$p.sock
 keepalive = ${LAB_KEEPALIVE:-2}
 $mx
 $peer
-$hosts
+
 [provider transit-$p]
 address = 10.0.$idx.1
 address = 2001:db8:$idx::1
@@ -199,6 +198,8 @@ interface = br0
 table = 10$idx
 hold-down = ${LAB_HOLD_DOWN:-2s}
 $extra
+
+$hosts
 CONF
 	done
 	for i in $(seq "$LAB_HOSTS"); do
@@ -213,17 +214,19 @@ name = h$i
 interface = eth0
 address = $a4
 address = $a6
-key-file = $LAB_DIR/key
+private-key-file = $LAB_DIR/h$i.key
 control = $LAB_DIR/host-h$i.sock
 keepalive = ${LAB_KEEPALIVE:-2}
 $mx
 
 [switch swa]
 connect = $(lab2_switch_addr a):4710
+public-key = $puba
 hold-down = ${LAB_SW_HOLD_DOWN:-2s}
 
 [switch swb]
 connect = $(lab2_switch_addr b):4710
+public-key = $pubb
 $ifb
 hold-down = ${LAB_SW_HOLD_DOWN:-2s}
 CONF

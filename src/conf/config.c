@@ -219,6 +219,8 @@ static int on_section(struct parse *p, const char *section)
 		ce->line = p->line;
 		p->sec = CS_EGRESS;
 		p->obj = ce;
+	} else if (!strcmp(kind, "host") && arg) {
+		return on_host_section(p, section, arg);
 	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
 		if (!name_valid(arg)) {
 			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
@@ -289,6 +291,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		fail(p, p->line, "key '%s' in an unknown section '[%s]'", name, section);
 		return 0;
 	}
+	if (config_obsolete_key(p, name))
+		return 0;
 	const struct cfg_key *k = cfg_key_find(p->sec, name);
 	if (!k) {
 		fail(p, p->line, "unknown key '%s' in [%s]", name, section);
@@ -321,36 +325,6 @@ static int check_required(struct parse *p, unsigned section, const void *obj, in
 			return -1;
 		}
 	return 0;
-}
-
-int key_load(const char *path, uint8_t key[32], unsigned *mode)
-{
-	char buf[128];
-	size_t binlen;
-	struct stat st;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		int e = errno ? -errno : -EINVAL;
-		fclose(f);
-		return e;
-	}
-	*mode = st.st_mode & 07777;
-	if (st.st_mode & 077) {
-		fclose(f);
-		return -EPERM;
-	}
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
-	int r = 0;
-	if (sodium_base642bin(key, 32, buf, n, NULL, &binlen, NULL, sodium_base64_VARIANT_ORIGINAL) || binlen != 32)
-		r = -EINVAL;
-	sodium_memzero(buf, sizeof(buf));
-	return r;
 }
 
 static void validate_egress(struct parse *p);
@@ -408,6 +382,11 @@ static void validate_switch(struct parse *p)
 		fail(p, c->sw.peer_switch_line, "peer-switch: needs 'peer-link' (the link to it)");
 	if (!p->failed && c->sw.peer_switch[0] && !strcmp(c->sw.peer_switch, c->name))
 		fail(p, c->sw.peer_switch_line, "peer-switch: '%s' is this switch agent's own name", c->name);
+	for (unsigned i = 0; i < c->sw.nhosts && !p->failed; i++) {
+		char label[OL_NAME_MAX + 16];
+		snprintf(label, sizeof(label), "[host %s]", c->sw.hosts[i].name);
+		check_required(p, CS_HOSTKEY, &c->sw.hosts[i], c->sw.hosts[i].line, label);
+	}
 	validate_egress(p);
 	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->sw.providers[i];
@@ -438,14 +417,6 @@ static void validate_switch(struct parse *p)
 	validate_failover(p);
 }
 
-int config_host_known(const struct config *c, const char *name)
-{
-	for (unsigned i = 0; i < c->sw.nhosts; i++)
-		if (!strcmp(c->sw.hosts[i], name))
-			return 1;
-	return 0;
-}
-
 static void validate_egress(struct parse *p)
 {
 	struct config *c = p->c;
@@ -458,7 +429,7 @@ static void validate_egress(struct parse *p)
 		for (unsigned k = 0; k < ce->e.nslices && !p->failed; k++) {
 			const struct ol_slice *x = &ce->e.slices[k];
 			if (!config_host_known(c, x->host))
-				fail(p, ce->slice_line[k], "slice: '%s' is not a known host (list it as 'host = %s' in [switch])",
+				fail(p, ce->slice_line[k], "slice: '%s' is not a known host (give it a '[host %s]' section)",
 				     x->host, x->host);
 			for (unsigned l = 0; l < k && !p->failed; l++) {
 				const struct ol_slice *y = &ce->e.slices[l];
@@ -483,7 +454,7 @@ static void validate_host(struct parse *p)
 	if (c->sw.negress)
 		fail(p, c->sw.egress[0].line, "[egress ...] belongs in a switch's config");
 	if (c->sw.nhosts)
-		fail(p, c->sw.host_line, "'host' belongs in a switch's config");
+		fail(p, c->sw.hosts[0].line, "[host %s] belongs in a switch's config", c->sw.hosts[0].name);
 	for (unsigned i = 0; i < c->host.nswitches && !p->failed; i++) {
 		char label[OL_NAME_MAX + 16];
 		snprintf(label, sizeof(label), "[switch %s]", c->host.switches[i].name);
@@ -573,18 +544,8 @@ int config_load(const char *path, struct config *c)
 			snprintf(c->control, sizeof(c->control), "/run/onlink/egress.sock");
 		return 0;
 	}
-	if (!p.failed && !c->key_file[0])
-		fail(&p, p.line, "missing 'key-file'");
-	if (!p.failed) {
-		unsigned mode = 0;
-		int e = key_load(c->key_file, c->key, &mode);
-		if (e == -EPERM)
-			fail(&p, p.key_line, "key-file: '%s' has mode %04o: a secret key must not be readable or writable by group or others (chmod 600 '%s')",
-			     c->key_file, mode, c->key_file);
-		else if (e)
-			fail(&p, p.key_line, "key-file: cannot use '%s': %s", c->key_file,
-			     e == -EINVAL ? "not a base64 key of 32 bytes (make one with 'onlink genkey')" : strerror(-e));
-	}
+	if (!p.failed)
+		config_load_keys(&p);
 	if (!p.failed && !c->control[0])
 		snprintf(c->control, sizeof(c->control), "/run/onlink/%s.sock", c->role == ROLE_SWITCH ? "switch" : "host");
 	if (!p.failed)
@@ -610,7 +571,7 @@ void config_free(struct config *c)
 	c->sw.egress = NULL;
 	c->sw.negress = 0;
 	c->sw.capegress = 0;
-	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->priv, sizeof(c->priv));
 }
 
 int config_same(const struct config *a, const struct config *b)
@@ -622,7 +583,7 @@ int config_same(const struct config *a, const struct config *b)
 		config_print(a, fa), fclose(fa);
 	if (fb)
 		config_print(b, fb), fclose(fb);
-	int same = fa && fb && la == lb && !memcmp(ta, tb, la) && !sodium_memcmp(a->key, b->key, sizeof(a->key));
+	int same = fa && fb && la == lb && !memcmp(ta, tb, la) && !sodium_memcmp(a->priv, b->priv, sizeof(a->priv));
 	free(ta);
 	free(tb);
 	return same;
@@ -644,5 +605,9 @@ void config_print(const struct config *c, FILE *f)
 	for (unsigned i = 0; i < c->host.nswitches; i++) {
 		fprintf(f, "\n[switch %s]\n", c->host.switches[i].name);
 		cfg_print_section(f, CS_SWITCHREF, &c->host.switches[i]);
+	}
+	for (unsigned i = 0; i < c->sw.nhosts; i++) {
+		fprintf(f, "\n[host %s]\n", c->sw.hosts[i].name);
+		cfg_print_section(f, CS_HOSTKEY, &c->sw.hosts[i]);
 	}
 }

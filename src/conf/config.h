@@ -55,6 +55,14 @@ struct cfg_egress {
 };
 
 #define CFG_HOSTS_MAX 4096
+
+/* A peer's identity: a [host NAME] section of a switch's config. */
+struct cfg_peerkey {
+	char name[OL_NAME_MAX];
+	uint8_t pub[32];                /* X25519 public key */
+	int has_pub;
+	int line;
+};
 #define CFG_EGRESS_MAX 256
 
 struct cfg_switchref {
@@ -65,6 +73,8 @@ struct cfg_switchref {
 	unsigned probe_interval_ms;     /* echo requests to `connect` through it; 0: none */
 	unsigned dead_after_ms;         /* no echo answered for this long: the switch is dead */
 	unsigned hold_down_ms;          /* alive again for this long before it is used */
+	uint8_t pub[32];                /* the switch agent's public key */
+	int has_pub;
 	int line;
 };
 
@@ -76,10 +86,9 @@ struct cfg_switch {
 	struct cfg_provider *providers;
 	unsigned nproviders;
 	size_t capproviders;
-	char (*hosts)[OL_NAME_MAX];     /* known hosts; when listed, only they may connect */
+	struct cfg_peerkey *hosts;      /* [host NAME]: the hosts that may connect */
 	unsigned nhosts;
 	size_t caphosts;
-	int host_line;
 	struct cfg_egress *egress;
 	unsigned negress;
 	size_t capegress;
@@ -129,8 +138,8 @@ struct config {
 	enum cfg_role role;
 	/* every daemon */
 	char name[OL_NAME_MAX];
-	char key_file[256];
-	uint8_t key[32];
+	char private_key_file[256];
+	uint8_t priv[32], pub[32];      /* this agent's X25519 key pair */
 	char control[108];
 	unsigned keepalive;             /* seconds */
 	struct cfg_endpoint metrics;    /* Prometheus over HTTP; len 0: none */
@@ -151,14 +160,20 @@ void config_free(struct config *c);
 /* What only the machine can tell (onlinkd -n): every interface a host's
  * [switch NAME] names exists. 0, or -1 with c->err set ("FILE:LINE: ..."). */
 int config_check_system(struct config *c);
-/* Whether a host name is listed with 'host =' in [switch]. */
+/* Whether a host is listed as [host NAME] in a switch's config. */
 int config_host_known(const struct config *c, const char *name);
+/* The [host NAME] section holding a public key, or NULL. */
+const struct cfg_peerkey *config_host_by_key(const struct config *c, const uint8_t pub[32]);
 /* The normalized form, as `onlinkd -n` prints it. */
 void config_print(const struct config *c, FILE *f);
 /* The same configuration: the same normalized text, and the same key. */
 int config_same(const struct config *a, const struct config *b);
-/* Reads a base64 key file (`onlink genkey`); 0 or negative errno. */
-/* 0, or -EPERM when group or others may read or write it (as ssh refuses
- * a private key; *mode then has its mode), -EINVAL when it holds no key */
+/* Reads a base64 private key file (`onlink genkey`): 0, or -EPERM when
+ * group or others may read or write it (as ssh refuses a private key;
+ * *mode then has its mode), -EINVAL when it holds no key, or another
+ * negative errno. */
 int key_load(const char *path, uint8_t key[32], unsigned *mode);
+/* A base64 public key (`onlink pubkey`): 0 or -1. */
+int key_parse_public(const char *v, uint8_t pub[32]);
+void key_print_public(const uint8_t pub[32], char out[48]);
 #endif

@@ -20,9 +20,14 @@ struct parse {
 	unsigned sec;            /* CS_*, 0: none, ~0u: an unknown one */
 	void *obj;               /* what the current section's keys fill */
 	int seen_switch, seen_host, seen_egressd;
-	int key_line;
+	int key_line;            /* private-key-file's */
 };
 
 void fail(struct parse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* conf/keys.c: [host NAME] (a switch's hosts); an obsolete key's error
+ * (1 after fail); the private key, loaded after the whole file */
+int on_host_section(struct parse *p, const char *section, const char *name);
+int config_obsolete_key(struct parse *p, const char *name);
+void config_load_keys(struct parse *p);
 int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out);
 #endif

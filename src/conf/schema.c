@@ -157,7 +157,6 @@ static void print_key(FILE *f, const void *obj, const struct cfg_key *k)
 		return ((const type *)obj)->count != 0; \
 	}
 IS_SET_COUNT(is_set_listen, struct config, sw.nlisten)
-IS_SET_COUNT(is_set_host, struct config, sw.nhosts)
 IS_SET_COUNT(is_set_clients, struct config, eg.nclients)
 IS_SET_COUNT(is_set_provider_address, struct cfg_provider, naddrs)
 IS_SET_COUNT(is_set_bird_protocol, struct cfg_provider, nbird)
@@ -194,10 +193,32 @@ static int parse_key_file(struct parse *p, void *obj, const struct cfg_key *k, c
 {
 	struct config *c = obj;
 	p->key_line = p->line;
-	if (!*v || strlen(v) >= sizeof(c->key_file))
+	if (!*v || strlen(v) >= sizeof(c->private_key_file))
 		return bad(p, k, v);
-	strcpy(c->key_file, v);
+	strcpy(c->private_key_file, v);
 	return 0;
+}
+
+/* public-key: a field of 32 bytes at k->off, and an int has_pub after it */
+static int parse_pubkey(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
+{
+	uint8_t *pub = (uint8_t *)obj + k->off;
+	if (key_parse_public(v, pub))
+		return bad(p, k, v);
+	*(int *)(pub + 32) = 1;
+	return 0;
+}
+
+static int is_set_pubkey(const void *obj, const struct cfg_key *k)
+{
+	return *(const int *)((const uint8_t *)obj + k->off + 32);
+}
+
+static void print_pubkey(FILE *f, const void *obj, const struct cfg_key *k)
+{
+	char b64[48];
+	key_print_public((const uint8_t *)obj + k->off, b64);
+	fprintf(f, "%s = %s\n", k->key, b64);
 }
 
 static int parse_listen(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
@@ -224,37 +245,6 @@ static void print_listen(FILE *f, const void *obj, const struct cfg_key *k)
 	const struct config *c = obj;
 	for (unsigned i = 0; i < c->sw.nlisten; i++)
 		fprintf(f, "%s = %s\n", k->key, c->sw.listen[i].text);
-}
-
-static int parse_host(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
-{
-	struct config *c = obj;
-	if (!name_valid(v))
-		return bad(p, k, v);
-	for (unsigned i = 0; i < c->sw.nhosts; i++)
-		if (!strcmp(c->sw.hosts[i], v)) {
-			fail(p, p->line, "host: '%s' listed twice", v);
-			return -1;
-		}
-	if (c->sw.nhosts == CFG_HOSTS_MAX) {
-		fail(p, p->line, "host: at most %d", CFG_HOSTS_MAX);
-		return -1;
-	}
-	if (vec_reserve_((void **)&c->sw.hosts, &c->sw.caphosts, c->sw.nhosts + 1, sizeof(*c->sw.hosts))) {
-		fail(p, p->line, "out of memory");
-		return -1;
-	}
-	strcpy(c->sw.hosts[c->sw.nhosts++], v);
-	if (!c->sw.host_line)
-		c->sw.host_line = p->line;
-	return 0;
-}
-
-static void print_host(FILE *f, const void *obj, const struct cfg_key *k)
-{
-	const struct config *c = obj;
-	for (unsigned i = 0; i < c->sw.nhosts; i++)
-		fprintf(f, "%s = %s\n", k->key, c->sw.hosts[i]);
 }
 
 static int parse_fast_path(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
@@ -510,8 +500,6 @@ static const struct cfg_key schema[] = {
 	  "letters, digits, '.', '_', '-'; at most 31", "This agent's name.", NULL, NULL, NULL },
 	{ "listen", CS_SWITCH, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(sw.listen), "address", "ADDR:PORT or [ADDR]:PORT",
 	  "Where host agents connect.", parse_listen, print_listen, is_set_listen },
-	{ "host", CS_SWITCH, CT_CUSTOM, CK_REPEATABLE | CK_SET_ONLY, 0, 0, NULL, CFG(sw.hosts), "name", NULL,
-	  "A host of the POP; when any is listed, only they are served.", parse_host, print_host, is_set_host },
 	{ "bird-socket", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_socket), NULL, NULL, "BIRD's control socket.", NULL, NULL, NULL },
 	{ "bird-include", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_include), NULL, NULL,
 	  "The file onlinkd writes for BIRD to include.", NULL, NULL, NULL },
@@ -552,8 +540,8 @@ static const struct cfg_key schema[] = {
 	  "A TCP flow idle this long is closed.", NULL, NULL, NULL },
 	{ "udp-idle-timeout", CS_EGRESSD, CT_UINT, 0, 1, 86400, "60", CFG(eg.udp_idle_timeout), NULL, "seconds",
 	  "A UDP flow idle this long is forgotten.", NULL, NULL, NULL },
-	{ "key-file", CS_SWITCH | CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_CHECKED_LATE, 0, 0, NULL, CFG(key_file), NULL, NULL,
-	  "The pre-shared key, base64, mode 0600.", parse_key_file, NULL, NULL },
+	{ "private-key-file", CS_SWITCH | CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_CHECKED_LATE, 0, 0, NULL, CFG(private_key_file),
+	  NULL, NULL, "This agent's private key (onlink genkey), mode 0600.", parse_key_file, NULL, NULL },
 	{ "control", ROLES, CT_STR, 0, 0, 0, NULL, CFG(control), NULL, NULL, "The control socket for onlink(8).", NULL, NULL, NULL },
 	{ "keepalive", CS_SWITCH | CS_HOST, CT_UINT, 0, 1, 3600, "10", CFG(keepalive), NULL, "seconds, 1 to 3600",
 	  "A peer silent for three intervals is dropped.", NULL, NULL, NULL },
@@ -583,6 +571,8 @@ static const struct cfg_key schema[] = {
 	  parse_slice, print_slice, is_set_slice },
 	{ "connect", CS_SWITCHREF, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, SWR(connect), "address", "ADDR:PORT or [ADDR]:PORT",
 	  "The switch agent.", parse_connect, print_endpoint, is_set_endpoint },
+	{ "public-key", CS_SWITCHREF, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, SWR(pub), "public key", "base64, from 'onlink pubkey'",
+	  "The switch agent's public key.", parse_pubkey, print_pubkey, is_set_pubkey },
 	{ "interface", CS_SWITCHREF, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, SWR(ifname), NULL, NULL,
 	  "The uplink to this switch; [host] interface when not set.", parse_uplink, print_uplink, NULL },
 	{ "probe-interval", CS_SWITCHREF, CT_DURATION, 0, 0, 10000, "100ms", SWR(probe_interval_ms), "duration",
@@ -591,6 +581,8 @@ static const struct cfg_key schema[] = {
 	  "50ms to 60s", "No echo answered for this long: the switch is dead.", NULL, NULL, NULL },
 	{ "hold-down", CS_SWITCHREF, CT_DURATION, 0, 0, 3600000, "30s", SWR(hold_down_ms), "duration",
 	  "0 to 1h, for example '30s'", "How long a switch back from the dead waits.", NULL, NULL, NULL },
+	{ "public-key", CS_HOSTKEY, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, offsetof(struct cfg_peerkey, pub), 32, "public key",
+	  "base64, from 'onlink pubkey'", "The host agent's public key.", parse_pubkey, print_pubkey, is_set_pubkey },
 };
 
 const struct cfg_key *cfg_schema(size_t *n)
@@ -637,6 +629,7 @@ const char *cfg_section_name(unsigned section)
 	case CS_PROVIDER: return "[provider NAME]";
 	case CS_SWITCHREF: return "[switch NAME]";
 	case CS_EGRESS: return "[egress ADDR]";
+	case CS_HOSTKEY: return "[host NAME]";
 	default: return "?";
 	}
 }

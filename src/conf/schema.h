@@ -15,6 +15,7 @@ enum {
 	CS_PROVIDER = 8,        /* [provider NAME] */
 	CS_SWITCHREF = 16,      /* [switch NAME] (a host's switch agent) */
 	CS_EGRESS = 32,         /* [egress ADDR] (a shared address's slices) */
+	CS_HOSTKEY = 64,        /* [host NAME] (a switch's host and its key) */
 };
 
 enum cfg_type {
@@ -32,7 +33,7 @@ enum {
 	CK_REPEATABLE = 2,      /* given more than once: more values, not an error */
 	CK_SET_ONLY = 4,        /* printed only when not zero or empty */
 	CK_NO_PRINT = 8,        /* printed by another key's print function */
-	CK_CHECKED_LATE = 16,   /* required, but checked after the whole file (key-file) */
+	CK_CHECKED_LATE = 16,   /* required, but checked after the whole file (private-key-file) */
 };
 
 struct parse;

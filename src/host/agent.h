@@ -52,7 +52,10 @@ struct swlink {
 	unsigned long echo_sent, echo_answered, echo_errors;
 	struct live live;
 	time_t live_since;
-	char agent_name[OL_NAME_MAX]; /* as the switch agent names itself (its HELLO) */
+	char agent_name[OL_NAME_MAX]; /* as the switch agent names itself (its handshake) */
+	struct timer rekey_t;    /* the next rekey of the session */
+	unsigned long handshake_failures; /* the switch's answer did not open, or it hung up */
+	unsigned long rekeys;    /* completed, in every session so far */
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */
@@ -104,6 +107,7 @@ struct hostd {
 	uint64_t turn_cpu_ns, rebuild_cpu_ns; /* CPU in turns and in rebuilds (the thread's clock) */
 	uint64_t kwrite_cpu_ns;  /* of which in netlink writes (the kernel's work included) */
 	int bench_full_turns;    /* ONLINK_BENCH_FULL_TURNS: the benchmark's baseline */
+	uint64_t rekey_ms;       /* CONN_REKEY_MS; ONLINK_TEST_REKEY_MS in the tests */
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 	struct api_egress api_egress; /* last published to subscribers */
 	char cycle_logged[160];  /* the backup cycle last logged */

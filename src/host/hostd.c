@@ -191,6 +191,9 @@ int hostd_run(struct config *c)
 	/* bench/turns.sh's baseline: every turn a full rebuild, as before turns
 	 * were incremental */
 	h.bench_full_turns = getenv("ONLINK_BENCH_FULL_TURNS") != NULL;
+	/* the tests' only way to see a rekey without waiting two minutes */
+	const char *rk = getenv("ONLINK_TEST_REKEY_MS");
+	h.rekey_ms = rk && atoi(rk) >= 100 ? (uint64_t)atoi(rk) : CONN_REKEY_MS;
 	if (!h.ifindex && !c->host.multi_uplink)
 		log_warn("uplink %s not present yet", c->host.ifname);
 	timer_init(&h.reconcile_t, reconcile_fire, &h);

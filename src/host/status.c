@@ -281,6 +281,9 @@ void status_metrics(FILE *f, void *arg)
 		{ "onlink_host_switch_echo_sent_total", "Echo requests sent to the switch through its uplink.",
 		  offsetof(struct swlink, echo_sent) },
 		{ "onlink_host_switch_echo_answered_total", "Echo replies from the switch.", offsetof(struct swlink, echo_answered) },
+		{ "onlink_host_switch_handshake_failures_total",
+		  "Handshakes that did not complete: the switch agent's answer did not open (it does not hold the key of "
+		  "public-key), or it hung up (it refused this host's key).", offsetof(struct swlink, handshake_failures) },
 	};
 	mx_counters(f, live, sizeof(live) / sizeof(live[0]), &h->sw[0], sizeof(h->sw[0]), h->cfg->host.nswitches,
 		    "switch", switch_name, h);

@@ -103,6 +103,11 @@ static void sw_drop(struct swlink *s, const char *why)
 		log_warn("switch %s (%s): disconnected: %s; keeping its last state", s->cfg->name, s->cfg->connect.text, why);
 	else
 		log_limited(&h->rl_peer, LOG_WARNING, "switch %s (%s): %s", s->cfg->name, s->cfg->connect.text, why);
+	if (s->state == SW_HANDSHAKE)
+		s->handshake_failures++;
+	if (s->src.fd >= 0 && s->state != SW_CONNECTING)
+		s->rekeys += s->c.rekeys;
+	timer_stop(&s->rekey_t);
 	int was_up = s->state == SW_UP;
 	sw_close(s);
 	fast_close(s);
@@ -164,7 +169,14 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			sw_drop(s, strerror(err));
 			return;
 		}
-		conn_init(&s->c, src->fd, 0, h->cfg->name, h->cfg->key);
+		if (conn_init_host(&s->c, src->fd, h->cfg->name, h->cfg->priv, s->cfg->pub) < 0) {
+			close(src->fd);
+			s->src.fd = -1;
+			sw_schedule(s);
+			s->state = SW_IDLE;
+			return;
+		}
+		s->c.rekey_ms = h->rekey_ms;
 		s->state = SW_HANDSHAKE;
 		s->want_out = 1;
 		loop_mod(&s->src, EPOLLIN | EPOLLOUT);
@@ -185,6 +197,7 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			s->since = time(NULL);
 			s->backoff_ms = BACKOFF_MIN_MS;
 			log_info("switch %s (%s): connected and authenticated", s->cfg->name, s->cfg->connect.text);
+			timer_arm(&s->rekey_t, s->c.rekey_ms, 0);
 			s->sessions++;
 			snprintf(s->agent_name, sizeof(s->agent_name), "%s", s->c.peer_name);
 		}
@@ -238,6 +251,31 @@ void swlink_keepalive(struct hostd *h)
 	}
 }
 
+/* A new handshake inside the session when its keys are old enough (and a
+ * check again while one is in flight: a session whose keys pass
+ * CONN_REJECT_MS ends). */
+static void sw_rekey(struct timer *t)
+{
+	struct swlink *s = t->arg;
+	uint64_t now = now_ms();
+	if (s->state != SW_UP)
+		return;
+	int due = conn_rekey_due(&s->c, now);
+	if (due < 0) {
+		sw_drop(s, "session keys expired (the switch agent did not answer the rekey)");
+		return;
+	}
+	if (due && conn_rekey(&s->c) < 0) {
+		sw_drop(s, "output queue full");
+		return;
+	}
+	sw_flush(s);
+	if (s->state == SW_UP) {
+		uint64_t age = now - s->c.keys_ms;
+		timer_arm(&s->rekey_t, s->c.hs || age >= s->c.rekey_ms ? 1000 : s->c.rekey_ms - age, 0);
+	}
+}
+
 void swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *cfg)
 {
 	s->h = h;
@@ -246,6 +284,7 @@ void swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *
 	s->fast.fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	timer_init(&s->retry, sw_connect, s);
+	timer_init(&s->rekey_t, sw_rekey, s);
 	timer_arm(&s->retry, 0, 0);
 	uplink_init(s);
 }
@@ -255,6 +294,7 @@ void swlink_fini(struct swlink *s)
 	sw_close(s);
 	fast_close(s);
 	timer_fini(&s->retry);
+	timer_fini(&s->rekey_t);
 	uplink_fini(s);
 	swview_free(&s->view);
 }

@@ -3,6 +3,7 @@
 #define OL_CMD_H
 int cmd_status(int argc, char **argv);
 int cmd_genkey(int argc, char **argv);
+int cmd_pubkey(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 /* drain, undrain, announce, withdraw (operate.c) */

@@ -16,7 +16,8 @@ static const struct {
 	{ "undrain", cmd_operate, "take a drained provider back into service" },
 	{ "announce", cmd_operate, "announce a prefix to a provider through BIRD (--prepend N)" },
 	{ "withdraw", cmd_operate, "withdraw a prefix announced to a provider" },
-	{ "genkey", cmd_genkey, "print a new pre-shared key (base64) for key-file" },
+	{ "genkey", cmd_genkey, "print a new private key (base64, X25519) for private-key-file" },
+	{ "pubkey", cmd_pubkey, "read a private key on stdin, print its public key (for public-key)" },
 };
 
 static void usage(FILE *f)

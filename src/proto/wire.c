@@ -13,7 +13,7 @@ int wire_frame_check(const uint8_t *buf, size_t len, uint8_t *type, size_t *payl
 	if (len < WIRE_HDR)
 		return 0;
 	size_t n = (size_t)buf[2] << 8 | buf[3];
-	if (buf[1] != WF_HELLO && buf[1] != WF_SEALED)
+	if (buf[1] != WF_HANDSHAKE && buf[1] != WF_SEALED)
 		return -EBADMSG;
 	if (n > WIRE_PAYLOAD_MAX)
 		return -EMSGSIZE;
@@ -112,23 +112,29 @@ int wire_switch_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], int
 	return 0;
 }
 
-int wire_hello_encode(uint8_t *buf, size_t cap, const struct wire_hello *h)
+int wire_hs1_encode(uint8_t *buf, size_t cap, const uint8_t ts[WIRE_TS], const char *name)
 {
-	if (cap < 1 + WIRE_NONCE)
+	if (cap < WIRE_TS)
 		return -ENOSPC;
-	buf[0] = h->role;
-	memcpy(buf + 1, h->nonce, WIRE_NONCE);
-	int r = wire_name_encode(buf + 1 + WIRE_NONCE, cap - 1 - WIRE_NONCE, h->name);
-	return r < 0 ? r : 1 + WIRE_NONCE + r;
+	memcpy(buf, ts, WIRE_TS);
+	int r = wire_name_encode(buf + WIRE_TS, cap - WIRE_TS, name);
+	return r < 0 ? r : WIRE_TS + r;
 }
 
-int wire_hello_decode(const uint8_t *buf, size_t n, struct wire_hello *h)
+int wire_hs1_decode(const uint8_t *buf, size_t n, uint8_t ts[WIRE_TS], char name[OL_NAME_MAX])
 {
-	if (n < 1 + WIRE_NONCE || (buf[0] != WR_SWITCH && buf[0] != WR_HOST))
+	if (n < WIRE_TS)
 		return -EBADMSG;
-	h->role = buf[0];
-	memcpy(h->nonce, buf + 1, WIRE_NONCE);
-	return wire_name_decode(buf + 1 + WIRE_NONCE, n - 1 - WIRE_NONCE, h->name);
+	memcpy(ts, buf, WIRE_TS);
+	return wire_name_decode(buf + WIRE_TS, n - WIRE_TS, name);
+}
+
+void wire_tai64n(uint8_t ts[WIRE_TS], uint64_t ns)
+{
+	wire_put64(ts, (1ull << 62) + ns / 1000000000u);
+	uint32_t frac = (uint32_t)(ns % 1000000000u);
+	for (int i = 0; i < 4; i++)
+		ts[8 + i] = (uint8_t)(frac >> (24 - 8 * i));
 }
 
 int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
@@ -353,7 +359,7 @@ int wire_fastpath_encode(uint8_t *buf, size_t cap, const struct wire_fastpath *f
 	buf[off++] = (uint8_t)f->port;
 	wire_put64(buf + off, f->epoch);
 	wire_put64(buf + off + 8, f->seq);
-	memcpy(buf + off + 16, f->key, 32);
+	memcpy(buf + off + 16, f->pub, 32);
 	return (int)(off + 48);
 }
 
@@ -365,6 +371,6 @@ int wire_fastpath_decode(const uint8_t *buf, size_t n, struct wire_fastpath *f)
 	f->port = (uint16_t)(buf[k] << 8 | buf[k + 1]);
 	f->epoch = wire_take64(buf + k + 2);
 	f->seq = wire_take64(buf + k + 10);
-	memcpy(f->key, buf + k + 18, 32);
+	memcpy(f->pub, buf + k + 18, 32);
 	return f->port ? 0 : -EBADMSG;
 }

@@ -6,47 +6,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 4
+#define WIRE_VERSION 5
 #define WIRE_HDR 4
 #define WIRE_PAYLOAD_MAX 4096
-#define WIRE_NONCE 32
 #define WIRE_TAG 16          /* AEAD tag on sealed frames */
+#define WIRE_SIG 64          /* Ed25519 signature on datagrams */
+#define WIRE_TS 12           /* a handshake's timestamp (TAI64N) */
 #define WIRE_MSG_MAX (WIRE_PAYLOAD_MAX - WIRE_TAG) /* a sealed frame's plaintext */
 #define WIRE_REC_HDR 3       /* a message in it: type (1), body length (2) */
 #define WIRE_BODY_MAX (WIRE_MSG_MAX - WIRE_REC_HDR)
 
-#define WIRE_HELLO_MAX (1 + WIRE_NONCE + OL_NAME_MAX)
+/* the handshake's payloads: the host's is timestamp | name, the switch's
+ * its name (both a length byte, then the characters) */
+#define WIRE_HS1_MAX (WIRE_TS + OL_NAME_MAX)
 
-enum wire_frame { WF_HELLO = 1, WF_SEALED = 2, WF_DATAGRAM = 3 };
+enum wire_frame { WF_HANDSHAKE = 1, WF_SEALED = 2, WF_DATAGRAM = 3 };
 enum wire_msg {
 	WM_AUTH = 1, WM_SNAP_BEGIN = 2, WM_PROVIDER = 3, WM_SNAP_END = 4,
 	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,
 	WM_GEN = 9, WM_FASTPATH = 10, WM_SWITCH = 11,
+	WM_REKEY = 12, WM_REKEY_ACK = 13, WM_REKEY_DONE = 14,
 };
 
 /* The fast path (docs/protocol.md): provider changes also go out once, as
- * sealed UDP datagrams to a multicast group on the hosts' segment. A
+ * signed UDP datagrams to a multicast group on the hosts' segment. A
  * datagram is header (WIRE_HDR, type WF_DATAGRAM) | epoch (8) | seq (8) |
- * ciphertext of at most WIRE_DGRAM_MSG_MAX bytes of messages | tag. The
+ * at most WIRE_DGRAM_MSG_MAX bytes of messages | Ed25519 signature. The
  * sender keeps each within its interface's MTU. */
 #define WIRE_DGRAM_HDR (WIRE_HDR + 16)
 #define WIRE_DGRAM_MSG_MAX 8192
-#define WIRE_DGRAM_MAX (WIRE_DGRAM_HDR + WIRE_DGRAM_MSG_MAX + WIRE_TAG)
+#define WIRE_DGRAM_MAX (WIRE_DGRAM_HDR + WIRE_DGRAM_MSG_MAX + WIRE_SIG)
 
-/* WM_FASTPATH: where the switch sends datagrams and with what key. */
+/* WM_FASTPATH: where the switch sends datagrams and the public key that
+ * verifies them. */
 struct wire_fastpath {
 	struct ol_addr group;
 	uint16_t port;
-	uint64_t epoch;   /* names this switch agent's key; random at start */
+	uint64_t epoch;   /* names this switch agent's signing key; random at start */
 	uint64_t seq;     /* the last datagram sent: older ones are refused */
-	uint8_t key[32];
-};
-enum wire_role { WR_SWITCH = 1, WR_HOST = 2 };
-
-struct wire_hello {
-	uint8_t role;
-	uint8_t nonce[WIRE_NONCE];
-	char name[OL_NAME_MAX];
+	uint8_t pub[32];  /* Ed25519 */
 };
 
 /* >0: a whole frame of that many bytes is at buf; 0: need more bytes;
@@ -57,8 +55,12 @@ void wire_put_header(uint8_t hdr[WIRE_HDR], uint8_t type, size_t payload_len);
 
 /* Encoders return the number of bytes written, or -ENOSPC. Decoders return
  * 0 or -EBADMSG, and accept only exactly what the encoder writes. */
-int wire_hello_encode(uint8_t *buf, size_t cap, const struct wire_hello *h);
-int wire_hello_decode(const uint8_t *buf, size_t n, struct wire_hello *h);
+/* The host's handshake payload: timestamp (WIRE_TS) | name. */
+int wire_hs1_encode(uint8_t *buf, size_t cap, const uint8_t ts[WIRE_TS], const char *name);
+int wire_hs1_decode(const uint8_t *buf, size_t n, uint8_t ts[WIRE_TS], char name[OL_NAME_MAX]);
+/* TAI64N (12 bytes, big-endian: 2^62 + seconds, nanoseconds) of a time in
+ * ns since the epoch: later times compare greater with memcmp. */
+void wire_tai64n(uint8_t ts[WIRE_TS], uint64_t ns);
 int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p);
 int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p);
 int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e);

@@ -1,4 +1,4 @@
-/* The switch agent's fast path: sealed change datagrams to a multicast group. */
+/* The switch agent's fast path: signed change datagrams to a multicast group. */
 #include "switch/fastpath.h"
 #include "proto/session.h"
 #include <errno.h>
@@ -25,7 +25,7 @@ static int fastpath_bind_if(struct fastpath *f)
 	 * lose the whole datagram */
 	struct ifreq ifr = { 0 };
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->ifname);
-	size_t over = (f->info.group.family == AF_INET ? 20 : 40) + 8 + WIRE_DGRAM_HDR + WIRE_TAG;
+	size_t over = (f->info.group.family == AF_INET ? 20 : 40) + 8 + WIRE_DGRAM_HDR + WIRE_SIG;
 	if (!ioctl(f->fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 0 && (size_t)ifr.ifr_mtu > over + 512)
 		f->msg_max = (size_t)ifr.ifr_mtu - over;
 	if (f->msg_max > WIRE_DGRAM_MSG_MAX)
@@ -49,7 +49,7 @@ int fastpath_open(struct fastpath *f, const struct cfg_switch *c)
 	int v6 = f->dst.ss_family == AF_INET6, one = 1, zero = 0;
 	struct ol_addr *g = &f->info.group;
 	f->info.port = endpoint_addr(&f->dst, g);
-	randombytes_buf(f->info.key, sizeof(f->info.key));
+	crypto_sign_ed25519_keypair(f->info.pub, f->sk);
 	randombytes_buf(&f->info.epoch, sizeof(f->info.epoch));
 	f->fd = socket(g->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (f->fd < 0)
@@ -74,7 +74,7 @@ void fastpath_close(struct fastpath *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-	sodium_memzero(f->info.key, sizeof(f->info.key));
+	sodium_memzero(f->sk, sizeof(f->sk));
 }
 
 static int send_once(struct fastpath *f, const uint8_t *d, int n)
@@ -87,7 +87,7 @@ static int send_once(struct fastpath *f, const uint8_t *d, int n)
 static void fastpath_send(struct fastpath *f)
 {
 	uint8_t d[WIRE_DGRAM_MAX];
-	int n = dgram_seal(f->info.key, f->info.epoch, f->info.seq + 1, f->msg, f->len, d, sizeof(d));
+	int n = dgram_sign(f->sk, f->info.epoch, f->info.seq + 1, f->msg, f->len, d, sizeof(d));
 	f->len = 0;
 	if (n < 0)
 		return;

@@ -1,5 +1,5 @@
 /* The switch agent's fast path (docs/protocol.md, "Fast path"): each turn
- * of provider changes also leaves once, as sealed UDP datagrams to a
+ * of provider changes also leaves once, as signed UDP datagrams to a
  * multicast group on the hosts' segment, so that a change costs the switch
  * one send, not one per host. The sessions carry the same changes a little
  * later (fast-path-delay) and stay the reliable path: a host that missed a
@@ -18,7 +18,8 @@ struct fastpath {
 	const char *ifname;
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
-	struct wire_fastpath info; /* group, port, epoch, key; seq: the last sent */
+	struct wire_fastpath info; /* group, port, epoch, public key; seq: the last sent */
+	uint8_t sk[64];            /* Ed25519: this epoch's signing key, never sent */
 	uint64_t gen;
 	uint8_t msg[WIRE_DGRAM_MSG_MAX];
 	size_t len, msg_max;       /* messages per datagram: what the MTU allows */
@@ -27,7 +28,7 @@ struct fastpath {
 };
 
 /* A socket for the group in c->fast_path, sending on c->fast_path_if; a
- * fresh random key and epoch. 0 or negative errno. */
+ * fresh signing key pair and epoch. 0 or negative errno. */
 int fastpath_open(struct fastpath *f, const struct cfg_switch *c);
 void fastpath_close(struct fastpath *f);
 /* One turn of changes, generation gen: fastpath_add each message, then

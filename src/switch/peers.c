@@ -29,7 +29,17 @@ struct peer {
 	int queued;             /* in peers.flushq */
 	size_t log_pos;         /* how far into peers.log it has been sent */
 	int flush_rc;           /* what conn_flush said, from a fan-out thread */
+	char why[160];          /* a refusal's reason, with the key's first characters */
 };
+
+/* conn.c's judge of a host's handshake (hostkeys.c) */
+static int judge_host(void *arg, const uint8_t pub[32], const uint8_t ts[WIRE_TS], const char *claimed,
+		      char name[OL_NAME_MAX], enum conn_refusal *refusal, const char **why)
+{
+	struct peer *p = arg;
+	*why = p->why;
+	return hostkeys_judge(&p->s->keys, pub, ts, claimed, name, refusal, p->why, sizeof(p->why));
+}
 
 static int send_host(struct peer *p, const struct dir_entry *d)
 {
@@ -44,6 +54,8 @@ static void peer_drop(struct peers *s, struct peer *p, const char *why)
 		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
 	else
 		log_limited(&s->rl_peer, LOG_WARNING, "peer %s dropped before authentication: %s", p->addr, why);
+	s->refused[p->c.refusal]++;
+	s->rekeys += p->c.rekeys;
 	p->dead = 1;
 	loop_del(&p->src);
 	conn_fini(&p->c);
@@ -284,12 +296,6 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 			peer_drop(s, p, why);
 			return;
 		}
-		if (up && s->cfg->sw.nhosts && !config_host_known(s->cfg, p->c.peer_name)) {
-			log_limited(&s->rl_peer, LOG_WARNING, "host '%s' (%s) has the key but is not a known host: dropped",
-				    p->c.peer_name, p->addr);
-			peer_drop(s, p, "unknown host name");
-			return;
-		}
 		if (up) {
 			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
 			s->sessions++;
@@ -323,7 +329,7 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			continue;
 		}
 		struct peer *p = calloc(1, sizeof(*p));
-		if (!p || conn_init(&p->c, fd, 1, s->cfg->name, s->cfg->key) < 0) {
+		if (!p || conn_init_switch(&p->c, fd, s->cfg->name, s->cfg->priv, judge_host, p) < 0) {
 			free(p);
 			close(fd);
 			continue;
@@ -356,6 +362,8 @@ void peers_keepalive(struct peers *s)
 		}
 		if (now - p->c.last_rx_ms > dead)
 			peer_drop(s, p, "keepalive timeout");
+		else if (conn_rekey_due(&p->c, now) < 0)
+			peer_drop(s, p, "session keys expired (the host agent did not rekey)");
 	}
 	send_all(s, NULL, WM_KEEPALIVE, NULL, 0);
 }
@@ -398,6 +406,15 @@ void peers_turn_end(struct peers *s)
 	peer_reap(s);
 }
 
+unsigned long peers_rekeys(const struct peers *s)
+{
+	unsigned long n = s->rekeys;
+	for (const struct peer *p = s->peers; p; p = p->next)
+		if (!p->dead)
+			n += p->c.rekeys;
+	return n;
+}
+
 unsigned peers_up(const struct peers *s)
 {
 	unsigned up = 0;
@@ -411,8 +428,10 @@ json_t *peers_json(const struct peers *s)
 	json_t *peers = json_array();
 	for (const struct peer *p = s->peers; p; p = p->next)
 		if (!p->dead && p->c.state == CONN_UP)
-			json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "name", p->c.peer_name, "address", p->addr,
-							       "since", (json_int_t)p->since));
+			json_array_append_new(peers, json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", p->c.peer_name, "address",
+							       p->addr, "since", (json_int_t)p->since, "rekeys",
+							       (json_int_t)p->c.rekeys, "keys_age_ms",
+							       (json_int_t)(now_ms() - p->c.keys_ms)));
 	return peers;
 }
 
@@ -426,6 +445,7 @@ void peers_init(struct peers *s, const struct config *c, const struct fastpath *
 	s->fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
 	if (fp)
 		timer_init(&s->fp_delay, fp_delay_fire, s);
+	hostkeys_init(&s->keys, c);
 }
 
 int peers_listen(struct peers *s)
@@ -450,4 +470,5 @@ void peers_close(struct peers *s)
 	free(s->flushq);
 	free(s->log);
 	free(s->dir);
+	hostkeys_free(&s->keys);
 }

@@ -7,6 +7,7 @@
 #include "conf/config.h"
 #include "proto/conn.h"
 #include "switch/fastpath.h"
+#include "switch/hostkeys.h"
 #include <jansson.h>
 #include <time.h>
 
@@ -48,6 +49,9 @@ struct peers {
 	void *arg;
 	struct ratelimit rl_peer;
 	unsigned long sessions;
+	struct hostkeys keys;    /* who a handshake comes from */
+	unsigned long refused[CONN_REFUSALS]; /* handshakes refused, by why */
+	unsigned long rekeys;    /* of sessions that ended */
 };
 
 /* Ready to take messages for every host (fp: the fast path, or NULL),
@@ -65,5 +69,7 @@ void peers_turn_end(struct peers *s);
 /* Drops silent and unauthenticated sessions, and sends keepalives. */
 void peers_keepalive(struct peers *s);
 unsigned peers_up(const struct peers *s);
+/* Rekeys completed, in every session so far. */
+unsigned long peers_rekeys(const struct peers *s);
 json_t *peers_json(const struct peers *s);
 #endif

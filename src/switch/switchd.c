@@ -399,6 +399,14 @@ static void metrics_cb(FILE *f, void *arg)
 	mx_sample(f, "onlink_switch_peers_connected", "", up);
 	mx_family(f, "onlink_switch_sessions_total", "counter", "Host agent sessions authenticated (reconnects included).");
 	mx_sample(f, "onlink_switch_sessions_total", "", (double)s->peers.sessions);
+	mx_family(f, "onlink_switch_handshakes_refused_total", "counter",
+		  "Host handshakes refused, by reason: bad_handshake (not made for this switch's public key, or "
+		  "altered), unknown_key (no [host NAME] has the key), wrong_name, replay.");
+	for (int i = CONN_BAD_HANDSHAKE; i < CONN_REFUSALS; i++)
+		mx_sample(f, "onlink_switch_handshakes_refused_total", mx_label(l, sizeof(l), "reason", conn_refusal_label[i]),
+			  (double)s->peers.refused[i]);
+	mx_family(f, "onlink_switch_rekeys_total", "counter", "New handshakes inside sessions (every 2 minutes or so).");
+	mx_sample(f, "onlink_switch_rekeys_total", "", (double)peers_rekeys(&s->peers));
 	mx_family(f, "onlink_switch_provider_updates_total", "counter", "Provider changes sent to the hosts.");
 	mx_sample(f, "onlink_switch_provider_updates_total", "", (double)s->updates);
 	mx_family(f, "onlink_switch_netlink_resyncs_total", "counter",

@@ -52,8 +52,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* two providers, one with BIRD sessions (no BIRD running: the
 	 * requests that need it are refused, the rest go through) */
 	snprintf(text, sizeof(text),
-		 "[switch]\nname = sw1\nlisten = 127.0.0.1:4710\nkey-file = %s/key\nbird-socket = %s/bird.ctl\n"
-		 "bird-include = %s/onlink.conf\nhost = h1\n"
+		 "[switch]\nname = sw1\nlisten = 127.0.0.1:4710\nprivate-key-file = %s/key\nbird-socket = %s/bird.ctl\n"
+		 "bird-include = %s/onlink.conf\n[host h1]\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n"
 		 "[provider transit-a]\naddress = 10.0.1.1\ninterface = br0\ntable = 101\nbird-protocol = ta4\n"
 		 "backup = transit-b\n[provider transit-b]\naddress = 10.0.2.1\ninterface = br0\ntable = 102\n",
 		 dir, dir, dir);

@@ -29,9 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size - 1;
 	switch (data[0] % 9) {
 	case 0: {
-		struct wire_hello h;
-		if (!wire_hello_decode(p, n, &h))
-			same(p, n, out, wire_hello_encode(out, sizeof(out), &h));
+		uint8_t ts[WIRE_TS];
+		char name[OL_NAME_MAX];
+		if (!wire_hs1_decode(p, n, ts, name))
+			same(p, n, out, wire_hs1_encode(out, sizeof(out), ts, name));
 		break;
 	}
 	case 1: {

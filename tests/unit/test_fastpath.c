@@ -30,14 +30,14 @@ static void messages_round_trip(void **state)
 
 	struct wire_fastpath f = { .port = 4714, .epoch = 77, .seq = 5 }, o;
 	addr_parse("239.255.71.4", &f.group);
-	randombytes_buf(f.key, sizeof(f.key));
+	randombytes_buf(f.pub, sizeof(f.pub));
 	int n = wire_fastpath_encode(b, sizeof(b), &f);
 	assert_true(n > 0);
 	assert_int_equal(wire_fastpath_decode(b, (size_t)n, &o), 0);
 	assert_int_equal(addr_cmp(&o.group, &f.group), 0);
 	assert_int_equal(o.port, 4714);
 	assert_true(o.epoch == 77 && o.seq == 5);
-	assert_memory_equal(o.key, f.key, 32);
+	assert_memory_equal(o.pub, f.pub, 32);
 	assert_int_equal(wire_fastpath_decode(b, (size_t)n - 1, &o), -EBADMSG);
 	addr_parse("ff02::4714", &f.group);
 	n = wire_fastpath_encode(b, sizeof(b), &f);
@@ -53,31 +53,42 @@ static void messages_round_trip(void **state)
 	assert_int_equal(wire_fastpath_decode(b, (size_t)n, &o), -EBADMSG);
 }
 
+/* Datagrams are signed with the switch agent's Ed25519 key of the epoch:
+ * a host holding the public key (every host) cannot forge one. */
 static void datagrams_authenticate(void **state)
 {
 	(void)state;
-	uint8_t key[32], other[32], d[WIRE_DGRAM_MAX], m[WIRE_DGRAM_MSG_MAX], big[WIRE_DGRAM_MSG_MAX + 1] = { 0 };
+	uint8_t pk[32], sk[64], opk[32], osk[64], d[WIRE_DGRAM_MAX], big[WIRE_DGRAM_MSG_MAX + 1] = { 0 };
+	const uint8_t *m;
 	uint64_t seq = 0;
-	randombytes_buf(key, sizeof(key));
-	randombytes_buf(other, sizeof(other));
-	int n = dgram_seal(key, 9, 42, (const uint8_t *)"hello", 5, d, sizeof(d));
-	assert_int_equal(n, WIRE_DGRAM_HDR + 5 + WIRE_TAG);
-	assert_int_equal(dgram_open(key, 9, d, (size_t)n, &seq, m, sizeof(m)), 5);
+	crypto_sign_ed25519_keypair(pk, sk);
+	crypto_sign_ed25519_keypair(opk, osk);
+	int n = dgram_sign(sk, 9, 42, (const uint8_t *)"hello", 5, d, sizeof(d));
+	assert_int_equal(n, WIRE_DGRAM_HDR + 5 + WIRE_SIG);
+	assert_int_equal(dgram_verify(pk, 9, d, (size_t)n, &seq, &m), 5);
 	assert_true(seq == 42);
 	assert_memory_equal(m, "hello", 5);
-	assert_int_equal(dgram_open(key, 10, d, (size_t)n, &seq, m, sizeof(m)), -ESRCH);
-	assert_int_equal(dgram_open(other, 9, d, (size_t)n, &seq, m, sizeof(m)), -EBADMSG);
-	assert_int_equal(dgram_open(key, 9, d, (size_t)n - 1, &seq, m, sizeof(m)), -EBADMSG);
-	/* the sequence number is authenticated: a replay cannot be relabelled */
-	d[WIRE_HDR + 15] ^= 1;
-	assert_int_equal(dgram_open(key, 9, d, (size_t)n, &seq, m, sizeof(m)), -EBADMSG);
-	d[WIRE_HDR + 15] ^= 1;
-	d[n - 1] ^= 1;
-	assert_int_equal(dgram_open(key, 9, d, (size_t)n, &seq, m, sizeof(m)), -EBADMSG);
+	assert_int_equal(dgram_verify(pk, 10, d, (size_t)n, &seq, &m), -ESRCH);
+	assert_int_equal(dgram_verify(opk, 9, d, (size_t)n, &seq, &m), -EBADMSG);
+	assert_int_equal(dgram_verify(pk, 9, d, (size_t)n - 1, &seq, &m), -EBADMSG);
+	/* every byte is signed: the sequence number (a replay cannot be
+	 * relabelled), the messages, the signature itself */
+	for (int i = 0; i < n; i++) {
+		d[i] ^= 0x10;
+		assert_true(dgram_verify(pk, 9, d, (size_t)n, &seq, &m) < 0);
+		d[i] ^= 0x10;
+	}
 	/* the session's frames are not datagrams */
 	d[1] = WF_SEALED;
-	assert_int_equal(dgram_open(key, 9, d, (size_t)n, &seq, m, sizeof(m)), -EBADMSG);
-	assert_int_equal(dgram_seal(key, 9, 1, big, sizeof(big), d, sizeof(d)), -ENOSPC);
+	assert_int_equal(dgram_verify(pk, 9, d, (size_t)n, &seq, &m), -EBADMSG);
+	assert_int_equal(dgram_sign(sk, 9, 1, big, sizeof(big), d, sizeof(d)), -ENOSPC);
+	/* the public key cannot sign: what a host holds makes no datagram
+	 * that verifies (the old design's shared AEAD key could) */
+	uint8_t forged_sk[64];
+	memcpy(forged_sk, osk, 32);
+	memcpy(forged_sk + 32, pk, 32);
+	n = dgram_sign(forged_sk, 9, 43, (const uint8_t *)"forged", 6, d, sizeof(d));
+	assert_int_equal(dgram_verify(pk, 9, d, (size_t)n, &seq, &m), -EBADMSG);
 }
 
 static struct ol_provider provider(int i)
@@ -108,7 +119,7 @@ static void pair(struct fastpath *sw, struct fastrx *h)
 	sw->ifindex = 1; /* connected: no interface to find */
 	sw->ifname = "test";
 	sw->msg_max = 1200; /* as at an MTU of 1264 */
-	randombytes_buf(sw->info.key, sizeof(sw->info.key));
+	crypto_sign_ed25519_keypair(sw->info.pub, sw->sk);
 	sw->info.epoch = 7;
 	memset(h, 0, sizeof(*h));
 	h->fd = sv[1];
@@ -178,7 +189,7 @@ static void the_host_checks_every_datagram(void **state)
 	uint8_t d[WIRE_DGRAM_MAX], m[WIRE_DGRAM_MSG_MAX], rec[16];
 	size_t len = 0;
 	wire_rec_put(rec, sizeof(rec), &len, WM_KEEPALIVE, NULL, 0);
-	int one = dgram_seal(sw.info.key, 7, 1, rec, len, d, sizeof(d));
+	int one = dgram_sign(sw.sk, 7, 1, rec, len, d, sizeof(d));
 	assert_int_equal(write(sw.fd, d, (size_t)one), one);
 	assert_int_equal(fastrx_read(&h, m, sizeof(m)), (int)len);
 	/* the same again: a replay */
@@ -186,24 +197,24 @@ static void the_host_checks_every_datagram(void **state)
 	assert_int_equal(fastrx_read(&h, m, sizeof(m)), 0);
 	assert_true(h.rejected == 1);
 	/* seq 4: two lost on the way */
-	int n = dgram_seal(sw.info.key, 7, 4, rec, len, d, sizeof(d));
+	int n = dgram_sign(sw.sk, 7, 4, rec, len, d, sizeof(d));
 	assert_int_equal(write(sw.fd, d, (size_t)n), n);
 	assert_int_equal(fastrx_read(&h, m, sizeof(m)), (int)len);
 	assert_true(h.lost == 2 && h.info.seq == 4);
 	/* a late seq 3 is refused */
-	n = dgram_seal(sw.info.key, 7, 3, rec, len, d, sizeof(d));
+	n = dgram_sign(sw.sk, 7, 3, rec, len, d, sizeof(d));
 	assert_int_equal(write(sw.fd, d, (size_t)n), n);
 	assert_int_equal(fastrx_read(&h, m, sizeof(m)), 0);
 	assert_true(h.rejected == 2);
 	/* another switch agent's epoch: not ours, not an attack */
-	n = dgram_seal(sw.info.key, 8, 9, rec, len, d, sizeof(d));
+	n = dgram_sign(sw.sk, 8, 9, rec, len, d, sizeof(d));
 	assert_int_equal(write(sw.fd, d, (size_t)n), n);
 	assert_int_equal(fastrx_read(&h, m, sizeof(m)), 0);
 	assert_true(h.foreign == 1 && h.rejected == 2);
 	/* a forgery (another key), and garbage */
-	uint8_t other[32];
-	randombytes_buf(other, sizeof(other));
-	n = dgram_seal(other, 7, 10, rec, len, d, sizeof(d));
+	uint8_t opk[32], other[64];
+	crypto_sign_ed25519_keypair(opk, other);
+	n = dgram_sign(other, 7, 10, rec, len, d, sizeof(d));
 	assert_int_equal(write(sw.fd, d, (size_t)n), n);
 	assert_int_equal(fastrx_read(&h, m, sizeof(m)), 0);
 	assert_int_equal(write(sw.fd, "\x03\x03\x00", 3), 3);

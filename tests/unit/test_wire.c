@@ -1,4 +1,4 @@
-/* Wire encoding and the authenticated session. */
+/* Wire encoding. (The session and its handshake: test_conn.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,9 +12,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
-#include "proto/conn.h"
-#include "switch/fanout.h"
-#include "proto/session.h"
 #include "proto/wire.h"
 
 static struct ol_provider sample(void)
@@ -117,11 +114,11 @@ static void frame_header_limits(void **state)
 	(void)state;
 	uint8_t h[WIRE_HDR + 8] = { 0 }, type;
 	size_t len;
-	wire_put_header(h, WF_HELLO, 4);
+	wire_put_header(h, WF_HANDSHAKE, 4);
 	assert_int_equal(wire_frame_check(h, 3, &type, &len), 0);
 	assert_int_equal(wire_frame_check(h, WIRE_HDR + 3, &type, &len), 0);
 	assert_int_equal(wire_frame_check(h, WIRE_HDR + 4, &type, &len), WIRE_HDR + 4);
-	assert_int_equal(type, WF_HELLO);
+	assert_int_equal(type, WF_HANDSHAKE);
 	h[0] = 1; /* an agent from before batched frames */
 	assert_int_equal(wire_frame_check(h, 1, &type, &len), -EPROTO);
 	wire_put_header(h, 9, 4);
@@ -130,20 +127,25 @@ static void frame_header_limits(void **state)
 	assert_int_equal(wire_frame_check(h, WIRE_HDR, &type, &len), -EMSGSIZE);
 }
 
-static void hello_round_trip(void **state)
+/* The host's handshake payload: timestamp and name; TAI64N orders times */
+static void hs1_round_trip(void **state)
 {
 	(void)state;
-	struct wire_hello h = { .role = WR_HOST }, g;
-	uint8_t buf[128];
-	strcpy(h.name, "h1");
-	randombytes_buf(h.nonce, sizeof(h.nonce));
-	int n = wire_hello_encode(buf, sizeof(buf), &h);
-	assert_int_equal(wire_hello_decode(buf, (size_t)n, &g), 0);
-	assert_int_equal(g.role, WR_HOST);
-	assert_string_equal(g.name, "h1");
-	assert_memory_equal(g.nonce, h.nonce, WIRE_NONCE);
-	buf[0] = 3;
-	assert_int_equal(wire_hello_decode(buf, (size_t)n, &g), -EBADMSG);
+	uint8_t buf[64], ts[WIRE_TS], got[WIRE_TS], later[WIRE_TS];
+	char name[OL_NAME_MAX];
+	wire_tai64n(ts, 1700000000ull * 1000000000u + 5);
+	int n = wire_hs1_encode(buf, sizeof(buf), ts, "h1");
+	assert_int_equal(n, WIRE_TS + 3);
+	assert_int_equal(wire_hs1_decode(buf, (size_t)n, got, name), 0);
+	assert_memory_equal(got, ts, WIRE_TS);
+	assert_string_equal(name, "h1");
+	for (int i = 0; i < n; i++)
+		assert_int_equal(wire_hs1_decode(buf, (size_t)i, got, name), -EBADMSG);
+	assert_int_equal(wire_hs1_decode(buf, (size_t)n + 1, got, name), -EBADMSG);
+	wire_tai64n(later, 1700000000ull * 1000000000u + 6);
+	assert_true(memcmp(later, ts, WIRE_TS) > 0);
+	wire_tai64n(later, 1700000001ull * 1000000000u);
+	assert_true(memcmp(later, ts, WIRE_TS) > 0);
 }
 
 static void name_round_trip(void **state)
@@ -230,36 +232,6 @@ static void host_round_trip(void **state)
 		assert_int_equal(wire_host_decode(buf, (size_t)i, name, &b), -EBADMSG);
 }
 
-static void session_authenticates(void **state)
-{
-	(void)state;
-	uint8_t psk[32], other[32], sh[40], hh[40], frame[256], msg[256];
-	struct session sw, host, wrong;
-	randombytes_buf(psk, sizeof(psk));
-	randombytes_buf(other, sizeof(other));
-	randombytes_buf(sh, sizeof(sh));
-	randombytes_buf(hh, sizeof(hh));
-	session_derive(&sw, psk, sh, sizeof(sh), hh, sizeof(hh), 1);
-	session_derive(&host, psk, sh, sizeof(sh), hh, sizeof(hh), 0);
-	session_derive(&wrong, other, sh, sizeof(sh), hh, sizeof(hh), 0);
-
-	int n = session_seal(&sw, frame, sizeof(frame), (const uint8_t *)"\x03hello", 6);
-	assert_true(n > 0);
-	/* a host with another key cannot open it */
-	assert_int_equal(session_open(&wrong, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
-	assert_int_equal(session_open(&host, frame, (size_t)n, msg, sizeof(msg)), 6);
-	assert_memory_equal(msg, "\x03hello", 6);
-	/* a replay fails: the counter moved on */
-	assert_int_equal(session_open(&host, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
-	/* a flipped bit fails, header included */
-	n = session_seal(&sw, frame, sizeof(frame), (const uint8_t *)"\x06", 1);
-	frame[WIRE_HDR] ^= 1;
-	assert_int_equal(session_open(&host, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
-	/* a host cannot reflect the switch's frames back to it */
-	n = session_seal(&sw, frame, sizeof(frame), (const uint8_t *)"\x06", 1);
-	assert_int_equal(session_open(&sw, frame, (size_t)n, msg, sizeof(msg)), -EBADMSG);
-}
-
 static void records_round_trip(void **state)
 {
 	(void)state;
@@ -296,168 +268,6 @@ static void records_round_trip(void **state)
 	assert_int_equal(len, sizeof(buf));
 }
 
-struct got {
-	unsigned n;
-	uint8_t last_type;
-	size_t bytes;
-};
-
-static int count_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
-{
-	(void)c; (void)body; (void)why;
-	struct got *g = arg;
-	g->n++;
-	g->last_type = type;
-	g->bytes += n;
-	return 0;
-}
-
-/* Moves bytes between the two ends until neither has anything to say. */
-static void pump(struct conn *a, struct conn *b, struct got *ga, struct got *gb, int *up_a, int *up_b)
-{
-	for (int i = 0; i < 64; i++) {
-		const char *why = NULL;
-		int up = 0;
-		assert_true(conn_flush(a) >= 0);
-		assert_true(conn_flush(b) >= 0);
-		assert_int_equal(conn_read(a, count_msg, ga, &up, &why), 0);
-		*up_a |= up;
-		assert_int_equal(conn_read(b, count_msg, gb, &up, &why), 0);
-		*up_b |= up;
-		if (!conn_queued(a) && !conn_queued(b))
-			return;
-	}
-	fail_msg("the two ends never went quiet");
-}
-
-/* Many messages sent between two flushes arrive whole and in order, in
- * few frames: one per 4 KiB of messages, not one per message. */
-static void conn_batches_messages(void **state)
-{
-	(void)state;
-	int sv[2];
-	uint8_t psk[32];
-	struct conn sw, host;
-	struct got gs = { 0 }, gh = { 0 };
-	int up_s = 0, up_h = 0;
-	randombytes_buf(psk, sizeof(psk));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init(&sw, sv[0], 1, "sw1", psk), 0);
-	assert_int_equal(conn_init(&host, sv[1], 0, "h1", psk), 0);
-	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
-	assert_true(up_s && up_h);
-	assert_int_equal(sw.state, CONN_UP);
-
-	uint8_t body[WIRE_BODY_MAX];
-	struct ol_provider p = sample();
-	int n = wire_provider_encode(body, sizeof(body), &p);
-	assert_true(n > 0);
-	uint64_t seq0 = sw.sess.tx_seq;
-	for (int i = 0; i < 500; i++)
-		assert_int_equal(conn_send(&sw, WM_PROVIDER, body, (size_t)n), 0);
-	assert_int_equal(conn_send(&sw, WM_SNAP_END, NULL, 0), 0);
-	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
-	assert_int_equal(gh.n, 501);
-	assert_int_equal(gh.last_type, WM_SNAP_END);
-	assert_int_equal(gh.bytes, 500 * (size_t)n);
-	size_t frames = sw.sess.tx_seq - seq0, need = (501 * WIRE_REC_HDR + 500 * (size_t)n) / WIRE_MSG_MAX + 1;
-	assert_true(frames >= need && frames <= need + 1);
-	/* a drained queue that grew past its keep size was given back */
-	assert_null(sw.out);
-	/* keepalives are handled inside: the host sees none of them */
-	assert_int_equal(conn_send(&host, WM_KEEPALIVE, NULL, 0), 0);
-	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
-	assert_int_equal(gs.n, 0);
-	conn_fini(&sw);
-	conn_fini(&host);
-}
-
-/* A sealed frame whose messages do not add up ends the session, as does an
- * agent of protocol version 1. */
-static void conn_refuses_bad_frames(void **state)
-{
-	(void)state;
-	int sv[2];
-	uint8_t psk[32], frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
-	struct conn sw, host;
-	struct got gs = { 0 }, gh = { 0 };
-	int up_s = 0, up_h = 0, up = 0;
-	const char *why = NULL;
-	randombytes_buf(psk, sizeof(psk));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init(&sw, sv[0], 1, "sw1", psk), 0);
-	assert_int_equal(conn_init(&host, sv[1], 0, "h1", psk), 0);
-	pump(&sw, &host, &gs, &gh, &up_s, &up_h);
-	/* "\x03\x00\x09ab": a provider message claiming 9 bytes, carrying 2 */
-	int n = session_seal(&sw.sess, frame, sizeof(frame), (const uint8_t *)"\x03\x00\x09" "ab", 5);
-	assert_int_equal(write(sv[0], frame, (size_t)n), n);
-	assert_int_equal(conn_read(&host, count_msg, &gh, &up, &why), -1);
-	assert_string_equal(why, "malformed frame");
-	assert_int_equal(gh.n, 0);
-	conn_fini(&sw);
-	conn_fini(&host);
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init(&sw, sv[0], 1, "sw1", psk), 0);
-	assert_int_equal(write(sv[1], "\x01\x01\x00\x04" "abcd", 8), 8);
-	assert_int_equal(conn_read(&sw, count_msg, &gs, &up, &why), -1);
-	assert_string_equal(why, "unsupported protocol version");
-	close(sv[1]);
-	conn_fini(&sw);
-}
-
-/* The switch agent's parallel flush: every connection written once, by
- * one thread, with its result where it belongs, batch after batch. */
-struct flush_job {
-	struct conn *c;
-	int *rc;
-};
-
-static void flush_at(void *arg, size_t i)
-{
-	struct flush_job *j = arg;
-	j->rc[i] = conn_flush(&j->c[i]);
-}
-
-static void fanout_flushes_every_connection(void **state)
-{
-	(void)state;
-	enum { N = 200 };
-	static struct conn c[N];
-	int rc[N], peer[N], sv[2];
-	struct flush_job job = { c, rc };
-	uint8_t psk[32], buf[256];
-	randombytes_buf(psk, sizeof(psk));
-	struct fanout *f = fanout_new(3);
-	assert_non_null(f);
-	assert_int_equal(fanout_workers(f), 3);
-	for (int i = 0; i < N; i++) {
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init(&c[i], sv[0], 1, "sw1", psk), 0);
-		peer[i] = sv[1];
-	}
-	for (int round = 0; round < 3; round++) {
-		for (int i = 0; i < N; i++)
-			rc[i] = -1;
-		fanout_run(f, N - (size_t)round, flush_at, &job); /* all, then one fewer */
-		for (int i = 0; i < N - round; i++) {
-			assert_int_equal(rc[i], 0);
-			assert_int_equal(conn_queued(&c[i]), 0);
-			/* the hello on the first round, nothing after */
-			ssize_t r = read(peer[i], buf, sizeof(buf));
-			if (round == 0)
-				assert_true(r > WIRE_HDR);
-			else
-				assert_true(r < 0);
-		}
-	}
-	fanout_free(f);
-	for (int i = 0; i < N; i++) {
-		conn_fini(&c[i]);
-		close(peer[i]);
-	}
-}
-
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the daemons: a closed peer is an error, not a signal */
@@ -466,15 +276,11 @@ int main(void)
 		cmocka_unit_test(provider_rejects_bad_fields),
 		cmocka_unit_test(switch_report),
 		cmocka_unit_test(frame_header_limits),
-		cmocka_unit_test(hello_round_trip),
+		cmocka_unit_test(hs1_round_trip),
 		cmocka_unit_test(name_round_trip),
 		cmocka_unit_test(egress_round_trip),
 		cmocka_unit_test(host_round_trip),
-		cmocka_unit_test(session_authenticates),
 		cmocka_unit_test(records_round_trip),
-		cmocka_unit_test(conn_batches_messages),
-		cmocka_unit_test(conn_refuses_bad_frames),
-		cmocka_unit_test(fanout_flushes_every_connection),
 	};
 	if (sodium_init() < 0)
 		return 1;
