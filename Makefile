@@ -32,7 +32,7 @@ DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-
             clang libclang-rt-14-dev valgrind gnuplot-nox
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
@@ -46,10 +46,16 @@ $(BUILD)/relay: bench/tools/relay.c
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)
-SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c session.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c session.c noise.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
 $(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)
+
+# lab tool: what a host can forge against the fast path (tests/integration/t41)
+FORGE_SRC := lab/tools/forge_dgram.c $(addprefix src/proto/,session.c noise.c wire.c model.c) src/base/addr.c
+$(BUILD)/forge_dgram: $(FORGE_SRC) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(FORGE_SRC) -lsodium
 
 # lab tool: a delay line for kernels without netem (see lab/tools/delayline.c)
 $(BUILD)/delayline: lab/tools/delayline.c

@@ -58,18 +58,18 @@ done > "$LAB_DIR/neigh.batch"
 n sw ip -batch "$LAB_DIR/neigh.batch" || exit 1
 for i in $(seq 0 $((PROVIDERS - 1))); do echo "ix-$i $(peer "$i")"; done > "$LAB_DIR/providers"
 
-(umask 077; "$ONLINK" genkey > "$LAB_DIR/key")
-chmod 600 "$LAB_DIR/key"
+SWPUB=$(lab_key sw1)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nkey-file = %s\ncontrol = %s\nkeepalive = %s\n' \
-		"$LAB_DIR/key" "$LAB_DIR/switch.sock" "$KEEPALIVE"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nkeepalive = %s\n' \
+		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$KEEPALIVE"
 	[ -n "$FAST_PATH" ] && printf 'fast-path = %s\nfast-path-interface = br0\nfast-path-delay = %s\n' "$FAST_PATH" "$FAST_DELAY"
-	for i in $(seq "$HOSTS"); do echo "host = h$i"; done
-	for i in $(seq 0 $((MAXSUB - HOSTS - 1))); do printf 'host = load-%04d\n' "$i"; done
 	echo
 	for i in $(seq 0 $((PROVIDERS - 1))); do
 		printf '[provider ix-%d]\naddress = %s\ninterface = br0\ntable = %d\n\n' "$i" "$(peer "$i")" $((1001 + i))
 	done
+	# every session's identity: the real hosts', and the load tool's
+	lab_host_sections "$HOSTS"
+	"$SCALELOAD" -g $((MAXSUB - HOSTS))
 } > "$LAB_DIR/switch.conf"
 "$ONLINKD" -n -c "$LAB_DIR/switch.conf" >/dev/null || exit 1
 lab_spawn onlinkd-sw sw ${SWCPU:+taskset -c $SWCPU} "$ONLINKD" switch -c "$LAB_DIR/switch.conf"
@@ -88,12 +88,13 @@ for i in $(seq "$HOSTS"); do
 name = h$i
 interface = eth0
 address = 10.20.1.$i
-key-file = $LAB_DIR/key
+private-key-file = $LAB_DIR/h$i.key
 control = $LAB_DIR/host-h$i.sock
 keepalive = $KEEPALIVE
 
 [switch sw1]
 connect = 10.20.0.1:4710
+public-key = $SWPUB
 CONF
 	lab_spawn "onlinkd-h$i" "h$i" nice -n "$HOSTNICE" "$ONLINKD" host -c "$LAB_DIR/host-h$i.conf"
 	hostns+=(-H "$LAB_PREFIX""h$i")
@@ -113,7 +114,7 @@ fi
 
 SW=$(lab_pid onlinkd-sw)
 echo "measuring: subscribers $STEPS, bursts $BURSTS, $ROUNDS rounds each, then ${IDLE} s idle ..."
-n ld ${LOADCPU:+taskset -c $LOADCPU} "$SCALELOAD" -c 10.20.0.1:4710 -k "$LAB_DIR/key" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
+n ld ${LOADCPU:+taskset -c $LOADCPU} "$SCALELOAD" -c 10.20.0.1:4710 -k "$SWPUB" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
 	"${hostns[@]}" -S "$STEPS" -b "$BURSTS" -r "$ROUNDS" -P "$SW" -K "$KEEPALIVE" -I "$IDLE" \
 	> "$OUT/results.json" 2> "$LAB_DIR/scaleload.err" &
 LOAD=$!

@@ -34,13 +34,14 @@ for i in $(seq 0 $((PROVIDERS - 1))); do
 	echo "neigh replace $(peer "$i") lladdr $(mac "$i" 0) dev br0 nud permanent"
 done > "$LAB_DIR/neigh.batch"
 n sw ip -batch "$LAB_DIR/neigh.batch" || exit 1
-(umask 077; "$ONLINK" genkey > "$LAB_DIR/key")
+SWPUB=$(lab_key sw1)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nkey-file = %s\ncontrol = %s\n' "$LAB_DIR/key" "$LAB_DIR/switch.sock"
-	printf 'fast-path = 239.255.71.5:4714\nfast-path-interface = br0\nhost = h1\nhost = h2\n\n'
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\n' "$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock"
+	printf 'fast-path = 239.255.71.5:4714\nfast-path-interface = br0\n\n'
 	for i in $(seq 0 $((PROVIDERS - 1))); do
 		printf '[provider ix-%d]\naddress = %s\ninterface = br0\ntable = %d\n\n' "$i" "$(peer "$i")" $((1001 + i))
 	done
+	lab_host_sections 2
 } > "$LAB_DIR/switch.conf"
 lab_spawn onlinkd-sw sw "$ONLINKD" switch -c "$LAB_DIR/switch.conf"
 wait_for 10 "switch agent" test -S "$LAB_DIR/switch.sock" || exit 1
@@ -50,8 +51,8 @@ for i in 1 2; do
 	n sw ip link set "p$i" master br0 up
 	n "h$i" ip addr add "10.20.1.$i/16" dev eth0
 	n "h$i" ip link set eth0 up
-	printf '[host]\nname = h%d\ninterface = eth0\naddress = 10.20.1.%d\nkey-file = %s\ncontrol = %s\n\n[switch sw1]\nconnect = 10.20.0.1:4710\n' \
-		"$i" "$i" "$LAB_DIR/key" "$LAB_DIR/host-h$i.sock" > "$LAB_DIR/host-h$i.conf"
+	printf '[host]\nname = h%d\ninterface = eth0\naddress = 10.20.1.%d\nprivate-key-file = %s\ncontrol = %s\n\n[switch sw1]\nconnect = 10.20.0.1:4710\npublic-key = %s\n' \
+		"$i" "$i" "$LAB_DIR/h$i.key" "$LAB_DIR/host-h$i.sock" "$SWPUB" > "$LAB_DIR/host-h$i.conf"
 done
 lab_spawn onlinkd-h1 h1 "$ONLINKD" host -c "$LAB_DIR/host-h1.conf"
 lab_spawn onlinkd-h2 h2 env ONLINK_BENCH_FULL_TURNS=1 "$ONLINKD" host -c "$LAB_DIR/host-h2.conf"

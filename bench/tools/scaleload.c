@@ -1,7 +1,8 @@
 /* scaleload: the load side of `make bench-scale` (bench/scale.sh).
  * Benchmark tool only. It speaks the real protocol (src/proto/conn.c): each
- * of its sessions says HELLO, authenticates with the POP's key and takes
- * its snapshot like a host agent. It makes the MAC changes itself, on the
+ * of its sessions makes the Noise handshake with a key of its own (derived
+ * from its number: `scaleload -g N` prints the switch config's [host]
+ * sections for N sessions) and takes its snapshot like a host agent. It makes the MAC changes itself, on the
  * switch's kernel, and timestamps both ends on one clock (CLOCK_MONOTONIC,
  * shared by every namespace):
  *   t0   just before the netlink message carrying a burst of neighbor
@@ -17,7 +18,8 @@
  * For each change: the time to the last session (and to the last host
  * kernel). Prints one JSON object per (subscribers, burst size).
  *
- *   scaleload -c ADDR:PORT -k KEYFILE -p PROVIDERS -s SWITCH_NETNS -i IFNAME
+ *   scaleload -g N     (the [host load-NNNN] sections of the switch's config)
+ *   scaleload -c ADDR:PORT -k SWITCH_PUBKEY -p PROVIDERS -s SWITCH_NETNS -i IFNAME
  *             [-H HOST_NETNS]... [-S 100,250,500,1000] [-b 1,50,500]
  *             [-r ROUNDS] [-P SWITCH_PID] [-K KEEPALIVE] [-I IDLE_SECS] [-j IFNAME]
  * PROVIDERS: one "NAME ADDRESS" line per provider (IPv4), all on IFNAME in
@@ -83,7 +85,15 @@ static int nsess;
 static int hostfd[MAX_HOSTS], nhosts;
 static struct mnl_socket *swnl;
 static int swif, ep;
-static uint8_t psk[32];
+static uint8_t swpub[32];
+
+/* session i's private key: BLAKE2b("onlink scaleload" || i) */
+static void load_key(int i, uint8_t priv[32])
+{
+	char seed[32];
+	int n = snprintf(seed, sizeof(seed), "onlink scaleload %d", i);
+	crypto_generichash(priv, 32, (const uint8_t *)seed, (size_t)n, NULL, 0);
+}
 static struct sockaddr_in target;
 
 /* the round in progress */
@@ -219,9 +229,11 @@ static int open_once(struct sess *s, const uint8_t *d, size_t len, uint64_t *seq
 	struct opened *o = &opened[q % OPENED];
 	if (o->len != len || o->seq != q || memcmp(o->raw, d, len)) {
 		o->len = 0;
-		o->n = dgram_open(s->fast.info.key, s->fast.info.epoch, d, len, &o->seq, o->msg, sizeof(o->msg));
+		const uint8_t *m;
+		o->n = dgram_verify(s->fast.info.pub, s->fast.info.epoch, d, len, &o->seq, &m);
 		if (o->n < 0 || o->seq != q)
 			return -1;
+		memcpy(o->msg, m, (size_t)o->n);
 		memcpy(o->raw, d, len);
 		o->len = len;
 	}
@@ -404,8 +416,11 @@ static void open_sessions(int upto)
 		if (connect(s->fd, (struct sockaddr *)&target, sizeof(target)) < 0 && errno != EINPROGRESS)
 			die("connect");
 		snprintf(name, sizeof(name), "load-%04d", i);
-		if (conn_init(&s->c, s->fd, 0, name, psk))
+		uint8_t priv[32];
+		load_key(i, priv);
+		if (conn_init_host(&s->c, s->fd, name, priv, swpub))
 			die("conn_init");
+		sodium_memzero(priv, sizeof(priv));
 		struct epoll_event e = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)i };
 		epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &e);
 		nsess = i + 1;
@@ -608,8 +623,20 @@ int main(int argc, char **argv)
 	const char *hostns[MAX_HOSTS];
 	int steps[MAX_STEPS] = { 100, 250, 500, 1000 }, nsteps = 4, bursts[MAX_BURSTS] = { 1, 50, 500 }, nbursts = 3;
 	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt;
-	while ((opt = getopt(argc, argv, "c:k:p:s:i:j:H:S:b:r:P:K:I:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:c:k:p:s:i:j:H:S:b:r:P:K:I:")) != -1) {
 		switch (opt) {
+		case 'g':
+			if (sodium_init() < 0)
+				return 1;
+			for (int i = 0; i < atoi(optarg); i++) {
+				uint8_t priv[32], pub[32];
+				char b64[48];
+				load_key(i, priv);
+				crypto_scalarmult_base(pub, priv);
+				sodium_bin2base64(b64, sizeof(b64), pub, 32, sodium_base64_VARIANT_ORIGINAL);
+				printf("[host load-%04d]\npublic-key = %s\n\n", i, b64);
+			}
+			return 0;
 		case 'c': connect_to = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 'p': provfile = optarg; break;
@@ -634,16 +661,11 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* the key, as onlink genkey writes it */
-	char kb[128] = { 0 };
-	FILE *kf = fopen(keyfile, "r");
-	size_t kl, bl;
-	if (!kf || !fgets(kb, sizeof(kb), kf))
-		die("cannot read the key file");
-	fclose(kf);
-	kl = strcspn(kb, "\r\n");
-	if (sodium_base642bin(psk, 32, kb, kl, NULL, &bl, NULL, sodium_base64_VARIANT_ORIGINAL) || bl != 32)
-		die("the key file holds no base64 key of 32 bytes");
+	/* the switch agent's public key, as onlink pubkey prints it */
+	size_t bl;
+	if (sodium_base642bin(swpub, 32, keyfile, strlen(keyfile), NULL, &bl, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    bl != 32)
+		die("-k: the switch agent's public key, base64");
 	char host[64];
 	const char *colon = strrchr(connect_to, ':');
 	if (!colon || (size_t)(colon - connect_to) >= sizeof(host))

@@ -71,11 +71,19 @@ static json_t *human_status(struct hostd *h)
 			json_array_append_new(rep, json_pack("{s:s, s:s}", "switch", s->view.reports.v[k].name, "state",
 							     s->view.reports.v[k].dead ? "dead" : "forwarding"));
 		json_object_set_new(sw, "peer_reports", rep);
-		if (s->fast.fd >= 0)
-			json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I}",
+		if (s->fast.fd >= 0) {
+			char key[48];
+			key_print_public(s->fast.info.pub, key);
+			json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I, s:s}",
 				"group", addr_str(&s->fast.info.group, a, sizeof(a)), "port", (int)s->fast.info.port,
 				"datagrams", (json_int_t)s->fast.received, "lost", (json_int_t)s->fast.lost,
-				"rejected", (json_int_t)s->fast.rejected));
+				"rejected", (json_int_t)s->fast.rejected, "key", key));
+		}
+		/* the session's keys: rekeys so far, and how old the keys in use are */
+		json_object_set_new(sw, "rekeys", json_integer((json_int_t)(s->rekeys + (s->state == SW_UP ? s->c.rekeys : 0))));
+		json_object_set_new(sw, "handshake_failures", json_integer((json_int_t)s->handshake_failures));
+		if (s->state == SW_UP)
+			json_object_set_new(sw, "keys_age_ms", json_integer((json_int_t)(now_ms() - s->c.keys_ms)));
 		json_array_append_new(sws, sw);
 	}
 	json_t *root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",

@@ -11,7 +11,7 @@ check_eq "onlinkd -n: exit 0 for a good switch config" "$rc" "0"
 check_eq "onlinkd -n: prints the config normalized" "$out" "$(cat tests/config/switch.conf.normalized)"
 check_eq "onlinkd host -n: good host config" "$("$ONLINKD" host -n -c tests/config/host.conf)" "$(cat tests/config/host.conf.normalized)"
 
-printf '[switch]\nname = sw1\nlisten = 10.0.0.1:4710\nkey-file = tests/config/key\n\n[provider a]\naddress = 10.0.1.1\naddress = fe80::zz\n' > "$LAB_DIR/bad.conf"
+printf '[switch]\nname = sw1\nlisten = 10.0.0.1:4710\nprivate-key-file = tests/config/key\n\n[provider a]\naddress = 10.0.1.1\naddress = fe80::zz\n' > "$LAB_DIR/bad.conf"
 err=$("$ONLINKD" switch -n -c "$LAB_DIR/bad.conf" 2>&1); rc=$?
 check_eq "bad config: exit 2" "$rc" "2"
 check_eq "bad config: FILE:LINE: message quoting the value" "$err" "$LAB_DIR/bad.conf:8: address: bad address 'fe80::zz'"
@@ -28,13 +28,30 @@ check_eq "onlink status with no agent: exit 2, says so" "$rc:$err" "2:onlink: ca
 "$ONLINK" status --bogus >/dev/null 2>&1; check_eq "onlink status with a bad option: exit 2" "$?" "2"
 check_eq "onlink genkey: a 32-byte base64 key" "$("$ONLINK" genkey | base64 -d | wc -c)" "32"
 check "two keys differ" bash -c "[ \"\$('$ONLINK' genkey)\" != \"\$('$ONLINK' genkey)\" ]"
+# RFC 7748, section 6.1: Alice's X25519 private key and its public key
+check_eq "onlink pubkey: RFC 7748's test vector" "$(echo dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo= | "$ONLINK" pubkey)" \
+	"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="
+check_eq "onlink pubkey: of a new key, a 32-byte base64 key" "$("$ONLINK" genkey | "$ONLINK" pubkey | base64 -d | wc -c)" "32"
+err=$(echo not-a-key | "$ONLINK" pubkey 2>&1); rc=$?
+check_eq "onlink pubkey: garbage on stdin, exit 1 and why" "$rc:$err" \
+	"1:onlink: pubkey: standard input is not a base64 private key of 32 bytes (make one with 'onlink genkey')"
+# a config that still names the pre-shared key says what replaced it
+printf '[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nkey-file = tests/config/key\n' > "$LAB_DIR/psk.conf"
+err=$("$ONLINKD" -n -c "$LAB_DIR/psk.conf" 2>&1); rc=$?
+check_eq "key-file (protocol version 4): refused, pointing at what replaced it" "$rc:$err" \
+	"2:$LAB_DIR/psk.conf:5: key-file: the POP's pre-shared key is gone (protocol version 5): each agent has its own key pair. Give 'private-key-file' here ('onlink genkey'), and each peer's public key ('onlink pubkey') as 'public-key' in each [switch NAME]"
 # a key others may read is refused, as ssh refuses one
 err=$(umask 022; "$ONLINK" genkey 2>&1 > "$LAB_DIR/open.key")
 check "onlink genkey warns when the file is open to others" grep -q "writing the key to a file of mode 0644, which onlinkd refuses" <<<"$err"
-sed "s|^key-file = .*|key-file = $LAB_DIR/open.key|" tests/config/switch.conf > "$LAB_DIR/open.conf"
+sed "s|^private-key-file = .*|private-key-file = $LAB_DIR/open.key|" tests/config/switch.conf > "$LAB_DIR/open.conf"
 err=$("$ONLINKD" -n -c "$LAB_DIR/open.conf" 2>&1); rc=$?
 check "onlinkd -n refuses a key of mode 0644, naming the file and its mode ($rc)" \
-	bash -c "[ $rc != 0 ] && grep -q \"key-file: '$LAB_DIR/open.key' has mode 0644\" <<<\"\$1\"" _ "$err"
+	bash -c "[ $rc != 0 ] && grep -q \"private-key-file: '$LAB_DIR/open.key' has mode 0644\" <<<\"\$1\"" _ "$err"
+check "...and never prints the key" bash -c "! grep -qF \"\$(cat '$LAB_DIR/open.key')\" <<<\"\$1\"" _ "$err"
+sed "s|^private-key-file = .*|private-key-file = $LAB_DIR/open.key|" tests/config/host.conf > "$LAB_DIR/open-host.conf"
+err=$("$ONLINKD" host -c "$LAB_DIR/open-host.conf" 2>&1); rc=$?
+check "onlinkd host refuses to start with it, exit 2 ($rc)" \
+	bash -c "[ $rc = 2 ] && grep -q \"private-key-file: '$LAB_DIR/open.key' has mode 0644: a private key must not be readable\" <<<\"\$1\"" _ "$err"
 err=$(umask 077; "$ONLINK" genkey 2>&1 > "$LAB_DIR/closed.key")
 check_eq "no warning with umask 077" "$err" ""
 

@@ -152,10 +152,11 @@ n h2 ip link set eth1 up
 check "h2: eth1 back, swb forwarding again after its hold-down" wait_for 20 "back" bash -c "[ \"\$('$ONLINK' status -s '$H2' --json | jq -r '.switches[1].uplink.forwarding')\" = forwarding ]"
 
 # 8. bad host configs, where they can be seen
-bad() { printf '%s\n' "[host]" "name = h9" "interface = eth0" "address = 10.30.0.19" "key-file = $LAB_DIR/key" "$@" > "$LAB_DIR/bad.conf"; n h1 "$ONLINKD" host -n -c "$LAB_DIR/bad.conf" 2>&1; }
-check_eq "onlinkd -n: an interface that does not exist" "$(bad "[switch a]" "connect = 10.10.0.1:4710" "interface = eth7")" \
+bad() { printf '%s\n' "[host]" "name = h9" "interface = eth0" "address = 10.30.0.19" "private-key-file = $LAB_DIR/h1.key" "$@" > "$LAB_DIR/bad.conf"; n h1 "$ONLINKD" host -n -c "$LAB_DIR/bad.conf" 2>&1; }
+K=$(lab_key swa)
+check_eq "onlinkd -n: an interface that does not exist" "$(bad "[switch a]" "connect = 10.10.0.1:4710" "interface = eth7" "public-key = $K")" \
 	"$LAB_DIR/bad.conf:8: interface: 'eth7' does not exist (onlinkd would wait for it)"
 check_eq "onlinkd -n: two switches on the same interface and connect" \
-	"$(bad "[switch a]" "connect = 10.10.0.1:4710" "[switch b]" "connect = 10.10.0.1:4710" "interface = eth0")" \
-	"$LAB_DIR/bad.conf:8: [switch b]: the same interface (eth0) and connect (10.10.0.1:4710) as [switch a] on line 6"
+	"$(bad "[switch a]" "connect = 10.10.0.1:4710" "public-key = $K" "[switch b]" "connect = 10.10.0.1:4710" "interface = eth0" "public-key = $K")" \
+	"$LAB_DIR/bad.conf:9: [switch b]: the same interface (eth0) and connect (10.10.0.1:4710) as [switch a] on line 6"
 check "onlinkd -n: the good two-uplink config passes" quiet n h1 "$ONLINKD" host -n -c "$LAB_DIR/host-h1.conf"

@@ -78,7 +78,7 @@ check_eq "...no write to transit-a's neighbor" "$(grep -c 'neighbor 10.0.1.1' "$
 lab2_start_switchd a
 
 # bad switch configs
-bad() { printf '%s\n' "[switch]" "name = swa" "listen = 10.10.0.1:4710" "key-file = $LAB_DIR/key" "$@" > "$LAB_DIR/bad.conf"; "$ONLINKD" switch -n -c "$LAB_DIR/bad.conf" 2>&1; }
+bad() { printf '%s\n' "[switch]" "name = swa" "listen = 10.10.0.1:4710" "private-key-file = $LAB_DIR/swa.key" "$@" > "$LAB_DIR/bad.conf"; "$ONLINKD" switch -n -c "$LAB_DIR/bad.conf" 2>&1; }
 check_eq "onlinkd -n: peer-link without peer-switch" "$(bad "peer-link = peer")" \
 	"$LAB_DIR/bad.conf:5: peer-link: needs 'peer-switch' (the switch agent across it)"
 check_eq "onlinkd -n: peer-switch naming this switch" "$(bad "peer-link = peer" "peer-switch = swa")" \
