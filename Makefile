@@ -32,7 +32,7 @@ DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-
             clang libclang-rt-14-dev valgrind gnuplot-nox
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
@@ -50,6 +50,12 @@ SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c session.c noi
 $(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)
+
+# benchmark tool: the CPU cost of per-node identities (bench/identities.sh);
+# linked from the daemon's own objects
+HSBENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) src/switch/hostkeys.c)
+$(BUILD)/hsbench: bench/tools/hsbench.c $(HSBENCH_OBJ)
+	$(CC) $(CFLAGS) -o $@ $< $(HSBENCH_OBJ) $(LIBS)
 
 # lab tool: what a host can forge against the fast path (tests/integration/t41)
 FORGE_SRC := lab/tools/forge_dgram.c $(addprefix src/proto/,session.c noise.c wire.c model.c) src/base/addr.c

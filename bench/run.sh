@@ -9,7 +9,9 @@
 #  - soft-unicast egress against direct routing and HAProxy (bench/egress.sh);
 #  - how soon a slice change reaches the egress proxy (bench/slices.sh);
 #  - loss after a provider's failure (bench/failover.sh) and a whole
-#    switch's (bench/switch_failover.sh), with 10k and 1M routes.
+#    switch's (bench/switch_failover.sh), with 10k and 1M routes;
+#  - per-node identities: handshakes, 1000 hosts reconnecting, signed
+#    datagrams (bench/identities.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
@@ -116,3 +118,4 @@ bash "$(dirname "$0")/egress.sh"
 bash "$(dirname "$0")/slices.sh"
 bash "$(dirname "$0")/failover.sh"
 bash "$(dirname "$0")/switch_failover.sh"
+bash "$(dirname "$0")/identities.sh"

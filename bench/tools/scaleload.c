@@ -69,6 +69,7 @@
 struct sess {
 	struct conn c;
 	int fd, connected, up, snap, want_out;
+	double backoff, retry_at; /* -R */
 	uint32_t idx;
 	struct fastrx fast; /* the switch agent's fast path, once it names one */
 };
@@ -108,6 +109,9 @@ static long session_copies;    /* the changes' copies the sessions carried */
 static int joinif;             /* the load namespace's interface, for the group */
 static long pending;           /* deliveries not seen yet (atomic: two threads) */
 static unsigned long snaps_done;
+static int reconnect_mode;     /* -R */
+static double first_drop, last_snap;
+static int nsnapped;
 
 static double mono(void)
 {
@@ -159,6 +163,9 @@ static int on_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 	if (type == WM_SNAP_END) {
 		s->snap = 1;
 		snaps_done++;
+		nsnapped++;
+		s->backoff = 0;
+		last_snap = mono();
 		return 0;
 	}
 	if (type == WM_FASTPATH) {
@@ -266,16 +273,38 @@ static void fast_io(struct sess *s)
 		const uint8_t *body;
 		const char *why;
 		while (wire_rec_next(m, (size_t)n, &off, &type, &body, &bn) == 1)
-			if (type == WM_PROVIDER && on_msg(&s->c, type, body, bn, s, &why) < 0)
+			if (type == WM_PROVIDER && on_msg(&s->c, type, body, bn, s, &why) < 0) {
+				rx_fast = 0;
 				sess_drop(s, why);
+				return;
+			}
 		rx_fast = 0;
 	}
 }
 
+/* -R: sessions that end come back as a host agent's do (250 ms, doubling
+ * up to 30 s, 20% jitter); the time from the first end to the last
+ * snapshot again is the switch agent's restart as the hosts see it */
+static void sess_start(int i);
+
 static void sess_drop(struct sess *s, const char *why)
 {
-	fprintf(stderr, "scaleload: session %u: %s\n", s->idx, why);
-	exit(1);
+	if (!reconnect_mode) {
+		fprintf(stderr, "scaleload: session %u: %s\n", s->idx, why);
+		exit(1);
+	}
+	double now = mono();
+	if (first_drop == 0)
+		first_drop = now;
+	if (s->snap)
+		nsnapped--;
+	s->snap = s->up = s->connected = 0;
+	if (s->fast.fd >= 0)
+		fastrx_close(&s->fast);
+	conn_fini(&s->c);
+	s->fd = -1;
+	s->backoff = s->backoff ? (s->backoff * 2 > 30 ? 30 : s->backoff * 2) : 0.25;
+	s->retry_at = now + s->backoff * (1 + 0.2 * randombytes_uniform(1000) / 1000.0);
 }
 
 static void sess_io(struct sess *s, uint32_t ev)
@@ -284,8 +313,10 @@ static void sess_io(struct sess *s, uint32_t ev)
 		int err = 0;
 		socklen_t l = sizeof(err);
 		getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-		if (err)
+		if (err) {
 			sess_drop(s, strerror(err));
+			return;
+		}
 		s->connected = 1;
 	}
 	while (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
@@ -295,22 +326,29 @@ static void sess_io(struct sess *s, uint32_t ev)
 		struct iovec iov = { s->c.in + s->c.inlen, sizeof(s->c.in) - s->c.inlen };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 		ssize_t r = recvmsg(s->fd, &mh, MSG_DONTWAIT);
-		if (r == 0)
+		if (r == 0) {
 			sess_drop(s, "the switch closed the session");
+			return;
+		}
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			sess_drop(s, strerror(errno));
+			return;
 		}
 		rx_at = cmsg_time(&mh);
-		if (conn_input(&s->c, (size_t)r, on_msg, s, &up, &why) < 0)
+		if (conn_input(&s->c, (size_t)r, on_msg, s, &up, &why) < 0) {
 			sess_drop(s, why);
+			return;
+		}
 		if (up)
 			s->up = 1;
 	}
 	int r = conn_flush(&s->c);
-	if (r < 0)
+	if (r < 0) {
 		sess_drop(s, strerror(-r));
+		return;
+	}
 	if (r != s->want_out) {
 		s->want_out = r;
 		struct epoll_event e = { .events = EPOLLIN | (r ? EPOLLOUT : 0), .data.u64 = s->idx };
@@ -400,29 +438,37 @@ static int never(void) { return 0; }
 static long want_copies;
 static int all_copies(void) { return session_copies >= want_copies; }
 
-static void open_sessions(int upto)
+/* session i connects (again) and starts its handshake */
+static void sess_start(int i)
 {
 	char name[OL_NAME_MAX];
+	struct sess *s = &sess[i];
+	s->idx = (uint32_t)i;
+	s->fast.fd = -1;
+	s->want_out = 0;
+	s->retry_at = 0;
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		die("socket: out of descriptors?");
+	int one = 1;
+	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (connect(s->fd, (struct sockaddr *)&target, sizeof(target)) < 0 && errno != EINPROGRESS)
+		die("connect");
+	snprintf(name, sizeof(name), "load-%04d", i);
+	uint8_t priv[32];
+	load_key(i, priv);
+	if (conn_init_host(&s->c, s->fd, name, priv, swpub))
+		die("conn_init");
+	sodium_memzero(priv, sizeof(priv));
+	struct epoll_event e = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)i };
+	epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &e);
+}
+
+static void open_sessions(int upto)
+{
 	for (int i = nsess; i < upto; i++) {
-		struct sess *s = &sess[i];
-		s->idx = (uint32_t)i;
-		s->fast.fd = -1;
-		s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (s->fd < 0)
-			die("socket: out of descriptors?");
-		int one = 1;
-		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-		if (connect(s->fd, (struct sockaddr *)&target, sizeof(target)) < 0 && errno != EINPROGRESS)
-			die("connect");
-		snprintf(name, sizeof(name), "load-%04d", i);
-		uint8_t priv[32];
-		load_key(i, priv);
-		if (conn_init_host(&s->c, s->fd, name, priv, swpub))
-			die("conn_init");
-		sodium_memzero(priv, sizeof(priv));
-		struct epoll_event e = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)i };
-		epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &e);
+		sess_start(i);
 		nsess = i + 1;
 		/* a few at a time: the switch's accept backlog is finite */
 		if (i % 64 == 63) {
@@ -623,8 +669,9 @@ int main(int argc, char **argv)
 	const char *hostns[MAX_HOSTS];
 	int steps[MAX_STEPS] = { 100, 250, 500, 1000 }, nsteps = 4, bursts[MAX_BURSTS] = { 1, 50, 500 }, nbursts = 3;
 	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt;
-	while ((opt = getopt(argc, argv, "g:c:k:p:s:i:j:H:S:b:r:P:K:I:")) != -1) {
+	while ((opt = getopt(argc, argv, "Rg:c:k:p:s:i:j:H:S:b:r:P:K:I:")) != -1) {
 		switch (opt) {
+		case 'R': reconnect_mode = 1; break;
 		case 'g':
 			if (sodium_init() < 0)
 				return 1;
@@ -722,6 +769,37 @@ int main(int argc, char **argv)
 	if (nhosts && pthread_create(&ht, NULL, host_thread, NULL))
 		die("cannot start the host thread");
 
+	if (reconnect_mode) {
+		/* all the sessions, then the switch agent's restart (the
+		 * script's), as the hosts see it */
+		open_sessions(maxs);
+		double c0 = swpid ? proc_cpu(swpid) : 0;
+		printf("ready\n");
+		fflush(stdout);
+		double give_up = mono() + 120;
+		while (mono() < give_up && !(first_drop && nsnapped == nsess)) {
+			struct epoll_event ev[256];
+			int n = epoll_wait(ep, ev, 256, 2);
+			for (int i = 0; i < n; i++) {
+				struct sess *s = &sess[(uint32_t)ev[i].data.u64];
+				if (s->fd < 0)
+					continue;
+				if (ev[i].data.u64 & FAST_FLAG)
+					fast_io(s);
+				else
+					sess_io(s, ev[i].events);
+			}
+			double now = mono();
+			for (int i = 0; i < nsess; i++)
+				if (sess[i].fd < 0 && sess[i].retry_at <= now)
+					sess_start(i);
+		}
+		if (!(first_drop && nsnapped == nsess))
+			die("the sessions did not all come back within 120 s");
+		printf("{\"sessions\": %d, \"reconnect_ms\": %.1f, \"switch_cpu_ms_since_ready\": %.1f}\n", nsess,
+		       (last_snap - first_drop) * 1e3, swpid ? (proc_cpu(swpid) - c0) * 1e3 : -1);
+		return 0;
+	}
 	double last_ka = mono();
 	for (int st = 0; st < nsteps; st++) {
 		int want_sess = steps[st] - nhosts;

@@ -31,10 +31,11 @@ s2 = socket.socket(); s2.bind(("192.0.2.10", 0)); print(s2.getsockname()[0])
 ' 2>&1)
 check_eq "h1: a local socket can bind the shared address" "$out" "192.0.2.10"
 
-# a host with the key but a name the switch does not know is refused
+# h2's key under a name the switch does not know: refused (the name comes
+# from the key's [host NAME] section, not from the agent)
 sed -e "s|^name = h2|name = h9|" -e "s|^control = .*|control = $LAB_DIR/h9.sock|" "$LAB_DIR/host-h2.conf" > "$LAB_DIR/h9.conf"
 lab_spawn onlinkd-h9 h2 "$ONLINKD" host -c "$LAB_DIR/h9.conf"
-check "switch refuses a host name it does not know" wait_for 5 "refused" grep -q "'h9' .* is not a known host" "$LAB_DIR/onlinkd-sw.log"
+check "switch refuses a host name it does not know" wait_for 5 "refused" grep -q "refused: the key of host 'h2' (.*), from an agent calling itself 'h9'" "$LAB_DIR/onlinkd-sw.log"
 check_eq "...which learns no provider" "$(st "$LAB_DIR/h9.sock" '.providers | length')" "0"
 lab_stop onlinkd-h9
 
