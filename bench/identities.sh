@@ -26,21 +26,8 @@ echo "hsbench: handshakes and datagram signatures (CPU, one thread) ..."
 "$HSBENCH" -n 2000 -H 1000 -r 200 > "$LAB_DIR/hsbench.json" || { echo "hsbench failed" >&2; exit 1; }
 
 echo "bringing up: a switch agent with $PROVIDERS providers, $SESSIONS host sessions ..."
-ns_add sw
-n sw ip link add br0 address 02:00:00:00:00:fe type bridge
-n sw ip addr add 10.20.0.1/16 dev br0
-n sw ip link set br0 up
-ns_add ld
-link ld eth0 sw ld0
-n sw ip link set ld0 master br0 up
-n ld ip addr add 10.20.255.1/16 dev eth0
-n ld ip link set eth0 up
-peer() { echo "10.2.$(($1 / 250)).$(($1 % 250 + 1))"; }
-for i in $(seq 0 $((PROVIDERS - 1))); do
-	echo "neigh replace $(peer "$i") lladdr $(printf '02:00:00:bb:%02x:%02x' $((i / 256)) $((i % 256))) dev br0 nud permanent"
-done > "$LAB_DIR/neigh.batch"
-n sw ip -batch "$LAB_DIR/neigh.batch" || exit 1
-for i in $(seq 0 $((PROVIDERS - 1))); do echo "ix-$i $(peer "$i")"; done > "$LAB_DIR/providers"
+lab_bench_pop "$PROVIDERS" 1500 || exit 1
+peer() { lab_peer "$@"; }
 SWPUB=$(lab_key sw1)
 {
 	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nkeepalive = 30\n' \

@@ -38,25 +38,9 @@ trap 'lab_down; [ -n "${LOGS:-}" ] && cp "$LAB_DIR"/*.log "$LOGS"/ 2>/dev/null; 
 mkdir -p "$OUT"
 
 echo "bringing up: switch, $HOSTS real hosts, a load namespace; $PROVIDERS providers ..."
-ns_add sw
-# a fixed MAC: a bridge otherwise takes its lowest port's, and a MAC change
-# flushes every neighbor entry on it, permanent ones included
-n sw ip link add br0 address 02:00:00:00:00:fe mtu "$MTU" type bridge
-n sw ip addr add 10.20.0.1/16 dev br0
-n sw ip link set br0 up
-ns_add ld
-link ld eth0 sw ld0
-n ld ip link set eth0 mtu "$MTU"
-n sw ip link set ld0 mtu "$MTU" master br0 up
-n ld ip addr add 10.20.255.1/16 dev eth0
-n ld ip link set eth0 up
+lab_bench_pop "$PROVIDERS" "$MTU" || exit 1
 [ -n "${RPS:-}" ] && n ld sh -c "echo $RPS > /sys/class/net/eth0/queues/rx-0/rps_cpus"
-peer() { echo "10.2.$(($1 / 250)).$(($1 % 250 + 1))"; }
-for i in $(seq 0 $((PROVIDERS - 1))); do
-	echo "neigh replace $(peer "$i") lladdr $(printf '02:00:00:bb:%02x:%02x' $((i / 256)) $((i % 256))) dev br0 nud permanent"
-done > "$LAB_DIR/neigh.batch"
-n sw ip -batch "$LAB_DIR/neigh.batch" || exit 1
-for i in $(seq 0 $((PROVIDERS - 1))); do echo "ix-$i $(peer "$i")"; done > "$LAB_DIR/providers"
+peer() { lab_peer "$@"; }
 
 SWPUB=$(lab_key sw1)
 {

@@ -45,6 +45,8 @@ show() {
 step "1. Bringing up the POP: 2 providers (BIRD, eBGP), a switch (bridge, BIRD route reflector, onlinkd switch), 2 hosts (BIRD iBGP, onlinkd host)"
 lab_up || { echo "the lab did not converge; logs are in $LAB_DIR"; exit 1; }
 echo "converged: both hosts route the providers' prefixes through both providers"
+echo "each agent has its own key pair (onlink genkey, onlink pubkey); the switch agent serves only the hosts its config lists:"
+grep -A1 '^\[host ' "$LAB_DIR/switch.conf" | grep -v '^--'
 
 step "2. What the switch agent sees (neighbor table, bridge ports) and streams to the hosts"
 show "$ONLINK" status -s "$LAB_DIR/switch.sock"

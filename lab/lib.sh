@@ -306,6 +306,33 @@ lab_key() {
 	"$ONLINK" pubkey < "$f"
 }
 
+# The benchmarks' switch (bench/scale.sh, bench/identities.sh): namespace
+# sw with bridge br0 (10.20.0.1/16) holding PROVIDERS next hops as
+# permanent neighbors (peer N: 10.2.x.y), and namespace ld on it
+# (10.20.255.1/16, its eth0); $LAB_DIR/providers lists "NAME ADDRESS".
+# lab_bench_pop PROVIDERS MTU
+lab_peer() { echo "10.2.$(($1 / 250)).$(($1 % 250 + 1))"; }
+lab_bench_pop() {
+	local provs=$1 mtu=$2 i
+	ns_add sw
+	# a fixed MAC: a bridge otherwise takes its lowest port's, and a MAC
+	# change flushes every neighbor entry on it, permanent ones included
+	n sw ip link add br0 address 02:00:00:00:00:fe mtu "$mtu" type bridge
+	n sw ip addr add 10.20.0.1/16 dev br0
+	n sw ip link set br0 up
+	ns_add ld
+	link ld eth0 sw ld0
+	n ld ip link set eth0 mtu "$mtu"
+	n sw ip link set ld0 mtu "$mtu" master br0 up
+	n ld ip addr add 10.20.255.1/16 dev eth0
+	n ld ip link set eth0 up
+	for i in $(seq 0 $((provs - 1))); do
+		echo "neigh replace $(lab_peer "$i") lladdr $(printf '02:00:00:bb:%02x:%02x' $((i / 256)) $((i % 256))) dev br0 nud permanent"
+	done > "$LAB_DIR/neigh.batch"
+	n sw ip -batch "$LAB_DIR/neigh.batch" || return 1
+	for i in $(seq 0 $((provs - 1))); do echo "ix-$i $(lab_peer "$i")"; done > "$LAB_DIR/providers"
+}
+
 # lab_host_sections HOSTS: a switch's [host hN] sections, with each host's key
 lab_host_sections() {
 	local i
