@@ -116,8 +116,10 @@ static int substitute(struct hview *hv)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (via[i] >= 0)
+		if (via[i] >= 0) {
 			provider_substitute(&hv->merged.v[i], &hv->merged.v[via[i]]);
+			memcpy(hv->merged.v[i].via, hv->merged.v[via[i]].name, OL_NAME_MAX);
+		}
 	free(via);
 	return 0;
 }

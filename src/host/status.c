@@ -37,8 +37,10 @@ static json_t *human_status(struct hostd *h)
 		/* sent to its backup's MACs by this host, or why not */
 		const struct subst *st = vec_name_find(&v->subst, p->name);
 		if (st)
-			json_object_set_new(pj, "substituted", json_pack("{s:s?, s:s?}", "via", st->via[0] ? st->via : NULL,
-									  "why", st->why[0] ? st->why : NULL));
+			json_object_set_new(pj, "substituted", json_pack("{s:s?, s:s?, s:s}", "via", st->via[0] ? st->via : NULL,
+									  "why", st->why[0] ? st->why : NULL, "by", "host"));
+		else if (p->via[0]) /* its switch agent substituted it (failed or drained there) */
+			json_object_set_new(pj, "substituted", json_pack("{s:s, s:s}", "via", p->via, "by", "switch"));
 		json_array_append_new(provs, pj);
 	}
 	json_t *eg = json_array(), *peers = json_array();
@@ -122,6 +124,7 @@ static char *api_providers(struct hostd *h)
 		x->since = ps ? ps->since : 0;
 		x->naddrs = p->naddrs;
 		memcpy(x->addrs, p->addrs, sizeof(x->addrs));
+		memcpy(x->via, p->via, sizeof(x->via));
 	}
 	line = api_providers_encode(&out);
 	api_providers_free(&out);

@@ -152,7 +152,7 @@ static void private_mount_cleanup(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: onlink exec [-s SOCKET] --via PROVIDER -- COMMAND [ARGS...]\n"
+	fprintf(f, "usage: onlink exec [-s SOCKET] --via PROVIDER [--strict] -- COMMAND [ARGS...]\n"
 		   "       onlink exec --table N -- COMMAND [ARGS...]\n");
 }
 
@@ -161,6 +161,7 @@ int cmd_exec(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "via", required_argument, NULL, 'v' },
 		{ "table", required_argument, NULL, 'T' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -168,7 +169,7 @@ int cmd_exec(int argc, char **argv)
 	const char *sock = DEFAULT_HOST_SOCK, *via = NULL;
 	uint32_t mark = 0;
 	char err[512], cg[4096], log[4096];
-	int opt;
+	int opt, strict = 0;
 
 	/* "+": stop at the first non-option, so the command's own options are
 	 * left alone even without "--" */
@@ -176,6 +177,7 @@ int cmd_exec(int argc, char **argv)
 		switch (opt) {
 		case 'v': via = optarg; break;
 		case 's': sock = optarg; break;
+		case 'S': strict = 1; break;
 		case 'T':
 			if (table_parse(optarg, &mark)) {
 				fprintf(stderr, "onlink exec: bad table '%s'\n", optarg);
@@ -186,7 +188,7 @@ int cmd_exec(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind == argc || (!via == !mark)) {
+	if (optind == argc || (!via == !mark) || (strict && !via)) {
 		usage(stderr);
 		return 2;
 	}
@@ -206,6 +208,17 @@ int cmd_exec(int argc, char **argv)
 		}
 		if (!p[i].up)
 			fprintf(stderr, "onlink exec: warning: provider '%s' is down; its traffic will fail\n", via);
+		/* failed or drained, its table's traffic goes to another
+		 * provider's MACs: say so, or refuse (--strict) */
+		if (p[i].via[0] && strict) {
+			fprintf(stderr, "onlink exec: provider '%s' is substituted: its traffic goes to backup %s's MACs; "
+					"refused (--strict)\n", via, p[i].via);
+			free(p);
+			return 3;
+		}
+		if (p[i].via[0])
+			fprintf(stderr, "onlink exec: warning: provider '%s' is substituted: its traffic goes to backup "
+					"%s's MACs\n", via, p[i].via);
 		mark = p[i].table;
 		free(p);
 	}

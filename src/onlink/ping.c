@@ -285,6 +285,8 @@ int cmd_ping(int argc, char **argv)
 			end++;
 		for (size_t k = g; k < end; k++) {
 			const struct probe_stream *s = rows[k].s;
+			if (rows[k].prov->via[0])
+				continue; /* what it measures is its backup's */
 			if (s->received && (!b || avg(s) < avg(b->s) || (avg(s) == avg(b->s) && loss(s) < loss(b->s))))
 				b = &rows[k];
 		}
@@ -315,6 +317,13 @@ int cmd_ping(int argc, char **argv)
 				"best", rows[i].best);
 			if (tcp)
 				json_object_set_new(o, "port", json_integer(tcp));
+			/* substituted: this table's traffic goes to another provider */
+			if (rows[i].prov->via[0]) {
+				json_object_set_new(o, "substituted_via", json_string(rows[i].prov->via));
+				static const char *const rtt[] = { "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms" };
+				for (size_t k = 0; k < 4; k++) /* not its own: its backup's */
+					json_object_set_new(o, rtt[k], json_null());
+			}
 			if (s->last_errno && s->received < s->sent)
 				json_object_set_new(o, "error", json_string(strerror(s->last_errno)));
 			json_array_append_new(arr, o);
@@ -339,7 +348,10 @@ int cmd_ping(int argc, char **argv)
 			int first = i == 0 || strcmp(rows[i - 1].dest, rows[i].dest) || strcmp(rows[i - 1].addr, rows[i].addr);
 			printf("%-24s %-26s %-16s %6u %5u %5u %5.1f%%", first ? rows[i].dest : "", first ? rows[i].addr : "",
 			       rows[i].prov->name, rows[i].prov->table, s->sent, s->received, loss(s));
-			if (s->received)
+			if (rows[i].prov->via[0])
+				printf(" %9s %9s %9s %9s  substituted: its traffic goes to %s (see its row)\n", "-", "-", "-",
+				       "-", rows[i].prov->via);
+			else if (s->received)
 				printf(" %9.3f %9.3f %9.3f %9.3f%s\n", s->rtt_min, avg(s), s->rtt_max, mdev(s),
 				       rows[i].best ? "  *best" : "");
 			else

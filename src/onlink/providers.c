@@ -46,6 +46,7 @@ int providers_query(const char *sock, struct cli_provider **out, size_t *n, char
 		snprintf(c->name, sizeof(c->name), "%s", p.v[i].name);
 		c->table = p.v[i].table;
 		c->up = p.v[i].up;
+		memcpy(c->via, p.v[i].via, sizeof(c->via));
 		for (unsigned k = 0; k < p.v[i].naddrs; k++)
 			if (p.v[i].addrs[k].up) {
 				if (p.v[i].addrs[k].addr.family == AF_INET6)

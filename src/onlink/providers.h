@@ -9,6 +9,7 @@ struct cli_provider {
 	uint32_t table;
 	int up;
 	int has4, has6;         /* live addresses per family; both 1 when unknown */
+	char via[OL_NAME_MAX];  /* substituted: the provider whose MACs it carries; "": none */
 };
 
 #define DEFAULT_HOST_SOCK "/run/onlink/host.sock"

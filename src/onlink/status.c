@@ -93,8 +93,9 @@ static void print_providers(json_t *provs)
 			printf("  backup %s: no switch agent announces it\n", str(p, "backup"));
 		if (json_is_object(sub)) {
 			if (json_is_string(json_object_get(sub, "via")))
-				printf("  this host sends its traffic to %s's MACs (its backup%s)\n", str(sub, "via"),
-				       strcmp(str(p, "backup"), str(sub, "via")) ? "'s backup" : "");
+				printf("  via backup %s: this host sends its traffic to %s's MACs (%s%s)\n", str(sub, "via"),
+				       str(sub, "via"), strcmp(str(p, "backup"), str(sub, "via")) ? "its backup's backup" : "its backup",
+				       !strcmp(str(sub, "by"), "switch") ? ", failed or drained on its switch" : "");
 			else
 				printf("  down; backup %s: %s\n", str(p, "backup"), str(sub, "why"));
 		}

@@ -135,8 +135,9 @@ char *api_providers_encode(const struct api_providers *p)
 			json_array_append_new(addrs, json_pack("{s:s, s:s, s:b}", "address",
 				addr_str(&x->addrs[k].addr, a, sizeof(a)), "mac", mac_str(x->addrs[k].mac, m, sizeof(m)),
 				"up", x->addrs[k].up));
-		json_array_append_new(arr, json_pack("{s:s, s:I, s:b, s:I, s:o}", "name", x->name, "table",
-			(json_int_t)x->table, "up", x->up, "since", (json_int_t)x->since, "addresses", addrs));
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:b, s:I, s:o, s:s?}", "name", x->name, "table",
+			(json_int_t)x->table, "up", x->up, "since", (json_int_t)x->since, "addresses", addrs,
+			"via", x->via[0] ? x->via : NULL));
 	}
 	json_t *o = reply("providers");
 	json_object_set_new(o, "providers", arr);
@@ -252,6 +253,10 @@ int api_providers_decode(const char *line, struct api_providers *p, const char *
 			goto out;
 		v.table = (uint32_t)t;
 		v.up = json_is_true(json_object_get(x, "up"));
+		/* an agent before substitutions were told says nothing of them */
+		json_t *vj = json_object_get(x, "via");
+		if (vj && !json_is_null(vj) && get_name(x, "via", v.via, sizeof(v.via)))
+			goto out;
 		v.since = since;
 		json_array_foreach(addrs, k, a) {
 			struct ol_paddr *pa = &v.addrs[v.naddrs++];

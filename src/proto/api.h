@@ -47,6 +47,8 @@ struct api_provider {
 	uint32_t table;
 	uint8_t up;
 	int64_t since;          /* unix time of its last change up or down; 0: unknown */
+	char via[OL_NAME_MAX];  /* "": its own MACs; else the provider whose MACs it
+				 * carries while failed or drained */
 	uint8_t naddrs;
 	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
 };

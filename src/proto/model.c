@@ -24,7 +24,8 @@ int provider_up(const struct ol_provider *p)
 
 int provider_equal(const struct ol_provider *a, const struct ol_provider *b)
 {
-	if (strcmp(a->name, b->name) || strcmp(a->backup, b->backup) || a->table != b->table || a->naddrs != b->naddrs)
+	if (strcmp(a->name, b->name) || strcmp(a->backup, b->backup) || strcmp(a->via, b->via) || a->table != b->table ||
+	    a->naddrs != b->naddrs)
 		return 0;
 	for (unsigned i = 0; i < a->naddrs; i++) {
 		const struct ol_paddr *x = &a->addrs[i], *y = &b->addrs[i];

@@ -25,6 +25,9 @@ struct ol_provider {
 	uint8_t naddrs;
 	struct ol_paddr addrs[OL_PROVIDER_ADDRS_MAX];
 	char backup[OL_NAME_MAX]; /* "": none; may name another switch agent's provider */
+	char via[OL_NAME_MAX];  /* "": its own MACs; else substituted: failed or
+				 * drained, and its addresses carry this
+				 * provider's MACs (a backup along its chain) */
 	uint64_t gen;           /* host agent: the switch's change generation of
 				 * this state (WM_GEN), to tell it from an older copy */
 };

@@ -144,9 +144,9 @@ int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
 	if (r < 0)
 		return r;
 	off = (size_t)r;
-	size_t blen = strlen(p->backup);
-	if (p->naddrs > OL_PROVIDER_ADDRS_MAX || blen >= OL_NAME_MAX ||
-	    cap < off + 5 + p->naddrs * (1 + 16 + 6 + 1) + 1 + blen)
+	size_t blen = strlen(p->backup), vlen = strlen(p->via);
+	if (p->naddrs > OL_PROVIDER_ADDRS_MAX || blen >= OL_NAME_MAX || vlen >= OL_NAME_MAX ||
+	    cap < off + 5 + p->naddrs * (1 + 16 + 6 + 1) + 1 + blen + 1 + vlen)
 		return -ENOSPC;
 	buf[off++] = (uint8_t)(p->table >> 24);
 	buf[off++] = (uint8_t)(p->table >> 16);
@@ -168,6 +168,10 @@ int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
 	buf[off++] = (uint8_t)blen;
 	memcpy(buf + off, p->backup, blen);
 	off += blen;
+	/* substituted: whose MACs its addresses carry; zero length: its own */
+	buf[off++] = (uint8_t)vlen;
+	memcpy(buf + off, p->via, vlen);
+	off += vlen;
 	return (int)off;
 }
 
@@ -223,6 +227,14 @@ int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
 	if (buf[off] == 0)
 		off++;
 	else if ((r = name_take(buf + off, n - off, p->backup)) < 0 || !strcmp(p->backup, p->name))
+		return -EBADMSG;
+	else
+		off += (size_t)r;
+	if (off >= n)
+		return -EBADMSG;
+	if (buf[off] == 0)
+		off++;
+	else if ((r = name_take(buf + off, n - off, p->via)) < 0 || !strcmp(p->via, p->name))
 		return -EBADMSG;
 	else
 		off += (size_t)r;

@@ -178,4 +178,5 @@ void fo_publish(const struct cfg_switch *cfg, const struct fo_provider *fo, cons
 		return;
 	*via = j;
 	provider_substitute(out, &obs[j]);
+	snprintf(out->via, sizeof(out->via), "%s", cfg->providers[j].name);
 }

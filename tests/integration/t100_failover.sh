@@ -34,12 +34,31 @@ check "h1: transit-a's IPv4 neighbor points at transit-b's MAC" wait_for 2 "subs
 check "h1: transit-a's IPv6 neighbor points at transit-b's MAC" has_mac h1 2001:db8:1::1 "$PROVIDER_MAC_B"
 check "h2 too" has_mac h2 10.0.1.1 "$PROVIDER_MAC_B"
 check_eq "switch status: transit-a failed, hosts sent to transit-b" "$(fo state) $(fo via)" "failed transit-b"
+# honest while substituted: the wire says so, and status, ping and exec too
+H1S=$(host_sock 1)
+check_eq "h1 status: transit-a substituted by its switch, via transit-b" \
+	"$(st "$H1S" '.providers[] | select(.name=="transit-a") | .substituted | "\(.via) \(.by)"')" "transit-b switch"
+check "onlink status on h1: 'via backup transit-b'" bash -c "'$ONLINK' status -s '$H1S' | grep -q 'via backup transit-b'"
+pj=$(n h1 "$ONLINK" ping -s "$H1S" -c 3 -i 0.05 --json 203.0.113.1)
+check_eq "onlink ping: transit-a's row marked, with no RTT of its own" \
+	"$(jq -r '.[] | select(.provider=="transit-a") | "\(.substituted_via) \(.rtt_avg_ms) \(.best)"' <<<"$pj")" "transit-b null false"
+check_eq "onlink ping: transit-b's row is its own" "$(jq -c '[.[] | select(.provider=="transit-b") | .substituted_via]' <<<"$pj")" "[null]"
+check "onlink ping (table): transit-a's row says where its traffic goes" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 '$ONLINK' ping -s '$H1S' -c 2 -i 0.05 203.0.113.1 | grep 'transit-a' | grep -q 'substituted: its traffic goes to transit-b'"
+err=$(n h1 "$ONLINK" exec -s "$H1S" --via transit-a -- true 2>&1); rc=$?
+check_eq "onlink exec --via transit-a: runs, and says where its traffic goes" "$rc:$err" \
+	"0:onlink exec: warning: provider 'transit-a' is substituted: its traffic goes to backup transit-b's MACs"
+err=$(n h1 "$ONLINK" exec -s "$H1S" --via transit-a --strict -- true 2>&1); rc=$?
+check_eq "onlink exec --strict: refuses, exit 3" "$rc:$err" \
+	"3:onlink exec: provider 'transit-a' is substituted: its traffic goes to backup transit-b's MACs; refused (--strict)"
 check "BIRD on the switch shows transit-a's sessions disabled" wait_for 5 "disabled" both_disabled
 check "after BGP converges, h1's kernel no longer lists transit-a for 198.19.0.0/24" wait_for 20 "B" via_b_only
 n sw ip link set sw-pa up
 check_eq "link back: held down first" "$(fo state)" "held-down"
 check "after the hold-down, BIRD's sessions are enabled and come up" wait_for 30 "up" both_up
 check "recovery restores transit-a's own MAC" wait_for 10 "real MAC" recovered
+check_eq "...and h1 no longer reports it substituted" \
+	"$(st "$H1S" '.providers[] | select(.name=="transit-a") | .substituted')" "null"
 check "and the original path" wait_for 30 "A again" via_a_only
 lab_wait_pid() { local p; p=$(lab_pid "$1"); while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; }
 lab_wait_pid stream-tx

@@ -50,6 +50,19 @@ static void provider_round_trip(void **state)
 	assert_int_equal(buf[n - 1], 0);
 	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), 0);
 	assert_string_equal(q.backup, "");
+	/* substituted on its switch: whose MACs it carries travels with it */
+	p = sample();
+	strcpy(p.via, "transit-b");
+	n = wire_provider_encode(buf, sizeof(buf), &p);
+	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), 0);
+	assert_string_equal(q.via, "transit-b");
+	assert_true(provider_equal(&p, &q));
+	q.via[0] = 0;
+	assert_false(provider_equal(&p, &q)); /* a substitution ending is a change */
+	/* ... never itself */
+	strcpy(p.via, p.name);
+	n = wire_provider_encode(buf, sizeof(buf), &p);
+	assert_int_equal(wire_provider_decode(buf, (size_t)n, &q), -EBADMSG);
 }
 
 static void provider_rejects_bad_fields(void **state)
