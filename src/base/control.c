@@ -167,12 +167,17 @@ static int connect_send(const char *path, const char *request)
 
 int control_request(const char *path, const char *request, char **reply)
 {
+	return control_request_wait(path, request, reply, 30); /* BIRD reconfiguring a full table takes a while */
+}
+
+int control_request_wait(const char *path, const char *request, char **reply, unsigned seconds)
+{
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
 	int fd = connect_send(path, request);
 	if (fd < 0)
 		return fd;
-	struct timeval tv = { .tv_sec = 30 }; /* BIRD reconfiguring a full table takes a while */
+	struct timeval tv = { .tv_sec = seconds };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		if (vec_reserve_((void **)&buf, &cap, len + 4096, 1)) {

@@ -28,6 +28,8 @@ void control_publish(unsigned topic, const char *msg);
 unsigned control_subscribers(unsigned topic);
 /* Client side, for the CLI: 0 and a malloc'd reply, or negative errno. */
 int control_request(const char *path, const char *request, char **reply);
+/* The same, waiting up to `seconds` for the answer (control_request: 30). */
+int control_request_wait(const char *path, const char *request, char **reply, unsigned seconds);
 /* Client side, for a daemon that subscribes: a connected, non-blocking
  * socket that has sent the request, or negative errno. */
 int control_open_stream(const char *path, const char *request);

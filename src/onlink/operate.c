@@ -1,6 +1,6 @@
-/* onlink drain|undrain|announce|withdraw: operator changes on the switch
- * agent, which applies them (to the hosts and through BIRD) and logs them
- * with the caller's uid. */
+/* onlink drain|undrain|announce|withdraw|purge: operator changes on the
+ * switch agent, which applies them (to the hosts and through BIRD) and logs
+ * them with the caller's uid. */
 #include "onlink/cmd.h"
 #include "base/control.h"
 #include <getopt.h>
@@ -17,6 +17,8 @@ static int usage(const char *cmd, FILE *f)
 		fprintf(f, "usage: onlink announce [-s SOCKET] PREFIX --via PROVIDER [--prepend N]\n");
 	else if (!strcmp(cmd, "withdraw"))
 		fprintf(f, "usage: onlink withdraw [-s SOCKET] PREFIX --via PROVIDER\n");
+	else if (!strcmp(cmd, "purge"))
+		fprintf(f, "usage: onlink purge [-s SOCKET] PROVIDER [--soft] [--timeout SECONDS]\n");
 	else
 		fprintf(f, "usage: onlink %s [-s SOCKET] PROVIDER\n", cmd);
 	return f == stdout ? 0 : 2;
@@ -26,11 +28,13 @@ int cmd_operate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "via", required_argument, NULL, 'v' },
-		{ "prepend", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "prepend", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "soft", no_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' }, { 0 },
 	};
 	const char *cmd = argv[0], *sock = DEFAULT_SWITCH_SOCK, *via = NULL;
 	int ann = !strcmp(cmd, "announce") || !strcmp(cmd, "withdraw"), opt;
-	long prepend = -1;
+	long prepend = -1, timeout = -1;
+	int soft = 0, purge = !strcmp(cmd, "purge");
 	char *end;
 	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -43,11 +47,20 @@ int cmd_operate(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'S': soft = 1; break;
+		case 't':
+			timeout = strtol(optarg, &end, 10);
+			if (*end || timeout < 1 || timeout > 600) {
+				fprintf(stderr, "onlink %s: --timeout: 1 to 600 seconds\n", cmd);
+				return 2;
+			}
+			break;
 		case 'h': return usage(cmd, stdout);
 		default: return usage(cmd, stderr);
 		}
 	}
-	if (optind + 1 != argc || (ann && !via) || (!ann && via) || (prepend >= 0 && strcmp(cmd, "announce")))
+	if (optind + 1 != argc || (ann && !via) || (!ann && via) || (prepend >= 0 && strcmp(cmd, "announce")) ||
+	    ((soft || timeout >= 0) && !purge))
 		return usage(cmd, stderr);
 	const char *arg = argv[optind];
 	char req[256];
@@ -59,10 +72,12 @@ int cmd_operate(int argc, char **argv)
 		snprintf(req, sizeof(req), "announce %s %s %ld", arg, via, prepend < 0 ? 0 : prepend);
 	else if (ann)
 		snprintf(req, sizeof(req), "withdraw %s %s", arg, via);
+	else if (purge)
+		snprintf(req, sizeof(req), "purge %s %s %ld", arg, soft ? "soft" : "hard", timeout < 0 ? 30 : timeout);
 	else
 		snprintf(req, sizeof(req), "%s %s", cmd, arg);
 	char *reply = NULL;
-	int r = control_request(sock, req, &reply);
+	int r = control_request_wait(sock, req, &reply, purge ? (unsigned)(timeout < 0 ? 30 : timeout) + 15 : 30);
 	if (r < 0) {
 		fprintf(stderr, "onlink: cannot reach the switch agent at %s: %s\n", sock, control_strerror(r));
 		return 2;
@@ -79,6 +94,17 @@ int cmd_operate(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "onlink %s: %s\n", cmd, err);
 		rc = 1;
+	} else if (purge) {
+		int back = json_is_true(json_object_get(root, "back"));
+		printf("provider %s: %s purge: %s\n", arg, soft ? "soft" : "hard",
+		       back ? "its sessions are back" : "not all its sessions came back in time");
+		size_t i;
+		json_t *s;
+		json_array_foreach(json_object_get(root, "sessions"), i, s)
+			printf("  %-16s %-6s %-12s since %s\n", json_string_value(json_object_get(s, "protocol")),
+			       json_string_value(json_object_get(s, "state")), json_string_value(json_object_get(s, "info")),
+			       json_string_value(json_object_get(s, "since")));
+		rc = !back;
 	} else if (ann) {
 		printf("%s %s via %s%s\n", !strcmp(cmd, "announce") ? "announced" : "withdrew", arg, via,
 		       prepend > 0 ? " (prepended)" : "");

@@ -316,7 +316,8 @@ int bird_cmd(struct bird *b, const char *cmd, bird_fn fn, void *arg)
 	return 0;
 }
 
-int bird_parse_protocols(const char *text, void (*fn)(void *arg, const char *name, const char *state, const char *info),
+int bird_parse_protocols(const char *text,
+			 void (*fn)(void *arg, const char *name, const char *state, const char *since, const char *info),
 			 void *arg)
 {
 	int rows = 0;
@@ -335,7 +336,7 @@ int bird_parse_protocols(const char *text, void (*fn)(void *arg, const char *nam
 				size_t il = strlen(info);
 				while (il && isspace((unsigned char)info[il - 1]))
 					info[--il] = 0;
-				fn(arg, name, state, info);
+				fn(arg, name, state, since, info);
 				rows++;
 			}
 		}

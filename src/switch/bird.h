@@ -27,8 +27,10 @@ void bird_kick(struct bird *b);
 void bird_expire(struct bird *b, unsigned ms);
 
 /* Parsing of replies (pure, for the unit tests too). */
-/* `show protocols`: calls fn for each protocol row. Returns rows seen. */
-int bird_parse_protocols(const char *text, void (*fn)(void *arg, const char *name, const char *state, const char *info),
+/* `show protocols`: calls fn for each protocol row (since: the first word
+ * of its "Since" column). Returns rows seen. */
+int bird_parse_protocols(const char *text,
+			 void (*fn)(void *arg, const char *name, const char *state, const char *since, const char *info),
 			 void *arg);
 /* `show protocols all NAME`: the "Local AS:" value, or 0. */
 unsigned long bird_parse_local_as(const char *text);

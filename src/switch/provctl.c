@@ -8,6 +8,7 @@
 #include "switch/announce.h"
 #include "switch/bird.h"
 #include "switch/failover.h"
+#include "switch/provctl_int.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -18,47 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct bproto {                 /* one BIRD protocol of a provider, as last polled */
-	char state[16], info[64];
-	uint8_t seen;
-};
-
-struct pstate {                 /* besides its failover state, pc->fo[i] */
-	struct bproto b[CFG_BIRD_PROTOS_MAX];
-	int via;                /* index of the provider substituting, or -1 */
-	uint64_t fixed_ms;      /* when BIRD's enable state was last put right */
-};
-
-/* An announce or withdraw in progress: BIRD is asked in steps. */
-struct op {
-	unsigned handle;        /* the waiting control client */
-	int withdraw;
-	struct announcement a;
-	struct ann_state *next; /* the state if BIRD takes it */
-	char *old_text;         /* the include file before, to put back */
-	char who[64];
-};
-
-struct provctl {
-	const struct config *c;
-	struct pstate *p;
-	struct fo_provider *fo; /* each provider's failover state */
-	void (*changed)(void *);
-	void *arg;
-	struct bird *bird;
-	struct timer poll, hold;
-	int polling, bird_known, need_configure;
-	struct ann_state *ann;
-	struct op *op;
-	uint64_t now;
-};
-
 #define FIX_INTERVAL_MS 5000
 #define BIRD_ANSWER_MS 10000
 
 static void schedule_hold(struct provctl *pc);
 
-static int prov_index(const struct provctl *pc, const char *name)
+int provctl_index(const struct provctl *pc, const char *name)
 {
 	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
 		if (!strcmp(pc->c->sw.providers[i].name, name))
@@ -127,7 +93,7 @@ static int want_disabled(const struct fo_provider *f)
 	return f->state == FO_FAILED || f->state == FO_HELD || f->state == FO_DRAINED;
 }
 
-static void proto_row(void *arg, const char *name, const char *state, const char *info)
+static void proto_row(void *arg, const char *name, const char *state, const char *since, const char *info)
 {
 	struct provctl *pc = arg;
 	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
@@ -136,6 +102,7 @@ static void proto_row(void *arg, const char *name, const char *state, const char
 				struct bproto *b = &pc->p[i].b[k];
 				snprintf(b->state, sizeof(b->state), "%s", state);
 				snprintf(b->info, sizeof(b->info), "%s", info);
+				snprintf(b->since, sizeof(b->since), "%s", since);
 				b->seen = 1;
 			}
 }
@@ -174,12 +141,14 @@ static void polled(void *arg, int ok, const char *text)
 			}
 		}
 	}
+	purge_polled(pc);
 	pc->changed(pc->arg);
 }
 
 static void poll_fire(struct timer *t)
 {
 	struct provctl *pc = t->arg;
+	purge_polled(pc); /* its timeout, even while BIRD is away */
 	/* a BIRD that takes a command and never answers is dropped; the
 	 * reconnect starts over */
 	bird_expire(pc->bird, BIRD_ANSWER_MS);
@@ -271,8 +240,7 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct 
 
 /* ---- operator commands ---- */
 
-static char *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *reply_error(const char *fmt, ...)
+char *reply_error(const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -291,7 +259,7 @@ static char *reply_error(const char *fmt, ...)
 	return s;
 }
 
-static char *reply_ok(json_t *j)
+char *reply_ok(json_t *j)
 {
 	json_object_set_new(j, "ok", json_true());
 	char *s = json_dumps(j, JSON_COMPACT);
@@ -301,7 +269,7 @@ static char *reply_ok(json_t *j)
 
 static char *cmd_drain(struct provctl *pc, const char *name, int on, const char *who)
 {
-	int i = prov_index(pc, name);
+	int i = provctl_index(pc, name);
 	if (i < 0)
 		return reply_error("no provider '%s'", name);
 	const struct cfg_provider *cp = &pc->c->sw.providers[i];
@@ -408,7 +376,7 @@ static void op_asn(void *arg, int ok, const char *text)
 	unsigned long asn = ok == 1 ? bird_parse_local_as(text) : 0;
 	if (!asn) {
 		op_end(pc, reply_error("cannot learn the local AS from BIRD (show protocols all %s): %s",
-				       pc->c->sw.providers[prov_index(pc, op->a.provider)].bird[0], ok == 1 ? "no 'Local AS'" : text));
+				       pc->c->sw.providers[provctl_index(pc, op->a.provider)].bird[0], ok == 1 ? "no 'Local AS'" : text));
 		return;
 	}
 	op->a.asn = asn;
@@ -419,7 +387,7 @@ static void op_asn(void *arg, int ok, const char *text)
 static char *cmd_announce(struct provctl *pc, const char *prefix, const char *name, unsigned prepend, int withdraw,
 			  const char *who)
 {
-	int i = prov_index(pc, name);
+	int i = provctl_index(pc, name);
 	struct cfg_prefix pfx;
 	if (cfg_prefix_parse(prefix, &pfx))
 		return reply_error("bad prefix '%s' (ADDR/LEN with the host bits zero)", prefix);
@@ -506,6 +474,14 @@ char *provctl_command(struct provctl *pc, const char *req, const char *who, int 
 			return reply_error("usage: announce PREFIX PROVIDER [PREPEND]");
 		return cmd_announce(pc, w[1], w[2], prepend > ANN_PREPEND_MAX ? ANN_PREPEND_MAX + 1 : (unsigned)prepend, 0,
 				    who);
+	}
+	if (!strcmp(verb, "purge")) {
+		char *end = NULL;
+		unsigned long t = n == 4 ? strtoul(w[3], &end, 10) : 30;
+		if ((n != 3 && n != 4) || (strcmp(w[2], "hard") && strcmp(w[2], "soft")) ||
+		    (n == 4 && (w[3][0] < '0' || w[3][0] > '9' || *end || t < 1 || t > 600)))
+			return reply_error("usage: purge PROVIDER hard|soft [TIMEOUT, 1 to 600 s]");
+		return purge_command(pc, w[1], !strcmp(w[2], "soft"), (unsigned)t, who);
 	}
 	if (!strcmp(verb, "withdraw")) {
 		if (n != 3)
@@ -626,7 +602,7 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 					 pc->ann->n, pc->ann->ndrained);
 		}
 		for (size_t k = 0; k < pc->ann->ndrained; k++) {
-			int i = prov_index(pc, pc->ann->drained[k]);
+			int i = provctl_index(pc, pc->ann->drained[k]);
 			fo_drain(&pc->fo[i], "the operator (before a restart)", now);
 			}
 		char *text = ann_render(c, pc->ann);
@@ -663,6 +639,7 @@ void provctl_free(struct provctl *pc)
 		return;
 	if (pc->op)
 		op_end(pc, reply_error("the switch agent is stopping"));
+	purge_stop(pc);
 	if (pc->bird) {
 		timer_fini(&pc->poll);
 		bird_close(pc->bird);

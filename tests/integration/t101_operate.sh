@@ -114,3 +114,32 @@ check_eq "trailing words: refused" "$(raw 'withdraw 2001:db8:77::/48 transit-b n
 check_eq "a negative prepend: refused" "$(raw 'announce 198.18.80.0/24 transit-a -1' | jq -r .error)" "usage: announce PREFIX PROVIDER [PREPEND]"
 check_eq "a 200-character word: refused" "$(raw "drain $(printf 'a%.0s' $(seq 200))" | jq -r .error)" "unknown request"
 check_eq "still serving, nothing changed" "$(st "$SW" '[.bird.announcements[].prefix] | join(",")')" "2001:db8:77::/48"
+
+# purge: a provider's BGP sessions restarted through BIRD (their "since"
+# changes), the answer once they are back; a soft purge (route refresh)
+# restarts nothing; who asked is logged; an unknown provider changes nothing
+since_of() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $5 }'; }
+sessions_since() { echo "$(since_of transit_a4) $(since_of transit_a6) $(since_of transit_b4) $(since_of transit_b6)"; }
+check "transit-a's sessions are up before the purge" wait_for 30 "up" both_up
+before=$(sessions_since)
+out=$("$ONLINK" purge -s "$SW" transit-a --timeout 60); rc=$?
+check_eq "purge: exit 0 once its sessions are back" "$rc" "0"
+check "purge: says so" grep -q "^provider transit-a: hard purge: its sessions are back" <<<"$out"
+check "purge: lists each session, established" bash -c "[ \$(grep -c 'transit_a[46] *up *Established' <<<\"\$1\") = 2 ]" _ "$out"
+after=$(sessions_since)
+read -r a4 a6 b4 b6 <<<"$before"
+read -r A4 A6 B4 B6 <<<"$after"
+check "purge: transit_a4 and transit_a6 restarted (since $a4 $a6 -> $A4 $A6)" [ "$A4" != "$a4" -a "$A6" != "$a6" ]
+check_eq "purge: transit-b's sessions untouched" "$B4 $B6" "$b4 $b6"
+check "purge: BIRD shows them up" both_up
+check "purge: the switch log names who asked" grep -q "provider transit-a: hard purge of its BGP sessions (restart) by uid 0" "$LAB_DIR/onlinkd-sw.log"
+before=$(sessions_since)
+out=$("$ONLINK" purge -s "$SW" transit-a --soft); rc=$?
+check_eq "soft purge: exit 0, its sessions still up" "$rc:$(head -n 1 <<<"$out")" "0:provider transit-a: soft purge: its sessions are back"
+check_eq "soft purge: nothing restarted" "$(sessions_since)" "$before"
+check "soft purge: logged" grep -q "provider transit-a: soft purge of its BGP sessions (route refresh) by uid 0" "$LAB_DIR/onlinkd-sw.log"
+out=$("$ONLINK" purge -s "$SW" transit-zz 2>&1); rc=$?
+check_eq "purge of an unknown provider: refused, exit 1" "$rc:$out" "1:onlink purge: no provider 'transit-zz'"
+"$ONLINK" purge -s "$SW" transit-a --timeout 0 >/dev/null 2>&1
+check_eq "purge --timeout 0: a usage error, exit 2" "$?" "2"
+check_eq "...nothing restarted in BIRD" "$(sessions_since)" "$before"

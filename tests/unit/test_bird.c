@@ -13,14 +13,15 @@
 #include "switch/announce.h"
 #include "switch/bird.h"
 
-struct row { char name[64], state[16], info[64]; };
+struct row { char name[64], state[16], since[32], info[64]; };
 static struct row rows[8];
 static int nrows;
 
-static void collect(void *arg, const char *name, const char *state, const char *info)
+static void collect(void *arg, const char *name, const char *state, const char *since, const char *info)
 {
 	(void)arg;
 	if (nrows < 8) {
+		snprintf(rows[nrows].since, sizeof(rows[nrows].since), "%s", since);
 		snprintf(rows[nrows].name, sizeof(rows[nrows].name), "%s", name);
 		snprintf(rows[nrows].state, sizeof(rows[nrows].state), "%s", state);
 		snprintf(rows[nrows].info, sizeof(rows[nrows].info), "%s", info);
@@ -42,6 +43,7 @@ static void protocols(void **state)
 	assert_string_equal(rows[1].name, "transit_a4");
 	assert_string_equal(rows[1].state, "up");
 	assert_string_equal(rows[1].info, "Established");
+	assert_string_equal(rows[1].since, "03:04:26.001"); /* a restart changes it (onlink purge) */
 	assert_string_equal(rows[2].state, "start");
 	assert_string_equal(rows[2].info, "Active        Socket: Connection refused");
 	assert_string_equal(rows[3].state, "down");

@@ -1,0 +1,57 @@
+/* provctl's insides, shared by its files (provctl.c: failover, drain,
+ * announcements and status; purge.c: purges). Private to src/switch. */
+#ifndef OL_PROVCTL_INT_H
+#define OL_PROVCTL_INT_H
+#include "switch/provctl.h"
+#include "switch/announce.h"
+#include "switch/bird.h"
+#include "switch/failover.h"
+#include "base/loop.h"
+
+struct bproto {                 /* one BIRD protocol of a provider, as last polled */
+	char state[16], info[64];
+	char since[64];         /* when its state last changed, as BIRD says it */
+	uint8_t seen;
+};
+
+struct pstate {                 /* besides its failover state, pc->fo[i] */
+	struct bproto b[CFG_BIRD_PROTOS_MAX];
+	int via;                /* index of the provider substituting, or -1 */
+	uint64_t fixed_ms;      /* when BIRD's enable state was last put right */
+};
+
+/* An announce or withdraw in progress: BIRD is asked in steps. */
+struct op {
+	unsigned handle;        /* the waiting control client */
+	int withdraw;
+	struct announcement a;
+	struct ann_state *next; /* the state if BIRD takes it */
+	char *old_text;         /* the include file before, to put back */
+	char who[64];
+};
+
+struct provctl {
+	const struct config *c;
+	struct pstate *p;
+	struct fo_provider *fo; /* each provider's failover state */
+	void (*changed)(void *);
+	void *arg;
+	struct bird *bird;
+	struct timer poll, hold;
+	int polling, bird_known, need_configure;
+	struct ann_state *ann;
+	struct op *op;
+	struct purge *purge;    /* a purge in progress (purge.c) */
+	uint64_t now;
+};
+
+int provctl_index(const struct provctl *pc, const char *name);
+/* JSON replies to the control socket: {"error": ...} and {..., "ok": true} */
+char *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *reply_ok(json_t *j);
+
+/* purge.c: "purge NAME [soft] [TIMEOUT]"; after each poll of BIRD; at stop */
+char *purge_command(struct provctl *pc, const char *name, int soft, unsigned timeout_s, const char *who);
+void purge_polled(struct provctl *pc);
+void purge_stop(struct provctl *pc);
+#endif
