@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_SWITCH_SOCK "/run/onlink/switch.sock"
 
 static int usage(const char *cmd, FILE *f)
 {
 	if (!strcmp(cmd, "announce"))
-		fprintf(f, "usage: onlink announce [-s SOCKET] PREFIX --via PROVIDER [--prepend N]\n");
+		fprintf(f, "usage: onlink announce [-s SOCKET] PREFIX --via PROVIDER [--prepend N] [--med N] [--no-export]\n"
+			   "                       [--community A:B|A:B:C]...\n"
+			   "       onlink announce [-s SOCKET] --list\n");
 	else if (!strcmp(cmd, "withdraw"))
 		fprintf(f, "usage: onlink withdraw [-s SOCKET] PREFIX --via PROVIDER\n");
 	else if (!strcmp(cmd, "purge"))
@@ -24,17 +27,62 @@ static int usage(const char *cmd, FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
+/* onlink announce --list: what the switch agent announces, from its status */
+static int announce_list(const char *sock)
+{
+	char *reply = NULL;
+	int r = control_request(sock, "status", &reply);
+	if (r < 0) {
+		fprintf(stderr, "onlink: cannot reach the switch agent at %s: %s\n", sock, control_strerror(r));
+		return 2;
+	}
+	json_t *root = json_loads(reply, 0, NULL);
+	free(reply);
+	json_t *anns = json_object_get(json_object_get(root, "bird"), "announcements");
+	if (!json_is_array(anns)) {
+		fprintf(stderr, "onlink announce: %s: not a switch agent's status\n", sock);
+		json_decref(root);
+		return 1;
+	}
+	printf("%-24s %-16s %7s %10s %9s %-19s %s\n", "PREFIX", "PROVIDER", "PREPEND", "MED", "NO-EXPORT", "SINCE",
+	       "COMMUNITIES");
+	size_t i, k;
+	json_t *a, *c;
+	json_array_foreach(anns, i, a) {
+		char since[32] = "-", med[16] = "-", comm[320] = "";
+		time_t t = (time_t)json_integer_value(json_object_get(a, "since"));
+		struct tm tm;
+		if (t && localtime_r(&t, &tm))
+			strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
+		if (json_is_integer(json_object_get(a, "med")))
+			snprintf(med, sizeof(med), "%lld", (long long)json_integer_value(json_object_get(a, "med")));
+		size_t off = 0;
+		json_array_foreach(json_object_get(a, "communities"), k, c)
+			if (off < sizeof(comm))
+				off += (size_t)snprintf(comm + off, sizeof(comm) - off, "%s%s", k ? " " : "", json_string_value(c));
+		printf("%-24s %-16s %7lld %10s %9s %-19s %s\n", json_string_value(json_object_get(a, "prefix")),
+		       json_string_value(json_object_get(a, "provider")), (long long)json_integer_value(json_object_get(a, "prepend")),
+		       med, json_is_true(json_object_get(a, "no_export")) ? "yes" : "no", since, off ? comm : "-");
+	}
+	json_decref(root);
+	return 0;
+}
+
 int cmd_operate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "via", required_argument, NULL, 'v' },
 		{ "prepend", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
-		{ "soft", no_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' }, { 0 },
+		{ "soft", no_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' },
+		{ "med", required_argument, NULL, 'm' }, { "no-export", no_argument, NULL, 'n' },
+		{ "community", required_argument, NULL, 'c' }, { "list", no_argument, NULL, 'l' }, { 0 },
 	};
 	const char *cmd = argv[0], *sock = DEFAULT_SWITCH_SOCK, *via = NULL;
 	int ann = !strcmp(cmd, "announce") || !strcmp(cmd, "withdraw"), opt;
 	long prepend = -1, timeout = -1;
-	int soft = 0, purge = !strcmp(cmd, "purge");
+	int soft = 0, purge = !strcmp(cmd, "purge"), no_export = 0, list = 0;
+	const char *med = NULL, *comm[9];
+	size_t ncomm = 0;
 	char *end;
 	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -48,6 +96,16 @@ int cmd_operate(int argc, char **argv)
 			}
 			break;
 		case 'S': soft = 1; break;
+		case 'm': med = optarg; break;
+		case 'n': no_export = 1; break;
+		case 'l': list = 1; break;
+		case 'c':
+			if (ncomm == 8) {
+				fprintf(stderr, "onlink %s: --community: at most 8\n", cmd);
+				return 2;
+			}
+			comm[ncomm++] = optarg;
+			break;
 		case 't':
 			timeout = strtol(optarg, &end, 10);
 			if (*end || timeout < 1 || timeout > 600) {
@@ -59,17 +117,37 @@ int cmd_operate(int argc, char **argv)
 		default: return usage(cmd, stderr);
 		}
 	}
+	int is_ann = !strcmp(cmd, "announce");
+	if ((med || no_export || ncomm || list) && !is_ann)
+		return usage(cmd, stderr);
+	if (list)
+		return optind == argc && !via && prepend < 0 && !med && !no_export && !ncomm ? announce_list(sock)
+											   : usage(cmd, stderr);
 	if (optind + 1 != argc || (ann && !via) || (!ann && via) || (prepend >= 0 && strcmp(cmd, "announce")) ||
 	    ((soft || timeout >= 0) && !purge))
 		return usage(cmd, stderr);
 	const char *arg = argv[optind];
-	char req[256];
-	if (strpbrk(arg, " \t\n") || (via && strpbrk(via, " \t\n"))) {
-		fprintf(stderr, "onlink %s: '%s': no spaces allowed\n", cmd, arg);
+	char req[1024];
+	int spaces = strpbrk(arg, " \t\n") || (via && strpbrk(via, " \t\n")) || (med && strpbrk(med, " \t\n"));
+	for (size_t i = 0; i < ncomm; i++)
+		spaces |= strpbrk(comm[i], " \t\n") != NULL;
+	if (spaces) {
+		fprintf(stderr, "onlink %s: no spaces allowed in its arguments\n", cmd);
 		return 2;
 	}
-	if (!strcmp(cmd, "announce"))
-		snprintf(req, sizeof(req), "announce %s %s %ld", arg, via, prepend < 0 ? 0 : prepend);
+	if (is_ann) {
+		size_t off = (size_t)snprintf(req, sizeof(req), "announce %s %s %ld", arg, via, prepend < 0 ? 0 : prepend);
+		if (med)
+			off += (size_t)snprintf(req + off, sizeof(req) - off, " med=%s", med);
+		if (no_export)
+			off += (size_t)snprintf(req + off, sizeof(req) - off, " no-export");
+		for (size_t i = 0; i < ncomm && off < sizeof(req); i++)
+			off += (size_t)snprintf(req + off, sizeof(req) - off, " community=%s", comm[i]);
+		if (off >= sizeof(req)) {
+			fprintf(stderr, "onlink %s: arguments too long\n", cmd);
+			return 2;
+		}
+	}
 	else if (ann)
 		snprintf(req, sizeof(req), "withdraw %s %s", arg, via);
 	else if (purge)
@@ -107,7 +185,7 @@ int cmd_operate(int argc, char **argv)
 		rc = !back;
 	} else if (ann) {
 		printf("%s %s via %s%s\n", !strcmp(cmd, "announce") ? "announced" : "withdrew", arg, via,
-		       prepend > 0 ? " (prepended)" : "");
+		       prepend > 0 || med || no_export || ncomm ? " (with its attributes)" : "");
 	} else {
 		printf("provider %s: %s\n", arg, json_string_value(json_object_get(root, "state")));
 	}

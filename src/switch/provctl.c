@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FIX_INTERVAL_MS 5000
@@ -338,8 +339,17 @@ static void op_configured(void *arg, int ok, const char *text)
 	pc->ann = op->next;
 	op->next = t;
 	char a[ADDR_STRLEN];
-	log_info("%s %s/%u via %s (prepend %u) by %s", op->withdraw ? "withdrew" : "announced",
-		 addr_str(&op->a.prefix.addr, a, sizeof(a)), op->a.prefix.len, op->a.provider, op->a.prepend, op->who);
+	char comm[ANN_COMM_MAX * 34], med[24] = "none";
+	ann_comm_str(&op->a, comm, sizeof(comm));
+	if (op->a.has_med)
+		snprintf(med, sizeof(med), "%lu", op->a.med);
+	if (op->withdraw)
+		log_info("withdrew %s/%u via %s by %s", addr_str(&op->a.prefix.addr, a, sizeof(a)), op->a.prefix.len,
+			 op->a.provider, op->who);
+	else
+		log_info("announced %s/%u via %s (prepend %u, MED %s%s, communities %s) by %s",
+			 addr_str(&op->a.prefix.addr, a, sizeof(a)), op->a.prefix.len, op->a.provider, op->a.prepend, med,
+			 op->a.no_export ? ", NO_EXPORT" : "", comm[0] ? comm : "none", op->who);
 	json_t *j = json_pack("{s:s, s:s, s:i}", "prefix", "", "provider", op->a.provider, "prepend", (int)op->a.prepend);
 	char p[ADDR_STRLEN + 5];
 	snprintf(p, sizeof(p), "%s/%u", a, op->a.prefix.len);
@@ -385,7 +395,7 @@ static void op_asn(void *arg, int ok, const char *text)
 }
 
 static char *cmd_announce(struct provctl *pc, const char *prefix, const char *name, unsigned prepend, int withdraw,
-			  const char *who)
+			  const struct announcement *opts, const char *who)
 {
 	int i = provctl_index(pc, name);
 	struct cfg_prefix pfx;
@@ -410,6 +420,9 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	}
 	*op->next = *pc->ann;
 	op->withdraw = withdraw;
+	if (opts)
+		op->a = *opts; /* MED, NO_EXPORT, communities */
+	op->a.since = (int64_t)time(NULL);
 	op->a.prefix = pfx;
 	snprintf(op->a.provider, sizeof(op->a.provider), "%s", name);
 	op->a.prepend = prepend;
@@ -461,19 +474,23 @@ static int words(const char *req, char w[][WORD_MAX], int max)
 
 char *provctl_command(struct provctl *pc, const char *req, const char *who, int *handled)
 {
-	char w[4][WORD_MAX];
-	int n = words(req, w, 4);
+	char w[4 + 2 + ANN_COMM_MAX][WORD_MAX];
+	int n = words(req, w, 4 + 2 + ANN_COMM_MAX);
 	*handled = 1;
 	const char *verb = n > 0 ? w[0] : "";
 	if (!strcmp(verb, "drain") || !strcmp(verb, "undrain"))
 		return n == 2 ? cmd_drain(pc, w[1], !strcmp(verb, "drain"), who) : reply_error("usage: %s PROVIDER", verb);
 	if (!strcmp(verb, "announce")) {
-		char *end = NULL;
-		unsigned long prepend = n == 4 ? strtoul(w[3], &end, 10) : 0;
-		if ((n != 3 && n != 4) || (n == 4 && (w[3][0] < '0' || w[3][0] > '9' || *end)))
-			return reply_error("usage: announce PREFIX PROVIDER [PREPEND]");
+		char *end = NULL, err[200];
+		unsigned long prepend = n >= 4 ? strtoul(w[3], &end, 10) : 0;
+		if (n < 3 || (n >= 4 && (w[3][0] < '0' || w[3][0] > '9' || *end)))
+			return reply_error("usage: announce PREFIX PROVIDER [PREPEND [med=N] [no-export] [community=A:B[:C]]...]");
+		struct announcement opts = { 0 };
+		for (int k = 4; k < n; k++)
+			if (ann_option(&opts, w[k], err, sizeof(err)))
+				return reply_error("%s; nothing changed", err);
 		return cmd_announce(pc, w[1], w[2], prepend > ANN_PREPEND_MAX ? ANN_PREPEND_MAX + 1 : (unsigned)prepend, 0,
-				    who);
+				    &opts, who);
 	}
 	if (!strcmp(verb, "purge")) {
 		char *end = NULL;
@@ -486,7 +503,7 @@ char *provctl_command(struct provctl *pc, const char *req, const char *who, int 
 	if (!strcmp(verb, "withdraw")) {
 		if (n != 3)
 			return reply_error("usage: withdraw PREFIX PROVIDER");
-		return cmd_announce(pc, w[1], w[2], 0, 1, who);
+		return cmd_announce(pc, w[1], w[2], 0, 1, NULL, who);
 	}
 	*handled = 0;
 	return NULL;
@@ -522,8 +539,15 @@ json_t *provctl_json(const struct provctl *pc)
 	for (size_t i = 0; i < pc->ann->n; i++) {
 		const struct announcement *x = &pc->ann->a[i];
 		snprintf(p, sizeof(p), "%s/%u", addr_str(&x->prefix.addr, a, sizeof(a)), x->prefix.len);
-		json_array_append_new(anns, json_pack("{s:s, s:s, s:i}", "prefix", p, "provider", x->provider, "prepend",
-						      (int)x->prepend));
+		char comm[ANN_COMM_MAX * 34];
+		ann_comm_str(x, comm, sizeof(comm));
+		json_t *cs = json_array();
+		for (char *c = comm[0] ? strtok(comm, ",") : NULL; c; c = strtok(NULL, ","))
+			json_array_append_new(cs, json_string(c));
+		json_array_append_new(anns, json_pack("{s:s, s:s, s:i, s:o, s:b, s:o, s:I}", "prefix", p, "provider",
+						      x->provider, "prepend", (int)x->prepend, "med",
+						      x->has_med ? json_integer((json_int_t)x->med) : json_null(), "no_export",
+						      x->no_export, "communities", cs, "since", (json_int_t)x->since));
 	}
 	return json_pack("{s:s?, s:s?, s:b, s:o}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL, "include",
 			 pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird), "announcements",

@@ -111,7 +111,7 @@ PY
 check_eq "a NUL in a request: an error, not a hang" "$(raw '\0drain transit-a' | jq -r .error)" "unknown request"
 check_eq "a name that is not UTF-8: an error, not a hang" "$(raw 'drain transit-\xff' | jq -r .error)" "no provider 'transit-?'"
 check_eq "trailing words: refused" "$(raw 'withdraw 2001:db8:77::/48 transit-b now' | jq -r .error)" "usage: withdraw PREFIX PROVIDER"
-check_eq "a negative prepend: refused" "$(raw 'announce 198.18.80.0/24 transit-a -1' | jq -r .error)" "usage: announce PREFIX PROVIDER [PREPEND]"
+check_eq "a negative prepend: refused" "$(raw 'announce 198.18.80.0/24 transit-a -1' | jq -r .error)" "usage: announce PREFIX PROVIDER [PREPEND [med=N] [no-export] [community=A:B[:C]]...]"
 check_eq "a 200-character word: refused" "$(raw "drain $(printf 'a%.0s' $(seq 200))" | jq -r .error)" "unknown request"
 check_eq "still serving, nothing changed" "$(st "$SW" '[.bird.announcements[].prefix] | join(",")')" "2001:db8:77::/48"
 
@@ -143,3 +143,35 @@ check_eq "purge of an unknown provider: refused, exit 1" "$rc:$out" "1:onlink pu
 "$ONLINK" purge -s "$SW" transit-a --timeout 0 >/dev/null 2>&1
 check_eq "purge --timeout 0: a usage error, exit 2" "$?" "2"
 check_eq "...nothing restarted in BIRD" "$(sessions_since)" "$before"
+
+# announcements with BGP attributes: communities (and a large one), MED,
+# NO_EXPORT, as the provider's BIRD receives them; listed; kept across a
+# restart of the switch agent; a bad community refused, nothing changed
+attr() { birdc_ pb show route 198.18.90.0/24 all | awk -F': *' -v k="$1" '$1 ~ k { print $2 }'; }
+out=$("$ONLINK" announce -s "$SW" 198.18.90.0/24 --via transit-b --community 65000:100 --community 65000:1:2 --med 50 --no-export); rc=$?
+check_eq "announce with attributes: exit 0" "$rc:$out" "0:announced 198.18.90.0/24 via transit-b (with its attributes)"
+check "transit-b's BIRD has the route" wait_for 10 "route" bash -c "birdc -s '$LAB_DIR/bird-pb.ctl' show route 198.18.90.0/24 | grep -q 198.18.90.0/24"
+check_eq "...with the communities, NO_EXPORT among them" "$(attr 'BGP.community' | tr ' ' '\n' | sort | tr '\n' ' ')" "(65000,100) (65535,65281) "
+check_eq "...the large community" "$(attr 'BGP.large_community')" "(65000, 1, 2)"
+check_eq "...the MED" "$(attr 'BGP.med')" "50"
+check "...and transit-a's BIRD has none of it" no_route pa 198.18.90.0/24
+list=$("$ONLINK" announce -s "$SW" --list)
+check "announce --list: prefix, provider, MED, NO_EXPORT, communities" \
+	grep -Eq '^198.18.90.0/24 +transit-b +0 +50 +yes +[0-9-]+ [0-9:]+ +65000:100 65000:1:2$' <<<"$list"
+since=$(st "$SW" '.bird.announcements[] | select(.prefix == "198.18.90.0/24") | .since')
+lab_stop onlinkd-sw
+start_switchd
+wait_for 10 "switch agent" test -S "$SW"
+check_eq "after a restart of the switch agent: the same announcement, attributes and since" \
+	"$(st "$SW" '.bird.announcements[] | select(.prefix == "198.18.90.0/24") | "\(.med) \(.no_export) \(.communities | join(",")) \(.since)"')" \
+	"50 true 65000:100,65000:1:2 $since"
+check_eq "...still at transit-b with its MED" "$(attr 'BGP.med')" "50"
+before=$(cat "$INC")
+for bad in 65536:1 1:2:3:4 a:b 65000 -1:5 4294967296:1:1; do
+	out=$("$ONLINK" announce -s "$SW" 198.18.91.0/24 --via transit-b --community "$bad" 2>&1); rc=$?
+	check_eq "a community of the wrong form ($bad): refused, exit 1" "$rc:$out" \
+		"1:onlink announce: community: bad '$bad' (A:B with each part 0 to 65535, or a large community A:B:C with each part 0 to 4294967295); nothing changed"
+done
+out=$("$ONLINK" announce -s "$SW" 198.18.91.0/24 --via transit-b --med 4294967296 2>&1); rc=$?
+check_eq "a MED out of range: refused" "$rc:$out" "1:onlink announce: med: bad value '4294967296' (0 to 4294967295); nothing changed"
+check_eq "...BIRD's include file unchanged" "$(cat "$INC")" "$before"

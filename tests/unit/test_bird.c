@@ -129,11 +129,71 @@ static void include_file(void **state)
 	free(back);
 }
 
+/* communities as written on the command line: A:B of 16 bits each, or a
+ * large A:B:C of 32 bits each, nothing else */
+static void communities(void **state)
+{
+	(void)state;
+	struct ann_comm c;
+	assert_int_equal(ann_comm_parse("65000:100", &c), 0);
+	assert_true(!c.large && c.v[0] == 65000 && c.v[1] == 100);
+	assert_int_equal(ann_comm_parse("4200000000:1:4294967295", &c), 0);
+	assert_true(c.large && c.v[0] == 4200000000u && c.v[2] == 4294967295u);
+	static const char *const bad[] = { "", "65000", "65536:1", "1:65536", "1:2:3:4", "a:b", "-1:5", "1:-5", "+1:5",
+					   "1 :5", "1:", ":1", "4294967296:1:1", "1:2:", "99999999999999999999:1:1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!ann_comm_parse(bad[i], &c))
+			fail_msg("'%s' taken for a community", bad[i]);
+}
+
+/* MED, NO_EXPORT and communities: in the export function, in the record,
+ * and read back the same */
+static void announce_attributes(void **state)
+{
+	(void)state;
+	setup_cfg();
+	struct ann_state *st = calloc(1, sizeof(*st)), *back = calloc(1, sizeof(*back));
+	struct announcement a = { .since = 1764150000 };
+	char err[200];
+	strcpy(a.provider, "transit-b");
+	assert_int_equal(cfg_prefix_parse("198.18.90.0/24", &a.prefix), 0);
+	assert_int_equal(ann_option(&a, "med=50", err, sizeof(err)), 0);
+	assert_int_equal(ann_option(&a, "no-export", err, sizeof(err)), 0);
+	assert_int_equal(ann_option(&a, "community=65000:100", err, sizeof(err)), 0);
+	assert_int_equal(ann_option(&a, "community=65000:1:2", err, sizeof(err)), 0);
+	assert_int_equal(ann_option(&a, "community=65000:100", err, sizeof(err)), 0); /* once */
+	assert_int_equal(a.ncomm, 2);
+	assert_int_equal(ann_option(&a, "med=-1", err, sizeof(err)), -1);
+	assert_string_equal(err, "med: bad value '-1' (0 to 4294967295)");
+	assert_int_equal(ann_option(&a, "color=red", err, sizeof(err)), -1);
+	assert_int_equal(ann_add(st, &a), 0);
+	char *text = ann_render(&cfg, st);
+	assert_non_null(strstr(text, "#@ announce 198.18.90.0/24 transit-b 0 0 since=1764150000 med=50 no-export=1 "
+				     "communities=65000:100,65000:1:2\n"));
+	assert_non_null(strstr(text, "\t\tbgp_med = 50;\n\t\tbgp_community.add((65535, 65281)); # NO_EXPORT\n"
+				     "\t\tbgp_community.add((65000, 100));\n\t\tbgp_large_community.add((65000, 1, 2));\n"
+				     "\t\treturn true;\n"));
+	assert_int_equal(ann_parse(&cfg, text, back), 1);
+	assert_true(back->a[0].has_med && back->a[0].med == 50 && back->a[0].no_export && back->a[0].ncomm == 2 &&
+		    back->a[0].since == 1764150000);
+	char *again = ann_render(&cfg, back);
+	assert_string_equal(text, again);
+	/* a record of an agent before attributes: four fields, none of them */
+	assert_int_equal(ann_parse(&cfg, "#@ announce 198.18.90.0/24 transit-b 0 0\n", back), 1);
+	assert_true(!back->a[0].has_med && !back->a[0].no_export && !back->a[0].ncomm);
+	free(text);
+	free(again);
+	free(st);
+	free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(protocols),
 		cmocka_unit_test(include_file),
+		cmocka_unit_test(communities),
+		cmocka_unit_test(announce_attributes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
