@@ -382,6 +382,7 @@ address = 10.0.1.1
 address = 2001:db8:1::1
 interface = br0
 table = 101
+remote-as = 65001
 $fo_a
 
 [provider transit-b]
@@ -390,6 +391,7 @@ address = 2001:db8:2::1
 interface = br0
 ${LAB_PIN_PORTS:+port = sw-pb}
 table = 102
+remote-as = 65002
 $fo_b
 
 [egress 192.0.2.10]

@@ -39,6 +39,7 @@ struct cfg_provider {
 	char port[IF_NAMESIZE];         /* the bridge port it is cabled to; "": learned */
 	uint32_t table;
 	char descr[CFG_DESCR_MAX];      /* set as its BIRD protocols' description */
+	uint32_t remote_as;             /* its AS; 0: not given */
 	/* failover (docs/failover.md) */
 	char bird[CFG_BIRD_PROTOS_MAX][CFG_BIRD_NAME_MAX]; /* its BGP sessions in BIRD */
 	unsigned nbird;

@@ -559,6 +559,8 @@ static const struct cfg_key schema[] = {
 	  "Routing table id and firewall mark on the hosts.", NULL, NULL, NULL },
 	{ "description", CS_PROVIDER, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, PRV(descr), NULL, "at most 127 characters, no '\"' or '\\'",
 	  "Set as the description of its BIRD sessions.", parse_description, NULL, NULL },
+	{ "remote-as", CS_PROVIDER, CT_UINT, CK_SET_ONLY, 1, UINT32_MAX, NULL, PRV(remote_as), "AS number",
+	  "1 to 4294967295", "The provider's AS, shown in its port's description.", NULL, NULL, NULL },
 	{ "bird-protocol", CS_PROVIDER, CT_CUSTOM, CK_REPEATABLE | CK_SET_ONLY, 0, 0, NULL, PRV(bird), "BIRD protocol name",
 	  "letters, digits, '_'", "Its BGP sessions' protocol names in BIRD.",
 	  parse_bird_protocol, print_bird_protocol, is_set_bird_protocol },

@@ -412,6 +412,20 @@ static int link_up(const char *name)
 	return request_once(nlh);
 }
 
+int nl_link_alias(int ifindex, const char *alias)
+{
+	char buf[512] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 3;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = ifindex;
+	/* the alias without its NUL: an empty one removes it */
+	mnl_attr_put(nlh, IFLA_IFALIAS, strnlen(alias, NL_ALIAS_MAX - 1), alias);
+	return request_once(nlh);
+}
+
 int nl_veth_add(const char *name, const char *peer)
 {
 	char buf[512] = { 0 };

@@ -31,12 +31,15 @@ struct nl_fdb {
 	uint8_t flags;          /* NTF_* */
 };
 
+#define NL_ALIAS_MAX 256          /* the kernel's IFALIASZ */
+
 struct nl_link {
 	int ifindex;
 	char name[IF_NAMESIZE];
 	int master;
 	uint8_t up;             /* administratively up and carrier */
 	uint8_t admin_up;       /* administratively up (IFF_UP) */
+	char alias[NL_ALIAS_MAX]; /* IFLA_IFALIAS ("ip link set dev X alias ..."); "": none */
 };
 
 struct nl_event {
@@ -78,6 +81,8 @@ int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg);
 int nl_dump_owned(struct nl *nl, int ifindex, int ifindex2, uint8_t proto, struct kobj_set *out);
 /* Makes a veth pair, both ends up. 0 or a negative errno. */
 int nl_veth_add(const char *name, const char *peer);
+/* Sets a link's alias ("": removes it). 0 or negative errno. */
+int nl_link_alias(int ifindex, const char *alias);
 
 /* Applies ops in order, as few sendmsg() calls as fit the socket's send
  * buffer (one for a snapshot of 500 providers), with one ACK each: the

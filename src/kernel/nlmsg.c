@@ -144,6 +144,13 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_event *ev)
 	if (tb[IFLA_IFNAME])
 		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	l->master = tb[IFLA_MASTER] ? (int)mnl_attr_get_u32(tb[IFLA_MASTER]) : 0;
+	if (tb[IFLA_IFALIAS]) {
+		size_t n = mnl_attr_get_payload_len(tb[IFLA_IFALIAS]);
+		if (n >= sizeof(l->alias))
+			n = sizeof(l->alias) - 1;
+		memcpy(l->alias, mnl_attr_get_payload(tb[IFLA_IFALIAS]), n);
+		l->alias[n] = 0;
+	}
 	l->up = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP) && !ev->deleted;
 	l->admin_up = (ifi->ifi_flags & IFF_UP) && !ev->deleted;
 	return 0;

@@ -175,6 +175,23 @@ int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p)
 	return (int)off;
 }
 
+/* A provider's optional name of another provider (its backup, its via):
+ * a zero length for none; never its own name. 0 or -EBADMSG. */
+static int other_name(const uint8_t *buf, size_t n, size_t *off, char out[OL_NAME_MAX], const char *self)
+{
+	if (*off >= n)
+		return -EBADMSG;
+	if (buf[*off] == 0) {
+		(*off)++;
+		return 0;
+	}
+	int r = name_take(buf + *off, n - *off, out);
+	if (r < 0 || !strcmp(out, self))
+		return -EBADMSG;
+	*off += (size_t)r;
+	return 0;
+}
+
 int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
 {
 	size_t off;
@@ -222,22 +239,8 @@ int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
 			if (!addr_cmp(&p->addrs[j].addr, &a->addr))
 				return -EBADMSG;
 	}
-	if (off >= n)
+	if (other_name(buf, n, &off, p->backup, p->name) || other_name(buf, n, &off, p->via, p->name))
 		return -EBADMSG;
-	if (buf[off] == 0)
-		off++;
-	else if ((r = name_take(buf + off, n - off, p->backup)) < 0 || !strcmp(p->backup, p->name))
-		return -EBADMSG;
-	else
-		off += (size_t)r;
-	if (off >= n)
-		return -EBADMSG;
-	if (buf[off] == 0)
-		off++;
-	else if ((r = name_take(buf + off, n - off, p->via)) < 0 || !strcmp(p->via, p->name))
-		return -EBADMSG;
-	else
-		off += (size_t)r;
 	return off == n ? 0 : -EBADMSG;
 }
 

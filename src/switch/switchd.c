@@ -10,6 +10,7 @@
 #include "base/loop.h"
 #include "kernel/nl.h"
 #include "switch/peers.h"
+#include "switch/portdesc.h"
 #include "switch/fastpath.h"
 #include "switch/provctl.h"
 #include "switch/track.h"
@@ -252,6 +253,15 @@ static void track_cb(const struct nl_event *ev, void *arg)
 		s->peer_carrier = !ev->deleted && ev->link.up;
 }
 
+/* the providers' ports described, when a port or a provider's port changed */
+static void describe_ports(struct switchd *s)
+{
+	if (!s->tr.ports_changed)
+		return;
+	s->tr.ports_changed = 0;
+	portdesc_sync(&s->tr, &s->cfg->sw);
+}
+
 static int full_sync(struct switchd *s)
 {
 	int r;
@@ -274,6 +284,8 @@ static int full_sync(struct switchd *s)
 		log_warn("peer link %s not present", s->cfg->sw.peer_link);
 	}
 	peer_link_publish(s);
+	s->tr.ports_changed = 1;
+	describe_ports(s);
 	return 0;
 }
 
@@ -302,6 +314,7 @@ static void nl_cb(struct loop_src *src, uint32_t events)
 	refusals(s);
 	publish(s);
 	peer_link_publish(s);
+	describe_ports(s);
 }
 
 static void keepalive_fire(struct timer *t)

@@ -62,15 +62,20 @@ static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
 			*tl = t->links[--t->nlinks];
 		for (size_t i = 0; i < t->n; i++)
 			if (t->p[i].pin_port == l->ifindex)
-				t->p[i].pin_port = 0; /* learned again where it next resolves */
+				t->p[i].pin_port = 0, t->ports_changed = 1; /* learned again where it next resolves */
 	} else {
 		if (!tl) {
 			if (vec_reserve_((void **)&t->links, &t->caplinks, t->nlinks + 1, sizeof(*t->links)))
 				return;
 			tl = &t->links[t->nlinks++];
+			memset(tl, 0, sizeof(*tl));
+			t->ports_changed = 1;
 		}
 		tl->ifindex = l->ifindex;
 		snprintf(tl->name, sizeof(tl->name), "%s", l->name);
+		if (strcmp(tl->alias, l->alias) || strcmp(tl->name, l->name))
+			t->ports_changed = 1;
+		snprintf(tl->alias, sizeof(tl->alias), "%s", l->alias);
 		tl->up = l->up;
 	}
 	/* (re)resolve provider interfaces by name; an interface that appears
@@ -145,6 +150,7 @@ static void judge(struct tracker *t, struct track_provider *p, struct track_addr
 		/* nothing pinned yet: the first port it resolves on is the
 		 * provider's (no FDB, as on a routed port: nothing to pin) */
 		p->pin_port = port;
+		t->ports_changed = 1;
 		accept_kmac(a, port);
 		return;
 	}
@@ -197,8 +203,10 @@ ports:
 			struct track_addr *a = &p->addrs[k];
 			if (a->has_mac && !memcmp(a->mac, f->mac, 6)) {
 				a->port = f->port;
-				if (!p->pin_port && !p->cfg->port[0])
+				if (!p->pin_port && !p->cfg->port[0]) {
 					p->pin_port = f->port; /* resolved before the bridge said where */
+					t->ports_changed = 1;
+				}
 			}
 			/* a MAC waiting to be judged: the bridge now says where */
 			if (a->has_kmac && !memcmp(a->kmac, f->mac, 6) && (!a->has_mac || memcmp(a->mac, a->kmac, 6)))

@@ -41,6 +41,7 @@ struct track_link {
 	int ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t up;
+	char alias[NL_ALIAS_MAX];
 };
 
 struct track_fdb {
@@ -67,6 +68,7 @@ struct tracker {
 	size_t nlinks, caplinks;
 	struct track_fdb *fdb;
 	size_t nfdb, capfdb;
+	int ports_changed;      /* a port, its alias or a provider's port changed (portdesc.c) */
 };
 
 int track_init(struct tracker *t, const struct cfg_switch *c);
