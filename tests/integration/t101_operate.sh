@@ -121,12 +121,25 @@ check_eq "still serving, nothing changed" "$(st "$SW" '[.bird.announcements[].pr
 since_of() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $5 }'; }
 sessions_since() { echo "$(since_of transit_a4) $(since_of transit_a6) $(since_of transit_b4) $(since_of transit_b6)"; }
 b_up() { [ "$(bird_state transit_b4)" = up ] && [ "$(bird_state transit_b6)" = up ]; }
+# Whether sessions kept their "since" (HH:MM:SS.mmm, BIRD's time of their
+# last state change) up to 1 s: BIRD moves it by a millisecond or so around
+# a route refresh, while a restart moves it by the seconds BGP takes to come
+# back (8 s in this lab). kept "A4 A6 ..." "B4 B6 ...", pairwise.
+kept() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+def ms(t):
+    h, m, s = t.split(":"); return (int(h) * 3600 + int(m) * 60) * 1000 + round(float(s) * 1000)
+a, b = sys.argv[1].split(), sys.argv[2].split()
+ok = len(a) == len(b) and all(min(abs(ms(x) - ms(y)), 86400000 - abs(ms(x) - ms(y))) < 1000 for x, y in zip(a, b))
+sys.exit(0 if ok else 1)
+PY
+}
 check "transit-a's sessions are up before the purge" wait_for 30 "up" both_up
 # transit-b's too (the restart above brought every session up again): its
 # "since" is then the time it came up, and a purge of transit-a leaves it
 check "transit-b's sessions are up before the purge" wait_for 30 "up" b_up
 before=$(sessions_since)
-t0=$(date +%H:%M:%S.%3N) # BIRD's "since" is the namespaces' one clock, to the ms
 out=$("$ONLINK" purge -s "$SW" transit-a --timeout 60); rc=$?
 check_eq "purge: exit 0 once its sessions are back" "$rc" "0"
 check "purge: says so" grep -q "^provider transit-a: hard purge: its sessions are back" <<<"$out"
@@ -134,24 +147,21 @@ check "purge: lists each session, established" bash -c "[ \$(grep -c 'transit_a[
 after=$(sessions_since)
 read -r a4 a6 b4 b6 <<<"$before"
 read -r A4 A6 B4 B6 <<<"$after"
-check "purge: transit_a4 and transit_a6 restarted (since $a4 $a6 -> $A4 $A6)" [ "$A4" != "$a4" -a "$A6" != "$a6" ]
-# untouched by the purge: the same since, or one from before it (a session
-# of transit-b still settling from the restart above, on a slow machine)
-older() { [ "$1" = "$2" ] || [[ "$1" < "$t0" ]]; }
-check "purge: transit-b's sessions untouched ($b4 $b6 -> $B4 $B6, purge at $t0)" bash -c "$(declare -f older); t0=$t0; older '$B4' '$b4' && older '$B6' '$b6'"
+check "purge: transit_a4 and transit_a6 restarted (since $a4 $a6 -> $A4 $A6)" bash -c "$(declare -f kept); ! kept '$a4' '$A4' && ! kept '$a6' '$A6'"
+check "purge: transit-b's sessions untouched ($b4 $b6 -> $B4 $B6)" kept "$b4 $b6" "$B4 $B6"
 check "purge: BIRD shows them up" both_up
 check "purge: the switch log names who asked" grep -q "provider transit-a: hard purge of its BGP sessions (restart) by uid 0" "$LAB_DIR/onlinkd-sw.log"
 a_since() { echo "$(since_of transit_a4) $(since_of transit_a6)"; }
 before=$(a_since)
 out=$("$ONLINK" purge -s "$SW" transit-a --soft); rc=$?
 check_eq "soft purge: exit 0, its sessions still up" "$rc:$(head -n 1 <<<"$out")" "0:provider transit-a: soft purge: its sessions are back"
-check_eq "soft purge: nothing restarted" "$(a_since)" "$before"
+check "soft purge: nothing restarted ($before -> $(a_since))" kept "$before" "$(a_since)"
 check "soft purge: logged" grep -q "provider transit-a: soft purge of its BGP sessions (route refresh) by uid 0" "$LAB_DIR/onlinkd-sw.log"
 out=$("$ONLINK" purge -s "$SW" transit-zz 2>&1); rc=$?
 check_eq "purge of an unknown provider: refused, exit 1" "$rc:$out" "1:onlink purge: no provider 'transit-zz'"
 "$ONLINK" purge -s "$SW" transit-a --timeout 0 >/dev/null 2>&1
 check_eq "purge --timeout 0: a usage error, exit 2" "$?" "2"
-check_eq "...nothing restarted in BIRD" "$(a_since)" "$before"
+check "...nothing restarted in BIRD ($before -> $(a_since))" kept "$before" "$(a_since)"
 
 # announcements with BGP attributes: communities (and a large one), MED,
 # NO_EXPORT, as the provider's BIRD receives them; listed; kept across a
