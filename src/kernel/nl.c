@@ -399,14 +399,21 @@ static int request_once(struct nlmsghdr *nlh)
 	return r;
 }
 
+/* An RTM_NEWLINK request changing an existing link, in buf (zeroed) */
+static struct ifinfomsg *link_change(char *buf, uint32_t seq, struct nlmsghdr **nlh)
+{
+	*nlh = mnl_nlmsg_put_header(buf);
+	(*nlh)->nlmsg_type = RTM_NEWLINK;
+	(*nlh)->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	(*nlh)->nlmsg_seq = seq;
+	return mnl_nlmsg_put_extra_header(*nlh, sizeof(struct ifinfomsg));
+}
+
 static int link_up(const char *name)
 {
 	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = 2;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi = link_change(buf, 2, &nlh);
 	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return request_once(nlh);
@@ -415,12 +422,8 @@ static int link_up(const char *name)
 int nl_link_alias(int ifindex, const char *alias)
 {
 	char buf[512] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = 3;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_index = ifindex;
+	struct nlmsghdr *nlh;
+	link_change(buf, 3, &nlh)->ifi_index = ifindex;
 	/* the alias without its NUL: an empty one removes it */
 	mnl_attr_put(nlh, IFLA_IFALIAS, strnlen(alias, NL_ALIAS_MAX - 1), alias);
 	return request_once(nlh);

@@ -328,7 +328,6 @@ int conn_rekey(struct conn *c)
 	int n = write_msg1(c, m1, sizeof(m1));
 	if (n < 0)
 		return n;
-	c->rekey_started_ms = now_ms();
 	return conn_send(c, WM_REKEY, m1, (size_t)n);
 }
 

@@ -50,7 +50,6 @@ struct conn {
 	int next_rx_pending;            /* switch: rx = next_rx after the host's REKEY_DONE */
 	uint64_t keys_ms;               /* when the keys in use were agreed */
 	uint64_t rekey_ms;              /* CONN_REKEY_MS (tests shorten it) */
-	uint64_t rekey_started_ms;
 	unsigned rekeys;                /* completed in this session */
 	enum conn_refusal refusal;      /* why the handshake failed, when it did */
 	char peer_name[OL_NAME_MAX];
