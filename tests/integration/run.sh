@@ -10,6 +10,12 @@ fi
 pass=0 fail=0 failed_files=""
 res=$(mktemp)
 for t in ${TESTS:-t[0-9]*.sh}; do
+	# slow scenarios (a "# check: once" line) run in one pass of make
+	# check only: the sanitizers' (tests/check.sh sets ONCE_SKIP)
+	if [ -n "${ONCE_SKIP:-}" ] && grep -q '^# check: once' "$t"; then
+		echo "== $t: in the sanitizers' pass only"
+		continue
+	fi
 	echo "== $t"
 	: > "$res"
 	t0=$SECONDS
