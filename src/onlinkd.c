@@ -1,11 +1,15 @@
 /* onlinkd: the daemons. `onlinkd switch -c FILE`, `onlinkd host -c FILE`,
- * `onlinkd -n -c FILE` (check a config and print it normalized). */
+ * `onlinkd -n -c FILE` (check a config and print it normalized, and a
+ * switch's BIRD include file as it would write it). */
 #include "conf/config.h"
 #include "conf/daemon.h"
 #include "base/log.h"
 #include "egress/egressd.h"
 #include "host/hostd.h"
+#include "base/file.h"
+#include "switch/announce.h"
 #include "switch/switchd.h"
+#include <stdlib.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,13 +18,32 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: onlinkd switch|host|egress -c FILE [-v]\n"
-		   "       onlinkd [switch|host|egress] -n -c FILE   check FILE and print it normalized\n");
+		   "       onlinkd [switch|host|egress] -n [-q] -c FILE   check FILE and print it normalized\n"
+		   "                                   (and a switch's BIRD include file); -q: print nothing\n");
+}
+
+/* What the switch agent would write to bird-include now: its sessions,
+ * and what the file holds of announcements and drains. */
+static int print_bird_include(const struct config *c)
+{
+	struct ann_state *st = calloc(1, sizeof(*st));
+	char *old = file_read(c->sw.bird_include), *text = NULL;
+	if (st && old)
+		ann_parse(c, old, st);
+	if (st)
+		text = ann_render(c, st);
+	if (text)
+		printf("\n# ---- %s, as onlinkd switch would write it ----\n%s", c->sw.bird_include, text);
+	free(old);
+	free(st);
+	free(text);
+	return text ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
 	const char *file = NULL, *role = NULL;
-	int check = 0, verbose = 0, opt;
+	int check = 0, quiet = 0, verbose = 0, opt;
 	struct config cfg;
 	/* the command line as given, for a reload that restarts in place:
 	 * getopt() reorders argv */
@@ -34,16 +57,17 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nqvh")) != -1) {
 		switch (opt) {
 		case 'c': file = optarg; break;
 		case 'n': check = 1; break;
+		case 'q': quiet = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!file || optind != argc || (role && strcmp(role, "switch") && strcmp(role, "host") && strcmp(role, "egress")) || (!role && !check)) {
+	if (!file || optind != argc || (role && strcmp(role, "switch") && strcmp(role, "host") && strcmp(role, "egress")) || (!role && !check) || (quiet && !check)) {
 		usage(stderr);
 		return 2;
 	}
@@ -67,10 +91,15 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
-	if (check) {
-		config_print(&cfg, stdout);
+	if (check && quiet) {
 		config_free(&cfg);
 		return 0;
+	}
+	if (check) {
+		config_print(&cfg, stdout);
+		int r = cfg.role == ROLE_SWITCH && cfg.sw.bird_include[0] ? print_bird_include(&cfg) : 0;
+		config_free(&cfg);
+		return r ? 1 : 0;
 	}
 	static const char *const idents[] = { [ROLE_SWITCH] = "onlinkd-switch", [ROLE_HOST] = "onlinkd-host",
 					      [ROLE_EGRESS] = "onlinkd-egress" };

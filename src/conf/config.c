@@ -414,6 +414,7 @@ static void validate_switch(struct parse *p)
 					     addr_str(&a->addrs[k], s, sizeof(s)));
 				}
 	}
+	config_validate_bgp(p);
 	validate_failover(p);
 }
 

@@ -30,6 +30,8 @@ struct cfg_endpoint {
 #define CFG_BIRD_PROTOS_MAX 8
 #define CFG_BIRD_NAME_MAX 64
 #define CFG_DESCR_MAX 128
+#define CFG_PASSWORD_MAX 80             /* TCP_MD5SIG_MAXKEYLEN */
+#define CFG_PEER_ADDRS_MAX 4
 
 struct cfg_provider {
 	char name[OL_NAME_MAX];
@@ -40,6 +42,15 @@ struct cfg_provider {
 	uint32_t table;
 	char descr[CFG_DESCR_MAX];      /* set as its BIRD protocols' description */
 	uint32_t remote_as;             /* its AS; 0: not given */
+	/* BIRD sessions onlink writes (remote-as without bird-protocol,
+	 * conf/bgp.c; docs/bird.md) */
+	int generated;
+	char password[CFG_PASSWORD_MAX + 1]; /* TCP-MD5; "": none */
+	int bfd;
+	uint32_t import_limit;          /* 0: none */
+	char import_action[8];          /* warn, block or restart */
+	uint32_t local_pref;
+	int has_local_pref;
 	/* failover (docs/failover.md) */
 	char bird[CFG_BIRD_PROTOS_MAX][CFG_BIRD_NAME_MAX]; /* its BGP sessions in BIRD */
 	unsigned nbird;
@@ -62,6 +73,8 @@ struct cfg_peerkey {
 	char name[OL_NAME_MAX];
 	uint8_t pub[32];                /* X25519 public key */
 	int has_pub;
+	struct ol_addr addrs[CFG_PEER_ADDRS_MAX]; /* for the BIRD sessions of bird-hosts */
+	unsigned naddrs;
 	int line;
 };
 #define CFG_EGRESS_MAX 256
@@ -96,6 +109,15 @@ struct cfg_switch {
 	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
 	char bird_include[256];         /* the file onlink generates for BIRD */
 	unsigned bird_poll_ms;
+	/* the BIRD sessions onlink writes (conf/bgp.c) */
+	uint32_t local_as;
+	char bird_export[CFG_BIRD_NAME_MAX];   /* a function: the POP's own routes to export */
+	char bird_import[CFG_BIRD_NAME_MAX];   /* a function: which provider routes to take */
+	char bird_template[CFG_BIRD_NAME_MAX]; /* a template for provider sessions */
+	char bird_host_template[CFG_BIRD_NAME_MAX];
+	int bird_hosts;                 /* sessions to the hosts too */
+	int bird_hosts_line;
+	unsigned bfd_interval_ms, bfd_multiplier;
 	struct cfg_endpoint fast_path;  /* multicast group for changes; len 0: none */
 	char fast_path_if[IF_NAMESIZE]; /* the hosts' segment, where it is sent */
 	/* the one-L2 design: the link to the other switch, whose carrier
@@ -177,4 +199,6 @@ int key_load(const char *path, uint8_t key[32], unsigned *mode);
 /* A base64 public key (`onlink pubkey`): 0 or -1. */
 int key_parse_public(const char *v, uint8_t pub[32]);
 void key_print_public(const uint8_t pub[32], char out[48]);
+/* A BIRD symbol from a prefix and an onlink name ('-' and '.' as '_'). */
+void cfg_bird_symbol(const char *prefix, const char *name, char *out, size_t len);
 #endif

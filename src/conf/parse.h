@@ -5,6 +5,8 @@
 #include "conf/config.h"
 #include <stdio.h>
 
+struct cfg_key;
+
 #define SEEN_MAX 32 /* keys in one section instance, for repeats */
 
 struct parse {
@@ -29,5 +31,23 @@ void fail(struct parse *p, int line, const char *fmt, ...) __attribute__((format
 int on_host_section(struct parse *p, const char *section, const char *name);
 int config_obsolete_key(struct parse *p, const char *name);
 void config_load_keys(struct parse *p);
+/* conf/bgp.c: the keys of the BIRD sessions onlink writes, and their
+ * checks once the whole file is read (before the failover checks) */
+int cfg_bird_name_valid(const char *s);
+int cfg_parse_bird_symbol(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+int cfg_parse_password(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+int cfg_parse_import_limit(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_import_limit(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_import_limit(const void *obj, const struct cfg_key *k);
+int cfg_parse_local_pref(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_local_pref(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_local_pref(const void *obj, const struct cfg_key *k);
+int cfg_parse_peer_address(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_peer_address(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_peer_address(const void *obj, const struct cfg_key *k);
+int cfg_parse_bird_hosts(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_bird_hosts(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_bird_hosts(const void *obj, const struct cfg_key *k);
+void config_validate_bgp(struct parse *p);
 int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out);
 #endif

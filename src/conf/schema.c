@@ -362,22 +362,10 @@ static void print_provider_address(FILE *f, const void *obj, const struct cfg_ke
 		fprintf(f, "%s = %s\n", k->key, addr_str(&pr->addrs[i], s, sizeof(s)));
 }
 
-/* A BIRD symbol: what `birdc disable NAME` takes without quotes */
-static int bird_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (!n || n >= CFG_BIRD_NAME_MAX || (*s >= '0' && *s <= '9'))
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
 static int parse_bird_protocol(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct cfg_provider *pr = obj;
-	if (!bird_name_valid(v))
+	if (!cfg_bird_name_valid(v))
 		return bad(p, k, v);
 	if (pr->nbird == CFG_BIRD_PROTOS_MAX) {
 		fail(p, p->line, "bird-protocol: at most %d per provider", CFG_BIRD_PROTOS_MAX);
@@ -390,6 +378,8 @@ static int parse_bird_protocol(struct parse *p, void *obj, const struct cfg_key 
 static void print_bird_protocol(FILE *f, const void *obj, const struct cfg_key *k)
 {
 	const struct cfg_provider *pr = obj;
+	if (pr->generated)
+		return; /* named by onlink */
 	for (unsigned i = 0; i < pr->nbird; i++)
 		fprintf(f, "%s = %s\n", k->key, pr->bird[i]);
 }
@@ -503,6 +493,23 @@ static const struct cfg_key schema[] = {
 	{ "bird-socket", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_socket), NULL, NULL, "BIRD's control socket.", NULL, NULL, NULL },
 	{ "bird-include", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_include), NULL, NULL,
 	  "The file onlinkd writes for BIRD to include.", NULL, NULL, NULL },
+	{ "local-as", CS_SWITCH, CT_UINT, CK_SET_ONLY, 1, UINT32_MAX, NULL, CFG(sw.local_as), "AS number", "1 to 4294967295",
+	  "The POP's AS, in the BIRD sessions onlink writes.", NULL, NULL, NULL },
+	{ "bird-export", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_export), NULL, NULL,
+	  "A BIRD function: the POP's own routes each provider gets.", cfg_parse_bird_symbol, NULL, NULL },
+	{ "bird-import", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_import), NULL, NULL,
+	  "A BIRD function: the providers' routes BIRD takes.", cfg_parse_bird_symbol, NULL, NULL },
+	{ "bird-template", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_template), NULL, NULL,
+	  "A BIRD template the provider sessions are made from.", cfg_parse_bird_symbol, NULL, NULL },
+	{ "bird-hosts", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, "no", CFG(sw.bird_hosts), NULL, NULL,
+	  "Whether onlink writes the route reflector's host sessions.", cfg_parse_bird_hosts, cfg_print_bird_hosts,
+	  cfg_is_set_bird_hosts },
+	{ "bird-host-template", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_host_template), NULL, NULL,
+	  "A BIRD template the host sessions are made from.", cfg_parse_bird_symbol, NULL, NULL },
+	{ "bfd-interval", CS_SWITCH, CT_DURATION, 0, 10, 10000, "100ms", CFG(sw.bfd_interval_ms), "duration",
+	  "10ms to 10s", "BFD's interval on the provider sessions with bfd = yes.", NULL, NULL, NULL },
+	{ "bfd-multiplier", CS_SWITCH, CT_UINT, 0, 1, 255, "3", CFG(sw.bfd_multiplier), "count", "1 to 255",
+	  "BFD intervals missed before a provider is down.", NULL, NULL, NULL },
 	{ "bird-poll", CS_SWITCH, CT_DURATION, 0, 10, 60000, "250ms", CFG(sw.bird_poll_ms), "duration",
 	  "10ms to 60s, for example '250ms'", "How often BIRD's session states are read.", NULL, NULL, NULL },
 	{ "fast-path", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.fast_path), "group",
@@ -560,7 +567,17 @@ static const struct cfg_key schema[] = {
 	{ "description", CS_PROVIDER, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, PRV(descr), NULL, "at most 127 characters, no '\"' or '\\'",
 	  "Set as the description of its BIRD sessions.", parse_description, NULL, NULL },
 	{ "remote-as", CS_PROVIDER, CT_UINT, CK_SET_ONLY, 1, UINT32_MAX, NULL, PRV(remote_as), "AS number",
-	  "1 to 4294967295", "The provider's AS, shown in its port's description.", NULL, NULL, NULL },
+	  "1 to 4294967295", "The provider's AS; without bird-protocol, onlink writes its BIRD sessions.", NULL, NULL, NULL },
+	{ "password", CS_PROVIDER, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, PRV(password), NULL, NULL,
+	  "The sessions' TCP-MD5 password.", cfg_parse_password, NULL, NULL },
+	{ "bfd", CS_PROVIDER, CT_BOOL, CK_SET_ONLY, 0, 0, "no", PRV(bfd), NULL, NULL,
+	  "Whether the sessions run BFD.", NULL, NULL, NULL },
+	{ "import-limit", CS_PROVIDER, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, PRV(import_limit), NULL, NULL,
+	  "The most prefixes taken, and what BIRD does beyond.", cfg_parse_import_limit, cfg_print_import_limit,
+	  cfg_is_set_import_limit },
+	{ "local-pref", CS_PROVIDER, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, PRV(local_pref), NULL, NULL,
+	  "The local preference of the provider's routes.", cfg_parse_local_pref, cfg_print_local_pref,
+	  cfg_is_set_local_pref },
 	{ "bird-protocol", CS_PROVIDER, CT_CUSTOM, CK_REPEATABLE | CK_SET_ONLY, 0, 0, NULL, PRV(bird), "BIRD protocol name",
 	  "letters, digits, '_'", "Its BGP sessions' protocol names in BIRD.",
 	  parse_bird_protocol, print_bird_protocol, is_set_bird_protocol },
@@ -585,6 +602,9 @@ static const struct cfg_key schema[] = {
 	  "0 to 1h, for example '30s'", "How long a switch back from the dead waits.", NULL, NULL, NULL },
 	{ "public-key", CS_HOSTKEY, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, offsetof(struct cfg_peerkey, pub), 32, "public key",
 	  "base64, from 'onlink pubkey'", "The host agent's public key.", parse_pubkey, print_pubkey, is_set_pubkey },
+	{ "address", CS_HOSTKEY, CT_CUSTOM, CK_SET_ONLY | CK_REPEATABLE, 0, 0, NULL, offsetof(struct cfg_peerkey, addrs),
+	  sizeof(((struct cfg_peerkey *)0)->addrs), "address", NULL, "The host's address, for its BIRD session.",
+	  cfg_parse_peer_address, cfg_print_peer_address, cfg_is_set_peer_address },
 };
 
 const struct cfg_key *cfg_schema(size_t *n)

@@ -1,5 +1,6 @@
 /* The generated BIRD include file (announce.h). */
 #include "switch/announce.h"
+#include "switch/birdconf.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,9 +180,13 @@ char *ann_render(const struct config *c, const struct ann_state *st)
 	}
 	for (size_t i = 0; i < st->ndrained; i++)
 		fprintf(f, "#@ drained %s\n", st->drained[i]);
-	fprintf(f, "\n# each provider session's description: description onlink_description_<protocol>;\n");
+	int written = 0;
 	for (unsigned i = 0; i < c->sw.nproviders; i++)
-		for (unsigned k = 0; k < c->sw.providers[i].nbird; k++)
+		written |= c->sw.providers[i].nbird && !c->sw.providers[i].generated;
+	if (written)
+		fprintf(f, "\n# each provider session's description: description onlink_description_<protocol>;\n");
+	for (unsigned i = 0; i < c->sw.nproviders; i++)
+		for (unsigned k = 0; !c->sw.providers[i].generated && k < c->sw.providers[i].nbird; k++)
 			fprintf(f, "define onlink_description_%s = \"%s\";\n", c->sw.providers[i].bird[k],
 				c->sw.providers[i].descr[0] ? c->sw.providers[i].descr : c->sw.providers[i].name);
 	for (int fam = 4; fam <= 6; fam += 2) {
@@ -223,6 +228,7 @@ char *ann_render(const struct config *c, const struct ann_state *st)
 		fprintf(f, "\t\treturn true;\n\t}\n");
 	}
 	fprintf(f, "\treturn false;\n}\n");
+	birdconf_sessions(f, c);
 	if (fclose(f)) {
 		free(out);
 		return NULL;

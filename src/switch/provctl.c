@@ -7,6 +7,7 @@
 #include "base/metrics.h"
 #include "switch/announce.h"
 #include "switch/bird.h"
+#include "switch/birdconf.h"
 #include "switch/failover.h"
 #include "switch/provctl_int.h"
 #include <errno.h>
@@ -42,7 +43,7 @@ static int save(struct provctl *pc, const struct ann_state *st)
 	char *text = ann_render(pc->c, st);
 	if (!text)
 		return -ENOMEM;
-	int r = file_replace(pc->c->sw.bird_include, text, 0644);
+	int r = file_replace(pc->c->sw.bird_include, text, birdconf_mode(pc->c));
 	if (r)
 		log_err("cannot write %s: %s", pc->c->sw.bird_include, strerror(-r));
 	free(text);
@@ -118,11 +119,8 @@ static void polled(void *arg, int ok, const char *text)
 	pc->bird_known = ok == 1;
 	if (ok == 1) {
 		bird_parse_protocols(text, proto_row, pc);
-		if (pc->need_configure) {
-			pc->need_configure = 0;
-			log_info("BIRD: configure (onlink's include file changed at start)");
-			bird_cmd(pc->bird, "configure", bird_done, "configure");
-		}
+		if (pc->need_configure)
+			birdsync_configure(pc);
 		/* BIRD's enable state follows onlink's wish, whoever changed it
 		 * (a restart of either, a command lost with a connection) */
 		uint64_t now = now_ms();
@@ -313,7 +311,7 @@ static void op_fail(struct provctl *pc, const char *what, const char *text)
 	struct op *op = pc->op;
 	/* put the file back as it was; BIRD still runs the old one */
 	if (op->old_text)
-		file_replace(pc->c->sw.bird_include, op->old_text, 0644);
+		file_replace(pc->c->sw.bird_include, op->old_text, birdconf_mode(pc->c));
 	else
 		save(pc, pc->ann);
 	char msg[800];
@@ -411,8 +409,9 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 		return reply_error("prepend: at most %d", ANN_PREPEND_MAX);
 	if (!bird_up(pc->bird))
 		return reply_error("BIRD is not reachable at %s", pc->c->sw.bird_socket);
-	if (pc->op)
-		return reply_error("another announce or withdraw is in progress; try again");
+	if (pc->op || pc->configuring)
+		return reply_error("%s is in progress; try again", pc->op ? "another announce or withdraw" :
+				   "BIRD's configure with the include file of the agent's start");
 	struct op *op = calloc(1, sizeof(*op));
 	if (!op || !(op->next = malloc(sizeof(*op->next)))) {
 		free(op);
@@ -549,9 +548,9 @@ json_t *provctl_json(const struct provctl *pc)
 						      x->has_med ? json_integer((json_int_t)x->med) : json_null(), "no_export",
 						      x->no_export, "communities", cs, "since", (json_int_t)x->since));
 	}
-	return json_pack("{s:s?, s:s?, s:b, s:o}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL, "include",
-			 pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird), "announcements",
-			 anns);
+	return json_pack("{s:s?, s:s?, s:b, s:o, s:s?}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL,
+			 "include", pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird),
+			 "announcements", anns, "config_error", pc->config_error[0] ? pc->config_error : NULL);
 }
 
 static const char *provider_name(const void *arg, size_t i)
@@ -583,6 +582,9 @@ void provctl_metrics(const struct provctl *pc, FILE *f)
 		    "provider", provider_name, pc);
 	mx_family(f, "onlink_switch_bird_connected", "gauge", "1 when BIRD's control socket answers (0 without bird-socket).");
 	mx_sample(f, "onlink_switch_bird_connected", "", pc->bird && bird_up(pc->bird));
+	mx_family(f, "onlink_switch_bird_config_refusals_total", "counter",
+		  "Times BIRD refused the include file onlink wrote at start (the previous one was put back).");
+	mx_sample(f, "onlink_switch_bird_config_refusals_total", "", (double)pc->config_refusals);
 	mx_family(f, "onlink_switch_announcements", "gauge", "Prefixes onlink announces through BIRD.");
 	mx_sample(f, "onlink_switch_announcements", "", (double)pc->ann->n);
 }
@@ -616,36 +618,13 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 				 "their other switch agents' providers", c->sw.providers[i].name, c->sw.providers[i].backup);
 	}
 	timer_init(&pc->hold, hold_fire, pc);
-	if (c->sw.bird_include[0]) {
-		/* what was announced and drained before a restart */
-		char *old = file_read(c->sw.bird_include);
-		if (old) {
-			int n = ann_parse(c, old, pc->ann);
-			if (n)
-				log_info("%s: %zu announcements, %zu drained providers kept from before", c->sw.bird_include,
-					 pc->ann->n, pc->ann->ndrained);
-		}
-		for (size_t k = 0; k < pc->ann->ndrained; k++) {
-			int i = provctl_index(pc, pc->ann->drained[k]);
-			fo_drain(&pc->fo[i], "the operator (before a restart)", now);
-			}
-		char *text = ann_render(c, pc->ann);
-		if (!text || !old || strcmp(old, text)) {
-			int r = text ? file_replace(c->sw.bird_include, text, 0644) : -ENOMEM;
-			if (r) {
-				log_err("cannot write %s: %s", c->sw.bird_include, strerror(-r));
-				free(old);
-				free(text);
-				provctl_free(pc);
-				return r;
-			}
-			pc->need_configure = old != NULL;
-		}
-		free(old);
-		free(text);
+	int r = birdsync_start(pc);
+	if (r) {
+		provctl_free(pc);
+		return r;
 	}
 	if (c->sw.bird_socket[0]) {
-		int r = bird_open(&pc->bird, c->sw.bird_socket);
+		r = bird_open(&pc->bird, c->sw.bird_socket);
 		if (r) {
 			provctl_free(pc);
 			return r;
@@ -672,5 +651,6 @@ void provctl_free(struct provctl *pc)
 	free(pc->p);
 	free(pc->fo);
 	free(pc->ann);
+	free(pc->start_old);
 	free(pc);
 }

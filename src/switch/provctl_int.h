@@ -38,7 +38,11 @@ struct provctl {
 	void *arg;
 	struct bird *bird;
 	struct timer poll, hold;
-	int polling, bird_known, need_configure;
+	int polling, bird_known;
+	int need_configure, configuring; /* the include file at start (birdsync.c) */
+	char *start_old;        /* the file before, to put back if BIRD refuses */
+	char config_error[512]; /* BIRD's refusal, "" once it took the file */
+	uint64_t config_refusals;
 	struct ann_state *ann;
 	struct op *op;
 	struct purge *purge;    /* a purge in progress (purge.c) */
@@ -49,6 +53,11 @@ int provctl_index(const struct provctl *pc, const char *name);
 /* JSON replies to the control socket: {"error": ...} and {..., "ok": true} */
 char *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *reply_ok(json_t *j);
+
+/* birdsync.c: the include file written at start; then checked and loaded
+ * once BIRD answers */
+int birdsync_start(struct provctl *pc);
+void birdsync_configure(struct provctl *pc);
 
 /* purge.c: "purge NAME [soft] [TIMEOUT]"; after each poll of BIRD; at stop */
 char *purge_command(struct provctl *pc, const char *name, int soft, unsigned timeout_s, const char *who);

@@ -8,7 +8,81 @@ chmod 600 tests/config/key # git keeps no mode but the executable bit: the test 
 
 out=$("$ONLINKD" -n -c tests/config/switch.conf); rc=$?
 check_eq "onlinkd -n: exit 0 for a good switch config" "$rc" "0"
-check_eq "onlinkd -n: prints the config normalized" "$out" "$(cat tests/config/switch.conf.normalized)"
+check_eq "onlinkd -n: prints the config normalized" "$(sed '/^# ---- /,$d' <<<"$out" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')" \
+	"$(cat tests/config/switch.conf.normalized)"
+check "onlinkd -n: then the BIRD include file it would write" \
+	grep -qx '# ---- /etc/bird/onlink.conf, as onlinkd switch would write it ----' <<<"$out"
+check_eq "onlinkd -n -q: checks and prints nothing" "$("$ONLINKD" -n -q -c tests/config/switch.conf; echo "rc=$?")" "rc=0"
+
+# BIRD sessions from onlink.conf: what -n prints is what BIRD parses
+cat > "$LAB_DIR/gen.conf" <<EOF
+[switch]
+name = sw1
+listen = 10.0.0.1:4710
+private-key-file = $LAB_ROOT/tests/config/key
+bird-socket = $LAB_DIR/bird.ctl
+bird-include = $LAB_DIR/onlink-bird.conf
+local-as = 65000
+bird-export = pop_export
+bird-import = provider_import
+bird-template = provider
+bird-hosts = yes
+[provider transit-a]
+address = 10.0.1.1
+address = 2001:db8:1::1
+interface = br0
+table = 101
+remote-as = 65001
+description = Transit A, circuit 1234
+password = s3cret pass!
+bfd = yes
+import-limit = 1000000
+local-pref = 200
+[provider transit.b]
+address = 10.0.2.1
+address = 10.0.2.2
+interface = br1
+table = 102
+remote-as = 4200000000
+import-limit = 500 warn
+[provider by-hand]
+address = 10.0.3.1
+interface = br0
+table = 103
+remote-as = 65003
+bird-protocol = by_hand4
+[host h1]
+public-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=
+address = 10.10.0.11
+address = 2001:db8:10::11
+EOF
+out=$("$ONLINKD" -n -c "$LAB_DIR/gen.conf"); rc=$?
+check_eq "onlinkd -n: a config with generated BIRD sessions is good" "$rc" "0"
+sed '1,/^# ---- /d' <<<"$out" > "$LAB_DIR/onlink-bird.conf"
+cat > "$LAB_DIR/bird.conf" <<EOF
+router id 10.0.0.1;
+protocol device { }
+function pop_export() { return false; }
+function provider_import() { return net.len <= 24; }
+template bgp provider { hold time 9; }
+protocol bgp by_hand4 { local as 65000; neighbor 10.0.3.1 as 65003; ipv4 { import all; export none; }; }
+include "$LAB_DIR/onlink-bird.conf";
+EOF
+berr=$(bird -p -c "$LAB_DIR/bird.conf" 2>&1)
+check "BIRD parses the include file onlinkd -n prints ($berr)" test -z "$berr"
+for want in 'protocol bgp onlink_transit_a4 from provider {' 'protocol bgp onlink_transit_a6 from provider {' \
+	'protocol bgp onlink_transit_b4 from provider {' 'protocol bgp onlink_transit_b4_2 from provider {' \
+	'protocol bgp onlink_host_h1_4 {' 'protocol bgp onlink_host_h1_6 {' $'\tneighbor 10.0.2.2 as 4200000000;' \
+	$'\tpassword "s3cret pass!";' $'\tdefault bgp_local_pref 200;' $'\t\timport limit 1000000 action restart;' \
+	$'\t\timport limit 500 action warn;' $'\t\timport where provider_import();' \
+	$'\t\texport where pop_export() || onlink_export("onlink_transit_a6");' \
+	$'\tinterface "br0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };' \
+	'define onlink_description_by_hand4 = "by-hand";'; do
+	check "the include holds: $want" grep -qxF -- "$want" "$LAB_DIR/onlink-bird.conf"
+done
+check "no session is written for a provider with bird-protocol" \
+	sh -c "! grep -q 'onlink_by_hand\|10.0.3.1' '$LAB_DIR/onlink-bird.conf'"
+check "no BFD protocol for the interface of providers without bfd" sh -c "! grep -q br1 '$LAB_DIR/onlink-bird.conf'"
 check_eq "onlinkd host -n: good host config" "$("$ONLINKD" host -n -c tests/config/host.conf)" "$(cat tests/config/host.conf.normalized)"
 
 printf '[switch]\nname = sw1\nlisten = 10.0.0.1:4710\nprivate-key-file = tests/config/key\n\n[provider a]\naddress = 10.0.1.1\naddress = fe80::zz\n' > "$LAB_DIR/bad.conf"

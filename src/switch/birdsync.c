@@ -1,0 +1,88 @@
+/* The include file at start (and after a reload, which restarts the
+ * agent): what was announced and drained before is read back, the file is
+ * written for the config now in force, and once BIRD answers it is asked
+ * to check the file, then to load it. When BIRD refuses it, the previous
+ * file is put back, so that BIRD's running config and the file on disk
+ * stay what they were, and BIRD's own message is logged, shown in the
+ * status and counted. Part of provctl (provctl_int.h). */
+#include "base/file.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "switch/birdconf.h"
+#include "switch/provctl_int.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int birdsync_start(struct provctl *pc)
+{
+	const struct config *c = pc->c;
+	if (!c->sw.bird_include[0])
+		return 0;
+	char *old = file_read(c->sw.bird_include);
+	if (old && ann_parse(c, old, pc->ann))
+		log_info("%s: %zu announcements, %zu drained providers kept from before", c->sw.bird_include, pc->ann->n,
+			 pc->ann->ndrained);
+	for (size_t k = 0; k < pc->ann->ndrained; k++)
+		fo_drain(&pc->fo[provctl_index(pc, pc->ann->drained[k])], "the operator (before a restart)", now_ms());
+	char *text = ann_render(c, pc->ann);
+	int r = 0;
+	if (!text || !old || strcmp(old, text)) {
+		r = text ? file_replace(c->sw.bird_include, text, birdconf_mode(c)) : -ENOMEM;
+		if (r)
+			log_err("cannot write %s: %s", c->sw.bird_include, strerror(-r));
+		else if (old) {
+			pc->need_configure = 1;
+			pc->start_old = old;
+			old = NULL;
+		}
+	}
+	free(old);
+	free(text);
+	return r;
+}
+
+static void refused(struct provctl *pc, const char *what, const char *text)
+{
+	char msg[sizeof(pc->config_error) - 64];
+	snprintf(msg, sizeof(msg), "%s", text);
+	for (size_t l = strlen(msg); l && msg[l - 1] == '\n'; l--)
+		msg[l - 1] = 0;
+	int r = pc->start_old ? file_replace(pc->c->sw.bird_include, pc->start_old, birdconf_mode(pc->c)) : -ENOENT;
+	snprintf(pc->config_error, sizeof(pc->config_error), "%s: %s", what, msg);
+	pc->config_refusals++;
+	log_err("BIRD refused %s as written from %s (%s: %s); %s, and BIRD keeps running its previous config",
+		pc->c->sw.bird_include, pc->c->path, what, msg,
+		r ? "the file stays as written (no previous one to put back)" : "the previous file is back");
+	pc->configuring = 0;
+}
+
+static void configured(void *arg, int ok, const char *text)
+{
+	struct provctl *pc = arg;
+	if (ok != 1) {
+		refused(pc, "configure", text);
+		return;
+	}
+	pc->config_error[0] = 0;
+	pc->configuring = 0;
+	log_info("BIRD: configured with %s as written from %s", pc->c->sw.bird_include, pc->c->path);
+}
+
+static void checked(void *arg, int ok, const char *text)
+{
+	struct provctl *pc = arg;
+	if (ok != 1) {
+		refused(pc, "configure check", text);
+		return;
+	}
+	bird_cmd(pc->bird, "configure", configured, pc);
+}
+
+void birdsync_configure(struct provctl *pc)
+{
+	pc->need_configure = 0;
+	pc->configuring = 1;
+	log_info("BIRD: configure check, then configure (onlink's include file changed at start)");
+	bird_cmd(pc->bird, "configure check", checked, pc);
+}
