@@ -154,6 +154,17 @@ start_bird() { # name ns conf
 	lab_spawn "bird-$1" "$2" bird -f -c "$3" -s "$LAB_DIR/bird-$1.ctl" -P "$LAB_DIR/bird-$1.pid"
 }
 
+# The switch's BIRD; LAB_BIRD_USER=bird: as Debian runs it (-u bird -g
+# bird), its socket then bird:bird 0660 (bird -u does that itself).
+start_bird_switch() {
+	if [ -n "${LAB_BIRD_USER:-}" ]; then
+		lab_spawn bird-sw sw bird -f -c "$LAB_DIR/bird-sw.conf" -s "$LAB_DIR/bird-sw.ctl" -P "$LAB_DIR/bird-sw.pid" \
+			-u "$LAB_BIRD_USER" -g "$LAB_BIRD_USER"
+	else
+		start_bird sw sw "$LAB_DIR/bird-sw.conf"
+	fi
+}
+
 birdc_() { local name=$1; shift; birdc -s "$LAB_DIR/bird-$name.ctl" "$@"; }
 
 
@@ -262,15 +273,28 @@ lab_bird_providers() {
 # provider's sessions are its bird-protocol, with BFD (100 ms x 3), the
 # description and announcements from onlink's include file, and transit-a
 # has transit-b as backup (hold-down LAB_HOLD_DOWN, default 2s).
+#
+# LAB_BIRD_GEN=1 (with LAB_FAILOVER=1): onlink writes the providers' and the
+# hosts' sessions from onlink.conf (local-as, remote-as, bird-hosts): the
+# switch's BIRD config holds only the POP's export function and the timer
+# templates, then includes onlink's file (docs/bird.md).
 lab_bird() {
 	local dir=$LAB_ROOT/lab/bird i p sessions="" extra="" pextra="" bfdon=""
-	if [ -n "${LAB_FAILOVER:-}" ]; then
+	if [ -n "${LAB_BIRD_GEN:-}" ]; then
+		pextra=$(lab_bfd eth0)
+		bfdon="bfd on;"
+		sessions='function pop_export() { return proto = "pop4" || proto = "pop6"; }\n'
+		sessions+='template bgp lab_provider { hold time 9; connect retry time 2; error wait time 1, 5; }\n'
+		sessions+='template bgp lab_host { hold time 9; connect retry time 2; error wait time 1, 5; }\n'
+		sessions+="include \"$LAB_DIR/bird-onlink.conf\";\n"
+	elif [ -n "${LAB_FAILOVER:-}" ]; then
 		extra="include \"$LAB_DIR/bird-onlink.conf\";\n$(lab_bfd br0)"
 		pextra=$(lab_bfd eth0)
 		bfdon="bfd on;"
 	fi
 	lab_bird_providers "$pextra" "$bfdon" ""
 	for p in a b; do
+		[ -n "${LAB_BIRD_GEN:-}" ] && break
 		local idx=1 f4="" f6=""; [ $p = b ] && idx=2
 		if [ -n "${LAB_FAILOVER:-}" ]; then
 			f4="bfd on; description onlink_description_transit_${p}4; ipv4 { export where proto = \"pop4\" || onlink_export(\"transit_${p}4\"); };"
@@ -280,6 +304,7 @@ lab_bird() {
 		sessions+="protocol bgp transit_${p}6 from provider6 { local 2001:db8:$idx::2 as 65000; neighbor 2001:db8:$idx::1 as 6500$idx; $f6 }\\n"
 	done
 	for i in $(seq "$LAB_HOSTS"); do
+		[ -n "${LAB_BIRD_GEN:-}" ] && break
 		sessions+="protocol bgp h${i}_4 from hosts4 { neighbor 10.10.0.$((10 + i)) as 65000; }\\n"
 		sessions+="protocol bgp h${i}_6 from hosts6 { neighbor 2001:db8:10::$(printf %x $((16 + i))) as 65000; }\\n"
 	done
@@ -291,7 +316,8 @@ lab_bird() {
 		bird_conf "$dir/host.conf" "$LAB_DIR/bird-h$i.conf" "ID4=$id4" IF='"eth0"' EXTRA= BFD= \
 			"SESSIONS=protocol bgp sw4 from rr4 { local $id4 as 65000; neighbor 10.10.0.1 as 65000; }\nprotocol bgp sw6 from rr6 { local $id6 as 65000; neighbor 2001:db8:10::1 as 65000; }"
 	done
-	for p in pa pb sw; do start_bird "$p" "$p" "$LAB_DIR/bird-$p.conf"; done
+	for p in pa pb; do start_bird "$p" "$p" "$LAB_DIR/bird-$p.conf"; done
+	start_bird_switch
 	for i in $(seq "$LAB_HOSTS"); do start_bird "h$i" "h$i" "$LAB_DIR/bird-h$i.conf"; done
 }
 
@@ -336,7 +362,11 @@ lab_bench_pop() {
 # lab_host_sections HOSTS: a switch's [host hN] sections, with each host's key
 lab_host_sections() {
 	local i
-	for i in $(seq "$1"); do printf '[host h%s]\npublic-key = %s\n\n' "$i" "$(lab_key "h$i")"; done
+	for i in $(seq "$1"); do
+		printf '[host h%s]\npublic-key = %s\n' "$i" "$(lab_key "h$i")"
+		[ -n "${LAB_BIRD_GEN:-}" ] && printf 'address = 10.10.0.%s\naddress = 2001:db8:10::%x\n' $((10 + i)) $((16 + i))
+		echo
+	done
 }
 
 lab_onlink_configs() {
@@ -356,6 +386,12 @@ lab_onlink_configs() {
 		fo_sw="bird-socket = $LAB_DIR/bird-sw.ctl"$'\n'"bird-include = $LAB_DIR/bird-onlink.conf"$'\n'"bird-poll = ${LAB_BIRD_POLL:-100ms}"
 		fo_a="description = Transit A (lab)"$'\n'"bird-protocol = transit_a4"$'\n'"bird-protocol = transit_a6"$'\n'"backup = transit-b"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
 		fo_b="description = Transit B (lab)"$'\n'"bird-protocol = transit_b4"$'\n'"bird-protocol = transit_b6"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
+	fi
+	if [ -n "${LAB_BIRD_GEN:-}" ]; then
+		fo_sw+=$'\n'"local-as = 65000"$'\n'"bird-export = pop_export"$'\n'"bird-template = lab_provider"
+		fo_sw+=$'\n'"bird-hosts = yes"$'\n'"bird-host-template = lab_host"
+		fo_a="description = Transit A (lab)"$'\n'"bfd = yes"$'\n'"backup = transit-b"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
+		fo_b="description = Transit B (lab)"$'\n'"bfd = yes"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
 	fi
 	# LAB_METRICS=1: every daemon serves Prometheus metrics on its own
 	# namespace's loopback, port 9477

@@ -45,9 +45,15 @@ int birdsync_start(struct provctl *pc)
 static void refused(struct provctl *pc, const char *what, const char *text)
 {
 	char msg[sizeof(pc->config_error) - 64];
-	snprintf(msg, sizeof(msg), "%s", text);
-	for (size_t l = strlen(msg); l && msg[l - 1] == '\n'; l--)
-		msg[l - 1] = 0;
+	/* BIRD's lines, joined: one log line */
+	size_t o = 0;
+	for (const char *t = text; *t && o + 3 < sizeof(msg); t++) {
+		if (*t != '\n')
+			msg[o++] = *t;
+		else if (t[1])
+			msg[o++] = ';', msg[o++] = ' ';
+	}
+	msg[o] = 0;
 	int r = pc->start_old ? file_replace(pc->c->sw.bird_include, pc->start_old, birdconf_mode(pc->c)) : -ENOENT;
 	snprintf(pc->config_error, sizeof(pc->config_error), "%s: %s", what, msg);
 	pc->config_refusals++;

@@ -15,7 +15,6 @@ route() { n h1 ip -4 route show 198.19.0.0/24; }
 via_a_only() { local r; r=$(route); [[ $r == *10.0.1.1* && $r != *10.0.2.1* ]]; }
 via_b_only() { local r; r=$(route); [[ $r == *10.0.2.1* && $r != *10.0.1.1* ]]; }
 fo() { st "$SW" ".providers[] | select(.name==\"transit-a\") | .failover.$1"; }
-bird_state() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }
 both_disabled() { [ "$(bird_state transit_a4)" = down ] && [ "$(bird_state transit_a6)" = down ]; }
 both_up() { [ "$(bird_state transit_a4)" = up ] && [ "$(bird_state transit_a6)" = up ]; }
 recovered() { [ "$(fo state)" = ok ] && has_mac h1 10.0.1.1 "$PROVIDER_MAC_A"; }

@@ -12,7 +12,6 @@ INC=$LAB_DIR/bird-onlink.conf
 neigh_mac() { n "$1" ip neigh show "$2" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
 has_mac() { [ "$(neigh_mac "$1" "$2")" == "$3" ]; }
 fo() { st "$SW" ".providers[] | select(.name==\"$1\") | .failover.$2"; }
-bird_state() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }
 # the AS path provider P's BIRD has for a prefix ("" when it has none)
 path_at() { birdc_ "$1" show route "$2" all | awk -F': *' '/BGP.as_path/ { print $2 }'; }
 has_path() { [ "$(path_at "$1" "$2")" == "$3" ]; }
@@ -118,23 +117,8 @@ check_eq "still serving, nothing changed" "$(st "$SW" '[.bird.announcements[].pr
 # purge: a provider's BGP sessions restarted through BIRD (their "since"
 # changes), the answer once they are back; a soft purge (route refresh)
 # restarts nothing; who asked is logged; an unknown provider changes nothing
-since_of() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $5 }'; }
 sessions_since() { echo "$(since_of transit_a4) $(since_of transit_a6) $(since_of transit_b4) $(since_of transit_b6)"; }
 b_up() { [ "$(bird_state transit_b4)" = up ] && [ "$(bird_state transit_b6)" = up ]; }
-# Whether sessions kept their "since" (HH:MM:SS.mmm, BIRD's time of their
-# last state change) up to 1 s: BIRD moves it by a millisecond or so around
-# a route refresh, while a restart moves it by the seconds BGP takes to come
-# back (8 s in this lab). kept "A4 A6 ..." "B4 B6 ...", pairwise.
-kept() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-def ms(t):
-    h, m, s = t.split(":"); return (int(h) * 3600 + int(m) * 60) * 1000 + round(float(s) * 1000)
-a, b = sys.argv[1].split(), sys.argv[2].split()
-ok = len(a) == len(b) and all(min(abs(ms(x) - ms(y)), 86400000 - abs(ms(x) - ms(y))) < 1000 for x, y in zip(a, b))
-sys.exit(0 if ok else 1)
-PY
-}
 check "transit-a's sessions are up before the purge" wait_for 30 "up" both_up
 # transit-b's too (the restart above brought every session up again): its
 # "since" is then the time it came up, and a purge of transit-a leaves it

@@ -62,3 +62,21 @@ quiet() { "$@" >/dev/null 2>&1; }
 # the daemons are the ASan+UBSan build (tests/check.sh's second pass):
 # their memory use says nothing about onlink's
 sanitized() { [[ $ONLINKD == */asan/* ]]; }
+
+# BIRD on the switch: a protocol's state, and its "since" (HH:MM:SS.mmm)
+bird_state() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }
+since_of() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $5 }'; }
+# Whether sessions kept their "since" (BIRD's time of their last state
+# change) up to 1 s: BIRD moves it by a millisecond or so around a route
+# refresh, while a restart moves it by the seconds BGP takes to come back
+# (8 s in this lab). kept "A4 A6 ..." "B4 B6 ...", pairwise.
+kept() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+def ms(t):
+    h, m, s = t.split(":"); return (int(h) * 3600 + int(m) * 60) * 1000 + round(float(s) * 1000)
+a, b = sys.argv[1].split(), sys.argv[2].split()
+ok = len(a) == len(b) and all(min(abs(ms(x) - ms(y)), 86400000 - abs(ms(x) - ms(y))) < 1000 for x, y in zip(a, b))
+sys.exit(0 if ok else 1)
+PY
+}
