@@ -129,6 +129,12 @@ check "onlinkd host refuses to start with it, exit 2 ($rc)" \
 err=$(umask 077; "$ONLINK" genkey 2>&1 > "$LAB_DIR/closed.key")
 check_eq "no warning with umask 077" "$err" ""
 
+# docs/bird.md's example: what onlinkd -n prints for its onlink.conf
+block() { awk -v f="<!-- $1 -->" '$0 == f { on = 1; getline; next } on && /^```$/ { exit } on { print }' docs/bird.md; }
+block "example: onlink.conf" | sed "s|/etc/onlink/switch.key|$LAB_ROOT/tests/config/key|" > "$LAB_DIR/example.conf"
+check_eq "docs/bird.md shows the sessions onlinkd -n prints for its example" \
+	"$("$ONLINKD" -n -c "$LAB_DIR/example.conf" | sed -n '/^protocol bfd onlink_bfd/,$p')" "$(block "example: generated")"
+
 # docs/bird.md shows exactly the BIRD configurations the lab runs
 for f in lab/bird/switch.conf lab/bird/host.conf lab/bird/provider.conf; do
 	shown=$(awk -v f="<!-- $f -->" '$0 == f { on = 1; getline; next } on && /^```$/ { exit } on { print }' docs/bird.md)
