@@ -190,6 +190,7 @@ bench-scale: deps
 MAN_PAGES := onlinkd.8 onlink.8 onlink.conf.5
 UNITS     := onlinkd-switch.service onlinkd-host.service onlinkd-egress.service
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 $(BUILD)/man/%: docs/man/%.scd
 	@mkdir -p $(dir $@)
 	scdoc < $< > $@
@@ -203,6 +204,9 @@ install: all man
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man5 $(BUILD)/man/onlink.conf.5
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; done
+	install -D -m 0644 systemd/onlink.tmpfiles $(DESTDIR)$(TMPFILESDIR)/onlink.conf
+	@# installing on this machine: its directories now, as a package's postinst would
+	if [ -z "$(DESTDIR)" ] && command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create onlink.conf; fi
 
 clean:
 	rm -rf $(BUILD)

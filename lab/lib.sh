@@ -92,6 +92,7 @@ lab_down() {
 		kill -KILL "$pid" 2>/dev/null
 	done < "$LAB_DIR/pids"
 	: > "$LAB_DIR/pids"
+	views_down
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB_PREFIX" || true); do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -555,3 +556,4 @@ lab_egress_ecmp() {
 
 # the redundant POP (two switches): lab/redundant.sh
 . "$LAB_ROOT/lab/redundant.sh"
+. "$LAB_ROOT/lab/unit.sh"

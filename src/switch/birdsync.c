@@ -14,6 +14,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The text of "protocol bgp NAME ..." up to its closing line, or NULL. */
+static const char *session_text(const char *text, const char *name, size_t *len)
+{
+	char head[CFG_BIRD_NAME_MAX + 16];
+	snprintf(head, sizeof(head), "\nprotocol bgp %s ", name);
+	const char *p = strstr(text, head), *end;
+	if (!p || !(end = strstr(p, "\n}\n")))
+		return NULL;
+	*len = (size_t)(end - p);
+	return p;
+}
+
+/* Which generated providers' sessions BIRD will restart: their text is
+ * new or changed. */
+static void mark_changed(struct provctl *pc, const char *old, const char *text)
+{
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++) {
+		const struct cfg_provider *cp = &pc->c->sw.providers[i];
+		for (unsigned k = 0; cp->generated && k < cp->nbird; k++) {
+			size_t lo = 0, ln = 0;
+			const char *o = session_text(old, cp->bird[k], &lo), *n = session_text(text, cp->bird[k], &ln);
+			if (!o || !n || lo != ln || memcmp(o, n, lo))
+				pc->p[i].reconfigured = 1;
+		}
+	}
+}
+
 int birdsync_start(struct provctl *pc)
 {
 	const struct config *c = pc->c;
@@ -32,6 +59,7 @@ int birdsync_start(struct provctl *pc)
 		if (r)
 			log_err("cannot write %s: %s", c->sw.bird_include, strerror(-r));
 		else if (old) {
+			mark_changed(pc, old, text);
 			pc->need_configure = 1;
 			pc->start_old = old;
 			old = NULL;
@@ -72,6 +100,12 @@ static void configured(void *arg, int ok, const char *text)
 	}
 	pc->config_error[0] = 0;
 	pc->configuring = 0;
+	/* BIRD restarts the sessions whose config changed: not a failure */
+	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
+		if (pc->p[i].reconfigured) {
+			pc->p[i].reconfigured = 0;
+			provctl_restarting(pc, i);
+		}
 	log_info("BIRD: configured with %s as written from %s", pc->c->sw.bird_include, pc->c->path);
 }
 

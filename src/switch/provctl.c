@@ -81,6 +81,14 @@ static void bird_set(struct provctl *pc, size_t i, int enable)
 	}
 }
 
+void provctl_restarting(struct provctl *pc, size_t i)
+{
+	/* what the last poll said is from before the restart */
+	for (unsigned k = 0; k < pc->c->sw.providers[i].nbird; k++)
+		pc->p[i].b[k].seen = 0;
+	pc->p[i].restarting_until_ms = now_ms() + RESTART_GRACE_MS;
+}
+
 /* Whether a BIRD protocol is disabled or on its way there: "flush" lasts
  * while BIRD removes the routes of a full table. */
 static int bird_off(const char *state)
@@ -202,6 +210,15 @@ void provctl_evaluate(struct provctl *pc, const struct ol_provider *obs, struct 
 			else if (strcmp(ps->b[k].state, "up") && o.bgp_up) {
 				o.bgp_up = 0;
 				o.bgp_down = cp->bird[k];
+			}
+		}
+		if (ps->restarting_until_ms) {
+			if ((o.bgp_known && o.bgp_up) || now >= ps->restarting_until_ms) {
+				log_info("provider %s: its BGP sessions %s after onlink restarted them", cp->name,
+					 o.bgp_known && o.bgp_up ? "are up again" : "are judged again (60 s)");
+				ps->restarting_until_ms = 0;
+			} else {
+				o.bgp_known = 0;
 			}
 		}
 		enum fo_state before = pc->fo[i].state;

@@ -18,7 +18,18 @@ struct pstate {                 /* besides its failover state, pc->fo[i] */
 	struct bproto b[CFG_BIRD_PROTOS_MAX];
 	int via;                /* index of the provider substituting, or -1 */
 	uint64_t fixed_ms;      /* when BIRD's enable state was last put right */
+	/* onlink itself restarted its sessions (a purge, a configure with its
+	 * changed sessions): until they are all up again, or this time, their
+	 * being down is not the provider failing (its link still is) */
+	uint64_t restarting_until_ms;
+	uint8_t reconfigured;   /* its sessions' text changed at start (birdsync.c) */
 };
+
+#define RESTART_GRACE_MS 60000
+
+/* Provider i's sessions are being restarted by onlink: judged by link only
+ * until the next poll sees them all up again (or RESTART_GRACE_MS). */
+void provctl_restarting(struct provctl *pc, size_t i);
 
 /* An announce or withdraw in progress: BIRD is asked in steps. */
 struct op {

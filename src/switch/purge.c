@@ -120,6 +120,8 @@ char *purge_command(struct provctl *pc, const char *name, int soft, unsigned tim
 		pg->asked++;
 		bird_cmd(pc->bird, cmd, answered, pc);
 	}
+	if (!soft)
+		provctl_restarting(pc, (size_t)i);
 	return NULL;
 }
 

@@ -61,6 +61,8 @@ check "transit-b's routes have local-pref 150 in BIRD" wait_for 30 "local pref" 
 	"birdc -s '$LAB_DIR/bird-sw.ctl' show route 203.0.113.0/24 protocol onlink_transit_b4 all | grep -q 'BGP.local_pref: 150'"
 check "...transit-a's and the hosts' sessions did not restart ($before -> $(since_all $A $H))" kept "$before" "$(since_all $A $H)"
 check "...transit-b is back up" wait_for 30 "up" up_all $B
+check "...and BIRD's restart of its sessions (onlink's doing) did not fail it over" \
+	bash -c "! grep -q 'provider transit-b failed' '$LAB_DIR/onlinkd-sw.log'"
 
 # remove transit-c: its session goes, the others stay
 sed -i '/^\[provider transit-c\]/,$d' "$CONF"

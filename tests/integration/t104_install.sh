@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The install guide (docs/install.md), run as written on the lab's switch
+# and host, each with a file system of its own (lab/unit.sh): make
+# install, keys, configs, then the agents started by their installed units
+# with the units' identity, capabilities and file-system view, beside
+# Debian's own bird.service (BIRD as user bird). Then what an operator
+# does with it, under that identity: drain, purge, announce.
+. "$(dirname "$0")/testlib.sh"
+export LAB_HOSTS=1
+cd "$LAB_ROOT"
+t_setup
+lab_topology
+lab_bird_providers "$(lab_bfd eth0)" "bfd on;" ""
+start_bird pa pa "$LAB_DIR/bird-pa.conf"
+start_bird pb pb "$LAB_DIR/bird-pb.conf"
+view_make sw || { not_ok "the switch's file system"; exit 1; }
+view_make h1 || { not_ok "the host's file system"; exit 1; }
+
+# the guide's blocks, in its order: $LAB_DIR/guide/N.sh, and "N MACHINE,..."
+# lines in $LAB_DIR/guide/list
+mkdir -p "$LAB_DIR/guide"
+awk -v dir="$LAB_DIR/guide" '
+	/^<!-- lab: .* -->$/ { m = m (m ? "," : "") substr($0, 11, length($0) - 14); next }
+	/^```/ {
+		if (inb) { inb = 0; if (f) close(f); f = ""; m = "" }
+		else { inb = 1; if (m) { n++; f = dir "/" n ".sh"; print n, m > (dir "/list") } }
+		next
+	}
+	inb && f { print > f }
+' docs/install.md
+check "docs/install.md has lab blocks for the switch and the host" \
+	bash -c "grep -q switch '$LAB_DIR/guide/list' && grep -q 'host h1' '$LAB_DIR/guide/list'"
+
+SV=(env -i HOME=/root "PATH=$LAB_ROOT/lab/shim:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	"LAB_DIR=$LAB_DIR" "LAB_ROOT=$LAB_ROOT" "LAB_PREFIX=$LAB_PREFIX")
+# in a machine's file system and namespace, as root at its shell
+on() { local v=$1; shift; view_exec "$v" "$v" "${SV[@]}" "LAB_VIEW=$v" "$@"; }
+pub() { on "$1" cat "$2" 2>/dev/null | "$ONLINK" pubkey 2>/dev/null; }
+run_block() { # N VIEW
+	local f=$LAB_DIR/guide/$1.sh v=$2 swpub h1pub
+	swpub=$(pub sw /etc/onlink/switch.key) h1pub=$(pub h1 /etc/onlink/host.key)
+	{ echo "cd '$LAB_ROOT'"; sed -e "s|H1-PUBLIC-KEY|$h1pub|; s|SW1-PUBLIC-KEY|$swpub|" "$f"; } > "$f.$v"
+	echo "== block $1 on $v" >> "$LAB_DIR/guide-$v.log"
+	on "$v" bash -ex "$f.$v" >> "$LAB_DIR/guide-$v.log" 2>&1
+}
+connected() { [ "$(on sw onlink status --json | jq -r .bird.connected)" = true ]; }
+while read -r n machines; do
+	IFS=, read -ra ms <<<"$machines"
+	for m in "${ms[@]}"; do
+		case $m in switch) v=sw ;; "host h1") v=h1 ;; *) not_ok "block $n: unknown machine '$m'"; continue ;; esac
+		# the operator's commands need the agent connected to BIRD, as
+		# `onlink status` shows it
+		grep -q '^onlink drain' "$LAB_DIR/guide/$n.sh" && wait_for 20 "BIRD connected" connected
+		check "docs/install.md block $n runs as written on $m" run_block "$n" "$v" ||
+			{ tail -n 20 "$LAB_DIR/guide-$v.log"; exit 1; }
+	done
+done < "$LAB_DIR/guide/list"
+
+# what was installed, and runs as installed
+check "make install put onlink's tmpfiles in place" on sw test -f /usr/local/lib/tmpfiles.d/onlink.conf
+check_eq "/var/lib/onlink/bird: root, group bird, set-group-ID" "$(on sw stat -c '%U:%G %a' /var/lib/onlink/bird)" "root:bird 2750"
+check_eq "the include file: group bird, mode 0640 (the unit's umask)" \
+	"$(on sw stat -c '%U:%G %a' /var/lib/onlink/bird/onlink.conf)" "root:bird 640"
+SWPID=$(lab_pid sw-unit-onlinkd-switch) H1PID=$(lab_pid h1-unit-onlinkd-host) BPID=$(lab_pid sw-unit-bird)
+check "the switch agent runs under its unit" kill -0 "$SWPID"
+check "the host agent runs under its unit" kill -0 "$H1PID"
+bird_gid=$(getent group bird | cut -d: -f3)
+for p in "switch:$SWPID" "host:$H1PID"; do
+	st=/proc/${p#*:}/status
+	# only what the unit file gives
+	check_eq "${p%%:*} agent: effective capabilities are CAP_NET_ADMIN and CAP_NET_RAW" "$(awk '/^CapEff/ { print $2 }' "$st")" 0000000000003000
+	check_eq "${p%%:*} agent: bounding set likewise" "$(awk '/^CapBnd/ { print $2 }' "$st")" 0000000000003000
+	check_eq "${p%%:*} agent: no new privileges" "$(awk '/^NoNewPrivs/ { print $2 }' "$st")" 1
+done
+check_eq "switch agent: groups root and bird" "$(awk '/^Groups/ { $1 = ""; print }' "/proc/$SWPID/status" | xargs)" "0 $bird_gid"
+check_eq "BIRD on the switch runs as user bird (Debian's bird.service)" "$(ps -o user= -p "$(on sw cat /run/bird/bird.pid 2>/dev/null || echo "$BPID")" | xargs)" bird
+check_eq "BIRD's socket is bird:bird 0660" "$(on sw stat -c '%U:%G %a' /run/bird/bird.ctl)" "bird:bird 660"
+# the sandbox is real: without group bird the same identity cannot reach
+# BIRD, and the agent's view of /etc is read-only
+out=$(on sw setpriv --bounding-set -all,+net_admin,+net_raw --clear-groups -- birdc show status 2>&1)
+check "without group bird, CAP_NET_ADMIN and CAP_NET_RAW alone cannot reach BIRD's socket ($out)" grep -q "Permission denied" <<<"$out"
+out=$(nsenter -t "$SWPID" -m touch /etc/onlink/probe 2>&1)
+check "the switch agent's /etc is read-only ($out)" grep -q "Read-only file system" <<<"$out"
+check "...and its /var/lib/onlink writable" nsenter -t "$SWPID" -m sh -c 'touch /var/lib/onlink/probe && rm /var/lib/onlink/probe'
+
+# working: BGP up through the sessions onlink wrote, the host converged
+up_at() { [ "$(on sw birdc show protocols "$1" | awk -v p="$1" '$1 == p { print $6 }')" = Established ]; }
+all_up() { up_at onlink_transit_a4 && up_at onlink_transit_b6 && up_at onlink_host_h1_4 && up_at onlink_host_h1_6; }
+check "BIRD (user bird) runs the sessions onlink wrote: transit-a, transit-b, h1" wait_for 60 "Established" all_up
+check "h1 routes through both providers (BGP and onlink, as installed)" wait_for 60 "converged" host_converged 1
+
+# the operator's commands under the unit's identity, seen at the providers
+has_mac() { [ "$(n h1 ip neigh show 10.0.1.1 dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)" == "$1" ]; }
+sw_state() { on sw birdc show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }
+check "drain: answered" on sw onlink drain transit-a
+check "...h1 sends transit-a's traffic to transit-b's MAC" wait_for 5 "drained" has_mac "$PROVIDER_MAC_B"
+a_down() { [ "$(sw_state onlink_transit_a4)" = down ]; }
+check "...BIRD (user bird) shut transit-a's sessions" wait_for 10 "down" a_down
+check "...the provider saw the administrative shutdown" wait_for 10 "shutdown" bash -c "birdc -s '$LAB_DIR/bird-pa.ctl' show protocols all pop4 | grep -q 'Administrative shutdown'"
+check "undrain: answered" on sw onlink undrain transit-a
+check "...h1 back on transit-a's MAC" wait_for 30 "undrained" has_mac "$PROVIDER_MAC_A"
+check "announce with a community and MED: answered" on sw onlink announce 198.18.90.0/24 --via transit-a --community 65000:90 --med 10
+check "...transit-a's BIRD has it with the community and MED" wait_for 20 "announced" bash -c \
+	"birdc -s '$LAB_DIR/bird-pa.ctl' show route 198.18.90.0/24 all | grep -q 'BGP.community: (65000,90)' &&
+	 birdc -s '$LAB_DIR/bird-pa.ctl' show route 198.18.90.0/24 all | grep -q 'BGP.med: 10'"
+check "withdraw: answered" on sw onlink withdraw 198.18.90.0/24 --via transit-a
+check "...gone at transit-a" wait_for 20 "withdrawn" bash -c "! birdc -s '$LAB_DIR/bird-pa.ctl' show route 198.18.90.0/24 | grep -q 198.18.90"
+before=$(on sw birdc show protocols onlink_transit_b4 | awk '$1 == "onlink_transit_b4" { print $5 }')
+out=$(on sw onlink purge transit-b --timeout 60 2>&1)
+check "purge: transit-b's sessions restarted and back ($out)" grep -q "onlink_transit_b4.*up" <<<"$out"
+after=$(on sw birdc show protocols onlink_transit_b4 | awk '$1 == "onlink_transit_b4" { print $5 }')
+check "...BIRD's since moved ($before -> $after)" eval '! kept "$before" "$after"'
+check "the switch agent logged who did it" grep -q "provider transit-a drained by uid 0" "$LAB_DIR/sw-unit-onlinkd-switch.log"
+
+# reload under the unit: same pid, still its identity
+sed_add='/^\[provider transit-b\]/a local-pref = 90'
+check "systemctl reload after an edit" on sw bash -c "sed -i '$sed_add' /etc/onlink/switch.conf && systemctl reload onlinkd-switch"
+check "...the agent restarted in place" wait_for 10 "reloaded" grep -q "reload: .* changed: restarting in place" "$LAB_DIR/sw-unit-onlinkd-switch.log"
+pref90() { on sw birdc show route 203.0.113.0/24 protocol onlink_transit_b4 all | grep -q 'BGP.local_pref: 90'; }
+check "...BIRD took the new file (transit-b's routes at local-pref 90)" wait_for 30 "local pref" pref90
+check_eq "...same pid, same capabilities" "$(kill -0 "$SWPID" && awk '/^CapEff/ { print $2 }' "/proc/$SWPID/status")" 0000000000003000
+# BIRD restarting transit-b's sessions for the purge and for the new
+# local-pref was onlink's doing: not a provider failure
+check "neither the purge nor the reload failed transit-b over" \
+	bash -c "! grep -q 'provider transit-b failed' '$LAB_DIR/sw-unit-onlinkd-switch.log'"
+check "...the agent said why" grep -q "provider transit-b: its BGP sessions are up again after onlink restarted them" \
+	"$LAB_DIR/sw-unit-onlinkd-switch.log"
