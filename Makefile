@@ -205,8 +205,10 @@ install: all man
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; done
 	install -D -m 0644 systemd/onlink.tmpfiles $(DESTDIR)$(TMPFILESDIR)/onlink.conf
-	@# installing on this machine: its directories now, as a package's postinst would
-	if [ -z "$(DESTDIR)" ] && command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create onlink.conf; fi
+	@# installing on this machine (no DESTDIR, into a directory systemd reads):
+	@# its directories now, as a package's postinst would
+	case "$(DESTDIR)$(TMPFILESDIR)" in /usr/lib/tmpfiles.d|/usr/local/lib/tmpfiles.d) \
+		if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create onlink.conf; fi ;; esac
 
 clean:
 	rm -rf $(BUILD)

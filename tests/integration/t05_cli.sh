@@ -146,6 +146,8 @@ inst=$(mktemp -d)
 make -s -C "$LAB_ROOT" install DESTDIR="$inst" PREFIX=/usr >/dev/null 2>&1
 check "make install puts onlinkd and onlink under DESTDIR/PREFIX/sbin" test -x "$inst/usr/sbin/onlinkd" -a -x "$inst/usr/sbin/onlink"
 check_eq "make install registers protocols 177 and 178 for iproute2" "$(cat "$inst/etc/iproute2/rt_protos.d/onlink.conf")" "$(printf '177\tonlink\n178\tonlink-egress')"
+check "make install puts onlink's tmpfiles.d entry in place (/var/lib/onlink/bird, group bird)" \
+	grep -qx 'd /var/lib/onlink/bird 2750 root bird -' "$inst/usr/lib/tmpfiles.d/onlink.conf"
 for m in man8/onlinkd.8 man8/onlink.8 man5/onlink.conf.5; do
 	check "make install puts the man page $m in place" test -s "$inst/usr/share/man/$m"
 	check_eq "...groff renders $m without a warning" "$(groff -man -ww -z "$inst/usr/share/man/$m" 2>&1)" ""
