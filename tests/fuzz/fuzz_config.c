@@ -1,8 +1,11 @@
 /* libFuzzer target: the config parser (src/conf/config.c, through inih).
  * The input is a whole config file. Oracle beyond "no crash": a config is
  * either accepted, or refused with a "FILE:LINE: message" error whose line
- * is in the file. */
+ * is in the file. An accepted switch config is also written out as the
+ * BIRD include file it gives (switch/announce.c, switch/birdconf.c), whose
+ * record lines must read back. */
 #include "conf/config.h"
+#include "switch/announce.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *devnull = fopen("/dev/null", "w");
 	config_print(&c, devnull);
 	fclose(devnull);
+	if (c.role == ROLE_SWITCH) {
+		static struct ann_state st, back;
+		char *text = ann_render(&c, &st);
+		if (!text || ann_parse(&c, text, &back) != 0)
+			abort();
+		free(text);
+	}
 	config_free(&c);
 	return 0;
 }

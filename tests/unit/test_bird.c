@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include "switch/announce.h"
 #include "switch/bird.h"
+#include "switch/birdconf.h"
 
 struct row { char name[64], state[16], since[32], info[64]; };
 static struct row rows[8];
@@ -187,6 +188,55 @@ static void announce_attributes(void **state)
 	free(back);
 }
 
+/* The sessions onlink writes: a generated provider's, per address, with its
+ * options; none for a provider written by hand; the file's mode. */
+static void generated_sessions(void **state)
+{
+	(void)state;
+	setup_cfg();
+	cfg.sw.local_as = 65000;
+	strcpy(cfg.sw.bird_export, "pop_export");
+	cfg.sw.bfd_interval_ms = 100, cfg.sw.bfd_multiplier = 3;
+	struct cfg_provider *b = &provs[1];
+	b->generated = 1;
+	b->remote_as = 65002;
+	strcpy(b->ifname, "br0");
+	addr_parse("10.0.2.1", &b->addrs[0]);
+	addr_parse("10.0.2.2", &b->addrs[1]);
+	b->naddrs = 2;
+	strcpy(b->bird[0], "onlink_transit_b4");
+	strcpy(b->bird[1], "onlink_transit_b4_2");
+	b->nbird = 2;
+	b->bfd = 1;
+	b->import_limit = 500;
+	strcpy(b->import_action, "warn");
+	assert_int_equal(birdconf_mode(&cfg), 0644);
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	birdconf_sessions(f, &cfg);
+	fclose(f);
+	assert_non_null(strstr(text, "protocol bfd onlink_bfd {\n\tinterface \"br0\" { min rx interval 100 ms; "
+				     "min tx interval 100 ms; multiplier 3; };\n}\n"));
+	assert_non_null(strstr(text, "protocol bgp onlink_transit_b4 {\n\tdescription \"transit-b (AS65002)\";\n"
+				     "\tlocal as 65000;\n\tneighbor 10.0.2.1 as 65002;\n\tbfd on;\n\tipv4 {\n"
+				     "\t\timport limit 500 action warn;\n\t\timport all;\n"
+				     "\t\texport where pop_export() || onlink_export(\"onlink_transit_b4\");\n\t};\n}\n"));
+	assert_non_null(strstr(text, "protocol bgp onlink_transit_b4_2 {"));
+	assert_non_null(strstr(text, "neighbor 10.0.2.2 as 65002;"));
+	assert_null(strstr(text, "transit_a")); /* written by hand: not here */
+	free(text);
+	strcpy(b->password, "x");
+	assert_int_equal(birdconf_mode(&cfg), 0640);
+	/* nothing generated: nothing written */
+	b->generated = 0;
+	f = open_memstream(&text, &len);
+	birdconf_sessions(f, &cfg);
+	fclose(f);
+	assert_string_equal(text, "");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +244,7 @@ int main(void)
 		cmocka_unit_test(include_file),
 		cmocka_unit_test(communities),
 		cmocka_unit_test(announce_attributes),
+		cmocka_unit_test(generated_sessions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
