@@ -99,3 +99,21 @@ check "...and the file is still the previous one" cmp -s "$INC" "$LAB_DIR/inc.be
 sed -i 's/^bird-export = no_such_function/bird-export = pop_export/' "$CONF"
 check "reload with the config put right" reload
 check "BIRD takes it: the error is gone" wait_for 10 "configured" bash -c "[ \"\$('$ONLINK' status -s '$SW' --json | jq -r '.bird.config_error')\" = null ]"
+
+# bad input in onlink.conf: the reload is refused with FILE:LINE, and
+# nothing changes in BIRD or in the file
+cp "$INC" "$LAB_DIR/inc.before"
+before=$(since_all $A $B $H)
+for bad in 'remote-as = 4294967296' 'password = say "hi"'; do
+	cp "$CONF" "$LAB_DIR/switch.conf.good"
+	sed -i "/^\[provider transit-b\]/a $bad" "$CONF"
+	line=$(grep -nF -- "$bad" "$CONF" | cut -d: -f1)
+	n=$(grep -c "reload refused" "$LAB_DIR/onlinkd-sw.log")
+	kill -HUP "$SWPID"
+	check "reload with '$bad': refused with FILE:LINE" wait_for 10 "refused" \
+		bash -c "[ \$(grep -c 'reload refused, the running configuration stays: $CONF:$line: ' '$LAB_DIR/onlinkd-sw.log') -gt $n ]"
+	cp "$LAB_DIR/switch.conf.good" "$CONF"
+done
+check "...the include file is unchanged" cmp -s "$INC" "$LAB_DIR/inc.before"
+check "...no BIRD session restarted ($before -> $(since_all $A $B $H))" kept "$before" "$(since_all $A $B $H)"
+check "...the agent kept running (same pid)" kill -0 "$SWPID"
