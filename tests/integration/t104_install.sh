@@ -13,6 +13,10 @@ lab_topology
 lab_bird_providers "$(lab_bfd eth0)" "bfd on;" ""
 start_bird pa pa "$LAB_DIR/bird-pa.conf"
 start_bird pb pb "$LAB_DIR/bird-pb.conf"
+# the egress proxy's clients behind h1 and the routes back to the shared
+# address; an echo server on the Internet
+lab_egress_clients
+lab_spawn echo inet python3 "$LAB_ROOT/lab/tools/echo_server.py" "$LAB_DIR/peers.log" 203.0.113.1:9000
 view_make sw || { not_ok "the switch's file system"; exit 1; }
 view_make h1 || { not_ok "the host's file system"; exit 1; }
 
@@ -62,10 +66,12 @@ check_eq "/var/lib/onlink/bird: root, group bird, set-group-ID" "$(on sw stat -c
 check_eq "the include file: group bird, mode 0640 (the unit's umask)" \
 	"$(on sw stat -c '%U:%G %a' /var/lib/onlink/bird/onlink.conf)" "root:bird 640"
 SWPID=$(lab_pid sw-unit-onlinkd-switch) H1PID=$(lab_pid h1-unit-onlinkd-host) BPID=$(lab_pid sw-unit-bird)
+EGPID=$(lab_pid h1-unit-onlinkd-egress)
 check "the switch agent runs under its unit" kill -0 "$SWPID"
 check "the host agent runs under its unit" kill -0 "$H1PID"
+check "the egress proxy runs under its unit" kill -0 "$EGPID"
 bird_gid=$(getent group bird | cut -d: -f3)
-for p in "switch:$SWPID" "host:$H1PID"; do
+for p in "switch:$SWPID" "host:$H1PID" "egress:$EGPID"; do
 	st=/proc/${p#*:}/status
 	# only what the unit file gives
 	check_eq "${p%%:*} agent: effective capabilities are CAP_NET_ADMIN and CAP_NET_RAW" "$(awk '/^CapEff/ { print $2 }' "$st")" 0000000000003000
@@ -125,3 +131,10 @@ check "neither the purge nor the reload failed transit-b over" \
 	bash -c "! grep -q 'provider transit-b failed' '$LAB_DIR/sw-unit-onlinkd-switch.log'"
 check "...the agent said why" grep -q "provider transit-b: its BGP sessions are up again after onlink restarted them" \
 	"$LAB_DIR/sw-unit-onlinkd-switch.log"
+
+# the egress proxy under its unit: a client's connections leave from the
+# shared address, inside h1's slice
+check "a client's TCP connections through the egress proxy (as installed) work both ways" \
+	wait_for 30 "echo" n c1 python3 "$LAB_ROOT/lab/tools/echo_client.py" 203.0.113.1 9000 4 0,1460,100000
+check "...the server saw only 192.0.2.10, from ports in h1's slice" \
+	awk '$1 != "192.0.2.10" || $2 < 10000 || $2 > 19999 { bad++ } END { exit bad > 0 || NR == 0 }' "$LAB_DIR/peers.log"
