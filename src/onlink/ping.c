@@ -1,6 +1,6 @@
 /* onlink ping: one destination (or more), every provider at once. */
 #include "onlink/cmd.h"
-#include "onlink/probe.h"
+#include "kernel/probe.h"
 #include "onlink/providers.h"
 #include "base/addr.h"
 #include <arpa/inet.h>

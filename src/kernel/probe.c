@@ -1,11 +1,11 @@
-/* Probe engine. One raw socket per family and protocol sends and receives.
+/* Probe engine (probe.h). One raw socket per family and protocol sends and receives.
  * Each round's probes leave in one sendmmsg() per socket, each message with
  * its stream's mark (SO_MARK control message) and its own TX timestamp id
  * (SCM_TS_OPT_ID, Linux 6.13; older kernels number TX timestamps by the
  * socket's send counter instead). Replies are matched
  * to streams by ICMP id and sequence, or by TCP ports and acknowledgement
  * number. */
-#include "onlink/probe.h"
+#include "kernel/probe.h"
 #include "base/addr.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +33,7 @@
 struct probe_slot {
 	struct timespec tx, rx;     /* kernel timestamps (CLOCK_REALTIME) */
 	uint64_t sent_mono_ns;      /* for the timeout only */
+	uint32_t round;             /* the round it was sent in: ICMP sequence, TCP sequence - ISN */
 	uint8_t sent, has_tx, has_rx, done;
 };
 
@@ -44,12 +45,30 @@ struct psock {
 
 static int per_packet_ids = 1;  /* SCM_TS_OPT_ID accepted */
 
-static uint64_t mono_ns(void)
+/* Messages taken from a socket per recvmmsg() call. */
+#define RX_BATCH 32
+struct rxbatch;
+struct outmsg;
+
+struct probe_engine {
+	struct psock ps[4];
+	struct probe_stream *st;
+	size_t n;
+	unsigned count;             /* slots per stream (the ring) */
+	struct outmsg *om;
+	struct mmsghdr *mm;
+	struct rxbatch *rb;
+	probe_done_fn done;
+	void *arg;
+};
+
+uint64_t probe_mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+#define mono_ns probe_mono_ns
 
 static int fail(char *err, size_t len, const char *what, int e)
 {
@@ -154,6 +173,7 @@ static void build_probe(struct outmsg *o, struct mmsghdr *mm)
 {
 	struct probe_stream *s = o->s;
 	unsigned k = o->k;
+	uint32_t round = s->slots[k].round;
 	size_t len;
 
 	memset(o->pkt, 0, sizeof(o->pkt));
@@ -163,20 +183,20 @@ static void build_probe(struct outmsg *o, struct mmsghdr *mm)
 			struct icmphdr *ic = (struct icmphdr *)o->pkt;
 			ic->type = ICMP_ECHO;
 			ic->un.echo.id = htons(s->ident);
-			ic->un.echo.sequence = htons((uint16_t)k);
+			ic->un.echo.sequence = htons((uint16_t)round);
 			ic->checksum = htons(inet_csum(o->pkt, len, 0));
 		} else {
 			struct icmp6_hdr *ic = (struct icmp6_hdr *)o->pkt;
 			ic->icmp6_type = ICMP6_ECHO_REQUEST;
 			ic->icmp6_id = htons(s->ident);
-			ic->icmp6_seq = htons((uint16_t)k);
+			ic->icmp6_seq = htons((uint16_t)round);
 		}
 	} else {
 		struct tcphdr *th = (struct tcphdr *)o->pkt;
 		len = 24;
 		th->source = htons((uint16_t)(s->ident + k));
 		th->dest = htons(s->tcp_port);
-		th->seq = htonl(s->isn + k);
+		th->seq = htonl(s->isn + round);
 		th->doff = 6;
 		th->syn = 1;
 		th->window = htons(64240);
@@ -204,26 +224,33 @@ static void build_probe(struct outmsg *o, struct mmsghdr *mm)
 	set_control(&mm->msg_hdr, o);
 }
 
-static void mark_sent(struct psock *p, struct outmsg *o)
+static void mark_sent(struct probe_engine *e, struct psock *p, struct outmsg *o)
 {
 	struct probe_slot *sl = &o->s->slots[o->k];
 	sl->sent_mono_ns = mono_ns();
 	sl->sent = 1;
 	o->s->sent++;
 	if (!per_packet_ids)
-		p->keymap[p->next_key++] = o->id;
+		p->keymap[p->next_key++ % (e->n * e->count)] = o->id;
+}
+
+static void lost(struct probe_engine *e, struct probe_stream *s, struct probe_slot *sl)
+{
+	sl->done = 1;
+	if (e->done)
+		e->done(e->arg, s, -1);
 }
 
 /* Sends one round's probes on one socket with as few system calls as the
  * kernel allows; a probe that cannot be sent is counted as sent and lost. */
-static void send_batch(struct psock *p, struct outmsg *o, struct mmsghdr *mm, size_t cnt)
+static void send_batch(struct probe_engine *e, struct psock *p, struct outmsg *o, struct mmsghdr *mm, size_t cnt)
 {
 	size_t off = 0;
 	while (off < cnt) {
 		int r = sendmmsg(p->fd, mm + off, (unsigned)(cnt - off), 0);
 		if (r > 0) {
 			for (int i = 0; i < r; i++)
-				mark_sent(p, &o[off + (size_t)i]);
+				mark_sent(e, p, &o[off + (size_t)i]);
 			off += (size_t)r;
 			continue;
 		}
@@ -237,12 +264,12 @@ static void send_batch(struct psock *p, struct outmsg *o, struct mmsghdr *mm, si
 		s->last_errno = r < 0 ? errno : EIO;
 		s->sent++;
 		s->slots[o[off].k].sent = 1;
-		s->slots[o[off].k].done = 1; /* lost */
+		lost(e, s, &s->slots[o[off].k]);
 		off++;
 	}
 }
 
-static void settle(struct probe_stream *s, struct probe_slot *sl)
+static void settle(struct probe_engine *e, struct probe_stream *s, struct probe_slot *sl)
 {
 	if (sl->done || !sl->has_tx || !sl->has_rx)
 		return;
@@ -257,10 +284,9 @@ static void settle(struct probe_stream *s, struct probe_slot *sl)
 	s->received++;
 	s->rtt_sum += ms;
 	s->rtt_sum2 += ms * ms;
+	if (e->done)
+		e->done(e->arg, s, ms);
 }
-
-/* Messages taken from a socket per recvmmsg() call. */
-#define RX_BATCH 32
 
 /* A batch of receive buffers; replies and TX timestamps need only headers. */
 struct rxbatch {
@@ -284,8 +310,11 @@ static int rx_batch(int fd, struct rxbatch *b, int flags)
 	return r < 0 ? 0 : r;
 }
 
-static void tx_timestamp(struct psock *p, struct probe_stream *st, size_t n, unsigned count, struct msghdr *m)
+static void tx_timestamp(struct probe_engine *e, struct psock *p, struct msghdr *m)
 {
+	struct probe_stream *st = e->st;
+	size_t n = e->n;
+	unsigned count = e->count;
 	struct scm_timestamping ts;
 	int have_ts = 0;
 	long key = -1;
@@ -305,58 +334,66 @@ static void tx_timestamp(struct psock *p, struct probe_stream *st, size_t n, uns
 		return;
 	uint32_t id = (uint32_t)key;
 	if (!per_packet_ids) {
-		if (id >= p->next_key)
+		/* the socket's send counter: a ring of one id per slot */
+		if (p->next_key - id > n * count)
 			return;
-		id = p->keymap[id];
+		id = p->keymap[id % (n * count)];
 	}
 	if (id / count >= n)
 		return;
 	struct probe_slot *sl = &st[id / count].slots[id % count];
+	if (!sl->sent || sl->done || sl->has_tx)
+		return;
 	sl->tx = ts.ts[0];
 	sl->has_tx = 1;
-	settle(&st[id / count], sl);
+	settle(e, &st[id / count], sl);
 }
 
-static void read_tx_timestamps(struct psock *p, struct probe_stream *st, size_t n, unsigned count,
-			       struct rxbatch *b)
+static void read_tx_timestamps(struct probe_engine *e, struct psock *p)
 {
+	struct rxbatch *b = e->rb;
 	for (int round = 0; round < 1024 / RX_BATCH; round++) {
 		int got = rx_batch(p->fd, b, MSG_ERRQUEUE);
 		for (int i = 0; i < got; i++)
-			tx_timestamp(p, st, n, count, &b->mm[i].msg_hdr);
+			tx_timestamp(e, p, &b->mm[i].msg_hdr);
 		if (got < RX_BATCH)
 			return;
 	}
 }
 
-static void on_reply(struct probe_stream *st, size_t n, unsigned count, int family, int proto, const uint8_t *p,
-		     size_t len, const uint8_t *from, const struct timespec *rx)
+static void on_reply(struct probe_engine *e, int family, int proto, const uint8_t *p, size_t len,
+		     const uint8_t *from, const struct timespec *rx)
 {
+	struct probe_stream *st = e->st;
+	size_t n = e->n;
+	unsigned count = e->count;
 	long idx = -1, k = -1;
+	uint32_t round;
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
 		if (len < 8 || p[0] != (proto == IPPROTO_ICMP ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
 			return;
 		uint16_t id = (uint16_t)(p[4] << 8 | p[5]), seq = (uint16_t)(p[6] << 8 | p[7]);
 		uint16_t off = (uint16_t)(id - st[0].ident);
-		if (off < n && seq < count && !st[off].tcp_port) {
-			idx = off;
-			k = seq;
-		}
+		if (off >= n || st[off].tcp_port)
+			return;
+		idx = off;
+		k = seq % count;
+		if ((uint16_t)st[idx].slots[k].round != seq)
+			return;
 	} else {
 		if (len < 20 || !(p[13] & (TH_RST | TH_SYN)) || !(p[13] & TH_ACK))
 			return;
 		uint16_t sport = (uint16_t)(p[0] << 8 | p[1]), dport = (uint16_t)(p[2] << 8 | p[3]);
 		uint32_t ack = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
 		uint16_t off = (uint16_t)(dport - st[0].ident);
-		if (off / count < n) {
-			idx = off / count;
-			k = off % count;
-			if (st[idx].tcp_port != sport || ack != st[idx].isn + (uint32_t)k + 1)
-				return;
-		}
+		if (off / count >= n)
+			return;
+		idx = off / count;
+		k = off % count;
+		round = st[idx].slots[k].round;
+		if (st[idx].tcp_port != sport || ack != st[idx].isn + round + 1)
+			return;
 	}
-	if (idx < 0)
-		return;
 	struct probe_stream *s = &st[idx];
 	if (family_of(s) != family || memcmp(from, dst_bytes(s), family == AF_INET ? 4 : 16))
 		return;
@@ -365,11 +402,12 @@ static void on_reply(struct probe_stream *st, size_t n, unsigned count, int fami
 		return;
 	sl->rx = *rx;
 	sl->has_rx = 1;
-	settle(s, sl);
+	settle(e, s, sl);
 }
 
-static void read_replies(struct psock *r, struct probe_stream *st, size_t n, unsigned count, struct rxbatch *b)
+static void read_replies(struct probe_engine *e, struct psock *r)
 {
+	struct rxbatch *b = e->rb;
 	for (int round = 0; round < 1024 / RX_BATCH; round++) {
 		int got = rx_batch(r->fd, b, 0);
 		for (int i = 0; i < got; i++) {
@@ -400,7 +438,7 @@ static void read_replies(struct psock *r, struct probe_stream *st, size_t n, uns
 			} else {
 				src = (const uint8_t *)&((struct sockaddr_in6 *)&b->from[i])->sin6_addr;
 			}
-			on_reply(st, n, count, r->family, r->proto, p, plen, src, &ts.ts[0]);
+			on_reply(e, r->family, r->proto, p, plen, src, &ts.ts[0]);
 		}
 		if (got < RX_BATCH)
 			return;
@@ -415,126 +453,179 @@ void probe_free(struct probe_stream *s, size_t n)
 	}
 }
 
-int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, char *err, size_t errlen)
+void probe_engine_free(struct probe_engine *e)
 {
-	struct psock ps[4] = {
+	if (!e)
+		return;
+	for (int k = 0; k < 4; k++) {
+		if (e->ps[k].fd >= 0)
+			close(e->ps[k].fd);
+		free(e->ps[k].keymap);
+	}
+	probe_free(e->st, e->n);
+	free(e->om);
+	free(e->mm);
+	free(e->rb);
+	free(e);
+}
+
+int probe_engine_new(struct probe_engine **out, struct probe_stream *st, size_t n, unsigned ring, probe_done_fn done,
+		     void *arg, char *err, size_t errlen)
+{
+	static const struct psock init[4] = {
 		{ -1, AF_INET, IPPROTO_ICMP, 0, NULL }, { -1, AF_INET6, IPPROTO_ICMPV6, 0, NULL },
 		{ -1, AF_INET, IPPROTO_TCP, 0, NULL }, { -1, AF_INET6, IPPROTO_TCP, 0, NULL },
 	};
 	uint32_t rnd[2] = { 0, 0 };
+	if (n == 0 || ring == 0 || ring > 65535 || n * ring > 16384) {
+		snprintf(err, errlen, "too many probes (streams x slots at most 16384)");
+		return -1;
+	}
+	struct probe_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return fail(err, errlen, "memory", ENOMEM);
+	memcpy(e->ps, init, sizeof(init));
+	e->st = st, e->n = n, e->count = ring, e->done = done, e->arg = arg;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd[0] = (uint32_t)mono_ns(), rnd[1] = (uint32_t)(mono_ns() >> 7);
 	uint16_t base = (uint16_t)(32768 + rnd[0] % 16384);
-	uint32_t isn = rnd[1];
-	struct outmsg *om = NULL;
-	struct mmsghdr *mm = NULL;
-	struct rxbatch *rb = NULL;
-	int r = -1;
-
-	if (n == 0 || o->count == 0 || o->count > 65535 || n * o->count > 16384) {
-		snprintf(err, errlen, "too many probes (destinations x providers x count at most 16384)");
-		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct probe_stream *s = &st[i];
 		s->sent = s->received = 0;
-		s->slots = calloc(o->count, sizeof(*s->slots));
+		s->slots = calloc(ring, sizeof(*s->slots));
 		if (!s->slots) {
 			fail(err, errlen, "memory", ENOMEM);
-			goto out;
+			goto fail;
 		}
 		/* consecutive ids (ICMP) or port ranges (TCP) from a random base */
-		s->ident = s->tcp_port ? (uint16_t)(base + i * o->count) : (uint16_t)(base + i);
-		s->isn = isn + (uint32_t)(i * o->count);
+		s->ident = s->tcp_port ? (uint16_t)(base + i * ring) : (uint16_t)(base + i);
+		s->isn = rnd[1] + (uint32_t)(i * 65536);
 		for (int k = 0; k < 4; k++)
-			if (ps[k].family == family_of(s) && ps[k].proto == proto_of(s)) {
-				if (ps[k].fd < 0 && open_sock(&ps[k], n * o->count, err, errlen))
-					goto out;
+			if (e->ps[k].family == family_of(s) && e->ps[k].proto == proto_of(s)) {
+				if (e->ps[k].fd < 0 && open_sock(&e->ps[k], n * ring, err, errlen))
+					goto fail;
 				s->sock = k;
 			}
 		if (s->tcp_port && family_of(s) == AF_INET) {
-			int e = source_for(s, s->src);
-			if (e)
-				s->last_errno = -e; /* no route: its probes will fail to send */
+			int r = source_for(s, s->src);
+			if (r)
+				s->last_errno = -r; /* no route: its probes will fail to send */
 		}
 	}
-
-	om = calloc(n, sizeof(*om));
-	mm = calloc(n, sizeof(*mm));
-	rb = malloc(sizeof(*rb));
-	if (!om || !mm || !rb) {
+	e->om = calloc(n, sizeof(*e->om));
+	e->mm = calloc(n, sizeof(*e->mm));
+	e->rb = malloc(sizeof(*e->rb));
+	if (!e->om || !e->mm || !e->rb) {
 		fail(err, errlen, "memory", ENOMEM);
-		goto out;
+		goto fail;
 	}
+	*out = e;
+	return 0;
+fail:
+	probe_engine_free(e);
+	return -1;
+}
+
+void probe_engine_send(struct probe_engine *e, uint32_t round)
+{
+	unsigned k = round % e->count;
+	/* every stream's probe of this round, grouped by socket */
+	for (int q = 0; q < 4; q++) {
+		size_t cnt = 0;
+		for (size_t i = 0; i < e->n; i++) {
+			struct probe_stream *s = &e->st[i];
+			if (s->sock != q)
+				continue;
+			struct probe_slot *sl = &s->slots[k];
+			if (sl->sent && !sl->done)
+				lost(e, s, sl); /* its slot is needed: it waited a whole ring */
+			*sl = (struct probe_slot){ .round = round };
+			e->om[cnt] = (struct outmsg){ .s = s, .k = k, .id = (uint32_t)(i * e->count + k) };
+			build_probe(&e->om[cnt], &e->mm[cnt]);
+			cnt++;
+		}
+		if (cnt)
+			send_batch(e, &e->ps[q], e->om, e->mm, cnt);
+	}
+}
+
+size_t probe_engine_fds(const struct probe_engine *e, int fds[4])
+{
+	size_t n = 0;
+	for (int k = 0; k < 4; k++)
+		if (e->ps[k].fd >= 0)
+			fds[n++] = e->ps[k].fd;
+	return n;
+}
+
+void probe_engine_read(struct probe_engine *e, int fd)
+{
+	for (int k = 0; k < 4; k++)
+		if (e->ps[k].fd == fd) {
+			read_tx_timestamps(e, &e->ps[k]);
+			read_replies(e, &e->ps[k]);
+		}
+}
+
+uint64_t probe_engine_expire(struct probe_engine *e, uint64_t now, uint64_t timeout)
+{
+	uint64_t wake = UINT64_MAX;
+	for (size_t i = 0; i < e->n; i++)
+		for (unsigned k = 0; k < e->count; k++) {
+			struct probe_slot *sl = &e->st[i].slots[k];
+			if (!sl->sent || sl->done)
+				continue;
+			if (now >= sl->sent_mono_ns + timeout) {
+				lost(e, &e->st[i], sl);
+				continue;
+			}
+			if (sl->sent_mono_ns + timeout < wake)
+				wake = sl->sent_mono_ns + timeout;
+		}
+	return wake;
+}
+
+int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, char *err, size_t errlen)
+{
+	struct probe_engine *e;
+	if (o->count == 0 || o->count > 65535 || n * o->count > 16384) {
+		snprintf(err, errlen, "too many probes (destinations x providers x count at most 16384)");
+		return -1;
+	}
+	if (probe_engine_new(&e, st, n, o->count, NULL, NULL, err, errlen))
+		return -1;
+	int fds[4], r = -1;
+	size_t nfd = probe_engine_fds(e, fds);
 	struct pollfd pf[4];
 	uint64_t start = mono_ns(), interval = (uint64_t)(o->interval_s * 1e9), timeout = (uint64_t)(o->timeout_s * 1e9);
 	unsigned next = 0;
 	for (;;) {
 		uint64_t now = mono_ns();
-		while (next < o->count && now >= start + next * interval) {
-			/* every stream's probe of this round, grouped by socket */
-			for (int k = 0; k < 4; k++) {
-				size_t cnt = 0;
-				for (size_t i = 0; i < n; i++) {
-					if (st[i].sock != k)
-						continue;
-					om[cnt] = (struct outmsg){ .s = &st[i], .k = next, .id = (uint32_t)(i * o->count + next) };
-					build_probe(&om[cnt], &mm[cnt]);
-					cnt++;
-				}
-				if (cnt)
-					send_batch(&ps[k], om, mm, cnt);
-			}
-			next++;
-		}
-		/* expire probes past their timeout; find the next deadline */
-		int pending = next < o->count;
-		uint64_t wake = next < o->count ? start + next * interval : UINT64_MAX;
-		for (size_t i = 0; i < n; i++)
-			for (unsigned k = 0; k < next; k++) {
-				struct probe_slot *sl = &st[i].slots[k];
-				if (sl->done)
-					continue;
-				if (now >= sl->sent_mono_ns + timeout) {
-					sl->done = 1;
-					continue;
-				}
-				pending = 1;
-				if (sl->sent_mono_ns + timeout < wake)
-					wake = sl->sent_mono_ns + timeout;
-			}
-		if (!pending)
+		while (next < o->count && now >= start + next * interval)
+			probe_engine_send(e, next++);
+		uint64_t wake = probe_engine_expire(e, now, timeout);
+		if (next >= o->count && wake == UINT64_MAX)
 			break;
-		size_t np = 0;
-		for (int k = 0; k < 4; k++)
-			if (ps[k].fd >= 0)
-				pf[np++] = (struct pollfd){ .fd = ps[k].fd, .events = POLLIN }; /* POLLERR: TX timestamps */
+		if (next < o->count && start + next * interval < wake)
+			wake = start + next * interval;
+		for (size_t k = 0; k < nfd; k++)
+			pf[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN }; /* POLLERR: TX timestamps */
 		uint64_t w = wake > now ? wake - now : 0;
 		struct timespec to = { .tv_sec = (time_t)(w / 1000000000ull), .tv_nsec = (long)(w % 1000000000ull) };
-		if (ppoll(pf, np, &to, NULL) < 0 && errno != EINTR) {
+		if (ppoll(pf, nfd, &to, NULL) < 0 && errno != EINTR) {
 			fail(err, errlen, "poll", errno);
 			goto out;
 		}
-		np = 0;
-		for (int k = 0; k < 4; k++) {
-			if (ps[k].fd < 0)
-				continue;
-			if (pf[np].revents & POLLERR)
-				read_tx_timestamps(&ps[k], st, n, o->count, rb);
-			if (pf[np].revents & POLLIN)
-				read_replies(&ps[k], st, n, o->count, rb);
-			np++;
-		}
+		for (size_t k = 0; k < nfd; k++)
+			if (pf[k].revents & (POLLIN | POLLERR))
+				probe_engine_read(e, fds[k]);
 	}
 	r = 0;
 out:
-	free(om);
-	free(mm);
-	free(rb);
-	for (int k = 0; k < 4; k++) {
-		if (ps[k].fd >= 0)
-			close(ps[k].fd);
-		free(ps[k].keymap);
-	}
+	/* the caller reads the streams' results: keep their slots out of the
+	 * engine's free */
+	for (size_t i = 0; i < n; i++)
+		free(st[i].slots), st[i].slots = NULL;
+	probe_engine_free(e);
 	return r;
 }
