@@ -508,6 +508,22 @@ lab_delay() {
 	n "p$p" ip -6 route add default dev dly0 table 100
 }
 
+# lab_redelay a|b MS: the provider's delay changed to MS (netem, or a new
+# delay line in place of the old one).
+lab_redelay() {
+	local p=$1 ms=$2
+	if n "p$p" tc qdisc replace dev inet root netem delay "${ms}ms" 2>/dev/null; then
+		return 0
+	fi
+	lab_stop "delay-p$p"
+	lab_spawn "delay-p$p" "p$p" "$LAB_ROOT/build/delayline" dly0 "$ms"
+	wait_for 5 "delay line in p$p" n "p$p" ip link show dly0 || return 1
+	n "p$p" ip link set dly0 up
+	n "p$p" sysctl -qw net.ipv4.conf.dly0.rp_filter=0
+	n "p$p" ip route replace default dev dly0 table 100
+	n "p$p" ip -6 route replace default dev dly0 table 100
+}
+
 # lab_egress_clients: a client namespace "c1" behind h1 (100.64.1.0/24,
 # fd64:1::/64), and return routes for the shared egress addresses through
 # the providers and the switch to h1.

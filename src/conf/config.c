@@ -221,6 +221,8 @@ static int on_section(struct parse *p, const char *section)
 		p->obj = ce;
 	} else if (!strcmp(kind, "host") && arg) {
 		return on_host_section(p, section, arg);
+	} else if (!strcmp(kind, "probe") && !arg) {
+		return on_probe_section(p);
 	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
 		if (!name_valid(arg)) {
 			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
@@ -535,6 +537,8 @@ int config_load(const char *path, struct config *c)
 		break;
 	default: fail(&p, 1, "no '[switch]' or '[host]' section"); break;
 	}
+	if (!p.failed)
+		config_validate_probe(&p);
 	for (unsigned i = 0; i < c->sw.nlisten && c->metrics.len && !p.failed; i++)
 		if (endpoint_clash(&c->metrics.ss, &c->sw.listen[i].ss))
 			fail(&p, c->metrics.line, "metrics: '%s' clashes with 'listen = %s' on line %d", c->metrics.text,
@@ -572,6 +576,10 @@ void config_free(struct config *c)
 	c->sw.egress = NULL;
 	c->sw.negress = 0;
 	c->sw.capegress = 0;
+	free(c->host.probe);
+	c->host.probe = NULL;
+	c->host.nprobe = 0;
+	c->host.capprobe = 0;
 	sodium_memzero(c->priv, sizeof(c->priv));
 }
 
@@ -606,6 +614,10 @@ void config_print(const struct config *c, FILE *f)
 	for (unsigned i = 0; i < c->host.nswitches; i++) {
 		fprintf(f, "\n[switch %s]\n", c->host.switches[i].name);
 		cfg_print_section(f, CS_SWITCHREF, &c->host.switches[i]);
+	}
+	if (c->host.probe_line) {
+		fprintf(f, "\n[probe]\n");
+		cfg_print_section(f, CS_PROBE, c);
 	}
 	for (unsigned i = 0; i < c->sw.nhosts; i++) {
 		fprintf(f, "\n[host %s]\n", c->sw.hosts[i].name);

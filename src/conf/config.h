@@ -129,6 +129,15 @@ struct cfg_switch {
 	int fast_path_line;
 };
 
+#define CFG_PROBE_TARGETS_MAX 1024
+
+struct cfg_probe_target {
+	struct ol_addr addr;
+	uint16_t port;                  /* TCP SYN to it; 0: ICMP echo */
+	char text[64];                  /* as written: the metrics' target label */
+	int line;
+};
+
 struct cfg_host {
 	char ifname[IF_NAMESIZE];
 	/* several uplinks: providers are made on-link on this device, a veth
@@ -140,6 +149,12 @@ struct cfg_host {
 	unsigned rule_priority;
 	struct cfg_switchref switches[CFG_SWITCHES_MAX];
 	unsigned nswitches;
+	/* [probe]: probed through every live provider (host/probing.c) */
+	struct cfg_probe_target *probe;
+	unsigned nprobe;
+	size_t capprobe;
+	unsigned probe_interval_ms, probe_timeout_ms;
+	int probe_line;
 };
 
 /* The uplink to a switch agent: its own interface, or [host] interface. */

@@ -49,5 +49,11 @@ int cfg_parse_bird_hosts(struct parse *p, void *obj, const struct cfg_key *k, co
 void cfg_print_bird_hosts(FILE *f, const void *obj, const struct cfg_key *k);
 int cfg_is_set_bird_hosts(const void *obj, const struct cfg_key *k);
 void config_validate_bgp(struct parse *p);
+/* conf/probe.c: [probe] */
+int on_probe_section(struct parse *p);
+int cfg_parse_probe_target(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_probe_target(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_probe_target(const void *obj, const struct cfg_key *k);
+void config_validate_probe(struct parse *p);
 int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out);
 #endif

@@ -602,6 +602,13 @@ static const struct cfg_key schema[] = {
 	  "0 to 1h, for example '30s'", "How long a switch back from the dead waits.", NULL, NULL, NULL },
 	{ "public-key", CS_HOSTKEY, CT_CUSTOM, CK_REQUIRED, 0, 0, NULL, offsetof(struct cfg_peerkey, pub), 32, "public key",
 	  "base64, from 'onlink pubkey'", "The host agent's public key.", parse_pubkey, print_pubkey, is_set_pubkey },
+	{ "target", CS_PROBE, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(host.probe), NULL, NULL,
+	  "A destination probed through every live provider.", cfg_parse_probe_target, cfg_print_probe_target,
+	  cfg_is_set_probe_target },
+	{ "interval", CS_PROBE, CT_DURATION, 0, 100, 60000, "1s", CFG(host.probe_interval_ms), "duration",
+	  "100ms to 60s, for example '1s'", "How often each target is probed through each provider.", NULL, NULL, NULL },
+	{ "timeout", CS_PROBE, CT_DURATION, 0, 10, 60000, "1s", CFG(host.probe_timeout_ms), "duration",
+	  "10ms to 60s, for example '1s'", "A probe unanswered for this long is lost.", NULL, NULL, NULL },
 	{ "address", CS_HOSTKEY, CT_CUSTOM, CK_SET_ONLY | CK_REPEATABLE, 0, 0, NULL, offsetof(struct cfg_peerkey, addrs),
 	  sizeof(((struct cfg_peerkey *)0)->addrs), "address", NULL, "The host's address, for its BIRD session.",
 	  cfg_parse_peer_address, cfg_print_peer_address, cfg_is_set_peer_address },
@@ -652,6 +659,7 @@ const char *cfg_section_name(unsigned section)
 	case CS_SWITCHREF: return "[switch NAME]";
 	case CS_EGRESS: return "[egress ADDR]";
 	case CS_HOSTKEY: return "[host NAME]";
+	case CS_PROBE: return "[probe]";
 	default: return "?";
 	}
 }

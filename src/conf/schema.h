@@ -16,6 +16,7 @@ enum {
 	CS_SWITCHREF = 16,      /* [switch NAME] (a host's switch agent) */
 	CS_EGRESS = 32,         /* [egress ADDR] (a shared address's slices) */
 	CS_HOSTKEY = 64,        /* [host NAME] (a switch's host and its key) */
+	CS_PROBE = 128,         /* [probe] (a host's continuous probes) */
 };
 
 enum cfg_type {

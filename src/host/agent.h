@@ -110,6 +110,7 @@ struct hostd {
 	uint64_t rekey_ms;       /* CONN_REKEY_MS; ONLINK_TEST_REKEY_MS in the tests */
 	unsigned repair_streak;  /* back-to-back repairs that changed something */
 	struct api_egress api_egress; /* last published to subscribers */
+	struct probing *probing; /* [probe]: continuous probing (probing.c); NULL: none */
 	char cycle_logged[160];  /* the backup cycle last logged */
 };
 

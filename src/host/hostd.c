@@ -2,6 +2,7 @@
  * the switch agents said to the kernel. Its parts are listed in agent.h. */
 #include "host/hostd.h"
 #include "host/agent.h"
+#include "host/probing.h"
 #include "base/control.h"
 #include "base/vec.h"
 #include "conf/daemon.h"
@@ -209,6 +210,7 @@ int hostd_run(struct config *c)
 	timer_arm(&h.startup_t, STARTUP_GRACE_MS, 0);
 	timer_arm(&h.keepalive_t, c->keepalive * 1000ull, c->keepalive * 1000ull);
 	timer_arm(&h.rebuild_t, REBUILD_CHECK_MS, REBUILD_CHECK_MS);
+	h.probing = probing_new(&h);
 	if (daemon_ready(c, status_metrics, &h, NULL))
 		return 1;
 	if (c->host.multi_uplink)
@@ -237,6 +239,7 @@ int hostd_run(struct config *c)
 	for (unsigned i = 0; i < c->host.nswitches; i++)
 		swlink_fini(&h.sw[i]);
 	control_close();
+	probing_free(h.probing);
 	hview_free(&h.view);
 	vec_free(&h.changes);
 	api_egress_free(&h.api_egress);

@@ -4,6 +4,7 @@
 #include "host/agent.h"
 #include "base/control.h"
 #include "base/metrics.h"
+#include "host/probing.h"
 #include "base/vec.h"
 #include "proto/json.h"
 #include <errno.h>
@@ -100,6 +101,8 @@ static json_t *human_status(struct hostd *h)
 		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS),
 		"turn_cpu_ns", (json_int_t)h->turn_cpu_ns, "rebuild_cpu_ns", (json_int_t)h->rebuild_cpu_ns,
 		"kernel_write_cpu_ns", (json_int_t)h->kwrite_cpu_ns);
+	if (h->probing)
+		json_object_set_new(root, "probe", probing_json(h->probing));
 	json_object_set_new(root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
 	return root;
 }
@@ -303,6 +306,7 @@ void status_metrics(FILE *f, void *arg)
 	for (size_t i = 0; i < h->view.subst.n; i++)
 		mx_sample(f, "onlink_host_provider_substituted", mx_label(l, sizeof(l), "provider", h->view.subst.v[i].name),
 			  h->view.subst.v[i].via[0] != 0);
+	probing_metrics(h->probing, f);
 	mx_family(f, "onlink_host_backup_cycles", "gauge", "Providers whose backups go round in a cycle.");
 	mx_sample(f, "onlink_host_backup_cycles", "", h->view.cycles);
 	static const struct mx_counter fast[] = {

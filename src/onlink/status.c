@@ -123,6 +123,33 @@ static void print_egress(json_t *eg)
 	}
 }
 
+/* the host agent's continuous probes: one row per target and provider */
+static void print_probe(json_t *pr)
+{
+	size_t i, k;
+	json_t *t, *x;
+	if (!json_is_object(pr))
+		return;
+	printf("\nPROBES every %lld ms, over the last minute (* best)\n%-30s %-16s %9s %7s  %s\n",
+	       (long long)json_integer_value(json_object_get(pr, "interval_ms")), "TARGET", "PROVIDER", "RTT ms", "LOSS", "");
+	json_array_foreach(json_object_get(pr, "targets"), i, t) {
+		const char *best = json_string_value(json_object_get(t, "best"));
+		json_array_foreach(json_object_get(t, "providers"), k, x) {
+			json_t *rtt = json_object_get(x, "rtt_ms"), *loss = json_object_get(x, "loss");
+			char r[16] = "-", l[16] = "-";
+			if (json_is_number(rtt))
+				snprintf(r, sizeof(r), "%.3f", json_number_value(rtt));
+			if (json_is_number(loss))
+				snprintf(l, sizeof(l), "%.1f%%", 100 * json_number_value(loss));
+			printf("%-30s %-16s %9s %7s  %s\n", k ? "" : str(t, "target"), str(x, "provider"), r, l,
+			       best && !strcmp(best, str(x, "provider")) ? "*" :
+			       json_is_true(json_object_get(x, "live")) ? "" : "(not live)");
+		}
+		if (!json_array_size(json_object_get(t, "providers")))
+			printf("%-30s %s\n", str(t, "target"), "(no live provider)");
+	}
+}
+
 static void print_text(json_t *root)
 {
 	size_t i;
@@ -176,6 +203,7 @@ static void print_text(json_t *root)
 			printf("backups go round in a cycle, not followed: %s\n\n", str(root, "backup_cycle"));
 		print_providers(json_object_get(root, "providers"));
 		print_egress(json_object_get(root, "egress"));
+		print_probe(json_object_get(root, "probe"));
 	}
 }
 

@@ -138,6 +138,16 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\nbird-socket = /run/bird.ctl\nbird-include = /tmp/x.conf\nlocal-as = 65000\nbird-hosts = yes\n[host h1]\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n", 9, "[host h1]: bird-hosts = yes needs the host's 'address' for its BIRD session" },
 	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\nbird-hosts = yes\n", 5, "bird-hosts: needs 'local-as', 'bird-socket' and 'bird-include' in [switch]" },
 	{ "[switch]\nname = s\n[host h1]\naddress = 10.0.0.300\n", 4, "address: bad address '10.0.0.300' (the host's IPv4 or IPv6 address on the switch's segment)" },
+	/* [probe] (host agent) */
+	{ "[host]\nname = h1\n[probe]\ntarget = example.com\n", 4, "target: bad target 'example.com' (an IPv4 or IPv6 address, optionally followed by tcp:PORT)" },
+	{ "[host]\nname = h1\n[probe]\ntarget = 203.0.113.1 tcp:70000\n", 4, "target: bad target '203.0.113.1 tcp:70000' (an IPv4 or IPv6 address, optionally followed by tcp:PORT)" },
+	{ "[host]\nname = h1\n[probe]\ntarget = 224.0.0.1\n", 4, "target: bad target '224.0.0.1' (an IPv4 or IPv6 address, optionally followed by tcp:PORT)" },
+	{ "[host]\nname = h1\n[probe]\ntarget = 203.0.113.1\ntarget = 203.0.113.1\n", 5, "target: '203.0.113.1' given twice (first at line 4)" },
+	{ "[host]\nname = h1\n[probe]\ninterval = 50ms\n", 4, "interval: bad duration '50ms' (100ms to 60s, for example '1s')" },
+	{ "[host]\nname = h1\n[probe]\n[probe]\n", 4, "section '[probe]' repeated (first at line 3)" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[probe]\ninterval = 1s\n", 9, "[probe]: no 'target'" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[probe]\ntarget = 203.0.113.1\ninterval = 100ms\ntimeout = 2s\n", 9, "[probe]: timeout (2000ms) at most 10 intervals (1000ms)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[probe]\ntarget = 203.0.113.1\n", 5, "[probe] belongs in a host's config" },
 	/* lines of any length, counted exactly (inih's own buffer is 200 bytes) */
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n\n\n\n\n\n\n#xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n[bogus]\n", 12, "unknown section '[bogus]'" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n\n\n\n\n\n#yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n\nbogus = 1\n", 12, "unknown key 'bogus' in [switch]" },
@@ -183,6 +193,26 @@ static void bad_configs(void **state)
 		config_free(&c);
 		unlink(path);
 	}
+}
+
+/* [probe]: at most 1024 targets; the 1025th is refused at its line */
+static void probe_targets_max(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/onlink-cfg-XXXXXX", want[256];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "[host]\nname = h1\n[probe]\n");
+	for (int i = 0; i < 1025; i++)
+		fprintf(f, "target = 10.%d.%d.1\n", i / 256, i % 256);
+	fclose(f);
+	struct config c;
+	assert_int_equal(config_load(path, &c), -1);
+	snprintf(want, sizeof(want), "%s:1028: target: at most 1024 targets", path);
+	assert_string_equal(c.err, want);
+	config_free(&c);
+	unlink(path);
 }
 
 /* Valid lines longer than inih's buffer, with exact line numbers after them */
@@ -282,6 +312,7 @@ static unsigned heading_section(const char *h)
 	if (!strncmp(h, "[switch NAME]", 13)) return CS_SWITCHREF;
 	if (!strncmp(h, "[egress ADDR]", 13)) return CS_EGRESS;
 	if (!strncmp(h, "[host NAME]", 11)) return CS_HOSTKEY;
+	if (!strncmp(h, "[probe]", 7)) return CS_PROBE;
 	return 0;
 }
 
@@ -391,6 +422,7 @@ int main(void)
 		cmocka_unit_test(good_host),
 		cmocka_unit_test(normalized_is_fixed_point),
 		cmocka_unit_test(bad_configs),
+		cmocka_unit_test(probe_targets_max),
 		cmocka_unit_test(long_lines),
 		cmocka_unit_test(nul_byte),
 		cmocka_unit_test(key_mode),

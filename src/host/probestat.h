@@ -1,0 +1,42 @@
+/* The statistics of one (provider, target) of the host agent's continuous
+ * probing: an RTT histogram since start, the loss and mean RTT over the
+ * last minute (six buckets of ten seconds), and the last success. Pure:
+ * the caller gives the time. */
+#ifndef OL_PROBESTAT_H
+#define OL_PROBESTAT_H
+#include <stdint.h>
+#include <time.h>
+
+/* the histogram's upper bounds, in seconds (then +Inf) */
+#define PS_BUCKETS 12
+extern const double probestat_bounds[PS_BUCKETS];
+#define PS_WINDOW_BUCKETS 6
+#define PS_BUCKET_SECONDS 10
+
+struct ps_window {
+	int64_t epoch;          /* which ten seconds (unix time / 10) it counts */
+	uint32_t sent, ok;
+	double rtt_sum;         /* seconds, of the ok ones */
+};
+
+struct probestat {
+	uint64_t le[PS_BUCKETS + 1]; /* per bucket, not cumulative; the last: +Inf */
+	uint64_t count;
+	double sum;             /* seconds */
+	struct ps_window w[PS_WINDOW_BUCKETS];
+	time_t last_success;    /* unix time; 0: never */
+	double last_rtt;        /* seconds */
+};
+
+/* A probe's outcome at unix time now: its RTT in seconds, or < 0 lost. */
+void probestat_add(struct probestat *s, time_t now, double rtt_s);
+/* Over the last minute at now: probes counted, answered, their mean RTT
+ * (seconds; 0 when none answered). */
+void probestat_minute(const struct probestat *s, time_t now, uint32_t *sent, uint32_t *ok, double *mean);
+/* The loss ratio over the last minute; -1 with no probe in it. */
+double probestat_loss(const struct probestat *s, time_t now);
+/* Which of n candidates is best for a target over the last minute: the
+ * lowest mean RTT among those that answered at all, a lower loss breaking
+ * near-ties (within 1%); -1 when none answered. */
+int probestat_best(const struct probestat *const *c, int n, time_t now);
+#endif

@@ -1,0 +1,20 @@
+/* The host agent's continuous probing ([probe] in its config): every
+ * target through every live provider (up, with an address of the target's
+ * family, and not substituted: a substituted provider's probes would
+ * measure its backup), one round per interval, with the engine of onlink
+ * ping (kernel/probe.h). Statistics per (provider, target) in probestat.h;
+ * metrics, and the status's "probe" object. */
+#ifndef OL_PROBING_H
+#define OL_PROBING_H
+#include <jansson.h>
+#include <stdio.h>
+
+struct hostd;
+struct probing;
+
+/* NULL without targets (nothing to do). */
+struct probing *probing_new(struct hostd *h);
+void probing_free(struct probing *p);
+void probing_metrics(struct probing *p, FILE *f);
+json_t *probing_json(struct probing *p);
+#endif
