@@ -114,6 +114,9 @@ struct hostd {
 	char cycle_logged[160];  /* the backup cycle last logged */
 };
 
+/* routeq.c: the local API's "route" answer (a line) */
+char *routeq_answer(struct hostd *h, const char *destination);
+
 /* hostd.c */
 /* The turn for what h->changes holds (or everything: full): the merged
  * view, the desired state, the kernel, the steering table, subscribers. */

@@ -197,6 +197,8 @@ static char *api_request(struct hostd *h, const char *line)
 		return egress_line(h);
 	case API_STATUS:
 		return api_status(h);
+	case API_ROUTE:
+		return routeq_answer(h, rq.destination);
 	case API_SUBSCRIBE: {
 		/* the first answer: each topic's state now, egress-slices first */
 		char *eg = rq.topics & API_TOPIC_EGRESS ? egress_line(h) : NULL;

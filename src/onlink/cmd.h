@@ -6,6 +6,7 @@ int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_route(int argc, char **argv);
 /* drain, undrain, announce, withdraw (operate.c) */
 int cmd_operate(int argc, char **argv);
 #endif

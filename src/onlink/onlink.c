@@ -11,6 +11,7 @@ static const struct {
 } cmds[] = {
 	{ "status", cmd_status, "show providers, peers and state of the local agent" },
 	{ "ping", cmd_ping, "probe destinations through every provider at once" },
+	{ "route", cmd_route, "which provider an address or prefix goes out through, and BIRD's alternatives" },
 	{ "exec", cmd_exec, "run a command whose sockets all leave through one provider" },
 	{ "drain", cmd_operate, "move traffic off a provider (hosts use its backup; BGP shut down)" },
 	{ "undrain", cmd_operate, "take a drained provider back into service" },

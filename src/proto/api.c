@@ -10,7 +10,7 @@
 
 static const char *const kinds[] = {
 	[API_PROVIDERS] = "providers", [API_EGRESS_SLICES] = "egress-slices", [API_STATUS] = "status",
-	[API_SUBSCRIBE] = "subscribe",
+	[API_SUBSCRIBE] = "subscribe", [API_ROUTE] = "route",
 };
 static const char *const topics[] = { "egress-slices", "providers" };
 #define NTOPICS (sizeof(topics) / sizeof(topics[0]))
@@ -31,6 +31,8 @@ int api_request_encode(const struct api_request *r, char *buf, size_t len)
 				json_array_append_new(t, json_string(topics[i]));
 		json_object_set_new(o, "topics", t);
 	}
+	if (o && r->kind == API_ROUTE)
+		json_object_set_new(o, "destination", json_string(r->destination));
 	size_t n = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_PRESERVE_ORDER) : 0;
 	json_decref(o);
 	if (!n || n >= len)
@@ -67,7 +69,7 @@ int api_request_decode(const char *line, struct api_request *r, const char **why
 	ret = -EINVAL;
 	const char *k = json_string_value(json_object_get(root, "request"));
 	*why = "unknown request";
-	for (unsigned n = API_PROVIDERS; k && n <= API_SUBSCRIBE; n++)
+	for (unsigned n = API_PROVIDERS; k && n <= API_ROUTE; n++)
 		if (!strcmp(k, kinds[n]))
 			r->kind = (enum api_kind)n;
 	if (!r->kind)
@@ -87,6 +89,13 @@ int api_request_decode(const char *line, struct api_request *r, const char **why
 		}
 		if (!r->topics)
 			goto out;
+	}
+	if (r->kind == API_ROUTE) {
+		const char *d = json_string_value(json_object_get(root, "destination"));
+		*why = "route: \"destination\" must be an address or a prefix";
+		if (!d || !*d || strlen(d) >= sizeof(r->destination))
+			goto out;
+		strcpy(r->destination, d);
 	}
 	ret = 0;
 out:
@@ -173,6 +182,26 @@ char *api_status_encode(const struct api_status *s)
 	json_object_set_new(o, "interface", json_string(s->interface));
 	json_object_set_new(o, "ready", json_boolean(s->ready));
 	json_object_set_new(o, "switches", sw);
+	return line_of(o);
+}
+
+char *api_route_encode(const struct api_route *r)
+{
+	char a[ADDR_STRLEN], pfx[ADDR_STRLEN + 5];
+	json_t *hops = json_array();
+	for (unsigned i = 0; i < r->nhops; i++) {
+		const struct api_route_hop *h = &r->hops[i];
+		json_array_append_new(hops, json_pack("{s:s?, s:s?, s:I, s:b, s:s?, s:b}", "next_hop",
+			h->gw.family ? addr_str(&h->gw, a, sizeof(a)) : NULL, "provider", h->provider[0] ? h->provider : NULL,
+			"provider_table", (json_int_t)h->provider_table, "substituted", h->substituted, "via",
+			h->via[0] ? h->via : NULL, "chosen", h->chosen));
+	}
+	snprintf(pfx, sizeof(pfx), "%s/%u", addr_str(&r->prefix, a, sizeof(a)), r->prefix_len);
+	json_t *o = reply("route");
+	json_object_set_new(o, "prefix", json_string(pfx));
+	json_object_set_new(o, "table", json_integer(r->table));
+	json_object_set_new(o, "protocol", json_integer(r->protocol));
+	json_object_set_new(o, "next_hops", hops);
 	return line_of(o);
 }
 
@@ -375,4 +404,61 @@ int api_egress_equal(const struct api_egress *a, const struct api_egress *b)
 		if (strcmp(a->tables.v[i].name, b->tables.v[i].name) || a->tables.v[i].table != b->tables.v[i].table)
 			return 0;
 	return 1;
+}
+
+int api_route_decode(const char *line, struct api_route *r, const char **why)
+{
+	int ret;
+	size_t i;
+	json_t *root = open_reply(line, "route", why, &ret), *x;
+	memset(r, 0, sizeof(*r));
+	if (!root)
+		return ret;
+	json_int_t v;
+	const char *pfx = json_string_value(json_object_get(root, "prefix"));
+	char a[ADDR_STRLEN + 8], *slash;
+	*why = "route: bad prefix";
+	ret = -EINVAL;
+	if (!pfx || strlen(pfx) >= sizeof(a))
+		goto out;
+	strcpy(a, pfx);
+	if (!(slash = strchr(a, '/')))
+		goto out;
+	*slash = 0;
+	char *end;
+	unsigned long len = strtoul(slash + 1, &end, 10);
+	if (addr_parse(a, &r->prefix) || *end || !slash[1] || len > (r->prefix.family == AF_INET ? 32u : 128u))
+		goto out;
+	r->prefix_len = (uint8_t)len;
+	*why = "route: bad table or protocol";
+	if (get_int(root, "table", 0, UINT32_MAX, &v))
+		goto out;
+	r->table = (uint32_t)v;
+	if (get_int(root, "protocol", 0, 255, &v))
+		goto out;
+	r->protocol = (uint8_t)v;
+	*why = "route: bad next_hops";
+	json_t *hops = json_object_get(root, "next_hops");
+	if (!json_is_array(hops) || json_array_size(hops) > API_ROUTE_HOPS_MAX)
+		goto out;
+	json_array_foreach(hops, i, x) {
+		struct api_route_hop *h = &r->hops[r->nhops++];
+		json_t *g = json_object_get(x, "next_hop"), *p = json_object_get(x, "provider"), *via = json_object_get(x, "via");
+		if (!json_is_object(x) || (!json_is_null(g) && (!json_is_string(g) || addr_parse(json_string_value(g), &h->gw))))
+			goto out;
+		if (!json_is_null(p) && get_name(x, "provider", h->provider, sizeof(h->provider)))
+			goto out;
+		if (!json_is_null(via) && get_name(x, "via", h->via, sizeof(h->via)))
+			goto out;
+		if (get_int(x, "provider_table", 0, UINT32_MAX, &v) || !json_is_boolean(json_object_get(x, "substituted")) ||
+		    !json_is_boolean(json_object_get(x, "chosen")))
+			goto out;
+		h->provider_table = (uint32_t)v;
+		h->substituted = json_is_true(json_object_get(x, "substituted"));
+		h->chosen = json_is_true(json_object_get(x, "chosen"));
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
 }

@@ -8,6 +8,8 @@
  *   {"api":1,"request":"egress-slices"}   this host's slices, provider tables
  *   {"api":1,"request":"status"}          the agent's state, in short
  *   {"api":1,"request":"subscribe","topics":["egress-slices"]}
+ *   {"api":1,"request":"route","destination":"ADDR or PREFIX"}
+ *                                         the kernel's route to it, by provider
  * A subscriber gets the topic's current reply at once, then a new one each
  * time it changes, for as long as it stays connected. An error is
  * {"api":1,"error":"..."}. A request of another version is refused with an
@@ -24,13 +26,14 @@
 
 #define API_VERSION 1
 
-enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE };
+enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE, API_ROUTE };
 /* subscription topics: a bit each */
 enum { API_TOPIC_EGRESS = 1, API_TOPIC_PROVIDERS = 2 };
 
 struct api_request {
 	enum api_kind kind;
 	unsigned topics;        /* subscribe */
+	char destination[64];   /* route: an address or a prefix, as given */
 };
 
 /* Whether a control request is one of this API's (a JSON object), not a
@@ -91,7 +94,29 @@ struct api_status {
 	struct { struct api_switch *v; size_t n, cap; } switches;
 };
 
+#define API_ROUTE_HOPS_MAX 32
+
+/* A next hop of the kernel's route, and the provider it is. */
+struct api_route_hop {
+	struct ol_addr gw;      /* family 0: directly connected */
+	char provider[OL_NAME_MAX]; /* "": no provider's address */
+	uint32_t provider_table;
+	char via[OL_NAME_MAX];  /* substituted: the provider whose MACs it carries now */
+	uint8_t substituted;
+	uint8_t chosen;         /* the one the kernel picks for a flow to the destination */
+};
+
+struct api_route {
+	struct ol_addr prefix;  /* of the route that matches */
+	uint8_t prefix_len;
+	uint32_t table;
+	uint8_t protocol;
+	struct api_route_hop hops[API_ROUTE_HOPS_MAX];
+	unsigned nhops;
+};
+
 /* Replies: a malloc'd line ending in a newline, or NULL when out of memory. */
+char *api_route_encode(const struct api_route *r);
 char *api_providers_encode(const struct api_providers *p);
 char *api_egress_encode(const struct api_egress *e);
 char *api_status_encode(const struct api_status *s);
@@ -102,6 +127,7 @@ char *api_error_encode(const char *msg);
 int api_providers_decode(const char *line, struct api_providers *p, const char **why);
 int api_egress_decode(const char *line, struct api_egress *e, const char **why);
 int api_status_decode(const char *line, struct api_status *s, const char **why);
+int api_route_decode(const char *line, struct api_route *r, const char **why);
 void api_providers_free(struct api_providers *p);
 void api_egress_free(struct api_egress *e);
 void api_status_free(struct api_status *s);

@@ -4,6 +4,7 @@
  * Oracle beyond "no crash": what decodes encodes to a line that decodes to
  * the same thing. */
 #include "proto/api.h"
+#include "kernel/route.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!api_request_decode(in, &rq, &why)) {
 		char buf[256];
 		if (api_request_encode(&rq, buf, sizeof(buf)) || api_request_decode(buf, &rq2, &why) ||
-		    rq.kind != rq2.kind || rq.topics != rq2.topics)
+		    rq.kind != rq2.kind || rq.topics != rq2.topics || strcmp(rq.destination, rq2.destination))
 			abort();
 	}
 	struct api_egress e, e2;
@@ -49,6 +50,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct api_status s;
 	api_status_decode(in, &s, &why);
 	api_status_free(&s);
+	struct api_route r, r2;
+	if (!api_route_decode(in, &r, &why)) {
+		char *l = api_route_encode(&r);
+		if (!l || api_route_decode(l, &r2, &why) || r.nhops != r2.nhops || r.prefix_len != r2.prefix_len ||
+		    r.table != r2.table || addr_cmp(&r.prefix, &r2.prefix))
+			abort();
+		for (unsigned i = 0; i < r.nhops; i++)
+			if (addr_cmp(&r.hops[i].gw, &r2.hops[i].gw) || strcmp(r.hops[i].provider, r2.hops[i].provider) ||
+			    r.hops[i].chosen != r2.hops[i].chosen || r.hops[i].substituted != r2.hops[i].substituted)
+				abort();
+		free(l);
+	}
+	/* the same bytes as a kernel's RTM_NEWROUTE (what route_get reads) */
+	struct route_info ri;
+	if (!route_parse(data, size, &ri) && (ri.nhops > ROUTE_HOPS_MAX || ri.dst_len > 128))
+		abort();
 	free(in);
 	return 0;
 }
