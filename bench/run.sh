@@ -11,7 +11,9 @@
 #  - loss after a provider's failure (bench/failover.sh) and a whole
 #    switch's (bench/switch_failover.sh), with 10k and 1M routes;
 #  - per-node identities: handshakes, 1000 hosts reconnecting, signed
-#    datagrams (bench/identities.sh).
+#    datagrams (bench/identities.sh);
+#  - continuous probing at 64 providers x 50 targets: probes per second and
+#    the host agent's CPU (bench/probe.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
@@ -119,3 +121,4 @@ bash "$(dirname "$0")/slices.sh"
 bash "$(dirname "$0")/failover.sh"
 bash "$(dirname "$0")/switch_failover.sh"
 bash "$(dirname "$0")/identities.sh"
+bash "$(dirname "$0")/probe.sh"

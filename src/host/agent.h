@@ -74,7 +74,7 @@ struct hostd {
 	struct nl *nl;
 	struct loop_src nl_src, sig_src;
 	struct swlink sw[CFG_SWITCHES_MAX];
-	struct timer reconcile_t, keepalive_t, startup_t, rebuild_t;
+	struct timer reconcile_t, keepalive_t, startup_t, rebuild_t, traffic_t;
 	int ifindex;             /* where providers are on-link: the uplink, or the provider device */
 	int peer_ifindex;        /* [host] interface, where the other hosts are */
 	int lo_ifindex;
@@ -82,6 +82,7 @@ struct hostd {
 	struct changes changes;  /* what the messages read since the last turn changed */
 	char *steer_applied;     /* the steering script last applied */
 	char *upsteer_applied;   /* the uplink steering script last applied */
+	char *traffic_applied;   /* the traffic counters' script last applied (traffic.h) */
 	int upsteer_dirty;       /* what it is built from changed (or applying it failed) */
 	unsigned long steer_errors;
 	struct pstates ps;
@@ -149,6 +150,7 @@ int uplink_dead(const struct hostd *h, uint8_t *dead);
  * (keys NULL; repair: a repair's writes), or only the keys given. */
 void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair);
 void kstate_steer(struct hostd *h);
+void kstate_traffic(struct hostd *h);
 void kstate_upsteer(struct hostd *h);
 /* The device providers are on-link on: [host] interface, or with several
  * uplinks the provider device. */

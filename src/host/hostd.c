@@ -18,6 +18,7 @@
 /* The desired state kept by turns is checked against a full rebuild this
  * often (and on SIGHUP), and the kernel against it: the periodic repair. */
 #define REBUILD_CHECK_MS 30000
+#define TRAFFIC_DELAY_MS 200   /* a burst of turns: one traffic-counter update */
 
 const struct pstate *pstate_find(const struct hostd *h, const char *name)
 {
@@ -101,6 +102,10 @@ void hostd_turn(struct hostd *h, int full)
 		kstate_steer(h);
 	}
 	kobj_set_free(&touched);
+	/* the traffic counters follow the providers, shortly after: a burst
+	 * of turns gives one nft transaction, outside the turn */
+	if (h->view.changed.full || h->view.changed.n || h->view.tables_changed)
+		timer_arm(&h->traffic_t, TRAFFIC_DELAY_MS, 0);
 	if (h->view.cycles && strcmp(h->cycle_logged, h->view.cycle))
 		log_err("backups across the switch agents go round in a cycle (%s): not followed; fix the switches' "
 			"'backup' keys", h->view.cycle);
@@ -167,6 +172,11 @@ static void startup_fire(struct timer *t)
 	}
 }
 
+static void traffic_fire(struct timer *t)
+{
+	kstate_traffic(t->arg);
+}
+
 static void keepalive_fire(struct timer *t)
 {
 	swlink_keepalive(t->arg);
@@ -201,6 +211,7 @@ int hostd_run(struct config *c)
 	timer_init(&h.keepalive_t, keepalive_fire, &h);
 	timer_init(&h.startup_t, startup_fire, &h);
 	timer_init(&h.rebuild_t, rebuild_fire, &h);
+	timer_init(&h.traffic_t, traffic_fire, &h);
 	if ((r = control_open(c->control, status_control, &h))) {
 		log_err("control socket %s: %s", c->control, strerror(-r));
 		return 1;
@@ -245,6 +256,7 @@ int hostd_run(struct config *c)
 	api_egress_free(&h.api_egress);
 	free(h.steer_applied);
 	free(h.upsteer_applied);
+	free(h.traffic_applied);
 	kobj_set_free(&h.have);
 	vec_free(&h.ps);
 	nl_close(h.nl);

@@ -2,6 +2,7 @@
  * onlink's scope, the writes that bring it to the desired state, the
  * kernel's events, and the steering table. */
 #include "host/agent.h"
+#include "host/traffic.h"
 #include "host/steer.h"
 #include "host/upsteer.h"
 #include "kernel/nft.h"
@@ -215,6 +216,23 @@ void kstate_steer(struct hostd *h)
 out:
 	free(script);
 	free(peers);
+}
+
+/* The per-provider traffic counters' table (traffic.h), in line with the
+ * providers; applied when the script changed. */
+void kstate_traffic(struct hostd *h)
+{
+	size_t len = 4096;
+	for (size_t i = 0; i < h->view.merged.n; i++)
+		len += 256 + 256 * (size_t)h->view.merged.v[i].naddrs;
+	char *script = malloc(len);
+	if (!script)
+		return;
+	if (traffic_script(script, len, &h->view.merged))
+		log_limited(&h->rl_kernel, LOG_ERR, "traffic counters: script too long");
+	else if (script_apply(h, &h->traffic_applied, &script, "traffic counters") > 0)
+		log_debug("traffic counters: %zu providers", h->view.merged.n);
+	free(script);
 }
 
 /* Several uplinks: the uplink steering table, built again only when what

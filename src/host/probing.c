@@ -80,9 +80,9 @@ static char *signature(const struct hostd *h)
 	return out;
 }
 
-static void done(void *arg, struct probe_stream *s, double rtt_ms)
+static void done(void *arg, struct probe_stream *s, uint32_t round, double rtt_ms)
 {
-	(void)arg;
+	(void)arg, (void)round;
 	probestat_add(s->user, time(NULL), rtt_ms < 0 ? -1 : rtt_ms / 1000);
 }
 

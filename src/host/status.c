@@ -5,6 +5,7 @@
 #include "base/control.h"
 #include "base/metrics.h"
 #include "host/probing.h"
+#include "host/traffic.h"
 #include "base/vec.h"
 #include "proto/json.h"
 #include <errno.h>
@@ -309,6 +310,7 @@ void status_metrics(FILE *f, void *arg)
 		mx_sample(f, "onlink_host_provider_substituted", mx_label(l, sizeof(l), "provider", h->view.subst.v[i].name),
 			  h->view.subst.v[i].via[0] != 0);
 	probing_metrics(h->probing, f);
+	traffic_metrics(f);
 	mx_family(f, "onlink_host_backup_cycles", "gauge", "Providers whose backups go round in a cycle.");
 	mx_sample(f, "onlink_host_backup_cycles", "", h->view.cycles);
 	static const struct mx_counter fast[] = {

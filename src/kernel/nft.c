@@ -23,3 +23,18 @@ int nft_run(const char *cmd, char *err, size_t errlen)
 	nft_ctx_free(ctx);
 	return r ? -1 : 0;
 }
+
+int nft_query(const char *cmd, char **out)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -1;
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	int r = nft_run_cmd_from_buffer(ctx, cmd);
+	const char *o = nft_ctx_get_output_buffer(ctx);
+	*out = !r && o ? strdup(o) : NULL;
+	nft_ctx_free(ctx);
+	return *out ? 0 : -1;
+}

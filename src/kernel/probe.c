@@ -238,7 +238,7 @@ static void lost(struct probe_engine *e, struct probe_stream *s, struct probe_sl
 {
 	sl->done = 1;
 	if (e->done)
-		e->done(e->arg, s, -1);
+		e->done(e->arg, s, sl->round, -1);
 }
 
 /* Sends one round's probes on one socket with as few system calls as the
@@ -285,7 +285,7 @@ static void settle(struct probe_engine *e, struct probe_stream *s, struct probe_
 	s->rtt_sum += ms;
 	s->rtt_sum2 += ms * ms;
 	if (e->done)
-		e->done(e->arg, s, ms);
+		e->done(e->arg, s, sl->round, ms);
 }
 
 /* A batch of receive buffers; replies and TX timestamps need only headers. */
@@ -592,7 +592,7 @@ int probe_run(struct probe_stream *st, size_t n, const struct probe_opts *o, cha
 		snprintf(err, errlen, "too many probes (destinations x providers x count at most 16384)");
 		return -1;
 	}
-	if (probe_engine_new(&e, st, n, o->count, NULL, NULL, err, errlen))
+	if (probe_engine_new(&e, st, n, o->count, o->done, o->arg, err, errlen))
 		return -1;
 	int fds[4], r = -1;
 	size_t nfd = probe_engine_fds(e, fds);

@@ -35,9 +35,17 @@ struct probe_stream {
 	struct probe_slot *slots;
 };
 
+struct probe_engine;
+/* Called once per probe sent, with the round it was sent in: its RTT in
+ * ms, or a negative value when it was lost (timed out, not sent, or its
+ * slot needed again). */
+typedef void (*probe_done_fn)(void *arg, struct probe_stream *s, uint32_t round, double rtt_ms);
+
 struct probe_opts {
 	unsigned count;
 	double interval_s, timeout_s;
+	probe_done_fn done;     /* optional: each probe's outcome as it comes */
+	void *arg;
 };
 
 /* 0, or -1 with err set (socket set-up failures). Per-probe failures are
@@ -45,11 +53,7 @@ struct probe_opts {
 int probe_run(struct probe_stream *s, size_t n, const struct probe_opts *o, char *err, size_t errlen);
 void probe_free(struct probe_stream *s, size_t n);
 
-/* The engine, driven by an event loop. done() is called once per probe
- * sent: with its RTT in ms, or a negative value when it was lost (timed
- * out, not sent, or its slot needed again). */
-struct probe_engine;
-typedef void (*probe_done_fn)(void *arg, struct probe_stream *s, double rtt_ms);
+/* The engine, driven by an event loop. */
 int probe_engine_new(struct probe_engine **out, struct probe_stream *st, size_t n, unsigned ring, probe_done_fn done,
 		     void *arg, char *err, size_t errlen);
 void probe_engine_free(struct probe_engine *e);

@@ -1,9 +1,11 @@
 /* onlink ping: one destination (or more), every provider at once. */
 #include "onlink/cmd.h"
 #include "kernel/probe.h"
+#include "onlink/plot.h"
 #include "onlink/providers.h"
 #include "base/addr.h"
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -24,8 +26,16 @@ struct row {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: onlink ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [--tcp PORT]\n"
-		   "                   [--json | --json-file FILE]\n"
+		   "                   [--json | --json-file FILE] [--plot FILE.svg]\n"
 		   "                   [-s SOCKET] [--via PROVIDER]... [--table N]... DEST...\n");
+}
+
+static void record(void *arg, struct probe_stream *s, uint32_t round, double rtt_ms)
+{
+	const struct probe_opts *po = arg;
+	double *r = s->user;
+	if (r && round < po->count)
+		r[round] = rtt_ms < 0 ? -1 : rtt_ms;
 }
 
 static int parse_seconds(const char *s, double min, double max, double *out)
@@ -106,12 +116,13 @@ int cmd_ping(int argc, char **argv)
 		{ "json-file", required_argument, NULL, 'J' },
 		{ "via", required_argument, NULL, 'v' },
 		{ "table", required_argument, NULL, 'T' },
+		{ "plot", required_argument, NULL, 'P' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct probe_opts po = { .count = 5, .interval_s = 0.2, .timeout_s = 1.0 };
-	const char *sock = DEFAULT_HOST_SOCK, *json_file = NULL;
+	const char *sock = DEFAULT_HOST_SOCK, *json_file = NULL, *plot = NULL;
 	const char *via[64];
 	uint32_t tables[1024];
 	size_t nvia = 0, ntables = 0, nprov = 0;
@@ -155,6 +166,7 @@ int cmd_ping(int argc, char **argv)
 		}
 		case 'j': json = 1; break;
 		case 'J': json_file = optarg; break;
+		case 'P': plot = optarg; break;
 		case 's': sock = optarg; break;
 		case 'v':
 			if (nvia == sizeof(via) / sizeof(via[0])) {
@@ -265,13 +277,42 @@ int cmd_ping(int argc, char **argv)
 		free(prov);
 		return 1;
 	}
+	/* --plot: every probe's RTT, by round */
+	double *rtts = NULL;
+	if (plot) {
+		rtts = malloc(nrows * po.count * sizeof(*rtts));
+		for (size_t i = 0; rtts && i < nrows * po.count; i++)
+			rtts[i] = NAN;
+		for (size_t i = 0; i < nrows; i++)
+			st[i].user = rtts ? &rtts[i * po.count] : NULL;
+		po.done = record, po.arg = &po;
+	}
 	if (probe_run(st, nrows, &po, err, sizeof(err))) {
 		fprintf(stderr, "onlink ping: %s\n", err);
 		probe_free(st, nrows);
 		free(rows);
 		free(st);
 		free(prov);
+		free(rtts);
 		return 2;
+	}
+	int plot_failed = 0;
+	if (plot) {
+		struct plot_series *ps = calloc(nrows, sizeof(*ps));
+		char title[160];
+		for (size_t i = 0; ps && rtts && i < nrows; i++) {
+			snprintf(ps[i].label, sizeof(ps[i].label), "%s via %s%s", rows[i].addr, rows[i].prov->name,
+				 rows[i].prov->via[0] ? " (substituted)" : "");
+			ps[i].rtt_ms = &rtts[i * po.count];
+			ps[i].n = po.count;
+		}
+		snprintf(title, sizeof(title), "onlink ping: RTT per provider, %u probes every %g s", po.count, po.interval_s);
+		if (!ps || !rtts || plot_svg(plot, title, ps, nrows, po.interval_s)) {
+			fprintf(stderr, "onlink ping: --plot %s: %s\n", plot, strerror(errno));
+			plot_failed = 1;
+		}
+		free(ps);
+		free(rtts);
 	}
 
 	/* Rows come grouped by destination address. Best provider per address:
@@ -364,5 +405,5 @@ int cmd_ping(int argc, char **argv)
 	free(rows);
 	free(st);
 	free(prov);
-	return all_answered ? 0 : 1;
+	return plot_failed ? 2 : all_answered ? 0 : 1;
 }

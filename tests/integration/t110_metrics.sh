@@ -21,6 +21,24 @@ check "switch agent: promtool accepts its metrics" lint sw 9477
 check "host agent: promtool accepts its metrics" lint h1 9477
 check "egress daemon: promtool accepts its metrics" lint h1 9478
 
+# contrib/grafana/onlink.json: valid JSON, and every metric its panels
+# query is one the daemons export (h1 probing, with traffic counters)
+cat >> "$LAB_DIR/host-h1.conf" <<CONF
+
+[probe]
+target = 203.0.113.1
+interval = 200ms
+CONF
+kill -HUP "$(lab_pid onlinkd-h1)"
+check "host: probe metrics once [probe] is given" wait_for 15 "probes" \
+	bash -c "ip netns exec ${LAB_PREFIX}h1 curl -sf http://127.0.0.1:9477/metrics | grep -q '^onlink_probe_best{'"
+check "host: promtool accepts its metrics with probes and traffic counters" lint h1 9477
+DASH=$LAB_ROOT/contrib/grafana/onlink.json
+check "the Grafana dashboard is valid JSON with panels" jq -e '.panels | length > 10' "$DASH"
+for d in "sw 9477" "h1 9477" "h1 9478"; do scrape $d; done | awk '!/^#/ { sub(/[{ ].*/, ""); print }' | sort -u > "$LAB_DIR/exported"
+for mname in $(jq -r '.. | .expr? // empty' "$DASH" | grep -oE 'onlink_[a-z_]+' | sort -u); do
+	check "the dashboard's $mname is exported" grep -qx "$mname" "$LAB_DIR/exported"
+done
 check_eq "switch: both hosts connected" "$(metric sw 9477 onlink_switch_peers_connected)" "2"
 check_eq "switch: transit-a up" "$(metric sw 9477 'onlink_switch_provider_up{provider="transit-a"}')" "1"
 check_eq "host: its switch agent connected" "$(metric h1 9477 'onlink_host_switch_connected{switch="sw1"}')" "1"

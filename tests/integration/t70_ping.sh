@@ -37,6 +37,25 @@ check_eq "-4 keeps the IPv4 rows only" "$(ping_ -4 -c 1 --json far.example | jq 
 check_eq "-6 keeps the IPv6 rows only" "$(ping_ -6 -c 1 --json far.example | jq -r '[.[].address] | unique | join(",")')" "2001:db8:ff::1"
 check_eq "--via limits the providers" "$(ping_ -c 1 --via transit-b --json 203.0.113.1 | jq -r '[.[].provider] | join(",")')" "transit-b"
 
+# --plot: the RTT of each provider over the run, as an SVG picture
+ping_ -c 10 -i 0.05 --plot "$LAB_DIR/rtt.svg" far.example > /dev/null
+plot=$(python3 - "$LAB_DIR/rtt.svg" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+mean = {}
+for g in ET.parse(sys.argv[1]).findall(".//s:g[@class='series']", ns):
+    ys = [float(p.split(",")[1]) for pl in g.findall("s:polyline", ns) for p in pl.get("points").split()]
+    mean[g.get("data-label")] = sum(ys) / len(ys) if ys else None
+print(len(mean), " ".join(sorted(mean)))
+a, b = mean.get("203.0.113.1 via transit-a"), mean.get("203.0.113.1 via transit-b")
+# SVG y grows downwards: transit-b's slower path is drawn higher
+print("b-above-a" if a and b and b < a else "wrong")
+PY
+)
+check_eq "--plot: an SVG with a line per address and provider" "$(head -n1 <<<"$plot")" \
+	"4 2001:db8:ff::1 via transit-a 2001:db8:ff::1 via transit-b 203.0.113.1 via transit-a 203.0.113.1 via transit-b"
+check_eq "...where transit-b's 20 ms path is drawn above transit-a's 10 ms one" "$(tail -n1 <<<"$plot")" "b-above-a"
+
 # the table and the JSON of one run carry the same numbers
 ping_ -c 5 -i 0.05 --json-file "$LAB_DIR/same.json" 203.0.113.1 > "$LAB_DIR/table.txt"; rc=$?
 check_eq "--json-file: exit 0" "$rc" "0"
