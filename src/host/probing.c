@@ -198,8 +198,12 @@ struct probing *probing_new(struct hostd *h)
 	p->h = h;
 	p->c = c;
 	p->rl = (struct ratelimit)RATELIMIT_INIT(60000, 1);
-	/* a slot is reused a ring later: after the timeout, and then some */
-	p->ring = c->probe_timeout_ms / c->probe_interval_ms + 2;
+	/* a slot is reused a ring later: after the timeout, and then some; a
+	 * power of two, so that the ICMP sequence (the round, 16 bits) names
+	 * the same slot when it wraps */
+	p->ring = 4;
+	while (p->ring < c->probe_timeout_ms / c->probe_interval_ms + 2)
+		p->ring *= 2;
 	timer_init(&p->tick, tick, p);
 	timer_arm(&p->tick, c->probe_interval_ms, c->probe_interval_ms);
 	return p;

@@ -477,8 +477,9 @@ int probe_engine_new(struct probe_engine **out, struct probe_stream *st, size_t 
 		{ -1, AF_INET, IPPROTO_TCP, 0, NULL }, { -1, AF_INET6, IPPROTO_TCP, 0, NULL },
 	};
 	uint32_t rnd[2] = { 0, 0 };
-	if (n == 0 || ring == 0 || ring > 65535 || n * ring > 16384) {
-		snprintf(err, errlen, "too many probes (streams x slots at most 16384)");
+	/* ICMP: one id per stream; TCP: one source port per slot */
+	if (n == 0 || ring == 0 || ring > 65535 || n > 32768 || n * ring > 65536) {
+		snprintf(err, errlen, "too many probes (streams x slots at most 65536)");
 		return -1;
 	}
 	struct probe_engine *e = calloc(1, sizeof(*e));

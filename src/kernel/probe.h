@@ -57,7 +57,9 @@ void probe_free(struct probe_stream *s, size_t n);
 int probe_engine_new(struct probe_engine **out, struct probe_stream *st, size_t n, unsigned ring, probe_done_fn done,
 		     void *arg, char *err, size_t errlen);
 void probe_engine_free(struct probe_engine *e);
-/* Sends round `round` (any number; slot round % ring) of every stream. */
+/* Sends round `round` of every stream, in slot round % ring. Rounds past
+ * 65535 need a ring that is a power of two (the ICMP sequence is the
+ * round's low 16 bits). */
 void probe_engine_send(struct probe_engine *e, uint32_t round);
 /* Its sockets (at most 4), to watch for input (TX timestamps come as
  * errors, which poll and epoll report without asking). */
