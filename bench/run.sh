@@ -13,7 +13,8 @@
 #  - per-node identities: handshakes, 1000 hosts reconnecting, signed
 #    datagrams (bench/identities.sh);
 #  - continuous probing at 64 providers x 50 targets: probes per second and
-#    the host agent's CPU (bench/probe.sh).
+#    the host agent's CPU (bench/probe.sh); the traffic counters' cost in
+#    throughput (bench/traffic.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
@@ -122,3 +123,4 @@ bash "$(dirname "$0")/failover.sh"
 bash "$(dirname "$0")/switch_failover.sh"
 bash "$(dirname "$0")/identities.sh"
 bash "$(dirname "$0")/probe.sh"
+bash "$(dirname "$0")/traffic.sh"
