@@ -17,7 +17,7 @@ int traffic_script(char *buf, size_t len, const struct provset *ps)
 	fprintf(f, "add table %s\n", t);
 	/* "add" keeps a counter that exists, with its values */
 	for (size_t i = 0; i < ps->n; i++)
-		fprintf(f, "add counter %s \"tx_%s\"\nadd counter %s \"rx_%s\"\n", t, ps->v[i].name, t, ps->v[i].name);
+		fprintf(f, "add counter %s tx_%s\nadd counter %s rx_%s\n", t, ps->v[i].name, t, ps->v[i].name);
 	fprintf(f, "add map %s nh4 { type ipv4_addr : counter; }\nadd map %s nh6 { type ipv6_addr : counter; }\n"
 		   "add map %s mac { type ether_addr : counter; }\nflush map %s nh4\nflush map %s nh6\nflush map %s mac\n",
 		t, t, t, t, t, t);

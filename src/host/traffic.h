@@ -2,7 +2,10 @@
  * onlink_traffic) of what the host sends to each provider, matched by the
  * routing next hop being one of the provider's addresses (postrouting:
  * forwarded and local traffic alike), and of what it receives from each,
- * matched by the frame's source MAC being the provider's (prerouting).
+ * matched by the frame's source MAC being the provider's (prerouting):
+ * what a provider sends straight to the host. Inbound traffic the switch
+ * routes (the POP's prefixes are announced with the switch as next hop)
+ * arrives from the switch's MAC and is counted against no provider.
  * Bytes are the IP packet's length (the kernel's counters at the IP
  * hooks), without the Ethernet header. Counters live as long as the table:
  * a rewrite keeps their values. */

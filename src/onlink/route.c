@@ -98,9 +98,10 @@ static size_t bird_paths(const char *text, struct bird_path *p, size_t cap)
 {
 	size_t n = 0;
 	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		char word[64], rest[160];
-		const char *s = l + strspn(l, " \t");
-		if (strstr(s, " [") && strchr(s, ']') && (strstr(s, "unicast") || s == l) && n < cap) {
+		char line[512], word[64], rest[160];
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
+		const char *s = line + strspn(line, " \t");
+		if (strstr(s, " [") && strchr(s, ']') && strstr(s, "unicast") && n < cap) {
 			/* "PREFIX unicast [proto time from X] * (100) [AS...]" or its continuation */
 			const char *close = strchr(s, ']');
 			memset(&p[n], 0, sizeof(p[n]));
