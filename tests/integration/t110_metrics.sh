@@ -35,7 +35,9 @@ check "host: probe metrics once [probe] is given" wait_for 15 "probes" \
 check "host: promtool accepts its metrics with probes and traffic counters" lint h1 9477
 DASH=$LAB_ROOT/contrib/grafana/onlink.json
 check "the Grafana dashboard is valid JSON with panels" jq -e '.panels | length > 10' "$DASH"
-for d in "sw 9477" "h1 9477" "h1 9478"; do scrape $d; done | awk '!/^#/ { sub(/[{ ].*/, ""); print }' | sort -u > "$LAB_DIR/exported"
+# the families each daemon declares (# TYPE), and the samples it serves
+for d in "sw 9477" "h1 9477" "h1 9478"; do scrape $d; done |
+	awk '/^# TYPE / { print $3; next } !/^#/ { sub(/[{ ].*/, ""); print }' | sort -u > "$LAB_DIR/exported"
 for mname in $(jq -r '.. | .expr? // empty' "$DASH" | grep -oE 'onlink_[a-z_]+' | sort -u); do
 	check "the dashboard's $mname is exported" grep -qx "$mname" "$LAB_DIR/exported"
 done
