@@ -56,8 +56,9 @@ cpu_over() { # seconds: the agent's CPU share of one core over them (percent)
 	t0=$(ticks); sleep "$1"; t1=$(ticks)
 	awk -v d=$((t1 - t0)) -v hz="$HZ" -v s="$1" 'BEGIN { printf "%.2f", d / hz / s * 100 }'
 }
-answered() { "$ONLINK" status -s "$LAB_DIR/host.sock" --json | jq '[.probe.targets[].providers[] | .answered] | add'; }
-sent() { "$ONLINK" status -s "$LAB_DIR/host.sock" --json | jq '[.probe.targets[].providers[] | .sent] | add'; }
+# answered over sent, in the last minute, from one status
+answered_ratio() { "$ONLINK" status -s "$LAB_DIR/host.sock" --json |
+	jq '[.probe.targets[].providers[]] | (map(.answered) | add) / (map(.sent) | add) * 10000 | round / 10000'; }
 
 base=$(cpu_over "$SECS")
 declare -A cpu ratio
@@ -67,8 +68,7 @@ for iv in 1s 100ms; do
 	wait_for 20 "probing every $iv" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/host.sock' --json | jq '.probe.streams')\" = $((PROVIDERS * TARGETS)) ]" || exit 1
 	sleep 2 # the first rounds out of the measure
 	cpu[$iv]=$(cpu_over "$SECS")
-	s=$(sent) a=$(answered)
-	ratio[$iv]=$(awk -v a="$a" -v s="$s" 'BEGIN { printf "%.4f", s ? a / s : 0 }')
+	ratio[$iv]=$(answered_ratio)
 done
 pps1=$((PROVIDERS * TARGETS)) pps2=$((PROVIDERS * TARGETS * 10))
 printf '{"providers": %d, "targets": %d, "agent_cpu_pct_without": %s, "every_1s": {"probes_per_s": %d, "agent_cpu_pct": %s, "answered": %s}, "every_100ms": {"probes_per_s": %d, "agent_cpu_pct": %s, "answered": %s}}\n' \

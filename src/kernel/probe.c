@@ -120,6 +120,16 @@ static int open_sock(struct psock *p, size_t keys, char *err, size_t errlen)
 		return fail(err, errlen, "raw socket (onlink ping needs root)", errno);
 	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) < 0)
 		return fail(err, errlen, "SO_TIMESTAMPING", errno);
+	/* a round's probes leave in one burst and their answers and TX
+	 * timestamps come back in one: room for all of them (about 1 KiB of
+	 * buffer each), past the system's default limits where CAP_NET_ADMIN
+	 * allows (the daemons' units have it) */
+	size_t want = keys * 1024;
+	int buf = want > (64u << 20) ? 64 << 20 : want < (256u << 10) ? 256 << 10 : (int)want;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (p->proto == IPPROTO_ICMP) {
 		uint32_t block = ~(1u << ICMP_ECHOREPLY);
 		setsockopt(p->fd, SOL_RAW, ICMP_FILTER, &block, sizeof(block));
