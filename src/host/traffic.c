@@ -12,42 +12,27 @@ int traffic_script(char *buf, size_t len, const struct provset *ps)
 	FILE *f = fmemopen(buf, len, "w");
 	if (!f)
 		return -ENOSPC;
-	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	char a[ADDR_STRLEN];
 	const char *t = "inet " TRAFFIC_TABLE;
 	fprintf(f, "add table %s\n", t);
 	/* "add" keeps a counter that exists, with its values */
 	for (size_t i = 0; i < ps->n; i++)
-		fprintf(f, "add counter %s tx_%s\nadd counter %s rx_%s\n", t, ps->v[i].name, t, ps->v[i].name);
+		fprintf(f, "add counter %s tx_%s\n", t, ps->v[i].name);
 	fprintf(f, "add map %s nh4 { type ipv4_addr : counter; }\nadd map %s nh6 { type ipv6_addr : counter; }\n"
-		   "add map %s mac { type ether_addr : counter; }\nflush map %s nh4\nflush map %s nh6\nflush map %s mac\n",
-		t, t, t, t, t, t);
+		   "flush map %s nh4\nflush map %s nh6\n",
+		t, t, t, t);
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct ol_provider *p = &ps->v[i];
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct ol_paddr *pa = &p->addrs[k];
 			fprintf(f, "add element %s %s { %s : \"tx_%s\" }\n", t, pa->addr.family == AF_INET ? "nh4" : "nh6",
 				addr_str(&pa->addr, a, sizeof(a)), p->name);
-			/* a substituted provider's addresses carry its backup's MAC:
-			 * what comes from that MAC is the backup's */
-			if (p->via[0] || !pa->up)
-				continue;
-			int dup = 0;
-			for (size_t j = 0; j <= i && !dup; j++)
-				for (unsigned l = 0; l < ps->v[j].naddrs && !dup; l++) {
-					const struct ol_paddr *q = &ps->v[j].addrs[l];
-					if ((j < i || l < k) && !ps->v[j].via[0] && q->up && !memcmp(q->mac, pa->mac, 6))
-						dup = 1;
-				}
-			if (!dup)
-				fprintf(f, "add element %s mac { %s : \"rx_%s\" }\n", t, mac_str(pa->mac, m, sizeof(m)), p->name);
 		}
 	}
 	fprintf(f, "add chain %s out { type filter hook postrouting priority 100; policy accept; }\nflush chain %s out\n"
 		   "add rule %s out meta nfproto ipv4 counter name rt ip nexthop map @nh4\n"
-		   "add rule %s out meta nfproto ipv6 counter name rt ip6 nexthop map @nh6\n"
-		   "add chain %s in { type filter hook prerouting priority -100; policy accept; }\nflush chain %s in\n"
-		   "add rule %s in counter name ether saddr map @mac\n",
-		t, t, t, t, t, t, t);
+		   "add rule %s out meta nfproto ipv6 counter name rt ip6 nexthop map @nh6\n",
+		t, t, t, t);
 	int bad = ferror(f);
 	long n = ftell(f);
 	fclose(f);
@@ -66,9 +51,6 @@ void traffic_metrics(FILE *f)
 		{ "onlink_provider_tx_bytes_total", "tx_", "bytes",
 		  "Bytes this host sent to the provider (routed to one of its addresses; IP packet length)." },
 		{ "onlink_provider_tx_packets_total", "tx_", "packets", "Packets this host sent to the provider." },
-		{ "onlink_provider_rx_bytes_total", "rx_", "bytes",
-		  "Bytes this host received from the provider (from its MAC; IP packet length)." },
-		{ "onlink_provider_rx_packets_total", "rx_", "packets", "Packets this host received from the provider." },
 	};
 	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		mx_family(f, fam[k].metric, "counter", fam[k].help);

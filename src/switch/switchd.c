@@ -2,6 +2,7 @@
  * operator commands (provctl.c), what the hosts are told and when, and the
  * control socket, in one event loop; the sessions are peers.c's. */
 #include "switch/switchd.h"
+#include "switch/portstats.h"
 #include "proto/conn.h"
 #include "base/control.h"
 #include "conf/daemon.h"
@@ -455,6 +456,7 @@ static void metrics_cb(FILE *f, void *arg)
 		mx_sample(f, "onlink_switch_mac_refused_total", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
 			  (double)s->tr.p[i].mac_refused);
 	provctl_metrics(s->pc, f);
+	portstats_metrics(f, &s->tr);
 }
 
 int switchd_run(struct config *c)
