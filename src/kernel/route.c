@@ -1,6 +1,7 @@
 /* The kernel's route for a destination (route.h). */
 #include "kernel/route.h"
 #include <errno.h>
+#include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
@@ -51,8 +52,10 @@ int route_parse(const void *msg, size_t len, struct route_info *out)
 {
 	const struct nlmsghdr *nlh = msg;
 	memset(out, 0, sizeof(*out));
-	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len) || nlh->nlmsg_type != RTM_NEWROUTE ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct rtmsg)))
+	/* the length checked unsigned: mnl_nlmsg_ok() compares it as an int,
+	 * and takes a length past 2^31 for a short one (found by fuzzing) */
+	if (len < sizeof(*nlh) || len > INT32_MAX || nlh->nlmsg_len > len ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct rtmsg)) || nlh->nlmsg_type != RTM_NEWROUTE)
 		return -EINVAL;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	int fam = rtm->rtm_family;

@@ -7,6 +7,7 @@
 #include "base/addr.h"
 #include "base/control.h"
 #include "proto/api.h"
+#include "proto/birdroute.h"
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,12 +20,6 @@
 
 #define DEFAULT_BIRD_SOCK "/run/bird/bird.ctl"
 #define BIRD_PATHS_MAX 32
-
-struct bird_path {
-	struct ol_addr via;
-	char as_path[128];
-	int best;
-};
 
 static void usage(FILE *f)
 {
@@ -90,31 +85,6 @@ out:
 	else
 		*out = buf;
 	return r;
-}
-
-/* `show route for ADDR all`: each path's next hop, AS path and whether it
- * is BIRD's best. */
-static size_t bird_paths(const char *text, struct bird_path *p, size_t cap)
-{
-	size_t n = 0;
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		char line[512], word[64], rest[160];
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
-		const char *s = line + strspn(line, " \t");
-		if (strstr(s, " [") && strchr(s, ']') && strstr(s, "unicast") && n < cap) {
-			/* "PREFIX unicast [proto time from X] * (100) [AS...]" or its continuation */
-			const char *close = strchr(s, ']');
-			memset(&p[n], 0, sizeof(p[n]));
-			p[n].best = close && !strncmp(close, "] *", 3);
-			n++;
-		} else if (n && sscanf(s, "via %63s", word) == 1 && !p[n - 1].via.family) {
-			addr_parse(word, &p[n - 1].via);
-		} else if (n && sscanf(s, "BGP.as_path:%159[^\n]", rest) == 1) {
-			const char *v = rest + strspn(rest, " ");
-			snprintf(p[n - 1].as_path, sizeof(p[n - 1].as_path), "%s", v);
-		}
-	}
-	return n;
 }
 
 static const char *provider_name(const struct api_route *rt, const struct ol_addr *a)
@@ -190,7 +160,7 @@ int cmd_route(int argc, char **argv)
 	size_t nbp = 0;
 	int have_bird = !bird_query(bird, cmdline, &btext);
 	if (have_bird)
-		nbp = bird_paths(btext, bp, BIRD_PATHS_MAX);
+		nbp = bird_route_paths(btext, bp, BIRD_PATHS_MAX);
 	else if (bird_given)
 		fprintf(stderr, "onlink route: BIRD does not answer at %s: no AS paths\n", bird);
 	free(btext);

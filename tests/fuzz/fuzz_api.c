@@ -1,15 +1,27 @@
 /* libFuzzer target: the local API's decoders (src/proto/api.c), which read
  * what another process wrote on a control socket: requests (the host
- * agent's side) and replies (the egress proxy's and the CLI's side).
+ * agent's side) and replies (the egress proxy's and the CLI's side); and
+ * the other text onlink reads from local daemons: BIRD's answers
+ * (switch/bird.c, proto/birdroute.c) and the kernel's route messages.
  * Oracle beyond "no crash": what decodes encodes to a line that decodes to
  * the same thing. */
 #include "proto/api.h"
 #include "kernel/route.h"
+#include "proto/birdroute.h"
+#include "switch/bird.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void row(void *arg, const char *name, const char *state, const char *since, const char *info)
+{
+	(void)arg;
+	/* each field a string that ends */
+	if (strlen(name) + strlen(state) + strlen(since) + strlen(info) > (size_t)1 << 20)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,6 +74,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		free(l);
 	}
+	/* the same text as BIRD's answers */
+	struct bird_path bp[4];
+	if (bird_route_paths(in, bp, 4) > 4)
+		abort();
+	bird_parse_protocols(in, row, NULL);
+	bird_parse_local_as(in);
 	/* the same bytes as a kernel's RTM_NEWROUTE (what route_get reads) */
 	struct route_info ri;
 	if (!route_parse(data, size, &ri) && (ri.nhops > ROUTE_HOPS_MAX || ri.dst_len > 128))

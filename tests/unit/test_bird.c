@@ -13,6 +13,7 @@
 #include "switch/announce.h"
 #include "switch/bird.h"
 #include "switch/birdconf.h"
+#include "proto/birdroute.h"
 
 struct row { char name[64], state[16], since[32], info[64]; };
 static struct row rows[8];
@@ -237,6 +238,32 @@ static void generated_sessions(void **state)
 	free(text);
 }
 
+/* `show route for ADDR all` as onlink route reads it: every path, its next
+ * hop, AS path and whether it is the best; lines of other paths' attributes
+ * never start a path */
+static void route_paths(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	FILE *f = fopen("tests/fuzz/corpus/api/bird-show-route-all.txt", "r");
+	assert_non_null(f);
+	size_t len = 0;
+	assert_true(getdelim(&text, &len, 0, f) > 0);
+	fclose(f);
+	struct bird_path p[8];
+	char a[ADDR_STRLEN];
+	assert_int_equal(bird_route_paths(text, p, 8), 2);
+	assert_string_equal(addr_str(&p[0].via, a, sizeof(a)), "10.0.1.1");
+	assert_string_equal(p[0].as_path, "65001");
+	assert_true(p[0].best);
+	assert_string_equal(addr_str(&p[1].via, a, sizeof(a)), "10.0.2.1");
+	assert_string_equal(p[1].as_path, "65002 64999");
+	assert_false(p[1].best);
+	assert_int_equal(bird_route_paths(text, p, 1), 1); /* at most cap */
+	assert_int_equal(bird_route_paths("0000 \n", p, 8), 0);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +272,7 @@ int main(void)
 		cmocka_unit_test(communities),
 		cmocka_unit_test(announce_attributes),
 		cmocka_unit_test(generated_sessions),
+		cmocka_unit_test(route_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
