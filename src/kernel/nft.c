@@ -38,3 +38,22 @@ int nft_query(const char *cmd, char **out)
 	nft_ctx_free(ctx);
 	return *out ? 0 : -1;
 }
+
+int nft_check(const char *cmd, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx) {
+		snprintf(err, errlen, "libnftables: cannot create a context");
+		return -1;
+	}
+	nft_ctx_set_dry_run(ctx, true);
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	int r = nft_run_cmd_from_buffer(ctx, cmd);
+	if (r) {
+		const char *e = nft_ctx_get_error_buffer(ctx);
+		snprintf(err, errlen, "nftables: %s", e && *e ? e : "failed");
+	}
+	nft_ctx_free(ctx);
+	return r ? -1 : 0;
+}
