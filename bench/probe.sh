@@ -71,5 +71,20 @@ for iv in 1s 100ms; do
 	ratio[$iv]=$(answered_ratio)
 done
 pps1=$((PROVIDERS * TARGETS)) pps2=$((PROVIDERS * TARGETS * 10))
-printf '{"providers": %d, "targets": %d, "agent_cpu_pct_without": %s, "every_1s": {"probes_per_s": %d, "agent_cpu_pct": %s, "answered": %s}, "every_100ms": {"probes_per_s": %d, "agent_cpu_pct": %s, "answered": %s}}\n' \
-	"$PROVIDERS" "$TARGETS" "$base" "$pps1" "${cpu[1s]}" "${ratio[1s]}" "$pps2" "${cpu[100ms]}" "${ratio[100ms]}" | tee "${BENCH_OUT:-/dev/null}"
+cost=$(printf '{"providers": %d, "targets": %d, "agent_cpu_pct_without": %s, "every_1s": {"probes_per_s": %d, "agent_cpu_pct": %s, "answered": %s}, "every_100ms": {"probes_per_s": %d, "agent_cpu_pct": %s, "answered": %s}}' \
+	"$PROVIDERS" "$TARGETS" "$base" "$pps1" "${cpu[1s]}" "${ratio[1s]}" "$pps2" "${cpu[100ms]}" "${ratio[100ms]}")
+lab_down
+
+# accuracy, in the POP lab
+LAB_HOSTS=1 lab_up || exit 1
+lab_delay a 10
+lab_delay b 20
+printf '\n[probe]\ntarget = 203.0.113.1\ntarget = 2001:db8:ff::1\ninterval = 100ms\n' >> "$LAB_DIR/host-h1.conf"
+kill -HUP "$(lab_pid onlinkd-h1)"
+wait_for 20 "probing" bash -c "'$ONLINK' status -s '$LAB_DIR/host-h1.sock' --json | jq -e '.probe.targets[0].providers | length == 2' > /dev/null" || exit 1
+sleep "$SECS"
+acc=$("$ONLINK" status -s "$LAB_DIR/host-h1.sock" --json | jq -c '[.probe.targets[] | .target as $t | .providers[] |
+	{target: $t, provider, rtt_ms: (.rtt_ms * 1000 | round / 1000), delay_ms: (if .provider == "transit-a" then 10 else 20 end)} |
+	.error_pct = (((.rtt_ms - .delay_ms) / .delay_ms * 1000 | round) / 10)]')
+echo "$cost" | jq -c --argjson acc "$acc" '. + {accuracy: $acc, accuracy_max_error_pct: ([$acc[].error_pct | fabs] | max), accuracy_target_pct: 10}' |
+	tee "${BENCH_OUT:-/dev/null}"
