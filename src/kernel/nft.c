@@ -1,6 +1,7 @@
 /* libnftables runner. */
 #include "kernel/nft.h"
 #include <nftables/libnftables.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,9 @@ int nft_run(const char *cmd, char *err, size_t errlen)
 		err[strcspn(err, "\n")] = 0;
 	}
 	nft_ctx_free(ctx);
+	/* libnftables' parse of a large script (a map of a thousand provider
+	 * addresses) leaves megabytes of freed heap: give them back */
+	malloc_trim(0);
 	return r ? -1 : 0;
 }
 
@@ -36,6 +40,7 @@ int nft_query(const char *cmd, char **out)
 	const char *o = nft_ctx_get_output_buffer(ctx);
 	*out = !r && o ? strdup(o) : NULL;
 	nft_ctx_free(ctx);
+	malloc_trim(0);
 	return *out ? 0 : -1;
 }
 
