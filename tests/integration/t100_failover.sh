@@ -2,7 +2,7 @@
 # Failover through the backup's MAC, with real BIRD (BFD on the sessions):
 # carrier loss under a 2000 packets/s stream, a silent failure BFD finds,
 # and 20 flaps in 10 s. docs/failover.md.
-# check: once (slow: only in make check's sanitizers pass)
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_FAILOVER=1 LAB_HOLD_DOWN=3s
 t_lab

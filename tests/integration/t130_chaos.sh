@@ -6,7 +6,7 @@
 # steps that change nothing a host needs cause no write to any onlink
 # object; at the end the long-lived daemons hold no more sockets and not
 # much more memory than before. CHAOS_SEED=N replays an order.
-# check: once (slow: only in make check's sanitizers pass)
+# check: once in the plain pass (slow: it measures the daemons' memory)
 . "$(dirname "$0")/testlib.sh"
 export LAB_KEEPALIVE=1
 t_lab

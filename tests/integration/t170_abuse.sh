@@ -8,6 +8,7 @@
 # - a switch agent out of file descriptors does not spin on its listening
 #   sockets: it pauses them, counts it, and serves again once descriptors
 #   are free.
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_METRICS=1
 t_lab

@@ -5,7 +5,7 @@
 # is refused, other destinations still served) until the idle timeout
 # frees it. Afterwards the daemon holds as many descriptors as before, no
 # more memory than after a first round of the same load, and no flow.
-# check: once (slow: only in make check's sanitizers pass)
+# check: once in the plain pass (slow: it measures the proxy's memory)
 . "$(dirname "$0")/testlib.sh"
 export LAB_SLICE_SIZE=6000 LAB_EGRESS_IDLE=15
 t_lab

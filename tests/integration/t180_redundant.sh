@@ -5,7 +5,7 @@
 # the right uplink; a backup on the other switch; a whole switch killed
 # under a 1000 packets/s ping and brought back; a switch agent killed with
 # its switch forwarding; one switch cut off from one host; an uplink gone.
-# check: once (slow: only in make check's sanitizers pass)
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_DESIGN=uplinks LAB_SW_HOLD_DOWN=2s LAB_HOLD_DOWN=2s LAB_METRICS=1
 t_setup

@@ -5,7 +5,7 @@
 # tells the hosts, and h2 sends transit-a's traffic to transit-b at once;
 # switch A comes back; switch A stops forwarding with its links up (h2
 # finds it by its unanswered echoes); switch A's agent dies alone.
-# check: once (slow: only in make check's sanitizers pass)
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_DESIGN=l2 LAB_SW_HOLD_DOWN=2s LAB_HOLD_DOWN=2s LAB_METRICS=1
 t_setup

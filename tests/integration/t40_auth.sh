@@ -14,6 +14,7 @@
 #   6. key rotation (a host's key, then the switch's): the sessions
 #      re-handshake and no kernel object is deleted or rewritten;
 #   7. garbage on the switch agent's port disturbs no other host.
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_FAST_PATH=239.255.71.6:4714 LAB_METRICS=1
 t_lab

@@ -3,7 +3,7 @@
 # and converge; neither exits nor ignores it. The agents run with a small
 # notification buffer and are stopped while the kernel churns, so the
 # overrun is certain.
-# check: once (slow: only in make check's sanitizers pass)
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export ONLINKD_NETLINK_RCVBUF=65536
 t_lab
