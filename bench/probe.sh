@@ -10,11 +10,8 @@
 # alone. Knobs: PROVIDERS (64), TARGETS (50), SECS (20).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run it as root" >&2; exit 1; fi
 PROVIDERS=${PROVIDERS:-64} TARGETS=${TARGETS:-50} SECS=${SECS:-20}
-LAB_DIR=$(mktemp -d /tmp/onlink-bench-probe.XXXXXX)
-lab_init "$LAB_DIR"
-trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
+bench_init probe
 
 lab_bench_pop "$PROVIDERS" 1500 || exit 1
 # every provider's next hop answers with the bridge's MAC: the switch

@@ -8,11 +8,8 @@
 # (5 pairs), SECS (4).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run it as root" >&2; exit 1; fi
 RUNS=${RUNS:-5} SECS=${SECS:-4}
-LAB_DIR=$(mktemp -d /tmp/onlink-bench-traffic.XXXXXX)
-lab_init "$LAB_DIR"
-trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
+bench_init traffic
 export LAB_HOSTS=1
 lab_up || exit 1
 lab_spawn iperf inet iperf3 -s -B 198.18.0.1 -p 5201

@@ -508,6 +508,15 @@ lab_delay() {
 	n "p$p" ip -6 route add default dev dly0 table 100
 }
 
+# bench_init NAME: a benchmark's start (root only): its lab directory,
+# with the lab stopped and the directory removed on exit
+bench_init() {
+	if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run it as root" >&2; exit 1; fi
+	LAB_DIR=$(mktemp -d "/tmp/onlink-bench-$1.XXXXXX")
+	lab_init "$LAB_DIR"
+	trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
+}
+
 # lab_redelay a|b MS: the provider's delay changed to MS (netem, or a new
 # delay line in place of the old one).
 lab_redelay() {

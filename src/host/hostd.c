@@ -104,8 +104,10 @@ void hostd_turn(struct hostd *h, int full)
 	kobj_set_free(&touched);
 	/* the traffic counters follow the providers, shortly after: a burst
 	 * of turns gives one nft transaction, outside the turn */
-	if (h->view.changed.full || h->view.changed.n || h->view.tables_changed)
+	if (h->view.changed.full || h->view.changed.n || h->view.tables_changed) {
 		timer_arm(&h->traffic_t, TRAFFIC_DELAY_MS, 0);
+		probing_changed(h->probing);
+	}
 	if (h->view.cycles && strcmp(h->cycle_logged, h->view.cycle))
 		log_err("backups across the switch agents go round in a cycle (%s): not followed; fix the switches' "
 			"'backup' keys", h->view.cycle);

@@ -30,6 +30,7 @@ struct probing {
 	struct pprov *pv;
 	size_t npv, cappv;
 	char *sig;              /* the live providers the engine was built for */
+	int dirty;              /* a turn changed providers: compare again */
 	unsigned long errors;
 	struct ratelimit rl;
 };
@@ -172,7 +173,11 @@ static void start_engine(struct probing *p)
 static void tick(struct timer *t)
 {
 	struct probing *p = t->arg;
-	char *sig = signature(p->h);
+	char *sig = NULL;
+	if (p->dirty) {
+		sig = signature(p->h);
+		p->dirty = !sig; /* out of memory: again next round */
+	}
 	if (sig && (!p->sig || strcmp(sig, p->sig))) {
 		stop_engine(p);
 		free(p->sig);
@@ -197,6 +202,7 @@ struct probing *probing_new(struct hostd *h)
 		return NULL;
 	p->h = h;
 	p->c = c;
+	p->dirty = 1;
 	p->rl = (struct ratelimit)RATELIMIT_INIT(60000, 1);
 	/* a slot is reused a ring later: after the timeout, and then some; a
 	 * power of two, so that the ICMP sequence (the round, 16 bits) names
@@ -207,6 +213,12 @@ struct probing *probing_new(struct hostd *h)
 	timer_init(&p->tick, tick, p);
 	timer_arm(&p->tick, c->probe_interval_ms, c->probe_interval_ms);
 	return p;
+}
+
+void probing_changed(struct probing *p)
+{
+	if (p)
+		p->dirty = 1;
 }
 
 void probing_free(struct probing *p)

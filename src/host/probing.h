@@ -15,6 +15,8 @@ struct probing;
 /* NULL without targets (nothing to do). */
 struct probing *probing_new(struct hostd *h);
 void probing_free(struct probing *p);
+/* The providers may have changed (a turn): the next round checks. */
+void probing_changed(struct probing *p);
 void probing_metrics(struct probing *p, FILE *f);
 json_t *probing_json(struct probing *p);
 #endif

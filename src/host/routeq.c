@@ -66,7 +66,7 @@ char *routeq_answer(struct hostd *h, const char *dest)
 	for (unsigned i = 0; i < match.nhops && out.nhops < API_ROUTE_HOPS_MAX; i++) {
 		struct api_route_hop *o = &out.hops[out.nhops++];
 		o->gw = match.hops[i].gw;
-		o->chosen = picked && match.nhops > 0 && !addr_cmp(&pick.hops[0].gw, &o->gw) &&
+		o->chosen = picked && !addr_cmp(&pick.hops[0].gw, &o->gw) &&
 			    pick.hops[0].oif == match.hops[i].oif;
 		const struct ol_provider *p = o->gw.family ? provider_of(h, &o->gw) : NULL;
 		if (!p)

@@ -40,7 +40,7 @@ static int bird_query(const char *path, const char *cmd, char **out)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	char *buf = NULL, line[1024];
-	size_t len = 0, n = 0;
+	size_t len = 0;
 	int r = -1, greeted = 0;
 	FILE *in = NULL, *acc = open_memstream(&buf, &len);
 	if (!acc || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || !(in = fdopen(fd, "r")))
@@ -71,7 +71,6 @@ static int bird_query(const char *path, const char *cmd, char **out)
 			r = 0;
 			break;
 		}
-		n++;
 	}
 out:
 	if (in)
