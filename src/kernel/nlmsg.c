@@ -56,8 +56,10 @@ static void parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct 
 			const uint16_t *len)
 {
 	struct attr_tab t = { tb, len, max };
+	const struct nlattr *a;
 	memset(tb, 0, (max + 1) * sizeof(*tb));
-	mnl_attr_parse(nlh, hdrlen, attr_cb, &t);
+	nlmsg_attr_for_each(a, nlh, hdrlen)
+		attr_cb(a, &t);
 }
 
 static int get_addr(const struct nlattr *a, int family, struct ol_addr *out)
@@ -366,7 +368,7 @@ void nlmsg_ack_text(const struct nlmsghdr *nlh, char *out, size_t len)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off = sizeof(*err) - sizeof(err->msg) + err->msg.nlmsg_len;
 	const struct nlattr *a;
-	mnl_attr_for_each(a, nlh, MNL_ALIGN(off)) {
+	nlmsg_attr_for_each(a, nlh, off) {
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG) {
 			snprintf(out, len, "%s", mnl_attr_get_str(a));
 			return;

@@ -1,5 +1,6 @@
 /* The kernel's route for a destination (route.h). */
 #include "kernel/route.h"
+#include "kernel/nlmsg.h"
 #include <errno.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
@@ -69,7 +70,7 @@ int route_parse(const void *msg, size_t len, struct route_info *out)
 	struct route_hop one = { .oif = 0 };
 	int have_one = 0;
 	const struct nlattr *at;
-	mnl_attr_for_each(at, nlh, sizeof(*rtm)) {
+	nlmsg_attr_for_each(at, nlh, sizeof(*rtm)) {
 		switch (mnl_attr_get_type(at)) {
 		case RTA_DST:
 			if (put_addr(&out->dst, fam, at))
