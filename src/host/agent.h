@@ -56,6 +56,7 @@ struct swlink {
 	struct timer rekey_t;    /* the next rekey of the session */
 	unsigned long handshake_failures; /* the switch's answer did not open, or it hung up */
 	unsigned long rekeys;    /* completed, in every session so far */
+	char why[96];            /* why its last session or attempt ended */
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */
@@ -96,6 +97,16 @@ struct hostd {
 	int uplink_up;           /* administratively up and carrier; -1: not known yet */
 	int uplink_admin;        /* administratively up: routes through it can be written */
 	int ready;
+	/* Until every switch agent has given a whole snapshot since start, the
+	 * agent runs on what the kernel holds: what the switch agents that
+	 * answered say is added and replaced, but nothing onlink installed is
+	 * deleted and the nft tables stay as they are. A switch agent that is
+	 * down, an impostor, a key being rotated or a clock refused as a
+	 * replay must not cost the POP its forwarding. */
+	int trusted;
+	time_t kept_since;       /* start: when it began running on the kernel's state */
+	uint64_t started_ms;
+	size_t kept_objects;     /* what the switches' word so far would delete, held */
 	/* what a batch of kernel events asks for, done once the batch is read:
 	 * the work dumps and writes through netlink, which must not happen
 	 * while the notification buffer is being walked */

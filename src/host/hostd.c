@@ -168,7 +168,8 @@ static void startup_fire(struct timer *t)
 {
 	struct hostd *h = t->arg;
 	if (!h->ready) {
-		log_warn("not every switch agent answered within %d ms: applying what is known", STARTUP_GRACE_MS);
+		log_warn("not every switch agent answered within %d ms: applying what those that did say; nothing onlink "
+			 "installed is deleted until every one has", STARTUP_GRACE_MS);
 		h->ready = 1;
 		hostd_turn(h, 1);
 	}
@@ -186,7 +187,7 @@ static void keepalive_fire(struct timer *t)
 
 int hostd_run(struct config *c)
 {
-	struct hostd h = { .cfg = c, .upsteer_dirty = 1, .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
+	struct hostd h = { .cfg = c, .upsteer_dirty = 1, .kept_since = time(NULL), .started_ms = now_ms(), .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
 	int r;
 
 	if ((r = loop_init()) || (r = nl_open(&h.nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE, nl_notify_rcvbuf()))) {

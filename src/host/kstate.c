@@ -127,6 +127,17 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 		timer_arm(&h->reconcile_t, 1000, 0);
 		goto out;
 	}
+	if (!h->trusted) {
+		/* only what a switch agent said: nothing goes for want of a word */
+		size_t held = kop_list_drop(&ops, KOP_DEL);
+		/* a full comparison counts them all; a turn's, those it touched */
+		h->kept_objects = keys ? h->kept_objects + held : held;
+		if (held)
+			log_limited(&h->rl_kernel, LOG_WARNING, "%zu objects onlink installed are kept until every switch agent "
+				    "has answered (status: kernel_state)", held);
+	} else {
+		h->kept_objects = 0;
+	}
 	if (st.conflicts)
 		log_limited(&h->rl_kernel, LOG_WARNING, "%u wanted objects are held by objects onlink does not own: left alone",
 			    st.conflicts);
@@ -198,7 +209,7 @@ void kstate_steer(struct hostd *h)
 	size_t np = 0;
 	struct ifreq ifr;
 	char *script = malloc(65536);
-	if (!peers || !script || !h->ready || !h->peer_ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
+	if (!peers || !script || !h->trusted || !h->peer_ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
 		goto out;
 	for (size_t i = 0; i < v->dir.n; i++) {
 		const struct dir_host *d = &v->dir.v[i];
@@ -225,6 +236,8 @@ void kstate_traffic(struct hostd *h)
 	size_t len = 4096;
 	for (size_t i = 0; i < h->view.merged.n; i++)
 		len += 256 + 256 * (size_t)h->view.merged.v[i].naddrs;
+	if (!h->trusted)
+		return; /* the table stays as it was until every switch agent answered */
 	char *script = malloc(len);
 	if (!script)
 		return;
@@ -246,7 +259,7 @@ void kstate_upsteer(struct hostd *h)
 	unsigned n = h->cfg->host.nswitches;
 	char *script = NULL;
 	size_t len = 4096;
-	if (!h->cfg->host.multi_uplink || !h->ifindex || !h->upsteer_dirty)
+	if (!h->cfg->host.multi_uplink || !h->ifindex || !h->upsteer_dirty || !h->trusted)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		struct ifreq ifr;

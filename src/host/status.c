@@ -14,6 +14,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Why the agent still runs on the kernel's state: each switch agent that
+ * has not given a snapshot since start, and what its session last said. */
+static void kept_why(const struct hostd *h, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < h->cfg->host.nswitches && off < len; i++) {
+		const struct swlink *s = &h->sw[i];
+		if (s->view.have_snapshot)
+			continue;
+		int w = snprintf(buf + off, len - off, "%sswitch %s has not given its snapshot (%s%s%s)", off ? "; " : "",
+				 s->cfg->name, sw_state_str(s->state), s->why[0] ? ": " : "", s->why);
+		off += w > 0 ? (size_t)w : 0;
+	}
+}
+
+/* null once every switch agent has answered */
+static json_t *kernel_state_json(const struct hostd *h)
+{
+	char why[512];
+	if (h->trusted)
+		return json_null();
+	kept_why(h, why, sizeof(why));
+	return json_pack("{s:s, s:I, s:s, s:I}", "running_on", "kernel", "since", (json_int_t)h->kept_since, "why", why,
+			 "objects_kept", (json_int_t)h->kept_objects);
+}
+
 static json_t *human_status(struct hostd *h)
 {
 	const struct hview *v = &h->view;
@@ -105,6 +132,7 @@ static json_t *human_status(struct hostd *h)
 	if (h->probing)
 		json_object_set_new(root, "probe", probing_json(h->probing));
 	json_object_set_new(root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
+	json_object_set_new(root, "kernel_state", kernel_state_json(h));
 	return root;
 }
 
@@ -356,4 +384,10 @@ void status_metrics(FILE *f, void *arg)
 	mx_sample(f, "onlink_host_api_subscribers", "topic=\"providers\"", control_subscribers(API_TOPIC_PROVIDERS));
 	mx_family(f, "onlink_host_ready", "gauge", "1 once the switch agents' snapshots are applied (or the start-up grace ran out).");
 	mx_sample(f, "onlink_host_ready", "", h->ready);
+	mx_family(f, "onlink_host_kernel_state_kept", "gauge",
+		  "1 while not every switch agent has given a snapshot since start: the agent runs on what the kernel holds and deletes nothing.");
+	mx_sample(f, "onlink_host_kernel_state_kept", "", !h->trusted);
+	mx_family(f, "onlink_host_objects_kept", "gauge",
+		  "Objects onlink installed that the switch agents' word so far would delete, kept until every one has answered.");
+	mx_sample(f, "onlink_host_objects_kept", "", (double)h->kept_objects);
 }

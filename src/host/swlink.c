@@ -99,6 +99,7 @@ static void fast_open(struct swlink *s, const struct wire_fastpath *f)
 static void sw_drop(struct swlink *s, const char *why)
 {
 	struct hostd *h = s->h;
+	snprintf(s->why, sizeof(s->why), "%s", why);
 	if (s->state == SW_UP)
 		log_warn("switch %s (%s): disconnected: %s; keeping its last state", s->cfg->name, s->cfg->connect.text, why);
 	else
@@ -135,11 +136,17 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 	if (r || type != WM_SNAP_END)
 		return r;
 	log_info("switch %s: snapshot of %zu providers", s->cfg->name, s->view.provs.n);
-	if (!had && !h->ready) {
+	if (!had && !h->trusted) {
 		unsigned have = 0;
 		for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 			have += h->sw[i].view.have_snapshot;
-		h->ready = have == h->cfg->host.nswitches;
+		if (have == h->cfg->host.nswitches) {
+			h->ready = h->trusted = 1;
+			h->changes.full = 1; /* the turn that follows compares everything */
+			if (h->kept_objects || now_ms() - h->started_ms > 5000)
+				log_info("every switch agent has given its snapshot: onlink's kernel state follows them again "
+					 "(ran on the kernel's state for %lld s)", (long long)(time(NULL) - h->kept_since));
+		}
 	}
 	return 0;
 }

@@ -23,6 +23,17 @@ void kop_list_free(struct kop_list *l)
 	vec_free(l);
 }
 
+size_t kop_list_drop(struct kop_list *l, enum kop_type op)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].op != op)
+			l->v[k++] = l->v[i];
+	size_t dropped = l->n - k;
+	l->n = k;
+	return dropped;
+}
+
 static int cmp_kobj(const void *a, const void *b)
 {
 	return kobj_key_cmp(a, b);

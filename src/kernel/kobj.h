@@ -46,6 +46,9 @@ struct kop_list {
 };
 
 void kop_list_free(struct kop_list *l);
+/* Takes the operations of one type out of the list (order kept); returns
+ * how many. */
+size_t kop_list_drop(struct kop_list *l, enum kop_type op);
 
 int kobj_set_add(struct kobj_set *s, const struct kobj *o);
 void kobj_set_free(struct kobj_set *s);

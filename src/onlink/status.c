@@ -177,6 +177,12 @@ static void print_text(json_t *root)
 	} else {
 		printf("host %s, providers on %s%s\n\n", str(root, "name"), str(root, "interface"),
 		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)");
+		json_t *ks = json_object_get(root, "kernel_state");
+		if (json_is_object(ks))
+			printf("running on the kernel's state since %s: %s; %lld objects onlink installed are kept "
+			       "(nothing is deleted until every switch agent has answered)\n\n",
+			       when(json_object_get(ks, "since"), t, sizeof(t)), str(ks, "why"),
+			       (long long)json_integer_value(json_object_get(ks, "objects_kept")));
 		printf("%-16s %-40s %-14s %-19s %s\n", "SWITCH", "CONNECT", "STATE", "SINCE", "PROVIDERS");
 		json_array_foreach(json_object_get(root, "switches"), i, x)
 			printf("%-16s %-40s %-14s %-19s %lld\n", str(x, "name"), str(x, "connect"), str(x, "state"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Restarts (SIGKILL) of either agent leave unchanged kernel objects alone;
-# foreign objects survive; objects deleted or changed by hand are repaired.
+# foreign objects survive; objects deleted or changed by hand are repaired;
+# a host agent started while no switch agent answers keeps everything.
 . "$(dirname "$0")/testlib.sh"
 t_lab
 
@@ -82,3 +83,39 @@ check "deleted rule restored within 1 s" repaired rule \
 check "repairs counted in status" bash -c "[ \$('$ONLINK' status -s '$(host_sock 1)' --json | jq .repairs) -ge 6 ]"
 check_eq "foreign objects still unchanged after the repairs" "$(foreign)" "$before"
 check "forwarding works after all of it" quiet n h1 ping -c 1 -W 1 -m 102 203.0.113.1
+
+# No switch agent answers: a host agent that starts, or reloads with a
+# changed file (which re-executes it), keeps every object onlink installed
+# however long that lasts, says so, and its providers keep forwarding.
+# (Before: 5 s after start, every rule, table default, neighbor, peer
+# address and /128 route was deleted.)
+mark=$(wc -l < "$MON")
+lab_stop onlinkd-sw KILL
+lab_stop onlinkd-h1 KILL
+start_hostd 1
+check "no switch agent: the restarted host agent says it runs on the kernel's state" wait_for 15 "kernel_state" \
+	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.ready and .kernel_state.running_on == \"kernel\"')\" == true ]"
+check "...and why: the switch agent has not given its snapshot" bash -c "'$ONLINK' status -s '$(host_sock 1)' --json | jq -r .kernel_state.why | grep -q 'switch sw1 has not given its snapshot'"
+logmark=$(wc -l < "$LAB_DIR/onlinkd-h1.log")
+sed -i 's/^keepalive = .*/keepalive = 3/' "$LAB_DIR/host-h1.conf"
+kill -HUP "$(lab_pid onlinkd-h1)"
+check "a reload with a changed file re-executed the agent" wait_for 10 "re-exec" \
+	bash -c "tail -n +$((logmark + 1)) '$LAB_DIR/onlinkd-h1.log' | grep -q 'changed: restarting in place'"
+# the start-up grace, then a periodic repair (every 30 s): both on the
+# kernel's state, with the switch agent still gone
+check "a periodic repair ran after the reload, with no switch agent" wait_for 45 "periodic repair" \
+	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.kernel_state != null and .rebuilds >= 2 and .reconciles >= 2')\" == true ]"
+check "onlink status says so" bash -c "'$ONLINK' status -s '$(host_sock 1)' | grep -q \"running on the kernel's state since\""
+check "monitor caught up with no switch agent" sentinel 4
+check_eq "no switch agent for 35 s and two starts: no kernel change to onlink's objects" "$(onlink_changes "$mark")" "0"
+check "IPv4 through transit-a still flows" quiet n h1 ping -c 1 -W 2 -m 101 203.0.113.1
+check "IPv4 through transit-b still flows" quiet n h1 ping -c 1 -W 2 -m 102 203.0.113.1
+check "IPv6 through transit-a still flows" quiet n h1 ping -6 -c 1 -W 2 -m 101 2001:db8:ff::1
+check "IPv6 through transit-b still flows" quiet n h1 ping -6 -c 1 -W 2 -m 102 2001:db8:ff::1
+# the switch agent back: the host follows it again, and it says the same
+mark=$(wc -l < "$MON")
+start_switchd
+check "switch agent back: the host agent follows the switches again" wait_for 20 "trusted" \
+	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.kernel_state == null and .switches[0].state == \"up\"')\" == true ]"
+check "monitor caught up after the switch agent came back" sentinel 5
+check_eq "its snapshot matched the kernel: no change to onlink's objects" "$(onlink_changes "$mark")" "0"

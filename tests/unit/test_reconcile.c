@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "fake_kernel.h"
 #include "host/desired.h"
 #include <linux/neighbour.h>
@@ -279,6 +280,27 @@ static void no_local6_means_no_ipv6_objects(void **state)
 	kobj_set_free(&want);
 }
 
+/* A host agent running on the kernel's state holds back deletes: what is
+ * left of the operations keeps its order. */
+static void deletes_dropped_in_order(void **state)
+{
+	(void)state;
+	struct kop_list l = { 0 };
+	enum kop_type ops[] = { KOP_DEL, KOP_ADD, KOP_DEL, KOP_REPLACE, KOP_ADD, KOP_DEL };
+	l.v = calloc(6, sizeof(*l.v));
+	l.n = l.cap = 6;
+	for (int i = 0; i < 6; i++)
+		l.v[i] = (struct kop){ .op = ops[i], .obj = { .type = KO_ROUTE, .table = (uint32_t)i } };
+	assert_int_equal(kop_list_drop(&l, KOP_DEL), 3);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.v[0].op, KOP_ADD);
+	assert_int_equal(l.v[0].obj.table, 1);
+	assert_int_equal(l.v[1].op, KOP_REPLACE);
+	assert_int_equal(l.v[2].obj.table, 4);
+	assert_int_equal(kop_list_drop(&l, KOP_DEL), 0);
+	kop_list_free(&l);
+}
+
 static void sorted_set_operations(void **state)
 {
 	(void)state;
@@ -321,6 +343,7 @@ int main(void)
 		cmocka_unit_test(bad_macs_never_installed),
 		cmocka_unit_test(no_local6_means_no_ipv6_objects),
 		cmocka_unit_test(sorted_set_operations),
+		cmocka_unit_test(deletes_dropped_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
