@@ -57,21 +57,43 @@ static const char *level_name(int level)
 	}
 }
 
+size_t str_escape_ctl(char *out, size_t len, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (!len)
+		return 0;
+	for (const unsigned char *s = (const unsigned char *)in; *s; s++) {
+		int ctl = *s < 0x20 || *s == 0x7f;
+		if (o + (ctl ? 4 : 1) >= len)
+			break;
+		if (ctl) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*s >> 4];
+			out[o++] = hex[*s & 15];
+		} else {
+			out[o++] = (char)*s;
+		}
+	}
+	out[o] = 0;
+	return o;
+}
+
 static void log_v(int level, const char *fmt, va_list ap)
 {
+	/* whatever a peer, a file or an operator put in the message, no
+	 * control byte reaches the journal or a terminal: \xNN instead */
+	char raw[2048], msg[8192];
 	if (!log_enabled(level))
 		return;
-	if (to_syslog) {
-		va_list copy;
-		va_copy(copy, ap);
-		vsyslog(level, fmt, copy);
-		va_end(copy);
-	}
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	str_escape_ctl(msg, sizeof(msg), raw);
+	if (to_syslog)
+		syslog(level, "%s", msg);
 	if (to_journal)
 		fprintf(stderr, "<%d>", level);
-	fprintf(stderr, "%s: %s: ", log_ident, level_name(level));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s: %s\n", log_ident, level_name(level), msg);
 }
 
 void log_msg(int level, const char *fmt, ...)

@@ -4,6 +4,7 @@
 #ifndef OL_LOG_H
 #define OL_LOG_H
 #include <syslog.h>
+#include <stddef.h>
 #include <stdint.h>
 
 void log_init(const char *ident, int level);
@@ -28,6 +29,10 @@ struct ratelimit {
 #define RATELIMIT_INIT(ms, n) { .interval_ms = (ms), .burst = (n) }
 void log_limited(struct ratelimit *rl, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* in, with every control byte (below 0x20, and 0x7f) written as \xNN,
+ * into out (cut to fit, always terminated); returns the length. */
+size_t str_escape_ctl(char *out, size_t len, const char *in);
 
 uint64_t now_ms(void); /* CLOCK_MONOTONIC */
 /* CPU time of the calling thread, in ns (for the cost of a piece of work) */

@@ -8,6 +8,7 @@
 #include "conf/config.h"
 #include "conf/parse.h"
 #include "conf/schema.h"
+#include "base/log.h"
 #include "base/vec.h"
 #include <errno.h>
 #include <net/if.h>
@@ -29,9 +30,32 @@ void fail(struct parse *p, int line, const char *fmt, ...)
 	n = (size_t)snprintf(p->c->err, sizeof(p->c->err), "%s:%d: ", p->c->path, line);
 	if (n >= sizeof(p->c->err))
 		return;
+	char msg[sizeof(p->c->err)];
 	va_start(ap, fmt);
-	vsnprintf(p->c->err + n, sizeof(p->c->err) - n, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a quoted bad value is shown, never its control bytes */
+	str_escape_ctl(p->c->err + n, sizeof(p->c->err) - n, msg);
+}
+
+int cfg_ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr("/:\"\\*?", *s))
+			return 0;
+	return 1;
+}
+
+/* The first control byte in s (below 0x20, or DEL), or 0. */
+static int control_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return (unsigned char)*s;
+	return 0;
 }
 
 /* inih's split of "name = value" ('=' or ':', blanks trimmed), for a line
@@ -291,6 +315,14 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (p->sec == ~0u) {
 		fail(p, p->line, "key '%s' in an unknown section '[%s]'", name, section);
+		return 0;
+	}
+	int ctl = control_byte(value);
+	if (ctl || control_byte(name)) {
+		/* they would reach BIRD's file, a port's alias, the log and the
+		 * operator's terminal */
+		fail(p, p->line, "%s: a control byte (0x%02x) in the %s: refused", name, ctl ? ctl : control_byte(name),
+		     ctl ? "value" : "key");
 		return 0;
 	}
 	if (config_obsolete_key(p, name))

@@ -192,6 +192,10 @@ struct config {
 
 /* 0 on success; -1 with c->err set. c is always safe to config_free(). */
 int config_load(const char *path, struct config *c);
+/* An interface name as the kernel takes one (1 to 15 bytes, not "." or
+ * "..", no '/', ':' or blank) that is also safe inside BIRD's quotes and
+ * never a BIRD pattern: no quote, backslash, '*', '?' or control byte. */
+int cfg_ifname_valid(const char *s);
 /* "ADDR/LEN" with the host bits zero: 0 or -1. */
 int cfg_prefix_parse(const char *v, struct cfg_prefix *out);
 void config_free(struct config *c);

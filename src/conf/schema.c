@@ -70,6 +70,11 @@ int cfg_key_parse(struct parse *p, void *obj, const struct cfg_key *k, const cha
 			return bad(p, k, v);
 		strcpy(field, v);
 		return 0;
+	case CT_IFNAME:
+		if (!cfg_ifname_valid(v) || strlen(v) >= k->size)
+			return bad(p, k, v);
+		strcpy(field, v);
+		return 0;
 	case CT_NAME:
 		if (!name_valid(v) || strlen(v) >= k->size)
 			return bad(p, k, v);
@@ -107,6 +112,7 @@ int cfg_key_is_set(const void *obj, const struct cfg_key *k)
 	switch (k->type) {
 	case CT_STR:
 	case CT_NAME:
+	case CT_IFNAME:
 		return field[0] != 0;
 	case CT_UINT:
 	case CT_TABLE:
@@ -126,6 +132,7 @@ static void print_key(FILE *f, const void *obj, const struct cfg_key *k)
 	switch (k->type) {
 	case CT_STR:
 	case CT_NAME:
+	case CT_IFNAME:
 		fprintf(f, "%s = %s\n", k->key, field);
 		break;
 	case CT_UINT:
@@ -274,7 +281,7 @@ static int parse_fast_path_if(struct parse *p, void *obj, const struct cfg_key *
 	struct config *c = obj;
 	if (!c->sw.fast_path.len)
 		c->sw.fast_path_line = p->line; /* for the error if no fast-path follows */
-	if (!*v || strlen(v) >= sizeof(c->sw.fast_path_if))
+	if (!cfg_ifname_valid(v) || strlen(v) >= sizeof(c->sw.fast_path_if))
 		return bad(p, k, v);
 	strcpy(c->sw.fast_path_if, v);
 	return 0;
@@ -453,7 +460,7 @@ static int parse_peer(struct parse *p, void *obj, const struct cfg_key *k, const
 {
 	struct config *c = obj;
 	int is_link = !strcmp(k->key, "peer-link");
-	if (is_link ? (!*v || strlen(v) >= sizeof(c->sw.peer_link) || strchr(v, '/') || strchr(v, ' '))
+	if (is_link ? (!cfg_ifname_valid(v) || strlen(v) >= sizeof(c->sw.peer_link))
 		    : (!name_valid(v)))
 		return bad(p, k, v);
 	strcpy(is_link ? c->sw.peer_link : c->sw.peer_switch, v);
@@ -469,7 +476,7 @@ static void print_text(FILE *f, const void *obj, const struct cfg_key *k)
 static int parse_uplink(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct cfg_switchref *s = obj;
-	if (!*v || strlen(v) >= sizeof(s->ifname) || strchr(v, '/') || strchr(v, ' '))
+	if (!cfg_ifname_valid(v) || strlen(v) >= sizeof(s->ifname))
 		return bad(p, k, v);
 	strcpy(s->ifname, v);
 	s->ifname_line = p->line;
@@ -523,11 +530,11 @@ static const struct cfg_key schema[] = {
 	  "The link to the other switch of one L2 domain.", parse_peer, print_text, NULL },
 	{ "peer-switch", CS_SWITCH, CT_CUSTOM, CK_SET_ONLY, 0, 0, NULL, CFG(sw.peer_switch), "name", NULL,
 	  "The switch agent across the peer link.", parse_peer, print_text, NULL },
-	{ "interface", CS_HOST, CT_STR, CK_REQUIRED, 0, 0, NULL, CFG(host.ifname), NULL, NULL,
+	{ "interface", CS_HOST, CT_IFNAME, CK_REQUIRED, 0, 0, NULL, CFG(host.ifname), "interface", "an interface name: at most 15 bytes; no blank, quote, backslash, /, :, * or ?",
 	  "The uplink on which providers are made on-link.", NULL, NULL, NULL },
 	{ "address", CS_HOST, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, CFG(host.local4), "address", NULL,
 	  "The host's address, one per family.", parse_host_address, print_host_address, is_set_host_address },
-	{ "provider-device", CS_HOST, CT_STR, 0, 0, 0, "onlink0", CFG(host.provider_dev), NULL, "at most 14 characters",
+	{ "provider-device", CS_HOST, CT_IFNAME, 0, 0, 0, "onlink0", CFG(host.provider_dev), "interface", "an interface name of at most 14 bytes; no blank, quote, backslash, /, :, * or ?",
 	  "With several uplinks: the device the agent makes for providers.", NULL, NULL, NULL },
 	{ "rule-priority", CS_HOST, CT_UINT, 0, 1, 32765, "1000", CFG(host.rule_priority), NULL, "1 to 32765",
 	  "Priority of the fwmark rules.", NULL, NULL, NULL },
@@ -558,9 +565,9 @@ static const struct cfg_key schema[] = {
 	  "Log to syslog as well as to standard error.", NULL, NULL, NULL },
 	{ "address", CS_PROVIDER, CT_CUSTOM, CK_REQUIRED | CK_REPEATABLE, 0, 0, NULL, PRV(addrs), "address", NULL,
 	  "The provider's next-hop addresses.", parse_provider_address, print_provider_address, is_set_provider_address },
-	{ "interface", CS_PROVIDER, CT_STR, CK_REQUIRED, 0, 0, NULL, PRV(ifname), NULL, NULL,
+	{ "interface", CS_PROVIDER, CT_IFNAME, CK_REQUIRED, 0, 0, NULL, PRV(ifname), "interface", "an interface name: at most 15 bytes; no blank, quote, backslash, /, :, * or ?",
 	  "The switch interface whose neighbor table holds them.", NULL, NULL, NULL },
-	{ "port", CS_PROVIDER, CT_STR, CK_SET_ONLY, 0, 0, NULL, PRV(port), NULL, NULL,
+	{ "port", CS_PROVIDER, CT_IFNAME, CK_SET_ONLY, 0, 0, NULL, PRV(port), "interface", "an interface name: at most 15 bytes; no blank, quote, backslash, /, :, * or ?",
 	  "The bridge port the provider is cabled to.", NULL, NULL, NULL },
 	{ "table", CS_PROVIDER, CT_TABLE, CK_REQUIRED, 0, 0, NULL, PRV(table), "table id", "1 to 4294967295, not 253-255",
 	  "Routing table id and firewall mark on the hosts.", NULL, NULL, NULL },

@@ -22,6 +22,7 @@ enum {
 enum cfg_type {
 	CT_STR,                 /* text, not empty, shorter than the field */
 	CT_NAME,                /* a name (name_valid) */
+	CT_IFNAME,              /* an interface name (cfg_ifname_valid), shorter than the field */
 	CT_UINT,                /* a decimal in [min, max]; field of `size` bytes */
 	CT_TABLE,               /* a routing table id: 1 to 2^32-1, not 253-255 */
 	CT_DURATION,            /* "250ms", "30s", "2m" or seconds, into ms, in [min, max] */

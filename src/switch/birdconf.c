@@ -1,17 +1,35 @@
 /* The BIRD sessions onlink writes from onlink.conf (birdconf.h). */
 #include "switch/birdconf.h"
+#include "base/log.h"
 #include <string.h>
+
+/* A string inside BIRD's quotes. BIRD's strings have no escapes, so what
+ * could end one (a quote, a backslash, a line break) or confuse a reader
+ * (a control byte) is written as '?'. The config refuses all of them
+ * (FILE:LINE); this is the second door, for whatever path a value took. */
+static void bird_str(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\' ? '?' : *s, f);
+}
 
 static void provider_session(FILE *f, const struct config *c, const struct cfg_provider *p, unsigned k)
 {
 	char a[ADDR_STRLEN];
 	int v4 = p->addrs[k].family == AF_INET;
 	fprintf(f, "protocol bgp %s%s%s {\n", p->bird[k], c->sw.bird_template[0] ? " from " : "", c->sw.bird_template);
-	fprintf(f, "\tdescription \"%s (AS%u)%s%s\";\n", p->name, p->remote_as, p->descr[0] ? ": " : "", p->descr);
+	fprintf(f, "\tdescription \"");
+	bird_str(f, p->name);
+	fprintf(f, " (AS%u)%s", p->remote_as, p->descr[0] ? ": " : "");
+	bird_str(f, p->descr);
+	fprintf(f, "\";\n");
 	fprintf(f, "\tlocal as %u;\n\tneighbor %s as %u;\n", c->sw.local_as, addr_str(&p->addrs[k], a, sizeof(a)),
 		p->remote_as);
-	if (p->password[0])
-		fprintf(f, "\tpassword \"%s\";\n", p->password);
+	if (p->password[0]) {
+		fprintf(f, "\tpassword \"");
+		bird_str(f, p->password);
+		fprintf(f, "\";\n");
+	}
 	if (p->bfd)
 		fprintf(f, "\tbfd on;\n");
 	if (p->has_local_pref)
@@ -43,8 +61,9 @@ static void host_session(FILE *f, const struct config *c, const struct cfg_peerk
 	if (nth > 1)
 		fprintf(f, "_%u", nth);
 	fprintf(f, "%s%s {\n", c->sw.bird_host_template[0] ? " from " : "", c->sw.bird_host_template);
-	fprintf(f, "\tdescription \"host %s\";\n\tlocal as %u;\n\tneighbor %s as %u;\n\trr client;\n", h->name,
-		c->sw.local_as, addr_str(&h->addrs[k], a, sizeof(a)), c->sw.local_as);
+	fprintf(f, "\tdescription \"host ");
+	bird_str(f, h->name);
+	fprintf(f, "\";\n\tlocal as %u;\n\tneighbor %s as %u;\n\trr client;\n", c->sw.local_as, addr_str(&h->addrs[k], a, sizeof(a)), c->sw.local_as);
 	if (v4)
 		fprintf(f, "\tdirect;\n\tipv4 { import none; export where source = RTS_BGP; next hop keep; add paths tx; };\n");
 	else
@@ -61,7 +80,11 @@ void birdconf_sessions(FILE *f, const struct config *c)
 		any |= c->sw.providers[i].generated;
 	if (!any && !c->sw.bird_hosts)
 		return;
-	fprintf(f, "\n# The BGP sessions onlink writes from %s (docs/bird.md).\n", c->path);
+	/* the path in a comment: a line break in it must not start a line
+	 * of config */
+	char path[4 * sizeof(c->path)];
+	str_escape_ctl(path, sizeof(path), c->path);
+	fprintf(f, "\n# The BGP sessions onlink writes from %s (docs/bird.md).\n", path);
 	/* one BFD protocol for the interfaces of the providers with bfd = yes */
 	int bfd = 0;
 	for (unsigned i = 0; i < c->sw.nproviders; i++) {
@@ -74,8 +97,10 @@ void birdconf_sessions(FILE *f, const struct config *c)
 			continue;
 		if (!bfd++)
 			fprintf(f, "protocol bfd onlink_bfd {\n");
-		fprintf(f, "\tinterface \"%s\" { min rx interval %u ms; min tx interval %u ms; multiplier %u; };\n", p->ifname,
-			c->sw.bfd_interval_ms, c->sw.bfd_interval_ms, c->sw.bfd_multiplier);
+		fprintf(f, "\tinterface \"");
+		bird_str(f, p->ifname);
+		fprintf(f, "\" { min rx interval %u ms; min tx interval %u ms; multiplier %u; };\n", c->sw.bfd_interval_ms,
+			c->sw.bfd_interval_ms, c->sw.bfd_multiplier);
 	}
 	if (bfd)
 		fprintf(f, "}\n");

@@ -70,6 +70,28 @@ include "$LAB_DIR/onlink-bird.conf";
 EOF
 berr=$(bird -p -c "$LAB_DIR/bird.conf" 2>&1)
 check "BIRD parses the include file onlinkd -n prints ($berr)" test -z "$berr"
+# nothing typed in onlink.conf reaches BIRD unchecked: each of these was
+# once accepted, and BIRD loaded (or choked on) what it became
+for bad in 'interface = br0", "*' 'interface = x";}#' 'interface = *' $'description = Transit \e[31mA\a' 'port = sw pa'; do
+	sed "0,/^interface = br0$/s//$(sed 's/[\/&]/\\&/g' <<<"$bad")/" "$LAB_DIR/gen.conf" > "$LAB_DIR/hostile.conf"
+	grep -qF -- "$bad" "$LAB_DIR/hostile.conf" || sed -i "/^\[provider transit-a\]/a $bad" "$LAB_DIR/hostile.conf"
+	hout=$("$ONLINKD" -n -c "$LAB_DIR/hostile.conf" 2>"$LAB_DIR/hostile.err"); rc=$?
+	check_eq "onlinkd -n refuses '$(printf %q "$bad")' with exit 2" "$rc" "2"
+	check "...with FILE:LINE ($(head -c 160 "$LAB_DIR/hostile.err"))" grep -qE "^$LAB_DIR/hostile.conf:[0-9]+: " "$LAB_DIR/hostile.err"
+	check "...no control byte on the terminal" sh -c "! grep -qP '[\\x00-\\x08\\x0b-\\x1f\\x7f]' '$LAB_DIR/hostile.err'"
+	check_eq "...and prints nothing" "$hout" ""
+done
+# the config's path goes into a comment of the include: a line break in it
+# starts no line of BIRD config
+nl_dir="$LAB_DIR/x"$'\n''protocol static evil { ipv4; route 0.0.0.0/0 blackhole; }'$'\n''#'
+mkdir -p "$nl_dir"
+cp "$LAB_DIR/gen.conf" "$nl_dir/onlink.conf"
+"$ONLINKD" -n -c "$nl_dir/onlink.conf" | sed '1,/^# ---- /d' > "$LAB_DIR/onlink-bird.conf"
+berr=$(bird -p -c "$LAB_DIR/bird.conf" 2>&1)
+check "a config path with a line break: BIRD still parses the include ($berr)" test -z "$berr"
+check "...which has its sessions" grep -q "^protocol bgp onlink_transit_a4" "$LAB_DIR/onlink-bird.conf"
+check "...and it holds no protocol from the path" sh -c "! grep -q '^protocol static evil' '$LAB_DIR/onlink-bird.conf'"
+rm -rf "$nl_dir"
 for want in 'protocol bgp onlink_transit_a4 from provider {' 'protocol bgp onlink_transit_a6 from provider {' \
 	'protocol bgp onlink_transit_b4 from provider {' 'protocol bgp onlink_transit_b4_2 from provider {' \
 	'protocol bgp onlink_host_h1_4 {' 'protocol bgp onlink_host_h1_6 {' $'\tneighbor 10.0.2.2 as 4200000000;' \

@@ -191,6 +191,47 @@ static void announce_attributes(void **state)
 
 /* The sessions onlink writes: a generated provider's, per address, with its
  * options; none for a provider written by hand; the file's mode. */
+/* Whatever reached the config by another door, nothing leaves BIRD's
+ * quotes or the comment line: a path with a line break, quotes and
+ * control bytes in a description, an interface or a password. */
+static void nothing_breaks_out(void **state)
+{
+	(void)state;
+	setup_cfg();
+	cfg.sw.local_as = 65000;
+	snprintf(cfg.path, sizeof(cfg.path), "/etc/onlink/x\nprotocol static evil { ipv4; route 0.0.0.0/0 blackhole; }\n#");
+	struct cfg_provider *b = &provs[1];
+	b->generated = 1;
+	b->remote_as = 65002;
+	strcpy(b->ifname, "br0\", \"*");
+	strcpy(b->descr, "a\"; import all; #\x1b[31m");
+	strcpy(b->password, "p\"w\\");
+	addr_parse("10.0.2.1", &b->addrs[0]);
+	b->naddrs = 1;
+	strcpy(b->bird[0], "onlink_transit_b4");
+	b->nbird = 1;
+	b->bfd = 1;
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	birdconf_sessions(f, &cfg);
+	fclose(f);
+	assert_null(strstr(text, "\nprotocol static"));
+	assert_null(strchr(text, '\x1b'));
+	assert_non_null(strstr(text, "/etc/onlink/x\\x0aprotocol static evil"));
+	assert_non_null(strstr(text, "\tinterface \"br0?, ?*\" {"));
+	assert_non_null(strstr(text, "\tdescription \"transit-b (AS65002): a?; import all; #?[31m\";\n"));
+	assert_non_null(strstr(text, "\tpassword \"p?w?\";\n"));
+	/* every quote opened on a line is closed on it */
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		size_t q = 0;
+		for (char *c = line; *c; c++)
+			q += *c == '"';
+		assert_int_equal(q % 2, 0);
+	}
+	free(text);
+}
+
 static void generated_sessions(void **state)
 {
 	(void)state;
@@ -272,6 +313,7 @@ int main(void)
 		cmocka_unit_test(communities),
 		cmocka_unit_test(announce_attributes),
 		cmocka_unit_test(generated_sessions),
+		cmocka_unit_test(nothing_breaks_out),
 		cmocka_unit_test(route_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
