@@ -74,14 +74,22 @@ unsigned control_subscribers(unsigned topic)
 
 static int input(struct stream_client *c, const char *in, size_t len, int full, void *arg)
 {
-	(void)full;
 	(void)arg;
 	/* memchr: a NUL in the request must not hide its newline */
 	const char *nl = memchr(in, '\n', len);
+	if (!nl && full) {
+		static struct ratelimit rl = RATELIMIT_INIT(10000, 5);
+		char *out = NULL;
+		log_limited(&rl, LOG_WARNING, "control: a request over %d bytes: refused", CONTROL_REQUEST_MAX - 1);
+		if (asprintf(&out, "{\"error\": \"request over %d bytes: refused\"}\n", CONTROL_REQUEST_MAX - 1) < 0)
+			return -1;
+		stream_reply(c, out, strlen(out));
+		return 1;
+	}
 	if (!nl)
 		return 0;
-	char req[256];
-	size_t n = (size_t)(nl - in) < sizeof(req) - 1 ? (size_t)(nl - in) : sizeof(req) - 1;
+	char req[CONTROL_REQUEST_MAX];
+	size_t n = (size_t)(nl - in); /* the stream holds at most in_max - 1 bytes */
 	memcpy(req, in, n);
 	req[n] = 0;
 	current = c;
@@ -94,7 +102,7 @@ static int input(struct stream_client *c, const char *in, size_t len, int full, 
 
 static const struct stream_ops control_ops = {
 	.what = "control", .max_clients = CONTROL_CLIENTS, .max_subscribers = CONTROL_SUBSCRIBERS,
-	.in_max = 256, .idle_ms = CONTROL_IDLE_MS, .input = input,
+	.in_max = CONTROL_REQUEST_MAX + 1, .idle_ms = CONTROL_IDLE_MS, .input = input,
 };
 
 int control_open(const char *path, control_fn fn, void *arg)

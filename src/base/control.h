@@ -6,6 +6,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The longest request line, its newline included: far more than any
+ * request onlink(8) builds (an announcement with 8 large communities is
+ * under 600 bytes). A longer one is answered {"error": "..."} naming the
+ * limit, never closed without a word. */
+#define CONTROL_REQUEST_MAX 4096
+
 /* Returns a malloc'd JSON text, or NULL with *status set to an error text. */
 typedef char *(*control_fn)(const char *request, void *arg);
 

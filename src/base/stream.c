@@ -34,6 +34,13 @@ static void client_close(struct stream_client *c)
 {
 	struct stream_server *s = c->srv;
 	loop_del(&c->src);
+	/* What the client sent that was not read (the rest of an oversize
+	 * request) is read and dropped first: closing a Unix socket with
+	 * unread input resets the peer, which may then lose the answer
+	 * (an error saying why) before it reads it. Bounded: 64 KiB. */
+	char junk[4096];
+	for (int i = 0; i < 16 && recv(c->src.fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+		;
 	close(c->src.fd);
 	free(c->out);
 	free(c->in);

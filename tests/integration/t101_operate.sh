@@ -158,6 +158,22 @@ check_eq "...with the communities, NO_EXPORT among them" "$(attr 'BGP.community'
 check_eq "...the large community" "$(attr 'BGP.large_community')" "(65000, 1, 2)"
 check_eq "...the MED" "$(attr 'BGP.med')" "50"
 check "...and transit-a's BIRD has none of it" no_route pa 198.18.90.0/24
+# the longest request the CLI builds: 8 large communities, MED, NO_EXPORT,
+# a prepend (past the control socket's old 256 bytes: the agent closed it
+# without a word, and the CLI said it could not reach the switch agent)
+big=()
+for i in 1 2 3 4 5 6 7 8; do big+=(--community "4200000000:10000$i:100"); done
+out=$("$ONLINK" announce -s "$SW" 198.18.92.0/24 --via transit-b --med 100 --no-export --prepend 2 "${big[@]}" 2>&1); rc=$?
+check_eq "announce with 8 large communities, MED, NO_EXPORT and a prepend: exit 0" "$rc:$out" \
+	"0:announced 198.18.92.0/24 via transit-b (with its attributes)"
+check "...transit-b's BIRD has it" wait_for 10 "route" bash -c "birdc -s '$LAB_DIR/bird-pb.ctl' show route 198.18.92.0/24 | grep -q 198.18.92.0/24"
+check_eq "...with all 8 large communities" \
+	"$(birdc_ pb show route 198.18.92.0/24 all | awk -F': *' '$1 ~ /BGP.large_community/ { print $2 }')" \
+	"$(for i in 1 2 3 4 5 6 7 8; do printf '(4200000000, 10000%d, 100) ' "$i"; done | sed 's/ $//')"
+check_eq "a request over the control socket's limit: an error naming it" \
+	"$(raw "drain $(head -c 5000 /dev/zero | tr '\0' a)" | jq -r .error)" "request over 4095 bytes: refused"
+check "...and the agent still answers" bash -c "'$ONLINK' status -s '$SW' --json | jq -e .providers >/dev/null"
+"$ONLINK" withdraw -s "$SW" 198.18.92.0/24 --via transit-b >/dev/null
 list=$("$ONLINK" announce -s "$SW" --list)
 check "announce --list: prefix, provider, MED, NO_EXPORT, communities" \
 	grep -Eq '^198.18.90.0/24 +transit-b +0 +50 +yes +[0-9-]+ [0-9:]+ +65000:100 65000:1:2$' <<<"$list"

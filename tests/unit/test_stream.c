@@ -80,6 +80,30 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The longest request is served whole; a longer one gets an error that
+ * names the limit (it was closed without a word at 256 bytes). */
+static void request_limit(void **state)
+{
+	(void)state;
+	static char req[CONTROL_REQUEST_MAX + 1000], buf[CONTROL_REQUEST_MAX + 64];
+	memset(req, 'a', CONTROL_REQUEST_MAX - 1);
+	req[CONTROL_REQUEST_MAX - 1] = 0;
+	int a = client(req);
+	assert_int_equal(read_n(a, buf, sizeof(buf) - 1), strlen(req) + 6);
+	assert_memory_equal(buf, "echo aaaa", 9);
+	close(a);
+	memset(req, 'a', sizeof(req) - 1);
+	req[sizeof(req) - 1] = 0;
+	a = client(req);
+	read_n(a, buf, sizeof(buf) - 1);
+	assert_string_equal(buf, "{\"error\": \"request over 4095 bytes: refused\"}\n");
+	close(a);
+	/* and it still serves */
+	a = client("hello");
+	assert_int_equal(read_n(a, buf, 200), 11);
+	close(a);
+}
+
 static void replies_and_subscribers(void **state)
 {
 	(void)state;
@@ -141,6 +165,7 @@ static void subscriber_limit_and_slow_subscriber(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(request_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(replies_and_subscribers, setup, teardown),
 		cmocka_unit_test_setup_teardown(subscriber_limit_and_slow_subscriber, setup, teardown),
 	};
