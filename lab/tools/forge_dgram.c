@@ -47,6 +47,9 @@ int main(int argc, char **argv)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m.imr_interface, sizeof(m.imr_interface)))
 		die("group");
+	/* the test waits for this before the change the forger captures */
+	puts("joined");
+	fflush(stdout);
 	uint8_t real[WIRE_DGRAM_MAX], d[WIRE_DGRAM_MAX], msg[WIRE_DGRAM_MSG_MAX], pub[32], sk[64], pk[32];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	if (poll(&pfd, 1, 20000) != 1)

@@ -18,13 +18,27 @@ wait_for 5 "egress ready" bash -c "[ \"\$('$ONLINK' status -s '$ESOCK' --json | 
 
 # 8 flows held open use every port of h1's slice towards 203.0.113.1:9000;
 # the 9th is refused; the 8 still work; once closed, flows go through again
-n c1 python3 - "$LAB_DIR" <<'PY' > "$LAB_DIR/hold.out" 2>&1
-import socket, sys, time, hashlib, os
+n c1 python3 - "$LAB_DIR" "$ESOCK" <<'PY' > "$LAB_DIR/hold.out" 2>&1
+import socket, sys, time, hashlib, os, json
 d = sys.argv[1]
+def active():
+    c = socket.socket(socket.AF_UNIX); c.settimeout(5); c.connect(sys.argv[2]); c.sendall(b"status\n")
+    out = b""
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        out += b
+    return json.loads(out)["tcp"]["active"]
 held = []
 for i in range(8):
     s = socket.socket(); s.settimeout(5); s.connect(("203.0.113.1", 9000)); s.sendall(b"x" * 100); held.append(s)
-time.sleep(0.5)  # the proxy has connected all eight upstream
+# the proxy holds all eight (each took its port at connect()): a condition,
+# not a guess at how long a loaded machine takes
+deadline = time.monotonic() + 30
+while active() < 8:
+    if time.monotonic() > deadline:
+        print("the proxy never held the eight flows"); sys.exit(1)
+    time.sleep(0.05)
 s = socket.socket(); s.settimeout(5)
 try:
     s.connect(("203.0.113.1", 9000)); s.sendall(b"y"); s.shutdown(socket.SHUT_WR)

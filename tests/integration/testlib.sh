@@ -80,3 +80,28 @@ ok = len(a) == len(b) and all(min(abs(ms(x) - ms(y)), 86400000 - abs(ms(x) - ms(
 sys.exit(0 if ok else 1)
 PY
 }
+
+# "Nothing changed" checks on a namespace's kernel objects, with proof the
+# monitor was live: a sentinel (a blackhole route in table 999, added and
+# removed) must show in the log after what is checked. A check that cannot
+# see its sentinel fails instead of passing on an empty log.
+#   mon_start NS; m=$(mon_mark NS); ...; check_eq "..." "$(mon_since NS $m | filter)" ""
+MON_SEQ=0
+mon_start() { # NS: `ip monitor` of NS, logged to $LAB_DIR/mon-NS.log
+	lab_spawn "mon-$1" "$1" ip -ts monitor address route rule neigh link
+	mon_sentinel "$1" || not_ok "the kernel monitor of $1 shows its sentinel"
+}
+mon_sentinel() { # NS: 0 once the monitor shows a fresh sentinel (10 s at most)
+	MON_SEQ=$((MON_SEQ + 1))
+	local a="100.127.$((MON_SEQ / 250)).$((MON_SEQ % 250 + 1))"
+	n "$1" ip route add blackhole "$a/32" table 999 && n "$1" ip route del blackhole "$a/32" table 999 &&
+		wait_for 10 "monitor sentinel $a" grep -q "$a " "$LAB_DIR/mon-$1.log"
+}
+mon_mark() { # NS: the log's length, once a fresh sentinel is in it
+	mon_sentinel "$1" >&2
+	wc -l < "$LAB_DIR/mon-$1.log"
+}
+mon_since() { # NS MARK: what was logged since MARK (sentinels left out), once a fresh sentinel proves the monitor live; 1 if it is not
+	mon_sentinel "$1" >&2 || { echo "(the kernel monitor of $1 is not live: no sentinel)"; return 1; }
+	tail -n +$(($2 + 1)) "$LAB_DIR/mon-$1.log" | grep -v ' 100\.127\.[0-9]*\.[0-9]* '
+}
