@@ -122,9 +122,15 @@ int timer_init(struct timer *t, void (*fire)(struct timer *t), void *arg)
 		return -errno;
 	t->src.cb = timer_cb;
 	t->src.arg = t;
-	t->fire = fire;
+	int r = loop_add(&t->src, EPOLLIN);
+	if (r < 0) {
+		close(t->src.fd);
+		t->src.fd = -1;
+		return r;
+	}
+	t->fire = fire; /* set only once it works: see timer_fini */
 	t->arg = arg;
-	return loop_add(&t->src, EPOLLIN);
+	return 0;
 }
 
 void timer_arm(struct timer *t, uint64_t first_ms, uint64_t period_ms)
@@ -135,22 +141,26 @@ void timer_arm(struct timer *t, uint64_t first_ms, uint64_t period_ms)
 	};
 	if (!first_ms)
 		its.it_value.tv_nsec = 1; /* zero would disarm */
-	timerfd_settime(t->src.fd, 0, &its, NULL);
+	if (t->fire) /* never a descriptor of a timer that was not made */
+		timerfd_settime(t->src.fd, 0, &its, NULL);
 }
 
 void timer_stop(struct timer *t)
 {
 	struct itimerspec its = { 0 };
-	timerfd_settime(t->src.fd, 0, &its, NULL);
+	if (t->fire)
+		timerfd_settime(t->src.fd, 0, &its, NULL);
 }
 
 void timer_fini(struct timer *t)
 {
-	if (t->src.fd >= 0) {
+	/* a zeroed timer that timer_init never made holds fd 0, not its own */
+	if (t->fire && t->src.fd >= 0) {
 		loop_del(&t->src);
 		close(t->src.fd);
-		t->src.fd = -1;
 	}
+	t->src.fd = -1;
+	t->fire = NULL;
 }
 
 /* ---- listeners out of descriptors ---- */

@@ -17,7 +17,7 @@ struct loop_src {
 
 int loop_init(void);
 void loop_fini(void);
-int loop_add(struct loop_src *s, uint32_t events);
+int loop_add(struct loop_src *s, uint32_t events) __attribute__((warn_unused_result));
 int loop_mod(struct loop_src *s, uint32_t events);
 void loop_del(struct loop_src *s);
 /* Waits up to timeout_ms (-1: forever) and dispatches at most 64 events. */
@@ -49,7 +49,12 @@ struct timer {
 	void (*fire)(struct timer *t);
 	void *arg;
 };
-int timer_init(struct timer *t, void (*fire)(struct timer *t), void *arg);
+/* 0, or negative errno (no timerfd, or epoll refused it): the timer is
+ * then not made, and timer_arm, timer_stop and timer_fini do nothing to
+ * it. A caller that needs it fails with a message; nothing runs on with a
+ * keepalive or a repair silently dead. */
+int timer_init(struct timer *t, void (*fire)(struct timer *t), void *arg)
+	__attribute__((warn_unused_result));
 void timer_arm(struct timer *t, uint64_t first_ms, uint64_t period_ms);
 void timer_stop(struct timer *t);
 void timer_fini(struct timer *t);

@@ -86,9 +86,15 @@ int egress_listen(struct loop_src *l4, struct loop_src *l6, int type, uint16_t p
 	}
 	l4->cb = l6->cb = cb;
 	l4->arg = l6->arg = arg;
-	loop_add(l4, EPOLLIN);
-	loop_add(l6, EPOLLIN);
-	return 0;
+	int r = loop_add(l4, EPOLLIN);
+	if (!r && (r = loop_add(l6, EPOLLIN)))
+		loop_del(l4);
+	if (r) {
+		close(l4->fd);
+		close(l6->fd);
+		l4->fd = l6->fd = -1;
+	}
+	return r;
 }
 
 void egress_unlisten(struct loop_src *l4, struct loop_src *l6)

@@ -407,7 +407,10 @@ int egressd_run(struct config *c)
 		log_err("control socket %s: %s", c->control, strerror(-r));
 		goto undo;
 	}
-	timer_init(&e.retry, agent_connect, &e);
+	if ((r = timer_init(&e.retry, agent_connect, &e))) {
+		log_err("start-up: a timer: %s", strerror(-r));
+		goto undo;
+	}
 	timer_arm(&e.retry, 0, 0); /* from the loop: after start-up, so that syslog (if asked for) has what it says */
 	char status[96];
 	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->eg.listen_port);

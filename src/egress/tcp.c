@@ -404,7 +404,11 @@ int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout
 		free(px);
 		return r;
 	}
-	timer_init(&px->sweep, sweep, px);
+	if ((r = timer_init(&px->sweep, sweep, px))) {
+		egress_unlisten(&px->l4, &px->l6);
+		free(px);
+		return r;
+	}
 	*out = px;
 	return 0;
 }

@@ -261,8 +261,14 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 	f->up = (struct loop_src){ .fd = up, .cb = up_cb, .arg = f };
 	f->rep = (struct loop_src){ .fd = rep, .cb = rep_cb, .arg = f };
 	f->last_ms = now_ms();
-	loop_add(&f->up, EPOLLIN);
-	loop_add(&f->rep, EPOLLIN);
+	int r = loop_add(&f->up, EPOLLIN);
+	if (!r && (r = loop_add(&f->rep, EPOLLIN)))
+		loop_del(&f->up);
+	if (r) {
+		free(f);
+		errno = -r;
+		goto fail;
+	}
 	unsigned h = hash_of(client, dst);
 	f->hnext = px->buckets[h];
 	px->buckets[h] = f;
@@ -339,7 +345,11 @@ int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout
 		free(px);
 		return r;
 	}
-	timer_init(&px->sweep, sweep, px);
+	if ((r = timer_init(&px->sweep, sweep, px))) {
+		egress_unlisten(&px->l4, &px->l6);
+		free(px);
+		return r;
+	}
 	*out = px;
 	return 0;
 }

@@ -137,13 +137,14 @@ void pstate_update(struct hostd *h);
 const struct pstate *pstate_find(const struct hostd *h, const char *name);
 
 /* swlink.c */
-void swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *cfg);
+/* 0, or negative errno when its timers cannot be made */
+int swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *cfg);
 void swlink_fini(struct swlink *s);
 void swlink_keepalive(struct hostd *h);
 const char *sw_state_str(enum sw_state st);
 
 /* uplink.c */
-void uplink_init(struct swlink *s);
+int uplink_init(struct swlink *s);
 void uplink_fini(struct swlink *s);
 /* A link event: the uplinks' presence and carrier (sets h->ev_update when
  * a switch goes in or out of use). */

@@ -196,7 +196,10 @@ int hostd_run(struct config *c)
 	}
 	daemon_signals(&h.sig_src, &h.stop, &h.reload);
 	h.nl_src = (struct loop_src){ .fd = nl_notify_fd(h.nl), .cb = kstate_event_cb, .arg = &h };
-	loop_add(&h.nl_src, EPOLLIN);
+	if ((r = loop_add(&h.nl_src, EPOLLIN))) {
+		log_err("start-up: the event loop's netlink source: %s", strerror(-r));
+		return 1;
+	}
 	h.ifindex = (int)if_nametoindex(kstate_provider_if(&h));
 	h.peer_ifindex = (int)if_nametoindex(c->host.ifname);
 	h.uplink_up = -1; /* unknown until the first link event */
@@ -210,21 +213,29 @@ int hostd_run(struct config *c)
 	h.rekey_ms = rk && atoi(rk) >= 100 ? (uint64_t)atoi(rk) : CONN_REKEY_MS;
 	if (!h.ifindex && !c->host.multi_uplink)
 		log_warn("uplink %s not present yet", c->host.ifname);
-	timer_init(&h.reconcile_t, reconcile_fire, &h);
-	timer_init(&h.keepalive_t, keepalive_fire, &h);
-	timer_init(&h.startup_t, startup_fire, &h);
-	timer_init(&h.rebuild_t, rebuild_fire, &h);
-	timer_init(&h.traffic_t, traffic_fire, &h);
+	/* without them keepalives, repairs and rebuilds would be silently dead */
+	if ((r = timer_init(&h.reconcile_t, reconcile_fire, &h)) || (r = timer_init(&h.keepalive_t, keepalive_fire, &h)) ||
+	    (r = timer_init(&h.startup_t, startup_fire, &h)) || (r = timer_init(&h.rebuild_t, rebuild_fire, &h)) ||
+	    (r = timer_init(&h.traffic_t, traffic_fire, &h))) {
+		log_err("start-up: the agent's timers: %s", strerror(-r));
+		return 1;
+	}
 	if ((r = control_open(c->control, status_control, &h))) {
 		log_err("control socket %s: %s", c->control, strerror(-r));
 		return 1;
 	}
 	for (unsigned i = 0; i < c->host.nswitches; i++)
-		swlink_init(&h.sw[i], &h, &c->host.switches[i]);
+		if ((r = swlink_init(&h.sw[i], &h, &c->host.switches[i]))) {
+			log_err("start-up: switch %s: its timers: %s", c->host.switches[i].name, strerror(-r));
+			return 1;
+		}
 	timer_arm(&h.startup_t, STARTUP_GRACE_MS, 0);
 	timer_arm(&h.keepalive_t, c->keepalive * 1000ull, c->keepalive * 1000ull);
 	timer_arm(&h.rebuild_t, REBUILD_CHECK_MS, REBUILD_CHECK_MS);
-	h.probing = probing_new(&h);
+	if ((r = probing_new(&h, &h.probing))) {
+		log_err("start-up: probing: %s", strerror(-r));
+		return 1;
+	}
 	if (daemon_ready(c, status_metrics, &h, NULL))
 		return 1;
 	if (c->host.multi_uplink)

@@ -161,10 +161,18 @@ static void start_engine(struct probing *p)
 		return;
 	}
 	int fds[4];
-	p->nsrc = probe_engine_fds(p->eng, fds);
-	for (size_t i = 0; i < p->nsrc; i++) {
+	size_t nfd = probe_engine_fds(p->eng, fds);
+	p->nsrc = 0;
+	for (size_t i = 0; i < nfd; i++) {
 		p->src[i] = (struct loop_src){ .fd = fds[i], .cb = readable, .arg = p };
-		loop_add(&p->src[i], EPOLLIN);
+		int r = loop_add(&p->src[i], EPOLLIN);
+		if (r) {
+			p->errors++;
+			log_limited(&p->rl, LOG_ERR, "probe: epoll: %s: probing stops until the providers change", strerror(-r));
+			stop_engine(p);
+			return;
+		}
+		p->nsrc++;
 	}
 	log_info("probe: %zu targets through %zu providers (%zu streams), every %u ms", (size_t)p->c->nprobe,
 		 p->npv, p->n, p->c->probe_interval_ms);
@@ -192,14 +200,15 @@ static void tick(struct timer *t)
 	probe_engine_send(p->eng, p->round++);
 }
 
-struct probing *probing_new(struct hostd *h)
+int probing_new(struct hostd *h, struct probing **out)
 {
 	const struct cfg_host *c = &h->cfg->host;
+	*out = NULL;
 	if (!c->nprobe)
-		return NULL;
+		return 0;
 	struct probing *p = calloc(1, sizeof(*p));
 	if (!p)
-		return NULL;
+		return -ENOMEM;
 	p->h = h;
 	p->c = c;
 	p->dirty = 1;
@@ -210,9 +219,14 @@ struct probing *probing_new(struct hostd *h)
 	p->ring = 4;
 	while (p->ring < c->probe_timeout_ms / c->probe_interval_ms + 2)
 		p->ring *= 2;
-	timer_init(&p->tick, tick, p);
+	int r = timer_init(&p->tick, tick, p);
+	if (r) {
+		free(p);
+		return r;
+	}
 	timer_arm(&p->tick, c->probe_interval_ms, c->probe_interval_ms);
-	return p;
+	*out = p;
+	return 0;
 }
 
 void probing_changed(struct probing *p)

@@ -13,7 +13,8 @@ struct hostd;
 struct probing;
 
 /* NULL without targets (nothing to do). */
-struct probing *probing_new(struct hostd *h);
+/* *out: NULL when [probe] has no target. 0, or negative errno (its timer). */
+int probing_new(struct hostd *h, struct probing **out);
 void probing_free(struct probing *p);
 /* The providers may have changed (a turn): the next round checks. */
 void probing_changed(struct probing *p);

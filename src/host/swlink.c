@@ -91,7 +91,12 @@ static void fast_open(struct swlink *s, const struct wire_fastpath *f)
 		return;
 	}
 	s->fast_src = (struct loop_src){ .fd = s->fast.fd, .cb = fast_cb, .arg = s };
-	loop_add(&s->fast_src, EPOLLIN);
+	if ((r = loop_add(&s->fast_src, EPOLLIN))) {
+		fastrx_close(&s->fast);
+		log_limited(&s->h->rl_peer, LOG_WARNING, "switch %s: fast path: epoll: %s; changes come by the session",
+			    s->cfg->name, strerror(-r));
+		return;
+	}
 	log_info("switch %s: fast path: group %s port %u on %s", s->cfg->name, addr_str(&f->group, g, sizeof(g)),
 		 f->port, s->uplink);
 }
@@ -236,7 +241,14 @@ static void sw_connect(struct timer *t)
 		sw_drop(s, strerror(errno));
 		return;
 	}
-	loop_add(&s->src, EPOLLOUT);
+	int r = loop_add(&s->src, EPOLLOUT);
+	if (r) {
+		close(fd);
+		s->src.fd = -1;
+		s->state = SW_IDLE;
+		snprintf(s->why, sizeof(s->why), "epoll: %s", strerror(-r));
+		sw_schedule(s);
+	}
 }
 
 void swlink_keepalive(struct hostd *h)
@@ -283,17 +295,18 @@ static void sw_rekey(struct timer *t)
 	}
 }
 
-void swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *cfg)
+int swlink_init(struct swlink *s, struct hostd *h, const struct cfg_switchref *cfg)
 {
+	int r;
 	s->h = h;
 	s->cfg = cfg;
 	s->src = (struct loop_src){ .fd = -1, .cb = sw_cb, .arg = s };
 	s->fast.fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
-	timer_init(&s->retry, sw_connect, s);
-	timer_init(&s->rekey_t, sw_rekey, s);
+	if ((r = timer_init(&s->retry, sw_connect, s)) || (r = timer_init(&s->rekey_t, sw_rekey, s)))
+		return r;
 	timer_arm(&s->retry, 0, 0);
-	uplink_init(s);
+	return uplink_init(s);
 }
 
 void swlink_fini(struct swlink *s)

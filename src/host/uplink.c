@@ -89,8 +89,12 @@ static int echo_open(struct swlink *s)
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 	}
 	s->echo_src = (struct loop_src){ .fd = fd, .cb = echo_cb, .arg = s };
-	loop_add(&s->echo_src, EPOLLIN);
-	return 0;
+	int r = loop_add(&s->echo_src, EPOLLIN);
+	if (r) {
+		close(fd);
+		s->echo_src.fd = -1;
+	}
+	return r;
 }
 
 static void echo_send(struct swlink *s)
@@ -214,7 +218,7 @@ static int uplink_carrier(const char *ifname)
 	return r;
 }
 
-void uplink_init(struct swlink *s)
+int uplink_init(struct swlink *s)
 {
 	s->uplink = cfg_switch_uplink(&s->h->cfg->host, s->cfg);
 	s->up_ifindex = (int)if_nametoindex(s->uplink);
@@ -226,10 +230,12 @@ void uplink_init(struct swlink *s)
 	live_init(&s->live, s->last_answer_ms);
 	if (!s->up_ifindex)
 		log_warn("switch %s: uplink %s not present yet", s->cfg->name, s->uplink);
-	timer_init(&s->echo_t, echo_fire, s);
-	timer_init(&s->live_t, live_fire, s);
+	int r;
+	if ((r = timer_init(&s->echo_t, echo_fire, s)) || (r = timer_init(&s->live_t, live_fire, s)))
+		return r;
 	if (s->cfg->probe_interval_ms)
 		timer_arm(&s->echo_t, 0, s->cfg->probe_interval_ms);
+	return 0;
 }
 
 void uplink_fini(struct swlink *s)

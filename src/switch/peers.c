@@ -344,7 +344,10 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 		p->next = s->peers;
 		s->peers = p;
 		s->npeers++;
-		loop_add(&p->src, EPOLLIN);
+		if (loop_add(&p->src, EPOLLIN) < 0) {
+			peer_drop(s, p, "cannot watch its socket (epoll)");
+			continue;
+		}
 		peer_flush(s, p);
 	}
 }
@@ -388,7 +391,13 @@ static int open_listeners(struct peers *s)
 		s->listen_src[i].fd = fd;
 		s->listen_src[i].cb = accept_cb;
 		s->listen_src[i].arg = s;
-		loop_add(&s->listen_src[i], EPOLLIN);
+		int r = loop_add(&s->listen_src[i], EPOLLIN);
+		if (r < 0) {
+			log_err("listen %s: epoll: %s", e->text, strerror(-r));
+			close(fd);
+			s->listen_src[i].fd = -1;
+			return r;
+		}
 		log_info("listening on %s", e->text);
 	}
 	return 0;
@@ -435,17 +444,16 @@ json_t *peers_json(const struct peers *s)
 	return peers;
 }
 
-void peers_init(struct peers *s, const struct config *c, const struct fastpath *fp,
-		int (*snapshot)(void *arg, struct conn *c), void *arg)
+int peers_init(struct peers *s, const struct config *c, const struct fastpath *fp,
+	       int (*snapshot)(void *arg, struct conn *c), void *arg)
 {
 	*s = (struct peers){ .cfg = c, .fp = fp, .delay_ms = fp ? c->sw.fast_path_delay_ms : 0, .snapshot = snapshot,
 			     .arg = arg, .rl_peer = RATELIMIT_INIT(10000, 10) };
 	/* a core each for the fan-out, the loop's included, up to 8 */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s->fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
-	if (fp)
-		timer_init(&s->fp_delay, fp_delay_fire, s);
 	hostkeys_init(&s->keys, c);
+	return fp ? timer_init(&s->fp_delay, fp_delay_fire, s) : 0;
 }
 
 int peers_listen(struct peers *s)

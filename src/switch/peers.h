@@ -56,7 +56,7 @@ struct peers {
 
 /* Ready to take messages for every host (fp: the fast path, or NULL),
  * before any host connects: the first turn comes before the listeners. */
-void peers_init(struct peers *s, const struct config *c, const struct fastpath *fp,
+int peers_init(struct peers *s, const struct config *c, const struct fastpath *fp,
 		int (*snapshot)(void *arg, struct conn *c), void *arg);
 /* Listens on c->sw.listen: 0 or negative errno. */
 int peers_listen(struct peers *s);

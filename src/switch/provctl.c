@@ -634,8 +634,9 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 			log_warn("provider %s: backup %s is not a provider of this switch agent: the hosts resolve it among "
 				 "their other switch agents' providers", c->sw.providers[i].name, c->sw.providers[i].backup);
 	}
-	timer_init(&pc->hold, hold_fire, pc);
-	int r = birdsync_start(pc);
+	int r = timer_init(&pc->hold, hold_fire, pc);
+	if (!r)
+		r = birdsync_start(pc);
 	if (r) {
 		provctl_free(pc);
 		return r;
@@ -646,7 +647,10 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 			provctl_free(pc);
 			return r;
 		}
-		timer_init(&pc->poll, poll_fire, pc);
+		if ((r = timer_init(&pc->poll, poll_fire, pc))) {
+			provctl_free(pc);
+			return r;
+		}
 		timer_arm(&pc->poll, 10, c->sw.bird_poll_ms);
 	}
 	*out = pc;

@@ -476,9 +476,11 @@ int switchd_run(struct config *c)
 	s.nl_src.fd = nl_notify_fd(s.nl);
 	s.nl_src.cb = nl_cb;
 	s.nl_src.arg = &s;
-	loop_add(&s.nl_src, EPOLLIN);
-	timer_init(&s.keepalive, keepalive_fire, &s);
-	timer_init(&s.resync, resync_fire, &s);
+	if ((r = loop_add(&s.nl_src, EPOLLIN)) || (r = timer_init(&s.keepalive, keepalive_fire, &s)) ||
+	    (r = timer_init(&s.resync, resync_fire, &s))) {
+		log_err("start-up: the event loop's netlink source or timers: %s", strerror(-r));
+		return 1;
+	}
 	if (c->sw.fast_path.len) {
 		if ((r = fastpath_open(&s.fp_store, &c->sw))) {
 			log_err("fast-path %s: %s", c->sw.fast_path.text, strerror(-r));
@@ -488,7 +490,10 @@ int switchd_run(struct config *c)
 		log_info("fast path: changes to %s on %s, sessions %ums later", c->sw.fast_path.text, c->sw.fast_path_if,
 			 c->sw.fast_path_delay_ms);
 	}
-	peers_init(&s.peers, c, s.fp, snapshot, &s);
+	if ((r = peers_init(&s.peers, c, s.fp, snapshot, &s))) {
+		log_err("start-up: the fast path's delay timer: %s", strerror(-r));
+		return 1;
+	}
 	full_sync(&s);
 	if ((r = peers_listen(&s.peers)) || (r = control_open(c->control, control_cb, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -104,6 +105,49 @@ static void request_limit(void **state)
 	close(a);
 }
 
+static void never(struct timer *t)
+{
+	(void)t;
+	fail_msg("a timer that was not made fired");
+}
+
+/* A timer that cannot be made says so, and what is done to it after
+ * touches no descriptor (a zeroed timer holds fd 0: stdin). */
+static void timer_that_cannot_be_made(void **state)
+{
+	(void)state;
+	struct rlimit old, low;
+	struct timer t;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	/* every descriptor from 3 on is taken: none left for a timerfd */
+	int top = dup(0);
+	assert_true(top >= 0);
+	close(top);
+	low = old;
+	low.rlim_cur = (rlim_t)top;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int r = timer_init(&t, never, NULL);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(r, -EMFILE);
+	timer_arm(&t, 1, 0);
+	timer_stop(&t);
+	timer_fini(&t);
+	/* a zeroed timer: timer_fini leaves fd 0 (made sure to be open) alone */
+	int null = open("/dev/null", O_RDONLY);
+	assert_true(null >= 0);
+	if (fcntl(0, F_GETFD) < 0)
+		dup2(null, 0);
+	close(null);
+	struct timer z;
+	memset(&z, 0, sizeof(z));
+	timer_arm(&z, 1, 0);
+	timer_fini(&z);
+	assert_true(fcntl(0, F_GETFD) >= 0);
+	assert_int_equal(fcntl(t.src.fd, F_GETFD) < 0 || t.src.fd == -1, 1);
+	for (int i = 0; i < 3; i++)
+		loop_run_once(5);
+}
+
 static void replies_and_subscribers(void **state)
 {
 	(void)state;
@@ -166,6 +210,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(request_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(timer_that_cannot_be_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(replies_and_subscribers, setup, teardown),
 		cmocka_unit_test_setup_teardown(subscriber_limit_and_slow_subscriber, setup, teardown),
 	};
