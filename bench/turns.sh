@@ -17,7 +17,11 @@
 # the session's copy 100 ms later, the kernel's echoes: everything a
 # change costs it), divided by the changes. Knobs: PROVIDERS CHANGES.
 set -u
+# the benchmarks' build: as shipped, plus the knob for the baseline
+# (an installed daemon reads no knob from its environment: src/base/knob.h)
+ONLINKD=${ONLINKD:-$(cd "$(dirname "$0")/.." && pwd)/build/bench/onlinkd}
 . "$(dirname "$0")/../lab/lib.sh"
+[ -x "$ONLINKD" ] || { echo "bench/turns.sh: $ONLINKD is missing: make build/bench/onlinkd" >&2; exit 1; }
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench-turns'" >&2; exit 1; fi
 PROVIDERS=${PROVIDERS:-500} CHANGES=${CHANGES:-200}
 LAB_DIR=$(mktemp -d /tmp/onlink-bench-turns.XXXXXX)

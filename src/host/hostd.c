@@ -4,6 +4,7 @@
 #include "host/agent.h"
 #include "host/probing.h"
 #include "base/control.h"
+#include "base/knob.h"
 #include "base/vec.h"
 #include "conf/daemon.h"
 #include "kernel/nl.h"
@@ -207,9 +208,9 @@ int hostd_run(struct config *c)
 	h.lo_ifindex = (int)if_nametoindex("lo");
 	/* bench/turns.sh's baseline: every turn a full rebuild, as before turns
 	 * were incremental */
-	h.bench_full_turns = getenv("ONLINK_BENCH_FULL_TURNS") != NULL;
+	h.bench_full_turns = knob("ONLINK_BENCH_FULL_TURNS") != NULL;
 	/* the tests' only way to see a rekey without waiting two minutes */
-	const char *rk = getenv("ONLINK_TEST_REKEY_MS");
+	const char *rk = knob("ONLINK_TEST_REKEY_MS");
 	h.rekey_ms = rk && atoi(rk) >= 100 ? (uint64_t)atoi(rk) : CONN_REKEY_MS;
 	if (!h.ifindex && !c->host.multi_uplink)
 		log_warn("uplink %s not present yet", c->host.ifname);

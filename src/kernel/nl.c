@@ -2,6 +2,7 @@
  * expected types before use; dumps retry when interrupted (NLM_F_DUMP_INTR);
  * the notification socket reports overruns instead of hiding them. */
 #include "kernel/nl.h"
+#include "base/knob.h"
 #include "kernel/nlmsg.h"
 #include "base/log.h"
 #include <errno.h>
@@ -88,7 +89,7 @@ fail:
 
 int nl_notify_rcvbuf(void)
 {
-	const char *e = getenv("ONLINKD_NETLINK_RCVBUF");
+	const char *e = knob("ONLINKD_NETLINK_RCVBUF"); /* t60: an overrun made certain */
 	long v = e ? strtol(e, NULL, 10) : 0;
 	return v > 0 && v <= (1 << 30) ? (int)v : 16 << 20;
 }

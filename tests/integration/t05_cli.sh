@@ -12,6 +12,12 @@ check_eq "onlinkd -n: prints the config normalized" "$(sed '/^# ---- /,$d' <<<"$
 	"$(cat tests/config/switch.conf.normalized)"
 check "onlinkd -n: then the BIRD include file it would write" \
 	grep -qx '# ---- /etc/bird/onlink.conf, as onlinkd switch would write it ----' <<<"$out"
+# test and benchmark knobs are in the test builds only: the daemon as
+# installed does not even hold their names
+for k in ONLINK_TEST_REKEY_MS ONLINK_BENCH_FULL_TURNS ONLINKD_NETLINK_RCVBUF; do
+	check "the shipped daemon reads no $k" sh -c "! grep -qa $k '$LAB_ROOT/build/onlinkd'"
+	check "...the test build does" grep -qa "$k" "$LAB_ROOT/build/asan/onlinkd"
+done
 check_eq "onlinkd -n -q: checks and prints nothing" "$("$ONLINKD" -n -q -c tests/config/switch.conf; echo "rc=$?")" "rc=0"
 
 # BIRD sessions from onlink.conf: what -n prints is what BIRD parses

@@ -140,7 +140,8 @@ lab_stop forge
 # 5. rekeys inside the session: h2 rekeying every 500 ms (the test's knob;
 # 110 s as shipped)
 lab_stop onlinkd-h2
-lab_spawn onlinkd-h2 h2 env ONLINK_TEST_REKEY_MS=500 "$ONLINKD" host -c "$LAB_DIR/host-h2.conf"
+# (the knob is read by the test build only: src/base/knob.h)
+lab_spawn onlinkd-h2 h2 env ONLINK_TEST_REKEY_MS=500 "$LAB_ROOT/build/asan/onlinkd" host -c "$LAB_DIR/host-h2.conf"
 check "h2: up again" wait_for 15 "h2 up" bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 2)' --json | jq -r .switches[0].state)\" = up ]"
 s2=$(st "$(host_sock 2)" '.switches[0].sessions')
 check "h2: three rekeys in its session" wait_for 10 "rekeys" \

@@ -5,6 +5,8 @@
 # overrun is certain.
 # check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
+# the knob is read by the test build only (src/base/knob.h)
+ONLINKD=$LAB_ROOT/build/asan/onlinkd
 export ONLINKD_NETLINK_RCVBUF=65536
 t_lab
 SW=$(lab_pid onlinkd-sw) H1=$(lab_pid onlinkd-h1)
