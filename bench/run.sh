@@ -17,7 +17,7 @@
 #    throughput (bench/traffic.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
 CHANGES=${CHANGES:-300}
 ROUTES=${ROUTES:-100000}   # routes put in each host's FIB besides BIRD's
 export LAB_HOSTS=${HOSTS:-4} LAB_KEEPALIVE=${KEEPALIVE:-5}

@@ -24,7 +24,7 @@
 # receive processing to other CPUs, SWCPU/LOADCPU pin the two with taskset.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench-scale'" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench-scale' as root" >&2; exit 1; fi
 PROVIDERS=${PROVIDERS:-500} HOSTS=${HOSTS:-20} ROUNDS=${ROUNDS:-20} STEPS=${STEPS:-100,250,500,1000}
 BURSTS=${BURSTS:-1,50,500} KEEPALIVE=${KEEPALIVE:-10} IDLE=${IDLE:-30}
 FAST_PATH=${FAST_PATH-239.255.71.5:4714} FAST_DELAY=${FAST_DELAY:-100ms} HOSTNICE=${HOSTNICE:-19} MTU=${MTU:-9000}

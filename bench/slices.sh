@@ -9,7 +9,7 @@
 # process). Target: under 100 ms from the host agent to the proxy.
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
-if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench'" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
 ROUNDS=${ROUNDS:-10}
 LAB_DIR=$(mktemp -d /tmp/onlink-bench-slices.XXXXXX)
 lab_init "$LAB_DIR"

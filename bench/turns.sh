@@ -22,7 +22,7 @@ set -u
 ONLINKD=${ONLINKD:-$(cd "$(dirname "$0")/.." && pwd)/build/bench/onlinkd}
 . "$(dirname "$0")/../lab/lib.sh"
 [ -x "$ONLINKD" ] || { echo "bench/turns.sh: $ONLINKD is missing: make build/bench/onlinkd" >&2; exit 1; }
-if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'sudo make bench-turns'" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench-turns' as root" >&2; exit 1; fi
 PROVIDERS=${PROVIDERS:-500} CHANGES=${CHANGES:-200}
 LAB_DIR=$(mktemp -d /tmp/onlink-bench-turns.XXXXXX)
 lab_init "$LAB_DIR"

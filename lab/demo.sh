@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 LAB_DIR=${LAB_DIR:-/run/onlink-lab}
 if [ "$(id -u)" != 0 ]; then
-	echo "the demo creates network namespaces: run 'sudo make demo'" >&2
+	echo "the demo creates network namespaces: run 'make demo' as root" >&2
 	exit 1
 fi
 if [ -f "$LAB_DIR/env" ]; then
@@ -25,7 +25,7 @@ finish() {
 		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ip route show 198.19.0.0/24"
 		echo "  sudo $ONLINK status -s $LAB_DIR/host-h1.sock"
 		echo "  sudo ip netns exec ${LAB_PREFIX}h1 ping -m 101 198.19.0.1"
-		echo "Remove it with: sudo make demo-down"
+		echo "Remove it with: make demo-down (as root)"
 	else
 		lab_down
 		rm -rf "$LAB_DIR"

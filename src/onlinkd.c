@@ -19,7 +19,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: onlinkd switch|host|egress -c FILE [-v]\n"
 		   "       onlinkd [switch|host|egress] -n [-q] -c FILE   check FILE and print it normalized\n"
-		   "                                   (and a switch's BIRD include file); -q: print nothing\n");
+		   "                                   (and a switch's BIRD include file); -q: print nothing\n"
+		   "       onlinkd -h|--help\n"
+		   "long options: --config FILE, --check, --quiet, --verbose\n");
 }
 
 /* What the switch agent would write to bird-include now: its sessions,
@@ -57,7 +59,12 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((opt = getopt(argc, argv, "c:nqvh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	while ((opt = getopt_long(argc, argv, "c:nqvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': file = optarg; break;
 		case 'n': check = 1; break;
@@ -95,6 +102,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
+	if (check)
+		config_warn_system(&cfg, stderr);
 	if (check) {
 		config_print(&cfg, stdout);
 		int r = cfg.role == ROLE_SWITCH && cfg.sw.bird_include[0] ? print_bird_include(&cfg) : 0;

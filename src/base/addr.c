@@ -156,6 +156,26 @@ const char *addr_not_host(const struct ol_addr *a)
 	return NULL;
 }
 
+const char *addr_not_next_hop(const struct ol_addr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t lo6[16] = { [15] = 1 };
+	const char *why = addr_not_host(a);
+	if (why)
+		return why;
+	if (a->family == AF_INET && a->bytes[0] == 127)
+		return "loopback";
+	if (a->family == AF_INET && a->bytes[0] == 169 && a->bytes[1] == 254)
+		return "link-local";
+	if (a->family == AF_INET6 && !memcmp(a->bytes, lo6, 16))
+		return "loopback";
+	if (a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80)
+		return "link-local (a next hop that names no link once it reaches a host)";
+	if (a->family == AF_INET6 && !memcmp(a->bytes, mapped, 12))
+		return "an IPv4-mapped IPv6 address (write the IPv4 address)";
+	return NULL;
+}
+
 bool endpoint_clash(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
 	struct ol_addr x, y;

@@ -25,6 +25,10 @@ bool addr_is_unspecified(const struct ol_addr *a);
 /* Why a is not one machine's address ("unspecified", "multicast",
  * "broadcast"), or NULL when it may be. */
 const char *addr_not_host(const struct ol_addr *a);
+/* What a provider's address may not be, besides addr_not_host's: loopback,
+ * link-local (docs/design.md: such next hops must not reach hosts), or an
+ * IPv4-mapped IPv6 address. NULL when it may be one. */
+const char *addr_not_next_hop(const struct ol_addr *a);
 
 int mac_parse(const char *s, uint8_t mac[6]);
 const char *mac_str(const uint8_t mac[6], char *buf, size_t len);

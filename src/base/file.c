@@ -56,7 +56,11 @@ int file_replace(const char *path, const char *text, unsigned mode)
 	if (fd < 0)
 		return -errno;
 	int e = 0;
-	if (fchmod(fd, mode) < 0)
+	/* the mode asked for, less the umask, as open(O_CREAT) would have
+	 * made it (a unit's UMask= narrows it further) */
+	mode_t um = umask(0);
+	umask(um);
+	if (fchmod(fd, mode & ~um & 07777) < 0)
 		e = -errno;
 	/* the group the file had (BIRD's, on a switch), where the directory
 	 * did not give it already */

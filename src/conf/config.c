@@ -121,6 +121,9 @@ static char *reader(char *str, int num, void *stream)
 			p->section[k] = 0;
 			p->nseen = 0;
 			on_section(p, p->section);
+		} else {
+			fail(p, p->line, "syntax error (a section header with no ']')");
+			return str;
 		}
 	}
 	if (strlen(s) + 1 < (size_t)num) {
@@ -528,6 +531,26 @@ int config_check_system(struct config *c)
 		}
 	}
 	return 0;
+}
+
+void config_warn_system(const struct config *c, FILE *f)
+{
+	/* interfaces the agent would wait for: worth a word, not a refusal
+	 * (a check may run before the links are made) */
+	char path[4 * sizeof(c->path)];
+	str_escape_ctl(path, sizeof(path), c->path);
+	if (c->role == ROLE_HOST && !c->host.multi_uplink && !if_nametoindex(c->host.ifname))
+		fprintf(f, "%s: warning: [host] interface '%s' does not exist here (onlinkd would wait for it)\n", path,
+			c->host.ifname);
+	for (unsigned i = 0; c->role == ROLE_SWITCH && i < c->sw.nproviders; i++) {
+		const struct cfg_provider *p = &c->sw.providers[i];
+		if (!if_nametoindex(p->ifname))
+			fprintf(f, "%s:%d: warning: [provider %s] interface '%s' does not exist here (onlinkd would wait for it)\n",
+				path, p->line, p->name, p->ifname);
+		if (p->port[0] && !if_nametoindex(p->port))
+			fprintf(f, "%s:%d: warning: [provider %s] port '%s' does not exist here\n", path, p->line, p->name,
+				p->port);
+	}
 }
 
 const char *cfg_switch_uplink(const struct cfg_host *h, const struct cfg_switchref *s)

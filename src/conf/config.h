@@ -202,6 +202,9 @@ void config_free(struct config *c);
 /* What only the machine can tell (onlinkd -n): every interface a host's
  * [switch NAME] names exists. 0, or -1 with c->err set ("FILE:LINE: ..."). */
 int config_check_system(struct config *c);
+/* Warnings of the same kind that refuse nothing: a provider's interface
+ * or port, or the host's interface, that does not exist on this machine. */
+void config_warn_system(const struct config *c, FILE *f);
 /* Whether a host is listed as [host NAME] in a switch's config. */
 int config_host_known(const struct config *c, const char *name);
 /* The [host NAME] section holding a public key, or NULL. */

@@ -349,8 +349,8 @@ static int parse_provider_address(struct parse *p, void *obj, const struct cfg_k
 	struct ol_addr a;
 	if (addr_parse(v, &a))
 		return bad(p, k, v);
-	if (addr_not_host(&a)) {
-		fail(p, p->line, "address: '%s' is %s, not a provider's address", v, addr_not_host(&a));
+	if (addr_not_next_hop(&a)) {
+		fail(p, p->line, "address: '%s' is %s, not a provider's address", v, addr_not_next_hop(&a));
 		return -1;
 	}
 	if (pr->naddrs == OL_PROVIDER_ADDRS_MAX) {

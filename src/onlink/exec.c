@@ -231,7 +231,11 @@ int cmd_exec(int argc, char **argv)
 	size_t l = strlen(cg);
 	snprintf(cg + l, sizeof(cg) - l, "/onlink-exec.%d", (int)getpid());
 	if (mkdir(cg, 0755) < 0) {
-		fprintf(stderr, "onlink exec: mkdir %s: %s\n", cg, strerror(errno));
+		if (errno == EACCES || errno == EPERM || errno == EROFS)
+			fprintf(stderr, "onlink exec: needs root: it makes a cgroup of its own and loads a BPF program into it "
+					"(%s: %s)\n", cg, strerror(errno));
+		else
+			fprintf(stderr, "onlink exec: mkdir %s: %s\n", cg, strerror(errno));
 		private_mount_cleanup();
 		return 1;
 	}

@@ -239,11 +239,15 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "usage: onlink status [-s SOCKET] [--json]\n");
 		return 2;
 	}
-	if (!sock)
-		sock = access("/run/onlink/host.sock", F_OK) == 0 ? "/run/onlink/host.sock" : "/run/onlink/switch.sock";
+	int guessed = !sock;
+	if (!sock) /* the host's agent, as onlink(8) says, unless this is a switch */
+		sock = access("/run/onlink/switch.sock", F_OK) == 0 && access("/run/onlink/host.sock", F_OK) != 0
+			       ? "/run/onlink/switch.sock" : "/run/onlink/host.sock";
 	int r = control_request(sock, "status", &reply);
 	if (r) {
-		fprintf(stderr, "onlink: cannot reach the agent at %s: %s\n", sock, control_strerror(r));
+		fprintf(stderr, "onlink: cannot reach the agent at %s: %s%s\n", sock, control_strerror(r),
+			guessed ? " (no agent runs here? give its socket with -s: the switch agent's is /run/onlink/switch.sock, "
+				  "the egress proxy's /run/onlink/egress.sock)" : "");
 		return 2;
 	}
 	json_t *root = json_loads(reply, 0, &jerr);

@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")"
 if [ "$(id -u)" != 0 ]; then
-	echo "integration tests need root (network namespaces): run 'sudo make check'" >&2
+	echo "integration tests need root (network namespaces): run 'make check' as root" >&2
 	exit 1
 fi
 pass=0 fail=0 failed_files=""

@@ -18,6 +18,13 @@ for k in ONLINK_TEST_REKEY_MS ONLINK_BENCH_FULL_TURNS ONLINKD_NETLINK_RCVBUF; do
 	check "the shipped daemon reads no $k" sh -c "! grep -qa $k '$LAB_ROOT/build/onlinkd'"
 	check "...the test build does" grep -qa "$k" "$LAB_ROOT/build/asan/onlinkd"
 done
+# (in a network namespace of its own, with only lo: br0 and eth0 do not exist)
+werr=$(unshare -n "$ONLINKD" -n -c tests/config/switch.conf 2>&1 >/dev/null); rc=$?
+check_eq "onlinkd -n: a provider interface that does not exist: exit 0" "$rc" "0"
+check "...with a warning naming FILE:LINE and the interface" grep -qxF "tests/config/switch.conf:14: warning: [provider transit-a] interface 'br0' does not exist here (onlinkd would wait for it)" <<<"$werr"
+werr=$(unshare -n "$ONLINKD" host -n -c tests/config/host.conf 2>&1 >/dev/null)
+check "...and the host's interface" grep -q "warning: \[host\] interface 'eth0' does not exist here" <<<"$werr"
+check_eq "onlinkd --help: usage on stdout, exit 0" "$("$ONLINKD" --help >/dev/null 2>&1; echo $?):$("$ONLINKD" --help 2>/dev/null | head -c 14)" "0:usage: onlinkd"
 check_eq "onlinkd -n -q: checks and prints nothing" "$("$ONLINKD" -n -q -c tests/config/switch.conf; echo "rc=$?")" "rc=0"
 
 # BIRD sessions from onlink.conf: what -n prints is what BIRD parses

@@ -89,6 +89,12 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nfast-path-interface = br0\nprivate-key-file = tests/config/key\n", 4, "fast-path-interface: no 'fast-path' to send on it" },
 	{ "[switch]\n[provider a]\ndescription = say \"hi\"\n", 3, "description: bad value 'say \"hi\"' (at most 127 characters, no '\"' or '\\')" },
 	{ "name = x\n", 1, "key 'name' outside any section" },
+	{ "[switch]\n[provider a]\naddress = fe80::1\n", 3, "address: 'fe80::1' is link-local (a next hop that names no link once it reaches a host), not a provider's address" },
+	{ "[switch]\n[provider a]\naddress = ::ffff:10.0.1.1\n", 3, "address: '::ffff:10.0.1.1' is an IPv4-mapped IPv6 address (write the IPv4 address), not a provider's address" },
+	{ "[switch]\n[provider a]\naddress = 127.0.0.1\n", 3, "address: '127.0.0.1' is loopback, not a provider's address" },
+	{ "[switch]\n[provider a]\naddress = ::1\n", 3, "address: '::1' is loopback, not a provider's address" },
+	{ "[switch]\n[provider a]\naddress = 169.254.0.1\n", 3, "address: '169.254.0.1' is link-local, not a provider's address" },
+	{ "[switch]\n[provider a\ntable = 101\n", 2, "syntax error (a section header with no ']')" },
 	/* nothing typed reaches BIRD's config, a port's alias or a terminal unchecked */
 	{ "[switch]\n[provider a]\ninterface = br0\", \"*\n", 3, "interface: bad interface 'br0\", \"*' (an interface name: at most 15 bytes; no blank, quote, backslash, /, :, * or ?)" },
 	{ "[switch]\n[provider a]\ninterface = x\";}#\n", 3, "interface: bad interface 'x\";}#' (an interface name: at most 15 bytes; no blank, quote, backslash, /, :, * or ?)" },
