@@ -72,6 +72,7 @@ static void on_link(struct tracker *t, const struct nl_link *l, int deleted)
 			t->ports_changed = 1;
 		}
 		tl->ifindex = l->ifindex;
+		tl->master = l->master;
 		snprintf(tl->name, sizeof(tl->name), "%s", l->name);
 		if (strcmp(tl->alias, l->alias) || strcmp(tl->name, l->name))
 			t->ports_changed = 1;
@@ -275,6 +276,16 @@ static int link_up(const struct tracker *t, int ifindex)
 	return l && l->up;
 }
 
+/* Whether the interface is a bridge with ports: a provider behind it is
+ * reached through one of them, whose carrier must then be known. */
+static int has_ports(const struct tracker *t, int ifindex)
+{
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (t->links[i].master == ifindex && t->links[i].ifindex != ifindex)
+			return 1;
+	return 0;
+}
+
 void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
 {
 	const struct track_provider *p = &t->p[i];
@@ -291,8 +302,14 @@ void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
 		if (a->has_mac)
 			memcpy(o->mac, a->mac, 6);
 		int from_config, pin = track_pin(t, p, &from_config), port = pin ? pin : a->port;
+		/* On a bridge, the port must be known and have carrier. A switch
+		 * agent started while the port has none finds the kernel's stale
+		 * REACHABLE entry and no FDB entry (the bridge flushed it): that
+		 * is not up. The provider's next answer, once carrier is back,
+		 * teaches the bridge its port. */
+		int port_ok = port ? link_up(t, port) : !has_ports(t, p->ifindex);
 		o->up = p->ifindex && link_up(t, p->ifindex) && a->present && (a->nud & resolved) && a->has_mac &&
-			mac_is_unicast(a->mac) && (!port || link_up(t, port)) && !(from_config && !pin);
+			mac_is_unicast(a->mac) && port_ok && !(from_config && !pin);
 	}
 }
 

@@ -39,6 +39,7 @@ struct track_provider {
 
 struct track_link {
 	int ifindex;
+	int master;             /* the bridge it is a port of; 0: none */
 	char name[IF_NAMESIZE];
 	uint8_t up;
 	char alias[NL_ALIAS_MAX];

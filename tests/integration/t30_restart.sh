@@ -119,3 +119,20 @@ check "switch agent back: the host agent follows the switches again" wait_for 20
 	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.kernel_state == null and .switches[0].state == \"up\"')\" == true ]"
 check "monitor caught up after the switch agent came back" sentinel 5
 check_eq "its snapshot matched the kernel: no change to onlink's objects" "$(onlink_changes "$mark")" "0"
+
+# A switch agent started while a provider's port has no carrier (a provider
+# without `port =`): the kernel's neighbor entry is still REACHABLE, the
+# bridge has flushed the provider's FDB entry. Not up: before, it was
+# published up from the stale entry and hosts sent to a dead MAC.
+pstate() { "$ONLINK" status -s "$LAB_DIR/switch.sock" --json 2>/dev/null | jq -r ".providers[] | select(.name==\"$1\") | .state"; }
+lab_stop onlinkd-sw KILL
+n pa ip link set eth0 down
+check "transit-a's port lost carrier; the switch kernel still holds its entry" bash -c \
+	"ip netns exec ${LAB_PREFIX}sw ip neigh show 10.0.1.1 | grep -q lladdr"
+start_switchd
+check "switch agent restarted without transit-a's carrier: transit-a down" wait_for 10 "status" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/switch.sock' --json 2>/dev/null | jq -r '.providers[] | select(.name==\"transit-a\") | .state')\" = down ]"
+check_eq "...and transit-b up" "$(pstate transit-b)" "up"
+check "h1 follows: transit-a down" wait_for 10 "h1" bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.providers[] | select(.name==\"transit-a\") | .state')\" = down ]"
+n pa ip link set eth0 up
+check "carrier back: transit-a up again once it answers" wait_for 20 "transit-a up" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/switch.sock' --json 2>/dev/null | jq -r '.providers[] | select(.name==\"transit-a\") | .state')\" = up ]"
+check "...and forwards from h1" wait_for 10 "ping" n h1 ping -c 1 -W 1 -m 101 203.0.113.1

@@ -123,6 +123,32 @@ static void port_carrier_loss_is_down(void **state)
 	track_free(&t);
 }
 
+/* A switch agent (re)started while the provider's port has no carrier:
+ * the kernel still holds a REACHABLE neighbor entry, the bridge has no FDB
+ * entry for its MAC (flushed with the carrier). Not up until the bridge
+ * learns the MAC on a port with carrier (hosts sent to a dead MAC for
+ * 18-50 s with no backup substitution before). */
+static void start_without_carrier_is_down(void **state)
+{
+	(void)state;
+	struct tracker t;
+	assert_int_equal(track_init(&t, &cfg.sw), 0);
+	ev_link(&t, 10, "br0", 1, 0);
+	ev_link(&t, 11, "sw-pa", 0, 10);
+	ev_link(&t, 12, "sw-h1", 1, 10);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	assert_false(up_now(&t));
+	ev_neigh(&t, NUD_STALE, "02:00:00:00:01:01", 0);
+	assert_false(up_now(&t));
+	/* carrier back, the provider answers: the bridge learns where */
+	ev_link(&t, 11, "sw-pa", 1, 10);
+	assert_false(up_now(&t));
+	ev_fdb(&t, "02:00:00:00:01:01", 11, 0);
+	ev_neigh(&t, NUD_REACHABLE, "02:00:00:00:01:01", 0);
+	assert_true(up_now(&t));
+	track_free(&t);
+}
+
 static void mac_change_and_flush(void **state)
 {
 	(void)state;
@@ -331,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(resolved_then_failed, setup),
 		cmocka_unit_test_setup(port_carrier_loss_is_down, setup),
+		cmocka_unit_test_setup(start_without_carrier_is_down, setup),
 		cmocka_unit_test_setup(mac_change_and_flush, setup),
 		cmocka_unit_test_setup(non_unicast_mac_is_down, setup),
 		cmocka_unit_test_setup(other_interface_ignored, setup),
