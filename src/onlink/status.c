@@ -168,6 +168,16 @@ static void print_text(json_t *root)
 		printf("\n%-16s %-40s %s\n", "HOST", "ADDRESS", "SINCE");
 		json_array_foreach(json_object_get(root, "peers"), i, x)
 			printf("%-16s %-40s %s\n", str(x, "name"), str(x, "address"), when(json_object_get(x, "since"), t, sizeof(t)));
+		long long replaced = (long long)json_integer_value(json_object_get(root, "sessions_replaced"));
+		if (replaced)
+			printf("%lld sessions replaced by a newer one with the same key (two agents with one key, if it repeats)\n",
+			       replaced);
+		if (json_array_size(json_object_get(root, "replays"))) {
+			printf("\n%-16s %-9s %-14s %s\n", "HOST", "REFUSED", "BEHIND (s)", "LAST (handshakes older than the last accepted: a replay, or a clock set back)");
+			json_array_foreach(json_object_get(root, "replays"), i, x)
+				printf("%-16s %-9lld %-14.3f %s\n", str(x, "host"), (long long)json_integer_value(json_object_get(x, "refused")),
+				       json_real_value(json_object_get(x, "behind_s")), when(json_object_get(x, "last"), t, sizeof(t)));
+		}
 		print_egress(json_object_get(root, "egress"));
 		if (json_array_size(json_object_get(root, "remote_backups"))) {
 			printf("\n%-16s %s\n", "PROVIDER", "BACKUP ON ANOTHER SWITCH AGENT (resolved by the hosts)");

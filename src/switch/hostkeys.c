@@ -4,18 +4,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+double hostkeys_ts_gap(const uint8_t a[WIRE_TS], const uint8_t b[WIRE_TS])
+{
+	uint64_t sa = 0, sb = 0;
+	uint32_t na = 0, nb = 0;
+	for (int i = 0; i < 8; i++) {
+		sa = sa << 8 | a[i];
+		sb = sb << 8 | b[i];
+	}
+	for (int i = 8; i < 12; i++) {
+		na = na << 8 | a[i];
+		nb = nb << 8 | b[i];
+	}
+	/* the difference in integers: TAI64's 2^62 offset leaves a double no
+	 * precision for seconds */
+	return (double)(int64_t)(sb - sa) + ((double)nb - (double)na) / 1e9;
+}
 
 int hostkeys_init(struct hostkeys *k, const struct config *c)
 {
 	k->cfg = c;
 	k->last = calloc(c->sw.nhosts ? c->sw.nhosts : 1, sizeof(*k->last));
-	return k->last ? 0 : -ENOMEM;
+	k->replays = calloc(c->sw.nhosts ? c->sw.nhosts : 1, sizeof(*k->replays));
+	return k->last && k->replays ? 0 : -ENOMEM;
 }
 
 void hostkeys_free(struct hostkeys *k)
 {
 	free(k->last);
+	free(k->replays);
 	k->last = NULL;
+	k->replays = NULL;
 }
 
 int hostkeys_judge(struct hostkeys *k, const uint8_t pub[32], const uint8_t ts[WIRE_TS], const char *claimed,
@@ -35,10 +56,17 @@ int hostkeys_judge(struct hostkeys *k, const uint8_t pub[32], const uint8_t ts[W
 			 claimed);
 		return -1;
 	}
-	uint8_t *last = k->last[h - k->cfg->sw.hosts];
+	size_t hi = (size_t)(h - k->cfg->sw.hosts);
+	uint8_t *last = k->last[hi];
 	if (memcmp(ts, last, WIRE_TS) <= 0) {
+		struct hostkeys_replays *r = &k->replays[hi];
 		*refusal = CONN_REPLAY;
-		snprintf(why, whylen, "refused: a handshake of host '%s' no newer than its last (a replay?)", h->name);
+		r->count++;
+		r->gap_s = hostkeys_ts_gap(ts, last);
+		r->last = time(NULL);
+		snprintf(why, whylen, "refused: a handshake of host '%s' %.3f s older than its last accepted (a replay, or "
+			 "its clock was set back: refused until it passes that time again or this agent restarts)",
+			 h->name, r->gap_s);
 		return -1;
 	}
 	memcpy(last, ts, WIRE_TS);

@@ -285,6 +285,24 @@ static void directory_update(struct peers *s, struct peer *np)
 		send_all(s, np, WM_HOST, body, (size_t)n);
 }
 
+/* One session per host key: a newer one replaces the older (a host agent
+ * restarted after a crash comes back before its old session's keepalives
+ * lapse). Two agents with one key (a cloned VM, a stolen key) then take
+ * turns, each turn a warning with both addresses and a count; the
+ * directory, and so every host's steering, follows the session that
+ * stays. */
+static void replace_older(struct peers *s, struct peer *np)
+{
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p == np || p->dead || p->c.state != CONN_UP || strcmp(p->c.peer_name, np->c.peer_name))
+			continue;
+		s->replaced++;
+		log_warn("host %s: a new session from %s replaces the one from %s (one key, two agents? a cloned VM or a "
+			 "stolen key if this repeats)", np->c.peer_name, np->addr, p->addr);
+		peer_drop(s, p, "replaced by a newer session with the same key");
+	}
+}
+
 static void peer_cb(struct loop_src *src, uint32_t events)
 {
 	struct peer *p = src->arg;
@@ -299,6 +317,7 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 		if (up) {
 			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
 			s->sessions++;
+			replace_older(s, p);
 			p->since = time(NULL);
 			directory_update(s, p);
 			send_snapshot(s, p);
@@ -430,6 +449,18 @@ unsigned peers_up(const struct peers *s)
 	for (const struct peer *p = s->peers; p; p = p->next)
 		up += !p->dead && p->c.state == CONN_UP;
 	return up;
+}
+
+json_t *peers_replays_json(const struct peers *s)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; i < s->cfg->sw.nhosts; i++) {
+		const struct hostkeys_replays *r = &s->keys.replays[i];
+		if (r->count)
+			json_array_append_new(a, json_pack("{s:s, s:I, s:f, s:I}", "host", s->cfg->sw.hosts[i].name, "refused",
+							   (json_int_t)r->count, "behind_s", r->gap_s, "last", (json_int_t)r->last));
+	}
+	return a;
 }
 
 json_t *peers_json(const struct peers *s)

@@ -51,6 +51,7 @@ struct peers {
 	unsigned long sessions;
 	struct hostkeys keys;    /* who a handshake comes from */
 	unsigned long refused[CONN_REFUSALS]; /* handshakes refused, by why */
+	unsigned long replaced;  /* sessions replaced by a newer one with the same key */
 	unsigned long rekeys;    /* of sessions that ended */
 };
 
@@ -72,4 +73,6 @@ unsigned peers_up(const struct peers *s);
 /* Rekeys completed, in every session so far. */
 unsigned long peers_rekeys(const struct peers *s);
 json_t *peers_json(const struct peers *s);
+/* The hosts refused as replays: how often, how far behind (seconds), when. */
+json_t *peers_replays_json(const struct peers *s);
 #endif

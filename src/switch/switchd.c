@@ -375,9 +375,10 @@ static char *control_cb(const char *req, void *arg)
 		json_t *eg = json_array();
 		for (unsigned i = 0; i < s->cfg->sw.negress; i++)
 			json_array_append_new(eg, egress_to_json(&s->cfg->sw.egress[i].e, NULL));
-		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o}", "role", "switch", "name", s->cfg->name,
+		root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
 				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
-				 "bird", provctl_json(s->pc));
+				 "bird", provctl_json(s->pc), "replays", peers_replays_json(&s->peers),
+				 "sessions_replaced", (json_int_t)s->peers.replaced);
 		if (s->cfg->sw.peer_link[0])
 			json_object_set_new(root, "peer_link", json_pack("{s:s, s:s, s:s, s:I, s:I}", "interface",
 				s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
@@ -419,6 +420,9 @@ static void metrics_cb(FILE *f, void *arg)
 	for (int i = CONN_BAD_HANDSHAKE; i < CONN_REFUSALS; i++)
 		mx_sample(f, "onlink_switch_handshakes_refused_total", mx_label(l, sizeof(l), "reason", conn_refusal_label[i]),
 			  (double)s->peers.refused[i]);
+	mx_family(f, "onlink_switch_sessions_replaced_total", "counter",
+		  "Host sessions replaced by a newer one with the same key (a restarted host; if it repeats, two agents with one key).");
+	mx_sample(f, "onlink_switch_sessions_replaced_total", "", (double)s->peers.replaced);
 	mx_family(f, "onlink_switch_rekeys_total", "counter", "New handshakes inside sessions (every 2 minutes or so).");
 	mx_sample(f, "onlink_switch_rekeys_total", "", (double)peers_rekeys(&s->peers));
 	mx_family(f, "onlink_switch_provider_updates_total", "counter", "Provider changes sent to the hosts.");

@@ -118,6 +118,24 @@ lab_stop onlinkd-vic
 lab_stop onlinkd-impostor
 check_eq "impostor switch: nothing installed" "$(vic_state)" "$vic_before"
 
+# 3b. two agents with one key: h1's key and name from another address (a
+# cloned VM). Before: two sessions at once, silently, and the other hosts
+# kept steering h1's slice to the clone's address after it left.
+rep0=$(metric sw onlink_switch_sessions_replaced_total)
+vic_conf h1 "$LAB_DIR/h1.key" 10.10.0.1:4710
+lab_spawn onlinkd-vic vic "$ONLINKD" host -c "$LAB_DIR/vic.conf"
+check "a clone of h1: a warning that its session replaces h1's, with both addresses" wait_for 15 "replaced" \
+	grep -q "warning: host h1: a new session from 10.10.0.30:[0-9]* replaces the one from 10.10.0.11:[0-9]*" "$SWLOG"
+replaced_more() { [ "$(metric sw onlink_switch_sessions_replaced_total)" -gt "$rep0" ]; }
+check "...counted (onlink_switch_sessions_replaced_total)" wait_for 5 "metric" replaced_more
+check "...and in the switch's status" test "$(st "$LAB_DIR/switch.sock" .sessions_replaced)" -ge 1
+check "...h1 has one session at a time" test "$(st "$LAB_DIR/switch.sock" '[.peers[] | select(.name == "h1")] | length')" -le 1
+lab_stop onlinkd-vic
+check "the clone gone: the real h1 has the session" wait_for 40 "h1 back" \
+	bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/switch.sock' --json | jq -r '.peers[] | select(.name == \"h1\") | .address' | cut -d: -f1)\" = 10.10.0.11 ]"
+check "...and h2 steers to the real h1 again" wait_for 10 "directory" \
+	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 2)' --json | jq -r '.hosts[] | select(.name == \"h1\") | .address')\" = 10.10.0.11 ]"
+
 # 4. forged fast-path datagrams, sent by h2 into the group
 n h2 ip route add 224.0.0.0/4 dev eth0 2>/dev/null
 key=$(st "$(host_sock 2)" '.switches[0].fast_path.key')

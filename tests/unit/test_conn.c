@@ -458,6 +458,38 @@ struct flush_job {
 	int *rc;
 };
 
+static void tai64n(uint8_t ts[WIRE_TS], uint64_t s, uint32_t ns)
+{
+	s += 1ull << 62;
+	for (int i = 0; i < 8; i++)
+		ts[i] = (uint8_t)(s >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		ts[8 + i] = (uint8_t)(ns >> (24 - 8 * i));
+}
+
+/* A host whose clock ran a day ahead and was set back: refused as a
+ * replay, counted per host with how far behind it is (shown by onlink
+ * status on the switch), until its clock passes the newest accepted. */
+static void clock_set_back(void **state)
+{
+	(void)state;
+	uint8_t ts[WIRE_TS];
+	char name[OL_NAME_MAX], why[256];
+	enum conn_refusal refusal;
+	tai64n(ts, 1800000000ull + 86400, 0);
+	assert_int_equal(hostkeys_judge(&pop.keys, pop.h1_pub, ts, "h1", name, &refusal, why, sizeof(why)), 0);
+	tai64n(ts, 1800000000ull, 250000000);
+	assert_int_not_equal(hostkeys_judge(&pop.keys, pop.h1_pub, ts, "h1", name, &refusal, why, sizeof(why)), 0);
+	assert_int_equal(refusal, CONN_REPLAY);
+	assert_non_null(strstr(why, "86399.750 s older than its last accepted"));
+	assert_int_equal(pop.keys.replays[0].count, 1);
+	assert_true(pop.keys.replays[0].gap_s > 86399.74 && pop.keys.replays[0].gap_s < 86399.76);
+	assert_int_equal(pop.keys.replays[1].count, 0);
+	/* its clock passes the newest accepted again: taken */
+	tai64n(ts, 1800000000ull + 86401, 0);
+	assert_int_equal(hostkeys_judge(&pop.keys, pop.h1_pub, ts, "h1", name, &refusal, why, sizeof(why)), 0);
+}
+
 static void flush_at(void *arg, size_t i)
 {
 	struct flush_job *j = arg;
@@ -514,6 +546,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rekey_in_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(rekey_out_of_turn, setup, teardown),
 		cmocka_unit_test_setup_teardown(fanout_flushes_every_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(clock_set_back, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
