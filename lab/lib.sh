@@ -385,6 +385,8 @@ lab_onlink_configs() {
 	local fo_sw="" fo_a="" fo_b=""
 	if [ -n "${LAB_FAILOVER:-}" ]; then
 		fo_sw="bird-socket = $LAB_DIR/bird-sw.ctl"$'\n'"bird-include = $LAB_DIR/bird-onlink.conf"$'\n'"bird-poll = ${LAB_BIRD_POLL:-100ms}"
+		# what the lab's POP owns: onlink announce takes these only
+		fo_sw+=$'\n'"own-prefix = 198.18.0.0/15"$'\n'"own-prefix = 2001:db8:70::/44"
 		fo_a="description = Transit A (lab)"$'\n'"bird-protocol = transit_a4"$'\n'"bird-protocol = transit_a6"$'\n'"backup = transit-b"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
 		fo_b="description = Transit B (lab)"$'\n'"bird-protocol = transit_b4"$'\n'"bird-protocol = transit_b6"$'\n'"hold-down = ${LAB_HOLD_DOWN:-2s}"
 	fi

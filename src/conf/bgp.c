@@ -233,3 +233,74 @@ void config_validate_bgp(struct parse *p)
 			fail(p, c->sw.hosts[i].line, "[host %s]: bird-hosts = yes needs the host's 'address' for its BIRD "
 						     "session", c->sw.hosts[i].name);
 }
+
+/* ---- own-prefix: what onlink announce may announce ---- */
+
+int cfg_parse_own_prefix(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
+{
+	struct config *c = obj;
+	char buf[ADDR_STRLEN + 16];
+	const char *le = NULL;
+	unsigned long n = 0;
+	(void)k;
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *sp = strchr(buf, ' ');
+	if (sp) {
+		*sp = 0;
+		le = sp + 1 + strspn(sp + 1, " ");
+	}
+	struct cfg_own_prefix o = { 0 };
+	if (strlen(v) >= sizeof(buf) || cfg_prefix_parse(buf, &o.p)) {
+		fail(p, p->line, "own-prefix: bad prefix '%s' (PREFIX [le N], host bits zero: '198.51.100.0/22 le 24')", v);
+		return -1;
+	}
+	unsigned max = o.p.addr.family == AF_INET ? 32 : 128, dflt = o.p.addr.family == AF_INET ? 24 : 48;
+	if (le && (strncmp(le, "le ", 3) || parse_uint(le + 3 + strspn(le + 3, " "), o.p.len, max, &n))) {
+		fail(p, p->line, "own-prefix: bad '%s' after the prefix (le N, with N from %u to %u)", le, o.p.len, max);
+		return -1;
+	}
+	o.le = (uint8_t)(le ? n : o.p.len > dflt ? o.p.len : dflt);
+	if (c->sw.nown == CFG_OWN_MAX) {
+		fail(p, p->line, "own-prefix: at most %d", CFG_OWN_MAX);
+		return -1;
+	}
+	c->sw.own[c->sw.nown++] = o;
+	return 0;
+}
+
+void cfg_print_own_prefix(FILE *f, const void *obj, const struct cfg_key *k)
+{
+	const struct config *c = obj;
+	char a[ADDR_STRLEN];
+	for (unsigned i = 0; i < c->sw.nown; i++)
+		fprintf(f, "%s = %s/%u le %u\n", k->key, addr_str(&c->sw.own[i].p.addr, a, sizeof(a)), c->sw.own[i].p.len,
+			c->sw.own[i].le);
+}
+
+int cfg_is_set_own_prefix(const void *obj, const struct cfg_key *k)
+{
+	(void)k;
+	return ((const struct config *)obj)->sw.nown != 0;
+}
+
+/* whether p lies within o (same family, no shorter, the same leading bits) */
+static int within(const struct cfg_prefix *p, const struct cfg_prefix *o)
+{
+	if (p->addr.family != o->addr.family || p->len < o->len)
+		return 0;
+	unsigned full = o->len / 8, rest = o->len % 8;
+	if (memcmp(p->addr.bytes, o->addr.bytes, full))
+		return 0;
+	return !rest || !((p->addr.bytes[full] ^ o->addr.bytes[full]) & (0xff << (8 - rest)));
+}
+
+const char *cfg_own_prefix_refusal(const struct cfg_switch *c, const struct cfg_prefix *p)
+{
+	if (!c->nown)
+		return "no own-prefix in [switch] (onlink.conf): onlink announces only prefixes the POP owns, listed there";
+	for (unsigned i = 0; i < c->nown; i++)
+		if (within(p, &c->own[i].p))
+			return p->len <= c->own[i].le ? NULL
+						       : "longer than its own-prefix allows (onlink.conf [switch] own-prefix ... le N)";
+	return "not within any own-prefix of [switch] (onlink.conf): the POP announces only what it owns";
+}

@@ -20,6 +20,14 @@ struct cfg_prefix {
 };
 #define CFG_CLIENTS_MAX 64
 
+/* [switch] own-prefix = PREFIX [le N]: a prefix of the POP's own, and the
+ * longest more-specific of it onlink announce takes. */
+struct cfg_own_prefix {
+	struct cfg_prefix p;
+	uint8_t le;
+};
+#define CFG_OWN_MAX 64
+
 struct cfg_endpoint {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -111,6 +119,8 @@ struct cfg_switch {
 	unsigned bird_poll_ms;
 	/* the BIRD sessions onlink writes (conf/bgp.c) */
 	uint32_t local_as;
+	struct cfg_own_prefix own[CFG_OWN_MAX]; /* what onlink announce may announce */
+	unsigned nown;
 	char bird_export[CFG_BIRD_NAME_MAX];   /* a function: the POP's own routes to export */
 	char bird_import[CFG_BIRD_NAME_MAX];   /* a function: which provider routes to take */
 	char bird_template[CFG_BIRD_NAME_MAX]; /* a template for provider sessions */
@@ -198,6 +208,9 @@ int config_load(const char *path, struct config *c);
 int cfg_ifname_valid(const char *s);
 /* "ADDR/LEN" with the host bits zero: 0 or -1. */
 int cfg_prefix_parse(const char *v, struct cfg_prefix *out);
+/* Whether onlink announce may announce p: NULL, or why not (a sentence
+ * that names the key). */
+const char *cfg_own_prefix_refusal(const struct cfg_switch *c, const struct cfg_prefix *p);
 void config_free(struct config *c);
 /* What only the machine can tell (onlinkd -n): every interface a host's
  * [switch NAME] names exists. 0, or -1 with c->err set ("FILE:LINE: ..."). */

@@ -179,6 +179,10 @@ static void print_text(json_t *root)
 				       json_real_value(json_object_get(x, "behind_s")), when(json_object_get(x, "last"), t, sizeof(t)));
 		}
 		print_egress(json_object_get(root, "egress"));
+		json_array_foreach(json_object_get(json_object_get(root, "bird"), "announcements"), i, x)
+			if (json_is_string(json_object_get(x, "outside_own_prefix")))
+				printf("announcement %s via %s is kept until withdrawn, but %s\n", str(x, "prefix"),
+				       str(x, "provider"), str(x, "outside_own_prefix"));
 		if (json_array_size(json_object_get(root, "remote_backups"))) {
 			printf("\n%-16s %s\n", "PROVIDER", "BACKUP ON ANOTHER SWITCH AGENT (resolved by the hosts)");
 			json_array_foreach(json_object_get(root, "remote_backups"), i, x)

@@ -416,6 +416,13 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	struct cfg_prefix pfx;
 	if (cfg_prefix_parse(prefix, &pfx))
 		return reply_error("bad prefix '%s' (ADDR/LEN with the host bits zero)", prefix);
+	/* only what the POP owns; a withdraw of what is announced always goes
+	 * (one made before own-prefix was set is kept until withdrawn) */
+	const char *refusal = withdraw ? NULL : cfg_own_prefix_refusal(&pc->c->sw, &pfx);
+	if (refusal) {
+		log_warn("announce %s via %s by %s refused: %s", prefix, name, who, refusal);
+		return reply_error("%s: %s; nothing changed", prefix, refusal);
+	}
 	if (i < 0)
 		return reply_error("no provider '%s'", name);
 	if (!pc->c->sw.providers[i].nbird)
@@ -560,10 +567,14 @@ json_t *provctl_json(const struct provctl *pc)
 		json_t *cs = json_array();
 		for (char *c = comm[0] ? strtok(comm, ",") : NULL; c; c = strtok(NULL, ","))
 			json_array_append_new(cs, json_string(c));
-		json_array_append_new(anns, json_pack("{s:s, s:s, s:i, s:o, s:b, s:o, s:I}", "prefix", p, "provider",
-						      x->provider, "prepend", (int)x->prepend, "med",
-						      x->has_med ? json_integer((json_int_t)x->med) : json_null(), "no_export",
-						      x->no_export, "communities", cs, "since", (json_int_t)x->since));
+		json_t *aj = json_pack("{s:s, s:s, s:i, s:o, s:b, s:o, s:I}", "prefix", p, "provider", x->provider, "prepend",
+				       (int)x->prepend, "med", x->has_med ? json_integer((json_int_t)x->med) : json_null(),
+				       "no_export", x->no_export, "communities", cs, "since", (json_int_t)x->since);
+		/* made before own-prefix said otherwise: kept until withdrawn, said */
+		const char *why = cfg_own_prefix_refusal(&pc->c->sw, &x->prefix);
+		if (why)
+			json_object_set_new(aj, "outside_own_prefix", json_string(why));
+		json_array_append_new(anns, aj);
 	}
 	return json_pack("{s:s?, s:s?, s:b, s:o, s:s?}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL,
 			 "include", pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird),

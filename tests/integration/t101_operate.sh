@@ -194,3 +194,26 @@ done
 out=$("$ONLINK" announce -s "$SW" 198.18.91.0/24 --via transit-b --med 4294967296 2>&1); rc=$?
 check_eq "a MED out of range: refused" "$rc:$out" "1:onlink announce: med: bad value '4294967296' (0 to 4294967295); nothing changed"
 check_eq "...BIRD's include file unchanged" "$(cat "$INC")" "$before"
+
+# only what the POP owns ([switch] own-prefix = 198.18.0.0/15 and
+# 2001:db8:70::/44 in the lab): before, 8.8.8.0/24, 0.0.0.0/0 and ::/0
+# were accepted with exit 0 and reached the providers
+for bad in 8.8.8.0/24 0.0.0.0/0 ::/0 198.18.91.128/25 2001:db8:77:1::/64 198.16.0.0/14; do
+	out=$("$ONLINK" announce -s "$SW" "$bad" --via transit-a 2>&1); rc=$?
+	check "announce $bad: refused, exit 1, naming own-prefix ($out)" \
+		bash -c "[ $rc = 1 ] && grep -q 'own-prefix' <<<'$out' && grep -q 'nothing changed' <<<'$out'"
+done
+check_eq "...BIRD's include file unchanged" "$(cat "$INC")" "$before"
+check "...and transit-a's BIRD has none of them" bash -c "! birdc -s '$LAB_DIR/bird-pa.ctl' show route 8.8.8.0/24 | grep -q 8.8.8.0 && ! birdc -s '$LAB_DIR/bird-pa.ctl' show route 0.0.0.0/0 exact | grep -q 0.0.0.0/0"
+# own-prefix narrowed by a reload: an announcement made before is kept
+# (until withdrawn) and reported
+cp "$LAB_DIR/switch.conf" "$LAB_DIR/switch.conf.good"
+sed -i 's|^own-prefix = 198.18.0.0/15$|own-prefix = 198.18.0.0/18|' "$LAB_DIR/switch.conf"
+kill -HUP "$(lab_pid onlinkd-sw)"
+outside() { [ "$(st "$SW" '.bird.announcements[] | select(.prefix == "198.18.90.0/24") | .outside_own_prefix // ""')" != "" ]; }
+check "own-prefix narrowed: 198.18.90.0/24 is reported outside it" wait_for 10 "outside" outside
+check "...kept at transit-b" has_path pb 198.18.90.0/24 "65000"
+check "...onlink status says so" bash -c "'$ONLINK' status -s '$SW' | grep -q 'announcement 198.18.90.0/24 via transit-b is kept until withdrawn, but not within any own-prefix'"
+out=$("$ONLINK" withdraw -s "$SW" 198.18.90.0/24 --via transit-b 2>&1); rc=$?
+check_eq "...and can be withdrawn" "$rc:$out" "0:withdrew 198.18.90.0/24 via transit-b"
+cp "$LAB_DIR/switch.conf.good" "$LAB_DIR/switch.conf"

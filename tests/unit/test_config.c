@@ -89,6 +89,9 @@ static const struct bad bad_cases[] = {
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nfast-path-interface = br0\nprivate-key-file = tests/config/key\n", 4, "fast-path-interface: no 'fast-path' to send on it" },
 	{ "[switch]\n[provider a]\ndescription = say \"hi\"\n", 3, "description: bad value 'say \"hi\"' (at most 127 characters, no '\"' or '\\')" },
 	{ "name = x\n", 1, "key 'name' outside any section" },
+	{ "[switch]\nown-prefix = 198.18.0.1/15\n", 2, "own-prefix: bad prefix '198.18.0.1/15' (PREFIX [le N], host bits zero: '198.51.100.0/22 le 24')" },
+	{ "[switch]\nown-prefix = 198.18.0.0/15 le 8\n", 2, "own-prefix: bad 'le 8' after the prefix (le N, with N from 15 to 32)" },
+	{ "[switch]\nown-prefix = 2001:db8::/32 ge 48\n", 2, "own-prefix: bad 'ge 48' after the prefix (le N, with N from 32 to 128)" },
 	{ "[switch]\n[provider a]\naddress = fe80::1\n", 3, "address: 'fe80::1' is link-local (a next hop that names no link once it reaches a host), not a provider's address" },
 	{ "[switch]\n[provider a]\naddress = ::ffff:10.0.1.1\n", 3, "address: '::ffff:10.0.1.1' is an IPv4-mapped IPv6 address (write the IPv4 address), not a provider's address" },
 	{ "[switch]\n[provider a]\naddress = 127.0.0.1\n", 3, "address: '127.0.0.1' is loopback, not a provider's address" },
@@ -427,6 +430,37 @@ static void man_page_matches_schema(void **state)
 	}
 }
 
+/* What onlink announce may announce: own-prefix and its more-specifics up
+ * to le N (IPv4 /24, IPv6 /48 by default); nothing without one. */
+static void own_prefixes(void **state)
+{
+	(void)state;
+	struct cfg_switch sw;
+	struct cfg_prefix p;
+	memset(&sw, 0, sizeof(sw));
+	cfg_prefix_parse("198.18.0.0/24", &p);
+	assert_non_null(strstr(cfg_own_prefix_refusal(&sw, &p), "no own-prefix"));
+	cfg_prefix_parse("198.18.0.0/15", &sw.own[0].p);
+	sw.own[0].le = 24;
+	cfg_prefix_parse("2001:db8:70::/44", &sw.own[1].p);
+	sw.own[1].le = 48;
+	sw.nown = 2;
+	static const char *const ok[] = { "198.18.0.0/15", "198.19.255.0/24", "198.18.128.0/17", "2001:db8:77::/48",
+					  "2001:db8:70::/44" };
+	static const char *const no[] = { "8.8.8.0/24", "0.0.0.0/0", "::/0", "198.16.0.0/14", "198.18.0.0/25",
+					  "198.20.0.0/24", "2001:db8:80::/48", "2001:db8:77::/49", "::ffff:198.18.0.0/120" };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(cfg_prefix_parse(ok[i], &p), 0);
+		if (cfg_own_prefix_refusal(&sw, &p))
+			fail_msg("%s refused", ok[i]);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		assert_int_equal(cfg_prefix_parse(no[i], &p), 0);
+		if (!cfg_own_prefix_refusal(&sw, &p))
+			fail_msg("%s taken", no[i]);
+	}
+}
+
 int main(void)
 {
 	/* git keeps no modes but the executable bit: the test key is secret */
@@ -441,6 +475,7 @@ int main(void)
 		cmocka_unit_test(good_host),
 		cmocka_unit_test(normalized_is_fixed_point),
 		cmocka_unit_test(bad_configs),
+		cmocka_unit_test(own_prefixes),
 		cmocka_unit_test(probe_targets_max),
 		cmocka_unit_test(long_lines),
 		cmocka_unit_test(nul_byte),
