@@ -14,7 +14,8 @@
 #    datagrams (bench/identities.sh);
 #  - continuous probing at 64 providers x 50 targets: probes per second and
 #    the host agent's CPU (bench/probe.sh); the traffic counters' cost in
-#    throughput (bench/traffic.sh).
+#    throughput (bench/traffic.sh);
+#  - the switch agent under FDB churn from random source MACs (bench/fdb.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
@@ -124,3 +125,4 @@ bash "$(dirname "$0")/switch_failover.sh"
 bash "$(dirname "$0")/identities.sh"
 bash "$(dirname "$0")/probe.sh"
 bash "$(dirname "$0")/traffic.sh"
+bash "$(dirname "$0")/fdb.sh"

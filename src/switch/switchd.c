@@ -42,6 +42,7 @@ struct switchd {
 	volatile int stop, reload;
 	struct ratelimit rl_peer, rl_kernel;
 	unsigned long resyncs, updates;
+	unsigned long fdb_overflows_logged; /* tr.fdb_overflows when last logged */
 	struct provctl *pc;
 	struct ol_provider *obs; /* the providers as the kernel shows them */
 	struct ol_provider *out; /* ... and as the hosts are told */
@@ -239,6 +240,12 @@ static void refusals(struct switchd *s)
 			    s->tr.refusals_unlogged);
 	s->tr.nrefusals = 0;
 	s->tr.refusals_unlogged = 0;
+	if (s->tr.fdb_overflows != s->fdb_overflows_logged) {
+		log_limited(&s->rl_peer, LOG_WARNING, "the bridges have learned more than %d MACs (a host sending from random "
+			    "source MACs?): %lu learned MACs not followed (providers' MACs still are)", TRACK_FDB_MAX,
+			    s->tr.fdb_overflows - s->fdb_overflows_logged);
+		s->fdb_overflows_logged = s->tr.fdb_overflows;
+	}
 }
 
 static void changed(void *arg)
@@ -420,6 +427,11 @@ static void metrics_cb(FILE *f, void *arg)
 	for (int i = CONN_BAD_HANDSHAKE; i < CONN_REFUSALS; i++)
 		mx_sample(f, "onlink_switch_handshakes_refused_total", mx_label(l, sizeof(l), "reason", conn_refusal_label[i]),
 			  (double)s->peers.refused[i]);
+	mx_family(f, "onlink_switch_fdb_entries", "gauge", "MACs the switch agent follows in the bridges' forwarding databases.");
+	mx_sample(f, "onlink_switch_fdb_entries", "", (double)s->tr.fdb.n);
+	mx_family(f, "onlink_switch_fdb_overflows_total", "counter",
+		  "Learned MACs not followed because the mirror was at its bound (65536; providers' MACs always are).");
+	mx_sample(f, "onlink_switch_fdb_overflows_total", "", (double)s->tr.fdb_overflows);
 	mx_family(f, "onlink_switch_sessions_replaced_total", "counter",
 		  "Host sessions replaced by a newer one with the same key (a restarted host; if it repeats, two agents with one key).");
 	mx_sample(f, "onlink_switch_sessions_replaced_total", "", (double)s->peers.replaced);

@@ -26,6 +26,8 @@ int track_init(struct tracker *t, const struct cfg_switch *c)
 	if (!t->p)
 		return -ENOMEM;
 	t->n = c->nproviders;
+	/* room beyond the bound for every provider address's MAC */
+	fdbmap_init(&t->fdb, TRACK_FDB_MAX + (size_t)t->n * OL_PROVIDER_ADDRS_MAX);
 	for (size_t i = 0; i < t->n; i++) {
 		struct track_provider *p = &t->p[i];
 		p->cfg = &c->providers[i];
@@ -42,7 +44,7 @@ void track_free(struct tracker *t)
 {
 	free(t->p);
 	free(t->links);
-	free(t->fdb);
+	fdbmap_free(&t->fdb);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -119,9 +121,19 @@ int track_pin(const struct tracker *t, const struct track_provider *p, int *from
 
 static int fdb_port(const struct tracker *t, int master, const uint8_t mac[6])
 {
-	for (size_t i = 0; i < t->nfdb; i++)
-		if (t->fdb[i].master == master && !memcmp(t->fdb[i].mac, mac, 6))
-			return t->fdb[i].port;
+	return fdbmap_get(&t->fdb, master, mac);
+}
+
+/* whether mac is, or is about to be, a provider's on that bridge */
+static int provider_mac(const struct tracker *t, int master, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct track_provider *p = &t->p[i];
+		for (unsigned k = 0; p->ifindex == master && k < p->cfg->naddrs; k++)
+			if ((p->addrs[k].has_kmac && !memcmp(p->addrs[k].kmac, mac, 6)) ||
+			    (p->addrs[k].has_mac && !memcmp(p->addrs[k].mac, mac, 6)))
+				return 1;
+	}
 	return 0;
 }
 
@@ -178,24 +190,23 @@ static void judge(struct tracker *t, struct track_provider *p, struct track_addr
 
 static void on_fdb(struct tracker *t, const struct nl_fdb *f, int deleted)
 {
-	/* only entries the bridge learned (or was given) for a port; deletions
-	 * are ignored on purpose: the last port is what tells a carrier loss */
-	if (deleted || !f->master || f->port == f->master || (f->state & NUD_PERMANENT && !(f->flags & NTF_EXT_LEARNED)))
+	/* only entries the bridge learned (or was given) for a port */
+	if (!f->master || f->port == f->master || (f->state & NUD_PERMANENT && !(f->flags & NTF_EXT_LEARNED)))
 		return;
-	for (size_t i = 0; i < t->nfdb; i++)
-		if (!memcmp(t->fdb[i].mac, f->mac, 6) && t->fdb[i].master == f->master) {
-			if (t->fdb[i].port == f->port)
-				return;
-			t->fdb[i].port = f->port;
-			goto ports;
-		}
-	if (vec_reserve_((void **)&t->fdb, &t->capfdb, t->nfdb + 1, sizeof(*t->fdb)))
+	if (deleted) {
+		/* forgotten here too (a host sending from random MACs must not
+		 * grow the mirror); a provider's last port stays in its address
+		 * (track_addr.port): that is what tells a carrier loss */
+		fdbmap_del(&t->fdb, f->master, f->mac);
 		return;
-	memcpy(t->fdb[t->nfdb].mac, f->mac, 6);
-	t->fdb[t->nfdb].master = f->master;
-	t->fdb[t->nfdb].port = f->port;
-	t->nfdb++;
-ports:
+	}
+	if (t->fdb.n >= TRACK_FDB_MAX && !fdbmap_get(&t->fdb, f->master, f->mac) && !provider_mac(t, f->master, f->mac)) {
+		t->fdb_overflows++;
+		return;
+	}
+	if (fdbmap_put(&t->fdb, f->master, f->mac, f->port) <= 0)
+		return; /* no change, or no memory */
+
 	for (size_t i = 0; i < t->n; i++) {
 		struct track_provider *p = &t->p[i];
 		if (p->ifindex != f->master)

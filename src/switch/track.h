@@ -5,6 +5,7 @@
 #include "conf/config.h"
 #include "proto/model.h"
 #include "kernel/nl.h"
+#include "switch/fdbmap.h"
 #include <time.h>
 
 struct track_addr {
@@ -45,10 +46,9 @@ struct track_link {
 	char alias[NL_ALIAS_MAX];
 };
 
-struct track_fdb {
-	uint8_t mac[6];
-	int master, port;
-};
+/* The FDB mirror holds at most this many MACs, and beyond it still the
+ * providers' own (counted in fdb_overflows): a POP's bridge has hundreds. */
+#define TRACK_FDB_MAX 65536
 
 /* an answer from another port than the provider's, for the log */
 struct track_refusal {
@@ -67,8 +67,8 @@ struct tracker {
 	unsigned long refusals_unlogged;
 	struct track_link *links;
 	size_t nlinks, caplinks;
-	struct track_fdb *fdb;
-	size_t nfdb, capfdb;
+	struct fdbmap fdb;      /* where the bridges learned each MAC, deletions honoured */
+	unsigned long fdb_overflows; /* learned MACs not mirrored: the bound was reached */
 	int ports_changed;      /* a port, its alias or a provider's port changed (portdesc.c) */
 };
 
