@@ -1,6 +1,7 @@
 /* The stream server under the control socket and the metrics endpoint
  * (stream.h). */
 #include "base/stream.h"
+#include "base/addr.h"
 #include "base/vec.h"
 #include "base/log.h"
 #include <errno.h>
@@ -21,6 +22,7 @@ struct stream_client {
 	unsigned topics;        /* subscribed: stays connected for these */
 	unsigned gen;           /* tells a deferred reply's client from a later one in the slot */
 	uint64_t last_ms;       /* accepted, or the reply last made progress */
+	struct ol_addr peer;    /* where it connects from (none: a Unix socket) */
 };
 
 static struct ratelimit rl = RATELIMIT_INIT(60000, 5);
@@ -205,21 +207,42 @@ int stream_fd(const struct stream_client *c)
 	return c->src.fd;
 }
 
-/* a free slot, or the one of the client idle the longest; NULL when no
- * client is idle */
-static struct stream_client *slot_for_new(struct stream_server *s)
+static unsigned slots_of(const struct stream_server *s, const struct ol_addr *a)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->ops->max_clients; i++)
+		n += s->clients[i].used && !addr_cmp(&s->clients[i].peer, a);
+	return n;
+}
+
+/* A free slot; or, all taken, one given up by the source address that
+ * holds the most (its client idle the longest): a flood of connections
+ * from one address takes slots only from itself, and a client from any
+ * other address (a Prometheus scraper) is always served. NULL when that
+ * address has no idle client. */
+static struct stream_client *slot_for_new(struct stream_server *s, const struct ol_addr *from)
 {
 	struct stream_client *old = NULL;
+	unsigned most = 0;
+	const struct ol_addr *heavy = from;
 	for (unsigned i = 0; i < s->ops->max_clients; i++) {
 		struct stream_client *c = &s->clients[i];
 		if (!c->used)
 			return c;
-		if (idle(c) && (!old || c->last_ms < old->last_ms))
+		unsigned n = slots_of(s, &c->peer);
+		if (n > most && idle(c))
+			most = n, heavy = &c->peer;
+	}
+	struct ol_addr h = *heavy;
+	for (unsigned i = 0; i < s->ops->max_clients; i++) {
+		struct stream_client *c = &s->clients[i];
+		if (idle(c) && !addr_cmp(&c->peer, &h) && (!old || c->last_ms < old->last_ms))
 			old = c;
 	}
 	if (old) {
-		log_limited(&rl, LOG_WARNING, "%s: %u clients at once: the oldest idle one closed", s->ops->what,
-			    s->ops->max_clients);
+		char a[ADDR_STRLEN];
+		log_limited(&rl, LOG_WARNING, "%s: %u clients at once: the oldest idle one of %s (which holds %u) closed",
+			    s->ops->what, s->ops->max_clients, h.family ? addr_str(&h, a, sizeof(a)) : "the socket", most);
 		s->nclients++; /* client_close must not stop the sweep */
 		client_close(old);
 		s->nclients--;
@@ -232,10 +255,15 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 	struct stream_server *s = src->arg;
 	(void)events;
 	for (int k = 0; k < 16; k++) {
-		int fd = loop_accept(src, s->ops->what, NULL, NULL);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct ol_addr from = { 0 };
+		int fd = loop_accept(src, s->ops->what, (struct sockaddr *)&ss, &sl);
 		if (fd < 0)
 			return;
-		struct stream_client *c = slot_for_new(s);
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+			endpoint_addr(&ss, &from);
+		struct stream_client *c = slot_for_new(s, &from);
 		char *in = c ? malloc(s->ops->in_max) : NULL;
 		if (!in) {
 			if (c)
@@ -254,6 +282,7 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 		if (!c->gen)
 			c->gen = ++s->gen & 0xffffff;
 		c->last_ms = now_ms();
+		c->peer = from;
 		c->src = (struct loop_src){ .fd = fd, .cb = client_cb, .arg = c };
 		if (loop_add(&c->src, EPOLLIN) < 0) {
 			close(fd);

@@ -131,3 +131,35 @@ with open(sys.argv[1], \"w\") as out:
 check "syslog = yes: the start-up line reaches syslog as daemon.info from onlinkd-egress" \
 	grep -qE '^<30>.*onlinkd-egress\[[0-9]+\]: egress proxy running' "$LAB_DIR/syslog.out"
 check "...and a warning as daemon.warning" grep -qE '^<28>.*onlinkd-egress\[[0-9]+\]: host agent at .*nobody.sock' "$LAB_DIR/syslog.out"
+
+# A connect flood to the switch's metrics port from one address (127.0.0.2,
+# holding every slot and connecting again as fast as it can) never costs
+# a scraper from another address (127.0.0.1) its answer: slots are given
+# up by the address that holds the most. Before, the oldest idle client
+# was closed, and a flood closed the scraper's before it had sent its
+# request.
+cat > "$LAB_DIR/mxflood.py" <<'PY'
+import socket, sys, time
+end = time.monotonic() + float(sys.argv[1])
+held, made = [], 0
+while time.monotonic() < end:
+    try:
+        s = socket.socket(); s.setblocking(False); s.bind(("127.0.0.2", 0))
+        s.connect_ex(("127.0.0.1", 9477)); held.append(s); made += 1
+    except OSError:
+        pass
+    if len(held) > 300:
+        held.pop(0).close()
+print(made)
+PY
+lab_spawn mxflood sw python3 "$LAB_DIR/mxflood.py" 60
+flooding() { [ "$(n sw ss -Htn state established '( dport = :9477 )' src 127.0.0.2 | wc -l)" -ge 8 ]; }
+check "a connect flood from one address holds the metrics port's slots" wait_for 5 "flood" flooding
+ok_scrapes=0
+for i in $(seq 20); do
+	n sw curl -sf --max-time 5 --interface 127.0.0.1 -o /dev/null http://127.0.0.1:9477/metrics && ok_scrapes=$((ok_scrapes + 1))
+done
+check "...still flooding after the scrapes" flooding
+check_eq "...20 scrapes from another address during it: all answered" "$ok_scrapes" "20"
+check "...the switch agent said which address it closed slots of" wait_for 10 "log" grep -q "metrics: 8 clients at once: the oldest idle one of 127.0.0.2" "$LAB_DIR/onlinkd-sw.log"
+lab_stop mxflood
