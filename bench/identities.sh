@@ -38,15 +38,16 @@ SWPUB=$(lab_key sw1)
 	done
 	"$SCALELOAD" -g "$SESSIONS"
 } > "$LAB_DIR/switch.conf"
-"$ONLINKD" -n -c "$LAB_DIR/switch.conf" >/dev/null || exit 1
+"$ONLINKD" -n -q -c "$LAB_DIR/switch.conf" || exit 1
 lab_spawn onlinkd-sw sw "$ONLINKD" switch -c "$LAB_DIR/switch.conf"
 wait_for 10 "switch agent" test -S "$LAB_DIR/switch.sock" || exit 1
+lab_load_addrs "$SESSIONS" || exit 1
 
 # run HOW: every session up, then the restart HOW does; prints its JSON line
 reconnect() {
 	local how=$1 out="$LAB_DIR/reconnect-$1.json"
 	n ld "$SCALELOAD" -R -c 10.20.0.1:4710 -k "$SWPUB" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
-		-S "$SESSIONS" -P "$(lab_pid onlinkd-sw)" > "$out" 2> "$LAB_DIR/scaleload-$how.err" &
+		-S "$SESSIONS" -P "$(lab_pid onlinkd-sw)" -A 10.20.128.0 > "$out" 2> "$LAB_DIR/scaleload-$how.err" &
 	local load=$!
 	echo "$load scaleload-$how" >> "$LAB_DIR/pids"
 	wait_for 120 "$SESSIONS sessions up" grep -q '^ready' "$out" || { cat "$LAB_DIR/scaleload-$how.err" >&2; return 1; }

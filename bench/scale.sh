@@ -55,7 +55,7 @@ SWPUB=$(lab_key sw1)
 	lab_host_sections "$HOSTS"
 	"$SCALELOAD" -g $((MAXSUB - HOSTS))
 } > "$LAB_DIR/switch.conf"
-"$ONLINKD" -n -c "$LAB_DIR/switch.conf" >/dev/null || exit 1
+"$ONLINKD" -n -q -c "$LAB_DIR/switch.conf" || exit 1
 lab_spawn onlinkd-sw sw ${SWCPU:+taskset -c $SWCPU} "$ONLINKD" switch -c "$LAB_DIR/switch.conf"
 wait_for 10 "switch agent" test -S "$LAB_DIR/switch.sock" || exit 1
 
@@ -97,9 +97,10 @@ if [ "$HOSTS" -gt 0 ]; then
 fi
 
 SW=$(lab_pid onlinkd-sw)
+lab_load_addrs "$MAXSUB" || exit 1
 echo "measuring: subscribers $STEPS, bursts $BURSTS, $ROUNDS rounds each, then ${IDLE} s idle ..."
 n ld ${LOADCPU:+taskset -c $LOADCPU} "$SCALELOAD" -c 10.20.0.1:4710 -k "$SWPUB" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
-	"${hostns[@]}" -S "$STEPS" -b "$BURSTS" -r "$ROUNDS" -P "$SW" -K "$KEEPALIVE" -I "$IDLE" \
+	"${hostns[@]}" -S "$STEPS" -b "$BURSTS" -r "$ROUNDS" -P "$SW" -K "$KEEPALIVE" -I "$IDLE" -A 10.20.128.0 \
 	> "$OUT/results.json" 2> "$LAB_DIR/scaleload.err" &
 LOAD=$!
 echo "$LOAD scaleload" >> "$LAB_DIR/pids"

@@ -360,6 +360,17 @@ lab_bench_pop() {
 	for i in $(seq 0 $((provs - 1))); do echo "ix-$i $(lab_peer "$i")"; done > "$LAB_DIR/providers"
 }
 
+# lab_load_addrs N: addresses 10.20.128.1 on, one per simulated host, on
+# ld's eth0, for scaleload -A 10.20.128.0 (each host from an address of its
+# own, as on a real segment)
+lab_load_addrs() {
+	local i
+	for i in $(seq "$1"); do
+		echo "addr add $(( 10 )).20.$((128 + i / 256)).$((i % 256))/16 dev eth0"
+	done > "$LAB_DIR/load-addrs.batch"
+	n ld ip -batch "$LAB_DIR/load-addrs.batch"
+}
+
 # lab_host_sections HOSTS: a switch's [host hN] sections, with each host's key
 lab_host_sections() {
 	local i

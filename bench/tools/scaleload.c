@@ -21,7 +21,11 @@
  *   scaleload -g N     (the [host load-NNNN] sections of the switch's config)
  *   scaleload -c ADDR:PORT -k SWITCH_PUBKEY -p PROVIDERS -s SWITCH_NETNS -i IFNAME
  *             [-H HOST_NETNS]... [-S 100,250,500,1000] [-b 1,50,500]
- *             [-r ROUNDS] [-P SWITCH_PID] [-K KEEPALIVE] [-I IDLE_SECS] [-j IFNAME]
+ *             [-r ROUNDS] [-P SWITCH_PID] [-K KEEPALIVE] [-I IDLE_SECS] [-j IFNAME] [-A BASE]
+ * -A BASE: session i connects from BASE + i + 1 (IPv4; the addresses must
+ * be on this namespace's interface: lab_load_addrs in lab/lib.sh), each
+ * simulated host from an address of its own as real hosts are (the switch
+ * agent holds at most 8 connections per address before they authenticate).
  * PROVIDERS: one "NAME ADDRESS" line per provider (IPv4), all on IFNAME in
  * the switch's namespace. Subscribers count the real hosts (-H) too: at
  * 1000 with 20 real hosts, the tool holds 980 sessions.
@@ -438,6 +442,8 @@ static int never(void) { return 0; }
 static long want_copies;
 static int all_copies(void) { return session_copies >= want_copies; }
 
+static uint32_t src_base; /* -A: sessions' source addresses (host order); 0: the kernel's choice */
+
 /* session i connects (again) and starts its handshake */
 static void sess_start(int i)
 {
@@ -453,6 +459,11 @@ static void sess_start(int i)
 	int one = 1;
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (src_base) {
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(src_base + (uint32_t)i + 1) };
+		if (bind(s->fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+			die("bind to the session's source address (lab_load_addrs?)");
+	}
 	if (connect(s->fd, (struct sockaddr *)&target, sizeof(target)) < 0 && errno != EINPROGRESS)
 		die("connect");
 	snprintf(name, sizeof(name), "load-%04d", i);
@@ -669,7 +680,7 @@ int main(int argc, char **argv)
 	const char *hostns[MAX_HOSTS];
 	int steps[MAX_STEPS] = { 100, 250, 500, 1000 }, nsteps = 4, bursts[MAX_BURSTS] = { 1, 50, 500 }, nbursts = 3;
 	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt;
-	while ((opt = getopt(argc, argv, "Rg:c:k:p:s:i:j:H:S:b:r:P:K:I:")) != -1) {
+	while ((opt = getopt(argc, argv, "Rg:c:k:p:s:i:j:H:S:b:r:P:K:I:A:")) != -1) {
 		switch (opt) {
 		case 'R': reconnect_mode = 1; break;
 		case 'g':
@@ -697,6 +708,13 @@ int main(int argc, char **argv)
 		case 'P': swpid = atoi(optarg); break;
 		case 'K': ka = atoi(optarg); break;
 		case 'I': idle = atoi(optarg); break;
+		case 'A': {
+			struct in_addr a;
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				die("-A: an IPv4 address");
+			src_base = ntohl(a.s_addr);
+			break;
+		}
 		default: die("see the usage at the top of bench/tools/scaleload.c");
 		}
 	}

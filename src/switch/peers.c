@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#define HANDSHAKE_MS 10000
+const char *const peers_preauth_label[4] = { "per_address", "evicted", "descriptors", "handshake_timeout" };
 
 struct peer {
 	struct loop_src src;
@@ -50,6 +51,10 @@ static int send_host(struct peer *p, const struct dir_entry *d)
 
 static void peer_drop(struct peers *s, struct peer *p, const char *why)
 {
+	if (p->dead)
+		return;
+	if (p->c.state != CONN_UP)
+		s->nunauth--;
 	if (p->c.state == CONN_UP)
 		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
 	else
@@ -316,6 +321,7 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 		}
 		if (up) {
 			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
+			s->nunauth--;
 			s->sessions++;
 			replace_older(s, p);
 			p->since = time(NULL);
@@ -331,6 +337,60 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 	peer_flushed(s, p, s->fp_armed ? conn_flush(&p->c) : peer_feed(s, p));
 }
 
+/* Handshakes not done by their deadline are dropped, by this timer alone
+ * (armed while there are such connections): an idle connection costs its
+ * memory for PEERS_HANDSHAKE_MS at most, not until the next keepalive. */
+static void hs_deadline_fire(struct timer *t)
+{
+	struct peers *s = t->arg;
+	uint64_t now = now_ms();
+	for (struct peer *p = s->peers; p; p = p->next)
+		if (!p->dead && p->c.state != CONN_UP && now - p->started_ms > PEERS_HANDSHAKE_MS) {
+			s->preauth_closed[PREAUTH_TIMEOUT]++;
+			peer_drop(s, p, "handshake timeout");
+		}
+	/* (freed by peers_turn_end, after the loop's turn) */
+	if (!s->nunauth) {
+		timer_stop(&s->hs_deadline);
+		s->hs_armed = 0;
+	}
+}
+
+/* 0: take the connection from ip; -1: refuse it (counted) */
+static int preauth_admit(struct peers *s, const struct ol_addr *ip)
+{
+	static struct ratelimit rl = RATELIMIT_INIT(10000, 3);
+	char a[ADDR_STRLEN];
+	unsigned from = 0;
+	struct peer *oldest = NULL;
+	if (s->npeers >= s->fd_budget) {
+		s->preauth_closed[PREAUTH_DESCRIPTORS]++;
+		log_limited(&rl, LOG_WARNING, "peers: %u sessions, the most the descriptor limit allows with %d kept for "
+			    "the control socket: %s refused", s->npeers, PEERS_FD_RESERVE, addr_str(ip, a, sizeof(a)));
+		return -1;
+	}
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead || p->c.state == CONN_UP)
+			continue;
+		from += !addr_cmp(&p->ip, ip);
+		if (!oldest || p->started_ms < oldest->started_ms)
+			oldest = p;
+	}
+	if (from >= PEERS_UNAUTH_PER_ADDR) {
+		s->preauth_closed[PREAUTH_PER_ADDRESS]++;
+		log_limited(&rl, LOG_WARNING, "peers: %s has %u connections not yet authenticated: another refused",
+			    addr_str(ip, a, sizeof(a)), from);
+		return -1;
+	}
+	if (s->nunauth >= PEERS_UNAUTH_MAX && oldest) {
+		s->preauth_closed[PREAUTH_EVICTED]++;
+		log_limited(&rl, LOG_WARNING, "peers: %u connections not yet authenticated: the oldest (%s) closed for a new one",
+			    s->nunauth, oldest->addr);
+		peer_drop(s, oldest, "closed for a newer connection (too many not yet authenticated)");
+	}
+	return 0;
+}
+
 static void accept_cb(struct loop_src *src, uint32_t events)
 {
 	struct peers *s = src->arg;
@@ -340,7 +400,13 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 		socklen_t len = sizeof(ss);
 		int fd = loop_accept(src, "peers", (struct sockaddr *)&ss, &len);
 		if (fd < 0)
-			return;
+			break;
+		struct ol_addr ip;
+		endpoint_addr(&ss, &ip);
+		if (preauth_admit(s, &ip)) {
+			close(fd);
+			continue;
+		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (vec_reserve_((void **)&s->flushq, &s->capflushq, s->npeers + 1, sizeof(*s->flushq))) {
@@ -363,6 +429,11 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 		p->next = s->peers;
 		s->peers = p;
 		s->npeers++;
+		s->nunauth++;
+		if (!s->hs_armed) {
+			timer_arm(&s->hs_deadline, 250, 250);
+			s->hs_armed = 1;
+		}
 		if (loop_add(&p->src, EPOLLIN) < 0) {
 			peer_drop(s, p, "cannot watch its socket (epoll)");
 			continue;
@@ -377,11 +448,8 @@ void peers_keepalive(struct peers *s)
 	for (struct peer *p = s->peers; p; p = p->next) {
 		if (p->dead)
 			continue;
-		if (p->c.state != CONN_UP) {
-			if (now - p->started_ms > HANDSHAKE_MS)
-				peer_drop(s, p, "handshake timeout");
-			continue;
-		}
+		if (p->c.state != CONN_UP)
+			continue; /* hs_deadline_fire's */
 		if (now - p->c.last_rx_ms > dead)
 			peer_drop(s, p, "keepalive timeout");
 		else if (conn_rekey_due(&p->c, now) < 0)
@@ -484,7 +552,11 @@ int peers_init(struct peers *s, const struct config *c, const struct fastpath *f
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s->fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
 	hostkeys_init(&s->keys, c);
-	return fp ? timer_init(&s->fp_delay, fp_delay_fire, s) : 0;
+	struct rlimit rl;
+	s->fd_budget = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 2 * PEERS_FD_RESERVE
+			       ? (unsigned)(rl.rlim_cur - PEERS_FD_RESERVE) : PEERS_FD_RESERVE;
+	int r = timer_init(&s->hs_deadline, hs_deadline_fire, s);
+	return r ? r : fp ? timer_init(&s->fp_delay, fp_delay_fire, s) : 0;
 }
 
 int peers_listen(struct peers *s)
@@ -506,6 +578,7 @@ void peers_close(struct peers *s)
 	fanout_free(s->fan);
 	if (s->fp)
 		timer_fini(&s->fp_delay);
+	timer_fini(&s->hs_deadline);
 	free(s->flushq);
 	free(s->log);
 	free(s->dir);

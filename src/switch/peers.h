@@ -53,7 +53,27 @@ struct peers {
 	unsigned long refused[CONN_REFUSALS]; /* handshakes refused, by why */
 	unsigned long replaced;  /* sessions replaced by a newer one with the same key */
 	unsigned long rekeys;    /* of sessions that ended */
+	/* before authentication nothing is unbounded: connections per
+	 * source address and in all, a deadline on the handshake kept by a
+	 * timer of its own, and descriptors left for the control socket */
+	unsigned nunauth;        /* connections not yet authenticated */
+	unsigned fd_budget;      /* sessions at most: the descriptor limit less a reserve */
+	struct timer hs_deadline;
+	int hs_armed;
+	unsigned long preauth_closed[4]; /* by enum peers_preauth */
 };
+
+/* why a connection was closed before it authenticated */
+enum peers_preauth { PREAUTH_PER_ADDRESS, PREAUTH_EVICTED, PREAUTH_DESCRIPTORS, PREAUTH_TIMEOUT };
+extern const char *const peers_preauth_label[4];
+/* at most this many connections not yet authenticated from one address,
+ * and in all (the oldest one closed for a new one), and this long for a
+ * handshake */
+#define PEERS_UNAUTH_PER_ADDR 8
+#define PEERS_UNAUTH_MAX 512
+#define PEERS_HANDSHAKE_MS 5000
+/* descriptors left for the control socket, metrics, BIRD and netlink */
+#define PEERS_FD_RESERVE 128
 
 /* Ready to take messages for every host (fp: the fast path, or NULL),
  * before any host connects: the first turn comes before the listeners. */

@@ -427,6 +427,15 @@ static void metrics_cb(FILE *f, void *arg)
 	for (int i = CONN_BAD_HANDSHAKE; i < CONN_REFUSALS; i++)
 		mx_sample(f, "onlink_switch_handshakes_refused_total", mx_label(l, sizeof(l), "reason", conn_refusal_label[i]),
 			  (double)s->peers.refused[i]);
+	mx_family(f, "onlink_switch_peers_unauthenticated", "gauge",
+		  "Host connections not yet authenticated (at most 8 per address, 512 in all, 5 s each).");
+	mx_sample(f, "onlink_switch_peers_unauthenticated", "", s->peers.nunauth);
+	mx_family(f, "onlink_switch_preauth_closed_total", "counter",
+		  "Host connections closed before they authenticated: per_address (8 already from it), evicted (the oldest "
+		  "of 512, for a new one), descriptors (the limit less those kept for the control socket), handshake_timeout (5 s).");
+	for (int i = 0; i < 4; i++)
+		mx_sample(f, "onlink_switch_preauth_closed_total", mx_label(l, sizeof(l), "reason", peers_preauth_label[i]),
+			  (double)s->peers.preauth_closed[i]);
 	mx_family(f, "onlink_switch_fdb_entries", "gauge", "MACs the switch agent follows in the bridges' forwarding databases.");
 	mx_sample(f, "onlink_switch_fdb_entries", "", (double)s->tr.fdb.n);
 	mx_family(f, "onlink_switch_fdb_overflows_total", "counter",

@@ -317,8 +317,10 @@ void track_state(const struct tracker *t, size_t i, struct ol_provider *out)
 		 * agent started while the port has none finds the kernel's stale
 		 * REACHABLE entry and no FDB entry (the bridge flushed it): that
 		 * is not up. The provider's next answer, once carrier is back,
-		 * teaches the bridge its port. */
-		int port_ok = port ? link_up(t, port) : !has_ports(t, p->ifindex);
+		 * teaches the bridge its port. A static entry is the operator's
+		 * word, with or without a port. */
+		int port_ok = port ? link_up(t, port)
+				   : !has_ports(t, p->ifindex) || (a->nud & (NUD_PERMANENT | NUD_NOARP));
 		o->up = p->ifindex && link_up(t, p->ifindex) && a->present && (a->nud & resolved) && a->has_mac &&
 			mac_is_unicast(a->mac) && port_ok && !(from_config && !pin);
 	}

@@ -54,7 +54,11 @@ check_eq "CLI against an agent that hangs up: always exit 2 with the reason" "$b
 # say hello: no busy loop, the pause counted, and service once they go
 pid=$(lab_pid onlinkd-sw)
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system, in clock ticks
-prlimit --pid "$pid" --nofile=$(( $(ls "/proc/$pid/fd" | wc -l) + 10 ))
+# (4 spare: fewer than the 8 unauthenticated connections one address may
+# hold, so that the limit, not that cap, is what the 100 run into)
+# only the soft limit: a hard limit lowered cannot be raised again here
+soft=$(awk '/^Max open files/ { print $4 }' "/proc/$pid/limits") hard=$(awk '/^Max open files/ { print $5 }' "/proc/$pid/limits")
+prlimit --pid "$pid" --nofile=$(( $(ls "/proc/$pid/fd" | wc -l) + 4 )):"$hard"
 lab_spawn hold-peers h1 python3 "$HOLD" tcp 10.10.0.1 4710 100 "$LAB_DIR/hold-peers.stop"
 check "100 idle connections to the switch agent" wait_for 10 "ready" grep -q "^ready" "$(hold_log peers)"
 check "the switch agent logs that it ran out of descriptors" wait_for 10 "logged" grep -q "peers: out of file descriptors" "$LAB_DIR/onlinkd-sw.log"
@@ -71,7 +75,31 @@ check "the pauses are counted (onlink_accept_paused_total{socket=\"peers\"} = ${
 for i in 1 2; do
 	check "h$i: its session stayed up" [ "$(st "$(host_sock $i)" '.switches[0].state')" = up ]
 done
-prlimit --pid "$pid" --nofile=65536
+prlimit --pid "$pid" --nofile="$soft:$hard"
+check_eq "...its descriptor limit back" "$(awk '/^Max open files/ { print $4 }' "/proc/$pid/limits")" "$soft"
 lab_stop onlinkd-h2 KILL
 start_hostd 2
 check "a host that restarts connects again" wait_for 20 "h2 back" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/host-h2.sock' --json | jq -r '.switches[0].state')\" = up ]"
+
+# 4. before authentication nothing is unbounded: 60 idle connections from
+# one address (h1) keep at most 8 open, the rest closed at once and
+# counted; those 8 are closed by the handshake deadline (5 s, its own
+# timer) and not at the next keepalive; h2, from another address,
+# authenticates meanwhile
+mx() { n sw curl -sf --max-time 5 http://127.0.0.1:9477/metrics | awk -v k="$1" '$1 == k { print $2 }'; }
+per0=$(mx 'onlink_switch_preauth_closed_total{reason="per_address"}')
+rm -f "$LAB_DIR/hold-peers.stop"
+lab_spawn hold-peers2 h1 python3 "$HOLD" tcp 10.10.0.1 4710 60 "$LAB_DIR/hold-peers.stop"
+check "60 connections from h1" wait_for 15 "ready" grep -q "^ready" "$(hold_log peers2)"
+unauth_le8() { [ "$(mx onlink_switch_peers_unauthenticated)" -le 8 ]; }
+check "...at most 8 of them held before authentication" unauth_le8
+more_refused() { [ "$(mx 'onlink_switch_preauth_closed_total{reason="per_address"}')" -ge $((per0 + 52)) ]; }
+check "...the others closed and counted (per_address)" wait_for 10 "refused" more_refused
+lab_stop onlinkd-h2 KILL
+start_hostd 2
+check "...h2, from another address, authenticates meanwhile" wait_for 10 "h2 back" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/host-h2.sock' --json | jq -r '.switches[0].state')\" = up ]"
+none_unauth() { [ "$(mx onlink_switch_peers_unauthenticated)" = 0 ]; }
+check "...the 8 closed by the handshake deadline within 7 s (keepalive here: ${LAB_KEEPALIVE:-2} s x 3)" wait_for 7 "deadline" none_unauth
+check "...counted (handshake_timeout)" test "$(mx 'onlink_switch_preauth_closed_total{reason="handshake_timeout"}')" -ge 8
+touch "$LAB_DIR/hold-peers.stop"
+lab_stop hold-peers2
