@@ -430,6 +430,23 @@ int nl_link_alias(int ifindex, const char *alias)
 	return request_once(nlh);
 }
 
+int nl_neigh_mcast_reprobes(int ifindex, int family, unsigned probes)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_SETNEIGHTBL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	struct ndtmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndtm_family = (uint8_t)family;
+	mnl_attr_put_strz(nlh, NDTA_NAME, family == AF_INET ? "arp_cache" : "ndisc_cache");
+	struct nlattr *parms = mnl_attr_nest_start(nlh, NDTA_PARMS);
+	mnl_attr_put_u32(nlh, NDTPA_IFINDEX, (uint32_t)ifindex);
+	mnl_attr_put_u32(nlh, NDTPA_MCAST_REPROBES, probes);
+	mnl_attr_nest_end(nlh, parms);
+	return request_once(nlh);
+}
+
 int nl_veth_add(const char *name, const char *peer)
 {
 	char buf[512] = { 0 };

@@ -80,6 +80,12 @@ int nl_dump_neighs(struct nl *nl, int family, nl_event_fn fn, void *arg);
  * elsewhere and every route and rule carrying proto. */
 int nl_dump_owned(struct nl *nl, int ifindex, int ifindex2, uint8_t proto, struct kobj_set *out);
 /* Makes a veth pair, both ends up. 0 or a negative errno. */
+/* The neighbor table of one interface probes a neighbor whose unicast
+ * probes went unanswered this many times more by multicast (the sysctl
+ * mcast_resolicit) before it gives up: a neighbor that changed its MAC
+ * without announcing it then answers with the new one, and its entry
+ * never fails. 0 or negative errno. */
+int nl_neigh_mcast_reprobes(int ifindex, int family, unsigned probes);
 int nl_veth_add(const char *name, const char *peer);
 /* Sets a link's alias ("": removes it). 0 or negative errno. */
 int nl_link_alias(int ifindex, const char *alias);

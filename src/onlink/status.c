@@ -150,11 +150,46 @@ static void print_probe(json_t *pr)
 	}
 }
 
+/* the egress proxy's view: its shared addresses and slices, its flows,
+ * and what it refused */
+static void print_egress_proxy(json_t *root)
+{
+	json_t *tcp = json_object_get(root, "tcp"), *udp = json_object_get(root, "udp");
+	const char *fam[] = { "ipv4", "ipv6" };
+	printf("egress proxy on host %s, host agent %s%s%s\n\n", str(root, "host"),
+	       json_is_true(json_object_get(root, "agent")) ? "connected" : "NOT connected (slices as last known)",
+	       json_is_string(json_object_get(root, "via")) ? ", via " : "",
+	       json_is_string(json_object_get(root, "via")) ? str(root, "via") : "");
+	printf("%-6s %-40s %s\n", "FAMILY", "SHARED ADDRESS", "THIS HOST'S PORTS");
+	for (int k = 0; k < 2; k++) {
+		json_t *s = json_object_get(root, fam[k]);
+		if (json_is_object(s))
+			printf("%-6s %-40s %lld-%lld\n", fam[k], str(s, "address"),
+			       (long long)json_integer_value(json_object_get(s, "first")),
+			       (long long)json_integer_value(json_object_get(s, "last")));
+		else
+			printf("%-6s %-40s %s\n", fam[k], "-", "no slice: flows of this family are refused");
+	}
+#define N(o, k) ((long long)json_integer_value(json_object_get(o, k)))
+	printf("\n%-5s %8s %10s %10s %10s %10s %10s\n", "", "ACTIVE", "TOTAL", "EXHAUSTED", "NO SLICE", "FAILED", "IDLE/EXP");
+	printf("%-5s %8lld %10lld %10lld %10lld %10lld %10lld\n", "tcp", N(tcp, "active"), N(tcp, "accepted"),
+	       N(tcp, "exhausted"), N(tcp, "no_source"), N(tcp, "connect_failed"), N(tcp, "idle_closed"));
+	printf("%-5s %8lld %10lld %10lld %10lld %10lld %10lld\n", "udp", N(udp, "active"), N(udp, "created"),
+	       N(udp, "exhausted"), N(udp, "no_source"), N(udp, "errors"), N(udp, "expired"));
+	printf("\nbytes: tcp %lld up, %lld down; udp %lld up, %lld down\n", N(tcp, "bytes_up"), N(tcp, "bytes_down"),
+	       N(udp, "bytes_up"), N(udp, "bytes_down"));
+#undef N
+}
+
 static void print_text(json_t *root)
 {
 	size_t i;
 	json_t *x;
 	char t[32];
+	if (!strcmp(str(root, "role"), "egress")) {
+		print_egress_proxy(root);
+		return;
+	}
 	if (!strcmp(str(root, "role"), "switch")) {
 		printf("switch %s\n", str(root, "name"));
 		json_t *fp = json_object_get(root, "fast_path");

@@ -43,6 +43,8 @@ struct switchd {
 	struct ratelimit rl_peer, rl_kernel;
 	unsigned long resyncs, updates;
 	unsigned long fdb_overflows_logged; /* tr.fdb_overflows when last logged */
+	int params_set[64];     /* interfaces whose neighbor tables probe by multicast too */
+	size_t nparams_set;
 	struct provctl *pc;
 	struct ol_provider *obs; /* the providers as the kernel shows them */
 	struct ol_provider *out; /* ... and as the hosts are told */
@@ -261,12 +263,40 @@ static void track_cb(const struct nl_event *ev, void *arg)
 		s->peer_carrier = !ev->deleted && ev->link.up;
 }
 
+/* Each provider interface's neighbor tables probe by multicast too once
+ * unicast probes go unanswered (mcast_resolicit): a provider whose MAC
+ * changed without a gratuitous ARP or an unsolicited NA answers those
+ * with its new MAC, and its entry moves without ever failing, so that it
+ * is never published down for it. Set once per interface (again when it
+ * is made anew). */
+#define MCAST_REPROBES 3
+static void neigh_params(struct switchd *s)
+{
+	for (size_t i = 0; i < s->tr.n; i++) {
+		int ifx = s->tr.p[i].ifindex, done = 0;
+		for (size_t k = 0; k < s->nparams_set && !done; k++)
+			done = s->params_set[k] == ifx;
+		if (!ifx || done || s->nparams_set == sizeof(s->params_set) / sizeof(s->params_set[0]))
+			continue;
+		int r4 = nl_neigh_mcast_reprobes(ifx, AF_INET, MCAST_REPROBES);
+		int r6 = nl_neigh_mcast_reprobes(ifx, AF_INET6, MCAST_REPROBES);
+		if (r4 || r6)
+			log_limited(&s->rl_kernel, LOG_WARNING, "%s: cannot make its neighbor tables probe by multicast "
+				    "(mcast_resolicit): %s", s->tr.p[i].cfg->ifname, strerror(-(r4 ? r4 : r6)));
+		else
+			log_info("%s: neighbors whose unicast probes go unanswered are probed by multicast %d times "
+				 "(mcast_resolicit)", s->tr.p[i].cfg->ifname, MCAST_REPROBES);
+		s->params_set[s->nparams_set++] = ifx;
+	}
+}
+
 /* the providers' ports described, when a port or a provider's port changed */
 static void describe_ports(struct switchd *s)
 {
 	if (!s->tr.ports_changed)
 		return;
 	s->tr.ports_changed = 0;
+	neigh_params(s);
 	portdesc_sync(&s->tr, &s->cfg->sw);
 }
 

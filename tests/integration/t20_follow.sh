@@ -58,3 +58,33 @@ check "h1: SIGHUP rebuilds the desired state in full" wait_for 5 "rebuild" \
 	bash -c "[ \"\$('$ONLINK' status -s '$HSOCK' --json | jq .rebuilds)\" -gt $rebuilds0 ]"
 check_eq "h1: the rebuild found what the turns kept" "$(st "$HSOCK" '.rebuild_mismatches')" "0"
 check_eq "h1: and the kernel needed no write" "$(st "$HSOCK" '.kernel_writes')" "$writes0"
+
+# 4. provider A changes its MAC again, this time announcing nothing (no
+# gratuitous ARP, no unsolicited NA): the switch's entries go stale, its
+# unicast probes to the old MAC go unanswered, and its multicast probes
+# (mcast_resolicit, set by the switch agent) find the new MAC. The
+# provider's addresses move to it without ever being published down.
+# (Reachable time cut to 1 s on the switch's bridge, so that this takes
+# seconds rather than a minute.)
+check "the switch agent made br0 probe by multicast too" bash -c \
+	"[ \"\$(ip netns exec ${LAB_PREFIX}sw sysctl -n net.ipv6.neigh.br0.mcast_resolicit)\" = 3 ] && [ \"\$(ip netns exec ${LAB_PREFIX}sw sysctl -n net.ipv4.neigh.br0.mcast_resolicit)\" = 3 ]"
+for f in ipv4 ipv6; do
+	n sw sysctl -qw net.$f.neigh.br0.base_reachable_time_ms=1000 net.$f.neigh.br0.delay_first_probe_time=1
+done
+n pa sysctl -qw net.ipv4.conf.all.arp_notify=0 net.ipv6.conf.all.ndisc_notify=0 net.ipv4.conf.eth0.arp_notify=0 net.ipv6.conf.eth0.ndisc_notify=0
+# nor does it ever ask the switch anything (its own entries made static):
+# only the switch's probes can find the new MAC
+n pa ip -4 neigh show dev eth0 | awk '/lladdr/ { print "neigh replace " $1 " lladdr " $3 " dev eth0 nud permanent" }' > "$LAB_DIR/pa-neigh.batch"
+n pa ip -6 neigh show dev eth0 | awk '/lladdr/ && $1 !~ /^fe80/ { print "-6 neigh replace " $1 " lladdr " $3 " dev eth0 nud permanent" }' >> "$LAB_DIR/pa-neigh.batch"
+n pa ip -batch "$LAB_DIR/pa-neigh.batch"
+mon_start h1
+m=$(mon_mark h1)
+QUIET=02:00:00:00:01:bb
+n pa ip link set eth0 address $QUIET
+for i in 1 2; do
+	check "h$i: IPv4 neighbor of provider A follows a MAC change nobody announced" wait_for 30 "mac" has_mac h$i 10.0.1.1 $QUIET
+	check "h$i: IPv6 neighbor of provider A likewise" wait_for 30 "mac" has_mac h$i 2001:db8:1::1 $QUIET
+done
+# published down, an address's neighbor and routes would be deleted on h1
+gone() { local l; l=$(mon_since h1 "$m") || { echo "$l"; return; }; grep -E 'Deleted .*(10\.0\.1\.1|2001:db8:1::1)' <<<"$l"; }
+check_eq "...and no address of provider A was ever published down meanwhile (nothing deleted on h1)" "$(gone)" ""

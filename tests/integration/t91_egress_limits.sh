@@ -60,6 +60,11 @@ PY
 check "the 9th flow on an exhausted slice gets a reset" grep -q "ninth: ConnectionResetError" "$LAB_DIR/hold.out"
 check "the 8 established flows finished intact" grep -q "held intact: 8" "$LAB_DIR/hold.out"
 check_eq "exhaustion counted" "$(st "$ESOCK" .tcp.exhausted)" "1"
+# the human view of the egress proxy (it printed "host -, providers on -")
+out=$("$ONLINK" status -s "$ESOCK")
+check "onlink status -s EGRESS.sock: the proxy's view" grep -q "^egress proxy on host h1, host agent connected" <<<"$out"
+check "...its IPv4 slice" grep -Eq "^ipv4 +192.0.2.10 +10000-10007$" <<<"$out"
+check "...and the refusal in its flow table" grep -Eq "^tcp +[0-9]+ +[0-9]+ +1 " <<<"$out"
 check "exhaustion logged" grep -q "slice 10000-10007 exhausted" "$LAB_DIR/onlinkd-egress-h1.log"
 # (tcp_tw_reuse takes a TIME_WAIT port back a second after its last segment)
 check "after the flows closed, new flows to the same destination go through" \
