@@ -32,11 +32,32 @@ static int queue(struct conn *c, const uint8_t *buf, size_t n)
 	return 0;
 }
 
-static const uint8_t prologue[] = "onlink v5";
+static const uint8_t prologue[] = "onlink v6";
+
+/* mac1, as WireGuard's (section 5.4.4 of its paper), with BLAKE2b like the
+ * rest of the suite: key = HASH("mac1----" || S_sw), mac1 = MAC(key, the
+ * first handshake frame's header and Noise message), 16 bytes after the
+ * message. Anyone can make it who knows the switch agent's public key,
+ * but nothing else: the switch checks it before any Diffie-Hellman, so
+ * garbage, or a first message made for another switch, costs it a hash. */
+#define MAC1_LEN 16
+static void mac1_key(const uint8_t pub[32], uint8_t key[32])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)"mac1----", 8);
+	crypto_generichash_update(&st, pub, 32);
+	crypto_generichash_final(&st, key, 32);
+}
+
+static void mac1_of(const uint8_t key[32], const uint8_t *frame, size_t len, uint8_t mac[MAC1_LEN])
+{
+	crypto_generichash(mac, MAC1_LEN, frame, len, key, 32);
+}
 
 const char *const conn_refusal_label[CONN_REFUSALS] = {
 	[CONN_OK] = "none", [CONN_BAD_HANDSHAKE] = "bad_handshake", [CONN_UNKNOWN_KEY] = "unknown_key",
-	[CONN_REPLAY] = "replay", [CONN_WRONG_NAME] = "wrong_name",
+	[CONN_REPLAY] = "replay", [CONN_WRONG_NAME] = "wrong_name", [CONN_BAD_MAC1] = "bad_mac1",
 };
 
 void conn_keystr(const uint8_t pub[32], char out[16])
@@ -79,16 +100,21 @@ int conn_init_host(struct conn *c, int fd, const char *name, const uint8_t priv[
 	uint8_t frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
 	common_init(c, fd, 0, name, priv);
 	memcpy(c->peer_key, switch_pub, 32);
-	int n = write_msg1(c, frame + WIRE_HDR, sizeof(frame) - WIRE_HDR);
+	int n = write_msg1(c, frame + WIRE_HDR, sizeof(frame) - WIRE_HDR - MAC1_LEN);
 	if (n < 0)
 		return n;
-	wire_put_header(frame, WF_HANDSHAKE, (size_t)n);
-	return queue(c, frame, WIRE_HDR + (size_t)n);
+	uint8_t key[32];
+	mac1_key(switch_pub, key);
+	wire_put_header(frame, WF_HANDSHAKE, (size_t)n + MAC1_LEN);
+	mac1_of(key, frame, WIRE_HDR + (size_t)n, frame + WIRE_HDR + n);
+	return queue(c, frame, WIRE_HDR + (size_t)n + MAC1_LEN);
 }
 
-int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], conn_peer_fn fn, void *arg)
+int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t pub[32],
+		     conn_peer_fn fn, void *arg)
 {
 	common_init(c, fd, 1, name, priv);
+	mac1_key(pub, c->mac1_key);
 	c->peer_fn = fn;
 	c->peer_arg = arg;
 	return 0;
@@ -350,8 +376,17 @@ static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t ty
 			*why = "expected a handshake";
 			return -1;
 		}
-		if (c->we_are_switch)
-			return on_msg1(c, frame + WIRE_HDR, len - WIRE_HDR, why);
+		if (c->we_are_switch) {
+			uint8_t mac[MAC1_LEN];
+			if (len < WIRE_HDR + MAC1_LEN ||
+			    (mac1_of(c->mac1_key, frame, len - MAC1_LEN, mac), crypto_verify_16(mac, frame + len - MAC1_LEN))) {
+				c->refusal = CONN_BAD_MAC1;
+				*why = "handshake refused before any key work: its mac1 is not for this switch agent's public key "
+				       "(garbage, or made for another switch)";
+				return -1;
+			}
+			return on_msg1(c, frame + WIRE_HDR, len - WIRE_HDR - MAC1_LEN, why);
+		}
 		if (on_msg2(c, frame + WIRE_HDR, len - WIRE_HDR, 0, why) < 0)
 			return -1;
 		c->state = CONN_UP;

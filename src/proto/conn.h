@@ -23,7 +23,8 @@
 
 enum conn_state { CONN_HANDSHAKE, CONN_CONFIRM, CONN_UP };
 /* why a handshake was refused (for the metrics) */
-enum conn_refusal { CONN_OK, CONN_BAD_HANDSHAKE, CONN_UNKNOWN_KEY, CONN_REPLAY, CONN_WRONG_NAME, CONN_REFUSALS };
+enum conn_refusal { CONN_OK, CONN_BAD_HANDSHAKE, CONN_UNKNOWN_KEY, CONN_REPLAY, CONN_WRONG_NAME, CONN_BAD_MAC1,
+		    CONN_REFUSALS };
 extern const char *const conn_refusal_label[CONN_REFUSALS];
 
 /* The switch agent's judge of an initiator: its static public key, the
@@ -41,6 +42,7 @@ struct conn {
 	char my_name[OL_NAME_MAX];
 	uint8_t priv[32];
 	uint8_t peer_key[32];           /* the peer's static public key */
+	uint8_t mac1_key[32];           /* switch: a first message's mac1 is checked with it */
 	conn_peer_fn peer_fn;           /* switch only */
 	void *peer_arg;
 	struct noise_hs *hs;            /* a handshake in progress: the first, or a rekey */
@@ -67,7 +69,8 @@ struct conn {
  * stream. */
 int conn_init_host(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t switch_pub[32]);
 /* The switch agent: waits for a host's first message. */
-int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], conn_peer_fn fn, void *arg);
+int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t pub[32],
+		     conn_peer_fn fn, void *arg);
 void conn_fini(struct conn *c);
 
 /* Called for each authenticated message after WM_AUTH. Return <0 to drop

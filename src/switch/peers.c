@@ -414,7 +414,7 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			continue;
 		}
 		struct peer *p = calloc(1, sizeof(*p));
-		if (!p || conn_init_switch(&p->c, fd, s->cfg->name, s->cfg->priv, judge_host, p) < 0) {
+		if (!p || conn_init_switch(&p->c, fd, s->cfg->name, s->cfg->priv, s->cfg->pub, judge_host, p) < 0) {
 			free(p);
 			close(fd);
 			continue;

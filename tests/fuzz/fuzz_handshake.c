@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
 		return 0;
 	judged = 0;
-	conn_init_switch(&sw, sv[0], "sw1", sw_priv, judge, NULL);
+	conn_init_switch(&sw, sv[0], "sw1", sw_priv, sw_pub, judge, NULL);
 	if (!(data[0] & 1)) {
 		if (feed(&sw, data + 1, size - 1, &up) == 0 && sw.state == CONN_UP)
 			abort(); /* up without the host's key */

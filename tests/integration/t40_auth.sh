@@ -111,7 +111,7 @@ vic_conf h1 "$LAB_DIR/h1.key" 10.10.0.12:4710
 lab_spawn onlinkd-vic vic "$ONLINKD" host -c "$LAB_DIR/vic.conf"
 check "impostor switch: the host never comes up, holds no provider" stays_out
 check "impostor switch: it cannot read the host's handshake" \
-	grep -q "dropped before authentication: handshake failed: not made for this switch agent's public key" "$LAB_DIR/onlinkd-impostor.log"
+	grep -q "dropped before authentication: handshake refused before any key work: its mac1 is not for this switch agent's public key" "$LAB_DIR/onlinkd-impostor.log"
 check_eq "impostor switch: it never had a session" "$(st "$LAB_DIR/impostor.sock" '.peers | length')" "0"
 check "impostor switch: the host counts the failed handshakes" test "$(st "$LAB_DIR/vic.sock" '.switches[0].handshake_failures')" -ge 1
 lab_stop onlinkd-vic
@@ -217,22 +217,26 @@ check "...the switch serves both" wait_for 10 "peers" \
 check_eq "key rotation: no provider address, neighbor, route, rule or device on h1 changed" "$(provider_events "$m")" ""
 lab_stop mon-h1
 
-# 7. garbage: random bytes (after a version 0), wrong versions (1 to 4:
-# agents before per-node keys), an oversized frame, a fast-path datagram
-# sent down a session, a handshake of garbage, a frame cut short
+# 7. garbage: random bytes (after a version 0), wrong versions (1 to 5:
+# agents before per-node keys and before mac1), an oversized frame, a
+# fast-path datagram sent down a session, a handshake of garbage (refused
+# by its mac1, before any key work), a frame cut short
 send() { n h2 timeout 5 bash -c "exec 3<>/dev/tcp/10.10.0.1/4710; { $1; } >&3 2>/dev/null; sleep 0.2"; }
 h1_before=$(h1_sessions)
 send "printf '\\x00'; head -c 65536 /dev/urandom"
-for v in 1 2 3 4; do send "printf '\\x0$v\\x01\\x00\\x04abcd'"; done
-send "printf '\\x05\\x02\\xff\\xff'"
-send "printf '\\x05\\x03\\x00\\x04abcd'"
-send "printf '\\x05\\x01\\x00\\x60'; head -c 96 /dev/urandom"
-send "printf '\\x05\\x01\\x00\\x40'"
-check "switch logged the wrong versions (0 and garbage, 1 to 4)" wait_for 3 "version" \
-	bash -c "[ \$(grep -c 'unsupported protocol version' '$SWLOG') -ge 5 ]"
+mac0=$(refused bad_mac1)
+for v in 1 2 3 4 5; do send "printf '\\x0$v\\x01\\x00\\x04abcd'"; done
+send "printf '\\x06\\x02\\xff\\xff'"
+send "printf '\\x06\\x03\\x00\\x04abcd'"
+send "printf '\\x06\\x01\\x00\\x60'; head -c 96 /dev/urandom"
+send "printf '\\x06\\x01\\x00\\x40'"
+check "switch logged the wrong versions (0 and garbage, 1 to 5)" wait_for 3 "version" \
+	bash -c "[ \$(grep -c 'unsupported protocol version' '$SWLOG') -ge 6 ]"
 check "switch logged the datagram sent down a session" wait_for 3 "type" grep -q "unknown frame type" "$SWLOG"
 check "switch logged the oversized frame" wait_for 3 "oversized" grep -q "oversized frame" "$SWLOG"
-check "switch logged the garbage handshake" wait_for 3 "handshake" grep -q "handshake failed: not made for this switch agent's public key (or altered)" "$SWLOG"
+check "switch logged the garbage handshake, refused by its mac1" wait_for 3 "handshake" grep -q "handshake refused before any key work: its mac1 is not for this switch agent's public key" "$SWLOG"
+bad_mac1_more() { [ "$(refused bad_mac1)" -gt "$mac0" ]; }
+check "...counted (bad_mac1)" wait_for 5 "metric" bad_mac1_more
 check "switch agent still running" kill -0 "$(lab_pid onlinkd-sw)"
 check_eq "both real hosts still connected" "$(st "$LAB_DIR/switch.sock" '[.peers[].name] | sort | join(",")')" "h1,h2"
 check_eq "h1 never lost its session" "$(h1_sessions)" "$h1_before"

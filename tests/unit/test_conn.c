@@ -124,7 +124,7 @@ static void connect_pair(struct conn *sw, struct conn *h, const uint8_t *hkey, c
 {
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_switch(sw, sv[0], "sw1", pop.sw, judge, &pop), 0);
+	assert_int_equal(conn_init_switch(sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
 	assert_int_equal(conn_init_host(h, sv[1], name, hkey, swpub), 0);
 }
 
@@ -226,12 +226,14 @@ static void impostor_switch(void **state)
 	char who = 0;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	/* the impostor runs a switch agent with h2's own key */
-	assert_int_equal(conn_init_switch(&imp, sv[0], "sw1", pop.h2, judge, &pop), 0);
+	assert_int_equal(conn_init_switch(&imp, sv[0], "sw1", pop.h2, pop.h2_pub, judge, &pop), 0);
 	assert_int_equal(conn_init_host(&host, sv[1], "h1", pop.h1, pop.sw_pub), 0);
 	const char *why = pump_ex(&imp, &host, &gs, &gh, &up_s, &up_h, &who);
 	assert_int_equal(who, 's');
-	assert_int_equal(imp.refusal, CONN_BAD_HANDSHAKE);
-	assert_non_null(strstr(why, "not made for this switch agent's public key"));
+	/* refused before any key work: the first message's mac1 was made
+	 * for the real switch agent's public key */
+	assert_int_equal(imp.refusal, CONN_BAD_MAC1);
+	assert_non_null(strstr(why, "its mac1 is not for this switch agent's public key"));
 	assert_int_equal(host.state, CONN_HANDSHAKE);
 	conn_fini(&imp);
 	conn_fini(&host);
@@ -258,7 +260,7 @@ static void bad_handshakes(void **state)
 	close(sv[0]);
 	/* the original goes through once ... */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, judge, &pop), 0);
+	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
 	assert_int_equal(write(sv[1], rec, (size_t)m1), m1);
 	assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), 0);
 	assert_int_equal(sw.state, CONN_CONFIRM);
@@ -266,7 +268,7 @@ static void bad_handshakes(void **state)
 	close(sv[1]);
 	/* ... and its replay is refused: its timestamp is no newer */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, judge, &pop), 0);
+	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
 	assert_int_equal(write(sv[1], rec, (size_t)m1), m1);
 	assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 	assert_int_equal(sw.refusal, CONN_REPLAY);
@@ -279,8 +281,28 @@ static void bad_handshakes(void **state)
 		memcpy(f, rec, (size_t)cut);
 		wire_put_header(f, WF_HANDSHAKE, (size_t)cut - WIRE_HDR);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
 		assert_int_equal(write(sv[1], f, (size_t)cut), cut);
+		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
+		assert_int_equal(sw.refusal, CONN_BAD_MAC1); /* no Diffie-Hellman spent on it */
+		conn_fini(&sw);
+		close(sv[1]);
+	}
+	/* a bit flipped in the Noise message under a mac1 made anew (by
+	 * someone who knows the switch's public key): Noise refuses it */
+	{
+		uint8_t f[WIRE_HDR + WIRE_PAYLOAD_MAX], key[32];
+		memcpy(f, rec, (size_t)m1);
+		f[WIRE_HDR + 40] ^= 1;
+		crypto_generichash_state st;
+		crypto_generichash_init(&st, NULL, 0, 32);
+		crypto_generichash_update(&st, (const uint8_t *)"mac1----", 8);
+		crypto_generichash_update(&st, pop.sw_pub, 32);
+		crypto_generichash_final(&st, key, 32);
+		crypto_generichash(f + m1 - 16, 16, f, (size_t)m1 - 16, key, 32);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+		assert_int_equal(write(sv[1], f, (size_t)m1), m1);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_int_equal(sw.refusal, CONN_BAD_HANDSHAKE);
 		conn_fini(&sw);
@@ -289,7 +311,7 @@ static void bad_handshakes(void **state)
 	for (ssize_t bit = WIRE_HDR * 8; bit < m1 * 8; bit += 13) {
 		rec[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
 		assert_int_equal(write(sv[1], rec, (size_t)m1), m1);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_int_not_equal(sw.state, CONN_UP);
@@ -301,14 +323,15 @@ static void bad_handshakes(void **state)
 	/* out of order: a sealed frame first; an oversized frame; an older
 	 * protocol version */
 	static const struct { const char *bytes; size_t n; const char *why; } bad[] = {
-		{ "\x05\x02\x00\x04" "abcd", 8, "expected a handshake" },
-		{ "\x05\x01\xff\xff", 4, "oversized frame" },
-		{ "\x04\x01\x00\x04" "abcd", 8, "unsupported protocol version" },
-		{ "\x05\x01\x00\x04" "abcd", 8, "handshake failed: not made for this switch agent's public key (or altered)" },
+		{ "\x06\x02\x00\x04" "abcd", 8, "expected a handshake" },
+		{ "\x06\x01\xff\xff", 4, "oversized frame" },
+		{ "\x05\x01\x00\x04" "abcd", 8, "unsupported protocol version" },
+		{ "\x06\x01\x00\x04" "abcd", 8, "handshake refused before any key work: its mac1 is not for this switch "
+						   "agent's public key (garbage, or made for another switch)" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
 		assert_int_equal(write(sv[1], bad[i].bytes, bad[i].n), (ssize_t)bad[i].n);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_string_equal(why, bad[i].why);
