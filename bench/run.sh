@@ -15,7 +15,10 @@
 #  - continuous probing at 64 providers x 50 targets: probes per second and
 #    the host agent's CPU (bench/probe.sh); the traffic counters' cost in
 #    throughput (bench/traffic.sh);
-#  - the switch agent under FDB churn from random source MACs (bench/fdb.sh).
+#  - the switch agent under FDB churn from random source MACs (bench/fdb.sh);
+#  - the switch agent before authentication: 15000 idle connections and a
+#    flood of garbage first messages, from 1 address and from 200
+#    (bench/preauth.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
@@ -126,3 +129,5 @@ bash "$(dirname "$0")/identities.sh"
 bash "$(dirname "$0")/probe.sh"
 bash "$(dirname "$0")/traffic.sh"
 bash "$(dirname "$0")/fdb.sh"
+bash "$(dirname "$0")/preauth.sh"
+ADDRS=200 bash "$(dirname "$0")/preauth.sh"

@@ -362,7 +362,10 @@ static int preauth_admit(struct peers *s, const struct ol_addr *ip)
 	static struct ratelimit rl = RATELIMIT_INIT(10000, 3);
 	char a[ADDR_STRLEN];
 	unsigned from = 0;
-	struct peer *oldest = NULL;
+	/* the oldest of those that sent no good first message yet (idle, or
+	 * garbage not read yet), else the oldest of all: a host whose
+	 * handshake is under way is closed last */
+	struct peer *oldest = NULL, *oldest_hs = NULL;
 	if (s->npeers >= s->fd_budget) {
 		s->preauth_closed[PREAUTH_DESCRIPTORS]++;
 		log_limited(&rl, LOG_WARNING, "peers: %u sessions, the most the descriptor limit allows with %d kept for "
@@ -375,7 +378,11 @@ static int preauth_admit(struct peers *s, const struct ol_addr *ip)
 		from += !addr_cmp(&p->ip, ip);
 		if (!oldest || p->started_ms < oldest->started_ms)
 			oldest = p;
+		if (p->c.state == CONN_HANDSHAKE && (!oldest_hs || p->started_ms < oldest_hs->started_ms))
+			oldest_hs = p;
 	}
+	if (oldest_hs)
+		oldest = oldest_hs;
 	if (from >= PEERS_UNAUTH_PER_ADDR) {
 		s->preauth_closed[PREAUTH_PER_ADDRESS]++;
 		log_limited(&rl, LOG_WARNING, "peers: %s has %u connections not yet authenticated: another refused",
