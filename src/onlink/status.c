@@ -253,6 +253,13 @@ static void print_text(json_t *root)
 				       (long long)json_integer_value(json_object_get(fp, "lost")),
 				       (long long)json_integer_value(json_object_get(fp, "rejected")));
 		}
+		/* an isolated host: say that what it shows is kept on purpose */
+		size_t nsw = json_array_size(json_object_get(root, "switches")), cut = 0;
+		json_array_foreach(json_object_get(root, "switches"), i, x)
+			cut += strcmp(str(x, "state"), "up") || !strcmp(str(json_object_get(x, "uplink"), "forwarding"), "dead");
+		if (nsw && cut == nsw)
+			printf("\nno switch agent is reachable: the providers below are as last known, kept on purpose "
+			       "(forwarding never waits for an agent; nothing is removed until a switch agent says so)\n");
 		printf("\n");
 		if (json_is_string(json_object_get(root, "backup_cycle")))
 			printf("backups go round in a cycle, not followed: %s\n\n", str(root, "backup_cycle"));

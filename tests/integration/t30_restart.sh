@@ -106,6 +106,7 @@ check "a reload with a changed file re-executed the agent" wait_for 10 "re-exec"
 check "a periodic repair ran after the reload, with no switch agent" wait_for 45 "periodic repair" \
 	bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.kernel_state != null and .rebuilds >= 2 and .reconciles >= 2')\" == true ]"
 check "onlink status says so" bash -c "'$ONLINK' status -s '$(host_sock 1)' | grep -q \"running on the kernel's state since\""
+check "...and that the providers it shows are kept on purpose" bash -c "'$ONLINK' status -s '$(host_sock 1)' | grep -q 'no switch agent is reachable: the providers below are as last known, kept on purpose'"
 check "monitor caught up with no switch agent" sentinel 4
 check_eq "no switch agent for 35 s and two starts: no kernel change to onlink's objects" "$(onlink_changes "$mark")" "0"
 check "IPv4 through transit-a still flows" quiet n h1 ping -c 1 -W 2 -m 101 203.0.113.1
