@@ -113,8 +113,13 @@ static json_t *human_status(struct hostd *h)
 		/* the session's keys: rekeys so far, and how old the keys in use are */
 		json_object_set_new(sw, "rekeys", json_integer((json_int_t)(s->rekeys + (s->state == SW_UP ? s->c.rekeys : 0))));
 		json_object_set_new(sw, "handshake_failures", json_integer((json_int_t)s->handshake_failures));
-		if (s->state == SW_UP)
+		if (s->state == SW_UP) {
 			json_object_set_new(sw, "keys_age_ms", json_integer((json_int_t)(now_ms() - s->c.keys_ms)));
+			/* how long it has said nothing: a switch that died without
+			 * closing its sessions (its links cut) stays "up" until the
+			 * keepalives lapse */
+			json_object_set_new(sw, "silent_ms", json_integer((json_int_t)(now_ms() - s->c.last_rx_ms)));
+		}
 		json_array_append_new(sws, sw);
 	}
 	json_t *root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",

@@ -181,11 +181,25 @@ static void print_egress_proxy(json_t *root)
 #undef N
 }
 
+/* A session's state as the CLI shows it: "up", or "up, silent 12s" when
+ * the switch has said nothing for longer than a keepalive or two while its
+ * uplink does not forward (the session lapses at the keepalive timeout). */
+static const char *session_state(json_t *sw, char *buf, size_t len)
+{
+	json_int_t silent = json_integer_value(json_object_get(sw, "silent_ms"));
+	const char *fwd = str(json_object_get(sw, "uplink"), "forwarding");
+	if (!strcmp(str(sw, "state"), "up") && silent > 2500 && !strcmp(fwd, "dead")) {
+		snprintf(buf, len, "up, silent %llds", (long long)(silent / 1000));
+		return buf;
+	}
+	return str(sw, "state");
+}
+
 static void print_text(json_t *root)
 {
 	size_t i;
 	json_t *x;
-	char t[32];
+	char t[32], t2[32];
 	if (!strcmp(str(root, "role"), "egress")) {
 		print_egress_proxy(root);
 		return;
@@ -234,7 +248,7 @@ static void print_text(json_t *root)
 			       (long long)json_integer_value(json_object_get(ks, "objects_kept")));
 		printf("%-16s %-40s %-14s %-19s %s\n", "SWITCH", "CONNECT", "STATE", "SINCE", "PROVIDERS");
 		json_array_foreach(json_object_get(root, "switches"), i, x)
-			printf("%-16s %-40s %-14s %-19s %lld\n", str(x, "name"), str(x, "connect"), str(x, "state"),
+			printf("%-16s %-40s %-14s %-19s %lld\n", str(x, "name"), str(x, "connect"), session_state(x, t2, sizeof(t2)),
 			       when(json_object_get(x, "since"), t, sizeof(t)),
 			       (long long)json_integer_value(json_object_get(x, "providers")));
 		printf("\n%-16s %-15s %-8s %-11s %-19s %s\n", "SWITCH", "UPLINK", "CARRIER", "FORWARDING", "SINCE", "");
