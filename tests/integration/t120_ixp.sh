@@ -51,6 +51,12 @@ check "h1: the snapshot's writes logged as a summary line ..." \
 check "h1: ... not as a line each" bash -c "! grep -q 'info: add neighbor 10\.2\.' '$LAB_DIR/onlinkd-h1.log'"
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+# measured once h1 has done its last large piece of work, the traffic
+# counters' map of every provider address (written 200 ms after the turn
+# that changed them; libnftables' parse of it is the agent's peak, given
+# back at once): not in the middle of it
+counted() { [ "$(n h1 nft -j list map inet onlink_traffic nh4 | jq '[.nftables[] | select(.map) | .map.elem // [] | length] | add')" -ge $((N + 2)) ]; }
+check "h1: the traffic counters' map holds every provider address" wait_for 20 "counters" counted
 sw_kb=$(rss "$(lab_pid onlinkd-sw)") h1_kb=$(rss "$(lab_pid onlinkd-h1)")
 echo "# $((N + 2)) providers: switch agent start to both hosts converged: $(( (t1 - t0) / 1000000 )) ms (includes the status polling)"
 echo "# resident memory: switch agent ${sw_kb} KiB, host agent ${h1_kb} KiB"
