@@ -127,6 +127,18 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 		timer_arm(&h->reconcile_t, 1000, 0);
 		goto out;
 	}
+	/* The other hosts' managed entries (the kernel resolves their MACs for
+	 * the steering table) are never deleted for want of a word: a switch
+	 * agent that restarted learns the hosts again one by one as they
+	 * reconnect, and a host agent that restarted too has nobody's entry
+	 * but the switch's word; the next turn would add back what this one
+	 * deleted. A managed entry of a host gone for good costs an ARP now
+	 * and then. */
+	for (size_t i = 0; i < ops.n; i++)
+		if (ops.v[i].op == KOP_DEL && ops.v[i].obj.type == KO_NEIGH && ops.v[i].obj.managed &&
+		    ops.v[i].obj.ifindex == h->peer_ifindex)
+			ops.v[i].op = 0;
+	kop_list_drop(&ops, 0);
 	if (!h->trusted) {
 		/* only what a switch agent said: nothing goes for want of a word */
 		size_t held = kop_list_drop(&ops, KOP_DEL);
