@@ -94,6 +94,13 @@ static void provider_dev(struct hostd *h)
 	h->uplink_admin = kstate_uplink_admin(c->provider_dev);
 }
 
+/* a delete of another host's managed neighbor entry (arg: the interface
+ * the other hosts are on) */
+static int peer_entry_delete(const struct kop *k, const void *arg)
+{
+	return k->op == KOP_DEL && k->obj.type == KO_NEIGH && k->obj.managed && k->obj.ifindex == *(const int *)arg;
+}
+
 void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 {
 	struct kop_list ops = { 0 };
@@ -134,11 +141,7 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 	 * but the switch's word; the next turn would add back what this one
 	 * deleted. A managed entry of a host gone for good costs an ARP now
 	 * and then. */
-	for (size_t i = 0; i < ops.n; i++)
-		if (ops.v[i].op == KOP_DEL && ops.v[i].obj.type == KO_NEIGH && ops.v[i].obj.managed &&
-		    ops.v[i].obj.ifindex == h->peer_ifindex)
-			ops.v[i].op = 0;
-	kop_list_drop(&ops, 0);
+	kop_list_drop_if(&ops, peer_entry_delete, &h->peer_ifindex);
 	if (!h->trusted) {
 		/* only what a switch agent said: nothing goes for want of a word */
 		size_t held = kop_list_drop(&ops, KOP_DEL);
@@ -245,11 +248,11 @@ out:
  * providers; applied when the script changed. */
 void kstate_traffic(struct hostd *h)
 {
+	if (!h->trusted)
+		return; /* the table stays as it was until every switch agent answered */
 	size_t len = 4096;
 	for (size_t i = 0; i < h->view.merged.n; i++)
 		len += 256 + 256 * (size_t)h->view.merged.v[i].naddrs;
-	if (!h->trusted)
-		return; /* the table stays as it was until every switch agent answered */
 	char *script = malloc(len);
 	if (!script)
 		return;

@@ -23,15 +23,25 @@ void kop_list_free(struct kop_list *l)
 	vec_free(l);
 }
 
-size_t kop_list_drop(struct kop_list *l, enum kop_type op)
+size_t kop_list_drop_if(struct kop_list *l, int (*drop)(const struct kop *k, const void *arg), const void *arg)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].op != op)
+		if (!drop(&l->v[i], arg))
 			l->v[k++] = l->v[i];
 	size_t dropped = l->n - k;
 	l->n = k;
 	return dropped;
+}
+
+static int is_op(const struct kop *k, const void *arg)
+{
+	return k->op == *(const enum kop_type *)arg;
+}
+
+size_t kop_list_drop(struct kop_list *l, enum kop_type op)
+{
+	return kop_list_drop_if(l, is_op, &op);
 }
 
 static int cmp_kobj(const void *a, const void *b)

@@ -46,8 +46,9 @@ struct kop_list {
 };
 
 void kop_list_free(struct kop_list *l);
-/* Takes the operations of one type out of the list (order kept); returns
- * how many. */
+/* Takes the operations drop() says yes to out of the list (order kept);
+ * returns how many. kop_list_drop: those of one type. */
+size_t kop_list_drop_if(struct kop_list *l, int (*drop)(const struct kop *k, const void *arg), const void *arg);
 size_t kop_list_drop(struct kop_list *l, enum kop_type op);
 
 int kobj_set_add(struct kobj_set *s, const struct kobj *o);
