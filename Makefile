@@ -33,7 +33,7 @@ DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-
             clang libclang-rt-14-dev valgrind gnuplot-nox
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench $(BUILD)/hsflood
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
@@ -47,7 +47,7 @@ $(BUILD)/relay: bench/tools/relay.c
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)
-SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c session.c noise.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
 $(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)
@@ -63,6 +63,13 @@ FORGE_SRC := lab/tools/forge_dgram.c $(addprefix src/proto/,session.c noise.c wi
 $(BUILD)/forge_dgram: $(FORGE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(FORGE_SRC) -lsodium
+
+# lab tool: first messages with good macs as fast as one address can send
+# them (tests/integration/t170, bench/preauth.sh)
+HSFLOOD_SRC := lab/tools/hsflood.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c)
+$(BUILD)/hsflood: $(HSFLOOD_SRC) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(HSFLOOD_SRC) -lsodium -lsystemd
 
 # lab tool: a delay line for kernels without netem (see lab/tools/delayline.c)
 $(BUILD)/delayline: lab/tools/delayline.c

@@ -68,6 +68,7 @@ reconnect restart > "$LAB_DIR/restart.json" || exit 1
 echo "reload: a changed config, the switch agent restarting in place ..."
 reconnect reload > "$LAB_DIR/reload.json" || exit 1
 refused=$(grep -c "dropped before authentication" "$LAB_DIR/onlinkd-sw.log")
+grep "dropped before authentication" "$LAB_DIR/onlinkd-sw.log" | sed 's/.*dropped before authentication: //' | sort | uniq -c >&2
 
 python3 - "$LAB_DIR" "$SESSIONS" "$PROVIDERS" "$refused" "$(nproc)" <<'PY'
 import json, sys
@@ -87,6 +88,7 @@ print(f"| {sessions} hosts back after a switch agent restart (stop, start) (ms) 
 print(f"| {sessions} hosts back after a reload that restarts it in place (ms) | {rl['reconnect_ms']:.0f} | < 2000: {met(rl['reconnect_ms'], 2000)} |")
 print(f"| switch agent CPU for those {rl['sessions']} handshakes and snapshots, reload (ms) | {rl['switch_cpu_ms_since_ready']:.0f} | |")
 print(f"| handshakes refused meanwhile | {refused} | 0 |")
+print(f"| cookie replies meanwhile (under load; the host connects again at once with its mac2): restart / reload | {rs['cookies']} / {rl['cookies']} | |")
 for mtu in ("mtu9000", "mtu1500"):
     m = hs[mtu]
     print(f"| MTU {mtu[3:]}: datagrams per burst of 500 | {m['datagrams_per_burst']} | |")

@@ -46,7 +46,7 @@ wait_for 10 "switch agent" test -S "$LAB_DIR/switch.sock" || exit 1
 SW=$(lab_pid onlinkd-sw)
 
 # the attacker: IDLE idle connections, 8 from each of its addresses, then
-# garbage first messages (a version-6 handshake frame of random bytes, the
+# garbage first messages (a version-7 handshake frame of random bytes, the
 # size of a real one) on fresh connections, as fast as it can
 cat > "$LAB_DIR/flood.py" <<'PY'
 import os, resource, select, socket, sys, time
@@ -62,7 +62,7 @@ for i in range(idle):
     s.connect_ex(("10.20.0.1", 4710))
     held.append(s)
 print("idle %d" % len(held), flush=True)
-frame = bytes([6, 1, 0, 130])
+frame = bytes([7, 1, 0, 146])
 sent, end, i = 0, time.monotonic() + secs, 0
 open_ = []
 while time.monotonic() < end:
@@ -82,7 +82,7 @@ while time.monotonic() < end:
         s = byfd[fd]
         if ev & select.POLLOUT:
             try:
-                s.send(frame + os.urandom(130)); sent += 1
+                s.send(frame + os.urandom(146)); sent += 1
             except OSError:
                 pass
         s.close(); open_.remove(s)

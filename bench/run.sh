@@ -18,7 +18,8 @@
 #  - the switch agent under FDB churn from random source MACs (bench/fdb.sh);
 #  - the switch agent before authentication: 15000 idle connections and a
 #    flood of garbage first messages, from 1 address and from 200
-#    (bench/preauth.sh).
+#    (bench/preauth.sh); a flood of real first messages with good macs,
+#    against the same switch agent without its load gate (bench/hsflood.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
@@ -131,3 +132,4 @@ bash "$(dirname "$0")/traffic.sh"
 bash "$(dirname "$0")/fdb.sh"
 bash "$(dirname "$0")/preauth.sh"
 ADDRS=200 bash "$(dirname "$0")/preauth.sh"
+bash "$(dirname "$0")/hsflood.sh"

@@ -76,7 +76,10 @@ struct sess {
 	double backoff, retry_at; /* -R */
 	uint32_t idx;
 	struct fastrx fast; /* the switch agent's fast path, once it names one */
+	uint8_t cookie[COOKIE_MAC]; /* the switch agent's, under load (as a host agent keeps it) */
+	int has_cookie;
 };
+static long cookies; /* cookie replies received */
 #define FAST_FLAG (1ull << 32) /* epoll data: a session's fast-path socket */
 
 static struct {
@@ -291,8 +294,24 @@ static void fast_io(struct sess *s)
  * snapshot again is the switch agent's restart as the hosts see it */
 static void sess_start(int i);
 
+static void sess_start(int i);
+
 static void sess_drop(struct sess *s, const char *why)
 {
+	/* under load the switch agent asks for a cookie: a host agent
+	 * connects again at once with it, in either mode */
+	if (s->c.got_cookie && !s->has_cookie) {
+		memcpy(s->cookie, s->c.cookie, sizeof(s->cookie));
+		s->has_cookie = 1;
+		cookies++;
+		if (s->snap)
+			nsnapped--;
+		s->snap = s->up = s->connected = 0;
+		conn_fini(&s->c);
+		s->fd = -1;
+		sess_start((int)s->idx);
+		return;
+	}
 	if (!reconnect_mode) {
 		fprintf(stderr, "scaleload: session %u: %s\n", s->idx, why);
 		exit(1);
@@ -345,8 +364,10 @@ static void sess_io(struct sess *s, uint32_t ev)
 			sess_drop(s, why);
 			return;
 		}
-		if (up)
+		if (up) {
 			s->up = 1;
+			s->has_cookie = 0; /* a new cookie may be asked for next time */
+		}
 	}
 	int r = conn_flush(&s->c);
 	if (r < 0) {
@@ -469,7 +490,7 @@ static void sess_start(int i)
 	snprintf(name, sizeof(name), "load-%04d", i);
 	uint8_t priv[32];
 	load_key(i, priv);
-	if (conn_init_host(&s->c, s->fd, name, priv, swpub))
+	if (conn_init_host(&s->c, s->fd, name, priv, swpub, s->has_cookie ? s->cookie : NULL))
 		die("conn_init");
 	sodium_memzero(priv, sizeof(priv));
 	struct epoll_event e = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)i };
@@ -814,7 +835,7 @@ int main(int argc, char **argv)
 		}
 		if (!(first_drop && nsnapped == nsess))
 			die("the sessions did not all come back within 120 s");
-		printf("{\"sessions\": %d, \"reconnect_ms\": %.1f, \"switch_cpu_ms_since_ready\": %.1f}\n", nsess,
+		printf("{\"sessions\": %d, \"cookies\": %ld, \"reconnect_ms\": %.1f, \"switch_cpu_ms_since_ready\": %.1f}\n", nsess, cookies,
 		       (last_snap - first_drop) * 1e3, swpid ? (proc_cpu(swpid) - c0) * 1e3 : -1);
 		return 0;
 	}

@@ -57,6 +57,13 @@ struct swlink {
 	unsigned long handshake_failures; /* the switch's answer did not open, or it hung up */
 	unsigned long rekeys;    /* completed, in every session so far */
 	char why[96];            /* why its last session or attempt ended */
+	/* the last cookie it gave under load (cookie.h), for the mac2 of
+	 * first messages while it is young; a cookie reply is answered at
+	 * once, once, then the back-off holds */
+	uint8_t cookie[COOKIE_MAC];
+	uint64_t cookie_ms;      /* 0: none */
+	int cookie_retry;        /* the next attempt is the answer to a cookie */
+	unsigned long cookies;   /* cookie replies received */
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */

@@ -113,6 +113,7 @@ static json_t *human_status(struct hostd *h)
 		/* the session's keys: rekeys so far, and how old the keys in use are */
 		json_object_set_new(sw, "rekeys", json_integer((json_int_t)(s->rekeys + (s->state == SW_UP ? s->c.rekeys : 0))));
 		json_object_set_new(sw, "handshake_failures", json_integer((json_int_t)s->handshake_failures));
+		json_object_set_new(sw, "cookies", json_integer((json_int_t)s->cookies));
 		if (s->state == SW_UP) {
 			json_object_set_new(sw, "keys_age_ms", json_integer((json_int_t)(now_ms() - s->c.keys_ms)));
 			/* how long it has said nothing: a switch that died without
@@ -334,6 +335,9 @@ void status_metrics(FILE *f, void *arg)
 		{ "onlink_host_switch_handshake_failures_total",
 		  "Handshakes that did not complete: the switch agent's answer did not open (it does not hold the key of "
 		  "public-key), or it hung up (it refused this host's key).", offsetof(struct swlink, handshake_failures) },
+		{ "onlink_host_switch_cookies_total",
+		  "Cookie replies from the switch agent (under load it asks a first message to prove its address).",
+		  offsetof(struct swlink, cookies) },
 	};
 	mx_counters(f, live, sizeof(live) / sizeof(live[0]), &h->sw[0], sizeof(h->sw[0]), h->cfg->host.nswitches,
 		    "switch", switch_name, h);

@@ -27,6 +27,12 @@ const char *sw_state_str(enum sw_state st)
 
 static void sw_schedule(struct swlink *s)
 {
+	if (s->cookie_retry == 1) {
+		s->cookie_retry = 2; /* at once, and only once */
+		timer_arm(&s->retry, 0, 0);
+		return;
+	}
+	s->cookie_retry = 0;
 	unsigned jitter = s->backoff_ms / 5 ? randombytes_uniform(s->backoff_ms / 5) : 0;
 	timer_arm(&s->retry, s->backoff_ms + jitter, 0);
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
@@ -109,7 +115,7 @@ static void sw_drop(struct swlink *s, const char *why)
 		log_warn("switch %s (%s): disconnected: %s; keeping its last state", s->cfg->name, s->cfg->connect.text, why);
 	else
 		log_limited(&h->rl_peer, LOG_WARNING, "switch %s (%s): %s", s->cfg->name, s->cfg->connect.text, why);
-	if (s->state == SW_HANDSHAKE)
+	if (s->state == SW_HANDSHAKE && s->cookie_retry != 1)
 		s->handshake_failures++;
 	if (s->src.fd >= 0 && s->state != SW_CONNECTING)
 		s->rekeys += s->c.rekeys;
@@ -181,7 +187,8 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			sw_drop(s, strerror(err));
 			return;
 		}
-		if (conn_init_host(&s->c, src->fd, h->cfg->name, h->cfg->priv, s->cfg->pub) < 0) {
+		int young = s->cookie_ms && now_ms() - s->cookie_ms < COOKIE_SECRET_MS;
+		if (conn_init_host(&s->c, src->fd, h->cfg->name, h->cfg->priv, s->cfg->pub, young ? s->cookie : NULL) < 0) {
 			close(src->fd);
 			s->src.fd = -1;
 			sw_schedule(s);
@@ -201,10 +208,18 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 		int r = conn_read(&s->c, sw_msg, s, &up, &why);
 		turn_if_changed(h);
 		if (r < 0) {
+			if (s->c.got_cookie) {
+				memcpy(s->cookie, s->c.cookie, sizeof(s->cookie));
+				s->cookie_ms = now_ms();
+				s->cookies++;
+				if (!s->cookie_retry)
+					s->cookie_retry = 1;
+			}
 			sw_drop(s, why);
 			return;
 		}
 		if (up) {
+			s->cookie_retry = 0;
 			s->state = SW_UP;
 			s->since = time(NULL);
 			s->backoff_ms = BACKOFF_MIN_MS;

@@ -221,6 +221,10 @@ static void print_text(json_t *root)
 		if (replaced)
 			printf("%lld sessions replaced by a newer one with the same key (two agents with one key, if it repeats)\n",
 			       replaced);
+		if (json_is_true(json_object_get(root, "under_load")))
+			printf("under load (%lld connections not yet authenticated): a first message needs a cookie for its "
+			       "address, and each address has 20 handshakes a second\n",
+			       (long long)json_integer_value(json_object_get(root, "unauthenticated")));
 		if (json_array_size(json_object_get(root, "replays"))) {
 			printf("\n%-16s %-9s %-14s %s\n", "HOST", "REFUSED", "BEHIND (s)", "LAST (handshakes older than the last accepted: a replay, or a clock set back)");
 			json_array_foreach(json_object_get(root, "replays"), i, x)

@@ -32,32 +32,12 @@ static int queue(struct conn *c, const uint8_t *buf, size_t n)
 	return 0;
 }
 
-static const uint8_t prologue[] = "onlink v6";
-
-/* mac1, as WireGuard's (section 5.4.4 of its paper), with BLAKE2b like the
- * rest of the suite: key = HASH("mac1----" || S_sw), mac1 = MAC(key, the
- * first handshake frame's header and Noise message), 16 bytes after the
- * message. Anyone can make it who knows the switch agent's public key,
- * but nothing else: the switch checks it before any Diffie-Hellman, so
- * garbage, or a first message made for another switch, costs it a hash. */
-#define MAC1_LEN 16
-static void mac1_key(const uint8_t pub[32], uint8_t key[32])
-{
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)"mac1----", 8);
-	crypto_generichash_update(&st, pub, 32);
-	crypto_generichash_final(&st, key, 32);
-}
-
-static void mac1_of(const uint8_t key[32], const uint8_t *frame, size_t len, uint8_t mac[MAC1_LEN])
-{
-	crypto_generichash(mac, MAC1_LEN, frame, len, key, 32);
-}
+static const uint8_t prologue[] = "onlink v7";
 
 const char *const conn_refusal_label[CONN_REFUSALS] = {
 	[CONN_OK] = "none", [CONN_BAD_HANDSHAKE] = "bad_handshake", [CONN_UNKNOWN_KEY] = "unknown_key",
 	[CONN_REPLAY] = "replay", [CONN_WRONG_NAME] = "wrong_name", [CONN_BAD_MAC1] = "bad_mac1",
+	[CONN_COOKIE] = "under_load_cookie", [CONN_RATE] = "under_load_rate",
 };
 
 void conn_keystr(const uint8_t pub[32], char out[16])
@@ -95,26 +75,28 @@ static int write_msg1(struct conn *c, uint8_t *out, size_t cap)
 	return noise_write(c->hs, pl, (size_t)n, out, cap);
 }
 
-int conn_init_host(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t switch_pub[32])
+int conn_init_host(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t switch_pub[32],
+		   const uint8_t *cookie)
 {
 	uint8_t frame[WIRE_HDR + WIRE_PAYLOAD_MAX];
 	common_init(c, fd, 0, name, priv);
 	memcpy(c->peer_key, switch_pub, 32);
-	int n = write_msg1(c, frame + WIRE_HDR, sizeof(frame) - WIRE_HDR - MAC1_LEN);
+	int n = write_msg1(c, frame + WIRE_HDR, sizeof(frame) - WIRE_HDR - COOKIE_MACS);
 	if (n < 0)
 		return n;
-	uint8_t key[32];
-	mac1_key(switch_pub, key);
-	wire_put_header(frame, WF_HANDSHAKE, (size_t)n + MAC1_LEN);
-	mac1_of(key, frame, WIRE_HDR + (size_t)n, frame + WIRE_HDR + n);
-	return queue(c, frame, WIRE_HDR + (size_t)n + MAC1_LEN);
+	size_t len = WIRE_HDR + (size_t)n + COOKIE_MACS;
+	wire_put_header(frame, WF_HANDSHAKE, len - WIRE_HDR);
+	cookie_put_macs(switch_pub, cookie, frame, len);
+	memcpy(c->sent_macs, frame + len - COOKIE_MACS, COOKIE_MACS);
+	return queue(c, frame, len);
 }
 
-int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t pub[32],
-		     conn_peer_fn fn, void *arg)
+int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], struct cookie_checker *ck,
+		     conn_gate_fn gate, conn_peer_fn fn, void *arg)
 {
 	common_init(c, fd, 1, name, priv);
-	mac1_key(pub, c->mac1_key);
+	c->ck = ck;
+	c->gate = gate;
 	c->peer_fn = fn;
 	c->peer_arg = arg;
 	return 0;
@@ -357,6 +339,33 @@ int conn_rekey(struct conn *c)
 	return conn_send(c, WM_REKEY, m1, (size_t)n);
 }
 
+/* The switch agent: a first handshake frame. mac1, then (under load) mac2
+ * or a cookie reply, all before any Diffie-Hellman. */
+static int on_first(struct conn *c, const uint8_t *frame, size_t len, const char **why)
+{
+	uint8_t reply[WIRE_HDR + COOKIE_REPLY];
+	if (len < WIRE_HDR + COOKIE_MACS || !cookie_mac1_ok(c->ck, frame, len)) {
+		c->refusal = CONN_BAD_MAC1;
+		*why = "handshake refused before any key work: its mac1 is not for this switch agent's public key "
+		       "(garbage, or made for another switch)";
+		return -1;
+	}
+	switch (c->gate ? c->gate(c->peer_arg, frame, len, reply + WIRE_HDR) : CONN_GATE_PASS) {
+	case CONN_GATE_PASS:
+		return on_msg1(c, frame + WIRE_HDR, len - WIRE_HDR - COOKIE_MACS, why);
+	case CONN_GATE_COOKIE:
+		wire_put_header(reply, WF_COOKIE, COOKIE_REPLY);
+		c->refusal = CONN_COOKIE;
+		*why = queue(c, reply, sizeof(reply)) < 0 ? "cannot queue" :
+		       "under load: answered with a cookie for its address (no key work)";
+		return -1;
+	default:
+		c->refusal = CONN_RATE;
+		*why = "under load: its address has had its share of handshakes this second";
+		return -1;
+	}
+}
+
 /* A rekey message must end its frame: the keys change there. */
 static int last(size_t off, size_t n, const char **why)
 {
@@ -372,20 +381,21 @@ static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t ty
 	int n;
 
 	if (c->state == CONN_HANDSHAKE) {
-		if (type != WF_HANDSHAKE) {
+		if (type != WF_HANDSHAKE && (type != WF_COOKIE || c->we_are_switch)) {
 			*why = "expected a handshake";
 			return -1;
 		}
-		if (c->we_are_switch) {
-			uint8_t mac[MAC1_LEN];
-			if (len < WIRE_HDR + MAC1_LEN ||
-			    (mac1_of(c->mac1_key, frame, len - MAC1_LEN, mac), crypto_verify_16(mac, frame + len - MAC1_LEN))) {
-				c->refusal = CONN_BAD_MAC1;
-				*why = "handshake refused before any key work: its mac1 is not for this switch agent's public key "
-				       "(garbage, or made for another switch)";
+		if (c->we_are_switch)
+			return on_first(c, frame, len, why);
+		if (type == WF_COOKIE) {
+			if (len != WIRE_HDR + COOKIE_REPLY ||
+			    cookie_open(c->peer_key, c->sent_macs, COOKIE_MACS, frame + WIRE_HDR, c->cookie) < 0) {
+				*why = "a cookie reply that does not open (not from this switch agent, or altered)";
 				return -1;
 			}
-			return on_msg1(c, frame + WIRE_HDR, len - WIRE_HDR - MAC1_LEN, why);
+			c->got_cookie = 1;
+			*why = "the switch agent is under load and asked for proof of this address: retrying with its cookie";
+			return -1;
 		}
 		if (on_msg2(c, frame + WIRE_HDR, len - WIRE_HDR, 0, why) < 0)
 			return -1;
@@ -394,7 +404,7 @@ static int on_frame(struct conn *c, const uint8_t *frame, size_t len, uint8_t ty
 		return 0;
 	}
 	if (type != WF_SEALED) {
-		*why = "unexpected handshake";
+		*why = type == WF_COOKIE ? "unexpected cookie reply" : "unexpected handshake";
 		return -1;
 	}
 	if (now_ms() - c->keys_ms > CONN_REJECT_MS) {

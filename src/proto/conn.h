@@ -6,6 +6,7 @@
  * per message. */
 #ifndef OL_CONN_H
 #define OL_CONN_H
+#include "proto/cookie.h"
 #include "proto/session.h"
 #include "proto/wire.h"
 #include <stdint.h>
@@ -24,7 +25,7 @@
 enum conn_state { CONN_HANDSHAKE, CONN_CONFIRM, CONN_UP };
 /* why a handshake was refused (for the metrics) */
 enum conn_refusal { CONN_OK, CONN_BAD_HANDSHAKE, CONN_UNKNOWN_KEY, CONN_REPLAY, CONN_WRONG_NAME, CONN_BAD_MAC1,
-		    CONN_REFUSALS };
+		    CONN_COOKIE, CONN_RATE, CONN_REFUSALS };
 extern const char *const conn_refusal_label[CONN_REFUSALS];
 
 /* The switch agent's judge of an initiator: its static public key, the
@@ -35,6 +36,13 @@ extern const char *const conn_refusal_label[CONN_REFUSALS];
 typedef int (*conn_peer_fn)(void *arg, const uint8_t pub[32], const uint8_t ts[WIRE_TS], const char *claimed,
 			    char name[OL_NAME_MAX], enum conn_refusal *refusal, const char **why);
 
+/* The switch agent's word on a first message whose mac1 is right, before
+ * any Diffie-Hellman (cookie.h): go on; send the cookie reply it wrote
+ * into reply (under load, no good mac2); or refuse (under load, its
+ * address has had its share of handshakes). */
+enum conn_gate { CONN_GATE_PASS, CONN_GATE_COOKIE, CONN_GATE_LIMIT };
+typedef enum conn_gate (*conn_gate_fn)(void *arg, const uint8_t *frame, size_t len, uint8_t reply[COOKIE_REPLY]);
+
 struct conn {
 	int fd;
 	int we_are_switch;
@@ -42,7 +50,8 @@ struct conn {
 	char my_name[OL_NAME_MAX];
 	uint8_t priv[32];
 	uint8_t peer_key[32];           /* the peer's static public key */
-	uint8_t mac1_key[32];           /* switch: a first message's mac1 is checked with it */
+	struct cookie_checker *ck;      /* switch: mac1 and mac2 are checked with it */
+	conn_gate_fn gate;              /* switch: may be NULL (never under load) */
 	conn_peer_fn peer_fn;           /* switch only */
 	void *peer_arg;
 	struct noise_hs *hs;            /* a handshake in progress: the first, or a rekey */
@@ -55,6 +64,9 @@ struct conn {
 	unsigned rekeys;                /* completed in this session */
 	enum conn_refusal refusal;      /* why the handshake failed, when it did */
 	char peer_name[OL_NAME_MAX];
+	uint8_t sent_macs[COOKIE_MACS]; /* host: the macs of its first message */
+	int got_cookie;                 /* host: the switch agent answered with a cookie */
+	uint8_t cookie[COOKIE_MAC];     /* ... this one, for the next first message's mac2 */
 	uint8_t in[WIRE_HDR + WIRE_PAYLOAD_MAX];
 	size_t inlen;
 	uint8_t *out;
@@ -65,12 +77,18 @@ struct conn {
 };
 
 /* The host agent: queues the handshake's first message, made for the
- * switch agent's public key. The fd must be a connected, non-blocking
- * stream. */
-int conn_init_host(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t switch_pub[32]);
-/* The switch agent: waits for a host's first message. */
-int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t pub[32],
-		     conn_peer_fn fn, void *arg);
+ * switch agent's public key, with a mac2 from cookie (the last one that
+ * switch agent gave, younger than COOKIE_SECRET_MS; NULL if none). The fd
+ * must be a connected, non-blocking stream. A cookie reply ends the
+ * connection: conn_read says -1 with got_cookie set and the cookie in
+ * c->cookie, for a new connection at once. */
+int conn_init_host(struct conn *c, int fd, const char *name, const uint8_t priv[32], const uint8_t switch_pub[32],
+		   const uint8_t *cookie);
+/* The switch agent: waits for a host's first message. ck: its cookie
+ * checker, shared by every connection; gate (may be NULL) and fn are
+ * called with arg. */
+int conn_init_switch(struct conn *c, int fd, const char *name, const uint8_t priv[32], struct cookie_checker *ck,
+		     conn_gate_fn gate, conn_peer_fn fn, void *arg);
 void conn_fini(struct conn *c);
 
 /* Called for each authenticated message after WM_AUTH. Return <0 to drop

@@ -13,7 +13,7 @@ int wire_frame_check(const uint8_t *buf, size_t len, uint8_t *type, size_t *payl
 	if (len < WIRE_HDR)
 		return 0;
 	size_t n = (size_t)buf[2] << 8 | buf[3];
-	if (buf[1] != WF_HANDSHAKE && buf[1] != WF_SEALED)
+	if (buf[1] != WF_HANDSHAKE && buf[1] != WF_SEALED && buf[1] != WF_COOKIE)
 		return -EBADMSG;
 	if (n > WIRE_PAYLOAD_MAX)
 		return -EMSGSIZE;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 6
+#define WIRE_VERSION 7
 #define WIRE_HDR 4
 #define WIRE_PAYLOAD_MAX 4096
 #define WIRE_TAG 16          /* AEAD tag on sealed frames */
@@ -20,7 +20,7 @@
  * its name (both a length byte, then the characters) */
 #define WIRE_HS1_MAX (WIRE_TS + OL_NAME_MAX)
 
-enum wire_frame { WF_HANDSHAKE = 1, WF_SEALED = 2, WF_DATAGRAM = 3 };
+enum wire_frame { WF_HANDSHAKE = 1, WF_SEALED = 2, WF_DATAGRAM = 3, WF_COOKIE = 4 };
 enum wire_msg {
 	WM_AUTH = 1, WM_SNAP_BEGIN = 2, WM_PROVIDER = 3, WM_SNAP_END = 4,
 	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,

@@ -4,6 +4,7 @@
  * the fan-out workers (fanout.c). What the messages say is switchd.c's. */
 #include "switch/peers.h"
 #include "base/vec.h"
+#include "base/knob.h"
 #include "switch/fanout.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -42,6 +43,32 @@ static int judge_host(void *arg, const uint8_t pub[32], const uint8_t ts[WIRE_TS
 	return hostkeys_judge(&p->s->keys, pub, ts, claimed, name, refusal, p->why, sizeof(p->why));
 }
 
+/* conn.c's gate before any key work: under load, a mac2 for the
+ * connection's address and that address's share of handshakes */
+static enum conn_gate gate_host(void *arg, const uint8_t *frame, size_t len, uint8_t reply[COOKIE_REPLY])
+{
+	struct peer *p = arg;
+	struct peers *s = p->s;
+	uint64_t now = now_ms();
+	if (s->lg_off)
+		return CONN_GATE_PASS; /* the benchmark's baseline */
+	loadgate_first(s->lg, now);
+	unsigned long episodes = s->lg->episodes;
+	if (loadgate_under_load(s->lg, now, s->nunauth)) {
+		if (s->lg->episodes != episodes)
+			log_limited(&s->rl_load, LOG_WARNING, "peers: under load (%u connections not yet authenticated): a first "
+				    "message needs a cookie for its address, and each address has %d handshakes a second",
+				    s->nunauth, LOADGATE_RATE);
+		if (!cookie_mac2_ok(&s->ck, now, p->ip.bytes, addr_len(&p->ip), frame, len)) {
+			cookie_reply(&s->ck, now, p->ip.bytes, addr_len(&p->ip), frame, len, reply);
+			return CONN_GATE_COOKIE;
+		}
+		if (loadgate_take(s->lg, now, &p->ip))
+			return CONN_GATE_LIMIT;
+	}
+	return CONN_GATE_PASS;
+}
+
 static int send_host(struct peer *p, const struct dir_entry *d)
 {
 	uint8_t body[WIRE_BODY_MAX];
@@ -57,7 +84,7 @@ static void peer_drop(struct peers *s, struct peer *p, const char *why)
 		s->nunauth--;
 	if (p->c.state == CONN_UP)
 		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
-	else
+	else if (p->c.refusal != CONN_COOKIE) /* (counted; the load itself is logged) */
 		log_limited(&s->rl_peer, LOG_WARNING, "peer %s dropped before authentication: %s", p->addr, why);
 	s->refused[p->c.refusal]++;
 	s->rekeys += p->c.rekeys;
@@ -421,7 +448,7 @@ static void accept_cb(struct loop_src *src, uint32_t events)
 			continue;
 		}
 		struct peer *p = calloc(1, sizeof(*p));
-		if (!p || conn_init_switch(&p->c, fd, s->cfg->name, s->cfg->priv, s->cfg->pub, judge_host, p) < 0) {
+		if (!p || conn_init_switch(&p->c, fd, s->cfg->name, s->cfg->priv, &s->ck, gate_host, judge_host, p) < 0) {
 			free(p);
 			close(fd);
 			continue;
@@ -554,11 +581,22 @@ int peers_init(struct peers *s, const struct config *c, const struct fastpath *f
 	       int (*snapshot)(void *arg, struct conn *c), void *arg)
 {
 	*s = (struct peers){ .cfg = c, .fp = fp, .delay_ms = fp ? c->sw.fast_path_delay_ms : 0, .snapshot = snapshot,
-			     .arg = arg, .rl_peer = RATELIMIT_INIT(10000, 10) };
+			     .arg = arg, .rl_peer = RATELIMIT_INIT(10000, 10),
+			     .rl_load = RATELIMIT_INIT(60000, 3) };
 	/* a core each for the fan-out, the loop's included, up to 8 */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s->fan = fanout_new(cpus > 8 ? 7 : cpus > 1 ? (unsigned)cpus - 1 : 0);
 	hostkeys_init(&s->keys, c);
+	cookie_checker_init(&s->ck, c->pub);
+	if (!(s->lg = malloc(sizeof(*s->lg))))
+		return -ENOMEM;
+	loadgate_init(s->lg);
+	/* tests: under load from the start (the cookie path end to end) */
+	const char *k = knob("ONLINK_TEST_UNDER_LOAD");
+	s->lg->forced = k && *k == '1';
+	/* benchmarks: no gate at all, the baseline of bench/hsflood.sh */
+	k = knob("ONLINK_BENCH_NO_LOADGATE");
+	s->lg_off = k && *k == '1';
 	struct rlimit rl;
 	s->fd_budget = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 2 * PEERS_FD_RESERVE
 			       ? (unsigned)(rl.rlim_cur - PEERS_FD_RESERVE) : PEERS_FD_RESERVE;
@@ -590,4 +628,6 @@ void peers_close(struct peers *s)
 	free(s->log);
 	free(s->dir);
 	hostkeys_free(&s->keys);
+	free(s->lg);
+	s->lg = NULL;
 }

@@ -8,6 +8,7 @@
 #include "proto/conn.h"
 #include "switch/fastpath.h"
 #include "switch/hostkeys.h"
+#include "switch/loadgate.h"
 #include <jansson.h>
 #include <time.h>
 
@@ -48,6 +49,7 @@ struct peers {
 	int (*snapshot)(void *arg, struct conn *c);
 	void *arg;
 	struct ratelimit rl_peer;
+	struct ratelimit rl_load;      /* "under load" */
 	unsigned long sessions;
 	struct hostkeys keys;    /* who a handshake comes from */
 	unsigned long refused[CONN_REFUSALS]; /* handshakes refused, by why */
@@ -61,6 +63,11 @@ struct peers {
 	struct timer hs_deadline;
 	int hs_armed;
 	unsigned long preauth_closed[4]; /* by enum peers_preauth */
+	/* under load, a first message proves its address (a cookie) and each
+	 * address has its share of key work (loadgate.h) */
+	struct cookie_checker ck;
+	struct loadgate *lg;
+	int lg_off;              /* benchmarks only (base/knob.h) */
 };
 
 /* why a connection was closed before it authenticated */

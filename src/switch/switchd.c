@@ -416,6 +416,8 @@ static char *control_cb(const char *req, void *arg)
 				 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 				 "bird", provctl_json(s->pc), "replays", peers_replays_json(&s->peers),
 				 "sessions_replaced", (json_int_t)s->peers.replaced);
+		json_object_set_new(root, "under_load", json_boolean(loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth)));
+		json_object_set_new(root, "unauthenticated", json_integer(s->peers.nunauth));
 		if (s->cfg->sw.peer_link[0])
 			json_object_set_new(root, "peer_link", json_pack("{s:s, s:s, s:s, s:I, s:I}", "interface",
 				s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
@@ -453,7 +455,9 @@ static void metrics_cb(FILE *f, void *arg)
 	mx_sample(f, "onlink_switch_sessions_total", "", (double)s->peers.sessions);
 	mx_family(f, "onlink_switch_handshakes_refused_total", "counter",
 		  "Host handshakes refused, by reason: bad_handshake (not made for this switch's public key, or "
-		  "altered), unknown_key (no [host NAME] has the key), wrong_name, replay.");
+		  "altered), unknown_key (no [host NAME] has the key), wrong_name, replay, bad_mac1 (not for this switch's "
+		  "key: no key work), under_load_cookie (under load without a cookie: answered with one, no key work), "
+		  "under_load_rate (under load, its address had its 20 a second).");
 	for (int i = CONN_BAD_HANDSHAKE; i < CONN_REFUSALS; i++)
 		mx_sample(f, "onlink_switch_handshakes_refused_total", mx_label(l, sizeof(l), "reason", conn_refusal_label[i]),
 			  (double)s->peers.refused[i]);
@@ -466,6 +470,11 @@ static void metrics_cb(FILE *f, void *arg)
 	for (int i = 0; i < 4; i++)
 		mx_sample(f, "onlink_switch_preauth_closed_total", mx_label(l, sizeof(l), "reason", peers_preauth_label[i]),
 			  (double)s->peers.preauth_closed[i]);
+	mx_family(f, "onlink_switch_under_load", "gauge",
+		  "1 while the switch agent asks first messages for a cookie (64 connections not yet authenticated, or 400 first messages a second).");
+	mx_sample(f, "onlink_switch_under_load", "", loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth));
+	mx_family(f, "onlink_switch_under_load_episodes_total", "counter", "Times the switch agent came under load.");
+	mx_sample(f, "onlink_switch_under_load_episodes_total", "", (double)s->peers.lg->episodes);
 	mx_family(f, "onlink_switch_fdb_entries", "gauge", "MACs the switch agent follows in the bridges' forwarding databases.");
 	mx_sample(f, "onlink_switch_fdb_entries", "", (double)s->tr.fdb.n);
 	mx_family(f, "onlink_switch_fdb_overflows_total", "counter",

@@ -103,3 +103,36 @@ check "...the 8 closed by the handshake deadline within 7 s (keepalive here: ${L
 check "...counted (handshake_timeout)" test "$(mx 'onlink_switch_preauth_closed_total{reason="handshake_timeout"}')" -ge 8
 touch "$LAB_DIR/hold-peers.stop"
 lab_stop hold-peers2
+
+# 5. under load, a first message proves its address first (WireGuard's
+# cookie reply and mac2): a flood of real first messages with good macs,
+# from a key the switch agent does not know, from h1's address, for 4 s.
+# Each one the switch takes to key work costs it two X25519; under load
+# it answers with a cookie instead, and once the flood sends good mac2s
+# (it can: it knows the public key) its address gets 20 a second. h2,
+# restarted meanwhile from another address, gets in with its cookie.
+refused() { mx "onlink_switch_handshakes_refused_total{reason=\"$1\"}"; }
+unk0=$(refused unknown_key) ck0=$(refused under_load_cookie) rate0=$(refused under_load_rate)
+ep0=$(mx onlink_switch_under_load_episodes_total)
+lab_spawn hsflood h1 "$LAB_ROOT/build/hsflood" -c 10.10.0.1:4710 -p "$(lab_key sw1)" -t 4 -i 8
+under_load() { [ "$(mx onlink_switch_under_load)" = 1 ]; }
+check "the switch agent comes under load (onlink_switch_under_load)" wait_for 5 "under load" under_load
+check "the switch agent's status says it is under load" bash -c "'$ONLINK' status -s '$LAB_DIR/switch.sock' | grep -q '^under load ('"
+lab_stop onlinkd-h2 KILL
+start_hostd 2
+check "h2, restarted during the flood, gets in" wait_for 15 "h2 back" bash -c "[ \"\$('$ONLINK' status -s '$LAB_DIR/host-h2.sock' --json | jq -r '.switches[0].state')\" = up ]"
+check "...with a cookie" test "$(st "$LAB_DIR/host-h2.sock" '.switches[0].cookies')" -ge 1
+wait_for 15 "the flood's end" grep -q first_messages "$LAB_DIR/hsflood.log"
+read -r sent cookies < <(jq -r '"\(.first_messages) \(.cookies)"' "$LAB_DIR/hsflood.log")
+unk=$(( $(refused unknown_key) - unk0 ))
+check "the flood sent first messages ($sent) and got cookie replies ($cookies)" [ "${sent:-0}" -gt 1000 -a "${cookies:-0}" -ge 1 ]
+check "answered with cookies (under_load_cookie +$(( $(refused under_load_cookie) - ck0 )))" [ "$(refused under_load_cookie)" -gt "$ck0" ]
+check "...then held to its address's share (under_load_rate +$(( $(refused under_load_rate) - rate0 )))" [ "$(refused under_load_rate)" -gt $((rate0 + 100)) ]
+# key work: the first second's 400 before the load shows, then 5 + 20 a
+# second; without the gate, one for each of the $sent
+check "key work for $unk of the $sent (at most 400 + 5 + 20 a second)" [ "$unk" -le $((400 + 5 + 20 * 5)) ]
+check "one episode of load (under_load_episodes_total +$(( $(mx onlink_switch_under_load_episodes_total) - ep0 )))" \
+	[ "$(mx onlink_switch_under_load_episodes_total)" -le $((ep0 + 2)) ]
+for i in 1 2; do
+	check "h$i: its session up" [ "$(st "$(host_sock $i)" '.switches[0].state')" = up ]
+done

@@ -29,7 +29,9 @@ struct pop {
 	struct config cfg;
 	struct cfg_peerkey hosts[2];
 	struct hostkeys keys;
+	struct cookie_checker ck;
 	char why[160];
+	unsigned judged;
 };
 
 static struct pop pop;
@@ -39,6 +41,7 @@ static int judge(void *arg, const uint8_t pub[32], const uint8_t ts[WIRE_TS], co
 {
 	struct pop *p = arg;
 	*why = p->why;
+	p->judged++;
 	return hostkeys_judge(&p->keys, pub, ts, claimed, name, refusal, p->why, sizeof(p->why));
 }
 
@@ -56,6 +59,7 @@ static int setup(void **state)
 	memcpy(pop.hosts[1].pub, pop.h2_pub, 32);
 	pop.cfg.sw.hosts = pop.hosts;
 	pop.cfg.sw.nhosts = 2;
+	cookie_checker_init(&pop.ck, pop.sw_pub);
 	return hostkeys_init(&pop.keys, &pop.cfg);
 }
 
@@ -124,8 +128,8 @@ static void connect_pair(struct conn *sw, struct conn *h, const uint8_t *hkey, c
 {
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_switch(sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
-	assert_int_equal(conn_init_host(h, sv[1], name, hkey, swpub), 0);
+	assert_int_equal(conn_init_switch(sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
+	assert_int_equal(conn_init_host(h, sv[1], name, hkey, swpub, NULL), 0);
 }
 
 static void up_pair(struct conn *sw, struct conn *h, const uint8_t *hkey, const char *name)
@@ -224,10 +228,12 @@ static void impostor_switch(void **state)
 	struct got gs = { 0 }, gh = { 0 };
 	int up_s = 0, up_h = 0;
 	char who = 0;
+	struct cookie_checker imp_ck;
+	cookie_checker_init(&imp_ck, pop.h2_pub);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	/* the impostor runs a switch agent with h2's own key */
-	assert_int_equal(conn_init_switch(&imp, sv[0], "sw1", pop.h2, pop.h2_pub, judge, &pop), 0);
-	assert_int_equal(conn_init_host(&host, sv[1], "h1", pop.h1, pop.sw_pub), 0);
+	assert_int_equal(conn_init_switch(&imp, sv[0], "sw1", pop.h2, &imp_ck, NULL, judge, &pop), 0);
+	assert_int_equal(conn_init_host(&host, sv[1], "h1", pop.h1, pop.sw_pub, NULL), 0);
 	const char *why = pump_ex(&imp, &host, &gs, &gh, &up_s, &up_h, &who);
 	assert_int_equal(who, 's');
 	/* refused before any key work: the first message's mac1 was made
@@ -237,6 +243,134 @@ static void impostor_switch(void **state)
 	assert_int_equal(host.state, CONN_HANDSHAKE);
 	conn_fini(&imp);
 	conn_fini(&host);
+}
+
+/* the switch agent's gate, under load or not, for a connection from
+ * gate_addr at gate_now */
+static int gate_load;
+static uint64_t gate_now = 1000;
+static uint8_t gate_addr[4] = { 10, 0, 0, 1 };
+
+static enum conn_gate test_gate(void *arg, const uint8_t *frame, size_t len, uint8_t reply[COOKIE_REPLY])
+{
+	struct pop *p = arg;
+	if (!gate_load || cookie_mac2_ok(&p->ck, gate_now, gate_addr, sizeof(gate_addr), frame, len))
+		return CONN_GATE_PASS;
+	cookie_reply(&p->ck, gate_now, gate_addr, sizeof(gate_addr), frame, len, reply);
+	return CONN_GATE_COOKIE;
+}
+
+/* One first message from h1 (with cookie, or none) to a switch with the
+ * gate; flip: a byte of the switch's answer to alter. What the host's
+ * side said is returned; *sw_refusal is the switch's. */
+static const char *first_try(const uint8_t *cookie, int flip, struct conn *host, enum conn_refusal *sw_refusal,
+			     int *host_up)
+{
+	int sv[2], up = 0;
+	const char *why = NULL;
+	struct conn sw;
+	struct got g = { 0 };
+	uint8_t buf[512];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, test_gate, judge, &pop), 0);
+	assert_int_equal(conn_init_host(host, sv[1], "h1", pop.h1, pop.sw_pub, cookie), 0);
+	assert_int_equal(conn_flush(host), 0);
+	int r = conn_read(&sw, count_msg, &g, &up, &why);
+	*sw_refusal = sw.refusal;
+	assert_true(conn_flush(&sw) >= 0);
+	/* the answer (msg2, or a cookie reply), altered if asked */
+	ssize_t n = recv(sv[1], buf, sizeof(buf), MSG_PEEK);
+	assert_true(n > WIRE_HDR);
+	if (flip) {
+		assert_int_equal(read(sv[1], buf, (size_t)n), n);
+		buf[n - 1 - flip % (n - WIRE_HDR)] ^= 0x20;
+		int pr[2];
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pr), 0);
+		assert_int_equal(write(pr[0], buf, (size_t)n), n);
+		close(sv[1]);
+		host->fd = pr[1];
+		close(pr[0]);
+	}
+	why = NULL;
+	if (conn_read(host, count_msg, &g, host_up, &why) < 0 && !why)
+		why = "?";
+	if (r == 0 && !why) {
+		/* the AUTH, for the switch to see the session up */
+		assert_int_equal(conn_flush(host), 0);
+		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), 0);
+		assert_int_equal(sw.state, CONN_UP);
+	}
+	conn_fini(&sw);
+	return why;
+}
+
+/* Under load a first message without a good mac2 costs the switch agent
+ * a hash and a cookie reply, no Diffie-Hellman; the host comes back with
+ * the cookie and gets in. A cookie is for one address and one period of
+ * the secret; an altered or foreign cookie reply does not open. */
+static void under_load_cookie(void **state)
+{
+	(void)state;
+	struct conn host;
+	enum conn_refusal rf;
+	int up = 0;
+	uint8_t cookie[COOKIE_MAC];
+	const char *why;
+
+	/* not under load: no mac2 needed */
+	gate_load = 0;
+	why = first_try(NULL, 0, &host, &rf, &up);
+	assert_null(why);
+	assert_true(up);
+	assert_int_equal(pop.judged, 1);
+	conn_fini(&host);
+
+	gate_load = 1;
+	up = 0;
+	why = first_try(NULL, 0, &host, &rf, &up);
+	assert_int_equal(rf, CONN_COOKIE);
+	assert_int_equal(pop.judged, 1); /* no key work, no judge */
+	assert_non_null(why);
+	assert_non_null(strstr(why, "under load"));
+	assert_true(host.got_cookie);
+	memcpy(cookie, host.cookie, sizeof(cookie));
+	conn_fini(&host);
+	/* with it: in */
+	why = first_try(cookie, 0, &host, &rf, &up);
+	assert_null(why);
+	assert_true(up);
+	assert_int_equal(pop.judged, 2);
+	conn_fini(&host);
+	/* the same cookie from another address: a cookie again */
+	gate_addr[3] = 2;
+	up = 0;
+	why = first_try(cookie, 0, &host, &rf, &up);
+	assert_int_equal(rf, CONN_COOKIE);
+	assert_false(up);
+	assert_true(host.got_cookie);
+	assert_memory_not_equal(host.cookie, cookie, COOKIE_MAC);
+	conn_fini(&host);
+	gate_addr[3] = 1;
+	/* after the secret changed: a cookie again */
+	gate_now += COOKIE_SECRET_MS;
+	why = first_try(cookie, 0, &host, &rf, &up);
+	assert_int_equal(rf, CONN_COOKIE);
+	assert_int_equal(pop.judged, 2);
+	conn_fini(&host);
+	/* an altered cookie reply, anywhere: refused, no cookie kept */
+	for (int flip = 1; flip < COOKIE_REPLY; flip += 5) {
+		why = first_try(NULL, flip, &host, &rf, &up);
+		assert_int_equal(rf, CONN_COOKIE);
+		assert_false(host.got_cookie);
+		assert_non_null(strstr(why, "cookie reply that does not open"));
+		conn_fini(&host);
+	}
+	/* a mac2 made with a cookie of the wrong bytes */
+	memset(cookie, 7, sizeof(cookie));
+	why = first_try(cookie, 0, &host, &rf, &up);
+	assert_int_equal(rf, CONN_COOKIE);
+	conn_fini(&host);
+	gate_load = 0;
 }
 
 /* Handshake messages replayed, cut, altered, out of order or oversized:
@@ -252,7 +386,7 @@ static void bad_handshakes(void **state)
 
 	/* record h1's first message, as an attacker on the segment would */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_host(&host, sv[1], "h1", pop.h1, pop.sw_pub), 0);
+	assert_int_equal(conn_init_host(&host, sv[1], "h1", pop.h1, pop.sw_pub, NULL), 0);
 	assert_int_equal(conn_flush(&host), 0);
 	ssize_t m1 = read(sv[0], rec, sizeof(rec));
 	assert_true(m1 > WIRE_HDR);
@@ -260,7 +394,7 @@ static void bad_handshakes(void **state)
 	close(sv[0]);
 	/* the original goes through once ... */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
 	assert_int_equal(write(sv[1], rec, (size_t)m1), m1);
 	assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), 0);
 	assert_int_equal(sw.state, CONN_CONFIRM);
@@ -268,7 +402,7 @@ static void bad_handshakes(void **state)
 	close(sv[1]);
 	/* ... and its replay is refused: its timestamp is no newer */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+	assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
 	assert_int_equal(write(sv[1], rec, (size_t)m1), m1);
 	assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 	assert_int_equal(sw.refusal, CONN_REPLAY);
@@ -281,7 +415,7 @@ static void bad_handshakes(void **state)
 		memcpy(f, rec, (size_t)cut);
 		wire_put_header(f, WF_HANDSHAKE, (size_t)cut - WIRE_HDR);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
 		assert_int_equal(write(sv[1], f, (size_t)cut), cut);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_int_equal(sw.refusal, CONN_BAD_MAC1); /* no Diffie-Hellman spent on it */
@@ -291,17 +425,12 @@ static void bad_handshakes(void **state)
 	/* a bit flipped in the Noise message under a mac1 made anew (by
 	 * someone who knows the switch's public key): Noise refuses it */
 	{
-		uint8_t f[WIRE_HDR + WIRE_PAYLOAD_MAX], key[32];
+		uint8_t f[WIRE_HDR + WIRE_PAYLOAD_MAX];
 		memcpy(f, rec, (size_t)m1);
 		f[WIRE_HDR + 40] ^= 1;
-		crypto_generichash_state st;
-		crypto_generichash_init(&st, NULL, 0, 32);
-		crypto_generichash_update(&st, (const uint8_t *)"mac1----", 8);
-		crypto_generichash_update(&st, pop.sw_pub, 32);
-		crypto_generichash_final(&st, key, 32);
-		crypto_generichash(f + m1 - 16, 16, f, (size_t)m1 - 16, key, 32);
+		cookie_put_macs(pop.sw_pub, NULL, f, (size_t)m1);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
 		assert_int_equal(write(sv[1], f, (size_t)m1), m1);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_int_equal(sw.refusal, CONN_BAD_HANDSHAKE);
@@ -311,7 +440,7 @@ static void bad_handshakes(void **state)
 	for (ssize_t bit = WIRE_HDR * 8; bit < m1 * 8; bit += 13) {
 		rec[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
 		assert_int_equal(write(sv[1], rec, (size_t)m1), m1);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_int_not_equal(sw.state, CONN_UP);
@@ -323,15 +452,16 @@ static void bad_handshakes(void **state)
 	/* out of order: a sealed frame first; an oversized frame; an older
 	 * protocol version */
 	static const struct { const char *bytes; size_t n; const char *why; } bad[] = {
-		{ "\x06\x02\x00\x04" "abcd", 8, "expected a handshake" },
-		{ "\x06\x01\xff\xff", 4, "oversized frame" },
-		{ "\x05\x01\x00\x04" "abcd", 8, "unsupported protocol version" },
-		{ "\x06\x01\x00\x04" "abcd", 8, "handshake refused before any key work: its mac1 is not for this switch "
+		{ "\x07\x02\x00\x04" "abcd", 8, "expected a handshake" },
+		{ "\x07\x04\x00\x04" "abcd", 8, "expected a handshake" }, /* a cookie reply, to the switch */
+		{ "\x07\x01\xff\xff", 4, "oversized frame" },
+		{ "\x06\x01\x00\x04" "abcd", 8, "unsupported protocol version" },
+		{ "\x07\x01\x00\x04" "abcd", 8, "handshake refused before any key work: its mac1 is not for this switch "
 						   "agent's public key (garbage, or made for another switch)" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, pop.sw_pub, judge, &pop), 0);
+		assert_int_equal(conn_init_switch(&sw, sv[0], "sw1", pop.sw, &pop.ck, NULL, judge, &pop), 0);
 		assert_int_equal(write(sv[1], bad[i].bytes, bad[i].n), (ssize_t)bad[i].n);
 		assert_int_equal(conn_read(&sw, count_msg, &g, &up, &why), -1);
 		assert_string_equal(why, bad[i].why);
@@ -532,7 +662,7 @@ static void fanout_flushes_every_connection(void **state)
 	assert_int_equal(fanout_workers(f), 3);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-		assert_int_equal(conn_init_host(&c[i], sv[0], "h1", pop.h1, pop.sw_pub), 0);
+		assert_int_equal(conn_init_host(&c[i], sv[0], "h1", pop.h1, pop.sw_pub, NULL), 0);
 		peer[i] = sv[1];
 	}
 	for (int round = 0; round < 3; round++) {
@@ -565,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unknown_key_and_wrong_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(impostor_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_handshakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(under_load_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_frames_after_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(rekey_in_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(rekey_out_of_turn, setup, teardown),
