@@ -542,6 +542,17 @@ void config_warn_system(const struct config *c, FILE *f)
 	if (c->role == ROLE_HOST && !c->host.multi_uplink && !if_nametoindex(c->host.ifname))
 		fprintf(f, "%s: warning: [host] interface '%s' does not exist here (onlinkd would wait for it)\n", path,
 			c->host.ifname);
+	/* an admin down of the interface removes its IPv6 addresses: the
+	 * source of the routes through the providers, until put back */
+	char k[96], v[8] = "";
+	snprintf(k, sizeof(k), "/proc/sys/net/ipv6/conf/%s/keep_addr_on_down", c->host.ifname);
+	FILE *kf = c->role == ROLE_HOST && c->host.local6.family ? fopen(k, "r") : NULL;
+	if (kf && fgets(v, sizeof(v), kf) && atoi(v) <= 0)
+		fprintf(f, "%s: warning: net.ipv6.conf.%s.keep_addr_on_down is %d: an admin down of %s removes this host's "
+			"IPv6 address, and its IPv6 routes through the providers wait until it is back (1 keeps it)\n",
+			path, c->host.ifname, atoi(v), c->host.ifname);
+	if (kf)
+		fclose(kf);
 	for (unsigned i = 0; c->role == ROLE_SWITCH && i < c->sw.nproviders; i++) {
 		const struct cfg_provider *p = &c->sw.providers[i];
 		if (!if_nametoindex(p->ifname))

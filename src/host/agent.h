@@ -176,6 +176,9 @@ void kstate_upsteer(struct hostd *h);
 const char *kstate_provider_if(const struct hostd *h);
 void kstate_event_cb(struct loop_src *src, uint32_t events);
 int kstate_uplink_admin(const char *ifname);
+/* 1 if the address is on one of this host's interfaces, 0 if not, -1 if
+ * that cannot be read */
+int kstate_local_present(const struct ol_addr *a);
 /* A peer host's MAC, once the kernel has resolved its neighbor entry; 0 if so. */
 int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac[6]);
 

@@ -9,6 +9,8 @@
 #include "kernel/nl.h"
 #include "kernel/reconcile.h"
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <linux/neighbour.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -181,6 +183,23 @@ int kstate_uplink_admin(const char *ifname)
 {
 	struct ifreq ifr;
 	return !uplink_ioctl(ifname, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_UP);
+}
+
+int kstate_local_present(const struct ol_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0;
+	if (!a->family || getifaddrs(&ifa) < 0)
+		return -1;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != a->family)
+			continue;
+		const void *b = a->family == AF_INET ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+						     : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		found = !memcmp(b, a->bytes, addr_len(a));
+	}
+	freeifaddrs(ifa);
+	return found;
 }
 
 int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac[6])
@@ -361,6 +380,15 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	}
 	if (k.type == KO_NEIGH && k.ifindex != h->ifindex && k.ifindex != h->peer_ifindex)
 		return;
+	/* the host's own address, wherever it is: the source of its routes
+	 * through the providers (an admin down removes an IPv6 one; routes
+	 * wait for it, and follow it back at once) */
+	int own = k.type == KO_ADDR && k.proto != OL_PROTO &&
+		  (!addr_cmp(&k.dst, &h->cfg->host.local4) || !addr_cmp(&k.dst, &h->cfg->host.local6));
+	if (own) {
+		h->have_valid = 0;
+		timer_arm(&h->reconcile_t, KERNEL_DEBOUNCE_MS, 0);
+	}
 	if (k.type == KO_ADDR && k.ifindex != h->ifindex && k.proto != OL_PROTO && !kobj_set_find(desired, &k))
 		return; /* other interfaces' addresses, unless onlink's (shared egress addresses on lo) */
 	if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO && !kobj_set_find(desired, &k))

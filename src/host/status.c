@@ -45,7 +45,19 @@ static json_t *human_status(struct hostd *h)
 {
 	const struct hview *v = &h->view;
 	char a[ADDR_STRLEN], m[MAC_STRLEN];
-	json_t *provs = json_array(), *sws = json_array();
+	json_t *provs = json_array(), *sws = json_array(), *locals = json_array();
+	/* the host's own addresses, the source of its routes through the
+	 * providers: without one, that family's routes cannot be installed
+	 * whatever the switch says (an admin down removes an IPv6 one) */
+	int present[2] = { 1, 1 };
+	const struct ol_addr *local[2] = { &h->cfg->host.local4, &h->cfg->host.local6 };
+	for (int f = 0; f < 2; f++) {
+		if (!local[f]->family)
+			continue;
+		present[f] = kstate_local_present(local[f]) != 0;
+		json_array_append_new(locals, json_pack("{s:s, s:s, s:b}", "address", addr_str(local[f], a, sizeof(a)),
+							"interface", h->cfg->host.ifname, "present", present[f]));
+	}
 	for (size_t i = 0; i < v->merged.n; i++) {
 		const struct ol_provider *p = &v->merged.v[i];
 		json_t *addrs = json_array();
@@ -53,9 +65,18 @@ static json_t *human_status(struct hostd *h)
 		time_t since = ps ? ps->since : 0;
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct ol_paddr *pa = &p->addrs[k];
-			json_array_append_new(addrs, json_pack("{s:s, s:s, s:s}",
+			json_t *aj = json_pack("{s:s, s:s, s:s}",
 				"address", addr_str(&pa->addr, a, sizeof(a)), "mac", mac_str(pa->mac, m, sizeof(m)),
-				"state", pa->up ? "up" : "down"));
+				"state", pa->up ? "up" : "down");
+			int f = pa->addr.family == AF_INET6;
+			if (pa->up && !present[f]) {
+				char why[96];
+				snprintf(why, sizeof(why), "the host's address %s is not on %s",
+					 addr_str(local[f], a, sizeof(a)), h->cfg->host.ifname);
+				json_object_set_new(aj, "installed", json_false());
+				json_object_set_new(aj, "why", json_string(why));
+			}
+			json_array_append_new(addrs, aj);
 		}
 		json_t *pj = json_pack("{s:s, s:I, s:s, s:I, s:o, s:s?}", "name", p->name,
 			"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
@@ -139,6 +160,7 @@ static json_t *human_status(struct hostd *h)
 		json_object_set_new(root, "probe", probing_json(h->probing));
 	json_object_set_new(root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
 	json_object_set_new(root, "kernel_state", kernel_state_json(h));
+	json_object_set_new(root, "host_addresses", locals);
 	return root;
 }
 
@@ -399,4 +421,13 @@ void status_metrics(FILE *f, void *arg)
 	mx_family(f, "onlink_host_objects_kept", "gauge",
 		  "Objects onlink installed that the switch agents' word so far would delete, kept until every one has answered.");
 	mx_sample(f, "onlink_host_objects_kept", "", (double)h->kept_objects);
+	mx_family(f, "onlink_host_address_present", "gauge",
+		  "1 while the host's own address (the source of its routes through the providers) is on one of its interfaces.");
+	const struct ol_addr *local[2] = { &h->cfg->host.local4, &h->cfg->host.local6 };
+	for (int i = 0; i < 2; i++) {
+		char a[ADDR_STRLEN];
+		if (local[i]->family)
+			mx_sample(f, "onlink_host_address_present", mx_label(l, sizeof(l), "address", addr_str(local[i], a, sizeof(a))),
+				  kstate_local_present(local[i]) == 1);
+	}
 }

@@ -73,8 +73,12 @@ static void print_providers(json_t *provs)
 				       when(json_object_get(p, "since"), t, sizeof(t)));
 			else
 				printf("%-16s %-6s %-5s %-19s  ", "", "", "", "");
-			printf("%-26s %-17s %-5s %s%s%s\n", str(a, "address"), str(a, "mac"), str(a, "state"), extra,
-			       port ? " port " : "", port ? port : "");
+			if (json_is_false(json_object_get(a, "installed")))
+				printf("%-26s %-17s %-5s not installed: %s\n", str(a, "address"), str(a, "mac"), str(a, "state"),
+				       str(a, "why"));
+			else
+				printf("%-26s %-17s %-5s %s%s%s\n", str(a, "address"), str(a, "mac"), str(a, "state"), extra,
+				       port ? " port " : "", port ? port : "");
 		}
 		json_t *pin = json_object_get(p, "pinned");
 		if (json_is_object(pin)) {
@@ -279,6 +283,12 @@ static void print_text(json_t *root)
 			printf("\nno switch agent is reachable: the providers below are as last known, kept on purpose "
 			       "(forwarding never waits for an agent; nothing is removed until a switch agent says so)\n");
 		printf("\n");
+		json_array_foreach(json_object_get(root, "host_addresses"), i, x)
+			if (json_is_false(json_object_get(x, "present")))
+				printf("this host's address %s is not on %s: its routes through the providers cannot be installed "
+				       "until it is back (an admin down removes an IPv6 address unless "
+				       "net.ipv6.conf.%s.keep_addr_on_down = 1)\n\n", str(x, "address"), str(x, "interface"),
+				       str(x, "interface"));
 		if (json_is_string(json_object_get(root, "backup_cycle")))
 			printf("backups go round in a cycle, not followed: %s\n\n", str(root, "backup_cycle"));
 		print_providers(json_object_get(root, "providers"));

@@ -88,3 +88,29 @@ done
 # published down, an address's neighbor and routes would be deleted on h1
 gone() { local l; l=$(mon_since h1 "$m") || { echo "$l"; return; }; grep -E 'Deleted .*(10\.0\.1\.1|2001:db8:1::1)' <<<"$l"; }
 check_eq "...and no address of provider A was ever published down meanwhile (nothing deleted on h1)" "$(gone)" ""
+
+# 5. h2's uplink taken down and up by an operator: the kernel removes its
+# IPv6 address (keep_addr_on_down is 0 here, as by default), so its IPv6
+# routes through the providers cannot be installed ("Invalid source
+# address") whatever the switch says. Status says so, and what to do;
+# once the address is back, the routes follow it at once.
+warn=$(n h2 "$ONLINKD" host -n -c "$LAB_DIR/host-h2.conf" 2>&1 >/dev/null)
+check "onlinkd -n warns that an admin down would remove the IPv6 address" \
+	grep -qF "warning: net.ipv6.conf.eth0.keep_addr_on_down is 0: an admin down of eth0 removes this host's IPv6 address" <<<"$warn"
+n h2 ip link set eth0 down
+n h2 ip link set eth0 up
+check "h2: the kernel removed its IPv6 address" bash -c "! ip netns exec ${LAB_PREFIX}h2 ip -6 addr show dev eth0 | grep -q 2001:db8:10::12"
+v4_back() { n h2 ip route show table 101 | grep -q "default via 10.0.1.1"; }
+check "h2: its IPv4 routes are back" wait_for 15 "table 101" v4_back
+check_eq "h2: status says its IPv6 address is missing" \
+	"$(st "$(host_sock 2)" '.host_addresses[] | select(.address == "2001:db8:10::12") | .present')" false
+check_eq "...and that provider A's IPv6 address, up at the switch, is not installed" \
+	"$(st "$(host_sock 2)" '.providers[] | select(.name == "transit-a") | .addresses[] | select(.address == "2001:db8:1::1") | "\(.state) \(.installed) \(.why)"')" \
+	"up false the host's address 2001:db8:10::12 is not on eth0"
+check "...in words, with the remedy" bash -c "'$ONLINK' status -s '$(host_sock 2)' | grep -qF 'this host'\''s address 2001:db8:10::12 is not on eth0: its routes through the providers cannot be installed until it is back (an admin down removes an IPv6 address unless net.ipv6.conf.eth0.keep_addr_on_down = 1)'"
+check_eq "...IPv4 is installed" "$(st "$(host_sock 2)" '[.providers[].addresses[] | select(.address | contains(".")) | .installed] | unique | join(",")')" ""
+n h2 ip -6 addr add 2001:db8:10::12/64 dev eth0 nodad
+v6_back() { n h2 ip -6 route show 2001:db8:1::1 | grep -q "proto 177" && n h2 ip -6 route show table 101 | grep -q "default via 2001:db8:1::1"; }
+check "h2: the operator puts the address back: the IPv6 routes follow within 3 s" wait_for 3 "IPv6 routes" v6_back
+check_eq "...and status says they are installed" \
+	"$(st "$(host_sock 2)" '[.host_addresses[].present, (.providers[].addresses[] | .installed // true)] | unique | join(",")')" "true"
