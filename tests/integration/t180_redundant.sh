@@ -132,6 +132,10 @@ check "BIRD on h1 back on transit-a for 198.19.0.0/24" wait_for 60 "BGP" bash -c
 printf 'table netdev cut {\n\tchain c {\n\t\ttype filter hook ingress device "swa-h1" priority 0; policy drop;\n\t}\n}\n' |
 	n swa nft -f -
 ping_start h1 5 101 198.19.0.1
+# its session with switch A, cut too, lapses only at the keepalive
+# timeout (3 keepalives): meanwhile status says it is silent, not plain up
+silent_shown() { "$ONLINK" status -s "$H1" | grep -qE '^swa +[^ ]+ +up, silent [0-9]+s'; }
+check "h1: its session with switch A shown 'up, silent Ns' while the keepalives lapse" wait_for 6 "silent" silent_shown
 lost=$(ping_result h1)
 echo "# switch A cut off from h1 (no carrier loss): $lost pings lost"
 check "h1: switch A held dead from its echoes" test "$(sw_state "$H1" swa)" = dead
