@@ -23,8 +23,8 @@ n h1 ip link set eth0 up
 # no ageing while a round is in the bridge
 n sw ip link set br0 type bridge ageing_time 100000
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\n\n' \
-		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\n\n' \
+		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
 	printf '[provider ix-0]\naddress = %s\ninterface = br0\ntable = 1001\n\n' "$(lab_peer 0)"
 	lab_host_sections 1
 } > "$LAB_DIR/switch.conf"

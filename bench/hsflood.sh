@@ -31,8 +31,8 @@ n h1 ip addr add 10.20.1.1/16 dev eth0
 n h1 ip link set eth0 up
 SWPUB=$(lab_key sw1)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nmetrics = 127.0.0.1:9477\n\n' \
-		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\nmetrics = 127.0.0.1:9477\n\n' \
+		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
 	printf '[provider ix-0]\naddress = %s\ninterface = br0\ntable = 1001\n\n' "$(lab_peer 0)"
 	lab_host_sections 1
 } > "$LAB_DIR/switch.conf"

@@ -30,8 +30,8 @@ lab_bench_pop "$PROVIDERS" 1500 || exit 1
 peer() { lab_peer "$@"; }
 SWPUB=$(lab_key sw1)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nkeepalive = 30\n' \
-		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\nkeepalive = 30\n' \
+		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
 	printf 'fast-path = 239.255.71.7:4714\nfast-path-interface = br0\n\n'
 	for i in $(seq 0 $((PROVIDERS - 1))); do
 		printf '[provider ix-%d]\naddress = %s\ninterface = br0\ntable = %d\n\n' "$i" "$(peer "$i")" $((1001 + i))

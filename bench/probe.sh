@@ -23,7 +23,7 @@ n sw ip -batch "$LAB_DIR/neigh2.batch" || exit 1
 for t in $(seq 1 "$TARGETS"); do n sw ip addr add "10.99.$((t / 250)).$((t % 250 + 1))/32" dev lo; done
 SWPUB=$(lab_key sw1) LDPUB=$(lab_key ld)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\n\n' "$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\n\n' "$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
 	for i in $(seq 0 $((PROVIDERS - 1))); do
 		printf '[provider ix-%d]\naddress = %s\ninterface = br0\ntable = %d\n\n' "$i" "$(lab_peer "$i")" $((1001 + i))
 	done

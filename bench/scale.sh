@@ -44,8 +44,8 @@ peer() { lab_peer "$@"; }
 
 SWPUB=$(lab_key sw1)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nkeepalive = %s\n' \
-		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$KEEPALIVE"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\nkeepalive = %s\n' \
+		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json" "$KEEPALIVE"
 	[ -n "$FAST_PATH" ] && printf 'fast-path = %s\nfast-path-interface = br0\nfast-path-delay = %s\n' "$FAST_PATH" "$FAST_DELAY"
 	echo
 	for i in $(seq 0 $((PROVIDERS - 1))); do

@@ -40,7 +40,7 @@ done > "$LAB_DIR/neigh.batch"
 n sw ip -batch "$LAB_DIR/neigh.batch" || exit 1
 SWPUB=$(lab_key sw1)
 {
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\n' "$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock"
+	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\n' "$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
 	printf 'fast-path = 239.255.71.5:4714\nfast-path-interface = br0\n\n'
 	for i in $(seq 0 $((PROVIDERS - 1))); do
 		printf '[provider ix-%d]\naddress = %s\ninterface = br0\ntable = %d\n\n' "$i" "$(peer "$i")" $((1001 + i))

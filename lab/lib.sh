@@ -425,6 +425,7 @@ listen = 10.10.0.1:4710
 listen = [2001:db8:10::1]:4710
 private-key-file = $LAB_DIR/sw1.key
 control = $LAB_DIR/switch.sock
+state-file = $LAB_DIR/switch-state.json
 keepalive = ${LAB_KEEPALIVE:-2}
 
 [provider transit-a]

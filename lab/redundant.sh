@@ -187,6 +187,7 @@ listen = $(lab2_switch_addr $p):4710
 listen = [$(lab2_switch_addr $p 6)]:4710
 private-key-file = $LAB_DIR/sw$p.key
 control = $LAB_DIR/switch-$p.sock
+state-file = $LAB_DIR/switch-$p-state.json
 keepalive = ${LAB_KEEPALIVE:-2}
 $mx
 $peer

@@ -116,6 +116,7 @@ struct cfg_switch {
 	size_t capegress;
 	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
 	char bird_include[256];         /* the file onlink generates for BIRD */
+	char state_file[256];           /* the agent's own state (switch/swstate.h) */
 	unsigned bird_poll_ms;
 	/* the BIRD sessions onlink writes (conf/bgp.c) */
 	uint32_t local_as;

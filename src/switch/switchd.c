@@ -12,6 +12,7 @@
 #include "kernel/nl.h"
 #include "switch/peers.h"
 #include "switch/portdesc.h"
+#include "switch/swstate.h"
 #include "switch/fastpath.h"
 #include "switch/provctl.h"
 #include "switch/track.h"
@@ -30,6 +31,7 @@
 
 struct switchd {
 	struct config *cfg;
+	struct swstate state;   /* its own state file */
 	struct nl *nl;
 	struct tracker tr;
 	struct loop_src nl_src, sig_src;
@@ -297,7 +299,7 @@ static void describe_ports(struct switchd *s)
 		return;
 	s->tr.ports_changed = 0;
 	neigh_params(s);
-	portdesc_sync(&s->tr, &s->cfg->sw);
+	portdesc_sync(&s->tr, &s->cfg->sw, &s->state);
 }
 
 static int full_sync(struct switchd *s)
@@ -418,6 +420,12 @@ static char *control_cb(const char *req, void *arg)
 				 "sessions_replaced", (json_int_t)s->peers.replaced);
 		json_object_set_new(root, "under_load", json_boolean(loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth)));
 		json_object_set_new(root, "unauthenticated", json_integer(s->peers.nunauth));
+		/* the ports' own aliases, kept to be given back */
+		json_t *pa = json_array();
+		for (size_t i = 0; i < s->state.n; i++)
+			json_array_append_new(pa, json_pack("{s:s, s:s}", "port", s->state.aliases[i].port, "alias",
+							    s->state.aliases[i].alias));
+		json_object_set_new(root, "port_aliases", pa);
 		if (s->cfg->sw.peer_link[0])
 			json_object_set_new(root, "peer_link", json_pack("{s:s, s:s, s:s, s:I, s:I}", "interface",
 				s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
@@ -555,9 +563,10 @@ int switchd_run(struct config *c)
 			 c->sw.fast_path_delay_ms);
 	}
 	if ((r = peers_init(&s.peers, c, s.fp, snapshot, &s))) {
-		log_err("start-up: the fast path's delay timer: %s", strerror(-r));
+		log_err("start-up: the peer server's timers: %s", strerror(-r));
 		return 1;
 	}
+	swstate_load(&s.state, c->sw.state_file); /* (what fails is logged: it starts without it) */
 	full_sync(&s);
 	if ((r = peers_listen(&s.peers)) || (r = control_open(c->control, control_cb, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
@@ -588,6 +597,7 @@ int switchd_run(struct config *c)
 	free(s.out);
 	nl_close(s.nl);
 	track_free(&s.tr);
+	swstate_free(&s.state);
 	loop_fini();
 	return 0;
 }

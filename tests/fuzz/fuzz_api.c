@@ -2,13 +2,15 @@
  * what another process wrote on a control socket: requests (the host
  * agent's side) and replies (the egress proxy's and the CLI's side); and
  * the other text onlink reads from local daemons: BIRD's answers
- * (switch/bird.c, proto/birdroute.c) and the kernel's route messages.
+ * (switch/bird.c, proto/birdroute.c) and the kernel's route messages;
+ * and the switch agent's state file (switch/swstate.c).
  * Oracle beyond "no crash": what decodes encodes to a line that decodes to
  * the same thing. */
 #include "proto/api.h"
 #include "kernel/route.h"
 #include "proto/birdroute.h"
 #include "switch/bird.h"
+#include "switch/swstate.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		free(l);
 	}
+	/* the same text as the switch agent's state file */
+	struct swstate st = { 0 }, st2 = { 0 };
+	if (!swstate_decode(&st, in, &why)) {
+		char *l = swstate_encode(&st);
+		if (!l || swstate_decode(&st2, l, &why) || st.n != st2.n)
+			abort();
+		for (size_t i = 0; i < st.n; i++)
+			if (strcmp(swstate_alias(&st2, st.aliases[i].port), st.aliases[i].alias))
+				abort();
+		free(l);
+	}
+	swstate_free(&st);
+	swstate_free(&st2);
 	/* the same text as BIRD's answers */
 	struct bird_path bp[4];
 	if (bird_route_paths(in, bp, 4) > 4)

@@ -95,6 +95,18 @@ all_up() { up_at onlink_transit_a4 && up_at onlink_transit_b6 && up_at onlink_ho
 check "BIRD (user bird) runs the sessions onlink wrote: transit-a, transit-b, h1" wait_for 60 "Established" all_up
 check "h1 routes through both providers (BGP and onlink, as installed)" wait_for 60 "converged" host_converged 1
 
+# the agent's state file, under the unit: a provider port's own alias
+# (set by someone after onlink described it) kept whole in
+# /var/lib/onlink/switch.json, mode 0640 (the unit's umask)
+port_of() { n sw ip -o -d link show | awk -v p="alias onlink: $1" 'index($0, p) { sub(/:$/, "", $2); sub(/@.*/, "", $2); print $2; exit }'; }
+described() { [ -n "$(port_of transit-a)" ]; }
+check "transit-a's port is described" wait_for 20 "described" described
+PA_PORT=$(port_of transit-a)
+n sw ip link set "$PA_PORT" alias "rack 1 port 1"
+kept_in_state() { on sw jq -e --arg p "$PA_PORT" '.port_aliases[] | select(.port == $p and .alias == "rack 1 port 1")' /var/lib/onlink/switch.json > /dev/null 2>&1; }
+check "...its own alias kept in /var/lib/onlink/switch.json by the agent under its unit" wait_for 10 "state" kept_in_state
+check_eq "...the state file: root, mode 0640" "$(on sw stat -c '%U %a' /var/lib/onlink/switch.json)" "root 640"
+
 # the operator's commands under the unit's identity, seen at the providers
 has_mac() { [ "$(n h1 ip neigh show 10.0.1.1 dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)" == "$1" ]; }
 sw_state() { on sw birdc show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }

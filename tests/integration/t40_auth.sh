@@ -96,6 +96,7 @@ name = sw1
 listen = 10.10.0.12:4710
 private-key-file = $LAB_DIR/h2.key
 control = $LAB_DIR/impostor.sock
+state-file = $LAB_DIR/impostor-state.json
 
 [provider transit-a]
 address = 10.0.1.1
