@@ -25,7 +25,7 @@ int loadgate_under_load(struct loadgate *g, uint64_t now, unsigned unauth)
 	/* the last second, as a sliding window over the two counts */
 	uint64_t into = now - g->win_ms;
 	unsigned dh = g->dh_now + (unsigned)((uint64_t)g->dh_prev * (1000 - into) / 1000);
-	if (g->forced || unauth >= LOADGATE_UNAUTH || dh >= LOADGATE_FIRST) {
+	if (unauth >= LOADGATE_UNAUTH || dh >= LOADGATE_FIRST) {
 		if (now >= g->until_ms)
 			g->episodes++;
 		g->until_ms = now + LOADGATE_HOLD_MS;

@@ -30,7 +30,6 @@ struct loadgate {
 	uint64_t win_ms;                 /* the current second's start */
 	unsigned dh_now, dh_prev;        /* first messages in it, and in the one before */
 	uint64_t until_ms;               /* under load until then */
-	int forced;                      /* tests: always under load */
 	uint8_t key[16];                 /* the buckets' hash key, random */
 	struct loadgate_bucket {
 		struct ol_addr addr;

@@ -591,11 +591,8 @@ int peers_init(struct peers *s, const struct config *c, const struct fastpath *f
 	if (!(s->lg = malloc(sizeof(*s->lg))))
 		return -ENOMEM;
 	loadgate_init(s->lg);
-	/* tests: under load from the start (the cookie path end to end) */
-	const char *k = knob("ONLINK_TEST_UNDER_LOAD");
-	s->lg->forced = k && *k == '1';
 	/* benchmarks: no gate at all, the baseline of bench/hsflood.sh */
-	k = knob("ONLINK_BENCH_NO_LOADGATE");
+	const char *k = knob("ONLINK_BENCH_NO_LOADGATE");
 	s->lg_off = k && *k == '1';
 	struct rlimit rl;
 	s->fd_budget = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 2 * PEERS_FD_RESERVE

@@ -14,7 +14,7 @@ check "onlinkd -n: then the BIRD include file it would write" \
 	grep -qx '# ---- /etc/bird/onlink.conf, as onlinkd switch would write it ----' <<<"$out"
 # test and benchmark knobs are in the test builds only: the daemon as
 # installed does not even hold their names
-for k in ONLINK_TEST_REKEY_MS ONLINK_BENCH_FULL_TURNS ONLINKD_NETLINK_RCVBUF; do
+for k in ONLINK_TEST_REKEY_MS ONLINK_BENCH_FULL_TURNS ONLINKD_NETLINK_RCVBUF ONLINK_BENCH_NO_LOADGATE; do
 	check "the shipped daemon reads no $k" sh -c "! grep -qa $k '$LAB_ROOT/build/onlinkd'"
 	check "...the test build does" grep -qa "$k" "$LAB_ROOT/build/asan/onlinkd"
 done

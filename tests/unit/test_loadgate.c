@@ -64,8 +64,6 @@ static void when_under_load(void **state)
 			loadgate_first(g, t + (uint64_t)s * 1000 + (uint64_t)i * 3);
 			assert_false(loadgate_under_load(g, t + (uint64_t)s * 1000 + (uint64_t)i * 3, 0));
 		}
-	g->forced = 1;
-	assert_true(loadgate_under_load(g, t + 100000, 0));
 }
 
 /* five at once, then twenty a second, per address; another address has
