@@ -501,7 +501,7 @@ static const struct cfg_key schema[] = {
 	{ "bird-include", CS_SWITCH, CT_STR, CK_SET_ONLY, 0, 0, NULL, CFG(sw.bird_include), NULL, NULL,
 	  "The file onlinkd writes for BIRD to include.", NULL, NULL, NULL },
 	{ "state-file", CS_SWITCH, CT_STR, 0, 0, 0, "/var/lib/onlink/switch.json", CFG(sw.state_file), NULL, NULL,
-	  "The agent's own state: the ports' own aliases it replaced.", NULL, NULL, NULL },
+	  "The agent's own state: announcements, drains, a purge under way, the ports' own aliases it replaced.", NULL, NULL, NULL },
 	{ "local-as", CS_SWITCH, CT_UINT, CK_SET_ONLY, 1, UINT32_MAX, NULL, CFG(sw.local_as), "AS number", "1 to 4294967295",
 	  "The POP's AS, in the BIRD sessions onlink writes.", NULL, NULL, NULL },
 	{ "own-prefix", CS_SWITCH, CT_CUSTOM, CK_REPEATABLE, 0, 0, NULL, CFG(sw.own), "prefix", "PREFIX [le N]",

@@ -1,7 +1,9 @@
 /* The BIRD include file onlink generates (bird-include in [switch]): the
- * prefixes announced to each provider with their prepends, the drained
- * providers, and a description constant per BIRD protocol. Its header
- * lines are also onlink's record of that state across restarts.
+ * prefixes announced to each provider with their prepends and attributes,
+ * and a description constant per BIRD protocol. BIRD config only: the
+ * record of announcements and drains across restarts is the agent's
+ * state file (swstate.h); agents before it kept them as "#@" lines here,
+ * which ann_parse reads once to migrate them.
  * Pure text in, text out (docs/failover.md shows the file). */
 #ifndef OL_ANNOUNCE_H
 #define OL_ANNOUNCE_H
@@ -30,12 +32,19 @@ struct announcement {
 	struct ann_comm comm[ANN_COMM_MAX];
 	unsigned ncomm;
 	int64_t since;          /* unix time it was announced (as it is now) */
+	char by[64];            /* who asked (the control socket's peer) */
+};
+
+struct ann_drain {
+	char provider[OL_NAME_MAX];
+	int64_t since;          /* unix time it was drained */
+	char by[64];
 };
 
 struct ann_state {
 	struct announcement a[ANN_MAX];
 	size_t n;
-	char drained[CFG_PROVIDERS_MAX / 64][OL_NAME_MAX];
+	struct ann_drain drained[CFG_PROVIDERS_MAX / 64];
 	size_t ndrained;
 };
 
@@ -51,10 +60,12 @@ void ann_comm_str(const struct announcement *a, char *buf, size_t len);
 int ann_add(struct ann_state *st, const struct announcement *a);
 int ann_del(struct ann_state *st, const struct cfg_prefix *p, const char *provider);
 int ann_drained(const struct ann_state *st, const char *provider);
-int ann_set_drained(struct ann_state *st, const char *provider, int on);
+/* on: since and by are recorded (a drain already there keeps its own) */
+int ann_set_drained(struct ann_state *st, const char *provider, int on, int64_t since, const char *by);
 /* The whole include file; malloc'd. */
 char *ann_render(const struct config *c, const struct ann_state *st);
-/* Reads back the state lines of a rendered file; unknown providers are
- * dropped (the config changed). Returns entries read. */
+/* Reads the "#@" lines of an include file written by an agent before the
+ * state file (the migration); unknown providers are dropped (the config
+ * changed). Returns entries read. */
 int ann_parse(const struct config *c, const char *text, struct ann_state *st);
 #endif

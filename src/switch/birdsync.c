@@ -1,5 +1,6 @@
 /* The include file at start (and after a reload, which restarts the
- * agent): what was announced and drained before is read back, the file is
+ * agent): what was announced and drained before comes from the state
+ * file (or, once, from the "#@" lines of an older agent's file), the file is
  * written for the config now in force, and once BIRD answers it is asked
  * to check the file, then to load it. When BIRD refuses it, the previous
  * file is put back, so that BIRD's running config and the file on disk
@@ -41,18 +42,52 @@ static void mark_changed(struct provctl *pc, const char *old, const char *text)
 	}
 }
 
+/* Announcements and drains of providers no longer in the config are
+ * dropped (their sessions are gone), each logged. */
+static void drop_unknown(struct provctl *pc)
+{
+	struct ann_state *a = pc->st->ann;
+	size_t n0 = a->n, d0 = a->ndrained;
+	for (size_t i = a->n; i-- > 0;)
+		if (provctl_index(pc, a->a[i].provider) < 0) {
+			char ad[ADDR_STRLEN];
+			log_warn("announcement %s/%u via %s dropped: no such provider in %s any more",
+				 addr_str(&a->a[i].prefix.addr, ad, sizeof(ad)), a->a[i].prefix.len, a->a[i].provider, pc->c->path);
+			a->a[i] = a->a[--a->n];
+		}
+	for (size_t i = a->ndrained; i-- > 0;)
+		if (provctl_index(pc, a->drained[i].provider) < 0) {
+			log_warn("drain of %s dropped: no such provider in %s any more", a->drained[i].provider, pc->c->path);
+			a->drained[i] = a->drained[--a->ndrained];
+		}
+	if (a->n != n0 || a->ndrained != d0)
+		swstate_save(pc->st);
+}
+
 int birdsync_start(struct provctl *pc)
 {
 	const struct config *c = pc->c;
-	if (!c->sw.bird_include[0])
+	char *old = c->sw.bird_include[0] ? file_read(c->sw.bird_include) : NULL;
+	/* an include of an agent before the state file holds them as "#@"
+	 * lines: moved to the state file once */
+	if (!pc->st->has_ops && old && ann_parse(c, old, pc->st->ann)) {
+		log_info("%s: %zu announcements and %zu drained providers moved from its \"#@\" lines to the state file %s",
+			 c->sw.bird_include, pc->st->ann->n, pc->st->ann->ndrained, pc->st->path[0] ? pc->st->path : "(none)");
+		pc->st->has_ops = 1;
+		swstate_save(pc->st);
+	}
+	drop_unknown(pc);
+	for (size_t k = 0; k < pc->st->ann->ndrained; k++) {
+		const struct ann_drain *d = &pc->st->ann->drained[k];
+		char by[160];
+		snprintf(by, sizeof(by), "%s (before a restart)", d->by[0] ? d->by : "the operator");
+		fo_drain(&pc->fo[provctl_index(pc, d->provider)], by, now_ms());
+	}
+	if (!c->sw.bird_include[0]) {
+		free(old);
 		return 0;
-	char *old = file_read(c->sw.bird_include);
-	if (old && ann_parse(c, old, pc->ann))
-		log_info("%s: %zu announcements, %zu drained providers kept from before", c->sw.bird_include, pc->ann->n,
-			 pc->ann->ndrained);
-	for (size_t k = 0; k < pc->ann->ndrained; k++)
-		fo_drain(&pc->fo[provctl_index(pc, pc->ann->drained[k])], "the operator (before a restart)", now_ms());
-	char *text = ann_render(c, pc->ann);
+	}
+	char *text = ann_render(c, pc->st->ann);
 	int r = 0;
 	if (!text || !old || strcmp(old, text)) {
 		r = text ? file_replace(c->sw.bird_include, text, birdconf_mode(c)) : -ENOMEM;

@@ -301,8 +301,8 @@ static char *cmd_drain(struct provctl *pc, const char *name, int on, const char 
 			return reply_error("provider '%s' is not drained (it is %s)", name, fo_state_str(pc->fo[i].state));
 		a = fo_undrain(&pc->fo[i], cp, now_ms());
 	}
-	ann_set_drained(pc->ann, name, on);
-	save(pc, pc->ann);
+	ann_set_drained(pc->st->ann, name, on, (int64_t)time(NULL), who);
+	swstate_save(pc->st);
 	log_info("provider %s %s by %s", name, on ? "drained" : "undrained", who);
 	if (a != FO_NONE)
 		bird_set(pc, (size_t)i, a == FO_BIRD_ENABLE);
@@ -330,7 +330,7 @@ static void op_fail(struct provctl *pc, const char *what, const char *text)
 	if (op->old_text)
 		file_replace(pc->c->sw.bird_include, op->old_text, birdconf_mode(pc->c));
 	else
-		save(pc, pc->ann);
+		save(pc, pc->st->ann);
 	char msg[800];
 	snprintf(msg, sizeof(msg), "%s", text);
 	size_t l = strlen(msg);
@@ -350,9 +350,10 @@ static void op_configured(void *arg, int ok, const char *text)
 		op_fail(pc, "BIRD configure failed", text);
 		return;
 	}
-	struct ann_state *t = pc->ann;
-	pc->ann = op->next;
+	struct ann_state *t = pc->st->ann;
+	pc->st->ann = op->next;
 	op->next = t;
+	swstate_save(pc->st);
 	char a[ADDR_STRLEN];
 	char comm[ANN_COMM_MAX * 34], med[24] = "none";
 	ann_comm_str(&op->a, comm, sizeof(comm));
@@ -441,7 +442,7 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 		free(op);
 		return reply_error("out of memory");
 	}
-	*op->next = *pc->ann;
+	*op->next = *pc->st->ann;
 	op->withdraw = withdraw;
 	if (opts)
 		op->a = *opts; /* MED, NO_EXPORT, communities */
@@ -450,6 +451,7 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	snprintf(op->a.provider, sizeof(op->a.provider), "%s", name);
 	op->a.prepend = prepend;
 	snprintf(op->who, sizeof(op->who), "%s", who);
+	snprintf(op->a.by, sizeof(op->a.by), "%s", who);
 	if (withdraw && ann_del(op->next, &pfx, name)) {
 		free(op->next);
 		free(op);
@@ -559,8 +561,8 @@ json_t *provctl_json(const struct provctl *pc)
 {
 	json_t *anns = json_array();
 	char a[ADDR_STRLEN], p[ADDR_STRLEN + 5];
-	for (size_t i = 0; i < pc->ann->n; i++) {
-		const struct announcement *x = &pc->ann->a[i];
+	for (size_t i = 0; i < pc->st->ann->n; i++) {
+		const struct announcement *x = &pc->st->ann->a[i];
 		snprintf(p, sizeof(p), "%s/%u", addr_str(&x->prefix.addr, a, sizeof(a)), x->prefix.len);
 		char comm[ANN_COMM_MAX * 34];
 		ann_comm_str(x, comm, sizeof(comm));
@@ -570,15 +572,28 @@ json_t *provctl_json(const struct provctl *pc)
 		json_t *aj = json_pack("{s:s, s:s, s:i, s:o, s:b, s:o, s:I}", "prefix", p, "provider", x->provider, "prepend",
 				       (int)x->prepend, "med", x->has_med ? json_integer((json_int_t)x->med) : json_null(),
 				       "no_export", x->no_export, "communities", cs, "since", (json_int_t)x->since);
+		json_object_set_new(aj, "by", json_string(x->by));
 		/* made before own-prefix said otherwise: kept until withdrawn, said */
 		const char *why = cfg_own_prefix_refusal(&pc->c->sw, &x->prefix);
 		if (why)
 			json_object_set_new(aj, "outside_own_prefix", json_string(why));
 		json_array_append_new(anns, aj);
 	}
-	return json_pack("{s:s?, s:s?, s:b, s:o, s:s?}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL,
-			 "include", pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird),
-			 "announcements", anns, "config_error", pc->config_error[0] ? pc->config_error : NULL);
+	json_t *drained = json_array();
+	for (size_t i = 0; i < pc->st->ann->ndrained; i++) {
+		const struct ann_drain *d = &pc->st->ann->drained[i];
+		json_array_append_new(drained, json_pack("{s:s, s:I, s:s}", "provider", d->provider, "since",
+							 (json_int_t)d->since, "by", d->by));
+	}
+	json_t *j = json_pack("{s:s?, s:s?, s:b, s:o, s:o, s:s?}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL,
+			      "include", pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird),
+			      "announcements", anns, "drained", drained,
+			      "config_error", pc->config_error[0] ? pc->config_error : NULL);
+	const struct swstate_purge *ip = &pc->interrupted;
+	if (ip->provider[0])
+		json_object_set_new(j, "purge_interrupted", json_pack("{s:s, s:b, s:I, s:s}", "provider", ip->provider,
+			"soft", ip->soft, "since", (json_int_t)ip->since, "by", ip->by));
+	return j;
 }
 
 static const char *provider_name(const void *arg, size_t i)
@@ -614,12 +629,13 @@ void provctl_metrics(const struct provctl *pc, FILE *f)
 		  "Times BIRD refused the include file onlink wrote at start (the previous one was put back).");
 	mx_sample(f, "onlink_switch_bird_config_refusals_total", "", (double)pc->config_refusals);
 	mx_family(f, "onlink_switch_announcements", "gauge", "Prefixes onlink announces through BIRD.");
-	mx_sample(f, "onlink_switch_announcements", "", (double)pc->ann->n);
+	mx_sample(f, "onlink_switch_announcements", "", (double)pc->st->ann->n);
 }
 
 /* ---- life ---- */
 
-int provctl_init(struct provctl **out, const struct config *c, void (*changed)(void *arg), void *arg)
+int provctl_init(struct provctl **out, const struct config *c, struct swstate *st, void (*changed)(void *arg),
+		 void *arg)
 {
 	struct provctl *pc = calloc(1, sizeof(*pc));
 	if (!pc)
@@ -629,11 +645,10 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 	pc->arg = arg;
 	pc->p = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*pc->p));
 	pc->fo = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*pc->fo));
-	pc->ann = calloc(1, sizeof(*pc->ann));
-	if (!pc->p || !pc->fo || !pc->ann) {
+	pc->st = st;
+	if (!pc->p || !pc->fo || !st->ann) {
 		free(pc->p);
 		free(pc->fo);
-		free(pc->ann);
 		free(pc);
 		return -ENOMEM;
 	}
@@ -648,6 +663,7 @@ int provctl_init(struct provctl **out, const struct config *c, void (*changed)(v
 	int r = timer_init(&pc->hold, hold_fire, pc);
 	if (!r)
 		r = birdsync_start(pc);
+	purge_interrupted(pc);
 	if (r) {
 		provctl_free(pc);
 		return r;
@@ -682,7 +698,6 @@ void provctl_free(struct provctl *pc)
 	timer_fini(&pc->hold);
 	free(pc->p);
 	free(pc->fo);
-	free(pc->ann);
 	free(pc->start_old);
 	free(pc);
 }

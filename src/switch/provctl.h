@@ -6,6 +6,7 @@
  * provctl_publish() says. */
 #ifndef OL_PROVCTL_H
 #define OL_PROVCTL_H
+#include "switch/swstate.h"
 #include "conf/config.h"
 #include "proto/model.h"
 #include <jansson.h>
@@ -16,7 +17,8 @@ struct provctl;
 
 /* changed(arg) asks the owner to evaluate and publish again (BIRD told
  * something new, a hold-down ended). */
-int provctl_init(struct provctl **out, const struct config *c, void (*changed)(void *arg), void *arg);
+int provctl_init(struct provctl **out, const struct config *c, struct swstate *st, void (*changed)(void *arg),
+		 void *arg);
 void provctl_free(struct provctl *pc);
 /* One step of every provider's state machine against the observed
  * providers, and what to publish for each (both indexed like

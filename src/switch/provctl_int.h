@@ -4,6 +4,7 @@
 #define OL_PROVCTL_INT_H
 #include "switch/provctl.h"
 #include "switch/announce.h"
+#include "switch/swstate.h"
 #include "switch/bird.h"
 #include "switch/failover.h"
 #include "base/loop.h"
@@ -54,9 +55,10 @@ struct provctl {
 	char *start_old;        /* the file before, to put back if BIRD refuses */
 	char config_error[512]; /* BIRD's refusal, "" once it took the file */
 	uint64_t config_refusals;
-	struct ann_state *ann;
+	struct swstate *st;     /* the agent's state file: announcements, drains, a purge */
 	struct op *op;
 	struct purge *purge;    /* a purge in progress (purge.c) */
+	struct swstate_purge interrupted; /* one the agent stopped in the middle of */
 	uint64_t now;
 };
 
@@ -74,4 +76,6 @@ void birdsync_configure(struct provctl *pc);
 char *purge_command(struct provctl *pc, const char *name, int soft, unsigned timeout_s, const char *who);
 void purge_polled(struct provctl *pc);
 void purge_stop(struct provctl *pc);
+/* at start: a purge the state file says was under way, logged and shown */
+void purge_interrupted(struct provctl *pc);
 #endif

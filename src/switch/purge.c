@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct purge {
 	unsigned handle;        /* the waiting control client */
@@ -37,6 +38,8 @@ static void finish(struct provctl *pc, char *reply)
 	control_finish(pg->handle, reply);
 	free(pg);
 	pc->purge = NULL;
+	pc->st->purge.active = 0;
+	swstate_save(pc->st);
 }
 
 static void done(struct provctl *pc, int timed_out)
@@ -112,6 +115,13 @@ char *purge_command(struct provctl *pc, const char *name, int soft, unsigned tim
 		snprintf(pg->before[k], sizeof(pg->before[k]), "%s", pc->p[i].b[k].since);
 	pg->handle = control_defer();
 	pc->purge = pg;
+	/* in the state file while it runs: an agent that dies meanwhile says
+	 * so when it starts again */
+	struct swstate_purge *sp = &pc->st->purge;
+	*sp = (struct swstate_purge){ .active = 1, .soft = soft, .since = (int64_t)time(NULL) };
+	snprintf(sp->provider, sizeof(sp->provider), "%s", name);
+	snprintf(sp->by, sizeof(sp->by), "%s", who);
+	swstate_save(pc->st);
 	log_info("provider %s: %s purge of its BGP sessions (%s) by %s", name, soft ? "soft" : "hard",
 		 soft ? "route refresh" : "restart", who);
 	for (unsigned k = 0; k < cp->nbird; k++) {
@@ -123,6 +133,18 @@ char *purge_command(struct provctl *pc, const char *name, int soft, unsigned tim
 	if (!soft)
 		provctl_restarting(pc, (size_t)i);
 	return NULL;
+}
+
+void purge_interrupted(struct provctl *pc)
+{
+	struct swstate_purge *sp = &pc->st->purge;
+	if (!sp->active)
+		return;
+	log_warn("a %s purge of provider %s by %s was under way when the agent stopped: its sessions are as BIRD says "
+		 "(onlink status)", sp->soft ? "soft" : "hard", sp->provider, sp->by);
+	pc->interrupted = *sp;
+	sp->active = 0;
+	swstate_save(pc->st);
 }
 
 void purge_stop(struct provctl *pc)

@@ -539,7 +539,8 @@ int switchd_run(struct config *c)
 	if ((r = loop_init()) || (r = track_init(&s.tr, &c->sw)) || (r = nl_open(&s.nl, NLG_LINK | NLG_NEIGH, nl_notify_rcvbuf())) ||
 	    (r = (s.obs = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*s.obs))) ? 0 : -ENOMEM) ||
 	    (r = (s.out = calloc(c->sw.nproviders ? c->sw.nproviders : 1, sizeof(*s.out))) ? 0 : -ENOMEM) ||
-	    (r = provctl_init(&s.pc, c, changed, &s))) {
+	    (r = swstate_load(&s.state, c->sw.state_file) < 0 ? -EIO : 0) || /* (said why) */
+	    (r = provctl_init(&s.pc, c, &s.state, changed, &s))) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
 	}
@@ -566,7 +567,6 @@ int switchd_run(struct config *c)
 		log_err("start-up: the peer server's timers: %s", strerror(-r));
 		return 1;
 	}
-	swstate_load(&s.state, c->sw.state_file); /* (what fails is logged: it starts without it) */
 	full_sync(&s);
 	if ((r = peers_listen(&s.peers)) || (r = control_open(c->control, control_cb, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));

@@ -35,7 +35,12 @@ check_eq "  with a clear message" "$out" "onlink undrain: provider 'transit-b' i
 out=$("$ONLINK" drain -s "$SW" transit-zz 2>&1)
 check_eq "drain of an unknown provider: refused" "$out" "onlink drain: no provider 'transit-zz'"
 
-# the drain survives a restart of the switch agent (kept in the include file)
+# the drain survives a restart of the switch agent (kept in its state file,
+# with who and since when; BIRD's include is BIRD config only)
+STATE=$LAB_DIR/switch-state.json
+check_eq "the state file records the drain and who asked" \
+	"$(jq -r '.drained[] | select(.provider == "transit-a") | .by' "$STATE" | sed 's/pid [0-9]*/pid N/')" "uid 0 pid N"
+check "BIRD's include holds no record of its own" bash -c "! grep -q '^#@' '$INC'"
 lab_stop onlinkd-sw
 start_switchd
 check "after a switch agent restart transit-a is still drained" \
@@ -90,6 +95,9 @@ check "after a restart the switch agent reports the announcement" \
 	wait_for 10 "kept" bash -c "[ \"\$('$ONLINK' status -s '$SW' --json 2>/dev/null | jq -r '.bird.announcements[0].prefix')\" = 2001:db8:77::/48 ]"
 birdc_ sw configure >/dev/null
 check "and BIRD, reloaded, still announces it" wait_for 5 "still" has_path pb 2001:db8:77::/48 "65000"
+check_eq "...as the state file records it, with who asked" \
+	"$(jq -r '.announcements[] | "\(.prefix) \(.provider) \(.by)"' "$STATE" | sed 's/pid [0-9]*/pid N/')" \
+	"2001:db8:77::/48 transit-b uid 0 pid N"
 check "every operation is in the switch log" bash -c "grep -c 'by uid 0' '$LAB_DIR/onlinkd-sw.log' | grep -qx '[6-9]'"
 
 # malformed requests straight on the control socket: an error each, the
@@ -217,3 +225,43 @@ check "...onlink status says so" bash -c "'$ONLINK' status -s '$SW' | grep -q 'a
 out=$("$ONLINK" withdraw -s "$SW" 198.18.90.0/24 --via transit-b 2>&1); rc=$?
 check_eq "...and can be withdrawn" "$rc:$out" "0:withdrew 198.18.90.0/24 via transit-b"
 cp "$LAB_DIR/switch.conf.good" "$LAB_DIR/switch.conf"
+
+# an include file of an agent before the state file (the record as "#@"
+# lines) and no state file: moved to the state file once, with a log line;
+# the announcement still reaches the provider
+printf '%s\n' '#@ announce 198.18.93.0/24 transit-b 0 0 since=1764150000 med=70 no-export=0 communities=65000:7' \
+	'#@ drained transit-b' > "$LAB_DIR/old-record"
+lab_stop onlinkd-sw
+rm -f "$STATE"
+cat "$LAB_DIR/old-record" "$INC" > "$INC.old" && mv "$INC.old" "$INC"
+start_switchd
+wait_for 10 "switch agent" test -S "$SW"
+check "an old include's record: moved to the state file, logged" \
+	grep -qF "bird-onlink.conf: 1 announcements and 1 drained providers moved from its \"#@\" lines to the state file $STATE" "$LAB_DIR/onlinkd-sw.log"
+check_eq "...in the state file, every attribute" \
+	"$(jq -r '(.announcements[] | "\(.prefix) \(.provider) \(.med) \(.communities | join(",")) \(.since)"), (.drained[] | .provider)' "$STATE")" \
+	"198.18.93.0/24 transit-b 70 65000:7 1764150000
+transit-b"
+check "...BIRD's include rewritten without it" bash -c "! grep -q '^#@' '$INC'"
+b_state() { st "$SW" '.providers[] | select(.name == "transit-b") | .failover.state'; }
+b_drained() { [ "$(b_state)" = drained ]; }
+check "...transit-b drained again" wait_for 10 "drained" b_drained
+"$ONLINK" undrain -s "$SW" transit-b > /dev/null
+b_med() { birdc -s "$LAB_DIR/bird-pb.ctl" show route 198.18.93.0/24 all | grep -q 'BGP.med: 70'; }
+check "...and once undrained, 198.18.93.0/24 reaches transit-b with its MED" wait_for 30 "announced" b_med
+"$ONLINK" withdraw -s "$SW" 198.18.93.0/24 --via transit-b > /dev/null
+
+# a purge under way is in the state file: an agent killed in the middle
+# says so when it starts again (log, status), and forgets it
+purging() { [ "$(jq -r '.purge.provider // ""' "$STATE")" = transit-a ]; }
+"$ONLINK" purge -s "$SW" transit-a --timeout 60 > "$LAB_DIR/purge-killed.out" 2>&1 &
+purge_cli=$!
+check "a purge under way: in the state file" wait_for 10 "purge" purging
+lab_stop onlinkd-sw KILL
+wait "$purge_cli"
+check_eq "...the CLI, its agent killed, says so (exit 2)" "$?" 2
+start_switchd
+wait_for 10 "switch agent" test -S "$SW"
+check "...the restarted agent logs it" grep -q "a hard purge of provider transit-a by uid 0 pid [0-9]* was under way when the agent stopped" "$LAB_DIR/onlinkd-sw.log"
+check_eq "...shows it in its status" "$(st "$SW" '.bird.purge_interrupted | "\(.provider) \(.soft)"')" "transit-a false"
+check_eq "...and the state file no longer holds it" "$(jq -r '.purge' "$STATE")" "null"

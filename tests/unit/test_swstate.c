@@ -69,6 +69,79 @@ static void decode_and_refuse(void **state)
 	swstate_free(&st);
 }
 
+/* announcements (every attribute), drains and a purge: the round trip,
+ * and what is refused */
+static void operator_state(void **state)
+{
+	(void)state;
+	struct swstate st = { 0 }, back = { 0 };
+	const char *why;
+	static const char text[] =
+		"{\"onlink_state\": 1, \"role\": \"switch\", \"announcements\": ["
+		"{\"prefix\": \"198.18.5.0/24\", \"provider\": \"transit-a\", \"prepend\": 2, \"asn\": 65000, "
+		"\"med\": 50, \"no_export\": true, \"communities\": [\"65000:100\", \"4200000000:1:2\"], "
+		"\"since\": 1764150000, \"by\": \"uid 0 (root)\"},"
+		"{\"prefix\": \"2001:db8:5::/48\", \"provider\": \"transit-b\", \"prepend\": 0, \"asn\": 0, "
+		"\"med\": null, \"no_export\": false, \"communities\": [], \"since\": 1, \"by\": \"\"}], "
+		"\"drained\": [{\"provider\": \"transit-b\", \"since\": 1764150001, \"by\": \"uid 1000 (ops)\"}], "
+		"\"purge\": {\"provider\": \"transit-a\", \"soft\": true, \"since\": 1764150002, \"by\": \"x\"}}";
+	assert_int_equal(swstate_decode(&st, text, &why), 0);
+	assert_true(st.has_ops);
+	assert_int_equal(st.ann->n, 2);
+	const struct announcement *a = &st.ann->a[0];
+	assert_string_equal(a->provider, "transit-a");
+	assert_true(a->prepend == 2 && a->asn == 65000 && a->has_med && a->med == 50 && a->no_export && a->ncomm == 2 &&
+		    a->comm[1].large && a->since == 1764150000);
+	assert_string_equal(a->by, "uid 0 (root)");
+	assert_false(st.ann->a[1].has_med);
+	assert_true(ann_drained(st.ann, "transit-b"));
+	assert_int_equal(st.ann->drained[0].since, 1764150001);
+	assert_true(st.purge.active && st.purge.soft);
+	assert_string_equal(st.purge.provider, "transit-a");
+	char *enc = swstate_encode(&st);
+	assert_non_null(enc);
+	assert_int_equal(swstate_decode(&back, enc, &why), 0);
+	char *enc2 = swstate_encode(&back);
+	assert_string_equal(enc, enc2);
+	free(enc);
+	free(enc2);
+	/* a file of before announcements: none, and has_ops says so */
+	assert_int_equal(swstate_decode(&back, "{\"onlink_state\": 1, \"role\": \"switch\"}", &why), 0);
+	assert_false(back.has_ops);
+	assert_int_equal(back.ann->n, 0);
+	static const struct { const char *ops, *why; } bad[] = {
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.1/24\", \"provider\": \"a\", \"prepend\": 0, \"asn\": 0}]",
+		  "an announcement without a prefix (ADDR/LEN)" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a b\", \"prepend\": 0, \"asn\": 0}]",
+		  "an announcement without a provider name" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 17, \"asn\": 0}]",
+		  "an announcement's prepend is not 0 to 16" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 0, \"asn\": 4294967296}]",
+		  "an announcement's asn is not 0 to 4294967295" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 0, \"asn\": 0, \"med\": -1}]",
+		  "an announcement's med is not 0 to 4294967295" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 0, \"asn\": 0, "
+		  "\"communities\": [\"1:2\", \"1:2\"]}]", "an announcement's community is listed twice" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 0, \"asn\": 0, "
+		  "\"communities\": [\"65536:1\"]}]", "an announcement's community is not A:B or A:B:C" },
+		{ "\"announcements\": [{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 0, \"asn\": 0}, "
+		  "{\"prefix\": \"198.18.5.0/24\", \"provider\": \"a\", \"prepend\": 1, \"asn\": 0}]", "an announcement listed twice" },
+		{ "\"drained\": [{\"provider\": \"a\"}, {\"provider\": \"a\"}]", "a provider drained twice" },
+		{ "\"drained\": [\"a\"]", "a drained provider that is not {\"provider\": NAME, \"since\": TIME, \"by\": TEXT}" },
+		{ "\"purge\": {\"provider\": \"a\"}", "a purge that is not {\"provider\": NAME, \"soft\": BOOL, \"since\": TIME, \"by\": TEXT}" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char t[600];
+		snprintf(t, sizeof(t), "{\"onlink_state\": 1, \"role\": \"switch\", %s}", bad[i].ops);
+		assert_int_equal(swstate_decode(&st, t, &why), -1);
+		if (strcmp(why, bad[i].why))
+			fail_msg("%s: '%s', not '%s'", bad[i].ops, why, bad[i].why);
+		assert_int_equal(st.ann->n, 2); /* untouched */
+	}
+	swstate_free(&st);
+	swstate_free(&back);
+}
+
 static int count_aside(const char *dir)
 {
 	int n = 0;
@@ -127,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decode_and_refuse),
+		cmocka_unit_test(operator_state),
 		cmocka_unit_test(file_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
