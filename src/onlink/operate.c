@@ -3,10 +3,12 @@
  * them with the caller's uid. */
 #include "onlink/cmd.h"
 #include "base/control.h"
+#include "proto/opapi.h"
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,20 +29,24 @@ static int usage(const char *cmd, FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/* onlink announce --list: what the switch agent announces, from its status */
+/* onlink announce --list: what the switch agent announces (a typed request) */
 static int announce_list(const char *sock)
 {
-	char *reply = NULL;
-	int r = control_request(sock, "status", &reply);
+	char *reply = NULL, req[64];
+	struct opapi_request rq = { .kind = OP_ANNOUNCEMENTS };
+	int r = opapi_request_encode(&rq, req, sizeof(req));
+	if (!r)
+		r = control_request(sock, req, &reply);
 	if (r < 0) {
 		fprintf(stderr, "onlink: cannot reach the switch agent at %s: %s\n", sock, control_strerror(r));
 		return 2;
 	}
 	json_t *root = json_loads(reply, 0, NULL);
 	free(reply);
-	json_t *anns = json_object_get(json_object_get(root, "bird"), "announcements");
+	json_t *anns = json_object_get(root, "announcements");
 	if (!json_is_array(anns)) {
-		fprintf(stderr, "onlink announce: %s: not a switch agent's status\n", sock);
+		const char *err = json_string_value(json_object_get(root, "error"));
+		fprintf(stderr, "onlink announce: %s: %s\n", sock, err ? err : "not a switch agent's answer");
 		json_decref(root);
 		return 1;
 	}
@@ -128,32 +134,38 @@ int cmd_operate(int argc, char **argv)
 		return usage(cmd, stderr);
 	const char *arg = argv[optind];
 	char req[1024];
-	int spaces = strpbrk(arg, " \t\n") || (via && strpbrk(via, " \t\n")) || (med && strpbrk(med, " \t\n"));
-	for (size_t i = 0; i < ncomm; i++)
-		spaces |= strpbrk(comm[i], " \t\n") != NULL;
-	if (spaces) {
-		fprintf(stderr, "onlink %s: no spaces allowed in its arguments\n", cmd);
+	struct opapi_request rq = { .kind = purge ? OP_PURGE : is_ann ? OP_ANNOUNCE : ann ? OP_WITHDRAW :
+					   !strcmp(cmd, "drain") ? OP_DRAIN : OP_UNDRAIN,
+				    .soft = soft, .timeout_s = timeout < 0 ? OPAPI_TIMEOUT_DEFAULT : (unsigned)timeout,
+				    .prepend = prepend < 0 ? 0 : (unsigned)prepend, .no_export = no_export };
+	const char *name = ann ? via : arg;
+	if (strlen(name) >= sizeof(rq.provider) || (ann && strlen(arg) >= sizeof(rq.prefix))) {
+		fprintf(stderr, "onlink %s: %s: too long\n", cmd, strlen(name) >= sizeof(rq.provider) ? name : arg);
 		return 2;
 	}
-	if (is_ann) {
-		size_t off = (size_t)snprintf(req, sizeof(req), "announce %s %s %ld", arg, via, prepend < 0 ? 0 : prepend);
-		if (med)
-			off += (size_t)snprintf(req + off, sizeof(req) - off, " med=%s", med);
-		if (no_export)
-			off += (size_t)snprintf(req + off, sizeof(req) - off, " no-export");
-		for (size_t i = 0; i < ncomm && off < sizeof(req); i++)
-			off += (size_t)snprintf(req + off, sizeof(req) - off, " community=%s", comm[i]);
-		if (off >= sizeof(req)) {
-			fprintf(stderr, "onlink %s: arguments too long\n", cmd);
-			return 2;
+	snprintf(rq.provider, sizeof(rq.provider), "%s", name);
+	if (ann)
+		snprintf(rq.prefix, sizeof(rq.prefix), "%s", arg);
+	if (med) {
+		unsigned long long m = strtoull(med, &end, 10);
+		if (*end || med[0] < '0' || med[0] > '9' || m > UINT32_MAX) {
+			fprintf(stderr, "onlink %s: med: bad value '%s' (0 to 4294967295); nothing changed\n", cmd, med);
+			return 1;
 		}
+		rq.has_med = 1;
+		rq.med = (uint32_t)m;
 	}
-	else if (ann)
-		snprintf(req, sizeof(req), "withdraw %s %s", arg, via);
-	else if (purge)
-		snprintf(req, sizeof(req), "purge %s %s %ld", arg, soft ? "soft" : "hard", timeout < 0 ? 30 : timeout);
-	else
-		snprintf(req, sizeof(req), "%s %s", cmd, arg);
+	for (size_t i = 0; i < ncomm; i++) {
+		if (strlen(comm[i]) >= OPAPI_COMM_LEN) {
+			fprintf(stderr, "onlink %s: community: bad '%s'; nothing changed\n", cmd, comm[i]);
+			return 1;
+		}
+		snprintf(rq.communities[rq.ncomm++], OPAPI_COMM_LEN, "%s", comm[i]);
+	}
+	if (opapi_request_encode(&rq, req, sizeof(req))) {
+		fprintf(stderr, "onlink %s: arguments too long\n", cmd);
+		return 2;
+	}
 	char *reply = NULL;
 	int r = control_request_wait(sock, req, &reply, purge ? (unsigned)(timeout < 0 ? 30 : timeout) + 15 : 30);
 	if (r < 0) {

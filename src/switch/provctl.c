@@ -10,6 +10,7 @@
 #include "switch/birdconf.h"
 #include "switch/failover.h"
 #include "switch/provctl_int.h"
+#include "proto/api.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -269,7 +270,7 @@ char *reply_error(const char *fmt, ...)
 	for (char *c = msg; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
 			*c = '?';
-	json_t *j = json_pack("{s:s}", "error", msg);
+	json_t *j = json_pack("{s:i, s:s}", "api", API_VERSION, "error", msg);
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return s;
@@ -277,6 +278,7 @@ char *reply_error(const char *fmt, ...)
 
 char *reply_ok(json_t *j)
 {
+	json_object_set_new(j, "api", json_integer(API_VERSION));
 	json_object_set_new(j, "ok", json_true());
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -476,62 +478,35 @@ static char *cmd_announce(struct provctl *pc, const char *prefix, const char *na
 	return NULL;
 }
 
-/* Splits on spaces; at most max words, each shorter than WORD_MAX. -1 when
- * there are more words or a longer one. */
-#define WORD_MAX 128
-static int words(const char *req, char w[][WORD_MAX], int max)
-{
-	int n = 0;
-	for (const char *p = req; *p;) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		size_t len = strcspn(p, " ");
-		if (n == max || len >= WORD_MAX)
-			return -1;
-		memcpy(w[n], p, len);
-		w[n++][len] = 0;
-		p += len;
-	}
-	return n;
-}
+static json_t *announcements_json(const struct provctl *pc);
 
-char *provctl_command(struct provctl *pc, const char *req, const char *who, int *handled)
+char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char *who)
 {
-	char w[4 + 2 + ANN_COMM_MAX][WORD_MAX];
-	int n = words(req, w, 4 + 2 + ANN_COMM_MAX);
-	*handled = 1;
-	const char *verb = n > 0 ? w[0] : "";
-	if (!strcmp(verb, "drain") || !strcmp(verb, "undrain"))
-		return n == 2 ? cmd_drain(pc, w[1], !strcmp(verb, "drain"), who) : reply_error("usage: %s PROVIDER", verb);
-	if (!strcmp(verb, "announce")) {
-		char *end = NULL, err[200];
-		unsigned long prepend = n >= 4 ? strtoul(w[3], &end, 10) : 0;
-		if (n < 3 || (n >= 4 && (w[3][0] < '0' || w[3][0] > '9' || *end)))
-			return reply_error("usage: announce PREFIX PROVIDER [PREPEND [med=N] [no-export] [community=A:B[:C]]...]");
-		struct announcement opts = { 0 };
-		for (int k = 4; k < n; k++)
-			if (ann_option(&opts, w[k], err, sizeof(err)))
+	char err[200];
+	struct announcement opts = { 0 };
+	switch (rq->kind) {
+	case OP_DRAIN:
+	case OP_UNDRAIN:
+		return cmd_drain(pc, rq->provider, rq->kind == OP_DRAIN, who);
+	case OP_ANNOUNCE:
+		opts.has_med = rq->has_med;
+		opts.med = rq->med;
+		opts.no_export = rq->no_export;
+		for (unsigned k = 0; k < rq->ncomm; k++) {
+			char opt[16 + OPAPI_COMM_LEN];
+			snprintf(opt, sizeof(opt), "community=%s", rq->communities[k]);
+			if (ann_option(&opts, opt, err, sizeof(err)))
 				return reply_error("%s; nothing changed", err);
-		return cmd_announce(pc, w[1], w[2], prepend > ANN_PREPEND_MAX ? ANN_PREPEND_MAX + 1 : (unsigned)prepend, 0,
-				    &opts, who);
+		}
+		return cmd_announce(pc, rq->prefix, rq->provider, rq->prepend, 0, &opts, who);
+	case OP_WITHDRAW:
+		return cmd_announce(pc, rq->prefix, rq->provider, 0, 1, NULL, who);
+	case OP_PURGE:
+		return purge_command(pc, rq->provider, rq->soft, rq->timeout_s, who);
+	case OP_ANNOUNCEMENTS:
+		return reply_ok(json_pack("{s:o}", "announcements", announcements_json(pc)));
 	}
-	if (!strcmp(verb, "purge")) {
-		char *end = NULL;
-		unsigned long t = n == 4 ? strtoul(w[3], &end, 10) : 30;
-		if ((n != 3 && n != 4) || (strcmp(w[2], "hard") && strcmp(w[2], "soft")) ||
-		    (n == 4 && (w[3][0] < '0' || w[3][0] > '9' || *end || t < 1 || t > 600)))
-			return reply_error("usage: purge PROVIDER hard|soft [TIMEOUT, 1 to 600 s]");
-		return purge_command(pc, w[1], !strcmp(w[2], "soft"), (unsigned)t, who);
-	}
-	if (!strcmp(verb, "withdraw")) {
-		if (n != 3)
-			return reply_error("usage: withdraw PREFIX PROVIDER");
-		return cmd_announce(pc, w[1], w[2], 0, 1, NULL, who);
-	}
-	*handled = 0;
-	return NULL;
+	return reply_error("unknown request");
 }
 
 /* ---- status ---- */
@@ -557,7 +532,7 @@ json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now)
 	return j;
 }
 
-json_t *provctl_json(const struct provctl *pc)
+static json_t *announcements_json(const struct provctl *pc)
 {
 	json_t *anns = json_array();
 	char a[ADDR_STRLEN], p[ADDR_STRLEN + 5];
@@ -579,6 +554,12 @@ json_t *provctl_json(const struct provctl *pc)
 			json_object_set_new(aj, "outside_own_prefix", json_string(why));
 		json_array_append_new(anns, aj);
 	}
+	return anns;
+}
+
+json_t *provctl_json(const struct provctl *pc)
+{
+	json_t *anns = announcements_json(pc);
 	json_t *drained = json_array();
 	for (size_t i = 0; i < pc->st->ann->ndrained; i++) {
 		const struct ann_drain *d = &pc->st->ann->drained[i];

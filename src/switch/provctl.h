@@ -9,6 +9,7 @@
 #include "switch/swstate.h"
 #include "conf/config.h"
 #include "proto/model.h"
+#include "proto/opapi.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -30,9 +31,8 @@ json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now);
 json_t *provctl_json(const struct provctl *pc);
 /* Prometheus families: failover state and counters per provider, BIRD. */
 void provctl_metrics(const struct provctl *pc, FILE *f);
-/* A control request other than "status": drain NAME, undrain NAME,
- * announce PREFIX NAME PREPEND, withdraw PREFIX NAME. who: for the log.
- * Returns the reply (malloc'd JSON), or NULL when it was deferred (see
- * control_defer) or the request is not one of these (*handled = 0). */
-char *provctl_command(struct provctl *pc, const char *req, const char *who, int *handled);
+/* An operator request of the typed API (proto/opapi.h). who: for the log
+ * and the state file. Returns the reply (a malloc'd line of JSON), or NULL
+ * when it was deferred (see control_defer). */
+char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char *who);
 #endif

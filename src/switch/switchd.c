@@ -12,6 +12,7 @@
 #include "kernel/nl.h"
 #include "switch/peers.h"
 #include "switch/portdesc.h"
+#include "proto/api.h"
 #include "switch/swstate.h"
 #include "switch/fastpath.h"
 #include "switch/provctl.h"
@@ -397,16 +398,23 @@ static char *control_cb(const char *req, void *arg)
 	struct switchd *s = arg;
 	json_t *root;
 	if (strcmp(req, "status")) {
+		/* the operator API, typed (docs/api.md); "status" is the human view */
 		uid_t uid = (uid_t)-1;
 		pid_t pid = 0;
 		char who[64];
+		const char *why;
+		struct opapi_request rq;
+		if (!api_is_request(req) || opapi_request_decode(req, &rq, &why) < 0) {
+			if (!api_is_request(req))
+				why = "unknown request: the switch agent takes the typed requests of docs/api.md, and status";
+			root = json_pack("{s:i, s:s}", "api", API_VERSION, "error", why);
+			char *out = json_dumps(root, JSON_COMPACT);
+			json_decref(root);
+			return out;
+		}
 		control_peer(&uid, &pid);
 		snprintf(who, sizeof(who), "uid %ld pid %ld", (long)uid, (long)pid);
-		int handled;
-		char *out = provctl_command(s->pc, req, who, &handled);
-		if (handled)
-			return out;
-		root = json_pack("{s:s}", "error", "unknown request");
+		return provctl_op(s->pc, &rq, who);
 	} else {
 		json_t *provs = json_array(), *peers = peers_json(&s->peers);
 		for (size_t i = 0; i < s->tr.n; i++)

@@ -3,10 +3,12 @@
  * agent's side) and replies (the egress proxy's and the CLI's side); and
  * the other text onlink reads from local daemons: BIRD's answers
  * (switch/bird.c, proto/birdroute.c) and the kernel's route messages;
- * and the switch agent's state file (switch/swstate.c).
+ * the switch agent's operator requests (proto/opapi.c); and the switch
+ * agent's state file (switch/swstate.c).
  * Oracle beyond "no crash": what decodes encodes to a line that decodes to
  * the same thing. */
 #include "proto/api.h"
+#include "proto/opapi.h"
 #include "kernel/route.h"
 #include "proto/birdroute.h"
 #include "switch/bird.h"
@@ -75,6 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    r.hops[i].chosen != r2.hops[i].chosen || r.hops[i].substituted != r2.hops[i].substituted)
 				abort();
 		free(l);
+	}
+	/* the same text as a switch agent's operator request */
+	struct opapi_request op, op2;
+	if (!opapi_request_decode(in, &op, &why)) {
+		char buf[2048];
+		if (opapi_request_encode(&op, buf, sizeof(buf)) || opapi_request_decode(buf, &op2, &why) ||
+		    memcmp(&op, &op2, sizeof(op)))
+			abort();
 	}
 	/* the same text as the switch agent's state file */
 	struct swstate st = { 0 }, st2 = { 0 };

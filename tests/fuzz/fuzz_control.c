@@ -1,14 +1,18 @@
-/* libFuzzer target: the switch agent's control requests (drain, undrain,
- * announce, withdraw: src/switch/provctl.c) and the parser of the state it
- * keeps in BIRD's include file (src/switch/announce.c), which it reads back
- * at start. Each input line is one request, as the control socket hands
- * them over; the whole input is also parsed as an include file. Oracle
- * beyond "no crash": every request gets a JSON reply with "ok", and an
- * include file that parses renders to one that parses to the same state. */
+/* libFuzzer target: the switch agent's operator requests (drain, undrain,
+ * announce, withdraw, purge, announcements: decoded by src/proto/opapi.c,
+ * carried out by src/switch/provctl.c, its state in memory) and the parser
+ * of the "#@" record older agents kept in BIRD's include file
+ * (src/switch/announce.c), which an agent reads once to migrate it. Each
+ * input line is one request, as the control socket hands them over; the
+ * whole input is also parsed as an include file. Oracle beyond "no
+ * crash": every request decoded gets a JSON reply with "api": 1 and "ok"
+ * or "error", and what an include file's record parses to renders to an
+ * include file with no record of its own. */
 #include "conf/config.h"
 #include "base/loop.h"
 #include "switch/announce.h"
 #include "switch/provctl.h"
+#include "switch/swstate.h"
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct config cfg;
 static struct provctl *pc;
+static struct swstate st; /* in memory only */
 static char dir[] = "/tmp/onlink-fuzz.XXXXXX";
 
 /* the fuzzer leaves nothing behind in /tmp */
@@ -70,19 +75,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "%s\n", cfg.err);
 		abort();
 	}
-	if (provctl_init(&pc, &cfg, changed, NULL))
+	if (swstate_load(&st, "") || provctl_init(&pc, &cfg, &st, changed, NULL))
 		abort();
 	return 0;
 }
 
 static void request(const char *req)
 {
-	int handled;
-	char *reply = provctl_command(pc, req, "fuzz", &handled);
-	if (!handled)
-		return; /* not one of provctl's verbs */
+	struct opapi_request rq;
+	const char *why;
+	if (opapi_request_decode(req, &rq, &why))
+		return; /* refused by the codec: fuzz_api's */
+	char *reply = provctl_op(pc, &rq, "fuzz");
 	json_t *j = reply ? json_loads(reply, 0, NULL) : NULL;
-	if (!j || !(json_is_true(json_object_get(j, "ok")) || json_is_string(json_object_get(j, "error"))))
+	if (!j || json_integer_value(json_object_get(j, "api")) != 1 ||
+	    !(json_is_true(json_object_get(j, "ok")) || json_is_string(json_object_get(j, "error"))))
 		abort();
 	json_decref(j);
 	free(reply);
@@ -101,14 +108,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data, size);
 	text[size] = 0;
-	struct ann_state *st = calloc(1, sizeof(*st)), *again = calloc(1, sizeof(*again));
-	if (ann_parse(&cfg, text, st) >= 0) {
-		char *r = ann_render(&cfg, st);
-		if (!r || ann_parse(&cfg, r, again) < 0 || again->n != st->n || again->ndrained != st->ndrained)
+	struct ann_state *old = calloc(1, sizeof(*old)), *again = calloc(1, sizeof(*again));
+	if (ann_parse(&cfg, text, old) >= 0) {
+		char *r = ann_render(&cfg, old);
+		if (!r || ann_parse(&cfg, r, again) != 0 || strstr(r, "\n#@"))
 			abort();
 		free(r);
 	}
-	free(st);
+	free(old);
 	free(again);
 	free(text);
 	return 0;

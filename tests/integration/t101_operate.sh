@@ -115,11 +115,20 @@ while True:
 print(out.decode())
 PY
 }
-check_eq "a NUL in a request: an error, not a hang" "$(raw '\0drain transit-a' | jq -r .error)" "unknown request"
-check_eq "a name that is not UTF-8: an error, not a hang" "$(raw 'drain transit-\xff' | jq -r .error)" "no provider 'transit-?'"
-check_eq "trailing words: refused" "$(raw 'withdraw 2001:db8:77::/48 transit-b now' | jq -r .error)" "usage: withdraw PREFIX PROVIDER"
-check_eq "a negative prepend: refused" "$(raw 'announce 198.18.80.0/24 transit-a -1' | jq -r .error)" "usage: announce PREFIX PROVIDER [PREPEND [med=N] [no-export] [community=A:B[:C]]...]"
-check_eq "a 200-character word: refused" "$(raw "drain $(printf 'a%.0s' $(seq 200))" | jq -r .error)" "unknown request"
+check_eq "a NUL in a request: an error, not a hang" "$(raw '\0drain transit-a' | jq -r .error)" \
+	"unknown request: the switch agent takes the typed requests of docs/api.md, and status"
+check_eq "the words of agents before the typed API: an error that says what it takes" "$(raw 'drain transit-a' | jq -r .error)" \
+	"unknown request: the switch agent takes the typed requests of docs/api.md, and status"
+check_eq "a name that is not UTF-8: an error, not a hang" "$(raw '{"api":1,"request":"drain","provider":"transit-\xff"}' | jq -r .error)" "not a JSON object"
+check_eq "a key the request does not take: refused, named" \
+	"$(raw '{"api":1,"request":"withdraw","prefix":"2001:db8:77::/48","provider":"transit-b","now":true}' | jq -r .error)" "withdraw takes no key 'now'"
+check_eq "a negative prepend: refused" "$(raw '{"api":1,"request":"announce","prefix":"198.18.80.0/24","provider":"transit-a","prepend":-1}' | jq -r .error)" "prepend: 0 to 16"
+check_eq "a prepend that is a string: refused" "$(raw '{"api":1,"request":"announce","prefix":"198.18.80.0/24","provider":"transit-a","prepend":"2"}' | jq -r .error)" "prepend: 0 to 16"
+check_eq "a 200-character name: refused" "$(raw "{\"api\":1,\"request\":\"drain\",\"provider\":\"$(printf 'a%.0s' $(seq 200))\"}" | jq -r .error)" \
+	"provider: not a name (letters, digits, '.', '_', '-'; at most 31)"
+check_eq "another api version: refused, naming the one served" "$(raw '{"api":2,"request":"drain","provider":"transit-a"}' | jq -r .error)" \
+	"api version not served (this agent serves api 1)"
+check_eq "every answer carries the api version" "$(raw '{"api":1,"request":"announcements"}' | jq -r '.api')" 1
 check_eq "still serving, nothing changed" "$(st "$SW" '[.bird.announcements[].prefix] | join(",")')" "2001:db8:77::/48"
 
 # purge: a provider's BGP sessions restarted through BIRD (their "since"
