@@ -44,9 +44,12 @@ wait_for 10 "switch agent" test -S "$LAB_DIR/switch.sock" || exit 1
 lab_load_addrs "$SESSIONS" || exit 1
 
 # run HOW: every session up, then the restart HOW does; prints its JSON line
+# (inplace: the sessions watched 5 s after a reload the agent applies in
+# place: how many ended)
 reconnect() {
-	local how=$1 out="$LAB_DIR/reconnect-$1.json"
-	n ld "$SCALELOAD" -R -c 10.20.0.1:4710 -k "$SWPUB" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
+	local how=$1 out="$LAB_DIR/reconnect-$1.json" watch=()
+	[ "$how" = inplace ] && watch=(-W 5)
+	n ld "$SCALELOAD" -R "${watch[@]}" -c 10.20.0.1:4710 -k "$SWPUB" -p "$LAB_DIR/providers" -s "${LAB_PREFIX}sw" -i br0 \
 		-S "$SESSIONS" -P "$(lab_pid onlinkd-sw)" -A 10.20.128.0 > "$out" 2> "$LAB_DIR/scaleload-$how.err" &
 	local load=$!
 	echo "$load scaleload-$how" >> "$LAB_DIR/pids"
@@ -56,7 +59,13 @@ reconnect() {
 		lab_stop onlinkd-sw
 		lab_spawn onlinkd-sw sw "$ONLINKD" switch -c "$LAB_DIR/switch.conf" ;;
 	reload)
-		sed -i 's/^keepalive = 30$/keepalive = 29/' "$LAB_DIR/switch.conf"
+		# a second listen address: that takes a restart in place (exec)
+		sed -i 's/^listen = 10.20.0.1:4710$/&\nlisten = 10.20.0.1:4711/' "$LAB_DIR/switch.conf"
+		kill -HUP "$(lab_pid onlinkd-sw)" ;;
+	inplace)
+		# a provider's description and the keepalive: applied in place
+		sed -i -e 's/^keepalive = 30$/keepalive = 29/' -e 's/^\[provider ix-0\]$/&\ndescription = reloaded in place/' \
+			"$LAB_DIR/switch.conf"
 		kill -HUP "$(lab_pid onlinkd-sw)" ;;
 	esac
 	wait "$load" || { cat "$LAB_DIR/scaleload-$how.err" >&2; return 1; }
@@ -65,8 +74,12 @@ reconnect() {
 }
 echo "restart: stop and start the switch agent under $SESSIONS sessions ..."
 reconnect restart > "$LAB_DIR/restart.json" || exit 1
-echo "reload: a changed config, the switch agent restarting in place ..."
+echo "reload: a changed listen, the switch agent restarting in place (exec) ..."
 reconnect reload > "$LAB_DIR/reload.json" || exit 1
+echo "reload in place: a changed description and keepalive, applied by the running agent ..."
+reconnect inplace > "$LAB_DIR/inplace.json" || exit 1
+grep -q "applied in place; $SESSIONS host sessions kept" "$LAB_DIR/onlinkd-sw.log" ||
+	{ echo "the switch agent did not say it applied the reload in place with $SESSIONS sessions kept" >&2; exit 1; }
 refused=$(grep -c "dropped before authentication" "$LAB_DIR/onlinkd-sw.log")
 grep "dropped before authentication" "$LAB_DIR/onlinkd-sw.log" | sed 's/.*dropped before authentication: //' | sort | uniq -c >&2
 
@@ -76,6 +89,7 @@ d, sessions, provs, refused, ncpu = sys.argv[1:]
 hs = json.load(open(f"{d}/hsbench.json"))
 rs = json.loads(open(f"{d}/restart.json").read())
 rl = json.loads(open(f"{d}/reload.json").read())
+ip = json.loads(open(f"{d}/inplace.json").read())
 print(f"\n### Identities: handshakes, reconnects, signed datagrams\n")
 print(f"{ncpu} cores; {sessions} sessions (each its own key) on a switch agent with {provs} providers and the fast path\n")
 print("| | measured | target |")
@@ -87,6 +101,9 @@ met = lambda v, t: "met" if v < t else "**missed**"
 print(f"| {sessions} hosts back after a switch agent restart (stop, start) (ms) | {rs['reconnect_ms']:.0f} | < 2000: {met(rs['reconnect_ms'], 2000)} |")
 print(f"| {sessions} hosts back after a reload that restarts it in place (ms) | {rl['reconnect_ms']:.0f} | < 2000: {met(rl['reconnect_ms'], 2000)} |")
 print(f"| switch agent CPU for those {rl['sessions']} handshakes and snapshots, reload (ms) | {rl['switch_cpu_ms_since_ready']:.0f} | |")
+print(f"| a reload applied in place (a description, the keepalive): sessions that ended, of {ip['sessions']} | {ip['drops']} | 0: {'met' if ip['drops'] == 0 else '**missed**'} |")
+print(f"| ...new snapshots sent (none needed: no egress change) | {ip['resnapshots']} | 0 |")
+print(f"| ...switch agent CPU for it (ms) | {ip['switch_cpu_ms_since_ready']:.0f} | |")
 print(f"| handshakes refused meanwhile | {refused} | 0 |")
 print(f"| cookie replies meanwhile (under load; the host connects again at once with its mac2): restart / reload | {rs['cookies']} / {rl['cookies']} | |")
 for mtu in ("mtu9000", "mtu1500"):

@@ -6,7 +6,10 @@
 # to the host agent (the same API the proxy uses) stamps when the host
 # agent publishes the new slice, and a tight loop on the proxy's control
 # socket stamps when the proxy uses it. Both on one clock (monotonic, one
-# process). Target: under 100 ms from the host agent to the proxy.
+# process). Targets: under 100 ms from the host agent to the proxy, and
+# under 100 ms from the switch agent's SIGHUP (median and max): the switch
+# agent applies a slice change in place and sends each session a new
+# snapshot (before, a reload restarted it: 278-300 ms).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
@@ -85,7 +88,9 @@ print(f"\n{rounds} slice changes\n")
 print("| from ... to the egress proxy using the new slice (ms) | median | max |")
 print("|---|---:|---:|")
 row("the host agent publishing it (target < 100)", host_to_proxy)
-row("the switch agent's reload (restart in place, host sessions again, snapshot)", reload_to_proxy)
+row("the switch agent's SIGHUP (a reload in place: a new snapshot in each session) (target < 100)", reload_to_proxy)
 ok = max(host_to_proxy) < 100
 print(f"\ntarget (host agent to proxy under 100 ms, every change): {'met' if ok else '**missed**'}")
+ok = statistics.median(reload_to_proxy) < 100 and max(reload_to_proxy) < 100
+print(f"target (switch agent's SIGHUP to proxy under 100 ms, median and max): {'met' if ok else '**missed**'}")
 PY

@@ -22,6 +22,10 @@
  *   scaleload -c ADDR:PORT -k SWITCH_PUBKEY -p PROVIDERS -s SWITCH_NETNS -i IFNAME
  *             [-H HOST_NETNS]... [-S 100,250,500,1000] [-b 1,50,500]
  *             [-r ROUNDS] [-P SWITCH_PID] [-K KEEPALIVE] [-I IDLE_SECS] [-j IFNAME] [-A BASE]
+ * -R: reconnect as host agents do and time the sessions' return after the
+ * switch agent's restart; with -W SECS, instead watch them SECS seconds
+ * (a reload in place) and print how many ended and how many got a new
+ * snapshot.
  * -A BASE: session i connects from BASE + i + 1 (IPv4; the addresses must
  * be on this namespace's interface: lab_load_addrs in lab/lib.sh), each
  * simulated host from an address of its own as real hosts are (the switch
@@ -117,6 +121,8 @@ static int joinif;             /* the load namespace's interface, for the group 
 static long pending;           /* deliveries not seen yet (atomic: two threads) */
 static unsigned long snaps_done;
 static int reconnect_mode;     /* -R */
+static double watch_secs;      /* -W: watch the sessions this long, then say how many ended */
+static long drops, resnapshots;
 static double first_drop, last_snap;
 static int nsnapped;
 
@@ -168,9 +174,12 @@ static int on_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 	struct sess *s = arg;
 	(void)c;
 	if (type == WM_SNAP_END) {
+		if (s->snap)
+			resnapshots++; /* a new snapshot in the session (a reload in place) */
+		else
+			nsnapped++;
 		s->snap = 1;
 		snaps_done++;
-		nsnapped++;
 		s->backoff = 0;
 		last_snap = mono();
 		return 0;
@@ -317,6 +326,7 @@ static void sess_drop(struct sess *s, const char *why)
 		exit(1);
 	}
 	double now = mono();
+	drops++;
 	if (first_drop == 0)
 		first_drop = now;
 	if (s->snap)
@@ -701,9 +711,10 @@ int main(int argc, char **argv)
 	const char *hostns[MAX_HOSTS];
 	int steps[MAX_STEPS] = { 100, 250, 500, 1000 }, nsteps = 4, bursts[MAX_BURSTS] = { 1, 50, 500 }, nbursts = 3;
 	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt;
-	while ((opt = getopt(argc, argv, "Rg:c:k:p:s:i:j:H:S:b:r:P:K:I:A:")) != -1) {
+	while ((opt = getopt(argc, argv, "RW:g:c:k:p:s:i:j:H:S:b:r:P:K:I:A:")) != -1) {
 		switch (opt) {
 		case 'R': reconnect_mode = 1; break;
+		case 'W': watch_secs = atof(optarg); break;
 		case 'g':
 			if (sodium_init() < 0)
 				return 1;
@@ -815,8 +826,9 @@ int main(int argc, char **argv)
 		double c0 = swpid ? proc_cpu(swpid) : 0;
 		printf("ready\n");
 		fflush(stdout);
-		double give_up = mono() + 120;
-		while (mono() < give_up && !(first_drop && nsnapped == nsess)) {
+		double give_up = mono() + (watch_secs > 0 ? watch_secs : 120);
+		drops = resnapshots = 0;
+		while (mono() < give_up && (watch_secs > 0 || !(first_drop && nsnapped == nsess))) {
 			struct epoll_event ev[256];
 			int n = epoll_wait(ep, ev, 256, 2);
 			for (int i = 0; i < n; i++) {
@@ -832,6 +844,11 @@ int main(int argc, char **argv)
 			for (int i = 0; i < nsess; i++)
 				if (sess[i].fd < 0 && sess[i].retry_at <= now)
 					sess_start(i);
+		}
+		if (watch_secs > 0) {
+			printf("{\"sessions\": %d, \"drops\": %ld, \"resnapshots\": %ld, \"switch_cpu_ms_since_ready\": %.1f}\n",
+			       nsess, drops, resnapshots, swpid ? (proc_cpu(swpid) - c0) * 1e3 : -1);
+			return 0;
 		}
 		if (!(first_drop && nsnapped == nsess))
 			die("the sessions did not all come back within 120 s");

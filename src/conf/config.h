@@ -226,6 +226,12 @@ const struct cfg_peerkey *config_host_by_key(const struct config *c, const uint8
 /* The normalized form, as `onlinkd -n` prints it. */
 void config_print(const struct config *c, FILE *f);
 /* The same configuration: the same normalized text, and the same key. */
+/* 1 when the running agent can apply next in place, keeping its sessions
+ * (the switch agent: the same identity, sockets, fast path and providers'
+ * identities; descriptions, hosts, egress slices, BIRD sessions and the
+ * rest may change); else 0 with why naming the first change that needs a
+ * restart. conf/reload.c. */
+int config_in_place(const struct config *run, const struct config *next, char *why, size_t len);
 int config_same(const struct config *a, const struct config *b);
 /* Reads a base64 private key file (`onlink genkey`): 0, or -EPERM when
  * group or others may read or write it (as ssh refuses a private key;

@@ -87,6 +87,16 @@ int birdsync_start(struct provctl *pc)
 		free(old);
 		return 0;
 	}
+	return birdsync_render(pc, old);
+}
+
+int birdsync_render(struct provctl *pc, char *old)
+{
+	const struct config *c = pc->c;
+	if (!c->sw.bird_include[0]) {
+		free(old);
+		return 0;
+	}
 	char *text = ann_render(c, pc->st->ann);
 	int r = 0;
 	if (!text || !old || strcmp(old, text)) {

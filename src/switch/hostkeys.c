@@ -31,6 +31,21 @@ int hostkeys_init(struct hostkeys *k, const struct config *c)
 	return k->last && k->replays ? 0 : -ENOMEM;
 }
 
+int hostkeys_carry(struct hostkeys *out, const struct hostkeys *k, const struct config *next)
+{
+	if (hostkeys_init(out, next))
+		return hostkeys_free(out), -ENOMEM;
+	for (unsigned j = 0; j < next->sw.nhosts; j++) {
+		const struct cfg_peerkey *h = config_host_by_key(k->cfg, next->sw.hosts[j].pub);
+		if (!h)
+			continue;
+		size_t hi = (size_t)(h - k->cfg->sw.hosts);
+		memcpy(out->last[j], k->last[hi], WIRE_TS);
+		out->replays[j] = k->replays[hi];
+	}
+	return 0;
+}
+
 void hostkeys_free(struct hostkeys *k)
 {
 	free(k->last);

@@ -24,6 +24,10 @@ struct hostkeys {
 };
 
 int hostkeys_init(struct hostkeys *k, const struct config *c);
+/* For a config read again (next): out, with what k knew of each key that
+ * stays (the newest timestamp accepted, the replays refused), whatever
+ * its place in the new config. 0 or -ENOMEM. */
+int hostkeys_carry(struct hostkeys *out, const struct hostkeys *k, const struct config *next);
 void hostkeys_free(struct hostkeys *k);
 /* 0 with name set; else <0 with *refusal and why (whylen bytes) set. */
 int hostkeys_judge(struct hostkeys *k, const uint8_t pub[32], const uint8_t ts[WIRE_TS], const char *claimed,

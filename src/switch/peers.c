@@ -525,6 +525,37 @@ static int open_listeners(struct peers *s)
 }
 
 
+void peers_resnapshot(struct peers *s)
+{
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead || p->c.state != CONN_UP)
+			continue;
+		send_snapshot(s, p);
+		if (p->dead)
+			continue;
+		p->log_pos = s->loglen; /* the snapshot holds what the log has */
+		peer_flushed(s, p, conn_flush(&p->c));
+	}
+}
+
+unsigned peers_reconfigured(struct peers *s)
+{
+	unsigned kept = 0;
+	for (struct peer *p = s->peers; p; p = p->next) {
+		if (p->dead || p->c.state != CONN_UP)
+			continue;
+		const struct cfg_peerkey *h = config_host_by_key(s->cfg, p->c.peer_key);
+		if (h && !strcmp(h->name, p->c.peer_name)) {
+			kept++;
+			continue;
+		}
+		log_warn("host %s (%s): %s: its session ends", p->c.peer_name, p->addr,
+			 h ? "its key now belongs to another [host NAME]" : "no [host NAME] has its key any more");
+		peer_drop(s, p, "its [host NAME] is gone from the config");
+	}
+	return kept;
+}
+
 void peers_send_all(struct peers *s, uint8_t type, const uint8_t *body, size_t n)
 {
 	send_all(s, NULL, type, body, n);

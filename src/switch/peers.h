@@ -97,6 +97,11 @@ void peers_turn_end(struct peers *s);
 /* Drops silent and unauthenticated sessions, and sends keepalives. */
 void peers_keepalive(struct peers *s);
 unsigned peers_up(const struct peers *s);
+/* After a reload in place: every session gets a new snapshot (what it
+ * holds changed: the egress table); and sessions whose key or name is no
+ * longer a [host NAME]'s end. The latter returns the sessions kept. */
+void peers_resnapshot(struct peers *s);
+unsigned peers_reconfigured(struct peers *s);
 /* Rekeys completed, in every session so far. */
 unsigned long peers_rekeys(const struct peers *s);
 json_t *peers_json(const struct peers *s);

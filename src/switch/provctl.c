@@ -665,6 +665,20 @@ int provctl_init(struct provctl **out, const struct config *c, struct swstate *s
 	return 0;
 }
 
+int provctl_busy(const struct provctl *pc, char *why, size_t len)
+{
+	if (pc->op || pc->configuring || pc->need_configure)
+		snprintf(why, len, "%s is in progress", pc->op ? "an announce or withdraw" : "BIRD's configure");
+	return pc->op || pc->configuring || pc->need_configure;
+}
+
+int provctl_reload(struct provctl *pc)
+{
+	free(pc->start_old);
+	pc->start_old = NULL;
+	return birdsync_render(pc, pc->c->sw.bird_include[0] ? file_read(pc->c->sw.bird_include) : NULL);
+}
+
 void provctl_free(struct provctl *pc)
 {
 	if (!pc)

@@ -35,4 +35,10 @@ void provctl_metrics(const struct provctl *pc, FILE *f);
  * and the state file. Returns the reply (a malloc'd line of JSON), or NULL
  * when it was deferred (see control_defer). */
 char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char *who);
+/* A reload in place must wait for nothing: 1 (why set) while an announce,
+ * a withdraw or BIRD's configure is in progress. */
+int provctl_busy(const struct provctl *pc, char *why, size_t len);
+/* After a reload in place (its config's content replaced): the include
+ * file rendered again, BIRD told when it changed. 0 or negative errno. */
+int provctl_reload(struct provctl *pc);
 #endif

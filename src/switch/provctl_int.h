@@ -70,6 +70,9 @@ char *reply_ok(json_t *j);
 /* birdsync.c: the include file written at start; then checked and loaded
  * once BIRD answers */
 int birdsync_start(struct provctl *pc);
+/* The include file rendered for the config now, written when it differs
+ * from old (what the file held: taken), BIRD then told at its next poll */
+int birdsync_render(struct provctl *pc, char *old);
 void birdsync_configure(struct provctl *pc);
 
 /* purge.c: "purge NAME [soft] [TIMEOUT]"; after each poll of BIRD; at stop */

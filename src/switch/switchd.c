@@ -303,6 +303,88 @@ static void describe_ports(struct switchd *s)
 	portdesc_sync(&s->tr, &s->cfg->sw, &s->state);
 }
 
+/* the egress tables as the hosts get them: the same bytes or not */
+static int egress_same(const struct cfg_switch *a, const struct cfg_switch *b)
+{
+	uint8_t x[WIRE_BODY_MAX], y[WIRE_BODY_MAX];
+	if (a->negress != b->negress)
+		return 0;
+	for (unsigned i = 0; i < a->negress; i++) {
+		int n = wire_egress_encode(x, sizeof(x), &a->egress[i].e), m = wire_egress_encode(y, sizeof(y), &b->egress[i].e);
+		if (n != m || n < 0 || memcmp(x, y, (size_t)n))
+			return 0;
+	}
+	return 1;
+}
+
+/* A changed config the running agent can take (conf/reload.c): its
+ * content replaces the running one's, every module sees it through the
+ * same pointer, and what depends on it follows: the sessions of hosts no
+ * longer in it end, the others are kept (a new snapshot when the egress
+ * table changed), the ports' aliases, BIRD's include, the providers'
+ * backups. 0, or -1 (nothing changed) when it cannot. */
+static int reload_in_place(struct switchd *s, struct config *next)
+{
+	struct hostkeys keys;
+	if (hostkeys_carry(&keys, &s->peers.keys, next))
+		return -1;
+	daemon_reloading();
+	int egress_changed = !egress_same(&s->cfg->sw, &next->sw);
+	unsigned keepalive = s->cfg->keepalive;
+	struct config old = *s->cfg;
+	*s->cfg = *next;
+	memset(next, 0, sizeof(*next));
+	track_reconfig(&s->tr, &s->cfg->sw);
+	hostkeys_free(&s->peers.keys);
+	s->peers.keys = keys;
+	s->peers.keys.cfg = s->cfg;
+	config_free(&old);
+	unsigned kept = peers_reconfigured(&s->peers);
+	if (egress_changed)
+		peers_resnapshot(&s->peers);
+	if (keepalive != s->cfg->keepalive)
+		timer_arm(&s->keepalive, s->cfg->keepalive * 1000ull, s->cfg->keepalive * 1000ull);
+	if (provctl_reload(s->pc))
+		log_warn("reload: BIRD's include file could not be written again (see above)");
+	describe_ports(s);
+	publish(s);
+	log_info("reload: %s changed: applied in place; %u host sessions kept%s", s->cfg->path, kept,
+		 egress_changed ? ", each sent the new egress table" : "");
+	char status[96];
+	snprintf(status, sizeof(status), "switch %s: %zu providers", s->cfg->name, s->tr.n);
+	daemon_notify_ready(status);
+	return 0;
+}
+
+/* SIGHUP: the config read again. Unchanged: nothing. Changed: applied in
+ * place when it can be (every session kept); otherwise the agent restarts
+ * in place (daemon_reload: the same pid, kernel state kept). */
+static void reload(struct switchd *s)
+{
+	struct config *next = calloc(1, sizeof(*next));
+	char why[160] = "out of memory";
+	if (!next) {
+		log_err("reload: out of memory; the running configuration stays");
+		return;
+	}
+	if (config_load(s->cfg->path, next)) {
+		log_err("reload refused, the running configuration stays: %s", next->err);
+	} else if (next->role != ROLE_SWITCH) {
+		log_err("reload refused: %s is no longer a switch agent's config", s->cfg->path);
+	} else if (config_same(s->cfg, next)) {
+		log_info("reload: %s unchanged", s->cfg->path);
+	} else if (!config_in_place(s->cfg, next, why, sizeof(why)) || provctl_busy(s->pc, why, sizeof(why)) ||
+		   reload_in_place(s, next)) {
+		log_info("reload: not in place (%s)", why);
+		config_free(next);
+		free(next);
+		daemon_reload(s->cfg); /* returns only if it cannot restart */
+		return;
+	}
+	config_free(next);
+	free(next);
+}
+
 static int full_sync(struct switchd *s)
 {
 	int r;
@@ -591,7 +673,7 @@ int switchd_run(struct config *c)
 		peers_turn_end(&s.peers);
 		if (s.reload) {
 			s.reload = 0;
-			daemon_reload(c); /* returns only when nothing is to change */
+			reload(&s);
 		}
 	}
 	log_info("stopping");

@@ -40,6 +40,13 @@ int track_init(struct tracker *t, const struct cfg_switch *c)
 	return 0;
 }
 
+void track_reconfig(struct tracker *t, const struct cfg_switch *c)
+{
+	for (size_t i = 0; i < t->n && i < c->nproviders; i++)
+		t->p[i].cfg = &c->providers[i];
+	t->ports_changed = 1; /* descriptions may have changed (portdesc.c) */
+}
+
 void track_free(struct tracker *t)
 {
 	free(t->p);

@@ -73,6 +73,9 @@ struct tracker {
 };
 
 int track_init(struct tracker *t, const struct cfg_switch *c);
+/* After a reload in place (the same providers: conf/reload.c): the
+ * providers' config entries are c's. */
+void track_reconfig(struct tracker *t, const struct cfg_switch *c);
 void track_free(struct tracker *t);
 void track_event(struct tracker *t, const struct nl_event *ev);
 /* Before a full resync: forget neighbor presence (the dump restores it). */

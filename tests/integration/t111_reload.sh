@@ -46,15 +46,60 @@ check "bad config: refused with FILE:LINE" wait_for 5 "refused" \
 check "...the agent still runs, rules untouched" bash -c "kill -0 $HOST && ip netns exec ${LAB_PREFIX}h1 ip rule show | grep -q '^1100:'"
 cp "$LAB_DIR/host-h1.conf.good" "$LAB_DIR/host-h1.conf"
 
-# the switch agent: unchanged, then a changed keepalive
+# the switch agent: unchanged, then changes it applies in place (no host
+# session ends, nothing on h1 is touched), then one that takes a restart
 before=$(grep -c "reload: " "$LAB_DIR/onlinkd-sw.log")
 kill -HUP "$SW"
 check "switch agent, unchanged config: says so" wait_for 5 "unchanged" grep -q "reload: .*switch.conf unchanged" "$LAB_DIR/onlinkd-sw.log"
 check_eq "...the hosts keep their sessions" "$(sessions)" "1"
+swsessions() { n sw curl -sf --max-time 5 http://127.0.0.1:9477/metrics | awk '$1 == "onlink_switch_sessions_total" { print $2 }'; }
+sw0=$(swsessions)
 m=$(mon_mark h1)
-sed -i 's/^keepalive = .*/keepalive = 3/' "$LAB_DIR/switch.conf"
+# a keepalive, a provider's description, and h1's egress
+# slice: all in place
+sed -i -e 's/^keepalive = .*/keepalive = 3/' -e 's/^slice = h1 10000-19999$/slice = h1 10000-14999/' "$LAB_DIR/switch.conf"
+python3 - "$LAB_DIR/switch.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("[provider transit-b]\n", "[provider transit-b]\ndescription = Transit B, circuit 42\n", 1)
+open(p, "w").write(s)
+PY
 kill -HUP "$SW"
-check "switch agent, changed config: restarts in place" wait_for 5 "restart" grep -q "reload: .*switch.conf changed" "$LAB_DIR/onlinkd-sw.log"
+check "switch agent, changed config: applied in place, the sessions kept" wait_for 5 "in place" \
+	grep -q "reload: .*switch.conf changed: applied in place; 2 host sessions kept, each sent the new egress table" "$LAB_DIR/onlinkd-sw.log"
+check_eq "...same pid" "$(lab_pid onlinkd-sw)" "$SW"
+check_eq "...no host session ended (h1's sessions)" "$(sessions)" "1"
+check_eq "...none at the switch (sessions_total)" "$(swsessions)" "$sw0"
+mine() { st "$(host_sock 1)" '.egress[] | select(.address == "192.0.2.10") | .mine | "\(.first)-\(.last)"'; }
+check "...h1 has its new slice" wait_for 5 "slice" bash -c "[ \"\$('$ONLINK' status -s '$(host_sock 1)' --json | jq -r '.egress[] | select(.address == \"192.0.2.10\") | .mine | \"\\(.first)-\\(.last)\"')\" = 10000-14999 ]"
+alias_b() { n sw ip -d link show sw-pb | awk '$1 == "alias" { sub(/^ *alias /, ""); print; exit }'; }
+described() { [ "$(alias_b)" = "onlink: transit-b AS65002 Transit B, circuit 42" ]; }
+check "...transit-b's port described anew" wait_for 5 "alias" described
+check_eq "...no provider address, neighbor or route on h1 changed" "$(provider_events "$m")" ""
+# a host gone from the config: its session ends, the others stay
+cp "$LAB_DIR/switch.conf" "$LAB_DIR/switch.conf.two"
+python3 - "$LAB_DIR/switch.conf" <<'PY'
+import re, sys
+p = sys.argv[1]; s = open(p).read()
+s = re.sub(r"\[host h2\].*?(?=\n\[|\Z)", "", s, flags=re.S)
+s = re.sub(r"(?m)^slice = h2 .*\n", "", s)
+open(p, "w").write(s)
+PY
+kill -HUP "$SW"
+check "a host removed from the config: its session ends, said why" wait_for 5 "gone" \
+	grep -q "host h2 (.*): no \[host NAME\] has its key any more: its session ends" "$LAB_DIR/onlinkd-sw.log"
+check "...h1's is kept" wait_for 5 "kept" grep -q "applied in place; 1 host sessions kept" "$LAB_DIR/onlinkd-sw.log"
+check_eq "...h1 still on its first session" "$(sessions)" "1"
+cp "$LAB_DIR/switch.conf.two" "$LAB_DIR/switch.conf"
+kill -HUP "$SW"
+h2_up() { [ "$(st "$(host_sock 2)" '.switches[0].state')" = up ]; }
+check "...back in the config: h2 connects again" wait_for 15 "h2" h2_up
+# a second listen address: that takes a restart in place (exec), said why
+m=$(mon_mark h1)
+sed -i 's/^listen = 10.10.0.1:4710$/&\nlisten = 10.10.0.1:4711/' "$LAB_DIR/switch.conf"
+kill -HUP "$SW"
+check "a changed listen: restarts in place, saying why" wait_for 5 "restart" \
+	bash -c "grep -q 'reload: not in place (listen changed)' '$LAB_DIR/onlinkd-sw.log' && grep -q 'reload: .*switch.conf changed: restarting in place' '$LAB_DIR/onlinkd-sw.log'"
 check "...the hosts reconnect" wait_for 15 "reconnect" sessions_are 2
 check_eq "...same pid" "$(lab_pid onlinkd-sw)" "$SW"
 check "...serves metrics again" n sw curl -sf --max-time 5 -o /dev/null http://127.0.0.1:9477/metrics
