@@ -461,6 +461,46 @@ static void own_prefixes(void **state)
 	}
 }
 
+/* What a running switch agent can take in place, and what takes a restart
+ * (conf/reload.c), each named */
+static void reload_in_place(void **state)
+{
+	(void)state;
+	static struct config run, next;
+	char why[160];
+	assert_int_equal(config_load("tests/config/switch.conf", &run), 0);
+	/* descriptions, backups, keepalive, egress, hosts: in place */
+	assert_int_equal(config_load("tests/config/switch.conf", &next), 0);
+	snprintf(next.sw.providers[0].descr, sizeof(next.sw.providers[0].descr), "another");
+	next.keepalive++;
+	next.sw.nhosts = 0;
+	next.sw.negress = 0;
+	assert_int_equal(config_in_place(&run, &next, why, sizeof(why)), 1);
+	/* what takes a restart, named */
+	next.sw.nlisten++;
+	assert_int_equal(config_in_place(&run, &next, why, sizeof(why)), 0);
+	assert_string_equal(why, "listen changed");
+	next.sw.nlisten--;
+	next.sw.providers[0].table++;
+	assert_int_equal(config_in_place(&run, &next, why, sizeof(why)), 0);
+	assert_string_equal(why, "provider transit-a changed (its name, addresses, interface, port or table)");
+	next.sw.providers[0].table--;
+	next.sw.providers[1].addrs[0].bytes[3]++;
+	assert_int_equal(config_in_place(&run, &next, why, sizeof(why)), 0);
+	next.sw.providers[1].addrs[0].bytes[3]--;
+	next.priv[0] ^= 1;
+	assert_int_equal(config_in_place(&run, &next, why, sizeof(why)), 0);
+	assert_string_equal(why, "the private key changed");
+	next.priv[0] ^= 1;
+	snprintf(next.sw.state_file, sizeof(next.sw.state_file), "/elsewhere");
+	assert_int_equal(config_in_place(&run, &next, why, sizeof(why)), 0);
+	assert_string_equal(why, "state-file changed");
+	next.sw.nhosts = run.sw.nhosts;
+	next.sw.negress = run.sw.negress;
+	config_free(&next);
+	config_free(&run);
+}
+
 int main(void)
 {
 	/* git keeps no modes but the executable bit: the test key is secret */
@@ -482,6 +522,7 @@ int main(void)
 		cmocka_unit_test(key_mode),
 		cmocka_unit_test(unreadable_file),
 		cmocka_unit_test(man_page_matches_schema),
+		cmocka_unit_test(reload_in_place),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink("/tmp/onlink-test-notakey");
