@@ -232,6 +232,10 @@ void config_print(const struct config *c, FILE *f);
  * rest may change); else 0 with why naming the first change that needs a
  * restart. conf/reload.c. */
 int config_in_place(const struct config *run, const struct config *next, char *why, size_t len);
+/* 1 when two host agents' configs differ in their [probe] alone: the host
+ * agent takes that in place (its probing started anew, its sessions and
+ * subscribers kept). */
+int config_probe_only(const struct config *run, const struct config *next);
 int config_same(const struct config *a, const struct config *b);
 /* Reads a base64 private key file (`onlink genkey`): 0, or -EPERM when
  * group or others may read or write it (as ssh refuses a private key;

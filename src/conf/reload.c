@@ -70,3 +70,20 @@ int config_in_place(const struct config *run, const struct config *next, char *w
 	}
 	return 1;
 }
+
+int config_probe_only(const struct config *run, const struct config *next)
+{
+	if (run->role != ROLE_HOST || next->role != ROLE_HOST)
+		return 0;
+	/* shallow copies without their [probe], printed and compared */
+	struct config a = *run, b = *next;
+	a.host.probe = b.host.probe = NULL;
+	a.host.nprobe = b.host.nprobe = 0;
+	a.host.probe_interval_ms = b.host.probe_interval_ms = 0;
+	a.host.probe_timeout_ms = b.host.probe_timeout_ms = 0;
+	a.host.probe_line = b.host.probe_line = 0;
+	int same = config_same(&a, &b);
+	sodium_memzero(&a, sizeof(a));
+	sodium_memzero(&b, sizeof(b));
+	return same;
+}

@@ -186,6 +186,37 @@ static void keepalive_fire(struct timer *t)
 	swlink_keepalive(t->arg);
 }
 
+/* SIGHUP: a change to [probe] alone is applied in place (the probing
+ * started anew; the switch sessions and the egress proxy's subscription
+ * kept); any other change restarts the agent in place (daemon_reload);
+ * an unchanged file: a rebuild check. */
+static void reload(struct hostd *h)
+{
+	struct config *next = calloc(1, sizeof(*next));
+	if (next && !config_load(h->cfg->path, next) && !config_same(h->cfg, next) && config_probe_only(h->cfg, next)) {
+		daemon_reloading();
+		struct config old = *h->cfg;
+		probing_free(h->probing);
+		h->probing = NULL;
+		*h->cfg = *next;
+		memset(next, 0, sizeof(*next));
+		config_free(&old);
+		int r = probing_new(h, &h->probing);
+		if (r)
+			log_err("reload: [probe]: %s; probing stopped", strerror(-r));
+		log_info("reload: %s changed ([probe] only): applied in place, %u probe targets; switch sessions and "
+			 "subscribers kept", h->cfg->path, h->cfg->host.nprobe);
+		char status[96];
+		snprintf(status, sizeof(status), "host %s: %zu providers", h->cfg->name, h->view.merged.n);
+		daemon_notify_ready(status);
+	} else if (!daemon_reload(h->cfg)) { /* returns only when nothing is to change */
+		rebuild_check(h);
+	}
+	if (next)
+		config_free(next);
+	free(next);
+}
+
 int hostd_run(struct config *c)
 {
 	struct hostd h = { .cfg = c, .upsteer_dirty = 1, .kept_since = time(NULL), .started_ms = now_ms(), .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
@@ -255,8 +286,7 @@ int hostd_run(struct config *c)
 		}
 		if (h.reload) {
 			h.reload = 0;
-			if (!daemon_reload(c)) /* returns only when nothing is to change */
-				rebuild_check(&h);
+			reload(&h);
 		}
 	}
 	/* Kernel state stays: forwarding never depends on the agent running. */

@@ -123,6 +123,17 @@ check "egress: a changed listen-port refuses the reload" wait_for 5 "refused" \
 check "...and it keeps running with the prefixes it had" \
 	bash -c "kill -0 $EG && ip netns exec ${LAB_PREFIX}h1 nft list table inet onlink_egress | grep -q '100.64.0.0/11'"
 
+# the host agent: a change to [probe] alone is applied in place, the
+# egress proxy's subscription kept
+subs0=$(st "$(host_sock 1)" .subscribers)
+printf '\n[probe]\ntarget = 203.0.113.1\ninterval = 500ms\ntimeout = 1s\n' >> "$LAB_DIR/host-h1.conf"
+kill -HUP "$HOST"
+check "host agent, [probe] added: applied in place" wait_for 5 "in place" grep -q "reload: .*host-h1.conf changed (\[probe\] only): applied in place" "$LAB_DIR/onlinkd-h1.log"
+check_eq "...same pid" "$(lab_pid onlinkd-h1)" "$HOST"
+check "...probing" wait_for 5 "probe" bash -c "'$ONLINK' status -s '$(host_sock 1)' --json | jq -e .probe > /dev/null"
+check_eq "...the egress proxy's subscription kept (subscribers: $subs0)" "$(st "$(host_sock 1)" .subscribers)" "$subs0"
+check "...which there is" [ "$subs0" -ge 1 ]
+
 # systemd's side of it (Type=notify), with a stand-in for its socket: the
 # host agent is ready only once the switch's snapshot is applied; a reload
 # that restarts in place says RELOADING=1, then READY=1 again; a stop says
