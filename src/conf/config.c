@@ -10,8 +10,8 @@
 #include "conf/schema.h"
 #include "base/log.h"
 #include "base/vec.h"
+#include "kernel/link.h"
 #include <errno.h>
-#include <net/if.h>
 #include <ini.h>
 #include <limits.h>
 #include <sodium.h>
@@ -524,7 +524,7 @@ int config_check_system(struct config *c)
 {
 	for (unsigned i = 0; c->role == ROLE_HOST && i < c->host.nswitches; i++) {
 		const struct cfg_switchref *s = &c->host.switches[i];
-		if (s->ifname[0] && !if_nametoindex(s->ifname)) {
+		if (s->ifname[0] && !link_index(s->ifname)) {
 			snprintf(c->err, sizeof(c->err), "%s:%d: interface: '%s' does not exist (onlinkd would wait for it)",
 				 c->path, s->ifname_line, s->ifname);
 			return -1;
@@ -539,7 +539,7 @@ void config_warn_system(const struct config *c, FILE *f)
 	 * (a check may run before the links are made) */
 	char path[4 * sizeof(c->path)];
 	str_escape_ctl(path, sizeof(path), c->path);
-	if (c->role == ROLE_HOST && !c->host.multi_uplink && !if_nametoindex(c->host.ifname))
+	if (c->role == ROLE_HOST && !c->host.multi_uplink && !link_index(c->host.ifname))
 		fprintf(f, "%s: warning: [host] interface '%s' does not exist here (onlinkd would wait for it)\n", path,
 			c->host.ifname);
 	/* an admin down of the interface removes its IPv6 addresses: the
@@ -555,10 +555,10 @@ void config_warn_system(const struct config *c, FILE *f)
 		fclose(kf);
 	for (unsigned i = 0; c->role == ROLE_SWITCH && i < c->sw.nproviders; i++) {
 		const struct cfg_provider *p = &c->sw.providers[i];
-		if (!if_nametoindex(p->ifname))
+		if (!link_index(p->ifname))
 			fprintf(f, "%s:%d: warning: [provider %s] interface '%s' does not exist here (onlinkd would wait for it)\n",
 				path, p->line, p->name, p->ifname);
-		if (p->port[0] && !if_nametoindex(p->port))
+		if (p->port[0] && !link_index(p->port))
 			fprintf(f, "%s:%d: warning: [provider %s] port '%s' does not exist here\n", path, p->line, p->name,
 				p->port);
 	}

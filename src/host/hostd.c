@@ -8,8 +8,8 @@
 #include "base/vec.h"
 #include "conf/daemon.h"
 #include "kernel/nl.h"
+#include "kernel/link.h"
 #include <errno.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -232,11 +232,11 @@ int hostd_run(struct config *c)
 		log_err("start-up: the event loop's netlink source: %s", strerror(-r));
 		return 1;
 	}
-	h.ifindex = (int)if_nametoindex(kstate_provider_if(&h));
-	h.peer_ifindex = (int)if_nametoindex(c->host.ifname);
+	h.ifindex = link_index(kstate_provider_if(&h));
+	h.peer_ifindex = link_index(c->host.ifname);
 	h.uplink_up = -1; /* unknown until the first link event */
 	h.uplink_admin = kstate_uplink_admin(kstate_provider_if(&h));
-	h.lo_ifindex = (int)if_nametoindex("lo");
+	h.lo_ifindex = link_index("lo");
 	/* bench/turns.sh's baseline: every turn a full rebuild, as before turns
 	 * were incremental */
 	h.bench_full_turns = knob("ONLINK_BENCH_FULL_TURNS") != NULL;

@@ -8,14 +8,13 @@
 #include "kernel/nft.h"
 #include "kernel/nl.h"
 #include "kernel/reconcile.h"
+#include "kernel/link.h"
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <linux/neighbour.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,7 +91,7 @@ static void provider_dev(struct hostd *h)
 	}
 	if (!r)
 		log_info("made the provider device %s (veth, peer %s)", c->provider_dev, c->provider_peer);
-	h->ifindex = (int)if_nametoindex(c->provider_dev);
+	h->ifindex = link_index(c->provider_dev);
 	h->uplink_admin = kstate_uplink_admin(c->provider_dev);
 }
 
@@ -166,23 +165,9 @@ out:
 	kop_list_free(&ops);
 }
 
-/* The uplink's MAC (SIOCGIFHWADDR) or its flags (SIOCGIFFLAGS), by name. */
-static int uplink_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
-	memset(ifr, 0, sizeof(*ifr));
-	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
-	if (fd >= 0 && ioctl(fd, req, ifr) == 0)
-		r = 0;
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
 int kstate_uplink_admin(const char *ifname)
 {
-	struct ifreq ifr;
-	return !uplink_ioctl(ifname, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_UP);
+	return link_admin_up(ifname);
 }
 
 int kstate_local_present(const struct ol_addr *a)
@@ -241,9 +226,9 @@ void kstate_steer(struct hostd *h)
 	const struct hview *v = &h->view;
 	struct steer_peer *peers = calloc(v->dir.n + 1, sizeof(*peers));
 	size_t np = 0;
-	struct ifreq ifr;
+	uint8_t own_mac[6];
 	char *script = malloc(65536);
-	if (!peers || !script || !h->trusted || !h->peer_ifindex || uplink_ioctl(h->cfg->host.ifname, SIOCGIFHWADDR, &ifr))
+	if (!peers || !script || !h->trusted || !h->peer_ifindex || link_mac(h->cfg->host.ifname, own_mac))
 		goto out;
 	for (size_t i = 0; i < v->dir.n; i++) {
 		const struct dir_host *d = &v->dir.v[i];
@@ -251,7 +236,7 @@ void kstate_steer(struct hostd *h)
 		snprintf(p->name, sizeof(p->name), "%s", d->name);
 		p->has_mac = !kstate_peer_mac(h, d, p->mac);
 	}
-	if (steer_script(script, 65536, h->cfg->host.ifname, (const uint8_t *)ifr.ifr_hwaddr.sa_data, h->cfg->name,
+	if (steer_script(script, 65536, h->cfg->host.ifname, own_mac, h->cfg->name,
 			 v->egress.v, v->egress.n, peers, np)) {
 		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
 		goto out;
@@ -296,12 +281,9 @@ void kstate_upsteer(struct hostd *h)
 	if (!h->cfg->host.multi_uplink || !h->ifindex || !h->upsteer_dirty || !h->trusted)
 		return;
 	for (unsigned i = 0; i < n; i++) {
-		struct ifreq ifr;
 		const struct swlink *s = &h->sw[i];
-		links[i] = (struct upsteer_link){ .ifname = s->uplink, .provs = &s->view.provs,
-						  .present = s->up_ifindex && !uplink_ioctl(s->uplink, SIOCGIFHWADDR, &ifr) };
-		if (links[i].present)
-			memcpy(links[i].mac, ifr.ifr_hwaddr.sa_data, 6);
+		links[i] = (struct upsteer_link){ .ifname = s->uplink, .provs = &s->view.provs };
+		links[i].present = s->up_ifindex && !link_mac(s->uplink, links[i].mac);
 		len += s->view.provs.n * OL_PROVIDER_ADDRS_MAX * 20 + 128;
 	}
 	if (!(script = malloc(len)) || upsteer_script(script, len, h->cfg->host.provider_dev, links, n)) {
@@ -423,8 +405,8 @@ void kstate_event_cb(struct loop_src *src, uint32_t events)
 	if (r == -ENOBUFS) {
 		h->resyncs++;
 		log_warn("netlink overrun: reconciling from a full dump");
-		h->ifindex = (int)if_nametoindex(kstate_provider_if(h));
-		h->peer_ifindex = (int)if_nametoindex(h->cfg->host.ifname);
+		h->ifindex = link_index(kstate_provider_if(h));
+		h->peer_ifindex = link_index(h->cfg->host.ifname);
 		h->uplink_admin = kstate_uplink_admin(kstate_provider_if(h));
 		uplink_refresh(h);
 		h->have_valid = 0;

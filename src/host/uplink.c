@@ -3,9 +3,9 @@
  * the switch's `connect` address through the uplink (a raw ICMP socket
  * bound to it), answered by the switch's kernel, not by its agent. */
 #include "host/agent.h"
+#include "kernel/link.h"
 #include <errno.h>
 #include <linux/icmp.h>
-#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -205,24 +204,11 @@ static void live_fire(struct timer *t)
 	evaluate_turn(t->arg);
 }
 
-/* 1 when up with carrier (IFF_RUNNING), 0 when not, -1 when not present */
-static int uplink_carrier(const char *ifname)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-		r = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
 int uplink_init(struct swlink *s)
 {
 	s->uplink = cfg_switch_uplink(&s->h->cfg->host, s->cfg);
-	s->up_ifindex = (int)if_nametoindex(s->uplink);
-	s->carrier = uplink_carrier(s->uplink);
+	s->up_ifindex = link_index(s->uplink);
+	s->carrier = link_carrier(s->uplink);
 	s->echo_src.fd = -1;
 	s->echo_id = (uint16_t)randombytes_uniform(65536);
 	s->last_answer_ms = now_ms(); /* dead-after from the start */
@@ -276,8 +262,8 @@ void uplink_refresh(struct hostd *h)
 {
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		struct swlink *s = &h->sw[i];
-		s->up_ifindex = (int)if_nametoindex(s->uplink);
-		s->carrier = uplink_carrier(s->uplink);
+		s->up_ifindex = link_index(s->uplink);
+		s->carrier = link_carrier(s->uplink);
 		h->upsteer_dirty = 1;
 		if (evaluate(s))
 			h->ev_update = 1;

@@ -1,13 +1,12 @@
 /* The switch agent's fast path: signed change datagrams to a multicast group. */
 #include "switch/fastpath.h"
 #include "proto/session.h"
+#include "kernel/link.h"
 #include <errno.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* messages per datagram until the interface's MTU is known (within IPv6's
@@ -18,16 +17,15 @@
  * (a bridge made after the agent started): looked up again on failure. */
 static int fastpath_bind_if(struct fastpath *f)
 {
-	f->ifindex = if_nametoindex(f->ifname);
+	f->ifindex = (unsigned)link_index(f->ifname);
 	if (!f->ifindex)
 		return -ENODEV;
 	/* one frame per datagram, never a fragment: a lost fragment would
 	 * lose the whole datagram */
-	struct ifreq ifr = { 0 };
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->ifname);
 	size_t over = (f->info.group.family == AF_INET ? 20 : 40) + 8 + WIRE_DGRAM_HDR + WIRE_SIG;
-	if (!ioctl(f->fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 0 && (size_t)ifr.ifr_mtu > over + 512)
-		f->msg_max = (size_t)ifr.ifr_mtu - over;
+	int mtu = link_mtu(f->ifname);
+	if (mtu > 0 && (size_t)mtu > over + 512)
+		f->msg_max = (size_t)mtu - over;
 	if (f->msg_max > WIRE_DGRAM_MSG_MAX)
 		f->msg_max = WIRE_DGRAM_MSG_MAX;
 	if (f->info.group.family == AF_INET) {
