@@ -301,8 +301,16 @@ static char *control_cb(const char *req, void *arg)
 {
 	struct egressd *e = arg;
 	json_t *root;
-	if (strcmp(req, "status")) {
-		root = json_pack("{s:s}", "error", "unknown request");
+	struct api_request rq;
+	const char *why = "unknown request: the egress proxy answers the typed status request of docs/api.md";
+	/* the typed request, or the bare word of CLIs before it */
+	int status = !strcmp(req, "status");
+	if (!status && api_is_request(req) && !api_request_decode(req, &rq, &why)) {
+		status = rq.kind == API_STATUS;
+		why = "unknown request: the egress proxy answers status only";
+	}
+	if (!status) {
+		root = json_pack("{s:i, s:s}", "api", API_VERSION, "error", why);
 	} else {
 		const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
 		const struct udp_stats *u = udp_proxy_stats(e->udp);
@@ -321,6 +329,8 @@ static char *control_cb(const char *req, void *arg)
 			"errors", (json_int_t)u->errors, "datagrams_up", (json_int_t)u->datagrams_up,
 			"datagrams_down", (json_int_t)u->datagrams_down, "bytes_up", (json_int_t)u->bytes_up,
 			"bytes_down", (json_int_t)u->bytes_down));
+		json_object_set_new(root, "api", json_integer(API_VERSION));
+		json_object_set_new(root, "reply", json_string("status"));
 	}
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);

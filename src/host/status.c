@@ -213,23 +213,22 @@ static int egress_of(struct hostd *h, struct api_egress *e)
 	return 0;
 }
 
+/* The status, typed: every field the human view shows (onlink status
+ * renders it), with "api" and "reply" (docs/api.md). */
 static char *api_status(struct hostd *h)
 {
-	struct api_status s = { .ready = (uint8_t)h->ready };
-	struct api_switch sw[CFG_SWITCHES_MAX];
-	snprintf(s.name, sizeof(s.name), "%s", h->cfg->name);
-	snprintf(s.interface, sizeof(s.interface), "%s", h->cfg->host.ifname);
-	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
-		const struct swlink *l = &h->sw[i];
-		memset(&sw[i], 0, sizeof(sw[i]));
-		snprintf(sw[i].name, sizeof(sw[i].name), "%s", l->cfg->name);
-		snprintf(sw[i].state, sizeof(sw[i].state), "%s", sw_state_str(l->state));
-		sw[i].since = l->since;
-		sw[i].providers = l->view.provs.n;
-	}
-	s.switches.v = sw;
-	s.switches.n = h->cfg->host.nswitches;
-	return api_status_encode(&s);
+	json_t *root = human_status(h);
+	json_object_set_new(root, "api", json_integer(API_VERSION));
+	json_object_set_new(root, "reply", json_string("status"));
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (!out)
+		return NULL;
+	char *line = NULL;
+	if (asprintf(&line, "%s\n", out) < 0)
+		line = NULL;
+	free(out);
+	return line;
 }
 
 /* The egress-slices answer as a line, or NULL when out of memory. */
@@ -281,10 +280,9 @@ char *status_control(const char *req, void *arg)
 	struct hostd *h = arg;
 	if (api_is_request(req))
 		return api_request(h, req);
-	json_t *root = strcmp(req, "status") ? json_pack("{s:s}", "error", "unknown request") : human_status(h);
-	char *out = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return out;
+	/* the bare word of CLIs before the typed request: the same answer */
+	return strcmp(req, "status") ? api_error_encode("unknown request: the host agent takes the typed requests of "
+							"docs/api.md") : api_status(h);
 }
 
 void status_publish(struct hostd *h)

@@ -327,7 +327,7 @@ int cmd_status(int argc, char **argv)
 	if (!sock) /* the host's agent, as onlink(8) says, unless this is a switch */
 		sock = access("/run/onlink/switch.sock", F_OK) == 0 && access("/run/onlink/host.sock", F_OK) != 0
 			       ? "/run/onlink/switch.sock" : "/run/onlink/host.sock";
-	int r = control_request(sock, "status", &reply);
+	int r = control_request(sock, "{\"api\":1,\"request\":\"status\"}", &reply);
 	if (r) {
 		fprintf(stderr, "onlink: cannot reach the agent at %s: %s%s\n", sock, control_strerror(r),
 			guessed ? " (no agent runs here? give its socket with -s: the switch agent's is /run/onlink/switch.sock, "

@@ -10,6 +10,7 @@
 static const char *const kinds[] = {
 	[OP_DRAIN] = "drain", [OP_UNDRAIN] = "undrain", [OP_ANNOUNCE] = "announce",
 	[OP_WITHDRAW] = "withdraw", [OP_PURGE] = "purge", [OP_ANNOUNCEMENTS] = "announcements",
+	[OP_STATUS] = "status",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -18,7 +19,7 @@ static const char *const keys[NKINDS][8] = {
 	[OP_DRAIN] = { "provider" }, [OP_UNDRAIN] = { "provider" },
 	[OP_ANNOUNCE] = { "prefix", "provider", "prepend", "med", "no_export", "communities" },
 	[OP_WITHDRAW] = { "prefix", "provider" }, [OP_PURGE] = { "provider", "soft", "timeout" },
-	[OP_ANNOUNCEMENTS] = { NULL },
+	[OP_ANNOUNCEMENTS] = { NULL }, [OP_STATUS] = { NULL },
 };
 
 const char *opapi_kind_str(enum opapi_kind k)
@@ -30,7 +31,7 @@ int opapi_request_encode(const struct opapi_request *r, char *buf, size_t len)
 {
 	json_t *o = json_pack("{s:i, s:s}", "api", API_VERSION, "request", opapi_kind_str(r->kind));
 	int bad = !o;
-	if (!bad && r->kind != OP_ANNOUNCEMENTS)
+	if (!bad && r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS)
 		bad = json_object_set_new(o, "provider", json_string(r->provider));
 	if (!bad && (r->kind == OP_ANNOUNCE || r->kind == OP_WITHDRAW))
 		bad = json_object_set_new(o, "prefix", json_string(r->prefix));
@@ -112,7 +113,7 @@ static int decode(json_t *o, struct opapi_request *r, const char **why)
 			return fail(why, msg, -EINVAL);
 		}
 	}
-	if (r->kind != OP_ANNOUNCEMENTS &&
+	if (r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS &&
 	    (!text_of(json_object_get(o, "provider"), r->provider, sizeof(r->provider)) || !name_valid(r->provider)))
 		return fail(why, "provider: not a name (letters, digits, '.', '_', '-'; at most 31)", -EINVAL);
 	if ((r->kind == OP_ANNOUNCE || r->kind == OP_WITHDRAW) &&

@@ -11,6 +11,7 @@
  *   {"api":1,"request":"withdraw","prefix":"198.18.77.0/24","provider":"transit-a"}
  *   {"api":1,"request":"purge","provider":"transit-a","soft":false,"timeout":30}
  *   {"api":1,"request":"announcements"}
+ *   {"api":1,"request":"status"}        (the switch agent's state, whole)
  *
  * Every field is checked for its type and range; a key the request does
  * not take is refused. What only the switch agent can judge (a provider
@@ -22,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum opapi_kind { OP_DRAIN = 1, OP_UNDRAIN, OP_ANNOUNCE, OP_WITHDRAW, OP_PURGE, OP_ANNOUNCEMENTS };
+enum opapi_kind { OP_DRAIN = 1, OP_UNDRAIN, OP_ANNOUNCE, OP_WITHDRAW, OP_PURGE, OP_ANNOUNCEMENTS, OP_STATUS };
 #define OPAPI_PREPEND_MAX 16
 #define OPAPI_COMM_MAX 8
 #define OPAPI_COMM_LEN 32        /* "4294967295:4294967295:4294967295" and its NUL */

@@ -505,6 +505,8 @@ char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char 
 		return purge_command(pc, rq->provider, rq->soft, rq->timeout_s, who);
 	case OP_ANNOUNCEMENTS:
 		return reply_ok(json_pack("{s:o}", "announcements", announcements_json(pc)));
+	case OP_STATUS:
+		break; /* the agent's own (switch/status.c) */
 	}
 	return reply_error("unknown request");
 }

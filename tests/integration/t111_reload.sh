@@ -134,6 +134,15 @@ check "...probing" wait_for 5 "probe" bash -c "'$ONLINK' status -s '$(host_sock 
 check_eq "...the egress proxy's subscription kept (subscribers: $subs0)" "$(st "$(host_sock 1)" .subscribers)" "$subs0"
 check "...which there is" [ "$subs0" -ge 1 ]
 
+# every agent's typed status answer has the keys docs/api.md lists for it
+# (and no key it does not list)
+keys_ok() { "$ONLINK" status -s "$1" --json | python3 "$LAB_ROOT/lab/tools/api_keys.py" "$LAB_ROOT/docs/api.md" "$2"; }
+check_eq "the host agent's status: the keys of docs/api.md" "$(keys_ok "$(host_sock 1)" "The host agent")" ok
+check_eq "the switch agent's status: likewise" "$(keys_ok "$LAB_DIR/switch.sock" "The switch agent")" ok
+check_eq "the egress proxy's status: likewise" "$(keys_ok "$ESOCK" "The egress proxy")" ok
+check_eq "...each answer typed (api 1, reply status)" \
+	"$(for k in "$(host_sock 1)" "$LAB_DIR/switch.sock" "$ESOCK"; do "$ONLINK" status -s "$k" --json | jq -r '"\(.api) \(.reply)"'; done | sort -u)" "1 status"
+
 # systemd's side of it (Type=notify), with a stand-in for its socket: the
 # host agent is ready only once the switch's snapshot is applied; a reload
 # that restarts in place says RELOADING=1, then READY=1 again; a stop says

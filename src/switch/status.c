@@ -1,0 +1,204 @@
+/* The switch agent's view of itself: the control socket's answers (its
+ * typed status; the operator requests, carried out by provctl.c) and the
+ * metrics. As host/status.c is for the host agent. */
+#include "switch/switchd_int.h"
+#include "base/control.h"
+#include "base/metrics.h"
+#include "proto/api.h"
+#include "proto/json.h"
+#include "proto/opapi.h"
+#include "switch/portstats.h"
+#include <jansson.h>
+#include <linux/neighbour.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+static json_t *provider_json(const struct switchd *s, const struct track_provider *p)
+{
+	json_t *addrs = json_array();
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	for (unsigned k = 0; k < p->pub.naddrs; k++) {
+		const struct ol_paddr *pa = &p->pub.addrs[k];
+		const struct track_addr *ta = &p->addrs[k];
+		const struct track_link *port = NULL;
+		for (size_t l = 0; l < s->tr.nlinks; l++)
+			if (s->tr.links[l].ifindex == ta->port)
+				port = &s->tr.links[l];
+		json_array_append_new(addrs, json_pack("{s:s, s:s?, s:s, s:s, s:s?}",
+			"address", addr_str(&pa->addr, a, sizeof(a)),
+			"mac", ta->has_mac ? mac_str(ta->mac, m, sizeof(m)) : NULL,
+			"state", pa->up ? "up" : "down",
+			"neighbor", ta->present ? nud_str(ta->nud) : "absent",
+			"port", port ? port->name : NULL));
+	}
+	size_t i = (size_t)(p - s->tr.p);
+	int from_config, pin = track_pin(&s->tr, p, &from_config);
+	const char *pinned = from_config ? p->cfg->port : pin ? track_link_name(&s->tr, pin) : NULL;
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o, s:{s:s?, s:s, s:b, s:I}}", "name", p->pub.name, "table",
+			 (json_int_t)p->pub.table, "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
+			 "since", (json_int_t)p->since, "addresses", addrs, "failover",
+			 provctl_provider_json(s->pc, i, now_ms()), "pinned", "port", pinned, "from",
+			 from_config ? "config" : pin ? "learned" : "none", "present", pin != 0, "refused",
+			 (json_int_t)p->mac_refused);
+}
+
+/* The switch agent's state, whole: the typed status reply (docs/api.md),
+ * which onlink status renders */
+static char *status_answer(struct switchd *s)
+{
+	json_t *root;
+	json_t *provs = json_array(), *peers = peers_json(&s->peers);
+	for (size_t i = 0; i < s->tr.n; i++)
+		json_array_append_new(provs, provider_json(s, &s->tr.p[i]));
+	json_t *eg = json_array();
+	for (unsigned i = 0; i < s->cfg->sw.negress; i++)
+		json_array_append_new(eg, egress_to_json(&s->cfg->sw.egress[i].e, NULL));
+	root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
+			 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
+			 "bird", provctl_json(s->pc), "replays", peers_replays_json(&s->peers),
+			 "sessions_replaced", (json_int_t)s->peers.replaced);
+	json_object_set_new(root, "under_load", json_boolean(loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth)));
+	json_object_set_new(root, "unauthenticated", json_integer(s->peers.nunauth));
+	/* the ports' own aliases, kept to be given back */
+	json_t *pa = json_array();
+	for (size_t i = 0; i < s->state.n; i++)
+		json_array_append_new(pa, json_pack("{s:s, s:s}", "port", s->state.aliases[i].port, "alias",
+						    s->state.aliases[i].alias));
+	json_object_set_new(root, "port_aliases", pa);
+	if (s->cfg->sw.peer_link[0])
+		json_object_set_new(root, "peer_link", json_pack("{s:s, s:s, s:s, s:I, s:I}", "interface",
+			s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
+			s->peer_carrier > 0 ? "up" : "down", "since", (json_int_t)s->peer_since,
+			"losses", (json_int_t)s->peer_losses));
+	/* other switch agents' providers this one relies on as backups:
+	 * only the hosts, which see every switch agent, resolve them */
+	json_t *rb = json_array();
+	for (unsigned i = 0; i < s->cfg->sw.nproviders; i++) {
+		const struct cfg_provider *cp = &s->cfg->sw.providers[i];
+		if (cp->backup[0] && cp->backup_idx < 0)
+			json_array_append_new(rb, json_pack("{s:s, s:s}", "provider", cp->name, "backup", cp->backup));
+	}
+	json_object_set_new(root, "remote_backups", rb);
+	if (s->fp)
+		json_object_set_new(root, "fast_path",
+				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->sw.fast_path.text,
+					      "interface", s->cfg->sw.fast_path_if, "delay_ms",
+					      (json_int_t)s->cfg->sw.fast_path_delay_ms, "generation", (json_int_t)s->gen,
+					      "datagrams", (json_int_t)s->fp->sent, "errors", (json_int_t)s->fp->errors));
+	json_object_set_new(root, "api", json_integer(API_VERSION));
+	json_object_set_new(root, "reply", json_string("status"));
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+static char *error_answer(const char *why)
+{
+	json_t *root = json_pack("{s:i, s:s}", "api", API_VERSION, "error", why);
+	char *out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+char *switch_control(const char *req, void *arg)
+{
+	struct switchd *s = arg;
+	uid_t uid = (uid_t)-1;
+	pid_t pid = 0;
+	char who[64];
+	const char *why;
+	struct opapi_request rq;
+	/* the bare word of CLIs before the typed request: the same answer */
+	if (!strcmp(req, "status"))
+		return status_answer(s);
+	if (!api_is_request(req))
+		return error_answer("unknown request: the switch agent takes the typed requests of docs/api.md");
+	if (opapi_request_decode(req, &rq, &why) < 0)
+		return error_answer(why);
+	if (rq.kind == OP_STATUS)
+		return status_answer(s);
+	control_peer(&uid, &pid);
+	snprintf(who, sizeof(who), "uid %ld pid %ld", (long)uid, (long)pid);
+	return provctl_op(s->pc, &rq, who);
+}
+
+void switch_metrics(FILE *f, void *arg)
+{
+	struct switchd *s = arg;
+	char l[160];
+	unsigned up = peers_up(&s->peers);
+	mx_family(f, "onlink_switch_peers_connected", "gauge", "Host agents connected and authenticated.");
+	mx_sample(f, "onlink_switch_peers_connected", "", up);
+	mx_family(f, "onlink_switch_sessions_total", "counter", "Host agent sessions authenticated (reconnects included).");
+	mx_sample(f, "onlink_switch_sessions_total", "", (double)s->peers.sessions);
+	mx_family(f, "onlink_switch_handshakes_refused_total", "counter",
+		  "Host handshakes refused, by reason: bad_handshake (not made for this switch's public key, or "
+		  "altered), unknown_key (no [host NAME] has the key), wrong_name, replay, bad_mac1 (not for this switch's "
+		  "key: no key work), under_load_cookie (under load without a cookie: answered with one, no key work), "
+		  "under_load_rate (under load, its address had its 20 a second).");
+	for (int i = CONN_BAD_HANDSHAKE; i < CONN_REFUSALS; i++)
+		mx_sample(f, "onlink_switch_handshakes_refused_total", mx_label(l, sizeof(l), "reason", conn_refusal_label[i]),
+			  (double)s->peers.refused[i]);
+	mx_family(f, "onlink_switch_peers_unauthenticated", "gauge",
+		  "Host connections not yet authenticated (at most 8 per address, 512 in all, 5 s each).");
+	mx_sample(f, "onlink_switch_peers_unauthenticated", "", s->peers.nunauth);
+	mx_family(f, "onlink_switch_preauth_closed_total", "counter",
+		  "Host connections closed before they authenticated: per_address (8 already from it), evicted (the oldest "
+		  "of 512, for a new one), descriptors (the limit less those kept for the control socket), handshake_timeout (5 s).");
+	for (int i = 0; i < 4; i++)
+		mx_sample(f, "onlink_switch_preauth_closed_total", mx_label(l, sizeof(l), "reason", peers_preauth_label[i]),
+			  (double)s->peers.preauth_closed[i]);
+	mx_family(f, "onlink_switch_under_load", "gauge",
+		  "1 while the switch agent asks first messages for a cookie (64 connections not yet authenticated, or 400 first messages a second).");
+	mx_sample(f, "onlink_switch_under_load", "", loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth));
+	mx_family(f, "onlink_switch_under_load_episodes_total", "counter", "Times the switch agent came under load.");
+	mx_sample(f, "onlink_switch_under_load_episodes_total", "", (double)s->peers.lg->episodes);
+	mx_family(f, "onlink_switch_fdb_entries", "gauge", "MACs the switch agent follows in the bridges' forwarding databases.");
+	mx_sample(f, "onlink_switch_fdb_entries", "", (double)s->tr.fdb.n);
+	mx_family(f, "onlink_switch_fdb_overflows_total", "counter",
+		  "Learned MACs not followed because the mirror was at its bound (65536; providers' MACs always are).");
+	mx_sample(f, "onlink_switch_fdb_overflows_total", "", (double)s->tr.fdb_overflows);
+	mx_family(f, "onlink_switch_sessions_replaced_total", "counter",
+		  "Host sessions replaced by a newer one with the same key (a restarted host; if it repeats, two agents with one key).");
+	mx_sample(f, "onlink_switch_sessions_replaced_total", "", (double)s->peers.replaced);
+	mx_family(f, "onlink_switch_rekeys_total", "counter", "New handshakes inside sessions (every 2 minutes or so).");
+	mx_sample(f, "onlink_switch_rekeys_total", "", (double)peers_rekeys(&s->peers));
+	mx_family(f, "onlink_switch_provider_updates_total", "counter", "Provider changes sent to the hosts.");
+	mx_sample(f, "onlink_switch_provider_updates_total", "", (double)s->updates);
+	mx_family(f, "onlink_switch_netlink_resyncs_total", "counter",
+		  "Full dumps of the kernel's neighbor table after a netlink overrun.");
+	mx_sample(f, "onlink_switch_netlink_resyncs_total", "", (double)s->resyncs);
+	if (s->fp) {
+		mx_family(f, "onlink_switch_fastpath_datagrams_total", "counter", "Change datagrams sent to the fast path's group.");
+		mx_sample(f, "onlink_switch_fastpath_datagrams_total", "", (double)s->fp->sent);
+		mx_family(f, "onlink_switch_fastpath_errors_total", "counter",
+			  "Change datagrams that could not be sent (the sessions carried those changes).");
+		mx_sample(f, "onlink_switch_fastpath_errors_total", "", (double)s->fp->errors);
+	}
+	if (s->cfg->sw.peer_link[0]) {
+		mx_family(f, "onlink_switch_peer_link_up", "gauge",
+			  "1 while the peer link to the other switch has carrier (0: the hosts are told it is dead).");
+		mx_sample(f, "onlink_switch_peer_link_up", mx_label(l, sizeof(l), "switch", s->cfg->sw.peer_switch),
+			  s->peer_carrier > 0);
+		mx_family(f, "onlink_switch_peer_link_losses_total", "counter", "Times the peer link lost carrier.");
+		mx_sample(f, "onlink_switch_peer_link_losses_total", mx_label(l, sizeof(l), "switch", s->cfg->sw.peer_switch),
+			  (double)s->peer_losses);
+	}
+	mx_family(f, "onlink_switch_provider_up", "gauge", "1 when the provider is published as up (its next hop resolved).");
+	for (size_t i = 0; i < s->tr.n; i++)
+		mx_sample(f, "onlink_switch_provider_up", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
+			  s->tr.p[i].published && provider_up(&s->tr.p[i].pub));
+	mx_family(f, "onlink_switch_mac_changes_total", "counter", "Times the MAC of one of the provider's addresses changed.");
+	for (size_t i = 0; i < s->tr.n; i++)
+		mx_sample(f, "onlink_switch_mac_changes_total", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
+			  (double)s->tr.p[i].mac_changes);
+	mx_family(f, "onlink_switch_mac_refused_total", "counter",
+		  "Answers for a provider's address from another port than the provider's own: not published.");
+	for (size_t i = 0; i < s->tr.n; i++)
+		mx_sample(f, "onlink_switch_mac_refused_total", mx_label(l, sizeof(l), "provider", s->tr.p[i].cfg->name),
+			  (double)s->tr.p[i].mac_refused);
+	provctl_metrics(s->pc, f);
+	portstats_metrics(f, &s->tr);
+}
+

@@ -1,0 +1,49 @@
+/* The switch agent's state, shared by its loop (switchd.c) and its view
+ * for the control socket and metrics (status.c). Private to src/switch. */
+#ifndef OL_SWITCHD_INT_H
+#define OL_SWITCHD_INT_H
+#include "base/log.h"
+#include "base/loop.h"
+#include "conf/config.h"
+#include "kernel/nl.h"
+#include "switch/fastpath.h"
+#include "switch/peers.h"
+#include "switch/provctl.h"
+#include "switch/swstate.h"
+#include "switch/track.h"
+#include <stdint.h>
+#include <time.h>
+
+struct switchd {
+	struct config *cfg;
+	struct swstate state;   /* its own state file */
+	struct nl *nl;
+	struct tracker tr;
+	struct loop_src nl_src, sig_src;
+	struct timer keepalive, resync;
+	struct peers peers;
+	/* the fast path, when configured: changes go out as datagrams at
+	 * once, and the sessions' copies wait for the delay timer */
+	struct fastpath fp_store, *fp;
+	uint64_t gen;            /* change generation: one per turn of changes */
+	volatile int stop, reload;
+	struct ratelimit rl_peer, rl_kernel;
+	unsigned long resyncs, updates;
+	unsigned long fdb_overflows_logged; /* tr.fdb_overflows when last logged */
+	int params_set[64];     /* interfaces whose neighbor tables probe by multicast too */
+	size_t nparams_set;
+	struct provctl *pc;
+	struct ol_provider *obs; /* the providers as the kernel shows them */
+	struct ol_provider *out; /* ... and as the hosts are told */
+	/* the one-L2 design: the peer link's carrier (-1: not seen yet), what
+	 * the hosts were last told of the switch across it, and since when */
+	int peer_carrier, peer_told;
+	time_t peer_since;
+	unsigned long peer_losses;
+};
+
+/* status.c: the control socket's answers (the typed status, the
+ * operator requests through provctl) and the metrics */
+char *switch_control(const char *req, void *arg);
+void switch_metrics(FILE *f, void *arg);
+#endif
