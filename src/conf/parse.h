@@ -34,6 +34,10 @@ void config_load_keys(struct parse *p);
 /* conf/bgp.c: the keys of the BIRD sessions onlink writes, and their
  * checks once the whole file is read (before the failover checks) */
 int cfg_bird_name_valid(const char *s);
+/* "KEY: bad WHAT 'VALUE' (HINT)" for a key's value, at the line being
+ * read; returns -1 (schema.c) */
+struct cfg_key;
+int cfg_bad(struct parse *p, const struct cfg_key *k, const char *v);
 int cfg_parse_bird_symbol(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
 int cfg_parse_password(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
 int cfg_parse_import_limit(struct parse *p, void *obj, const struct cfg_key *k, const char *v);

@@ -57,7 +57,10 @@ struct cfg_key {
 	int (*is_set)(const void *obj, const struct cfg_key *k);
 };
 
-/* The table, in print order. */
+/* The table of every key, in print order (table.c). */
+extern const struct cfg_key cfg_table[];
+extern const size_t cfg_table_n;
+/* The same, for callers outside conf/. */
 const struct cfg_key *cfg_schema(size_t *n);
 /* The row of key in a section, or NULL. */
 const struct cfg_key *cfg_key_find(unsigned section, const char *key);
