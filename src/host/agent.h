@@ -118,6 +118,7 @@ struct hostd {
 	 * the work dumps and writes through netlink, which must not happen
 	 * while the notification buffer is being walked */
 	int ev_update, ev_steer;
+	int want_turn;           /* 1: a turn; 2: a full one (hostd_want_turn) */
 	volatile int stop, reload;
 	struct ratelimit rl_kernel, rl_peer;
 	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
@@ -140,6 +141,13 @@ char *routeq_answer(struct hostd *h, const char *destination);
 /* The turn for what h->changes holds (or everything: full): the merged
  * view, the desired state, the kernel, the steering table, subscribers. */
 void hostd_turn(struct hostd *h, int full);
+/* The I/O parts ask for a turn (full: compare everything); the loop runs
+ * one once the events of its wake-up are read (hostd.c). */
+static inline void hostd_want_turn(struct hostd *h, int full)
+{
+	h->want_turn |= full ? 2 : 1;
+}
+/* pstate.c: each provider's up/down and since when, for status */
 void pstate_update(struct hostd *h);
 const struct pstate *pstate_find(const struct hostd *h, const char *name);
 

@@ -21,44 +21,6 @@
 #define REBUILD_CHECK_MS 30000
 #define TRAFFIC_DELAY_MS 200   /* a burst of turns: one traffic-counter update */
 
-const struct pstate *pstate_find(const struct hostd *h, const char *name)
-{
-	return vec_name_find(&h->ps, name);
-}
-
-/* one provider's up/down state, for status: 0 or -ENOMEM */
-static int pstate_set(struct hostd *h, const struct ol_provider *p)
-{
-	int fresh;
-	struct pstate *s = vec_name_put(&h->ps, p->name, &fresh);
-	if (!s)
-		return -ENOMEM;
-	if (fresh)
-		s->up = -1;
-	if (s->up != provider_up(p)) {
-		s->up = provider_up(p);
-		s->since = time(NULL);
-		log_info("provider %s %s (table %u)", p->name, s->up ? "up" : "down", p->table);
-	}
-	return 0;
-}
-
-void pstate_update(struct hostd *h)
-{
-	const struct hview *v = &h->view;
-	if (!v->changed.full) {
-		for (size_t i = 0; i < v->changed.n; i++) {
-			const struct ol_provider *p = provset_find(&v->merged, v->changed.v[i].name);
-			if (p)
-				pstate_set(h, p);
-		}
-		return;
-	}
-	for (size_t i = 0; i < v->merged.n; i++)
-		if (pstate_set(h, &v->merged.v[i]))
-			return;
-}
-
 static void params(const struct hostd *h, struct merge_params *mp, const struct swview **views, uint8_t *dead)
 {
 	*mp = (struct merge_params){
@@ -278,6 +240,12 @@ int hostd_run(struct config *c)
 	int notified = 0;
 	while (!h.stop) {
 		loop_run_once(-1);
+		/* the turn the events of this wake-up asked for, once */
+		if (h.want_turn) {
+			int full = h.want_turn & 2;
+			h.want_turn = 0;
+			hostd_turn(&h, full);
+		}
 		if (h.ready && !notified) {
 			char status[96];
 			snprintf(status, sizeof(status), "host %s: %zu providers", c->name, h.view.merged.n);

@@ -417,7 +417,7 @@ void kstate_event_cb(struct loop_src *src, uint32_t events)
 	/* the batch is read: now the work it asked for */
 	if (h->ev_update) {
 		h->ev_update = h->ev_steer = 0;
-		hostd_turn(h, 1);
+		hostd_want_turn(h, 1);
 	} else if (h->ev_steer) {
 		h->ev_steer = 0;
 		kstate_steer(h);

@@ -60,11 +60,12 @@ static void fast_close(struct swlink *s)
 	fastrx_close(&s->fast);
 }
 
-/* one turn for everything a read brought */
+/* one turn for everything a read brought: asked for here, run by the
+ * loop once this wake-up's events are read (hostd.c) */
 static void turn_if_changed(struct hostd *h)
 {
 	if (h->changes.full || h->changes.n)
-		hostd_turn(h, 0);
+		hostd_want_turn(h, 0);
 }
 
 static void fast_cb(struct loop_src *src, uint32_t events)

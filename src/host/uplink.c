@@ -189,7 +189,7 @@ static int evaluate(struct swlink *s)
 static void evaluate_turn(struct swlink *s)
 {
 	if (evaluate(s))
-		hostd_turn(s->h, 1);
+		hostd_want_turn(s->h, 1);
 }
 
 static void echo_fire(struct timer *t)
@@ -276,7 +276,7 @@ void uplink_reports(struct hostd *h)
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		turn |= evaluate(&h->sw[i]);
 	if (turn)
-		hostd_turn(h, 1);
+		hostd_want_turn(h, 1);
 }
 
 int uplink_dead(const struct hostd *h, uint8_t *dead)
