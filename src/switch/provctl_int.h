@@ -63,6 +63,13 @@ struct provctl {
 };
 
 int provctl_index(const struct provctl *pc, const char *name);
+/* BIRD's sessions of provider i enabled or disabled, as its failover
+ * state wants (provctl.c) */
+void provctl_bird_set(struct provctl *pc, size_t i, int enable);
+/* opcmd.c: the announcements, as status and the typed API show them */
+json_t *provctl_announcements_json(const struct provctl *pc);
+/* opcmd.c: the announce or withdraw in progress ends with this reply */
+void provctl_op_end(struct provctl *pc, char *reply);
 /* JSON replies to the control socket: {"error": ...} and {..., "ok": true} */
 char *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *reply_ok(json_t *j);

@@ -116,9 +116,9 @@ print(out.decode())
 PY
 }
 check_eq "a NUL in a request: an error, not a hang" "$(raw '\0drain transit-a' | jq -r .error)" \
-	"unknown request: the switch agent takes the typed requests of docs/api.md, and status"
+	"unknown request: the switch agent takes the typed requests of docs/api.md"
 check_eq "the words of agents before the typed API: an error that says what it takes" "$(raw 'drain transit-a' | jq -r .error)" \
-	"unknown request: the switch agent takes the typed requests of docs/api.md, and status"
+	"unknown request: the switch agent takes the typed requests of docs/api.md"
 check_eq "a name that is not UTF-8: an error, not a hang" "$(raw '{"api":1,"request":"drain","provider":"transit-\xff"}' | jq -r .error)" "not a JSON object"
 check_eq "a key the request does not take: refused, named" \
 	"$(raw '{"api":1,"request":"withdraw","prefix":"2001:db8:77::/48","provider":"transit-b","now":true}' | jq -r .error)" "withdraw takes no key 'now'"
