@@ -10,8 +10,17 @@
 static const char *const kinds[] = {
 	[OP_DRAIN] = "drain", [OP_UNDRAIN] = "undrain", [OP_ANNOUNCE] = "announce",
 	[OP_WITHDRAW] = "withdraw", [OP_PURGE] = "purge", [OP_ANNOUNCEMENTS] = "announcements",
-	[OP_STATUS] = "status",
+	[OP_STATUS] = "status", [OP_SUBSCRIBE] = "subscribe",
 };
+static const char *const topic_names[OP_TOPICS] = { "providers", "sessions", "bird" };
+
+const char *opapi_topic_str(unsigned bit)
+{
+	for (unsigned i = 0; i < OP_TOPICS; i++)
+		if (bit == 1u << i)
+			return topic_names[i];
+	return "?";
+}
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 /* the keys each request takes, besides "api" and "request" */
@@ -19,7 +28,7 @@ static const char *const keys[NKINDS][8] = {
 	[OP_DRAIN] = { "provider" }, [OP_UNDRAIN] = { "provider" },
 	[OP_ANNOUNCE] = { "prefix", "provider", "prepend", "med", "no_export", "communities" },
 	[OP_WITHDRAW] = { "prefix", "provider" }, [OP_PURGE] = { "provider", "soft", "timeout" },
-	[OP_ANNOUNCEMENTS] = { NULL }, [OP_STATUS] = { NULL },
+	[OP_ANNOUNCEMENTS] = { NULL }, [OP_STATUS] = { NULL }, [OP_SUBSCRIBE] = { "topics" },
 };
 
 const char *opapi_kind_str(enum opapi_kind k)
@@ -31,7 +40,14 @@ int opapi_request_encode(const struct opapi_request *r, char *buf, size_t len)
 {
 	json_t *o = json_pack("{s:i, s:s}", "api", API_VERSION, "request", opapi_kind_str(r->kind));
 	int bad = !o;
-	if (!bad && r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS)
+	if (!bad && r->kind == OP_SUBSCRIBE) {
+		json_t *t = json_array();
+		for (unsigned i = 0; t && i < OP_TOPICS; i++)
+			if (r->topics & 1u << i)
+				json_array_append_new(t, json_string(topic_names[i]));
+		bad = json_object_set_new(o, "topics", t);
+	}
+	if (!bad && r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS && r->kind != OP_SUBSCRIBE)
 		bad = json_object_set_new(o, "provider", json_string(r->provider));
 	if (!bad && (r->kind == OP_ANNOUNCE || r->kind == OP_WITHDRAW))
 		bad = json_object_set_new(o, "prefix", json_string(r->prefix));
@@ -112,6 +128,22 @@ static int decode(json_t *o, struct opapi_request *r, const char **why)
 					*c = '?';
 			return fail(why, msg, -EINVAL);
 		}
+	}
+	if (r->kind == OP_SUBSCRIBE) {
+		size_t i;
+		json_t *t = json_object_get(o, "topics"), *n;
+		if (!json_is_array(t) || !json_array_size(t))
+			return fail(why, "topics: a list of providers, sessions, bird", -EINVAL);
+		json_array_foreach(t, i, n) {
+			unsigned bit = 0;
+			for (unsigned j = 0; j < OP_TOPICS && json_is_string(n); j++)
+				if (!strcmp(json_string_value(n), topic_names[j]))
+					bit = 1u << j;
+			if (!bit || (r->topics & bit))
+				return fail(why, "topics: a list of providers, sessions, bird (each once)", -EINVAL);
+			r->topics |= bit;
+		}
+		return 0;
 	}
 	if (r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS &&
 	    (!text_of(json_object_get(o, "provider"), r->provider, sizeof(r->provider)) || !name_valid(r->provider)))

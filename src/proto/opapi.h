@@ -12,6 +12,7 @@
  *   {"api":1,"request":"purge","provider":"transit-a","soft":false,"timeout":30}
  *   {"api":1,"request":"announcements"}
  *   {"api":1,"request":"status"}        (the switch agent's state, whole)
+ *   {"api":1,"request":"subscribe","topics":["providers","sessions","bird"]}
  *
  * Every field is checked for its type and range; a key the request does
  * not take is refused. What only the switch agent can judge (a provider
@@ -23,7 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum opapi_kind { OP_DRAIN = 1, OP_UNDRAIN, OP_ANNOUNCE, OP_WITHDRAW, OP_PURGE, OP_ANNOUNCEMENTS, OP_STATUS };
+enum opapi_kind { OP_DRAIN = 1, OP_UNDRAIN, OP_ANNOUNCE, OP_WITHDRAW, OP_PURGE, OP_ANNOUNCEMENTS, OP_STATUS,
+		  OP_SUBSCRIBE };
+/* the switch agent's subscription topics: a bit each */
+enum { OP_TOPIC_PROVIDERS = 1, OP_TOPIC_SESSIONS = 2, OP_TOPIC_BIRD = 4 };
+#define OP_TOPICS 3
 #define OPAPI_PREPEND_MAX 16
 #define OPAPI_COMM_MAX 8
 #define OPAPI_COMM_LEN 32        /* "4294967295:4294967295:4294967295" and its NUL */
@@ -42,7 +47,10 @@ struct opapi_request {
 	unsigned ncomm;
 	int soft;                        /* purge */
 	unsigned timeout_s;              /* purge: 1 to 600 */
+	unsigned topics;                 /* subscribe: OP_TOPIC_* */
 };
+/* a topic's name ("providers", ...), by its bit */
+const char *opapi_topic_str(unsigned bit);
 
 /* The request's name, as on the wire ("drain", ...). */
 const char *opapi_kind_str(enum opapi_kind k);

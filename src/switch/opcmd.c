@@ -283,6 +283,7 @@ char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char 
 	case OP_ANNOUNCEMENTS:
 		return reply_ok(json_pack("{s:o}", "announcements", provctl_announcements_json(pc)));
 	case OP_STATUS:
+	case OP_SUBSCRIBE:
 		break; /* the agent's own (switch/status.c) */
 	}
 	return reply_error("unknown request");

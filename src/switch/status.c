@@ -101,6 +101,105 @@ static char *error_answer(const char *why)
 	return out;
 }
 
+/* ---- subscriptions: what changes, as it changes ---- */
+
+/* A topic's state now, as a line: stable (no clocks in it), so that a
+ * line that differs from the last one is a change. */
+static char *topic_line(const struct switchd *s, unsigned topic)
+{
+	json_t *root = NULL, *a = json_array();
+	char ad[ADDR_STRLEN], m[MAC_STRLEN];
+	if (topic == OP_TOPIC_PROVIDERS) {
+		for (size_t i = 0; i < s->tr.n; i++) {
+			const struct ol_provider *p = &s->tr.p[i].pub;
+			json_t *addrs = json_array();
+			for (unsigned k = 0; k < p->naddrs; k++)
+				json_array_append_new(addrs, json_pack("{s:s, s:s, s:b}", "address",
+					addr_str(&p->addrs[k].addr, ad, sizeof(ad)), "mac", mac_str(p->addrs[k].mac, m, sizeof(m)),
+					"up", p->addrs[k].up));
+			json_array_append_new(a, json_pack("{s:s, s:I, s:b, s:s?, s:o}", "name", p->name, "table",
+				(json_int_t)p->table, "up", provider_up(p), "via", p->via[0] ? p->via : NULL, "addresses", addrs));
+		}
+		root = json_pack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", "providers", "providers", a);
+	} else if (topic == OP_TOPIC_SESSIONS) {
+		json_t *peers = peers_json(&s->peers);
+		size_t i;
+		json_t *x;
+		json_array_foreach(peers, i, x)
+			json_array_append_new(a, json_pack("{s:O, s:O, s:O}", "name", json_object_get(x, "name"), "address",
+							   json_object_get(x, "address"), "since", json_object_get(x, "since")));
+		json_decref(peers);
+		root = json_pack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", "sessions", "sessions", a);
+	} else {
+		json_decref(a);
+		a = json_array();
+		for (unsigned i = 0; i < s->cfg->sw.nproviders; i++) {
+			json_t *pj = provctl_provider_json(s->pc, i, 0);
+			json_array_append_new(a, json_pack("{s:s, s:O, s:O}", "provider", s->cfg->sw.providers[i].name,
+							   "state", json_object_get(pj, "state"), "bird", json_object_get(pj, "bird")));
+			json_decref(pj);
+		}
+		json_t *b = provctl_json(s->pc);
+		root = json_pack("{s:i, s:s, s:O, s:o}", "api", API_VERSION, "reply", "bird", "connected",
+				 json_object_get(b, "connected"), "providers", a);
+		json_decref(b);
+	}
+	char *out = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	char *line = NULL;
+	if (out && asprintf(&line, "%s\n", out) < 0)
+		line = NULL;
+	free(out);
+	return line;
+}
+
+static char *subscribe(struct switchd *s, unsigned topics)
+{
+	char *first = NULL;
+	for (unsigned i = 0; i < OP_TOPICS; i++) {
+		if (!(topics & 1u << i))
+			continue;
+		char *l = topic_line(s, 1u << i), *n = NULL;
+		if (!l || asprintf(&n, "%s%s", first ? first : "", l) < 0)
+			n = NULL;
+		free(first);
+		first = n;
+		free(s->sub_last[i]); /* the others get it only when it changes from here */
+		s->sub_last[i] = l;
+		if (!first)
+			return error_answer("out of memory");
+	}
+	if (control_subscribe(topics, first))
+		return error_answer("too many subscribers");
+	return NULL;
+}
+
+void switch_publish(struct switchd *s)
+{
+	for (unsigned i = 0; i < OP_TOPICS; i++) {
+		if (!control_subscribers(1u << i))
+			continue;
+		char *l = topic_line(s, 1u << i);
+		if (!l)
+			continue;
+		if (s->sub_last[i] && !strcmp(l, s->sub_last[i])) {
+			free(l);
+			continue;
+		}
+		control_publish(1u << i, l);
+		free(s->sub_last[i]);
+		s->sub_last[i] = l;
+	}
+}
+
+void switch_subscriptions_free(struct switchd *s)
+{
+	for (unsigned i = 0; i < OP_TOPICS; i++) {
+		free(s->sub_last[i]);
+		s->sub_last[i] = NULL;
+	}
+}
+
 char *switch_control(const char *req, void *arg)
 {
 	struct switchd *s = arg;
@@ -118,6 +217,8 @@ char *switch_control(const char *req, void *arg)
 		return error_answer(why);
 	if (rq.kind == OP_STATUS)
 		return status_answer(s);
+	if (rq.kind == OP_SUBSCRIBE)
+		return subscribe(s, rq.topics);
 	control_peer(&uid, &pid);
 	snprintf(who, sizeof(who), "uid %ld pid %ld", (long)uid, (long)pid);
 	return provctl_op(s->pc, &rq, who);

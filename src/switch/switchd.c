@@ -469,6 +469,7 @@ int switchd_run(struct config *c)
 	while (!s.stop) {
 		loop_run_once(-1);
 		peers_turn_end(&s.peers);
+		switch_publish(&s);
 		if (s.reload) {
 			s.reload = 0;
 			reload(&s);
@@ -486,6 +487,7 @@ int switchd_run(struct config *c)
 	nl_close(s.nl);
 	track_free(&s.tr);
 	swstate_free(&s.state);
+	switch_subscriptions_free(&s);
 	loop_fini();
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "switch/provctl.h"
 #include "switch/swstate.h"
 #include "switch/track.h"
+#include "proto/opapi.h"
 #include <stdint.h>
 #include <time.h>
 
@@ -40,10 +41,15 @@ struct switchd {
 	int peer_carrier, peer_told;
 	time_t peer_since;
 	unsigned long peer_losses;
+	char *sub_last[OP_TOPICS]; /* what each topic's subscribers last got (status.c) */
 };
 
 /* status.c: the control socket's answers (the typed status, the
  * operator requests through provctl) and the metrics */
 char *switch_control(const char *req, void *arg);
 void switch_metrics(FILE *f, void *arg);
+/* after each turn of the loop: each subscribed topic's line, to its
+ * subscribers, when it changed; at stop, what it kept freed */
+void switch_publish(struct switchd *s);
+void switch_subscriptions_free(struct switchd *s);
 #endif

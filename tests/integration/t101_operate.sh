@@ -274,3 +274,43 @@ wait_for 10 "switch agent" test -S "$SW"
 check "...the restarted agent logs it" grep -q "a hard purge of provider transit-a by uid 0 pid [0-9]* was under way when the agent stopped" "$LAB_DIR/onlinkd-sw.log"
 check_eq "...shows it in its status" "$(st "$SW" '.bird.purge_interrupted | "\(.provider) \(.soft)"')" "transit-a false"
 check_eq "...and the state file no longer holds it" "$(jq -r '.purge' "$STATE")" "null"
+
+# a subscriber of the switch agent (the typed API): each topic's line at
+# once, then a line each time it changes: a drain (bird: the provider's
+# failover state; providers: transit-a carried by its backup), a host
+# agent's restart (sessions: h2 gone, then back)
+cat > "$LAB_DIR/sub.py" <<'PY'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b'{"api":1,"request":"subscribe","topics":["providers","sessions","bird"]}\n')
+out, buf = open(sys.argv[2], "a"), b""
+while True:
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+    while b"\n" in buf:
+        line, buf = buf.split(b"\n", 1)
+        out.write(line.decode() + "\n"); out.flush()
+PY
+SUBLOG=$LAB_DIR/sub.log
+: > "$SUBLOG"
+lab_spawn sub sw python3 "$LAB_DIR/sub.py" "$SW" "$SUBLOG"
+lines_of() { jq -c --arg r "$1" 'select(.reply == $r)' "$SUBLOG"; }
+first_three() { [ "$(jq -r .reply "$SUBLOG" | sort -u | tr '\n' ' ')" = "bird providers sessions " ]; }
+check "subscribed: each topic's line at once" wait_for 5 "lines" first_three
+bird_drained() { lines_of bird | tail -n 1 | jq -e '.providers[] | select(.provider == "transit-a") | .state == "drained"' > /dev/null; }
+via_b() { lines_of providers | tail -n 1 | jq -e '.providers[] | select(.name == "transit-a") | .via == "transit-b"' > /dev/null; }
+"$ONLINK" drain -s "$SW" transit-a > /dev/null
+check "...a drain: a bird line with transit-a drained" wait_for 5 "bird" bird_drained
+check "...and a providers line: transit-a carried by transit-b's MACs" wait_for 5 "via" via_b
+"$ONLINK" undrain -s "$SW" transit-a > /dev/null
+n1=$(lines_of sessions | wc -l)
+lab_stop onlinkd-h2
+no_h2() { lines_of sessions | tail -n 1 | jq -e '[.sessions[].name] | index("h2") == null' > /dev/null; }
+check "...a host agent stops: a sessions line without h2" wait_for 10 "gone" no_h2
+start_hostd 2
+h2_back() { lines_of sessions | tail -n 1 | jq -e '[.sessions[].name] | index("h2") != null' > /dev/null; }
+check "...it comes back: a sessions line with h2" wait_for 15 "back" h2_back
+check "...a line only when something changed (sessions: $(lines_of sessions | wc -l) lines)" \
+	[ "$(lines_of sessions | wc -l)" -le $((n1 + 4)) ]
+lab_stop sub

@@ -25,6 +25,9 @@ static void round_trip(void **state)
 		{ .kind = OP_WITHDRAW, .provider = "transit-b", .prefix = "2001:db8:77::/48" },
 		{ .kind = OP_PURGE, .provider = "transit-a", .soft = 1, .timeout_s = 600 },
 		{ .kind = OP_ANNOUNCEMENTS },
+		{ .kind = OP_STATUS },
+		{ .kind = OP_SUBSCRIBE, .topics = OP_TOPIC_PROVIDERS | OP_TOPIC_SESSIONS | OP_TOPIC_BIRD },
+		{ .kind = OP_SUBSCRIBE, .topics = OP_TOPIC_BIRD },
 	};
 	for (unsigned i = 0; i < 8; i++)
 		snprintf(in[2].communities[i], OPAPI_COMM_LEN, "4200000000:10000%u:100", i);
@@ -80,6 +83,13 @@ static void refused(void **state)
 		{ "{\"api\":1,\"request\":\"purge\",\"provider\":\"a\",\"timeout\":0}", "timeout: 1 to 600 seconds", -EINVAL },
 		{ "{\"api\":1,\"request\":\"purge\",\"provider\":\"a\",\"timeout\":601}", "timeout: 1 to 600 seconds", -EINVAL },
 		{ "{\"api\":1,\"request\":\"purge\",\"provider\":\"a\",\"soft\":\"yes\"}", "soft: true or false", -EINVAL },
+		{ "{\"api\":1,\"request\":\"subscribe\"}", "topics: a list of providers, sessions, bird", -EINVAL },
+		{ "{\"api\":1,\"request\":\"subscribe\",\"topics\":[]}", "topics: a list of providers, sessions, bird", -EINVAL },
+		{ "{\"api\":1,\"request\":\"subscribe\",\"topics\":[\"bird\",\"bird\"]}",
+		  "topics: a list of providers, sessions, bird (each once)", -EINVAL },
+		{ "{\"api\":1,\"request\":\"subscribe\",\"topics\":[\"egress-slices\"]}",
+		  "topics: a list of providers, sessions, bird (each once)", -EINVAL },
+		{ "{\"api\":1,\"request\":\"status\",\"verbose\":true}", "status takes no key 'verbose'", -EINVAL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct opapi_request r;
