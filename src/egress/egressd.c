@@ -297,17 +297,35 @@ static json_t *source_json(const struct ol_egress *s, int have)
 			 "last", s->slices[0].last);
 }
 
+#define EGRESS_FLOWS_MAX 4096
+
 static char *control_cb(const char *req, void *arg)
 {
 	struct egressd *e = arg;
 	json_t *root;
 	struct api_request rq;
-	const char *why = "unknown request: the egress proxy answers the typed status request of docs/api.md";
+	const char *why = "unknown request: the egress proxy answers the typed requests of docs/api.md";
 	/* the typed request, or the bare word of CLIs before it */
 	int status = !strcmp(req, "status");
 	if (!status && api_is_request(req) && !api_request_decode(req, &rq, &why)) {
 		status = rq.kind == API_STATUS;
-		why = "unknown request: the egress proxy answers status only";
+		if (rq.kind == API_FLOWS || rq.kind == API_SLICES) {
+			json_t *a = json_array();
+			if (rq.kind == API_FLOWS) {
+				/* at most 4096: a reply stays a reply */
+				tcp_proxy_flows(e->tcp, a, EGRESS_FLOWS_MAX);
+				udp_proxy_flows(e->udp, a, EGRESS_FLOWS_MAX - json_array_size(a));
+			} else {
+				if (e->have4)
+					json_array_append_new(a, source_json(&e->src4, 1));
+				if (e->have6)
+					json_array_append_new(a, source_json(&e->src6, 1));
+			}
+			root = json_pack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", rq.kind == API_FLOWS ? "flows" : "slices",
+					 rq.kind == API_FLOWS ? "flows" : "slices", a);
+			goto out;
+		}
+		why = "unknown request: the egress proxy answers status, flows and slices";
 	}
 	if (!status) {
 		root = json_pack("{s:i, s:s}", "api", API_VERSION, "error", why);
@@ -332,6 +350,7 @@ static char *control_cb(const char *req, void *arg)
 		json_object_set_new(root, "api", json_integer(API_VERSION));
 		json_object_set_new(root, "reply", json_string("status"));
 	}
+out:
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return out;

@@ -442,3 +442,29 @@ const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *px)
 {
 	return &px->st;
 }
+
+/* a socket's end as ADDR:PORT ([ADDR]:PORT), or NULL */
+static json_t *end_of(int fd, int peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char buf[ADDR_STRLEN + 8];
+	if (fd < 0 || (peer ? getpeername(fd, (struct sockaddr *)&ss, &len) : getsockname(fd, (struct sockaddr *)&ss, &len)))
+		return json_null();
+	return json_string(endpoint_str((struct sockaddr *)&ss, buf, sizeof(buf)));
+}
+
+void tcp_proxy_flows(const struct tcp_proxy *p, json_t *out, size_t max)
+{
+	uint64_t now = now_ms();
+	for (const struct tconn *c = p->conns; c && max; c = c->next) {
+		if (c->dead)
+			continue;
+		/* the client's socket is transparent: its local end is the
+		 * destination the client asked for */
+		json_array_append_new(out, json_pack("{s:s, s:o, s:o, s:o, s:I, s:b}", "proto", "tcp", "client",
+			end_of(c->cl.src.fd, 1), "destination", end_of(c->cl.src.fd, 0), "source", end_of(c->up.src.fd, 0),
+			"idle_ms", (json_int_t)(now - c->last_ms), "connecting", c->connecting));
+		max--;
+	}
+}

@@ -4,6 +4,7 @@
  * against local sockets bound to the same address. */
 #ifndef OL_EGRESS_TCP_H
 #define OL_EGRESS_TCP_H
+#include <jansson.h>
 #include "base/addr.h"
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ void tcp_proxy_stop(struct tcp_proxy *p);
 void tcp_proxy_set_source(struct tcp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
 void tcp_proxy_set_mark(struct tcp_proxy *p, uint32_t mark);
 const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *p);
+/* Its flows, at most max, each {"proto":"tcp","client","destination",
+ * "source","idle_ms"} (appended to a JSON array). */
+void tcp_proxy_flows(const struct tcp_proxy *p, json_t *out, size_t max);
 void tcp_proxy_set_idle(struct tcp_proxy *p, unsigned idle_timeout_s);
 /* Frees connections closed during the last batch of events; call after
  * each loop_run_once(). */

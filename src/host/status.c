@@ -255,6 +255,9 @@ static char *api_request(struct hostd *h, const char *line)
 		return api_status(h);
 	case API_ROUTE:
 		return routeq_answer(h, rq.destination);
+	case API_FLOWS:
+	case API_SLICES:
+		return api_error_encode("the egress proxy's request: ask its socket (/run/onlink/egress.sock)");
 	case API_SUBSCRIBE: {
 		/* the first answer: each topic's state now, egress-slices first */
 		char *eg = rq.topics & API_TOPIC_EGRESS ? egress_line(h) : NULL;

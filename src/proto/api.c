@@ -10,7 +10,7 @@
 
 static const char *const kinds[] = {
 	[API_PROVIDERS] = "providers", [API_EGRESS_SLICES] = "egress-slices", [API_STATUS] = "status",
-	[API_SUBSCRIBE] = "subscribe", [API_ROUTE] = "route",
+	[API_SUBSCRIBE] = "subscribe", [API_ROUTE] = "route", [API_FLOWS] = "flows", [API_SLICES] = "slices",
 };
 static const char *const topics[] = { "egress-slices", "providers" };
 #define NTOPICS (sizeof(topics) / sizeof(topics[0]))
@@ -69,7 +69,7 @@ int api_request_decode(const char *line, struct api_request *r, const char **why
 	ret = -EINVAL;
 	const char *k = json_string_value(json_object_get(root, "request"));
 	*why = "unknown request";
-	for (unsigned n = API_PROVIDERS; k && n <= API_ROUTE; n++)
+	for (unsigned n = API_PROVIDERS; k && n <= API_SLICES; n++)
 		if (!strcmp(k, kinds[n]))
 			r->kind = (enum api_kind)n;
 	if (!r->kind)

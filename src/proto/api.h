@@ -10,6 +10,9 @@
  *   {"api":1,"request":"subscribe","topics":["egress-slices"]}
  *   {"api":1,"request":"route","destination":"ADDR or PREFIX"}
  *                                         the kernel's route to it, by provider
+ * The egress proxy answers "status" and:
+ *   {"api":1,"request":"flows"}           its flows: client, destination, source
+ *   {"api":1,"request":"slices"}          the sources it uses: address, ports
  * A subscriber gets the topic's current reply at once, then a new one each
  * time it changes, for as long as it stays connected. An error is
  * {"api":1,"error":"..."}. A request of another version is refused with an
@@ -26,7 +29,7 @@
 
 #define API_VERSION 1
 
-enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE, API_ROUTE };
+enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE, API_ROUTE, API_FLOWS, API_SLICES };
 /* subscription topics: a bit each */
 enum { API_TOPIC_EGRESS = 1, API_TOPIC_PROVIDERS = 2 };
 

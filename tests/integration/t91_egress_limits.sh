@@ -39,6 +39,20 @@ while active() < 8:
     if time.monotonic() > deadline:
         print("the proxy never held the eight flows"); sys.exit(1)
     time.sleep(0.05)
+# the typed API lists them: each from its own port of the slice
+def ask(req):
+    c = socket.socket(socket.AF_UNIX); c.settimeout(5); c.connect(sys.argv[2]); c.sendall(req + b"\n")
+    out = b""
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        out += b
+    return json.loads(out)
+fl = ask(b'{"api":1,"request":"flows"}')["flows"]
+mine = [f for f in fl if f["proto"] == "tcp" and f["destination"] == "203.0.113.1:9000" and f["source"]
+        and f["source"].startswith("192.0.2.10:") and 10000 <= int(f["source"].rsplit(":", 1)[1]) <= 10007]
+print("flows listed:", len(mine), "ports:", len(set(f["source"] for f in mine)))
+print("slices:", json.dumps(ask(b'{"api":1,"request":"slices"}')["slices"]))
 s = socket.socket(); s.settimeout(5)
 try:
     s.connect(("203.0.113.1", 9000)); s.sendall(b"y"); s.shutdown(socket.SHUT_WR)
@@ -59,6 +73,8 @@ print("held intact:", ok)
 PY
 check "the 9th flow on an exhausted slice gets a reset" grep -q "ninth: ConnectionResetError" "$LAB_DIR/hold.out"
 check "the 8 established flows finished intact" grep -q "held intact: 8" "$LAB_DIR/hold.out"
+check "the typed API listed the 8 flows, each from its own port of the slice" grep -q "flows listed: 8 ports: 8" "$LAB_DIR/hold.out"
+check "...and the slice" grep -qF 'slices: [{"address": "192.0.2.10", "first": 10000, "last": 10007}' "$LAB_DIR/hold.out"
 check_eq "exhaustion counted" "$(st "$ESOCK" .tcp.exhausted)" "1"
 # the human view of the egress proxy (it printed "host -, providers on -")
 out=$("$ONLINK" status -s "$ESOCK")
