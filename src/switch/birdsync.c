@@ -99,6 +99,13 @@ int birdsync_render(struct provctl *pc, char *old)
 	}
 	char *text = ann_render(c, pc->st->ann);
 	int r = 0;
+	if (text && old && !strcmp(old, text) && pc->config_error[0]) {
+		/* the file BIRD runs (the one put back after its refusal) is
+		 * what the config wants again */
+		log_info("%s as written from %s is the file BIRD runs: its earlier refusal no longer stands",
+			 c->sw.bird_include, c->path);
+		pc->config_error[0] = 0;
+	}
 	if (!text || !old || strcmp(old, text)) {
 		r = text ? file_replace(c->sw.bird_include, text, birdconf_mode(c)) : -ENOMEM;
 		if (r)

@@ -16,12 +16,13 @@ up_all() { local p; for p in "$@"; do [ "$(bird_state "$p")" = up ] || return 1;
 since_all() { local p; for p in "$@"; do printf '%s ' "$(since_of "$p")"; done; }
 info_of() { birdc_ sw show protocols "$1" | awk -v p="$1" '$1 == p { print $6 }'; }
 # reload: SIGHUP, then the agent (same pid) answering with a config it read
-# after the signal
+# after the signal: applied in place (a provider's sessions changed) or by
+# a restart in place (a provider added or removed)
 reload() {
 	local n
-	n=$(grep -c "reload: .* changed: restarting in place" "$LAB_DIR/onlinkd-sw.log")
+	n=$(grep -cE "reload: .* changed: (restarting in place|applied in place)" "$LAB_DIR/onlinkd-sw.log")
 	kill -HUP "$SWPID"
-	wait_for 10 "restarted" bash -c "[ \$(grep -c 'reload: .* changed: restarting in place' '$LAB_DIR/onlinkd-sw.log') -gt $n ]" &&
+	wait_for 10 "reloaded" bash -c "[ \$(grep -cE 'reload: .* changed: (restarting in place|applied in place)' '$LAB_DIR/onlinkd-sw.log') -gt $n ]" &&
 		wait_for 10 "answering" quiet "$ONLINK" status -s "$SW"
 }
 A="onlink_transit_a4 onlink_transit_a6" B="onlink_transit_b4 onlink_transit_b6"

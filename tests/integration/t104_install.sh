@@ -133,7 +133,7 @@ check "the switch agent logged who did it" grep -q "provider transit-a drained b
 # reload under the unit: same pid, still its identity
 sed_add='/^\[provider transit-b\]/a local-pref = 90'
 check "systemctl reload after an edit" on sw bash -c "sed -i '$sed_add' /etc/onlink/switch.conf && systemctl reload onlinkd-switch"
-check "...the agent restarted in place" wait_for 10 "reloaded" grep -q "reload: .* changed: restarting in place" "$LAB_DIR/sw-unit-onlinkd-switch.log"
+check "...the agent applied it in place, its sessions kept" wait_for 10 "reloaded" grep -q "reload: .* changed: applied in place; 1 host sessions kept" "$LAB_DIR/sw-unit-onlinkd-switch.log"
 pref90() { on sw birdc show route 203.0.113.0/24 protocol onlink_transit_b4 all | grep -q 'BGP.local_pref: 90'; }
 check "...BIRD took the new file (transit-b's routes at local-pref 90)" wait_for 30 "local pref" pref90
 check_eq "...same pid, same capabilities" "$(kill -0 "$SWPID" && awk '/^CapEff/ { print $2 }' "/proc/$SWPID/status")" 0000000000003000
