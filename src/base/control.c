@@ -81,7 +81,7 @@ static int input(struct stream_client *c, const char *in, size_t len, int full, 
 		static struct ratelimit rl = RATELIMIT_INIT(10000, 5);
 		char *out = NULL;
 		log_limited(&rl, LOG_WARNING, "control: a request over %d bytes: refused", CONTROL_REQUEST_MAX - 1);
-		if (asprintf(&out, "{\"error\": \"request over %d bytes: refused\"}\n", CONTROL_REQUEST_MAX - 1) < 0)
+		if (asprintf(&out, "{\"api\": 1, \"error\": \"request over %d bytes: refused\"}\n", CONTROL_REQUEST_MAX - 1) < 0)
 			return -1;
 		stream_reply(c, out, strlen(out));
 		return 1;
@@ -95,6 +95,15 @@ static int input(struct stream_client *c, const char *in, size_t len, int full, 
 	current = c;
 	char *out = handler(req, handler_arg);
 	current = NULL;
+	if (!out && !stream_waiting(c)) {
+		/* no answer built (out of memory, or a value JSON cannot
+		 * hold): said, never a silent close */
+		static struct ratelimit rl = RATELIMIT_INIT(10000, 5);
+		log_limited(&rl, LOG_ERR, "control: no answer could be built for a request");
+		out = strdup("{\"api\": 1, \"error\": \"the agent could not build its answer (see its log)\"}\n");
+		if (!out)
+			return -1;
+	}
 	if (out)
 		stream_reply(c, out, strlen(out));
 	return 1;

@@ -135,6 +135,11 @@ void stream_reply(struct stream_client *c, char *out, size_t len)
 	loop_mod(&c->src, EPOLLOUT);
 }
 
+int stream_waiting(const struct stream_client *c)
+{
+	return c->deferred || c->topics;
+}
+
 unsigned stream_defer(struct stream_client *c)
 {
 	c->deferred = 1;

@@ -50,6 +50,8 @@ void stream_reply(struct stream_client *c, char *out, size_t len);
 /* The reply comes later, from stream_finish(handle): a handle that stays
  * valid while the client is connected (a client gone meanwhile is fine). */
 unsigned stream_defer(struct stream_client *c);
+/* Whether the client waits for a deferred reply or is subscribed. */
+int stream_waiting(const struct stream_client *c);
 void stream_finish(struct stream_server *s, unsigned handle, char *out);
 /* Keeps the client connected for messages on the topics (a bit mask),
  * after `first` (malloc'd, taken). -EBUSY when max_subscribers are

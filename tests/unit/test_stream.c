@@ -24,6 +24,8 @@ static char sock[64];
 static char *handler(const char *req, void *arg)
 {
 	(void)arg;
+	if (!strcmp(req, "nothing"))
+		return NULL; /* an answer that could not be built */
 	if (!strcmp(req, "sub")) {
 		char *first = strdup("first\n");
 		if (control_subscribe(1, first))
@@ -97,7 +99,13 @@ static void request_limit(void **state)
 	req[sizeof(req) - 1] = 0;
 	a = client(req);
 	read_n(a, buf, sizeof(buf) - 1);
-	assert_string_equal(buf, "{\"error\": \"request over 4095 bytes: refused\"}\n");
+	assert_string_equal(buf, "{\"api\": 1, \"error\": \"request over 4095 bytes: refused\"}\n");
+	close(a);
+	/* an answer the agent could not build: an error, never a silent close */
+	a = client("nothing");
+	memset(buf, 0, sizeof(buf));
+	read_n(a, buf, sizeof(buf) - 1);
+	assert_string_equal(buf, "{\"api\": 1, \"error\": \"the agent could not build its answer (see its log)\"}\n");
 	close(a);
 	/* and it still serves */
 	a = client("hello");
