@@ -21,24 +21,8 @@ ONLINKD=${ONLINKD:-$(cd "$(dirname "$0")/.." && pwd)/build/bench/onlinkd}
 [ -x "$ONLINKD" ] || { echo "bench/hsflood.sh: $ONLINKD is missing: make build/bench/onlinkd" >&2; exit 1; }
 SECS=${SECS:-10}
 bench_init hsflood
-lab_bench_pop 1 1500 || exit 1
 ADDRS=${ADDRS:-16}
-lab_load_addrs "$ADDRS" || exit 1
-ns_add h1
-link h1 eth0 sw sw-h1
-n sw ip link set sw-h1 master br0 up
-n h1 ip addr add 10.20.1.1/16 dev eth0
-n h1 ip link set eth0 up
-SWPUB=$(lab_key sw1)
-{
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\nmetrics = 127.0.0.1:9477\n\n' \
-		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
-	printf '[provider ix-0]\naddress = %s\ninterface = br0\ntable = 1001\n\n' "$(lab_peer 0)"
-	lab_host_sections 1
-} > "$LAB_DIR/switch.conf"
-printf '[host]\nname = h1\ninterface = eth0\naddress = 10.20.1.1\nprivate-key-file = %s\ncontrol = %s\n\n[switch sw1]\nconnect = 10.20.0.1:4710\npublic-key = %s\n' \
-	"$LAB_DIR/h1.key" "$LAB_DIR/host-h1.sock" "$SWPUB" > "$LAB_DIR/host-h1.conf"
-"$ONLINKD" -n -q -c "$LAB_DIR/switch.conf" || exit 1
+lab_one_host_pop "$ADDRS" "metrics = 127.0.0.1:9477" || exit 1
 
 mx() { n sw curl -sf --max-time 5 http://127.0.0.1:9477/metrics | awk -v k="$1" '$1 == k { print $2 }'; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -16,7 +16,6 @@ set -u
 SECS=${SECS:-10} IDLE=${IDLE:-15000} ADDRS=${ADDRS:-1}
 bench_init preauth
 [ -n "${KEEP_BENCH:-}" ] && trap 'lab_down' EXIT
-lab_bench_pop 1 1500 || exit 1
 # Each attacker address takes an entry in the kernel's neighbor table,
 # whose limit (gc_thresh3, 1024) is shared by every namespace of the
 # machine: a few hundred at most, so that the benchmark never crowds out
@@ -25,22 +24,7 @@ lab_bench_pop 1 1500 || exit 1
 # it.)
 [ "$ADDRS" -ge 1 ] && [ "$ADDRS" -le 256 ] || { echo "bench/preauth.sh: ADDRS from 1 to 256" >&2; exit 2; }
 NADDR=$ADDRS
-lab_load_addrs "$NADDR" || exit 1
-ns_add h1
-link h1 eth0 sw sw-h1
-n sw ip link set sw-h1 master br0 up
-n h1 ip addr add 10.20.1.1/16 dev eth0
-n h1 ip link set eth0 up
-SWPUB=$(lab_key sw1)
-{
-	printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\n\n' \
-		"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json"
-	printf '[provider ix-0]\naddress = %s\ninterface = br0\ntable = 1001\n\n' "$(lab_peer 0)"
-	lab_host_sections 1
-} > "$LAB_DIR/switch.conf"
-printf '[host]\nname = h1\ninterface = eth0\naddress = 10.20.1.1\nprivate-key-file = %s\ncontrol = %s\n\n[switch sw1]\nconnect = 10.20.0.1:4710\npublic-key = %s\n' \
-	"$LAB_DIR/h1.key" "$LAB_DIR/host-h1.sock" "$SWPUB" > "$LAB_DIR/host-h1.conf"
-"$ONLINKD" -n -q -c "$LAB_DIR/switch.conf" || exit 1
+lab_one_host_pop "$NADDR" || exit 1
 lab_spawn onlinkd-sw sw "$ONLINKD" switch -c "$LAB_DIR/switch.conf"
 wait_for 10 "switch agent" test -S "$LAB_DIR/switch.sock" || exit 1
 SW=$(lab_pid onlinkd-sw)

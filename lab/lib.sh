@@ -371,6 +371,31 @@ lab_load_addrs() {
 	n ld ip -batch "$LAB_DIR/load-addrs.batch"
 }
 
+# lab_one_host_pop ADDRS [SWITCH_EXTRA]: the benchmarks' POP of one
+# provider and one real host h1 (10.20.1.1), with ADDRS addresses of ld's
+# for an attacker; the switch's config (SWITCH_EXTRA: more [switch] lines)
+# and h1's, written and checked (bench/preauth.sh, bench/hsflood.sh)
+lab_one_host_pop() {
+	local addrs=$1 extra=${2:-}
+	lab_bench_pop 1 1500 || return 1
+	lab_load_addrs "$addrs" || return 1
+	ns_add h1
+	link h1 eth0 sw sw-h1
+	n sw ip link set sw-h1 master br0 up
+	n h1 ip addr add 10.20.1.1/16 dev eth0
+	n h1 ip link set eth0 up
+	SWPUB=$(lab_key sw1)
+	{
+		printf '[switch]\nname = sw1\nlisten = 10.20.0.1:4710\nprivate-key-file = %s\ncontrol = %s\nstate-file = %s\n%s\n' \
+			"$LAB_DIR/sw1.key" "$LAB_DIR/switch.sock" "$LAB_DIR/switch-state.json" "$extra"
+		printf '[provider ix-0]\naddress = %s\ninterface = br0\ntable = 1001\n\n' "$(lab_peer 0)"
+		lab_host_sections 1
+	} > "$LAB_DIR/switch.conf"
+	printf '[host]\nname = h1\ninterface = eth0\naddress = 10.20.1.1\nprivate-key-file = %s\ncontrol = %s\n\n[switch sw1]\nconnect = 10.20.0.1:4710\npublic-key = %s\n' \
+		"$LAB_DIR/h1.key" "$LAB_DIR/host-h1.sock" "$SWPUB" > "$LAB_DIR/host-h1.conf"
+	"$ONLINKD" -n -q -c "$LAB_DIR/switch.conf"
+}
+
 # lab_host_sections HOSTS: a switch's [host hN] sections, with each host's key
 lab_host_sections() {
 	local i
