@@ -261,18 +261,24 @@ check "...and once undrained, 198.18.93.0/24 reaches transit-b with its MED" wai
 "$ONLINK" withdraw -s "$SW" 198.18.93.0/24 --via transit-b > /dev/null
 
 # a purge under way is in the state file: an agent killed in the middle
-# says so when it starts again (log, status), and forgets it
+# says so when it starts again (log, status), and forgets it. (BIRD held
+# stopped meanwhile: the purge waits on it, whatever the machine's speed.)
 purging() { [ "$(jq -r '.purge.provider // ""' "$STATE")" = transit-a ]; }
+BIRDSW=$(cat "$LAB_DIR/bird-sw.pid")
+kill -STOP "$BIRDSW"
 "$ONLINK" purge -s "$SW" transit-a --timeout 60 > "$LAB_DIR/purge-killed.out" 2>&1 &
 purge_cli=$!
 check "a purge under way: in the state file" wait_for 10 "purge" purging
 lab_stop onlinkd-sw KILL
+kill -CONT "$BIRDSW"
 wait "$purge_cli"
 check_eq "...the CLI, its agent killed, says so (exit 2)" "$?" 2
+rm -f "$SW" # (a killed agent leaves its socket: the new one's is waited for)
 start_switchd
 wait_for 10 "switch agent" test -S "$SW"
-check "...the restarted agent logs it" grep -q "a hard purge of provider transit-a by uid 0 pid [0-9]* was under way when the agent stopped" "$LAB_DIR/onlinkd-sw.log"
-check_eq "...shows it in its status" "$(st "$SW" '.bird.purge_interrupted | "\(.provider) \(.soft)"')" "transit-a false"
+check "...the restarted agent logs it" wait_for 10 "logged" grep -q "a hard purge of provider transit-a by uid 0 pid [0-9]* was under way when the agent stopped" "$LAB_DIR/onlinkd-sw.log"
+interrupted() { [ "$(st "$SW" '.bird.purge_interrupted | "\(.provider) \(.soft)"')" = "transit-a false" ]; }
+check "...shows it in its status" wait_for 10 "status" interrupted
 check_eq "...and the state file no longer holds it" "$(jq -r '.purge' "$STATE")" "null"
 
 # a subscriber of the switch agent (the typed API): each topic's line at
