@@ -55,7 +55,8 @@ print("flows listed:", len(mine), "ports:", len(set(f["source"] for f in mine)))
 print("slices:", json.dumps(ask(b'{"api":1,"request":"slices"}')["slices"]))
 s = socket.socket(); s.settimeout(5)
 try:
-    s.connect(("203.0.113.1", 9000)); s.sendall(b"y"); s.shutdown(socket.SHUT_WR)
+    # (it only reads: a write racing the reset would fail as a broken pipe)
+    s.connect(("203.0.113.1", 9000))
     print("ninth:", "answered" if s.recv(100) else "closed")
 except Exception as e:
     print("ninth:", type(e).__name__)
