@@ -285,8 +285,8 @@ lab_bird() {
 		pextra=$(lab_bfd eth0)
 		bfdon="bfd on;"
 		sessions='function pop_export() { return proto = "pop4" || proto = "pop6"; }\n'
-		sessions+='template bgp lab_provider { hold time 9; connect retry time 2; error wait time 1, 5; }\n'
-		sessions+='template bgp lab_host { hold time 9; connect retry time 2; error wait time 1, 5; }\n'
+		sessions+='template bgp lab_provider { hold time 9; connect delay time 1; connect retry time 2; error wait time 1, 5; }\n'
+		sessions+='template bgp lab_host { hold time 9; connect delay time 1; connect retry time 2; error wait time 1, 5; }\n'
 		sessions+="include \"$LAB_DIR/bird-onlink.conf\";\n"
 	elif [ -n "${LAB_FAILOVER:-}" ]; then
 		extra="include \"$LAB_DIR/bird-onlink.conf\";\n$(lab_bfd br0)"
