@@ -20,7 +20,7 @@ EGRESS_SRC := $(wildcard src/egress/*.c)
 CLI_SRC    := $(wildcard src/onlink/*.c)
 DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC) $(EGRESS_SRC)
 # the CLI links only the core it uses: it starts faster without libmnl/libinih
-CLI_CORE   := src/kernel/probe.c src/proto/api.c src/proto/opapi.c src/proto/model.c src/proto/birdroute.c src/base/vec.c src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c
+CLI_CORE   := src/kernel/probe.c src/proto/api.c src/proto/json.c src/proto/opapi.c src/proto/model.c src/proto/birdroute.c src/base/vec.c src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c
 CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 # ... and it links its libraries statically (libc stays shared): loading
 # libsodium, libjansson and libm at run time cost `onlink ping` 0.2 ms of

@@ -4,6 +4,7 @@
  * through the local API (proto/api.h), so that a slice change arrives as
  * it happens. */
 #include "egress/egressd.h"
+#include "proto/json.h"
 #include "base/vec.h"
 #include "base/control.h"
 #include "conf/daemon.h"
@@ -293,7 +294,7 @@ static json_t *source_json(const struct ol_egress *s, int have)
 	char a[ADDR_STRLEN];
 	if (!have)
 		return json_null();
-	return json_pack("{s:s, s:i, s:i}", "address", addr_str(&s->addr, a, sizeof(a)), "first", s->slices[0].first,
+	return jpack("{s:s, s:i, s:i}", "address", addr_str(&s->addr, a, sizeof(a)), "first", s->slices[0].first,
 			 "last", s->slices[0].last);
 }
 
@@ -317,22 +318,22 @@ static char *control_cb(const char *req, void *arg)
 				udp_proxy_flows(e->udp, a, EGRESS_FLOWS_MAX - json_array_size(a));
 			} else {
 				if (e->have4)
-					json_array_append_new(a, source_json(&e->src4, 1));
+					jappend(&a, source_json(&e->src4, 1));
 				if (e->have6)
-					json_array_append_new(a, source_json(&e->src6, 1));
+					jappend(&a, source_json(&e->src6, 1));
 			}
-			root = json_pack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", rq.kind == API_FLOWS ? "flows" : "slices",
+			root = jpack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", rq.kind == API_FLOWS ? "flows" : "slices",
 					 rq.kind == API_FLOWS ? "flows" : "slices", a);
 			goto out;
 		}
 		why = "unknown request: the egress proxy answers status, flows and slices";
 	}
 	if (!status) {
-		root = json_pack("{s:i, s:s}", "api", API_VERSION, "error", why);
+		root = jpack("{s:i, s:s}", "api", API_VERSION, "error", why);
 	} else {
 		const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
 		const struct udp_stats *u = udp_proxy_stats(e->udp);
-		root = json_pack("{s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+		root = jpack("{s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			"role", "egress", "host", e->host, "agent", e->agent_ok,
 			"ipv4", source_json(&e->src4, e->have4), "ipv6", source_json(&e->src6, e->have6),
 			"via", e->cfg->eg.via[0] ? e->cfg->eg.via : NULL, "mark", (json_int_t)e->mark,
@@ -341,14 +342,14 @@ static char *control_cb(const char *req, void *arg)
 			"exhausted", (json_int_t)t->exhausted, "connect_failed", (json_int_t)t->connect_failed,
 			"no_source", (json_int_t)t->no_source, "idle_closed", (json_int_t)t->idle_closed,
 			"bytes_up", (json_int_t)t->bytes_up, "bytes_down", (json_int_t)t->bytes_down);
-		json_object_set_new(root, "udp", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		jset(&root, "udp", jpack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"active", (json_int_t)u->active, "created", (json_int_t)u->created, "expired", (json_int_t)u->expired,
 			"exhausted", (json_int_t)u->exhausted, "no_source", (json_int_t)u->no_source,
 			"errors", (json_int_t)u->errors, "datagrams_up", (json_int_t)u->datagrams_up,
 			"datagrams_down", (json_int_t)u->datagrams_down, "bytes_up", (json_int_t)u->bytes_up,
 			"bytes_down", (json_int_t)u->bytes_down));
-		json_object_set_new(root, "api", json_integer(API_VERSION));
-		json_object_set_new(root, "reply", json_string("status"));
+		jset(&root, "api", json_integer(API_VERSION));
+		jset(&root, "reply", json_string("status"));
 	}
 out:
 	char *out = json_dumps(root, JSON_COMPACT);

@@ -9,6 +9,7 @@
  * Level-triggered epoll; a side is read only while its pipe has
  * room and written only while it holds data. */
 #include "egress/tcp.h"
+#include "proto/json.h"
 #include "egress/common.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -462,7 +463,7 @@ void tcp_proxy_flows(const struct tcp_proxy *p, json_t *out, size_t max)
 			continue;
 		/* the client's socket is transparent: its local end is the
 		 * destination the client asked for */
-		json_array_append_new(out, json_pack("{s:s, s:o, s:o, s:o, s:I, s:b}", "proto", "tcp", "client",
+		jappend(&out, jpack("{s:s, s:o, s:o, s:o, s:I, s:b}", "proto", "tcp", "client",
 			end_of(c->cl.src.fd, 1), "destination", end_of(c->cl.src.fd, 0), "source", end_of(c->up.src.fd, 0),
 			"idle_ms", (json_int_t)(now - c->last_ms), "connecting", c->connecting));
 		max--;

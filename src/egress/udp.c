@@ -2,6 +2,7 @@
  * per family; IP_RECVORIGDSTADDR says where each was going. Flows live in a
  * hash table keyed by (client, destination) and expire when idle. */
 #include "egress/udp.h"
+#include "proto/json.h"
 #include "egress/common.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -394,7 +395,7 @@ void udp_proxy_flows(const struct udp_proxy *p, json_t *out, size_t max)
 		if (f->dead)
 			continue;
 		int have = f->up.fd >= 0 && !getsockname(f->up.fd, (struct sockaddr *)&ss, &len);
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s?, s:I}", "proto", "udp", "client",
+		jappend(&out, jpack("{s:s, s:s, s:s, s:s?, s:I}", "proto", "udp", "client",
 			endpoint_str((const struct sockaddr *)&f->client, c, sizeof(c)), "destination",
 			endpoint_str((const struct sockaddr *)&f->dst, d, sizeof(d)), "source",
 			have ? endpoint_str((struct sockaddr *)&ss, src, sizeof(src)) : NULL, "idle_ms",

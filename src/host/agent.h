@@ -77,32 +77,50 @@ struct pstates {
 	size_t n, cap;
 };
 
+/* kstate.c's own state: what the kernel holds in onlink's scope and what
+ * writing it cost. The other parts read its counters (status.c) and mark
+ * an event (uplink.c); only kstate.c writes the rest. */
+struct kstate {
+	struct nl *nl;
+	struct loop_src nl_src;
+	struct timer reconcile_t; /* the debounced and periodic repair */
+	/* What the kernel holds, kept from notifications so a change costs no
+	 * dump (a route dump walks the whole FIB, which holds the Internet
+	 * table here). Dumped again when invalid: at start, after an overrun,
+	 * after a failed write, and after changes the kernel does not fully
+	 * report (a foreign address change, the uplink's state). */
+	struct kobj_set have;
+	int have_valid;
+	int uplink_up;           /* administratively up and carrier; -1: not known yet */
+	int uplink_admin;        /* administratively up: routes through it can be written */
+	/* what a batch of kernel events asks for, done once the batch is read:
+	 * the work dumps and writes through netlink, which must not happen
+	 * while the notification buffer is being walked */
+	int ev_update, ev_steer;
+	char *steer_applied;     /* the steering script last applied */
+	char *upsteer_applied;   /* the uplink steering script last applied */
+	char *traffic_applied;   /* the traffic counters' script last applied (traffic.h) */
+	unsigned long steer_errors;
+	struct ratelimit rl;
+	unsigned long reconciles, repairs, errors, resyncs, dumps;
+	unsigned long sends, requests;
+	uint64_t write_cpu_ns;   /* CPU in netlink writes (the kernel's work included) */
+	unsigned repair_streak;  /* back-to-back repairs that changed something */
+};
+
 struct hostd {
 	struct config *cfg;
-	struct nl *nl;
-	struct loop_src nl_src, sig_src;
+	struct kstate k;         /* the kernel as onlink knows it: kstate.c's own */
+	struct loop_src sig_src;
 	struct swlink sw[CFG_SWITCHES_MAX];
-	struct timer reconcile_t, keepalive_t, startup_t, rebuild_t, traffic_t;
+	struct timer keepalive_t, startup_t, rebuild_t, traffic_t;
 	int ifindex;             /* where providers are on-link: the uplink, or the provider device */
 	int peer_ifindex;        /* [host] interface, where the other hosts are */
 	int lo_ifindex;
 	struct hview view;       /* the merged view and the desired state */
 	struct changes changes;  /* what the messages read since the last turn changed */
-	char *steer_applied;     /* the steering script last applied */
-	char *upsteer_applied;   /* the uplink steering script last applied */
-	char *traffic_applied;   /* the traffic counters' script last applied (traffic.h) */
 	int upsteer_dirty;       /* what it is built from changed (or applying it failed) */
-	unsigned long steer_errors;
 	struct pstates ps;
-	/* What the kernel holds in onlink's scope, kept from notifications so a
-	 * change costs no dump (a route dump walks the whole FIB, which holds
-	 * the Internet table here). Dumped again when invalid: at start, after
-	 * an overrun, after a failed write, and after changes the kernel does
-	 * not fully report (a foreign address change, the uplink's state). */
-	struct kobj_set have;
-	int have_valid;
-	int uplink_up;           /* administratively up and carrier; -1: not known yet */
-	int uplink_admin;        /* administratively up: routes through it can be written */
 	int ready;
 	/* Until every switch agent has given a whole snapshot since start, the
 	 * agent runs on what the kernel holds: what the switch agents that
@@ -114,21 +132,13 @@ struct hostd {
 	time_t kept_since;       /* start: when it began running on the kernel's state */
 	uint64_t started_ms;
 	size_t kept_objects;     /* what the switches' word so far would delete, held */
-	/* what a batch of kernel events asks for, done once the batch is read:
-	 * the work dumps and writes through netlink, which must not happen
-	 * while the notification buffer is being walked */
-	int ev_update, ev_steer;
 	int want_turn;           /* 1: a turn; 2: a full one (hostd_want_turn) */
 	volatile int stop, reload;
-	struct ratelimit rl_kernel, rl_peer;
-	unsigned long reconciles, repairs, kernel_errors, resyncs, dumps;
-	unsigned long kernel_sends, kernel_requests;
+	struct ratelimit rl_peer;
 	unsigned long turns, rebuilds, rebuild_mismatches;
-	uint64_t turn_cpu_ns, rebuild_cpu_ns; /* CPU in turns and in rebuilds (the thread's clock) */
-	uint64_t kwrite_cpu_ns;  /* of which in netlink writes (the kernel's work included) */
+	uint64_t turn_cpu_ns, rebuild_cpu_ns; /* CPU in turns and in rebuilds (the thread's clock), netlink writes included */
 	int bench_full_turns;    /* ONLINK_BENCH_FULL_TURNS: the benchmark's baseline */
 	uint64_t rekey_ms;       /* CONN_REKEY_MS; ONLINK_TEST_REKEY_MS in the tests */
-	unsigned repair_streak;  /* back-to-back repairs that changed something */
 	struct api_egress api_egress; /* last published to subscribers */
 	struct probing *probing; /* [probe]: continuous probing (probing.c); NULL: none */
 	char cycle_logged[160];  /* the backup cycle last logged */
@@ -161,7 +171,7 @@ const char *sw_state_str(enum sw_state st);
 /* uplink.c */
 int uplink_init(struct swlink *s);
 void uplink_fini(struct swlink *s);
-/* A link event: the uplinks' presence and carrier (sets h->ev_update when
+/* A link event: the uplinks' presence and carrier (sets h->k.ev_update when
  * a switch goes in or out of use). */
 void uplink_link_event(struct hostd *h, const struct nl_event *ev);
 void uplink_refresh(struct hostd *h);
@@ -182,8 +192,10 @@ void kstate_upsteer(struct hostd *h);
 /* The device providers are on-link on: [host] interface, or with several
  * uplinks the provider device. */
 const char *kstate_provider_if(const struct hostd *h);
-void kstate_event_cb(struct loop_src *src, uint32_t events);
-int kstate_uplink_admin(const char *ifname);
+/* Its netlink socket, watched by the loop, and its repair timer: 0, or
+ * negative errno (said in a log line); kstate_fini() frees what it holds. */
+int kstate_init(struct hostd *h);
+void kstate_fini(struct hostd *h);
 /* 1 if the address is on one of this host's interfaces, 0 if not, -1 if
  * that cannot be read */
 int kstate_local_present(const struct ol_addr *a);

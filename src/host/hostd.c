@@ -115,13 +115,6 @@ static void rebuild_check(struct hostd *h)
 	kstate_reconcile(h, NULL, 1);
 }
 
-static void reconcile_fire(struct timer *t)
-{
-	kstate_reconcile(t->arg, NULL, 1);
-	kstate_steer(t->arg);
-	kstate_upsteer(t->arg);
-}
-
 static void rebuild_fire(struct timer *t)
 {
 	rebuild_check(t->arg);
@@ -181,23 +174,18 @@ static void reload(struct hostd *h)
 
 int hostd_run(struct config *c)
 {
-	struct hostd h = { .cfg = c, .upsteer_dirty = 1, .kept_since = time(NULL), .started_ms = now_ms(), .rl_kernel = RATELIMIT_INIT(10000, 20), .rl_peer = RATELIMIT_INIT(10000, 10) };
+	struct hostd h = { .cfg = c, .upsteer_dirty = 1, .kept_since = time(NULL), .started_ms = now_ms(), .rl_peer = RATELIMIT_INIT(10000, 10) };
 	int r;
 
-	if ((r = loop_init()) || (r = nl_open(&h.nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE, nl_notify_rcvbuf()))) {
+	if ((r = loop_init())) {
 		log_err("start-up: %s", strerror(-r));
 		return 1;
 	}
 	daemon_signals(&h.sig_src, &h.stop, &h.reload);
-	h.nl_src = (struct loop_src){ .fd = nl_notify_fd(h.nl), .cb = kstate_event_cb, .arg = &h };
-	if ((r = loop_add(&h.nl_src, EPOLLIN))) {
-		log_err("start-up: the event loop's netlink source: %s", strerror(-r));
+	if (kstate_init(&h))
 		return 1;
-	}
 	h.ifindex = link_index(kstate_provider_if(&h));
 	h.peer_ifindex = link_index(c->host.ifname);
-	h.uplink_up = -1; /* unknown until the first link event */
-	h.uplink_admin = kstate_uplink_admin(kstate_provider_if(&h));
 	h.lo_ifindex = link_index("lo");
 	/* bench/turns.sh's baseline: every turn a full rebuild, as before turns
 	 * were incremental */
@@ -208,7 +196,7 @@ int hostd_run(struct config *c)
 	if (!h.ifindex && !c->host.multi_uplink)
 		log_warn("uplink %s not present yet", c->host.ifname);
 	/* without them keepalives, repairs and rebuilds would be silently dead */
-	if ((r = timer_init(&h.reconcile_t, reconcile_fire, &h)) || (r = timer_init(&h.keepalive_t, keepalive_fire, &h)) ||
+	if ((r = timer_init(&h.keepalive_t, keepalive_fire, &h)) ||
 	    (r = timer_init(&h.startup_t, startup_fire, &h)) || (r = timer_init(&h.rebuild_t, rebuild_fire, &h)) ||
 	    (r = timer_init(&h.traffic_t, traffic_fire, &h))) {
 		log_err("start-up: the agent's timers: %s", strerror(-r));
@@ -267,12 +255,8 @@ int hostd_run(struct config *c)
 	hview_free(&h.view);
 	vec_free(&h.changes);
 	api_egress_free(&h.api_egress);
-	free(h.steer_applied);
-	free(h.upsteer_applied);
-	free(h.traffic_applied);
-	kobj_set_free(&h.have);
+	kstate_fini(&h);
 	vec_free(&h.ps);
-	nl_close(h.nl);
 	loop_fini();
 	return 0;
 }

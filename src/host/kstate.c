@@ -15,6 +15,7 @@
 #include <linux/neighbour.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,29 +30,31 @@ static const char *op_verb(enum kop_type op)
 }
 
 /* Applies ops and keeps the cache as the kernel answered. */
+static int uplink_admin(const char *ifname);
+
 static void apply(struct hostd *h, struct kop_list *ops, int repair)
 {
 	char msg[256], buf[160];
 	int *errs = calloc(ops->n, sizeof(*errs));
 	uint64_t t0 = thread_cpu_ns();
-	int failed = errs ? nl_apply(h->nl, ops->v, ops->n, errs, msg, sizeof(msg)) : (int)ops->n;
-	h->kwrite_cpu_ns += thread_cpu_ns() - t0;
+	int failed = errs ? nl_apply(h->k.nl, ops->v, ops->n, errs, msg, sizeof(msg)) : (int)ops->n;
+	h->k.write_cpu_ns += thread_cpu_ns() - t0;
 	unsigned count[KOP_DEL + 1] = { 0 };
-	nl_apply_counts(h->nl, &h->kernel_sends, &h->kernel_requests);
+	nl_apply_counts(h->k.nl, &h->k.sends, &h->k.requests);
 	/* each write at info level, or (many writes) at debug level */
 	int each = ops->n <= LOG_EACH_MAX ? LOG_INFO : LOG_DEBUG, show = log_enabled(each);
 	for (size_t i = 0; errs && i < ops->n; i++) {
 		const struct kop *k = &ops->v[i];
 		if (errs[i]) {
-			h->kernel_errors++;
-			log_limited(&h->rl_kernel, LOG_ERR, "%s %s: %s%s%s", op_verb(k->op), kobj_str(&k->obj, buf, sizeof(buf)),
+			h->k.errors++;
+			log_limited(&h->k.rl, LOG_ERR, "%s %s: %s%s%s", op_verb(k->op), kobj_str(&k->obj, buf, sizeof(buf)),
 				    strerror(-errs[i]), msg[0] ? ": " : "", msg);
 			continue;
 		}
 		if (k->op == KOP_DEL)
-			kobj_set_remove(&h->have, &k->obj);
+			kobj_set_remove(&h->k.have, &k->obj);
 		else
-			kobj_set_upsert(&h->have, &k->obj);
+			kobj_set_upsert(&h->k.have, &k->obj);
 		count[k->op]++;
 		if (show)
 			log_msg(each, "%s%s %s", repair ? "repair: " : "", op_verb(k->op), kobj_str(&k->obj, buf, sizeof(buf)));
@@ -61,17 +64,17 @@ static void apply(struct hostd *h, struct kop_list *ops, int repair)
 			 repair ? "repair: " : "", ops->n, count[KOP_ADD], count[KOP_REPLACE], count[KOP_DEL], failed);
 	free(errs);
 	if (repair) {
-		h->repairs += ops->n - (size_t)failed;
+		h->k.repairs += ops->n - (size_t)failed;
 		/* Something keeps changing what onlink owns (or the kernel reports
 		 * an object differently than it was written): slow down instead of
 		 * fighting in a tight loop. */
-		if (++h->repair_streak == 10)
+		if (++h->k.repair_streak == 10)
 			log_warn("kernel state keeps diverging (last: %s %s); repairing at most once a second",
 				 op_verb(ops->v[ops->n - 1].op), kobj_str(&ops->v[ops->n - 1].obj, buf, sizeof(buf)));
 	}
 	if (failed) {
-		h->have_valid = 0; /* something in the kernel is not as the cache says */
-		timer_arm(&h->reconcile_t, 1000, 0);
+		h->k.have_valid = 0; /* something in the kernel is not as the cache says */
+		timer_arm(&h->k.reconcile_t, 1000, 0);
 	}
 }
 
@@ -86,13 +89,13 @@ static void provider_dev(struct hostd *h)
 	const struct cfg_host *c = &h->cfg->host;
 	int r = nl_veth_add(c->provider_dev, c->provider_peer);
 	if (r && r != -EEXIST) {
-		log_limited(&h->rl_kernel, LOG_ERR, "cannot make the provider device %s: %s", c->provider_dev, strerror(-r));
+		log_limited(&h->k.rl, LOG_ERR, "cannot make the provider device %s: %s", c->provider_dev, strerror(-r));
 		return;
 	}
 	if (!r)
 		log_info("made the provider device %s (veth, peer %s)", c->provider_dev, c->provider_peer);
 	h->ifindex = link_index(c->provider_dev);
-	h->uplink_admin = kstate_uplink_admin(c->provider_dev);
+	h->k.uplink_admin = uplink_admin(c->provider_dev);
 }
 
 /* a delete of another host's managed neighbor entry (arg: the interface
@@ -113,26 +116,26 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 	if (!h->ifindex && h->cfg->host.multi_uplink)
 		provider_dev(h);
 	if (!h->ifindex) {
-		log_limited(&h->rl_kernel, LOG_WARNING, "uplink %s not present: waiting for it", kstate_provider_if(h));
+		log_limited(&h->k.rl, LOG_WARNING, "uplink %s not present: waiting for it", kstate_provider_if(h));
 		return;
 	}
-	if (!h->uplink_admin)
+	if (!h->k.uplink_admin)
 		return; /* the kernel refuses routes through a link that is down: written when it comes up */
-	h->reconciles++;
-	if (!h->have_valid) {
+	h->k.reconciles++;
+	if (!h->k.have_valid) {
 		keys = NULL; /* a fresh dump: everything is compared */
-		h->have.n = 0;
-		r = nl_dump_owned(h->nl, h->ifindex, h->peer_ifindex, OL_PROTO, &h->have);
-		kobj_set_sort(&h->have);
-		h->have_valid = !r;
-		h->dumps++;
+		h->k.have.n = 0;
+		r = nl_dump_owned(h->k.nl, h->ifindex, h->peer_ifindex, OL_PROTO, &h->k.have);
+		kobj_set_sort(&h->k.have);
+		h->k.have_valid = !r;
+		h->k.dumps++;
 	}
 	if (!r)
-		r = keys ? reconcile_diff_keys(&h->view.desired, &h->have, OL_PROTO, keys, &ops, &st)
-			 : reconcile_diff(&h->view.desired, &h->have, OL_PROTO, &ops, &st);
+		r = keys ? reconcile_diff_keys(&h->view.desired, &h->k.have, OL_PROTO, keys, &ops, &st)
+			 : reconcile_diff(&h->view.desired, &h->k.have, OL_PROTO, &ops, &st);
 	if (r) {
-		log_limited(&h->rl_kernel, LOG_ERR, "reconcile: %s; retrying", strerror(-r));
-		timer_arm(&h->reconcile_t, 1000, 0);
+		log_limited(&h->k.rl, LOG_ERR, "reconcile: %s; retrying", strerror(-r));
+		timer_arm(&h->k.reconcile_t, 1000, 0);
 		goto out;
 	}
 	/* The other hosts' managed entries (the kernel resolves their MACs for
@@ -149,23 +152,23 @@ void kstate_reconcile(struct hostd *h, struct kobj_set *keys, int repair)
 		/* a full comparison counts them all; a turn's, those it touched */
 		h->kept_objects = keys ? h->kept_objects + held : held;
 		if (held)
-			log_limited(&h->rl_kernel, LOG_WARNING, "%zu objects onlink installed are kept until every switch agent "
+			log_limited(&h->k.rl, LOG_WARNING, "%zu objects onlink installed are kept until every switch agent "
 				    "has answered (status: kernel_state)", held);
 	} else {
 		h->kept_objects = 0;
 	}
 	if (st.conflicts)
-		log_limited(&h->rl_kernel, LOG_WARNING, "%u wanted objects are held by objects onlink does not own: left alone",
+		log_limited(&h->k.rl, LOG_WARNING, "%u wanted objects are held by objects onlink does not own: left alone",
 			    st.conflicts);
 	if (!ops.n && !keys)
-		h->repair_streak = 0;
+		h->k.repair_streak = 0;
 	if (ops.n)
 		apply(h, &ops, repair);
 out:
 	kop_list_free(&ops);
 }
 
-int kstate_uplink_admin(const char *ifname)
+static int uplink_admin(const char *ifname)
 {
 	return link_admin_up(ifname);
 }
@@ -191,7 +194,7 @@ int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac
 {
 	const uint16_t resolved = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
 	struct kobj key = { .type = KO_NEIGH, .family = d->addr.family, .ifindex = h->peer_ifindex, .dst = d->addr };
-	const struct kobj *n = kobj_set_find(&h->have, &key);
+	const struct kobj *n = kobj_set_find(&h->k.have, &key);
 	if (!n || !(n->state & resolved) || !mac_is_unicast(n->lladdr))
 		return -1;
 	memcpy(mac, n->lladdr, 6);
@@ -208,9 +211,9 @@ static int script_apply(struct hostd *h, char **applied, char **script, const ch
 	if (*applied && !strcmp(*applied, *script))
 		return 0;
 	if (nft_run(*script, err, sizeof(err))) {
-		h->steer_errors++;
-		log_limited(&h->rl_kernel, LOG_ERR, "%s: %s", what, err);
-		timer_arm(&h->reconcile_t, 1000, 0);
+		h->k.steer_errors++;
+		log_limited(&h->k.rl, LOG_ERR, "%s: %s", what, err);
+		timer_arm(&h->k.reconcile_t, 1000, 0);
 		return -1;
 	}
 	free(*applied);
@@ -238,10 +241,10 @@ void kstate_steer(struct hostd *h)
 	}
 	if (steer_script(script, 65536, h->cfg->host.ifname, own_mac, h->cfg->name,
 			 v->egress.v, v->egress.n, peers, np)) {
-		log_limited(&h->rl_kernel, LOG_ERR, "steering: too many slices for one script");
+		log_limited(&h->k.rl, LOG_ERR, "steering: too many slices for one script");
 		goto out;
 	}
-	if (script_apply(h, &h->steer_applied, &script, "steering") > 0)
+	if (script_apply(h, &h->k.steer_applied, &script, "steering") > 0)
 		log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
 out:
 	free(script);
@@ -261,8 +264,8 @@ void kstate_traffic(struct hostd *h)
 	if (!script)
 		return;
 	if (traffic_script(script, len, &h->view.merged))
-		log_limited(&h->rl_kernel, LOG_ERR, "traffic counters: script too long");
-	else if (script_apply(h, &h->traffic_applied, &script, "traffic counters") > 0)
+		log_limited(&h->k.rl, LOG_ERR, "traffic counters: script too long");
+	else if (script_apply(h, &h->k.traffic_applied, &script, "traffic counters") > 0)
 		log_debug("traffic counters: %zu providers", h->view.merged.n);
 	free(script);
 }
@@ -287,10 +290,10 @@ void kstate_upsteer(struct hostd *h)
 		len += s->view.provs.n * OL_PROVIDER_ADDRS_MAX * 20 + 128;
 	}
 	if (!(script = malloc(len)) || upsteer_script(script, len, h->cfg->host.provider_dev, links, n)) {
-		log_limited(&h->rl_kernel, LOG_ERR, "uplink steering: out of memory");
+		log_limited(&h->k.rl, LOG_ERR, "uplink steering: out of memory");
 		goto out;
 	}
-	int r = script_apply(h, &h->upsteer_applied, &script, "uplink steering");
+	int r = script_apply(h, &h->k.upsteer_applied, &script, "uplink steering");
 	if (r > 0)
 		log_info("uplink steering updated on %s", h->cfg->host.provider_dev);
 	h->upsteer_dirty = r < 0;
@@ -301,7 +304,7 @@ out:
 static void link_event(struct hostd *h, const struct nl_event *ev)
 {
 	const char *dev = kstate_provider_if(h);
-	int idx = h->ifindex, up = h->uplink_up, admin = h->uplink_admin;
+	int idx = h->ifindex, up = h->k.uplink_up, admin = h->k.uplink_admin;
 	uplink_link_event(h, ev);
 	if (h->cfg->host.multi_uplink && !strcmp(ev->link.name, h->cfg->host.ifname))
 		h->peer_ifindex = ev->deleted ? 0 : ev->link.ifindex;
@@ -312,27 +315,27 @@ static void link_event(struct hostd *h, const struct nl_event *ev)
 	} else if (ev->link.ifindex == h->ifindex && ev->deleted) {
 		idx = 0;
 	}
-	if (idx == h->ifindex && up == h->uplink_up && admin == h->uplink_admin)
+	if (idx == h->ifindex && up == h->k.uplink_up && admin == h->k.uplink_admin)
 		return;
 	/* the kernel drops routes through a dead link without saying so */
-	h->have_valid = 0;
+	h->k.have_valid = 0;
 	if (idx != h->ifindex)
 		log_info("%s %s is %s", h->cfg->host.multi_uplink ? "provider device" : "uplink", dev,
 			 idx ? "present" : "gone");
-	else if (admin != h->uplink_admin && h->uplink_up >= 0)
+	else if (admin != h->k.uplink_admin && h->k.uplink_up >= 0)
 		log_info("%s %s is %s", h->cfg->host.multi_uplink ? "provider device" : "uplink", dev,
 			 admin ? "up" : "down: kernel state waits for it");
 	if (!h->cfg->host.multi_uplink)
 		h->peer_ifindex = idx;
 	if (idx != h->ifindex) {
-		free(h->upsteer_applied); /* a new device: its chain is gone */
-		h->upsteer_applied = NULL;
+		free(h->k.upsteer_applied); /* a new device: its chain is gone */
+		h->k.upsteer_applied = NULL;
 		h->upsteer_dirty = 1;
 	}
 	h->ifindex = idx;
-	h->uplink_up = up;
-	h->uplink_admin = admin;
-	h->ev_update = 1;
+	h->k.uplink_up = up;
+	h->k.uplink_admin = admin;
+	h->k.ev_update = 1;
 }
 
 static void kernel_event(const struct nl_event *ev, void *arg)
@@ -368,8 +371,8 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	int own = k.type == KO_ADDR && k.proto != OL_PROTO &&
 		  (!addr_cmp(&k.dst, &h->cfg->host.local4) || !addr_cmp(&k.dst, &h->cfg->host.local6));
 	if (own) {
-		h->have_valid = 0;
-		timer_arm(&h->reconcile_t, KERNEL_DEBOUNCE_MS, 0);
+		h->k.have_valid = 0;
+		timer_arm(&h->k.reconcile_t, KERNEL_DEBOUNCE_MS, 0);
 	}
 	if (k.type == KO_ADDR && k.ifindex != h->ifindex && k.proto != OL_PROTO && !kobj_set_find(desired, &k))
 		return; /* other interfaces' addresses, unless onlink's (shared egress addresses on lo) */
@@ -379,47 +382,89 @@ static void kernel_event(const struct nl_event *ev, void *arg)
 	int echo = !ev->deleted && w && kobj_equal(w, &k);
 	/* keep the cache; a foreign address change can remove routes silently */
 	if (k.type == KO_ADDR && !echo)
-		h->have_valid = 0;
+		h->k.have_valid = 0;
 	else if ((k.type == KO_ROUTE || k.type == KO_RULE) && k.proto != OL_PROTO)
 		; /* a foreign object on a key we want: the next dump sees it */
 	else if (ev->deleted)
-		kobj_set_remove(&h->have, &k);
+		kobj_set_remove(&h->k.have, &k);
 	else
-		kobj_set_upsert(&h->have, &k);
+		kobj_set_upsert(&h->k.have, &k);
 	int relevant;
 	if (ev->deleted)
 		relevant = w != NULL;
 	else
 		relevant = w ? !echo : k.proto == OL_PROTO; /* our own echoes are equal */
 	if (relevant)
-		timer_arm(&h->reconcile_t, h->repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
+		timer_arm(&h->k.reconcile_t, h->k.repair_streak >= 10 ? 1000 : KERNEL_DEBOUNCE_MS, 0);
 	else if (k.type == KO_NEIGH && w && w->managed)
-		h->ev_steer = 1; /* a peer host's MAC resolved or changed */
+		h->k.ev_steer = 1; /* a peer host's MAC resolved or changed */
 }
 
-void kstate_event_cb(struct loop_src *src, uint32_t events)
+static void event_cb(struct loop_src *src, uint32_t events)
 {
 	struct hostd *h = src->arg;
 	(void)events;
-	int r = nl_read_events(h->nl, kernel_event, h, 256);
+	int r = nl_read_events(h->k.nl, kernel_event, h, 256);
 	if (r == -ENOBUFS) {
-		h->resyncs++;
+		h->k.resyncs++;
 		log_warn("netlink overrun: reconciling from a full dump");
 		h->ifindex = link_index(kstate_provider_if(h));
 		h->peer_ifindex = link_index(h->cfg->host.ifname);
-		h->uplink_admin = kstate_uplink_admin(kstate_provider_if(h));
+		h->k.uplink_admin = uplink_admin(kstate_provider_if(h));
 		uplink_refresh(h);
-		h->have_valid = 0;
-		h->ev_update = 1;
+		h->k.have_valid = 0;
+		h->k.ev_update = 1;
 	} else if (r < 0) {
-		log_limited(&h->rl_kernel, LOG_ERR, "netlink: %s", strerror(-r));
+		log_limited(&h->k.rl, LOG_ERR, "netlink: %s", strerror(-r));
 	}
 	/* the batch is read: now the work it asked for */
-	if (h->ev_update) {
-		h->ev_update = h->ev_steer = 0;
+	if (h->k.ev_update) {
+		h->k.ev_update = h->k.ev_steer = 0;
 		hostd_want_turn(h, 1);
-	} else if (h->ev_steer) {
-		h->ev_steer = 0;
+	} else if (h->k.ev_steer) {
+		h->k.ev_steer = 0;
 		kstate_steer(h);
 	}
+}
+
+static void reconcile_fire(struct timer *t)
+{
+	kstate_reconcile(t->arg, NULL, 1);
+	kstate_steer(t->arg);
+	kstate_upsteer(t->arg);
+}
+
+int kstate_init(struct hostd *h)
+{
+	struct kstate *k = &h->k;
+	int r;
+	k->rl = (struct ratelimit)RATELIMIT_INIT(10000, 20);
+	k->uplink_up = -1; /* unknown until the first link event */
+	k->uplink_admin = uplink_admin(kstate_provider_if(h));
+	if ((r = nl_open(&k->nl, NLG_LINK | NLG_NEIGH | NLG_ADDR | NLG_ROUTE | NLG_RULE, nl_notify_rcvbuf()))) {
+		log_err("start-up: netlink: %s", strerror(-r));
+		return r;
+	}
+	k->nl_src = (struct loop_src){ .fd = nl_notify_fd(k->nl), .cb = event_cb, .arg = h };
+	if ((r = loop_add(&k->nl_src, EPOLLIN))) {
+		log_err("start-up: the event loop's netlink source: %s", strerror(-r));
+		return r;
+	}
+	/* without it repairs would be silently dead */
+	if ((r = timer_init(&k->reconcile_t, reconcile_fire, h))) {
+		log_err("start-up: the repair timer: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+void kstate_fini(struct hostd *h)
+{
+	struct kstate *k = &h->k;
+	free(k->steer_applied);
+	free(k->upsteer_applied);
+	free(k->traffic_applied);
+	kobj_set_free(&k->have);
+	nl_close(k->nl);
+	*k = (struct kstate){ 0 };
 }

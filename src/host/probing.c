@@ -1,5 +1,6 @@
 /* Continuous probing in the host agent (probing.h). */
 #include "host/probing.h"
+#include "proto/json.h"
 #include "host/agent.h"
 #include "host/probestat.h"
 #include "base/metrics.h"
@@ -340,16 +341,16 @@ json_t *probing_json(struct probing *p)
 			probestat_minute(s, now, &sent, &ok, &mean);
 			if (!p->pv[i].live && !sent)
 				continue;
-			json_array_append_new(provs, json_pack("{s:s, s:b, s:i, s:i, s:o, s:o, s:o}", "provider", p->pv[i].name,
+			jappend(&provs, jpack("{s:s, s:b, s:i, s:i, s:o, s:o, s:o}", "provider", p->pv[i].name,
 							       "live", p->pv[i].live, "sent", (int)sent, "answered", (int)ok,
 							       "rtt_ms", ok ? json_real(mean * 1000) : json_null(), "loss",
 							       sent ? json_real((double)(sent - ok) / sent) : json_null(),
 							       "last_success", s->last_success ? json_integer(s->last_success) : json_null()));
 		}
 		const char *b = best_of(p, t, now);
-		json_array_append_new(targets, json_pack("{s:s, s:s?, s:o}", "target", p->c->probe[t].text, "best", b,
+		jappend(&targets, jpack("{s:s, s:s?, s:o}", "target", p->c->probe[t].text, "best", b,
 							 "providers", provs));
 	}
-	return json_pack("{s:i, s:i, s:I, s:o}", "interval_ms", (int)p->c->probe_interval_ms, "timeout_ms",
+	return jpack("{s:i, s:i, s:I, s:o}", "interval_ms", (int)p->c->probe_interval_ms, "timeout_ms",
 			 (int)p->c->probe_timeout_ms, "streams", (json_int_t)p->n, "targets", targets);
 }

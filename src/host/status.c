@@ -37,7 +37,7 @@ static json_t *kernel_state_json(const struct hostd *h)
 	if (h->trusted)
 		return json_null();
 	kept_why(h, why, sizeof(why));
-	return json_pack("{s:s, s:I, s:s, s:I}", "running_on", "kernel", "since", (json_int_t)h->kept_since, "why", why,
+	return jpack("{s:s, s:I, s:s, s:I}", "running_on", "kernel", "since", (json_int_t)h->kept_since, "why", why,
 			 "objects_kept", (json_int_t)h->kept_objects);
 }
 
@@ -55,7 +55,7 @@ static json_t *human_status(struct hostd *h)
 		if (!local[f]->family)
 			continue;
 		present[f] = kstate_local_present(local[f]) != 0;
-		json_array_append_new(locals, json_pack("{s:s, s:s, s:b}", "address", addr_str(local[f], a, sizeof(a)),
+		jappend(&locals, jpack("{s:s, s:s, s:b}", "address", addr_str(local[f], a, sizeof(a)),
 							"interface", h->cfg->host.ifname, "present", present[f]));
 	}
 	for (size_t i = 0; i < v->merged.n; i++) {
@@ -65,7 +65,7 @@ static json_t *human_status(struct hostd *h)
 		time_t since = ps ? ps->since : 0;
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct ol_paddr *pa = &p->addrs[k];
-			json_t *aj = json_pack("{s:s, s:s, s:s}",
+			json_t *aj = jpack("{s:s, s:s, s:s}",
 				"address", addr_str(&pa->addr, a, sizeof(a)), "mac", mac_str(pa->mac, m, sizeof(m)),
 				"state", pa->up ? "up" : "down");
 			int f = pa->addr.family == AF_INET6;
@@ -73,44 +73,44 @@ static json_t *human_status(struct hostd *h)
 				char why[96];
 				snprintf(why, sizeof(why), "the host's address %s is not on %s",
 					 addr_str(local[f], a, sizeof(a)), h->cfg->host.ifname);
-				json_object_set_new(aj, "installed", json_false());
-				json_object_set_new(aj, "why", json_string(why));
+				jset(&aj, "installed", json_false());
+				jset(&aj, "why", json_string(why));
 			}
-			json_array_append_new(addrs, aj);
+			jappend(&addrs, aj);
 		}
-		json_t *pj = json_pack("{s:s, s:I, s:s, s:I, s:o, s:s?}", "name", p->name,
+		json_t *pj = jpack("{s:s, s:I, s:s, s:I, s:o, s:s?}", "name", p->name,
 			"table", (json_int_t)p->table, "state", provider_up(p) ? "up" : "down",
 			"since", (json_int_t)since, "addresses", addrs, "backup", p->backup[0] ? p->backup : NULL);
 		/* a backup no switch agent announces: worth knowing before it is needed */
 		if (p->backup[0] && !provset_find(&v->merged, p->backup))
-			json_object_set_new(pj, "backup_missing", json_true());
+			jset(&pj, "backup_missing", json_true());
 		/* sent to its backup's MACs by this host, or why not */
 		const struct subst *st = vec_name_find(&v->subst, p->name);
 		if (st)
-			json_object_set_new(pj, "substituted", json_pack("{s:s?, s:s?, s:s}", "via", st->via[0] ? st->via : NULL,
+			jset(&pj, "substituted", jpack("{s:s?, s:s?, s:s}", "via", st->via[0] ? st->via : NULL,
 									  "why", st->why[0] ? st->why : NULL, "by", "host"));
 		else if (p->via[0]) /* its switch agent substituted it (failed or drained there) */
-			json_object_set_new(pj, "substituted", json_pack("{s:s, s:s}", "via", p->via, "by", "switch"));
-		json_array_append_new(provs, pj);
+			jset(&pj, "substituted", jpack("{s:s, s:s}", "via", p->via, "by", "switch"));
+		jappend(&provs, pj);
 	}
 	json_t *eg = json_array(), *peers = json_array();
 	for (size_t i = 0; i < v->egress.n; i++)
-		json_array_append_new(eg, egress_to_json(&v->egress.v[i], h->cfg->name));
+		jappend(&eg, egress_to_json(&v->egress.v[i], h->cfg->name));
 	for (size_t i = 0; i < v->dir.n; i++) {
 		const struct dir_host *d = &v->dir.v[i];
 		uint8_t mac[6];
 		int known = !kstate_peer_mac(h, d, mac);
-		json_array_append_new(peers, json_pack("{s:s, s:s, s:s?, s:b}", "name", d->name,
+		jappend(&peers, jpack("{s:s, s:s, s:s?, s:b}", "name", d->name,
 			"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(mac, m, sizeof(m)) : NULL,
 			"steered", merge_peer_steered(v, h->cfg->name, d->name)));
 	}
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		const struct swlink *s = &h->sw[i];
-		json_t *sw = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", s->cfg->name,
+		json_t *sw = jpack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", s->cfg->name,
 			"connect", s->cfg->connect.text, "state", sw_state_str(s->state),
 			"since", (json_int_t)s->since, "providers", (json_int_t)s->view.provs.n,
 			"sessions", (json_int_t)s->sessions, "stale_updates", (json_int_t)s->view.stale);
-		json_object_set_new(sw, "uplink", json_pack("{s:s, s:b, s:s?, s:s, s:I, s:s?, s:I, s:I, s:I, s:I}",
+		jset(&sw, "uplink", jpack("{s:s, s:b, s:s?, s:s, s:I, s:s?, s:I, s:I, s:I, s:I}",
 			"interface", s->uplink, "present", s->up_ifindex != 0,
 			"carrier", s->carrier < 0 ? NULL : s->carrier ? "up" : "down",
 			"forwarding", live_state_str(s->live.state), "since", (json_int_t)s->live_since,
@@ -120,47 +120,47 @@ static json_t *human_status(struct hostd *h)
 		/* what it says of the other switches over their peer link */
 		json_t *rep = json_array();
 		for (size_t k = 0; k < s->view.reports.n; k++)
-			json_array_append_new(rep, json_pack("{s:s, s:s}", "switch", s->view.reports.v[k].name, "state",
+			jappend(&rep, jpack("{s:s, s:s}", "switch", s->view.reports.v[k].name, "state",
 							     s->view.reports.v[k].dead ? "dead" : "forwarding"));
-		json_object_set_new(sw, "peer_reports", rep);
+		jset(&sw, "peer_reports", rep);
 		if (s->fast.fd >= 0) {
 			char key[48];
 			key_print_public(s->fast.info.pub, key);
-			json_object_set_new(sw, "fast_path", json_pack("{s:s, s:i, s:I, s:I, s:I, s:s}",
+			jset(&sw, "fast_path", jpack("{s:s, s:i, s:I, s:I, s:I, s:s}",
 				"group", addr_str(&s->fast.info.group, a, sizeof(a)), "port", (int)s->fast.info.port,
 				"datagrams", (json_int_t)s->fast.received, "lost", (json_int_t)s->fast.lost,
 				"rejected", (json_int_t)s->fast.rejected, "key", key));
 		}
 		/* the session's keys: rekeys so far, and how old the keys in use are */
-		json_object_set_new(sw, "rekeys", json_integer((json_int_t)(s->rekeys + (s->state == SW_UP ? s->c.rekeys : 0))));
-		json_object_set_new(sw, "handshake_failures", json_integer((json_int_t)s->handshake_failures));
-		json_object_set_new(sw, "cookies", json_integer((json_int_t)s->cookies));
+		jset(&sw, "rekeys", json_integer((json_int_t)(s->rekeys + (s->state == SW_UP ? s->c.rekeys : 0))));
+		jset(&sw, "handshake_failures", json_integer((json_int_t)s->handshake_failures));
+		jset(&sw, "cookies", json_integer((json_int_t)s->cookies));
 		if (s->state == SW_UP) {
-			json_object_set_new(sw, "keys_age_ms", json_integer((json_int_t)(now_ms() - s->c.keys_ms)));
+			jset(&sw, "keys_age_ms", json_integer((json_int_t)(now_ms() - s->c.keys_ms)));
 			/* how long it has said nothing: a switch that died without
 			 * closing its sessions (its links cut) stays "up" until the
 			 * keepalives lapse */
-			json_object_set_new(sw, "silent_ms", json_integer((json_int_t)(now_ms() - s->c.last_rx_ms)));
+			jset(&sw, "silent_ms", json_integer((json_int_t)(now_ms() - s->c.last_rx_ms)));
 		}
-		json_array_append_new(sws, sw);
+		jappend(&sws, sw);
 	}
-	json_t *root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *root = jpack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"role", "host",
 		"name", h->cfg->name, "interface", kstate_provider_if(h), "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
-		"reconciles", (json_int_t)h->reconciles, "repairs", (json_int_t)h->repairs,
-		"kernel_errors", (json_int_t)h->kernel_errors, "netlink_resyncs", (json_int_t)h->resyncs,
-		"kernel_dumps", (json_int_t)h->dumps, "kernel_writes", (json_int_t)h->kernel_requests,
-		"kernel_write_batches", (json_int_t)h->kernel_sends, "turns", (json_int_t)h->turns,
+		"reconciles", (json_int_t)h->k.reconciles, "repairs", (json_int_t)h->k.repairs,
+		"kernel_errors", (json_int_t)h->k.errors, "netlink_resyncs", (json_int_t)h->k.resyncs,
+		"kernel_dumps", (json_int_t)h->k.dumps, "kernel_writes", (json_int_t)h->k.requests,
+		"kernel_write_batches", (json_int_t)h->k.sends, "turns", (json_int_t)h->turns,
 		"rebuilds", (json_int_t)h->rebuilds, "rebuild_mismatches", (json_int_t)h->rebuild_mismatches,
 		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS),
 		"turn_cpu_ns", (json_int_t)h->turn_cpu_ns, "rebuild_cpu_ns", (json_int_t)h->rebuild_cpu_ns,
-		"kernel_write_cpu_ns", (json_int_t)h->kwrite_cpu_ns);
+		"kernel_write_cpu_ns", (json_int_t)h->k.write_cpu_ns);
 	if (h->probing)
-		json_object_set_new(root, "probe", probing_json(h->probing));
-	json_object_set_new(root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
-	json_object_set_new(root, "kernel_state", kernel_state_json(h));
-	json_object_set_new(root, "host_addresses", locals);
+		jset(&root, "probe", probing_json(h->probing));
+	jset(&root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
+	jset(&root, "kernel_state", kernel_state_json(h));
+	jset(&root, "host_addresses", locals);
 	return root;
 }
 
@@ -218,8 +218,8 @@ static int egress_of(struct hostd *h, struct api_egress *e)
 static char *api_status(struct hostd *h)
 {
 	json_t *root = human_status(h);
-	json_object_set_new(root, "api", json_integer(API_VERSION));
-	json_object_set_new(root, "reply", json_string("status"));
+	jset(&root, "api", json_integer(API_VERSION));
+	jset(&root, "reply", json_string("status"));
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	if (!out)
@@ -390,18 +390,18 @@ void status_metrics(FILE *f, void *arg)
 		mx_sample(f, "onlink_host_provider_up", l, provider_up(&m->v[i]));
 	}
 	static const struct mx_counter counters[] = {
-		{ "onlink_host_reconciles_total", "Reconciler runs.", offsetof(struct hostd, reconciles) },
+		{ "onlink_host_reconciles_total", "Reconciler runs.", offsetof(struct hostd, k.reconciles) },
 		{ "onlink_host_reconcile_repairs_total", "Kernel objects put back after something else changed them.",
-		  offsetof(struct hostd, repairs) },
+		  offsetof(struct hostd, k.repairs) },
 		{ "onlink_host_kernel_write_errors_total", "Kernel writes the kernel refused.",
-		  offsetof(struct hostd, kernel_errors) },
-		{ "onlink_host_netlink_resyncs_total", "Full dumps after a netlink overrun.", offsetof(struct hostd, resyncs) },
+		  offsetof(struct hostd, k.errors) },
+		{ "onlink_host_netlink_resyncs_total", "Full dumps after a netlink overrun.", offsetof(struct hostd, k.resyncs) },
 		{ "onlink_host_kernel_dumps_total", "Dumps of the kernel's state in onlink's scope.",
-		  offsetof(struct hostd, dumps) },
+		  offsetof(struct hostd, k.dumps) },
 		{ "onlink_host_kernel_writes_total", "Kernel objects written (added, replaced, deleted).",
-		  offsetof(struct hostd, kernel_requests) },
+		  offsetof(struct hostd, k.requests) },
 		{ "onlink_host_kernel_write_batches_total", "Netlink messages (sendmsg calls) those writes took.",
-		  offsetof(struct hostd, kernel_sends) },
+		  offsetof(struct hostd, k.sends) },
 		{ "onlink_host_turns_total", "Turns: changes from the switch agents applied to the desired state.",
 		  offsetof(struct hostd, turns) },
 		{ "onlink_host_rebuilds_total", "Full rebuilds of the desired state (snapshots, resyncs, the periodic check).",

@@ -253,7 +253,7 @@ void uplink_link_event(struct hostd *h, const struct nl_event *ev)
 		s->carrier = carrier;
 		/* inside the walk of a batch of events: the turn comes after it */
 		if (evaluate(s))
-			h->ev_update = 1;
+			h->k.ev_update = 1;
 	}
 }
 
@@ -266,7 +266,7 @@ void uplink_refresh(struct hostd *h)
 		s->carrier = link_carrier(s->uplink);
 		h->upsteer_dirty = 1;
 		if (evaluate(s))
-			h->ev_update = 1;
+			h->k.ev_update = 1;
 	}
 }
 

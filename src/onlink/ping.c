@@ -1,5 +1,6 @@
 /* onlink ping: one destination (or more), every provider at once. */
 #include "onlink/cmd.h"
+#include "proto/json.h"
 #include "kernel/probe.h"
 #include "onlink/plot.h"
 #include "onlink/providers.h"
@@ -378,13 +379,14 @@ static int render_plot(const struct ping *pg)
 	return r;
 }
 
-static void render_json(const struct ping *pg)
+/* 0, or 2 when the answer could not be built (jpack says where) */
+static int render_json(const struct ping *pg)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < pg->nrows; i++) {
 		const struct row *rw = &pg->rows[i];
 		const struct probe_stream *s = rw->s;
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:b}",
+		json_t *o = jpack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:b}",
 			"destination", rw->dest, "address", rw->addr, "provider", rw->prov->name,
 			"table", (json_int_t)rw->prov->table, "probe", pg->tcp ? "tcp" : "icmp",
 			"sent", (json_int_t)s->sent, "received", (json_int_t)s->received,
@@ -392,20 +394,22 @@ static void render_json(const struct ping *pg)
 			"rtt_min_ms", num_or_null(s, s->rtt_min), "rtt_avg_ms", num_or_null(s, avg(s)),
 			"rtt_max_ms", num_or_null(s, s->rtt_max), "rtt_mdev_ms", num_or_null(s, mdev(s)),
 			"best", rw->best);
-		if (!o)
-			continue;
 		if (pg->tcp)
-			json_object_set_new(o, "port", json_integer(pg->tcp));
+			jset(&o, "port", json_integer(pg->tcp));
 		/* substituted: this table's traffic goes to another provider */
 		if (rw->prov->via[0]) {
-			json_object_set_new(o, "substituted_via", json_string(rw->prov->via));
+			jset(&o, "substituted_via", json_string(rw->prov->via));
 			static const char *const rtt[] = { "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms" };
 			for (size_t k = 0; k < 4; k++) /* not its own: its backup's */
-				json_object_set_new(o, rtt[k], json_null());
+				jset(&o, rtt[k], json_null());
 		}
 		if (s->last_errno && s->received < s->sent)
-			json_object_set_new(o, "error", json_string(strerror(s->last_errno)));
-		json_array_append_new(arr, o);
+			jset(&o, "error", json_string(strerror(s->last_errno)));
+		jappend(&arr, o);
+	}
+	if (!arr) {
+		fprintf(stderr, "onlink ping: the JSON answer could not be built\n");
+		return 2;
 	}
 	/* indented for a person, compact (and quicker) for a program */
 	size_t flags = (isatty(STDOUT_FILENO) ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10);
@@ -418,6 +422,7 @@ static void render_json(const struct ping *pg)
 		free(txt);
 	}
 	json_decref(arr);
+	return 0;
 }
 
 static void render_table(const struct ping *pg)
@@ -457,11 +462,10 @@ int cmd_ping(int argc, char **argv)
 	if (!rc) {
 		int plot_failed = pg.plot && render_plot(&pg);
 		int all_answered = mark_best(&pg);
-		if (pg.json || pg.json_file)
-			render_json(&pg);
+		int json_failed = (pg.json || pg.json_file) && render_json(&pg);
 		if (!pg.json)
 			render_table(&pg);
-		rc = plot_failed ? 2 : all_answered ? 0 : 1;
+		rc = plot_failed || json_failed ? 2 : all_answered ? 0 : 1;
 	}
 	if (pg.st)
 		probe_free(pg.st, pg.nrows);

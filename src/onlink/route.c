@@ -3,6 +3,7 @@
  * next hop (the local API's "route"); BIRD on the host, when it answers,
  * adds each path's AS path and the alternatives it holds. */
 #include "onlink/cmd.h"
+#include "proto/json.h"
 #include "onlink/providers.h" /* DEFAULT_HOST_SOCK */
 #include "base/addr.h"
 #include "base/control.h"
@@ -174,18 +175,18 @@ int cmd_route(int argc, char **argv)
 		json_t *hops = json_array(), *alts = json_array();
 		for (unsigned i = 0; i < rt.nhops; i++) {
 			const struct api_route_hop *h = &rt.hops[i];
-			json_array_append_new(hops, json_pack("{s:s?, s:s?, s:o, s:b, s:s?, s:b, s:s?}", "next_hop",
+			jappend(&hops, jpack("{s:s?, s:s?, s:o, s:b, s:s?, s:b, s:s?}", "next_hop",
 				h->gw.family ? addr_str(&h->gw, g, sizeof(g)) : NULL, "provider", h->provider[0] ? h->provider : NULL,
 				"table", h->provider[0] ? json_integer(h->provider_table) : json_null(), "substituted", h->substituted,
 				"via", h->via[0] ? h->via : NULL, "chosen", h->chosen, "as_path", path_of(bp, nbp, &h->gw)));
 		}
 		for (size_t i = 0; i < nbp; i++) {
 			const char *pn = provider_name(&rt, &bp[i].via);
-			json_array_append_new(alts, json_pack("{s:s?, s:s?, s:s?, s:b}", "next_hop",
+			jappend(&alts, jpack("{s:s?, s:s?, s:s?, s:b}", "next_hop",
 				bp[i].via.family ? addr_str(&bp[i].via, g, sizeof(g)) : NULL, "provider", pn, "as_path",
 				bp[i].as_path[0] ? bp[i].as_path : NULL, "best", bp[i].best));
 		}
-		json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:s?, s:s?, s:o, s:b, s:s?, s:s?, s:o, s:o}", "destination", dest,
+		json_t *o = jpack("{s:s, s:s, s:I, s:i, s:s?, s:s?, s:o, s:b, s:s?, s:s?, s:o, s:o}", "destination", dest,
 			"prefix", pfx, "kernel_table", (json_int_t)rt.table, "protocol", rt.protocol, "next_hop",
 			chosen && chosen->gw.family ? addr_str(&chosen->gw, g, sizeof(g)) : NULL, "provider",
 			chosen && chosen->provider[0] ? chosen->provider : NULL, "table",
@@ -193,9 +194,13 @@ int cmd_route(int argc, char **argv)
 			chosen && chosen->substituted, "via", chosen && chosen->via[0] ? chosen->via : NULL, "as_path",
 			chosen ? path_of(bp, nbp, &chosen->gw) : NULL, "next_hops", hops, "bird",
 			have_bird ? alts : (json_decref(alts), json_null()));
-		char *s = json_dumps(o, JSON_INDENT(2));
+		char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 		json_decref(o);
-		puts(s ? s : "null");
+		if (!s) {
+			fprintf(stderr, "onlink route: the JSON answer could not be built\n");
+			return 2;
+		}
+		puts(s);
 		free(s);
 		return 0;
 	}

@@ -1,6 +1,7 @@
 /* The local API's encoding (api.h): JSON lines, through jansson. Decoders
  * check every field's type and range: a reply comes from another process. */
 #include "proto/api.h"
+#include "proto/json.h"
 #include "base/vec.h"
 #include <errno.h>
 #include <jansson.h>
@@ -23,16 +24,16 @@ int api_is_request(const char *line)
 
 int api_request_encode(const struct api_request *r, char *buf, size_t len)
 {
-	json_t *o = json_pack("{s:i, s:s}", "api", API_VERSION, "request", kinds[r->kind]);
+	json_t *o = jpack("{s:i, s:s}", "api", API_VERSION, "request", kinds[r->kind]);
 	if (o && r->kind == API_SUBSCRIBE) {
 		json_t *t = json_array();
 		for (unsigned i = 0; i < NTOPICS; i++)
 			if (r->topics & 1u << i)
-				json_array_append_new(t, json_string(topics[i]));
-		json_object_set_new(o, "topics", t);
+				jappend(&t, json_string(topics[i]));
+		jset(&o, "topics", t);
 	}
 	if (o && r->kind == API_ROUTE)
-		json_object_set_new(o, "destination", json_string(r->destination));
+		jset(&o, "destination", json_string(r->destination));
 	size_t n = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_PRESERVE_ORDER) : 0;
 	json_decref(o);
 	if (!n || n >= len)
@@ -125,12 +126,12 @@ static char *line_of(json_t *o)
 
 static json_t *reply(const char *kind)
 {
-	return json_pack("{s:i, s:s}", "api", API_VERSION, "reply", kind);
+	return jpack("{s:i, s:s}", "api", API_VERSION, "reply", kind);
 }
 
 char *api_error_encode(const char *msg)
 {
-	return line_of(json_pack("{s:i, s:s}", "api", API_VERSION, "error", msg));
+	return line_of(jpack("{s:i, s:s}", "api", API_VERSION, "error", msg));
 }
 
 char *api_providers_encode(const struct api_providers *p)
@@ -141,15 +142,15 @@ char *api_providers_encode(const struct api_providers *p)
 		const struct api_provider *x = &p->v[i];
 		json_t *addrs = json_array();
 		for (unsigned k = 0; k < x->naddrs; k++)
-			json_array_append_new(addrs, json_pack("{s:s, s:s, s:b}", "address",
+			jappend(&addrs, jpack("{s:s, s:s, s:b}", "address",
 				addr_str(&x->addrs[k].addr, a, sizeof(a)), "mac", mac_str(x->addrs[k].mac, m, sizeof(m)),
 				"up", x->addrs[k].up));
-		json_array_append_new(arr, json_pack("{s:s, s:I, s:b, s:I, s:o, s:s?}", "name", x->name, "table",
+		jappend(&arr, jpack("{s:s, s:I, s:b, s:I, s:o, s:s?}", "name", x->name, "table",
 			(json_int_t)x->table, "up", x->up, "since", (json_int_t)x->since, "addresses", addrs,
 			"via", x->via[0] ? x->via : NULL));
 	}
 	json_t *o = reply("providers");
-	json_object_set_new(o, "providers", arr);
+	jset(&o, "providers", arr);
 	return line_of(o);
 }
 
@@ -158,15 +159,15 @@ char *api_egress_encode(const struct api_egress *e)
 	char a[ADDR_STRLEN];
 	json_t *sl = json_array(), *tb = json_array();
 	for (size_t i = 0; i < e->slices.n; i++)
-		json_array_append_new(sl, json_pack("{s:s, s:i, s:i}", "address",
+		jappend(&sl, jpack("{s:s, s:i, s:i}", "address",
 			addr_str(&e->slices.v[i].addr, a, sizeof(a)), "first", e->slices.v[i].first, "last", e->slices.v[i].last));
 	for (size_t i = 0; i < e->tables.n; i++)
-		json_array_append_new(tb, json_pack("{s:s, s:I}", "provider", e->tables.v[i].name, "table",
+		jappend(&tb, jpack("{s:s, s:I}", "provider", e->tables.v[i].name, "table",
 			(json_int_t)e->tables.v[i].table));
 	json_t *o = reply("egress-slices");
-	json_object_set_new(o, "host", json_string(e->host));
-	json_object_set_new(o, "slices", sl);
-	json_object_set_new(o, "tables", tb);
+	jset(&o, "host", json_string(e->host));
+	jset(&o, "slices", sl);
+	jset(&o, "tables", tb);
 	return line_of(o);
 }
 
@@ -174,14 +175,14 @@ char *api_status_encode(const struct api_status *s)
 {
 	json_t *sw = json_array();
 	for (size_t i = 0; i < s->switches.n; i++)
-		json_array_append_new(sw, json_pack("{s:s, s:s, s:I, s:I}", "name", s->switches.v[i].name, "state",
+		jappend(&sw, jpack("{s:s, s:s, s:I, s:I}", "name", s->switches.v[i].name, "state",
 			s->switches.v[i].state, "since", (json_int_t)s->switches.v[i].since, "providers",
 			(json_int_t)s->switches.v[i].providers));
 	json_t *o = reply("status");
-	json_object_set_new(o, "name", json_string(s->name));
-	json_object_set_new(o, "interface", json_string(s->interface));
-	json_object_set_new(o, "ready", json_boolean(s->ready));
-	json_object_set_new(o, "switches", sw);
+	jset(&o, "name", json_string(s->name));
+	jset(&o, "interface", json_string(s->interface));
+	jset(&o, "ready", json_boolean(s->ready));
+	jset(&o, "switches", sw);
 	return line_of(o);
 }
 
@@ -191,17 +192,17 @@ char *api_route_encode(const struct api_route *r)
 	json_t *hops = json_array();
 	for (unsigned i = 0; i < r->nhops; i++) {
 		const struct api_route_hop *h = &r->hops[i];
-		json_array_append_new(hops, json_pack("{s:s?, s:s?, s:I, s:b, s:s?, s:b}", "next_hop",
+		jappend(&hops, jpack("{s:s?, s:s?, s:I, s:b, s:s?, s:b}", "next_hop",
 			h->gw.family ? addr_str(&h->gw, a, sizeof(a)) : NULL, "provider", h->provider[0] ? h->provider : NULL,
 			"provider_table", (json_int_t)h->provider_table, "substituted", h->substituted, "via",
 			h->via[0] ? h->via : NULL, "chosen", h->chosen));
 	}
 	snprintf(pfx, sizeof(pfx), "%s/%u", addr_str(&r->prefix, a, sizeof(a)), r->prefix_len);
 	json_t *o = reply("route");
-	json_object_set_new(o, "prefix", json_string(pfx));
-	json_object_set_new(o, "table", json_integer(r->table));
-	json_object_set_new(o, "protocol", json_integer(r->protocol));
-	json_object_set_new(o, "next_hops", hops);
+	jset(&o, "prefix", json_string(pfx));
+	jset(&o, "table", json_integer(r->table));
+	jset(&o, "protocol", json_integer(r->protocol));
+	jset(&o, "next_hops", hops);
 	return line_of(o);
 }
 

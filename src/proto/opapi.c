@@ -1,5 +1,6 @@
 /* The switch agent's operator API (opapi.h). */
 #include "proto/opapi.h"
+#include "proto/json.h"
 #include "proto/api.h"
 #include <errno.h>
 #include <jansson.h>
@@ -38,31 +39,31 @@ const char *opapi_kind_str(enum opapi_kind k)
 
 int opapi_request_encode(const struct opapi_request *r, char *buf, size_t len)
 {
-	json_t *o = json_pack("{s:i, s:s}", "api", API_VERSION, "request", opapi_kind_str(r->kind));
+	json_t *o = jpack("{s:i, s:s}", "api", API_VERSION, "request", opapi_kind_str(r->kind));
 	int bad = !o;
 	if (!bad && r->kind == OP_SUBSCRIBE) {
 		json_t *t = json_array();
 		for (unsigned i = 0; t && i < OP_TOPICS; i++)
 			if (r->topics & 1u << i)
-				json_array_append_new(t, json_string(topic_names[i]));
-		bad = json_object_set_new(o, "topics", t);
+				jappend(&t, json_string(topic_names[i]));
+		bad = jset(&o, "topics", t);
 	}
 	if (!bad && r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS && r->kind != OP_SUBSCRIBE)
-		bad = json_object_set_new(o, "provider", json_string(r->provider));
+		bad = jset(&o, "provider", json_string(r->provider));
 	if (!bad && (r->kind == OP_ANNOUNCE || r->kind == OP_WITHDRAW))
-		bad = json_object_set_new(o, "prefix", json_string(r->prefix));
+		bad = jset(&o, "prefix", json_string(r->prefix));
 	if (!bad && r->kind == OP_ANNOUNCE) {
 		json_t *cs = json_array();
 		for (unsigned i = 0; cs && i < r->ncomm; i++)
-			json_array_append_new(cs, json_string(r->communities[i]));
-		bad = json_object_set_new(o, "prepend", json_integer(r->prepend)) ||
-		      (r->has_med && json_object_set_new(o, "med", json_integer(r->med))) ||
-		      json_object_set_new(o, "no_export", json_boolean(r->no_export)) ||
-		      json_object_set_new(o, "communities", cs);
+			jappend(&cs, json_string(r->communities[i]));
+		bad = jset(&o, "prepend", json_integer(r->prepend)) ||
+		      (r->has_med && jset(&o, "med", json_integer(r->med))) ||
+		      jset(&o, "no_export", json_boolean(r->no_export)) ||
+		      jset(&o, "communities", cs);
 	}
 	if (!bad && r->kind == OP_PURGE)
-		bad = json_object_set_new(o, "soft", json_boolean(r->soft)) ||
-		      json_object_set_new(o, "timeout", json_integer(r->timeout_s));
+		bad = jset(&o, "soft", json_boolean(r->soft)) ||
+		      jset(&o, "timeout", json_integer(r->timeout_s));
 	char *s = bad ? NULL : json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!s)

@@ -4,6 +4,7 @@
  * the replies. Each is logged with who asked and kept in the state file.
  * Part of provctl (provctl_int.h); purges are purge.c's. */
 #include "switch/provctl_int.h"
+#include "proto/json.h"
 #include "base/control.h"
 #include "base/file.h"
 #include "base/log.h"
@@ -44,12 +45,12 @@ char *reply_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* the message quotes the request; JSON strings must be UTF-8, and a
-	 * refused json_pack() left the client without a reply (found by
+	 * refused jpack() left the client without a reply (found by
 	 * fuzzing): anything but printable ASCII is shown as '?' */
 	for (char *c = msg; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
 			*c = '?';
-	json_t *j = json_pack("{s:i, s:s}", "api", API_VERSION, "error", msg);
+	json_t *j = jpack("{s:i, s:s}", "api", API_VERSION, "error", msg);
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return s;
@@ -57,8 +58,8 @@ char *reply_error(const char *fmt, ...)
 
 char *reply_ok(json_t *j)
 {
-	json_object_set_new(j, "api", json_integer(API_VERSION));
-	json_object_set_new(j, "ok", json_true());
+	jset(&j, "api", json_integer(API_VERSION));
+	jset(&j, "ok", json_true());
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return s;
@@ -75,7 +76,7 @@ static char *cmd_drain(struct provctl *pc, const char *name, int on, const char 
 	snprintf(by, sizeof(by), "the operator (%s)", who);
 	if (on) {
 		if (pc->fo[i].state == FO_DRAINED)
-			return reply_ok(json_pack("{s:s, s:s}", "provider", name, "state", "drained"));
+			return reply_ok(jpack("{s:s, s:s}", "provider", name, "state", "drained"));
 		a = fo_drain(&pc->fo[i], by, now_ms());
 	} else {
 		if (pc->fo[i].state != FO_DRAINED)
@@ -88,9 +89,9 @@ static char *cmd_drain(struct provctl *pc, const char *name, int on, const char 
 	if (a != FO_NONE)
 		provctl_bird_set(pc, (size_t)i, a == FO_BIRD_ENABLE);
 	pc->changed(pc->arg);
-	json_t *j = json_pack("{s:s, s:s}", "provider", name, "state", fo_state_str(pc->fo[i].state));
+	json_t *j = jpack("{s:s, s:s}", "provider", name, "state", fo_state_str(pc->fo[i].state));
 	if (cp->nbird && !bird_up(pc->bird))
-		json_object_set_new(j, "warning", json_string("BIRD is not reachable: its sessions follow when it is"));
+		jset(&j, "warning", json_string("BIRD is not reachable: its sessions follow when it is"));
 	return reply_ok(j);
 }
 
@@ -147,10 +148,10 @@ static void op_configured(void *arg, int ok, const char *text)
 		log_info("announced %s/%u via %s (prepend %u, MED %s%s, communities %s) by %s",
 			 addr_str(&op->a.prefix.addr, a, sizeof(a)), op->a.prefix.len, op->a.provider, op->a.prepend, med,
 			 op->a.no_export ? ", NO_EXPORT" : "", comm[0] ? comm : "none", op->who);
-	json_t *j = json_pack("{s:s, s:s, s:i}", "prefix", "", "provider", op->a.provider, "prepend", (int)op->a.prepend);
+	json_t *j = jpack("{s:s, s:s, s:i}", "prefix", "", "provider", op->a.provider, "prepend", (int)op->a.prepend);
 	char p[ADDR_STRLEN + 5];
 	snprintf(p, sizeof(p), "%s/%u", a, op->a.prefix.len);
-	json_object_set_new(j, "prefix", json_string(p));
+	jset(&j, "prefix", json_string(p));
 	provctl_op_end(pc, reply_ok(j));
 }
 
@@ -281,7 +282,7 @@ char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char 
 	case OP_PURGE:
 		return purge_command(pc, rq->provider, rq->soft, rq->timeout_s, who);
 	case OP_ANNOUNCEMENTS:
-		return reply_ok(json_pack("{s:o}", "announcements", provctl_announcements_json(pc)));
+		return reply_ok(jpack("{s:o}", "announcements", provctl_announcements_json(pc)));
 	case OP_STATUS:
 	case OP_SUBSCRIBE:
 		break; /* the agent's own (switch/status.c) */
@@ -300,16 +301,16 @@ json_t *provctl_announcements_json(const struct provctl *pc)
 		ann_comm_str(x, comm, sizeof(comm));
 		json_t *cs = json_array();
 		for (char *c = comm[0] ? strtok(comm, ",") : NULL; c; c = strtok(NULL, ","))
-			json_array_append_new(cs, json_string(c));
-		json_t *aj = json_pack("{s:s, s:s, s:i, s:o, s:b, s:o, s:I}", "prefix", p, "provider", x->provider, "prepend",
+			jappend(&cs, json_string(c));
+		json_t *aj = jpack("{s:s, s:s, s:i, s:o, s:b, s:o, s:I}", "prefix", p, "provider", x->provider, "prepend",
 				       (int)x->prepend, "med", x->has_med ? json_integer((json_int_t)x->med) : json_null(),
 				       "no_export", x->no_export, "communities", cs, "since", (json_int_t)x->since);
-		json_object_set_new(aj, "by", json_string(x->by));
+		jset(&aj, "by", json_string(x->by));
 		/* made before own-prefix said otherwise: kept until withdrawn, said */
 		const char *why = cfg_own_prefix_refusal(&pc->c->sw, &x->prefix);
 		if (why)
-			json_object_set_new(aj, "outside_own_prefix", json_string(why));
-		json_array_append_new(anns, aj);
+			jset(&aj, "outside_own_prefix", json_string(why));
+		jappend(&anns, aj);
 	}
 	return anns;
 }

@@ -3,6 +3,7 @@
  * encoded once, and its fan-out to the sessions, on the loop's thread and
  * the fan-out workers (fanout.c). What the messages say is switchd.c's. */
 #include "switch/peers.h"
+#include "proto/json.h"
 #include "base/vec.h"
 #include "base/knob.h"
 #include "switch/fanout.h"
@@ -590,7 +591,7 @@ json_t *peers_replays_json(const struct peers *s)
 	for (unsigned i = 0; i < s->cfg->sw.nhosts; i++) {
 		const struct hostkeys_replays *r = &s->keys.replays[i];
 		if (r->count)
-			json_array_append_new(a, json_pack("{s:s, s:I, s:f, s:I}", "host", s->cfg->sw.hosts[i].name, "refused",
+			jappend(&a, jpack("{s:s, s:I, s:f, s:I}", "host", s->cfg->sw.hosts[i].name, "refused",
 							   (json_int_t)r->count, "behind_s", r->gap_s, "last", (json_int_t)r->last));
 	}
 	return a;
@@ -601,7 +602,7 @@ json_t *peers_json(const struct peers *s)
 	json_t *peers = json_array();
 	for (const struct peer *p = s->peers; p; p = p->next)
 		if (!p->dead && p->c.state == CONN_UP)
-			json_array_append_new(peers, json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", p->c.peer_name, "address",
+			jappend(&peers, jpack("{s:s, s:s, s:I, s:I, s:I}", "name", p->c.peer_name, "address",
 							       p->addr, "since", (json_int_t)p->since, "rekeys",
 							       (json_int_t)p->c.rekeys, "keys_age_ms",
 							       (json_int_t)(now_ms() - p->c.keys_ms)));

@@ -1,5 +1,10 @@
-/* Failover, drain and announcements on the switch (provctl.h). */
+/* The failover loop on the switch (provctl.h): each provider's state from
+ * its link and its BIRD sessions (failover.c decides), what the hosts are
+ * told, the hold-down timer; with its status and metrics. BIRD is polled
+ * and kept following in birdpoll.c, operator commands are opcmd.c's,
+ * purges purge.c's. */
 #include "switch/provctl.h"
+#include "proto/json.h"
 #include "base/file.h"
 #include "base/control.h"
 #include "base/log.h"
@@ -22,9 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FIX_INTERVAL_MS 5000
-#define BIRD_ANSWER_MS 10000
-
 static void schedule_hold(struct provctl *pc);
 
 int provctl_index(const struct provctl *pc, const char *name)
@@ -33,130 +35,6 @@ int provctl_index(const struct provctl *pc, const char *name)
 		if (!strcmp(pc->c->sw.providers[i].name, name))
 			return (int)i;
 	return -1;
-}
-
-/* ---- BIRD ---- */
-
-static struct ratelimit rl_bird = RATELIMIT_INIT(10000, 10);
-
-static void bird_done(void *arg, int ok, const char *text)
-{
-	const char *what = arg;
-	if (ok != 1)
-		log_limited(&rl_bird, LOG_WARNING, "BIRD: %s: %s", what, text);
-}
-
-void provctl_bird_set(struct provctl *pc, size_t i, int enable)
-{
-	const struct cfg_provider *cp = &pc->c->sw.providers[i];
-	struct pstate *ps = &pc->p[i];
-	char cmd[256];
-	if (!bird_up(pc->bird))
-		return;
-	for (unsigned k = 0; k < cp->nbird; k++) {
-		if (enable)
-			snprintf(cmd, sizeof(cmd), "enable %s", cp->bird[k]);
-		else
-			snprintf(cmd, sizeof(cmd), "disable %s \"onlink: %s\"", cp->bird[k], pc->fo[i].reason);
-		log_info("BIRD: %s", cmd);
-		bird_cmd(pc->bird, cmd, bird_done, enable ? "enable" : "disable");
-		/* until the next poll says otherwise */
-		snprintf(ps->b[k].state, sizeof(ps->b[k].state), "%s", enable ? "start" : "down");
-		snprintf(ps->b[k].info, sizeof(ps->b[k].info), "%s", enable ? "(enabled by onlink)" : "(disabled by onlink)");
-	}
-}
-
-void provctl_restarting(struct provctl *pc, size_t i)
-{
-	/* what the last poll said is from before the restart */
-	for (unsigned k = 0; k < pc->c->sw.providers[i].nbird; k++)
-		pc->p[i].b[k].seen = 0;
-	pc->p[i].restarting_until_ms = now_ms() + RESTART_GRACE_MS;
-}
-
-/* Whether a BIRD protocol is disabled or on its way there: "flush" lasts
- * while BIRD removes the routes of a full table. */
-static int bird_off(const char *state)
-{
-	return !strcmp(state, "down") || !strcmp(state, "flush") || !strcmp(state, "stop");
-}
-
-/* Whether onlink wants the provider's BIRD sessions shut: failed, held
- * down, drained. Recovering and OK providers have them enabled. */
-static int want_disabled(const struct fo_provider *f)
-{
-	return f->state == FO_FAILED || f->state == FO_HELD || f->state == FO_DRAINED;
-}
-
-static void proto_row(void *arg, const char *name, const char *state, const char *since, const char *info)
-{
-	struct provctl *pc = arg;
-	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
-		for (unsigned k = 0; k < pc->c->sw.providers[i].nbird; k++)
-			if (!strcmp(pc->c->sw.providers[i].bird[k], name)) {
-				struct bproto *b = &pc->p[i].b[k];
-				snprintf(b->state, sizeof(b->state), "%s", state);
-				snprintf(b->info, sizeof(b->info), "%s", info);
-				snprintf(b->since, sizeof(b->since), "%s", since);
-				b->seen = 1;
-			}
-}
-
-static void polled(void *arg, int ok, const char *text)
-{
-	struct provctl *pc = arg;
-	pc->polling = 0;
-	for (unsigned i = 0; i < pc->c->sw.nproviders; i++)
-		for (unsigned k = 0; k < pc->c->sw.providers[i].nbird; k++)
-			pc->p[i].b[k].seen = 0;
-	pc->bird_known = ok == 1;
-	if (ok == 1) {
-		bird_parse_protocols(text, proto_row, pc);
-		if (pc->need_configure)
-			birdsync_configure(pc);
-		/* BIRD's enable state follows onlink's wish, whoever changed it
-		 * (a restart of either, a command lost with a connection) */
-		uint64_t now = now_ms();
-		for (unsigned i = 0; i < pc->c->sw.nproviders; i++) {
-			const struct cfg_provider *cp = &pc->c->sw.providers[i];
-			int off = want_disabled(&pc->fo[i]), fix = 0;
-			for (unsigned k = 0; k < cp->nbird; k++) {
-				const struct bproto *b = &pc->p[i].b[k];
-				/* to enable: only once it is all the way down */
-				if (b->seen && (off ? !bird_off(b->state) : !strcmp(b->state, "down")))
-					fix = 1;
-			}
-			/* a BIRD that will not follow is asked again, not flooded */
-			if (fix && now - pc->p[i].fixed_ms >= FIX_INTERVAL_MS) {
-				pc->p[i].fixed_ms = now;
-				provctl_bird_set(pc, i, !off);
-			}
-		}
-	}
-	purge_polled(pc);
-	pc->changed(pc->arg);
-}
-
-static void poll_fire(struct timer *t)
-{
-	struct provctl *pc = t->arg;
-	purge_polled(pc); /* its timeout, even while BIRD is away */
-	/* a BIRD that takes a command and never answers is dropped; the
-	 * reconnect starts over */
-	bird_expire(pc->bird, BIRD_ANSWER_MS);
-	bird_kick(pc->bird);
-	if (!bird_up(pc->bird)) {
-		if (pc->bird_known) {
-			pc->bird_known = 0;
-			pc->changed(pc->arg);
-		}
-		return;
-	}
-	/* one poll at a time; a slow BIRD is not asked again meanwhile */
-	if (!pc->polling && bird_pending(pc->bird) < 8) {
-		pc->polling = 1;
-		bird_cmd(pc->bird, "show protocols", polled, pc);
-	}
 }
 
 /* ---- the state machine ---- */
@@ -247,17 +125,17 @@ json_t *provctl_provider_json(const struct provctl *pc, size_t i, uint64_t now)
 	const struct cfg_provider *cp = &pc->c->sw.providers[i];
 	json_t *b = json_array();
 	for (unsigned k = 0; k < cp->nbird; k++)
-		json_array_append_new(b, json_pack("{s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
+		jappend(&b, jpack("{s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
 						   ps->b[k].seen ? ps->b[k].state : "unknown", "info", ps->b[k].info));
-	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "state", fo_state_str(pc->fo[i].state), "reason",
+	json_t *j = jpack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "state", fo_state_str(pc->fo[i].state), "reason",
 			      pc->fo[i].reason, "for_ms", (json_int_t)(now - pc->fo[i].since_ms), "hold_down_ms",
 			      (json_int_t)(pc->fo[i].hold_ms ? pc->fo[i].hold_ms : cp->hold_down_ms), "failovers",
 			      (json_int_t)pc->fo[i].failovers, "recoveries", (json_int_t)pc->fo[i].recoveries, "flaps",
 			      (json_int_t)pc->fo[i].flaps, "bird", b);
-	json_object_set_new(j, "backup", cp->backup[0] ? json_string(cp->backup) : json_null());
-	json_object_set_new(j, "via", ps->via >= 0 ? json_string(pc->c->sw.providers[ps->via].name) : json_null());
+	jset(&j, "backup", cp->backup[0] ? json_string(cp->backup) : json_null());
+	jset(&j, "via", ps->via >= 0 ? json_string(pc->c->sw.providers[ps->via].name) : json_null());
 	if (pc->fo[i].state == FO_HELD)
-		json_object_set_new(j, "hold_remaining_ms",
+		jset(&j, "hold_remaining_ms",
 				    json_integer((json_int_t)(pc->fo[i].hold_until_ms > now ? pc->fo[i].hold_until_ms - now : 0)));
 	return j;
 }
@@ -268,16 +146,16 @@ json_t *provctl_json(const struct provctl *pc)
 	json_t *drained = json_array();
 	for (size_t i = 0; i < pc->st->ann->ndrained; i++) {
 		const struct ann_drain *d = &pc->st->ann->drained[i];
-		json_array_append_new(drained, json_pack("{s:s, s:I, s:s}", "provider", d->provider, "since",
+		jappend(&drained, jpack("{s:s, s:I, s:s}", "provider", d->provider, "since",
 							 (json_int_t)d->since, "by", d->by));
 	}
-	json_t *j = json_pack("{s:s?, s:s?, s:b, s:o, s:o, s:s?}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL,
+	json_t *j = jpack("{s:s?, s:s?, s:b, s:o, s:o, s:s?}", "socket", pc->c->sw.bird_socket[0] ? pc->c->sw.bird_socket : NULL,
 			      "include", pc->c->sw.bird_include[0] ? pc->c->sw.bird_include : NULL, "connected", bird_up(pc->bird),
 			      "announcements", anns, "drained", drained,
 			      "config_error", pc->config_error[0] ? pc->config_error : NULL);
 	const struct swstate_purge *ip = &pc->interrupted;
 	if (ip->provider[0])
-		json_object_set_new(j, "purge_interrupted", json_pack("{s:s, s:b, s:I, s:s}", "provider", ip->provider,
+		jset(&j, "purge_interrupted", jpack("{s:s, s:b, s:I, s:s}", "provider", ip->provider,
 			"soft", ip->soft, "since", (json_int_t)ip->since, "by", ip->by));
 	return j;
 }
@@ -354,17 +232,9 @@ int provctl_init(struct provctl **out, const struct config *c, struct swstate *s
 		provctl_free(pc);
 		return r;
 	}
-	if (c->sw.bird_socket[0]) {
-		r = bird_open(&pc->bird, c->sw.bird_socket);
-		if (r) {
-			provctl_free(pc);
-			return r;
-		}
-		if ((r = timer_init(&pc->poll, poll_fire, pc))) {
-			provctl_free(pc);
-			return r;
-		}
-		timer_arm(&pc->poll, 10, c->sw.bird_poll_ms);
+	if ((r = birdpoll_start(pc))) {
+		provctl_free(pc);
+		return r;
 	}
 	*out = pc;
 	return 0;
@@ -391,10 +261,7 @@ void provctl_free(struct provctl *pc)
 	if (pc->op)
 		provctl_op_end(pc, reply_error("the switch agent is stopping"));
 	purge_stop(pc);
-	if (pc->bird) {
-		timer_fini(&pc->poll);
-		bird_close(pc->bird);
-	}
+	birdpoll_stop(pc);
 	timer_fini(&pc->hold);
 	free(pc->p);
 	free(pc->fo);

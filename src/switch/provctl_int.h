@@ -1,5 +1,7 @@
-/* provctl's insides, shared by its files (provctl.c: failover, drain,
- * announcements and status; purge.c: purges). Private to src/switch. */
+/* provctl's insides, shared by its files (provctl.c: the failover loop,
+ * its status and metrics; birdpoll.c: BIRD polled and kept following;
+ * opcmd.c: operator commands; birdsync.c: the include file; purge.c:
+ * purges). Private to src/switch. */
 #ifndef OL_PROVCTL_INT_H
 #define OL_PROVCTL_INT_H
 #include "switch/provctl.h"
@@ -63,9 +65,13 @@ struct provctl {
 };
 
 int provctl_index(const struct provctl *pc, const char *name);
-/* BIRD's sessions of provider i enabled or disabled, as its failover
- * state wants (provctl.c) */
+/* birdpoll.c: BIRD's sessions of provider i enabled or disabled, as its
+ * failover state wants */
 void provctl_bird_set(struct provctl *pc, size_t i, int enable);
+/* birdpoll.c: BIRD's socket opened and its poll armed (with bird-socket);
+ * stopped and closed */
+int birdpoll_start(struct provctl *pc);
+void birdpoll_stop(struct provctl *pc);
 /* opcmd.c: the announcements, as status and the typed API show them */
 json_t *provctl_announcements_json(const struct provctl *pc);
 /* opcmd.c: the announce or withdraw in progress ends with this reply */

@@ -3,6 +3,7 @@
  * BIRD; the answer waits until they are back, or a timeout. One purge at a
  * time; logged with who asked. */
 #include "switch/provctl_int.h"
+#include "proto/json.h"
 #include "base/control.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -26,7 +27,7 @@ static json_t *sessions(const struct provctl *pc, int idx)
 	json_t *a = json_array();
 	for (unsigned k = 0; k < cp->nbird; k++) {
 		const struct bproto *b = &pc->p[idx].b[k];
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
+		jappend(&a, jpack("{s:s, s:s, s:s, s:s}", "protocol", cp->bird[k], "state",
 						   b->seen ? b->state : "unknown", "info", b->info, "since", b->since));
 	}
 	return a;
@@ -48,7 +49,7 @@ static void done(struct provctl *pc, int timed_out)
 	const char *name = pc->c->sw.providers[pg->idx].name;
 	log_info("provider %s: %s purge by %s: %s", name, pg->soft ? "soft" : "hard", pg->who,
 		 timed_out ? "its sessions were not all back in time" : "its sessions are back");
-	json_t *j = json_pack("{s:s, s:s, s:b, s:o}", "provider", name, "kind", pg->soft ? "soft" : "hard", "back",
+	json_t *j = jpack("{s:s, s:s, s:b, s:o}", "provider", name, "kind", pg->soft ? "soft" : "hard", "back",
 			      !timed_out, "sessions", sessions(pc, pg->idx));
 	finish(pc, reply_ok(j));
 }

@@ -1,5 +1,5 @@
 /* The switch agent's view of itself: the control socket's answers (its
- * typed status; the operator requests, carried out by provctl.c) and the
+ * typed status; the operator requests, carried out by opcmd.c) and the
  * metrics. As host/status.c is for the host agent. */
 #include "switch/switchd_int.h"
 #include "base/control.h"
@@ -25,7 +25,7 @@ static json_t *provider_json(const struct switchd *s, const struct track_provide
 		for (size_t l = 0; l < s->tr.nlinks; l++)
 			if (s->tr.links[l].ifindex == ta->port)
 				port = &s->tr.links[l];
-		json_array_append_new(addrs, json_pack("{s:s, s:s?, s:s, s:s, s:s?}",
+		jappend(&addrs, jpack("{s:s, s:s?, s:s, s:s, s:s?}",
 			"address", addr_str(&pa->addr, a, sizeof(a)),
 			"mac", ta->has_mac ? mac_str(ta->mac, m, sizeof(m)) : NULL,
 			"state", pa->up ? "up" : "down",
@@ -35,7 +35,7 @@ static json_t *provider_json(const struct switchd *s, const struct track_provide
 	size_t i = (size_t)(p - s->tr.p);
 	int from_config, pin = track_pin(&s->tr, p, &from_config);
 	const char *pinned = from_config ? p->cfg->port : pin ? track_link_name(&s->tr, pin) : NULL;
-	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o, s:{s:s?, s:s, s:b, s:I}}", "name", p->pub.name, "table",
+	return jpack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o, s:{s:s?, s:s, s:b, s:I}}", "name", p->pub.name, "table",
 			 (json_int_t)p->pub.table, "interface", p->cfg->ifname, "state", provider_up(&p->pub) ? "up" : "down",
 			 "since", (json_int_t)p->since, "addresses", addrs, "failover",
 			 provctl_provider_json(s->pc, i, now_ms()), "pinned", "port", pinned, "from",
@@ -50,24 +50,24 @@ static char *status_answer(struct switchd *s)
 	json_t *root;
 	json_t *provs = json_array(), *peers = peers_json(&s->peers);
 	for (size_t i = 0; i < s->tr.n; i++)
-		json_array_append_new(provs, provider_json(s, &s->tr.p[i]));
+		jappend(&provs, provider_json(s, &s->tr.p[i]));
 	json_t *eg = json_array();
 	for (unsigned i = 0; i < s->cfg->sw.negress; i++)
-		json_array_append_new(eg, egress_to_json(&s->cfg->sw.egress[i].e, NULL));
-	root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
+		jappend(&eg, egress_to_json(&s->cfg->sw.egress[i].e, NULL));
+	root = jpack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
 			 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 			 "bird", provctl_json(s->pc), "replays", peers_replays_json(&s->peers),
 			 "sessions_replaced", (json_int_t)s->peers.replaced);
-	json_object_set_new(root, "under_load", json_boolean(loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth)));
-	json_object_set_new(root, "unauthenticated", json_integer(s->peers.nunauth));
+	jset(&root, "under_load", json_boolean(loadgate_under_load(s->peers.lg, now_ms(), s->peers.nunauth)));
+	jset(&root, "unauthenticated", json_integer(s->peers.nunauth));
 	/* the ports' own aliases, kept to be given back */
 	json_t *pa = json_array();
 	for (size_t i = 0; i < s->state.n; i++)
-		json_array_append_new(pa, json_pack("{s:s, s:s}", "port", s->state.aliases[i].port, "alias",
+		jappend(&pa, jpack("{s:s, s:s}", "port", s->state.aliases[i].port, "alias",
 						    s->state.aliases[i].alias));
-	json_object_set_new(root, "port_aliases", pa);
+	jset(&root, "port_aliases", pa);
 	if (s->cfg->sw.peer_link[0])
-		json_object_set_new(root, "peer_link", json_pack("{s:s, s:s, s:s, s:I, s:I}", "interface",
+		jset(&root, "peer_link", jpack("{s:s, s:s, s:s, s:I, s:I}", "interface",
 			s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
 			s->peer_carrier > 0 ? "up" : "down", "since", (json_int_t)s->peer_since,
 			"losses", (json_int_t)s->peer_losses));
@@ -77,17 +77,17 @@ static char *status_answer(struct switchd *s)
 	for (unsigned i = 0; i < s->cfg->sw.nproviders; i++) {
 		const struct cfg_provider *cp = &s->cfg->sw.providers[i];
 		if (cp->backup[0] && cp->backup_idx < 0)
-			json_array_append_new(rb, json_pack("{s:s, s:s}", "provider", cp->name, "backup", cp->backup));
+			jappend(&rb, jpack("{s:s, s:s}", "provider", cp->name, "backup", cp->backup));
 	}
-	json_object_set_new(root, "remote_backups", rb);
+	jset(&root, "remote_backups", rb);
 	if (s->fp)
-		json_object_set_new(root, "fast_path",
-				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->sw.fast_path.text,
+		jset(&root, "fast_path",
+				    jpack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->sw.fast_path.text,
 					      "interface", s->cfg->sw.fast_path_if, "delay_ms",
 					      (json_int_t)s->cfg->sw.fast_path_delay_ms, "generation", (json_int_t)s->gen,
 					      "datagrams", (json_int_t)s->fp->sent, "errors", (json_int_t)s->fp->errors));
-	json_object_set_new(root, "api", json_integer(API_VERSION));
-	json_object_set_new(root, "reply", json_string("status"));
+	jset(&root, "api", json_integer(API_VERSION));
+	jset(&root, "reply", json_string("status"));
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return out;
@@ -95,7 +95,7 @@ static char *status_answer(struct switchd *s)
 
 static char *error_answer(const char *why)
 {
-	json_t *root = json_pack("{s:i, s:s}", "api", API_VERSION, "error", why);
+	json_t *root = jpack("{s:i, s:s}", "api", API_VERSION, "error", why);
 	char *out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return out;
@@ -114,33 +114,33 @@ static char *topic_line(const struct switchd *s, unsigned topic)
 			const struct ol_provider *p = &s->tr.p[i].pub;
 			json_t *addrs = json_array();
 			for (unsigned k = 0; k < p->naddrs; k++)
-				json_array_append_new(addrs, json_pack("{s:s, s:s, s:b}", "address",
+				jappend(&addrs, jpack("{s:s, s:s, s:b}", "address",
 					addr_str(&p->addrs[k].addr, ad, sizeof(ad)), "mac", mac_str(p->addrs[k].mac, m, sizeof(m)),
 					"up", p->addrs[k].up));
-			json_array_append_new(a, json_pack("{s:s, s:I, s:b, s:s?, s:o}", "name", p->name, "table",
+			jappend(&a, jpack("{s:s, s:I, s:b, s:s?, s:o}", "name", p->name, "table",
 				(json_int_t)p->table, "up", provider_up(p), "via", p->via[0] ? p->via : NULL, "addresses", addrs));
 		}
-		root = json_pack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", "providers", "providers", a);
+		root = jpack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", "providers", "providers", a);
 	} else if (topic == OP_TOPIC_SESSIONS) {
 		json_t *peers = peers_json(&s->peers);
 		size_t i;
 		json_t *x;
 		json_array_foreach(peers, i, x)
-			json_array_append_new(a, json_pack("{s:O, s:O, s:O}", "name", json_object_get(x, "name"), "address",
+			jappend(&a, jpack("{s:O, s:O, s:O}", "name", json_object_get(x, "name"), "address",
 							   json_object_get(x, "address"), "since", json_object_get(x, "since")));
 		json_decref(peers);
-		root = json_pack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", "sessions", "sessions", a);
+		root = jpack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", "sessions", "sessions", a);
 	} else {
 		json_decref(a);
 		a = json_array();
 		for (unsigned i = 0; i < s->cfg->sw.nproviders; i++) {
 			json_t *pj = provctl_provider_json(s->pc, i, 0);
-			json_array_append_new(a, json_pack("{s:s, s:O, s:O}", "provider", s->cfg->sw.providers[i].name,
+			jappend(&a, jpack("{s:s, s:O, s:O}", "provider", s->cfg->sw.providers[i].name,
 							   "state", json_object_get(pj, "state"), "bird", json_object_get(pj, "bird")));
 			json_decref(pj);
 		}
 		json_t *b = provctl_json(s->pc);
-		root = json_pack("{s:i, s:s, s:O, s:o}", "api", API_VERSION, "reply", "bird", "connected",
+		root = jpack("{s:i, s:s, s:O, s:o}", "api", API_VERSION, "reply", "bird", "connected",
 				 json_object_get(b, "connected"), "providers", a);
 		json_decref(b);
 	}

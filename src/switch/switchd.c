@@ -1,5 +1,5 @@
-/* The switch agent: the kernel watcher (track.c), the failover and
- * operator commands (provctl.c), what the hosts are told and when, and the
+/* The switch agent: the kernel watcher (track.c), the failover loop
+ * (provctl.c, with birdpoll.c and opcmd.c), what the hosts are told and when, and the
  * control socket, in one event loop; the sessions are peers.c's. */
 #include "switch/switchd.h"
 #include "switch/switchd_int.h"

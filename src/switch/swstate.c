@@ -1,5 +1,6 @@
 /* The switch agent's state file (swstate.h). */
 #include "switch/swstate.h"
+#include "proto/json.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "base/vec.h"
@@ -225,8 +226,8 @@ static json_t *encode_announcement(const struct announcement *a)
 	json_t *cs = json_array();
 	ann_comm_str(a, comm, sizeof(comm));
 	for (char *save = NULL, *c = comm[0] ? strtok_r(comm, ",", &save) : NULL; cs && c; c = strtok_r(NULL, ",", &save))
-		json_array_append_new(cs, json_string(c));
-	return json_pack("{s:s, s:s, s:i, s:I, s:o, s:b, s:o, s:I, s:s}", "prefix", pfx, "provider", a->provider,
+		jappend(&cs, json_string(c));
+	return jpack("{s:s, s:s, s:i, s:I, s:o, s:b, s:o, s:I, s:s}", "prefix", pfx, "provider", a->provider,
 			 "prepend", (int)a->prepend, "asn", (json_int_t)a->asn,
 			 "med", a->has_med ? json_integer((json_int_t)a->med) : json_null(), "no_export", a->no_export,
 			 "communities", cs ? cs : json_array(), "since", (json_int_t)a->since, "by", a->by);
@@ -237,19 +238,19 @@ char *swstate_encode(const struct swstate *st)
 	json_t *list = json_array(), *anns = json_array(), *drained = json_array();
 	int bad = !list || !anns || !drained;
 	for (size_t i = 0; !bad && i < st->n; i++)
-		bad = json_array_append_new(list, json_pack("{s:s, s:s}", "port", st->aliases[i].port, "alias",
+		bad = jappend(&list, jpack("{s:s, s:s}", "port", st->aliases[i].port, "alias",
 							    st->aliases[i].alias));
 	for (size_t i = 0; !bad && st->ann && i < st->ann->n; i++)
-		bad = json_array_append_new(anns, encode_announcement(&st->ann->a[i]));
+		bad = jappend(&anns, encode_announcement(&st->ann->a[i]));
 	for (size_t i = 0; !bad && st->ann && i < st->ann->ndrained; i++) {
 		const struct ann_drain *d = &st->ann->drained[i];
-		bad = json_array_append_new(drained, json_pack("{s:s, s:I, s:s}", "provider", d->provider, "since",
+		bad = jappend(&drained, jpack("{s:s, s:I, s:s}", "provider", d->provider, "since",
 							       (json_int_t)d->since, "by", d->by));
 	}
 	json_t *purge = !st->purge.active ? json_null() :
-		json_pack("{s:s, s:b, s:I, s:s}", "provider", st->purge.provider, "soft", st->purge.soft, "since",
+		jpack("{s:s, s:b, s:I, s:s}", "provider", st->purge.provider, "soft", st->purge.soft, "since",
 			  (json_int_t)st->purge.since, "by", st->purge.by);
-	json_t *root = !bad && purge ? json_pack("{s:i, s:s, s:O, s:O, s:O, s:O}", "onlink_state", SWSTATE_VERSION, "role",
+	json_t *root = !bad && purge ? jpack("{s:i, s:s, s:O, s:O, s:O, s:O}", "onlink_state", SWSTATE_VERSION, "role",
 						 "switch", "announcements", anns, "drained", drained, "purge", purge,
 						 "port_aliases", list) : NULL;
 	json_decref(list);
