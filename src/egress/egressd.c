@@ -314,8 +314,8 @@ static char *control_cb(const char *req, void *arg)
 			json_t *a = json_array();
 			if (rq.kind == API_FLOWS) {
 				/* at most 4096: a reply stays a reply */
-				tcp_proxy_flows(e->tcp, a, EGRESS_FLOWS_MAX);
-				udp_proxy_flows(e->udp, a, EGRESS_FLOWS_MAX - json_array_size(a));
+				tcp_proxy_flows(e->tcp, &a, EGRESS_FLOWS_MAX);
+				udp_proxy_flows(e->udp, &a, EGRESS_FLOWS_MAX - json_array_size(a));
 			} else {
 				if (e->have4)
 					jappend(&a, source_json(&e->src4, 1));

@@ -455,7 +455,7 @@ static json_t *end_of(int fd, int peer)
 	return json_string(endpoint_str((struct sockaddr *)&ss, buf, sizeof(buf)));
 }
 
-void tcp_proxy_flows(const struct tcp_proxy *p, json_t *out, size_t max)
+void tcp_proxy_flows(const struct tcp_proxy *p, json_t **out, size_t max)
 {
 	uint64_t now = now_ms();
 	for (const struct tconn *c = p->conns; c && max; c = c->next) {
@@ -463,7 +463,7 @@ void tcp_proxy_flows(const struct tcp_proxy *p, json_t *out, size_t max)
 			continue;
 		/* the client's socket is transparent: its local end is the
 		 * destination the client asked for */
-		jappend(&out, jpack("{s:s, s:o, s:o, s:o, s:I, s:b}", "proto", "tcp", "client",
+		jappend(out, jpack("{s:s, s:o, s:o, s:o, s:I, s:b}", "proto", "tcp", "client",
 			end_of(c->cl.src.fd, 1), "destination", end_of(c->cl.src.fd, 0), "source", end_of(c->up.src.fd, 0),
 			"idle_ms", (json_int_t)(now - c->last_ms), "connecting", c->connecting));
 		max--;

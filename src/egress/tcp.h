@@ -24,8 +24,9 @@ void tcp_proxy_set_source(struct tcp_proxy *p, const struct ol_addr *addr, uint1
 void tcp_proxy_set_mark(struct tcp_proxy *p, uint32_t mark);
 const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *p);
 /* Its flows, at most max, each {"proto":"tcp","client","destination",
- * "source","idle_ms"} (appended to a JSON array). */
-void tcp_proxy_flows(const struct tcp_proxy *p, json_t *out, size_t max);
+ * "source","idle_ms"} (appended to the JSON array *out, which becomes
+ * NULL when one cannot be built: jappend). */
+void tcp_proxy_flows(const struct tcp_proxy *p, json_t **out, size_t max);
 void tcp_proxy_set_idle(struct tcp_proxy *p, unsigned idle_timeout_s);
 /* Frees connections closed during the last batch of events; call after
  * each loop_run_once(). */

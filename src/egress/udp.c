@@ -385,7 +385,7 @@ const struct udp_stats *udp_proxy_stats(const struct udp_proxy *px)
 	return &px->st;
 }
 
-void udp_proxy_flows(const struct udp_proxy *p, json_t *out, size_t max)
+void udp_proxy_flows(const struct udp_proxy *p, json_t **out, size_t max)
 {
 	uint64_t now = now_ms();
 	char c[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], src[ADDR_STRLEN + 8];
@@ -395,7 +395,7 @@ void udp_proxy_flows(const struct udp_proxy *p, json_t *out, size_t max)
 		if (f->dead)
 			continue;
 		int have = f->up.fd >= 0 && !getsockname(f->up.fd, (struct sockaddr *)&ss, &len);
-		jappend(&out, jpack("{s:s, s:s, s:s, s:s?, s:I}", "proto", "udp", "client",
+		jappend(out, jpack("{s:s, s:s, s:s, s:s?, s:I}", "proto", "udp", "client",
 			endpoint_str((const struct sockaddr *)&f->client, c, sizeof(c)), "destination",
 			endpoint_str((const struct sockaddr *)&f->dst, d, sizeof(d)), "source",
 			have ? endpoint_str((struct sockaddr *)&ss, src, sizeof(src)) : NULL, "idle_ms",

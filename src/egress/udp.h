@@ -22,7 +22,7 @@ void udp_proxy_set_mark(struct udp_proxy *p, uint32_t mark);
 void udp_proxy_set_idle(struct udp_proxy *p, unsigned idle_timeout_s);
 const struct udp_stats *udp_proxy_stats(const struct udp_proxy *p);
 /* Its flows, at most max, as tcp_proxy_flows's, "proto":"udp". */
-void udp_proxy_flows(const struct udp_proxy *p, json_t *out, size_t max);
+void udp_proxy_flows(const struct udp_proxy *p, json_t **out, size_t max);
 /* Frees flows closed during the last batch of events. */
 void udp_proxy_reap(struct udp_proxy *p);
 #endif
