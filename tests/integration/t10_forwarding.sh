@@ -81,3 +81,25 @@ check_eq "onlink status --json on h2: providers and MACs" \
 check_eq "onlink status --json on the switch: both hosts connected" \
 	"$(st "$LAB_DIR/switch.sock" '[.peers[].name] | sort | join(",")')" "h1,h2"
 check "onlink status (table) names both providers" bash -c "'$ONLINK' status -s '$(host_sock 1)' | grep -q 'transit-b *102 *up'"
+
+# Routes that reach a host's BIRD before onlink has made their provider
+# on-link (a provider published up a moment after its session came up at
+# the switch, or BIRD started before the agent) wait for it: BIRD resolves
+# next hops recursively (docs/bird.md). With `gateway direct` BIRD dropped
+# such IPv4 routes for good and the host never used the provider again.
+lab_stop onlinkd-h1
+n h1 ip addr del 10.10.0.11 peer 10.0.2.1/32 dev eth0
+n h1 ip -6 route del 2001:db8:2::1/128 dev eth0
+lab_stop bird-h1
+start_bird h1 h1 "$LAB_DIR/bird-h1.conf"
+via_a_only() {
+	local r4 r6
+	r4=$(n h1 ip -4 route show 203.0.113.0/24) r6=$(n h1 ip -6 route show 2001:db8:ff::/48)
+	[[ $r4 == *10.0.1.1* && $r4 != *10.0.2.1* && $r6 == *2001:db8:1::1* && $r6 != *2001:db8:2::1* ]]
+}
+check "BIRD restarted on h1 with transit-b not on-link: its routes are in, through transit-a only" \
+	wait_for 20 "routes via transit-a" via_a_only
+check "...while BIRD holds transit-b's paths, unresolved" \
+	bash -c "birdc -s '$LAB_DIR/bird-h1.ctl' show route 203.0.113.0/24 all | grep -q 'BGP.next_hop: 10.0.2.1'"
+start_hostd 1
+check "the host agent installs transit-b: the held routes resolve through it" wait_for 15 "h1 converged" host_converged 1
