@@ -7,6 +7,9 @@
 #  - wake-ups while idle, against what the keepalives alone explain;
 #  - onlink ping through 64 providers at once (bench/ping.sh);
 #  - soft-unicast egress against direct routing and HAProxy (bench/egress.sh);
+#    what one client's share costs: connections per second with and without
+#    the per-client limits and against HAProxy's, TCP memory per slow reader
+#    (bench/egress_fair.sh);
 #  - how soon a slice change reaches the egress proxy (bench/slices.sh);
 #  - loss after a provider's failure (bench/failover.sh) and a whole
 #    switch's (bench/switch_failover.sh), with 10k and 1M routes;
@@ -123,6 +126,7 @@ trap - EXIT
 
 bash "$(dirname "$0")/ping.sh"
 bash "$(dirname "$0")/egress.sh"
+bash "$(dirname "$0")/egress_fair.sh"
 bash "$(dirname "$0")/slices.sh"
 bash "$(dirname "$0")/failover.sh"
 bash "$(dirname "$0")/switch_failover.sh"

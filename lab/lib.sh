@@ -605,10 +605,21 @@ control = $LAB_DIR/egress-h1.sock
 idle-timeout = ${LAB_EGRESS_IDLE:-300}
 udp-idle-timeout = ${LAB_EGRESS_UDP_IDLE:-60}
 ${LAB_METRICS:+metrics = 127.0.0.1:9478}
+${LAB_EGRESS_CLIENT_FLOWS:+client-flows = $LAB_EGRESS_CLIENT_FLOWS}
 CONF
 }
 
 start_egressd() { lab_spawn "onlinkd-egress-h$1" "h$1" "$ONLINKD" egress -c "$LAB_DIR/egress-h$1.conf"; }
+
+# lab_tcpmem NS: bytes the TCP sockets of namespace NS hold: their receive
+# and send queues and forward allocations (ss's skmem r, w and f), what the
+# host's TCP memory (tcp_mem) counts for them
+lab_tcpmem() {
+	n "$1" ss -tmnH | grep -o 'skmem:([^)]*)' |
+		awk -F'[(),]' '{ for (i = 2; i <= NF; i++) if ($i ~ /^(r|w|f)[0-9]/) s += substr($i, 2) + 0 } END { print s + 0 }'
+}
+# lab_tcp_pressure: whether the kernel is in tcp_mem pressure (all namespaces share it)
+lab_tcp_pressure() { awk '$1 == "TCP" || $1 == "TCPv6" { if ($5 == "yes") p = 1 } END { exit !p }' /proc/net/protocols; }
 
 # lab_egress_ecmp: the switch spreads return traffic for the shared egress
 # addresses across h1 and h2 (ECMP, hashed on ports).

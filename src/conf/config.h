@@ -180,6 +180,8 @@ struct cfg_egressd {
 	uint32_t tproxy_mark, tproxy_table;
 	unsigned idle_timeout;          /* seconds */
 	unsigned udp_idle_timeout;      /* seconds */
+	unsigned client_flows;          /* flows per client address, TCP and UDP together */
+	unsigned flow_buffer;           /* bytes the kernel may buffer per flow direction */
 };
 
 struct config {

@@ -35,6 +35,28 @@ static int parse_duration_ms(const char *v, unsigned long min_ms, unsigned long 
 	return 0;
 }
 
+/* "256k", "4m" (binary: KiB, MiB) or plain bytes */
+static int parse_size(const char *v, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!*v || *v < '0' || *v > '9')
+		return -EINVAL;
+	unsigned long x = strtoul(v, &end, 10), mul = 1;
+	if (errno)
+		return -ERANGE;
+	if (!strcmp(end, "k"))
+		mul = 1024;
+	else if (!strcmp(end, "m"))
+		mul = 1024 * 1024;
+	else if (*end)
+		return -EINVAL;
+	if (x > max / mul || x * mul < min || x * mul > max)
+		return -ERANGE;
+	*out = x * mul;
+	return 0;
+}
+
 int cfg_bad(struct parse *p, const struct cfg_key *k, const char *v)
 {
 	fail(p, p->line, "%s: bad %s '%s'%s%s%s", k->key, k->what ? k->what : "value", v, k->hint ? " (" : "",
@@ -92,6 +114,11 @@ int cfg_key_parse(struct parse *p, void *obj, const struct cfg_key *k, const cha
 			return cfg_bad(p, k, v);
 		store_uint(field, k->size, x);
 		return 0;
+	case CT_SIZE:
+		if (parse_size(v, k->min, k->max, &x))
+			return cfg_bad(p, k, v);
+		store_uint(field, k->size, x);
+		return 0;
 	case CT_BOOL:
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			return cfg_bad(p, k, v);
@@ -114,6 +141,7 @@ int cfg_key_is_set(const void *obj, const struct cfg_key *k)
 	case CT_UINT:
 	case CT_TABLE:
 	case CT_DURATION:
+	case CT_SIZE:
 		return load_uint(field, k->size) != 0;
 	case CT_BOOL:
 		return *(const int *)field != 0;
@@ -139,6 +167,16 @@ static void print_key(FILE *f, const void *obj, const struct cfg_key *k)
 	case CT_DURATION:
 		fprintf(f, "%s = %lums\n", k->key, load_uint(field, k->size));
 		break;
+	case CT_SIZE: {
+		unsigned long x = load_uint(field, k->size);
+		if (x && !(x % (1024 * 1024)))
+			fprintf(f, "%s = %lum\n", k->key, x / (1024 * 1024));
+		else if (x && !(x % 1024))
+			fprintf(f, "%s = %luk\n", k->key, x / 1024);
+		else
+			fprintf(f, "%s = %lu\n", k->key, x);
+		break;
+	}
 	case CT_BOOL:
 		fprintf(f, "%s = %s\n", k->key, *(const int *)field ? "yes" : "no");
 		break;

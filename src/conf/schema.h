@@ -27,6 +27,7 @@ enum cfg_type {
 	CT_TABLE,               /* a routing table id: 1 to 2^32-1, not 253-255 */
 	CT_DURATION,            /* "250ms", "30s", "2m" or seconds, into ms, in [min, max] */
 	CT_BOOL,                /* yes or no, into an int */
+	CT_SIZE,                /* bytes: "256k", "1m" (KiB, MiB) or a plain number, in [min, max] */
 	CT_CUSTOM,              /* its own parse and print functions */
 };
 

@@ -7,6 +7,7 @@
 #include "proto/json.h"
 #include "base/vec.h"
 #include "base/control.h"
+#include "base/knob.h"
 #include "conf/daemon.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -14,8 +15,11 @@
 #include "egress/nft.h"
 #include "egress/tcp.h"
 #include "egress/udp.h"
+#include "egress/clients.h"
 #include "proto/api.h"
+#include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <errno.h>
 #include <jansson.h>
@@ -26,11 +30,13 @@
 /* a host agent that cannot be reached is tried again this often */
 #define RETRY_MS 1000
 #define AGENT_LINE_MAX (4 << 20)
+#define FDS_KEPT 256
 
 struct egressd {
 	struct config *cfg;
 	struct tcp_proxy *tcp;
 	struct udp_proxy *udp;
+	struct clients *clients;        /* flows per client address, and the descriptors (clients.h) */
 	struct nl *nl;
 	struct loop_src sig;
 	struct loop_src agent;          /* the subscription to the host agent */
@@ -241,9 +247,9 @@ static void agent_connect(struct timer *t)
 	e->agent_tries = 0;
 }
 
-/* SIGHUP: the client prefixes, via, the idle timeouts and syslog change in
- * place (flows in progress go on); a change to a key that takes a restart
- * refuses the whole reload. */
+/* SIGHUP: the client prefixes, via, the idle timeouts, client-flows,
+ * flow-buffer and syslog change in place (flows in progress go on); a
+ * change to a key that takes a restart refuses the whole reload. */
 static void reload(struct egressd *e)
 {
 	struct config *c = e->cfg, next;
@@ -277,6 +283,11 @@ static void reload(struct egressd *e)
 		memcpy(c->eg.via, next.eg.via, sizeof(c->eg.via));
 		c->eg.idle_timeout = next.eg.idle_timeout;
 		c->eg.udp_idle_timeout = next.eg.udp_idle_timeout;
+		c->eg.client_flows = next.eg.client_flows;
+		c->eg.flow_buffer = next.eg.flow_buffer;
+		clients_set_limit(e->clients, c->eg.client_flows);
+		tcp_proxy_set_buffer(e->tcp, c->eg.flow_buffer);
+		udp_proxy_set_buffer(e->udp, c->eg.flow_buffer);
 		c->syslog = next.syslog;
 		log_syslog(c->syslog);
 		tcp_proxy_set_idle(e->tcp, c->eg.idle_timeout);
@@ -287,6 +298,33 @@ static void reload(struct egressd *e)
 	agent_unsubscribe(e); /* subscribed again: the whole state comes first */
 	agent_connect(&e->retry);
 	daemon_notify_ready("egress proxy: reloaded");
+}
+
+#define TOP_CLIENTS 5
+
+/* the clients' share: limits, what is held, refusals, the heaviest */
+static json_t *clients_json(const struct egressd *e)
+{
+	const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
+	const struct udp_stats *u = udp_proxy_stats(e->udp);
+	struct client_count top[TOP_CLIENTS];
+	size_t n = clients_top(e->clients, top, TOP_CLIENTS);
+	json_t *tj = json_array(), *rj = json_object();
+	for (size_t i = 0; i < n; i++) {
+		char a[INET6_ADDRSTRLEN] = "?";
+		const struct sockaddr_storage *ss = &top[i].addr;
+		inet_ntop(ss->ss_family, ss->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+								  : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr,
+			  a, sizeof(a));
+		jappend(&tj, jpack("{s:s, s:I}", "client", a, "flows", (json_int_t)top[i].flows));
+	}
+	for (int v = CLIENT_OVER_LIMIT; v < CLIENT_VERDICTS; v++)
+		jset(&rj, client_verdict_str((enum client_verdict)v),
+		     jpack("{s:I, s:I}", "tcp", (json_int_t)t->client_refused[v], "udp", (json_int_t)u->client_refused[v]));
+	return jpack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "client_flows", (json_int_t)clients_limit(e->clients),
+		     "flow_buffer", (json_int_t)e->cfg->eg.flow_buffer, "active", (json_int_t)clients_active(e->clients),
+		     "flows", (json_int_t)clients_flows(e->clients), "descriptors", (json_int_t)clients_fds(e->clients),
+		     "descriptors_max", (json_int_t)clients_max_fds(e->clients), "refused", rj, "top", tj);
 }
 
 static json_t *source_json(const struct ol_egress *s, int have)
@@ -348,6 +386,7 @@ static char *control_cb(const char *req, void *arg)
 			"errors", (json_int_t)u->errors, "datagrams_up", (json_int_t)u->datagrams_up,
 			"datagrams_down", (json_int_t)u->datagrams_down, "bytes_up", (json_int_t)u->bytes_up,
 			"bytes_down", (json_int_t)u->bytes_down));
+		jset(&root, "clients", clients_json(e));
 		jset(&root, "api", json_integer(API_VERSION));
 		jset(&root, "reply", json_string("status"));
 	}
@@ -405,6 +444,22 @@ static void metrics_cb(FILE *f, void *arg)
 		}
 		mx_sample(f, name, m[i].labels, m[i].v);
 	}
+	mx_family(f, "onlink_egress_client_refused_total", "counter",
+		  "New flows refused for their client: over client-flows, holding its share of a slice 90% full, or no "
+		  "descriptors left.");
+	for (int v = CLIENT_OVER_LIMIT; v < CLIENT_VERDICTS; v++) {
+		char l[96];
+		snprintf(l, sizeof(l), "proto=\"tcp\",reason=\"%s\"", client_verdict_str((enum client_verdict)v));
+		mx_sample(f, "onlink_egress_client_refused_total", l, (double)t->client_refused[v]);
+		snprintf(l, sizeof(l), "proto=\"udp\",reason=\"%s\"", client_verdict_str((enum client_verdict)v));
+		mx_sample(f, "onlink_egress_client_refused_total", l, (double)u->client_refused[v]);
+	}
+	mx_family(f, "onlink_egress_clients", "gauge", "Client addresses holding a flow.");
+	mx_sample(f, "onlink_egress_clients", "", (double)clients_active(e->clients));
+	mx_family(f, "onlink_egress_descriptors", "gauge",
+		  "Descriptors the flows hold (sockets and pipes), and the most they may (the limit less what the rest keeps).");
+	mx_sample(f, "onlink_egress_descriptors", "kind=\"held\"", (double)clients_fds(e->clients));
+	mx_sample(f, "onlink_egress_descriptors", "kind=\"max\"", (double)clients_max_fds(e->clients));
 }
 
 int egressd_run(struct config *c)
@@ -419,14 +474,30 @@ int egressd_run(struct config *c)
 		return 1;
 	}
 	daemon_signals(&e.sig, &e.stop, &e.reload);
-	if ((r = tcp_proxy_start(&e.tcp, c->eg.listen_port, c->eg.idle_timeout))) {
+	/* the flows' descriptors stop FDS_KEPT short of the limit: the
+	 * control socket, the metrics and the host agent's keep working */
+	struct rlimit nofile = { 0 };
+	getrlimit(RLIMIT_NOFILE, &nofile);
+	unsigned long max_fds = nofile.rlim_cur > 2 * FDS_KEPT ? (unsigned long)nofile.rlim_cur - FDS_KEPT : FDS_KEPT;
+	/* bench/egress_fair.sh's baselines: the proxy as it was before the
+	 * per-client limits, and before flow-buffer (autotuning) */
+	int no_limits = knob("ONLINK_BENCH_NO_CLIENT_LIMITS") != NULL, no_buffer = knob("ONLINK_BENCH_NO_FLOW_BUFFER") != NULL;
+	if (!no_limits && (r = clients_new(&e.clients, c->eg.client_flows, max_fds))) {
+		log_err("start-up: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = tcp_proxy_start(&e.tcp, c->eg.listen_port, c->eg.idle_timeout, e.clients))) {
 		log_err("listen on port %u: %s", c->eg.listen_port, strerror(-r));
 		goto out;
 	}
-	if ((r = udp_proxy_start(&e.udp, c->eg.listen_port, c->eg.udp_idle_timeout))) {
+	if ((r = udp_proxy_start(&e.udp, c->eg.listen_port, c->eg.udp_idle_timeout, e.clients))) {
 		log_err("UDP port %u: %s", c->eg.listen_port, strerror(-r));
 		tcp_proxy_stop(e.tcp);
 		goto out;
+	}
+	if (!no_buffer) {
+		tcp_proxy_set_buffer(e.tcp, c->eg.flow_buffer);
+		udp_proxy_set_buffer(e.udp, c->eg.flow_buffer);
 	}
 	if (routing(&e, KOP_REPLACE) || egress_nft_install(&c->eg, err, sizeof(err))) {
 		if (err[0])
@@ -475,6 +546,7 @@ undo:
 	tcp_proxy_stop(e.tcp);
 	udp_proxy_stop(e.udp);
 out:
+	clients_free(e.clients);
 	nl_close(e.nl);
 	loop_fini();
 	return rc;

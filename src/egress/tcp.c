@@ -27,11 +27,23 @@
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
-/* Pipe capacity: bigger pipes mean fewer splice calls and wake-ups per
- * megabyte; the kernel allocates their pages only as data fills them, so
- * an idle connection costs nothing for it. */
+/* A direction's kernel buffering, [egress] flow-buffer B: the upstream
+ * socket's buffer (receive for a download, send for an upload) gets 5/8 of
+ * B, the client socket's 1/8, the splice pipe between them 1/8, and a
+ * splice into the sending socket may pass its buffer by up to a pipe's
+ * worth: B in all. SO_RCVBUF and SO_SNDBUF are given half of those shares:
+ * the kernel doubles what it is given, for its overhead. The upstream side
+ * gets the most because its round trips are the long ones (a window is
+ * what bounds a flow's throughput there); the client is in the POP.
+ * Without the socket options autotuning would let a client that never
+ * reads hold tens of MiB of the host's TCP memory per flow. With no
+ * flow-buffer (before the config is applied) pipes are PIPE_CAP: bigger
+ * pipes mean fewer splice calls per megabyte, and the kernel allocates
+ * their pages only as data fills them. */
 #define PIPE_CAP (1 << 20)
-/* copy mode's buffer, shared by every connection (one thread) */
+/* copy mode's buffer, shared by every connection (one thread); a read
+ * takes at most a pipe's capacity, so that what a send leaves always fits
+ * in the new pipe */
 #define COPY_BUF (64 * 1024)
 static uint8_t copy_buf[COPY_BUF];
 
@@ -52,6 +64,7 @@ struct tconn {
 	size_t c2u_cap, u2c_cap;   /* the pipes' capacity; copy mode: a buffer's worth */
 	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead;
 	uint64_t last_ms;
+	struct sockaddr_storage peer; /* the client, as clients_admit() counted it */
 	struct tconn *prev, *next;
 };
 
@@ -65,6 +78,9 @@ struct tcp_proxy {
 	struct timer sweep;
 	struct tcp_stats st;
 	struct ratelimit rl;
+	struct clients *clients;
+	int upbuf, clbuf;          /* SO_RCVBUF and SO_SNDBUF, upstream and client side; 0: autotuning */
+	size_t pipe_cap;
 };
 
 static void rst_close(int fd)
@@ -96,6 +112,7 @@ static void conn_free(struct tconn *c, enum close_how how)
 		if (c->u2c[i] >= 0)
 			close(c->u2c[i]);
 	}
+	clients_fds_give(px->clients, (c->c2u[0] >= 0 ? 2 : 0) + (c->u2c[0] >= 0 ? 2 : 0));
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -109,6 +126,7 @@ static void conn_free(struct tconn *c, enum close_how how)
 	c->next = px->graveyard;
 	px->graveyard = c;
 	px->st.active--;
+	clients_release(px->clients, (struct sockaddr *)&c->peer);
 	if (how == CLOSE_RESET)
 		px->st.resets++;
 	else if (how == CLOSE_IDLE)
@@ -137,12 +155,20 @@ static void set_events(struct side *s, uint32_t ev)
 }
 
 /* A direction's pipe, made when it first needs one; its capacity in *cap. */
-static int make_pipe(int pipefd[2], size_t *cap)
+static int make_pipe(struct clients *cl, int pipefd[2], size_t *cap)
 {
-	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) < 0)
+	/* the proxy's descriptor budget (clients.h) */
+	if (clients_fds_take(cl, 2) < 0) {
+		errno = EMFILE;
 		return -1;
-	/* best effort: an unprivileged limit may refuse; the default works */
-	int sz = fcntl(pipefd[1], F_SETPIPE_SZ, PIPE_CAP);
+	}
+	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) < 0) {
+		clients_fds_give(cl, 2);
+		return -1;
+	}
+	/* best effort: an unprivileged limit may refuse; the default (64 KiB)
+	 * is never less than a copy-mode read */
+	int sz = fcntl(pipefd[1], F_SETPIPE_SZ, (int)*cap);
 	*cap = sz > 0 ? (size_t)sz : 65536;
 	return 0;
 }
@@ -152,19 +178,20 @@ static int make_pipe(int pipefd[2], size_t *cap)
  * FIN is known to follow the data (rdhup), the data is sent with MSG_MORE:
  * the shutdown() that relay() does next puts the FIN in the same segment,
  * as the origin sent them. */
-static int copy(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes,
-		size_t *cap, int rdhup)
+static int copy(struct clients *cl, int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof,
+		unsigned long long *bytes, size_t *cap, int rdhup)
 {
 	int more = 0;
-	ssize_t n = recv(src, copy_buf, sizeof(copy_buf), MSG_DONTWAIT);
+	size_t room = *cap < sizeof(copy_buf) ? *cap : sizeof(copy_buf);
+	ssize_t n = recv(src, copy_buf, room, MSG_DONTWAIT);
 	if (n == 0) {
 		*eof = 1;
 		return 0;
 	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (rdhup && n < (ssize_t)sizeof(copy_buf)) {
-		ssize_t m = recv(src, copy_buf + n, sizeof(copy_buf) - (size_t)n, MSG_DONTWAIT);
+	if (rdhup && n < (ssize_t)room) {
+		ssize_t m = recv(src, copy_buf + n, room - (size_t)n, MSG_DONTWAIT);
 		if (m == 0)
 			*eof = 1, more = MSG_MORE;
 		else if (m > 0)
@@ -177,9 +204,9 @@ static int copy(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, 
 		w = 0;
 	}
 	*bytes += (unsigned long long)w;
-	if (w == n && n < (ssize_t)sizeof(copy_buf))
+	if (w == n && n < (ssize_t)room)
 		return 0;
-	if (make_pipe(pipefd, cap) < 0)
+	if (make_pipe(cl, pipefd, cap) < 0)
 		return -2;
 	/* A bulk direction sends with Nagle's algorithm again: with TCP_NODELAY
 	 * every splice pushed its sub-MSS tail as a segment of its own, and
@@ -190,7 +217,7 @@ static int copy(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, 
 	int off = 0;
 	setsockopt(dst, IPPROTO_TCP, TCP_NODELAY, &off, sizeof(off));
 	if (w < n) {
-		/* a new pipe takes at least 64 KiB: the rest always fits */
+		/* a read took at most the pipe's capacity: the rest fits */
 		ssize_t p = write(pipefd[1], copy_buf + w, (size_t)(n - w));
 		if (p != n - w)
 			return -1;
@@ -201,11 +228,11 @@ static int copy(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, 
 
 /* Moves what it can from src through the pipe to dst. -1: a side failed;
  * -2: no pipe could be made (out of file descriptors or memory). */
-static int pump(int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof, unsigned long long *bytes,
-		size_t *cap, int rdhup)
+static int pump(struct clients *cl, int src, int pipefd[2], int dst, size_t *pending, uint8_t *eof,
+		unsigned long long *bytes, size_t *cap, int rdhup)
 {
 	if (pipefd[0] < 0)
-		return *eof ? 0 : copy(src, pipefd, dst, pending, eof, bytes, cap, rdhup);
+		return *eof ? 0 : copy(cl, src, pipefd, dst, pending, eof, bytes, cap, rdhup);
 	if (!*eof && *pending < *cap) {
 		ssize_t n = splice(src, NULL, pipefd[1], NULL, *cap - *pending, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
@@ -233,10 +260,10 @@ static void relay(struct tconn *c)
 {
 	struct tcp_proxy *px = c->px;
 	c->last_ms = now_ms();
-	int r = pump(c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up, &c->c2u_cap,
+	int r = pump(px->clients, c->cl.src.fd, c->c2u, c->up.src.fd, &c->c2u_n, &c->c_eof, &px->st.bytes_up, &c->c2u_cap,
 		     c->cl.rdhup);
 	if (!r)
-		r = pump(c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down, &c->u2c_cap,
+		r = pump(px->clients, c->up.src.fd, c->u2c, c->cl.src.fd, &c->u2c_n, &c->u_eof, &px->st.bytes_down, &c->u2c_cap,
 			 c->up.rdhup);
 	if (r < 0) {
 		if (r == -2)
@@ -319,6 +346,20 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 		rst_close(fd);
 		return 0;
 	}
+	/* client-flows and the descriptors; never "tight": TCP flows share
+	 * the slice's ports across destinations (a port is unique per
+	 * 4-tuple), so no count of flows says the slice is full (udp.c's are
+	 * exclusive) */
+	enum client_verdict v = clients_admit(px->clients, (struct sockaddr *)&peer, 0);
+	if (v != CLIENT_OK) {
+		char a[ADDR_STRLEN + 8];
+		px->st.client_refused[v]++;
+		log_limited(&px->rl, LOG_WARNING, "egress: client %s holds %u flows: TCP flow refused (%s)",
+			    endpoint_str((struct sockaddr *)&peer, a, sizeof(a)),
+			    clients_of(px->clients, (struct sockaddr *)&peer), client_verdict_str(v));
+		rst_close(fd);
+		return 0;
+	}
 	int u = socket(orig.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* the port is chosen at connect(), in the slice, unique for the 4-tuple */
 	if (u < 0 || setsockopt(u, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0 ||
@@ -326,11 +367,16 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 		log_limited(&px->rl, LOG_ERR, "egress: upstream socket: %s", strerror(errno));
 		if (u >= 0)
 			close(u);
-		rst_close(fd);
-		return 0;
+		goto refuse;
 	}
 	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (px->upbuf) { /* before connect(): the window scale follows SO_RCVBUF */
+		setsockopt(u, SOL_SOCKET, SO_RCVBUF, &px->upbuf, sizeof(px->upbuf));
+		setsockopt(u, SOL_SOCKET, SO_SNDBUF, &px->upbuf, sizeof(px->upbuf));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &px->clbuf, sizeof(px->clbuf));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &px->clbuf, sizeof(px->clbuf));
+	}
 	if (connect(u, (struct sockaddr *)&orig, ol) < 0 && errno != EINPROGRESS) {
 		if (errno == EADDRNOTAVAIL) {
 			/* every port of the slice is in use towards this destination */
@@ -341,18 +387,17 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 			px->st.connect_failed++;
 		}
 		close(u);
-		rst_close(fd);
-		return 0;
+		goto refuse;
 	}
 	struct tconn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(u);
-		rst_close(fd);
-		return 0;
+		goto refuse;
 	}
 	c->px = px;
+	c->peer = peer;
 	c->c2u[0] = c->c2u[1] = c->u2c[0] = c->u2c[1] = -1;
-	c->c2u_cap = c->u2c_cap = COPY_BUF;
+	c->c2u_cap = c->u2c_cap = px->pipe_cap;
 	c->connecting = 1;
 	c->last_ms = now_ms();
 	c->cl = (struct side){ .src = { .fd = fd, .cb = side_cb }, .c = c };
@@ -361,9 +406,8 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 	c->up.src.arg = &c->up;
 	if (loop_add(&c->up.src, EPOLLOUT) < 0) {
 		close(u);
-		rst_close(fd);
 		free(c);
-		return 0;
+		goto refuse;
 	}
 	c->next = px->conns;
 	if (px->conns)
@@ -371,6 +415,10 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 	px->conns = c;
 	if (!px->st.active++)
 		timer_arm(&px->sweep, 1000, 1000);
+	return 0;
+refuse:
+	clients_release(px->clients, (struct sockaddr *)&peer);
+	rst_close(fd);
 	return 0;
 }
 
@@ -393,12 +441,21 @@ static void sweep(struct timer *t)
 	}
 }
 
-int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s)
+void tcp_proxy_set_buffer(struct tcp_proxy *px, unsigned bytes)
+{
+	px->upbuf = (int)(bytes / 16 * 5);
+	px->clbuf = (int)(bytes / 16);
+	px->pipe_cap = bytes / 8 < PIPE_CAP ? bytes / 8 : PIPE_CAP;
+}
+
+int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s, struct clients *clients)
 {
 	struct tcp_proxy *px = calloc(1, sizeof(*px));
 	int r;
 	if (!px)
 		return -ENOMEM;
+	px->clients = clients;
+	px->pipe_cap = PIPE_CAP; /* no flow-buffer: autotuning, and the biggest pipes */
 	px->idle_ms = idle_timeout_s * 1000u;
 	px->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	if ((r = egress_listen(&px->l4, &px->l6, SOCK_STREAM, port, listen_cb, px))) {

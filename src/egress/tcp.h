@@ -6,17 +6,23 @@
 #define OL_EGRESS_TCP_H
 #include <jansson.h>
 #include "base/addr.h"
+#include "egress/clients.h"
 #include <stdint.h>
 
 struct tcp_stats {
 	unsigned long active, accepted, completed, resets, exhausted, connect_failed, no_source, idle_closed;
+	unsigned long client_refused[CLIENT_VERDICTS]; /* by clients_admit()'s verdict */
 	unsigned long long bytes_up, bytes_down;
 };
 
 struct tcp_proxy;
 
-/* Listens (IPv4 and IPv6, IP_TRANSPARENT) on port; 0 or negative errno. */
-int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s);
+/* Listens (IPv4 and IPv6, IP_TRANSPARENT) on port; each new flow is
+ * admitted by clients (shared with the UDP proxy) first. 0 or negative
+ * errno. */
+int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout_s, struct clients *clients);
+/* [egress] flow-buffer, for flows opened from now on */
+void tcp_proxy_set_buffer(struct tcp_proxy *p, unsigned bytes);
 void tcp_proxy_stop(struct tcp_proxy *p);
 /* The shared address and slice new upstream connections of a family use;
  * valid 0: none (new flows are refused with an RST). */

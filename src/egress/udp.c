@@ -42,6 +42,8 @@ struct udp_proxy {
 	struct timer sweep;
 	struct udp_stats st;
 	struct ratelimit rl;
+	struct clients *clients;
+	int sockbuf;            /* SO_RCVBUF of each flow's two sockets; 0: the default */
 	uint8_t buf[DGRAM_MAX];
 };
 
@@ -83,6 +85,11 @@ static void flow_close(struct uflow *f, int expired)
 	f->next = px->graveyard; /* an event for it may be pending in this batch */
 	px->graveyard = f;
 	px->st.active--;
+	if (f->dst.ss_family == AF_INET)
+		px->st.active4--;
+	else
+		px->st.active6--;
+	clients_release(px->clients, (struct sockaddr *)&f->client);
 	if (expired)
 		px->st.expired++;
 	if (!px->flows)
@@ -228,6 +235,19 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 			    dst->ss_family == AF_INET ? "IPv4" : "IPv6");
 		return NULL;
 	}
+	/* a slice 90% full of flows (each holds its port: bound before
+	 * connect): the heaviest clients are refused first */
+	unsigned long active = dst->ss_family == AF_INET ? px->st.active4 : px->st.active6;
+	int tight = active * 10 >= (unsigned long)(src->last - src->first + 1) * 9;
+	enum client_verdict v = clients_admit(px->clients, (const struct sockaddr *)client, tight);
+	if (v != CLIENT_OK) {
+		char a[ADDR_STRLEN + 8];
+		px->st.client_refused[v]++;
+		log_limited(&px->rl, LOG_WARNING, "egress: client %s holds %u flows: UDP flow refused (%s)",
+			    endpoint_str((const struct sockaddr *)client, a, sizeof(a)),
+			    clients_of(px->clients, (const struct sockaddr *)client), client_verdict_str(v));
+		return NULL;
+	}
 	up = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (up < 0)
 		goto fail;
@@ -240,10 +260,13 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 			log_limited(&px->rl, LOG_WARNING, "egress: slice %u-%u exhausted: UDP flow refused", src->first,
 				    src->last);
 			close(up);
+			clients_release(px->clients, (const struct sockaddr *)client);
 			return NULL;
 		}
 		goto fail;
 	}
+	if (px->sockbuf)
+		setsockopt(up, SOL_SOCKET, SO_RCVBUF, &px->sockbuf, sizeof(px->sockbuf));
 	if (connect(up, (const struct sockaddr *)dst, egress_sa_len(dst)) < 0)
 		goto fail;
 	rep = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -253,6 +276,8 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 	    bind(rep, (const struct sockaddr *)dst, egress_sa_len(dst)) < 0 ||
 	    connect(rep, (const struct sockaddr *)client, egress_sa_len(client)) < 0)
 		goto fail;
+	if (px->sockbuf)
+		setsockopt(rep, SOL_SOCKET, SO_RCVBUF, &px->sockbuf, sizeof(px->sockbuf));
 	struct uflow *f = calloc(1, sizeof(*f));
 	if (!f)
 		goto fail;
@@ -278,12 +303,17 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 		px->flows->prev = f;
 	px->flows = f;
 	px->st.created++;
+	if (dst->ss_family == AF_INET)
+		px->st.active4++;
+	else
+		px->st.active6++;
 	if (!px->st.active++)
 		timer_arm(&px->sweep, 1000, 1000);
 	return f;
 fail:
 	px->st.errors++;
 	log_limited(&px->rl, LOG_ERR, "egress: UDP flow: %s", strerror(errno));
+	clients_release(px->clients, (const struct sockaddr *)client);
 	if (up >= 0)
 		close(up);
 	if (rep >= 0)
@@ -334,12 +364,18 @@ static void sweep(struct timer *t)
 	}
 }
 
-int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s)
+void udp_proxy_set_buffer(struct udp_proxy *px, unsigned bytes)
+{
+	px->sockbuf = (int)(bytes / 2); /* the kernel doubles it: a direction's whole buffer is its receiving socket's */
+}
+
+int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s, struct clients *clients)
 {
 	struct udp_proxy *px = calloc(1, sizeof(*px));
 	int r;
 	if (!px)
 		return -ENOMEM;
+	px->clients = clients;
 	px->idle_ms = idle_timeout_s * 1000u;
 	px->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	if ((r = egress_listen(&px->l4, &px->l6, SOCK_DGRAM, port, listen_cb, px))) {

@@ -6,16 +6,23 @@
 #define OL_EGRESS_UDP_H
 #include <jansson.h>
 #include "base/addr.h"
+#include "egress/clients.h"
 #include <stdint.h>
 
 struct udp_stats {
 	unsigned long active, created, expired, exhausted, no_source, errors;
+	unsigned long active4, active6;
+	unsigned long client_refused[CLIENT_VERDICTS]; /* by clients_admit()'s verdict */
 	unsigned long long datagrams_up, datagrams_down, bytes_up, bytes_down;
 };
 
 struct udp_proxy;
 
-int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s);
+/* Each new flow is admitted by clients (shared with the TCP proxy) first;
+ * a refused one gets an ICMP port unreachable. */
+int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout_s, struct clients *clients);
+/* [egress] flow-buffer, for flows created from now on */
+void udp_proxy_set_buffer(struct udp_proxy *p, unsigned bytes);
 void udp_proxy_stop(struct udp_proxy *p);
 void udp_proxy_set_source(struct udp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
 void udp_proxy_set_mark(struct udp_proxy *p, uint32_t mark);

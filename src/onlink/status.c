@@ -182,6 +182,20 @@ static void print_egress_proxy(json_t *root)
 	       N(udp, "exhausted"), N(udp, "no_source"), N(udp, "errors"), N(udp, "expired"));
 	printf("\nbytes: tcp %lld up, %lld down; udp %lld up, %lld down\n", N(tcp, "bytes_up"), N(tcp, "bytes_down"),
 	       N(udp, "bytes_up"), N(udp, "bytes_down"));
+	json_t *cl = json_object_get(root, "clients");
+	if (json_is_object(cl)) {
+		json_t *rf = json_object_get(cl, "refused"), *top = json_object_get(cl, "top"), *x;
+		printf("\nclients: %lld addresses hold %lld flows (at most %lld each; %lld KiB of kernel buffering per "
+		       "direction); descriptors %lld of %lld\n", N(cl, "active"), N(cl, "flows"), N(cl, "client_flows"),
+		       N(cl, "flow_buffer") / 1024, N(cl, "descriptors"), N(cl, "descriptors_max"));
+		const char *why;
+		json_object_foreach(rf, why, x)
+			if (N(x, "tcp") || N(x, "udp"))
+				printf("  refused (%s): %lld tcp, %lld udp\n", why, N(x, "tcp"), N(x, "udp"));
+		size_t i;
+		json_array_foreach(top, i, x)
+			printf("  %-40s %6lld flows\n", str(x, "client"), N(x, "flows"));
+	}
 #undef N
 }
 
