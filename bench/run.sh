@@ -9,7 +9,8 @@
 #  - soft-unicast egress against direct routing and HAProxy (bench/egress.sh);
 #    what one client's share costs: connections per second with and without
 #    the per-client limits and against HAProxy's, TCP memory per slow reader
-#    (bench/egress_fair.sh);
+#    (bench/egress_fair.sh); connect() as a slice fills, with the kernel
+#    choosing the port and with the proxy choosing it (bench/egress_ports.sh);
 #  - how soon a slice change reaches the egress proxy (bench/slices.sh);
 #  - loss after a provider's failure (bench/failover.sh) and a whole
 #    switch's (bench/switch_failover.sh), with 10k and 1M routes;
@@ -127,6 +128,7 @@ trap - EXIT
 bash "$(dirname "$0")/ping.sh"
 bash "$(dirname "$0")/egress.sh"
 bash "$(dirname "$0")/egress_fair.sh"
+bash "$(dirname "$0")/egress_ports.sh"
 bash "$(dirname "$0")/slices.sh"
 bash "$(dirname "$0")/failover.sh"
 bash "$(dirname "$0")/switch_failover.sh"

@@ -1,5 +1,9 @@
 /* Shared by the TCP and UDP proxies. */
 #include "egress/common.h"
+#include "base/knob.h"
+#include "base/log.h"
+#include <arpa/inet.h>
+#include <sodium.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -31,19 +35,83 @@ socklen_t egress_sa_len(const struct sockaddr_storage *ss)
 	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 }
 
-int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark)
+/* Linux before 6.3 has no IP_LOCAL_PORT_RANGE (ENOPROTOOPT): learned at
+ * the first refusal */
+static int no_port_range;
+
+int egress_port_range_missing(void)
 {
-	uint32_t range = (uint32_t)src->last << 16 | src->first;
-	struct sockaddr_storage b = { .ss_family = src->addr.family };
-	if (src->addr.family == AF_INET)
-		memcpy(&((struct sockaddr_in *)&b)->sin_addr, src->addr.bytes, 4);
-	else
-		memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, src->addr.bytes, 16);
-	if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)) < 0 ||
-	    (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) ||
+	return no_port_range || knob("ONLINK_TEST_NO_PORT_RANGE") != NULL;
+}
+
+/* said once, whatever made it so */
+static void say_own_ports(void)
+{
+	static int said;
+	if (!said++)
+		log_warn("egress: this kernel has no IP_LOCAL_PORT_RANGE (Linux 6.3): upstream sockets bind a port of the "
+			 "slice themselves");
+}
+
+static void source_sockaddr(const struct egress_source *src, uint16_t port, struct sockaddr_storage *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->ss_family = src->addr.family;
+	if (src->addr.family == AF_INET) {
+		memcpy(&((struct sockaddr_in *)b)->sin_addr, src->addr.bytes, 4);
+		((struct sockaddr_in *)b)->sin_port = htons(port);
+	} else {
+		memcpy(&((struct sockaddr_in6 *)b)->sin6_addr, src->addr.bytes, 16);
+		((struct sockaddr_in6 *)b)->sin6_port = htons(port);
+	}
+}
+
+int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last)
+{
+	struct sockaddr_storage a = *b;
+	uint16_t *port = a.ss_family == AF_INET ? &((struct sockaddr_in *)&a)->sin_port
+						: &((struct sockaddr_in6 *)&a)->sin6_port;
+	uint32_t n = (uint32_t)last - first + 1;
+	/* from a random port on, as the kernel's own search does: a scan from
+	 * the first port would cost a full slice every time near the end */
+	uint32_t start = randombytes_uniform(n);
+	for (uint32_t i = 0; i < n; i++) {
+		*port = htons((uint16_t)(first + (start + i) % n));
+		if (!bind(fd, (struct sockaddr *)&a, egress_sa_len(&a)))
+			return 0;
+		if (errno != EADDRINUSE)
+			return -errno;
+	}
+	return -EADDRINUSE;
+}
+
+int egress_bind_port(int fd, const struct egress_source *src, uint32_t mark, uint16_t port)
+{
+	struct sockaddr_storage b;
+	source_sockaddr(src, port, &b);
+	say_own_ports();
+	if ((mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) ||
 	    bind(fd, (struct sockaddr *)&b, egress_sa_len(&b)) < 0)
 		return -errno;
 	return 0;
+}
+
+int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark)
+{
+	uint32_t range = (uint32_t)src->last << 16 | src->first;
+	struct sockaddr_storage b;
+	source_sockaddr(src, 0, &b);
+	if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		return -errno;
+	if (!egress_port_range_missing()) {
+		if (!setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)))
+			return bind(fd, (struct sockaddr *)&b, egress_sa_len(&b)) < 0 ? -errno : 0;
+		if (errno != ENOPROTOOPT)
+			return -errno;
+		no_port_range = 1;
+	}
+	say_own_ports();
+	return egress_bind_port_in_slice(fd, &b, src->first, src->last);
 }
 
 static int listener(int family, int type, uint16_t port)

@@ -18,8 +18,22 @@ struct egress_source {
 void egress_source_set(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
 		       uint16_t first, uint16_t last, int valid);
 /* IP_LOCAL_PORT_RANGE to the slice (and SO_MARK if mark), then bind to the
- * shared address, port 0: the port comes from the slice. 0 or -errno. */
+ * shared address, port 0: the port comes from the slice, chosen by the
+ * kernel (at connect() for a TCP socket with IP_BIND_ADDRESS_NO_PORT,
+ * unique per 4-tuple). A kernel without IP_LOCAL_PORT_RANGE (before 6.3):
+ * egress_bind_port_in_slice(). 0, -EADDRINUSE when no port of the slice is
+ * free, or another -errno. */
 int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark);
+/* Binds fd to b's address and a free port of first..last, tried from a
+ * random one on (a socket with SO_REUSEADDR shares its port with the
+ * others that have it, as the kernel's own choice does for TCP). 0,
+ * -EADDRINUSE when every port is taken, or another -errno. */
+int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last);
+/* Binds fd to the shared address and this port (SO_MARK if mark). */
+int egress_bind_port(int fd, const struct egress_source *src, uint32_t mark, uint16_t port);
+/* Whether the kernel lacks IP_LOCAL_PORT_RANGE (as far as known yet; the
+ * test build can pretend it does: ONLINK_TEST_NO_PORT_RANGE). */
+int egress_port_range_missing(void);
 socklen_t egress_sa_len(const struct sockaddr_storage *ss);
 
 /* IPv4 and IPv6 transparent listeners on port (SOCK_STREAM listens; for

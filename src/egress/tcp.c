@@ -11,6 +11,7 @@
 #include "egress/tcp.h"
 #include "proto/json.h"
 #include "egress/common.h"
+#include <sodium.h>
 #include "base/log.h"
 #include "base/loop.h"
 #include <errno.h>
@@ -325,6 +326,76 @@ static void side_cb(struct loop_src *src, uint32_t events)
 	relay(c);
 }
 
+/* A socket for the upstream side of a flow: options set, not bound. */
+static int upstream_socket(const struct tcp_proxy *px, int family, int share)
+{
+	int one = 1, u = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (u < 0)
+		return -errno;
+	/* the port is chosen at connect(), in the slice, unique for the 4-tuple */
+	if (setsockopt(u, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0 ||
+	    (share && setsockopt(u, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)) {
+		int r = -errno;
+		close(u);
+		return r;
+	}
+	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (px->upbuf) { /* before connect(): the window scale follows SO_RCVBUF */
+		setsockopt(u, SOL_SOCKET, SO_RCVBUF, &px->upbuf, sizeof(px->upbuf));
+		setsockopt(u, SOL_SOCKET, SO_SNDBUF, &px->upbuf, sizeof(px->upbuf));
+	}
+	return u;
+}
+
+/* Without IP_LOCAL_PORT_RANGE, tried at most this many ports of a slice */
+#define OWN_PORT_TRIES 1024
+
+/* The upstream socket of a new flow, connecting (non-blocking) to orig
+ * from the shared address and a port of the slice; or -errno,
+ * -EADDRNOTAVAIL when no port of the slice is free towards orig. The
+ * kernel picks the port (IP_LOCAL_PORT_RANGE, Linux 6.3). Without it the
+ * proxy walks the slice from a random port on, sharing each port across
+ * destinations as the kernel does (SO_REUSEADDR): a port whose 4-tuple
+ * towards orig is taken fails connect() with EADDRNOTAVAIL, and the next
+ * port is tried. */
+static int upstream_connect(struct tcp_proxy *px, const struct egress_source *src, const struct sockaddr_storage *orig,
+			    socklen_t ol)
+{
+	int u, r;
+	if (!egress_port_range_missing()) {
+		if ((u = upstream_socket(px, orig->ss_family, 0)) < 0)
+			return u;
+		if ((r = egress_bind_in_slice(u, src, px->mark)) < 0)
+			goto fail;
+		if (connect(u, (const struct sockaddr *)orig, ol) == 0 || errno == EINPROGRESS)
+			return u;
+		r = -errno;
+		close(u);
+		if (r != -ENOPROTOOPT && !egress_port_range_missing())
+			return r;
+		/* the first socket learned the kernel has no IP_LOCAL_PORT_RANGE */
+	}
+	uint32_t n = (uint32_t)src->last - src->first + 1, start = randombytes_uniform(n);
+	r = -EADDRNOTAVAIL;
+	for (uint32_t i = 0; i < n && i < OWN_PORT_TRIES; i++) {
+		if ((u = upstream_socket(px, orig->ss_family, 1)) < 0)
+			return u;
+		r = egress_bind_port(u, src, px->mark, (uint16_t)(src->first + (start + i) % n));
+		if (!r && (connect(u, (const struct sockaddr *)orig, ol) == 0 || errno == EINPROGRESS))
+			return u;
+		if (!r)
+			r = -errno;
+		close(u);
+		/* EADDRINUSE: a listening socket holds the port */
+		if (r != -EADDRNOTAVAIL && r != -EADDRINUSE)
+			return r;
+	}
+	return -EADDRNOTAVAIL;
+fail:
+	close(u);
+	return r;
+}
+
 /* 0: one connection taken (or refused); -1: none waiting */
 static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 {
@@ -360,33 +431,24 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 		rst_close(fd);
 		return 0;
 	}
-	int u = socket(orig.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* the port is chosen at connect(), in the slice, unique for the 4-tuple */
-	if (u < 0 || setsockopt(u, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0 ||
-	    egress_bind_in_slice(u, src, px->mark) < 0) {
-		log_limited(&px->rl, LOG_ERR, "egress: upstream socket: %s", strerror(errno));
-		if (u >= 0)
-			close(u);
-		goto refuse;
-	}
-	setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (px->upbuf) { /* before connect(): the window scale follows SO_RCVBUF */
-		setsockopt(u, SOL_SOCKET, SO_RCVBUF, &px->upbuf, sizeof(px->upbuf));
-		setsockopt(u, SOL_SOCKET, SO_SNDBUF, &px->upbuf, sizeof(px->upbuf));
+	if (px->clbuf) {
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &px->clbuf, sizeof(px->clbuf));
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &px->clbuf, sizeof(px->clbuf));
 	}
-	if (connect(u, (struct sockaddr *)&orig, ol) < 0 && errno != EINPROGRESS) {
-		if (errno == EADDRNOTAVAIL) {
+	int u = upstream_connect(px, src, &orig, ol);
+	if (u < 0) {
+		if (u == -EADDRNOTAVAIL || u == -EADDRINUSE) {
 			/* every port of the slice is in use towards this destination */
 			px->st.exhausted++;
 			log_limited(&px->rl, LOG_WARNING, "egress: slice %u-%u exhausted: flow refused", src->first,
 				    src->last);
+		} else if (u == -ECONNREFUSED || u == -ENETUNREACH || u == -EHOSTUNREACH) {
+			px->st.connect_failed++;
 		} else {
 			px->st.connect_failed++;
+			log_limited(&px->rl, LOG_ERR, "egress: upstream socket: %s", strerror(-u));
 		}
-		close(u);
 		goto refuse;
 	}
 	struct tconn *c = calloc(1, sizeof(*c));
