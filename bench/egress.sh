@@ -81,15 +81,7 @@ measure() { # mode target [pid-of-proxy [measure-idle-memory]]
 
 # HAProxy listens on h1's own address, which the TPROXY rule leaves alone:
 # it runs through every round. "direct" needs onlinkd egress stopped.
-cat > "$LAB_DIR/haproxy.cfg" <<CFG
-global
-	maxconn 8000
-	nbthread 1
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 60s
-	timeout server 60s
+lab_haproxy_config "$LAB_DIR/haproxy.cfg" <<CFG
 listen iperf
 	bind 100.64.1.1:5201
 	server s 203.0.113.1:5201 source 192.0.2.10:10000-19999

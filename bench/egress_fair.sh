@@ -37,15 +37,7 @@ wait_for 5 "servers" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/9100 && exec 4
 
 # HAProxy on h1's own address (the TPROXY rule leaves it alone), one thread
 # as onlinkd egress has one, at most 1024 connections per source address
-cat > "$LAB_DIR/haproxy.cfg" <<CFG
-global
-	maxconn 8000
-	nbthread 1
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 60s
-	timeout server 60s
+lab_haproxy_config "$LAB_DIR/haproxy.cfg" <<CFG
 listen connrate
 	bind 100.64.1.1:9100
 	stick-table type ip size 100k store conn_cur

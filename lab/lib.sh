@@ -611,6 +611,17 @@ CONF
 
 start_egressd() { lab_spawn "onlinkd-egress-h$1" "h$1" "$ONLINKD" egress -c "$LAB_DIR/egress-h$1.conf"; }
 
+# lab_haproxy_config FILE, then `listen` sections on stdin: HAProxy as the
+# egress benchmarks compare it, in TCP mode with one thread (as onlinkd
+# egress has one), on h1's own address (which the TPROXY rule leaves alone)
+lab_haproxy_config() {
+	{
+		printf 'global\n\tmaxconn 8000\n\tnbthread 1\n'
+		printf 'defaults\n\tmode tcp\n\ttimeout connect 5s\n\ttimeout client 60s\n\ttimeout server 60s\n'
+		cat
+	} > "$1"
+}
+
 # lab_tcpmem NS: bytes the TCP sockets of namespace NS hold: their receive
 # and send queues and forward allocations (ss's skmem r, w and f), what the
 # host's TCP memory (tcp_mem) counts for them
