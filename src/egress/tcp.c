@@ -11,6 +11,7 @@
 #include "egress/tcp.h"
 #include "proto/json.h"
 #include "egress/common.h"
+#include "egress/portset.h"
 #include <sodium.h>
 #include "base/log.h"
 #include "base/loop.h"
@@ -66,6 +67,10 @@ struct tconn {
 	uint8_t connecting, c_eof, u_eof, c_shut, u_shut, dead;
 	uint64_t last_ms;
 	struct sockaddr_storage peer; /* the client, as clients_admit() counted it */
+	/* the proxy's own choice of port (no IP_LOCAL_PORT_RANGE), as known to
+	 * px->ports; own_port 0: the kernel's choice */
+	union { struct sockaddr sa; struct sockaddr_in in; struct sockaddr_in6 in6; } dst;
+	uint16_t own_port;
 	struct tconn *prev, *next;
 };
 
@@ -82,6 +87,7 @@ struct tcp_proxy {
 	struct clients *clients;
 	int upbuf, clbuf;          /* SO_RCVBUF and SO_SNDBUF, upstream and client side; 0: autotuning */
 	size_t pipe_cap;
+	struct portset *ports;     /* the pairs own ports hold (portset.h); made when first needed */
 };
 
 static void rst_close(int fd)
@@ -128,6 +134,8 @@ static void conn_free(struct tconn *c, enum close_how how)
 	px->graveyard = c;
 	px->st.active--;
 	clients_release(px->clients, (struct sockaddr *)&c->peer);
+	if (c->own_port)
+		portset_del(px->ports, &c->dst.sa, c->own_port);
 	if (how == CLOSE_RESET)
 		px->st.resets++;
 	else if (how == CLOSE_IDLE)
@@ -355,12 +363,14 @@ static int upstream_socket(const struct tcp_proxy *px, int family, int share)
  * -EADDRNOTAVAIL when no port of the slice is free towards orig. The
  * kernel picks the port (IP_LOCAL_PORT_RANGE, Linux 6.3). Without it the
  * proxy walks the slice from a random port on, sharing each port across
- * destinations as the kernel does (SO_REUSEADDR): a port whose 4-tuple
- * towards orig is taken fails connect() with EADDRNOTAVAIL, and the next
- * port is tried. */
+ * destinations as the kernel does (SO_REUSEADDR): it skips the ports its
+ * own flows hold towards orig (px->ports), and a port whose 4-tuple is
+ * taken all the same (a TIME_WAIT) fails connect() with EADDRNOTAVAIL and
+ * the next is tried. *own_port: the port it chose (0: the kernel's). */
 static int upstream_connect(struct tcp_proxy *px, const struct egress_source *src, const struct sockaddr_storage *orig,
-			    socklen_t ol)
+			    socklen_t ol, uint16_t *own_port)
 {
+	*own_port = 0;
 	int u, r;
 	if (!egress_port_range_missing()) {
 		if ((u = upstream_socket(px, orig->ss_family, 0)) < 0)
@@ -375,14 +385,22 @@ static int upstream_connect(struct tcp_proxy *px, const struct egress_source *sr
 			return r;
 		/* the first socket learned the kernel has no IP_LOCAL_PORT_RANGE */
 	}
-	uint32_t n = (uint32_t)src->last - src->first + 1, start = randombytes_uniform(n);
+	if (!px->ports && portset_new(&px->ports))
+		px->ports = NULL; /* no memory: every port is tried */
+	uint32_t n = (uint32_t)src->last - src->first + 1, start = randombytes_uniform(n), tries = 0;
 	r = -EADDRNOTAVAIL;
-	for (uint32_t i = 0; i < n && i < OWN_PORT_TRIES; i++) {
+	for (uint32_t i = 0; i < n && tries < OWN_PORT_TRIES; i++) {
+		uint16_t port = (uint16_t)(src->first + (start + i) % n);
+		if (px->ports && portset_has(px->ports, (const struct sockaddr *)orig, port))
+			continue;
+		tries++;
 		if ((u = upstream_socket(px, orig->ss_family, 1)) < 0)
 			return u;
-		r = egress_bind_port(u, src, px->mark, (uint16_t)(src->first + (start + i) % n));
-		if (!r && (connect(u, (const struct sockaddr *)orig, ol) == 0 || errno == EINPROGRESS))
+		r = egress_bind_port(u, src, px->mark, port);
+		if (!r && (connect(u, (const struct sockaddr *)orig, ol) == 0 || errno == EINPROGRESS)) {
+			*own_port = port;
 			return u;
+		}
 		if (!r)
 			r = -errno;
 		close(u);
@@ -436,7 +454,8 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &px->clbuf, sizeof(px->clbuf));
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &px->clbuf, sizeof(px->clbuf));
 	}
-	int u = upstream_connect(px, src, &orig, ol);
+	uint16_t own_port;
+	int u = upstream_connect(px, src, &orig, ol, &own_port);
 	if (u < 0) {
 		if (u == -EADDRNOTAVAIL || u == -EADDRINUSE) {
 			/* every port of the slice is in use towards this destination */
@@ -458,6 +477,10 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 	}
 	c->px = px;
 	c->peer = peer;
+	if (own_port && !portset_add(px->ports, (struct sockaddr *)&orig, own_port)) {
+		memcpy(&c->dst, &orig, egress_sa_len(&orig));
+		c->own_port = own_port;
+	}
 	c->c2u[0] = c->c2u[1] = c->u2c[0] = c->u2c[1] = -1;
 	c->c2u_cap = c->u2c_cap = px->pipe_cap;
 	c->connecting = 1;
@@ -468,6 +491,8 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 	c->up.src.arg = &c->up;
 	if (loop_add(&c->up.src, EPOLLOUT) < 0) {
 		close(u);
+		if (c->own_port)
+			portset_del(px->ports, &c->dst.sa, c->own_port);
 		free(c);
 		goto refuse;
 	}
@@ -540,6 +565,7 @@ void tcp_proxy_stop(struct tcp_proxy *px)
 	tcp_proxy_reap(px);
 	egress_unlisten(&px->l4, &px->l6);
 	timer_fini(&px->sweep);
+	portset_free(px->ports);
 	free(px);
 }
 
