@@ -91,7 +91,7 @@ $(BUILD)/onlink: $(patsubst %.c,$(BUILD)/%.o,$(CLI_ALL))
 # and clang's fuzzing build (build/fuzzobj). The unit tests and the fuzzers
 # link the core and role logic (never a daemon's main) from a static
 # library of their flavour.
-UNIT_LIB_SRC := $(CORE_SRC) $(filter-out %/switchd.c,$(SWITCH_SRC)) $(filter-out %/hostd.c,$(HOST_SRC)) src/egress/clients.c src/egress/common.c src/egress/portset.c
+UNIT_LIB_SRC := $(CORE_SRC) $(filter-out %/switchd.c,$(SWITCH_SRC)) $(filter-out %/hostd.c,$(HOST_SRC)) src/egress/clients.c src/egress/common.c src/egress/portset.c src/egress/keycount.c
 
 $(BUILD)/asan/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	@mkdir -p $(dir $@)

@@ -67,16 +67,11 @@ rate() { # mode target
 	echo "$1 $(jq -r '"\(.rate) \(.p99_ms) \(.errors)"' <<<"$r")" >> "$LAB_DIR/rates"
 }
 slowmem() { # mode target: the TCP memory h1's sockets hold with SLOW slow readers, per reader (bytes)
-	local max=0 m pressured=0
+	local max pressured
 	rm -f "$LAB_DIR/slow.stop" "$LAB_DIR/slow.log"
 	lab_spawn slow c1 python3 "$FAIR" slow "$2" 9400 "$SLOW" 100.64.1.3 "$LAB_DIR/slow.stop"
 	wait_for 60 "slow readers" grep -q "slow open" "$LAB_DIR/slow.log"
-	for _ in $(seq 15); do
-		m=$(lab_tcpmem h1)
-		[ "$m" -gt "$max" ] && max=$m
-		lab_tcp_pressure && pressured=1
-		sleep 0.2
-	done
+	read -r max pressured < <(lab_tcpmem_peak h1 15)
 	echo "$1 $((max / SLOW)) $pressured $(awk '{ print $3 }' "$LAB_DIR/slow.log")" >> "$LAB_DIR/mem"
 }
 slow_end() { touch "$LAB_DIR/slow.stop"; lab_stop slow; }

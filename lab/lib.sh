@@ -631,6 +631,18 @@ lab_tcpmem() {
 }
 # lab_tcp_pressure: whether the kernel is in tcp_mem pressure (all namespaces share it)
 lab_tcp_pressure() { awk '$1 == "TCP" || $1 == "TCPv6" { if ($5 == "yes") p = 1 } END { exit !p }' /proc/net/protocols; }
+# lab_tcpmem_peak NS SAMPLES: "MAX PRESSURED": the most lab_tcpmem NS gave
+# over SAMPLES samples 0.2 s apart, and 1 if tcp_mem pressure was seen
+lab_tcpmem_peak() {
+	local max=0 m pressured=0 i
+	for ((i = 0; i < $2; i++)); do
+		m=$(lab_tcpmem "$1")
+		[ "$m" -gt "$max" ] && max=$m
+		lab_tcp_pressure && pressured=1
+		sleep 0.2
+	done
+	echo "$max $pressured"
+}
 
 # lab_egress_ecmp: the switch spreads return traffic for the shared egress
 # addresses across h1 and h2 (ECMP, hashed on ports).

@@ -13,49 +13,38 @@
 
 /* ---- value parsers ---- */
 
-/* "30s", "250ms", "2m", or plain seconds; into milliseconds */
-static int parse_duration_ms(const char *v, unsigned long min_ms, unsigned long max_ms, unsigned long *out)
+struct unit {
+	const char *suffix;
+	unsigned long mul;
+};
+
+/* A decimal and one of units' suffixes ("" for none, if listed), times the
+ * unit, within [min, max] */
+static int parse_scaled(const char *v, const struct unit *units, unsigned long min, unsigned long max,
+			unsigned long *out)
 {
 	char *end;
 	errno = 0;
 	if (!*v || *v < '0' || *v > '9')
 		return -EINVAL;
-	unsigned long x = strtoul(v, &end, 10), mul = 1000;
+	unsigned long x = strtoul(v, &end, 10);
 	if (errno)
 		return -ERANGE;
-	if (!strcmp(end, "ms"))
-		mul = 1;
-	else if (!strcmp(end, "m"))
-		mul = 60000;
-	else if (*end && strcmp(end, "s"))
+	const struct unit *u = units;
+	while (u->suffix && strcmp(end, u->suffix))
+		u++;
+	if (!u->suffix)
 		return -EINVAL;
-	if (x > max_ms / mul || x * mul < min_ms || x * mul > max_ms)
+	if (x > max / u->mul || x * u->mul < min || x * u->mul > max)
 		return -ERANGE;
-	*out = x * mul;
+	*out = x * u->mul;
 	return 0;
 }
 
+/* "30s", "250ms", "2m", or plain seconds; into milliseconds */
+static const struct unit durations[] = { { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { NULL, 0 } };
 /* "256k", "4m" (binary: KiB, MiB) or plain bytes */
-static int parse_size(const char *v, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	if (!*v || *v < '0' || *v > '9')
-		return -EINVAL;
-	unsigned long x = strtoul(v, &end, 10), mul = 1;
-	if (errno)
-		return -ERANGE;
-	if (!strcmp(end, "k"))
-		mul = 1024;
-	else if (!strcmp(end, "m"))
-		mul = 1024 * 1024;
-	else if (*end)
-		return -EINVAL;
-	if (x > max / mul || x * mul < min || x * mul > max)
-		return -ERANGE;
-	*out = x * mul;
-	return 0;
-}
+static const struct unit sizes[] = { { "", 1 }, { "k", 1024 }, { "m", 1024 * 1024 }, { NULL, 0 } };
 
 int cfg_bad(struct parse *p, const struct cfg_key *k, const char *v)
 {
@@ -110,12 +99,12 @@ int cfg_key_parse(struct parse *p, void *obj, const struct cfg_key *k, const cha
 		store_uint(field, k->size, x);
 		return 0;
 	case CT_DURATION:
-		if (parse_duration_ms(v, k->min, k->max, &x))
+		if (parse_scaled(v, durations, k->min, k->max, &x))
 			return cfg_bad(p, k, v);
 		store_uint(field, k->size, x);
 		return 0;
 	case CT_SIZE:
-		if (parse_size(v, k->min, k->max, &x))
+		if (parse_scaled(v, sizes, k->min, k->max, &x))
 			return cfg_bad(p, k, v);
 		store_uint(field, k->size, x);
 		return 0;

@@ -381,9 +381,9 @@ static int upstream_connect(struct tcp_proxy *px, const struct egress_source *sr
 			return u;
 		r = -errno;
 		close(u);
-		if (r != -ENOPROTOOPT && !egress_port_range_missing())
+		/* unless this first socket learned the kernel has no IP_LOCAL_PORT_RANGE */
+		if (!egress_port_range_missing())
 			return r;
-		/* the first socket learned the kernel has no IP_LOCAL_PORT_RANGE */
 	}
 	if (!px->ports && portset_new(&px->ports))
 		px->ports = NULL; /* no memory: every port is tried */

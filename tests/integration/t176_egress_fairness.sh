@@ -46,13 +46,7 @@ check "onlink status shows the clients" bash -c "'$ONLINK' status -s '$ESOCK' | 
 lab_spawn slow c1 python3 "$FAIR" slow 203.0.113.1 9100 200 $C "$LAB_DIR/slow.stop"
 check "200 slow readers connected" wait_for 60 "slow" grep -qx "slow open 200" "$LAB_DIR/slow.log"
 # their queues fill within a second; sampled for five more
-max=0 pressured=0
-for _ in $(seq 25); do
-	m=$(lab_tcpmem h1)
-	[ "$m" -gt "$max" ] && max=$m
-	lab_tcp_pressure && pressured=1
-	sleep 0.2
-done
+read -r max pressured < <(lab_tcpmem_peak h1 25)
 check "the proxy host's TCP memory stays under 64 MiB with 200 slow readers ($((max >> 20)) MiB)" [ "$max" -lt $((64 << 20)) ]
 check "...and they do hold memory: the measure is live ($((max >> 10)) KiB)" [ "$max" -gt $((200 * 64 << 10)) ]
 check_eq "the kernel never entered tcp_mem pressure" "$pressured" 0
