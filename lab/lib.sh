@@ -572,22 +572,9 @@ lab_redelay() {
 	n "p$p" ip -6 route replace default dev dly0 table 100
 }
 
-# lab_egress_clients: a client namespace "c1" behind h1 (100.64.1.0/24,
-# fd64:1::/64), and return routes for the shared egress addresses through
-# the providers and the switch to h1.
+# lab_egress_clients: the shared addresses routed to the POP (h1 by the
+# switch, lab_egress_ecmp spreads them), and a client namespace on h1
 lab_egress_clients() {
-	ns_add c1
-	link h1 cl0 c1 eth0
-	n h1 ip addr add 100.64.1.1/24 dev cl0
-	n h1 ip -6 addr add fd64:1::1/64 dev cl0 nodad
-	n h1 ip link set cl0 up
-	# slices must lie inside the system's ephemeral range (see egressd.c)
-	n h1 sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.ip_local_port_range="1024 65535"
-	n c1 ip addr add 100.64.1.2/24 dev eth0
-	n c1 ip -6 addr add fd64:1::2/64 dev eth0 nodad
-	n c1 ip link set eth0 up
-	n c1 ip route add default via 100.64.1.1
-	n c1 ip -6 route add default via fd64:1::1
 	n inet ip route add 192.0.2.10/32 via 198.51.100.1
 	n inet ip -6 route add 2001:db8:e::10/128 via 2001:db8:a::1
 	n pa ip route add 192.0.2.10/32 via 10.0.1.2
@@ -596,12 +583,31 @@ lab_egress_clients() {
 	n pb ip -6 route add 2001:db8:e::10/128 via 2001:db8:2::2
 	n sw ip route add 192.0.2.10/32 via 10.10.0.11
 	n sw ip -6 route add 2001:db8:e::10/128 via 2001:db8:10::11
-	cat > "$LAB_DIR/egress-h1.conf" <<CONF
+	lab_egress_client 1
+}
+
+# lab_egress_client I: client namespace cI (100.64.I.2, fd64:I::2) behind
+# hI, and hI's egress proxy config (start_egressd I)
+lab_egress_client() {
+	local i=$1
+	ns_add "c$i"
+	link "h$i" cl0 "c$i" eth0
+	n "h$i" ip addr add "100.64.$i.1/24" dev cl0
+	n "h$i" ip -6 addr add "fd64:$i::1/64" dev cl0 nodad
+	n "h$i" ip link set cl0 up
+	# slices must lie inside the system's ephemeral range (see egressd.c)
+	n "h$i" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.ip_local_port_range="1024 65535"
+	n "c$i" ip addr add "100.64.$i.2/24" dev eth0
+	n "c$i" ip -6 addr add "fd64:$i::2/64" dev eth0 nodad
+	n "c$i" ip link set eth0 up
+	n "c$i" ip route add default via "100.64.$i.1"
+	n "c$i" ip -6 route add default via "fd64:$i::1"
+	cat > "$LAB_DIR/egress-h$i.conf" <<CONF
 [egress]
-host-control = $LAB_DIR/host-h1.sock
+host-control = $LAB_DIR/host-h$i.sock
 clients = 100.64.0.0/10
 clients = fd64::/16
-control = $LAB_DIR/egress-h1.sock
+control = $LAB_DIR/egress-h$i.sock
 idle-timeout = ${LAB_EGRESS_IDLE:-300}
 udp-idle-timeout = ${LAB_EGRESS_UDP_IDLE:-60}
 ${LAB_METRICS:+metrics = 127.0.0.1:9478}
@@ -644,12 +650,17 @@ lab_tcpmem_peak() {
 	echo "$max $pressured"
 }
 
-# lab_egress_ecmp: the switch spreads return traffic for the shared egress
-# addresses across h1 and h2 (ECMP, hashed on ports).
+# lab_egress_ecmp [N]: the switch spreads return traffic for the shared
+# egress addresses across h1..hN (default 2; ECMP, hashed on ports).
 lab_egress_ecmp() {
+	local i nh4="" nh6=""
+	for i in $(seq "${1:-2}"); do
+		nh4+=" nexthop via 10.10.0.$((10 + i))"
+		nh6+=" nexthop via 2001:db8:10::$(printf %x $((16 + i)))"
+	done
 	n sw sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
-	n sw ip route replace 192.0.2.10/32 nexthop via 10.10.0.11 nexthop via 10.10.0.12
-	n sw ip -6 route replace 2001:db8:e::10/128 nexthop via 2001:db8:10::11 nexthop via 2001:db8:10::12
+	n sw ip route replace 192.0.2.10/32 $nh4
+	n sw ip -6 route replace 2001:db8:e::10/128 $nh6
 }
 
 # the redundant POP (two switches): lab/redundant.sh

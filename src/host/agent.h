@@ -16,6 +16,7 @@
 #include "host/fastrx.h"
 #include "host/live.h"
 #include "host/merge.h"
+#include "host/steer.h"
 #include "host/swview.h"
 #include "kernel/nl.h"
 #include "proto/api.h"
@@ -101,6 +102,9 @@ struct kstate {
 	char *upsteer_applied;   /* the uplink steering script last applied */
 	char *traffic_applied;   /* the traffic counters' script last applied (traffic.h) */
 	unsigned long steer_errors;
+	/* the steering table's counters before its last rewrites (a rewrite
+	 * starts them at zero): the metrics add what the kernel holds now */
+	uint64_t steer_base[STEER_NCOUNTERS];
 	struct ratelimit rl;
 	unsigned long reconciles, repairs, errors, resyncs, dumps;
 	unsigned long sends, requests;

@@ -244,8 +244,15 @@ void kstate_steer(struct hostd *h)
 		log_limited(&h->k.rl, LOG_ERR, "steering: too many slices for one script");
 		goto out;
 	}
-	if (script_apply(h, &h->k.steer_applied, &script, "steering") > 0)
-		log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
+	uint64_t before[STEER_NCOUNTERS];
+	if (h->k.steer_applied && !strcmp(h->k.steer_applied, script))
+		goto out;
+	steer_counters(before); /* the rewrite starts them at zero */
+	if (script_apply(h, &h->k.steer_applied, &script, "steering") <= 0)
+		goto out;
+	for (int c = 0; c < STEER_NCOUNTERS; c++)
+		h->k.steer_base[c] += before[c];
+	log_info("steering table updated: %zu hosts share egress addresses with this one", np ? np - 1 : 0);
 out:
 	free(script);
 	free(peers);

@@ -5,6 +5,7 @@
 #include "base/control.h"
 #include "base/metrics.h"
 #include "host/probing.h"
+#include "host/steer.h"
 #include "host/traffic.h"
 #include "base/vec.h"
 #include "proto/json.h"
@@ -13,6 +14,14 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The steering table's counters since the agent started, rewrites included. */
+static void steer_totals(const struct hostd *h, uint64_t out[STEER_NCOUNTERS])
+{
+	steer_counters(out);
+	for (int c = 0; c < STEER_NCOUNTERS; c++)
+		out[c] += h->k.steer_base[c];
+}
 
 /* Why the agent still runs on the kernel's state: each switch agent that
  * has not given a snapshot since start, and what its session last said. */
@@ -104,6 +113,11 @@ static json_t *human_status(struct hostd *h)
 			"address", addr_str(&d->addr, a, sizeof(a)), "mac", known ? mac_str(mac, m, sizeof(m)) : NULL,
 			"steered", merge_peer_steered(v, h->cfg->name, d->name)));
 	}
+	uint64_t steered[STEER_NCOUNTERS];
+	steer_totals(h, steered);
+	json_t *stj = json_object();
+	for (int c = 0; c < STEER_NCOUNTERS; c++)
+		jset(&stj, steer_counter_names[c], json_integer((json_int_t)steered[c]));
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++) {
 		const struct swlink *s = &h->sw[i];
 		json_t *sw = jpack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", s->cfg->name,
@@ -156,6 +170,7 @@ static json_t *human_status(struct hostd *h)
 		"subscribers", (json_int_t)control_subscribers(API_TOPIC_EGRESS | API_TOPIC_PROVIDERS),
 		"turn_cpu_ns", (json_int_t)h->turn_cpu_ns, "rebuild_cpu_ns", (json_int_t)h->rebuild_cpu_ns,
 		"kernel_write_cpu_ns", (json_int_t)h->k.write_cpu_ns);
+	jset(&root, "steering", stj);
 	if (h->probing)
 		jset(&root, "probe", probing_json(h->probing));
 	jset(&root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
@@ -321,6 +336,22 @@ static const char *switch_name(const void *arg, size_t i)
 	return ((const struct hostd *)arg)->sw[i].cfg->name;
 }
 
+static void steer_metrics(const struct hostd *h, FILE *f)
+{
+	uint64_t n[STEER_NCOUNTERS];
+	char l[64];
+	steer_totals(h, n);
+	mx_family(f, "onlink_host_egress_icmp_total", "counter",
+		  "ICMP errors for a shared egress address by outcome: own (this host's slice), steered (to the slice's "
+		  "owner), dropped (owner unknown or slice resting), limited (over a rate limit), unowned (no slice).");
+	for (int c = STEER_ICMP_OWN; c <= STEER_ICMP_UNOWNED; c++)
+		mx_sample(f, "onlink_host_egress_icmp_total", mx_label(l, sizeof(l), "outcome", steer_counter_names[c] + 5),
+			  (double)n[c]);
+	mx_family(f, "onlink_host_egress_resting_dropped_total", "counter",
+		  "Replies for a resting slice (its host died; quarantine), dropped here.");
+	mx_sample(f, "onlink_host_egress_resting_dropped_total", "", (double)n[STEER_RESTING]);
+}
+
 void status_metrics(FILE *f, void *arg)
 {
 	struct hostd *h = arg;
@@ -371,6 +402,7 @@ void status_metrics(FILE *f, void *arg)
 			  h->view.subst.v[i].via[0] != 0);
 	probing_metrics(h->probing, f);
 	traffic_metrics(f);
+	steer_metrics(h, f);
 	mx_family(f, "onlink_host_backup_cycles", "gauge", "Providers whose backups go round in a cycle.");
 	mx_sample(f, "onlink_host_backup_cycles", "", h->view.cycles);
 	static const struct mx_counter fast[] = {

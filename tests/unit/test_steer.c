@@ -38,6 +38,37 @@ static void steers_others_only(void **state)
 				    "ether saddr set 02:00:00:00:00:01 ether daddr set 02:00:00:00:00:02 fwd to \"eth0\""));
 	assert_non_null(strstr(buf, "th dport 30000-39999 counter drop comment \"h3: MAC unknown\""));
 	assert_non_null(strstr(buf, "type filter hook ingress device \"eth0\" priority -500"));
+	/* ICMP errors go by the quoted packet's source port: ours stay, the
+	 * others' go to their owner, an unknown owner's are dropped, counted */
+	assert_non_null(strstr(buf, "icmp type destination-unreachable jump icmp4\n"));
+	assert_non_null(strstr(buf, "ip daddr 192.0.2.10 @th,224,16 10000-19999 counter name icmp_own accept\n"));
+	assert_non_null(strstr(buf, "ip daddr 192.0.2.10 @th,224,16 20000-29999 counter name icmp_steered "
+				    "ether saddr set 02:00:00:00:00:01 ether daddr set 02:00:00:00:00:02 fwd to \"eth0\""));
+	assert_non_null(strstr(buf, "@th,224,16 30000-39999 counter name icmp_dropped drop"));
+	/* rate-limited per source before any of them, then per interface */
+	char *lim = strstr(buf, "update @icmp_src4 { ip saddr limit rate over 100/second");
+	assert_non_null(lim);
+	assert_true(lim < strstr(buf, "counter name icmp_own"));
+	assert_true(strstr(buf, "limit name \"icmp_iface\"") < strstr(buf, "counter name icmp_own"));
+	/* no IPv6 address shared: its chain only returns */
+	assert_non_null(strstr(buf, "chain icmp6 {\n\t\t@th,112,8 != { 6, 17 } return\n\t\treturn\n\t}"));
+}
+
+static void resting_slices_dropped(void **state)
+{
+	(void)state;
+	struct ol_egress e = table();
+	e.slices[2].host[0] = 0; /* h3 died: its slice rests */
+	uint8_t own[6] = { 2, 0, 0, 0, 0, 1 };
+	char buf[65536];
+	assert_int_equal(steer_script(buf, sizeof(buf), "eth0", own, "h1", &e, 1, NULL, 0), 0);
+	assert_non_null(strstr(buf, "th dport 30000-39999 counter name resting drop"));
+	assert_non_null(strstr(buf, "@th,224,16 30000-39999 counter name icmp_dropped drop"));
+	/* a resting slice alone is reason enough for the table */
+	e.nslices = 1;
+	e.slices[0].host[0] = 0;
+	assert_int_equal(steer_script(buf, sizeof(buf), "eth0", own, "h1", &e, 1, NULL, 0), 0);
+	assert_non_null(strstr(buf, "counter name resting drop"));
 }
 
 static void nothing_to_steer_removes(void **state)
@@ -57,6 +88,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(steers_others_only),
 		cmocka_unit_test(nothing_to_steer_removes),
+		cmocka_unit_test(resting_slices_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
