@@ -246,6 +246,8 @@ static int on_section(struct parse *p, const char *section)
 		ce->line = p->line;
 		p->sec = CS_EGRESS;
 		p->obj = ce;
+	} else if (!strcmp(kind, "egress-pool") && arg) {
+		return on_pool_section(p, arg);
 	} else if (!strcmp(kind, "host") && arg) {
 		return on_host_section(p, section, arg);
 	} else if (!strcmp(kind, "probe") && !arg) {
@@ -425,6 +427,7 @@ static void validate_switch(struct parse *p)
 		check_required(p, CS_HOSTKEY, &c->sw.hosts[i], c->sw.hosts[i].line, label);
 	}
 	validate_egress(p);
+	config_validate_pools(p);
 	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->sw.providers[i];
 		char label[OL_NAME_MAX + 16];
@@ -491,6 +494,8 @@ static void validate_host(struct parse *p)
 		fail(p, c->sw.providers[0].line, "[provider %s] belongs in a switch's config", c->sw.providers[0].name);
 	if (c->sw.negress)
 		fail(p, c->sw.egress[0].line, "[egress ...] belongs in a switch's config");
+	if (c->sw.npools)
+		fail(p, c->sw.pools[0].line, "[egress-pool %s] belongs in a switch's config", c->sw.pools[0].name);
 	if (c->sw.nhosts)
 		fail(p, c->sw.hosts[0].line, "[host %s] belongs in a switch's config", c->sw.hosts[0].name);
 	for (unsigned i = 0; i < c->host.nswitches && !p->failed; i++) {
@@ -598,7 +603,7 @@ int config_load(const char *path, struct config *c)
 	case ROLE_HOST: validate_host(&p); break;
 	case ROLE_EGRESS:
 		check_required(&p, CS_EGRESSD, c, p.line, "[egress]");
-		if (c->sw.nproviders || c->host.nswitches || c->sw.negress)
+		if (c->sw.nproviders || c->host.nswitches || c->sw.negress || c->sw.npools)
 			fail(&p, p.line, "[egress] stands alone in the egress daemon's config");
 		break;
 	default: fail(&p, 1, "no '[switch]' or '[host]' section"); break;
@@ -642,6 +647,7 @@ void config_free(struct config *c)
 	c->sw.egress = NULL;
 	c->sw.negress = 0;
 	c->sw.capegress = 0;
+	config_free_pools(c);
 	free(c->host.probe);
 	c->host.probe = NULL;
 	c->host.nprobe = 0;
@@ -676,6 +682,10 @@ void config_print(const struct config *c, FILE *f)
 	for (unsigned i = 0; i < c->sw.negress; i++) {
 		fprintf(f, "\n[egress %s]\n", addr_str(&c->sw.egress[i].e.addr, s, sizeof(s)));
 		cfg_print_section(f, CS_EGRESS, &c->sw.egress[i]);
+	}
+	for (unsigned i = 0; i < c->sw.npools; i++) {
+		fprintf(f, "\n[egress-pool %s]\n", c->sw.pools[i].name);
+		cfg_print_section(f, CS_POOL, &c->sw.pools[i]);
 	}
 	for (unsigned i = 0; i < c->host.nswitches; i++) {
 		fprintf(f, "\n[switch %s]\n", c->host.switches[i].name);

@@ -74,6 +74,26 @@ struct cfg_egress {
 	int slice_line[OL_SLICES_MAX];
 };
 
+/* [egress-pool NAME]: shared addresses whose slices the switch agent
+ * leases to hosts (switch/leases.h) */
+#define CFG_POOLS_MAX 16
+#define CFG_POOL_ADDRS_MAX 16
+struct cfg_pool {
+	char name[OL_NAME_MAX];
+	struct ol_addr addrs[CFG_POOL_ADDRS_MAX];
+	int addr_line[CFG_POOL_ADDRS_MAX];
+	unsigned naddrs;
+	unsigned slice_size;            /* ports per slice, a power of two */
+	uint16_t first, last;           /* the range cut into slices */
+	int ports_line;
+	char (*hosts)[OL_NAME_MAX];     /* who leases from it; none listed: every [host] */
+	unsigned nhosts;
+	size_t caphosts;
+	int hosts_line;
+	unsigned quarantine_ms;         /* a freed slice rests this long */
+	int line;
+};
+
 #define CFG_HOSTS_MAX 4096
 
 /* A peer's identity: a [host NAME] section of a switch's config. */
@@ -114,6 +134,10 @@ struct cfg_switch {
 	struct cfg_egress *egress;
 	unsigned negress;
 	size_t capegress;
+	struct cfg_pool *pools;
+	unsigned npools;
+	size_t cappools;
+	unsigned host_dead_after_ms;    /* no session this long: a host's leases rest */
 	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
 	char bird_include[256];         /* the file onlink generates for BIRD */
 	char state_file[256];           /* the agent's own state (switch/swstate.h) */

@@ -62,5 +62,17 @@ int cfg_parse_probe_target(struct parse *p, void *obj, const struct cfg_key *k, 
 void cfg_print_probe_target(FILE *f, const void *obj, const struct cfg_key *k);
 int cfg_is_set_probe_target(const void *obj, const struct cfg_key *k);
 void config_validate_probe(struct parse *p);
+/* conf/pool.c: [egress-pool NAME] */
+int on_pool_section(struct parse *p, const char *name);
+int cfg_parse_pool_address(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_pool_address(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_pool_address(const void *obj, const struct cfg_key *k);
+int cfg_parse_pool_ports(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_pool_ports(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_parse_pool_hosts(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_pool_hosts(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_pool_hosts(const void *obj, const struct cfg_key *k);
+void config_validate_pools(struct parse *p);
+void config_free_pools(struct config *c);
 int parse_uint(const char *v, unsigned long min, unsigned long max, unsigned long *out);
 #endif

@@ -17,6 +17,7 @@ enum {
 	CS_EGRESS = 32,         /* [egress ADDR] (a shared address's slices) */
 	CS_HOSTKEY = 64,        /* [host NAME] (a switch's host and its key) */
 	CS_PROBE = 128,         /* [probe] (a host's continuous probes) */
+	CS_POOL = 256,          /* [egress-pool NAME] (slices leased by the switch) */
 };
 
 enum cfg_type {
