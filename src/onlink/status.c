@@ -121,9 +121,28 @@ static void print_egress(json_t *eg)
 				      json_integer_value(json_object_get(mine, "first")) ==
 					      json_integer_value(json_object_get(s, "first"));
 			printf("%-26s %-16s %lld-%lld%s\n", k ? "" : json_string_value(json_object_get(e, "address")),
-			       host ? host : "?", (long long)json_integer_value(json_object_get(s, "first")),
+			       !host ? "?" : host[0] ? host : "(resting)", (long long)json_integer_value(json_object_get(s, "first")),
 			       (long long)json_integer_value(json_object_get(s, "last")), is_mine ? "  (this host)" : "");
 		}
+	}
+}
+
+/* the switch agent's egress leases */
+static void print_leases(json_t *ls)
+{
+	size_t i;
+	json_t *x;
+	if (!json_array_size(ls))
+		return;
+	printf("\n%-12s %-26s %-12s %-16s %s\n", "POOL", "LEASE", "PORTS", "HOST", "STATE");
+	json_array_foreach(ls, i, x) {
+		char ports[16], when[64];
+		time_t t = (time_t)json_integer_value(json_object_get(x, json_is_integer(json_object_get(x, "until")) ? "until" : "since"));
+		strftime(when, sizeof(when), "%F %T", localtime(&t));
+		snprintf(ports, sizeof(ports), "%lld-%lld", (long long)json_integer_value(json_object_get(x, "first")),
+			 (long long)json_integer_value(json_object_get(x, "last")));
+		printf("%-12s %-26s %-12s %-16s %s %s\n", str(x, "pool"), str(x, "address"), ports, str(x, "host"),
+		       !strcmp(str(x, "state"), "resting") ? "resting until" : "held since", when);
 	}
 }
 
@@ -250,6 +269,7 @@ static void print_text(json_t *root)
 				       json_real_value(json_object_get(x, "behind_s")), when(json_object_get(x, "last"), t, sizeof(t)));
 		}
 		print_egress(json_object_get(root, "egress"));
+		print_leases(json_object_get(root, "leases"));
 		json_array_foreach(json_object_get(json_object_get(root, "bird"), "announcements"), i, x)
 			if (json_is_string(json_object_get(x, "outside_own_prefix")))
 				printf("announcement %s via %s is kept until withdrawn, but %s\n", str(x, "prefix"),

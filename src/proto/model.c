@@ -48,6 +48,8 @@ int egress_equal(const struct ol_egress *a, const struct ol_egress *b)
 
 const struct ol_slice *egress_slice_of(const struct ol_egress *e, const char *host)
 {
+	if (!host[0])
+		return NULL; /* resting slices belong to nobody */
 	for (unsigned i = 0; i < e->nslices; i++)
 		if (!strcmp(e->slices[i].host, host))
 			return &e->slices[i];

@@ -276,7 +276,7 @@ int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e)
 	buf[off++] = e->nslices;
 	for (unsigned i = 0; i < e->nslices; i++) {
 		const struct ol_slice *s = &e->slices[i];
-		int r = wire_name_encode(buf + off, cap - off, s->host);
+		int r = s->host[0] ? wire_name_encode(buf + off, cap - off, s->host) : (buf[off] = 0, 1);
 		if (r < 0)
 			return r;
 		off += (size_t)r;
@@ -301,7 +301,11 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
 	e->nslices = buf[off++];
 	for (unsigned i = 0; i < e->nslices; i++) {
 		struct ol_slice *s = &e->slices[i];
-		if ((r = name_take(buf + off, n - off, s->host)) < 0)
+		/* a name of length 0: the slice rests (its host died), and
+		 * nobody holds or steers it */
+		if (off < n && buf[off] == 0)
+			r = 1, s->host[0] = 0;
+		else if ((r = name_take(buf + off, n - off, s->host)) < 0)
 			return r;
 		off += (size_t)r;
 		if (n < off + 4)
@@ -312,7 +316,7 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
 		if (s->first < OL_PORT_MIN || s->first > s->last)
 			return -EBADMSG;
 		for (unsigned k = 0; k < i; k++)
-			if (!strcmp(e->slices[k].host, s->host) ||
+			if ((s->host[0] && !strcmp(e->slices[k].host, s->host)) ||
 			    (s->first <= e->slices[k].last && e->slices[k].first <= s->last))
 				return -EBADMSG;
 	}

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 7
+#define WIRE_VERSION 8
 #define WIRE_HDR 4
 #define WIRE_PAYLOAD_MAX 4096
 #define WIRE_TAG 16          /* AEAD tag on sealed frames */

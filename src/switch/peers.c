@@ -585,6 +585,14 @@ unsigned peers_up(const struct peers *s)
 	return up;
 }
 
+int peers_host_up(const struct peers *s, const char *name)
+{
+	for (const struct peer *p = s->peers; p; p = p->next)
+		if (!p->dead && p->c.state == CONN_UP && !strcmp(p->c.peer_name, name))
+			return 1;
+	return 0;
+}
+
 json_t *peers_replays_json(const struct peers *s)
 {
 	json_t *a = json_array();

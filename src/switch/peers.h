@@ -97,6 +97,8 @@ void peers_turn_end(struct peers *s);
 /* Drops silent and unauthenticated sessions, and sends keepalives. */
 void peers_keepalive(struct peers *s);
 unsigned peers_up(const struct peers *s);
+/* Whether the host has a session up now. */
+int peers_host_up(const struct peers *s, const char *name);
 /* After a reload in place: every session gets a new snapshot (what it
  * holds changed: the egress table); and sessions whose key or name is no
  * longer a [host NAME]'s end. The latter returns the sessions kept. */

@@ -52,8 +52,8 @@ static char *status_answer(struct switchd *s)
 	for (size_t i = 0; i < s->tr.n; i++)
 		jappend(&provs, provider_json(s, &s->tr.p[i]));
 	json_t *eg = json_array();
-	for (unsigned i = 0; i < s->cfg->sw.negress; i++)
-		jappend(&eg, egress_to_json(&s->cfg->sw.egress[i].e, NULL));
+	for (size_t i = 0; i < s->eg.n; i++)
+		jappend(&eg, egress_to_json(&s->eg.v[i], NULL));
 	root = jpack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
 			 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 			 "bird", provctl_json(s->pc), "replays", peers_replays_json(&s->peers),
@@ -66,6 +66,19 @@ static char *status_answer(struct switchd *s)
 		jappend(&pa, jpack("{s:s, s:s}", "port", s->state.aliases[i].port, "alias",
 						    s->state.aliases[i].alias));
 	jset(&root, "port_aliases", pa);
+	/* the pools' leases: times in Unix seconds */
+	json_t *ls = json_array();
+	char a[ADDR_STRLEN];
+	for (size_t i = 0; i < s->state.leases.n; i++) {
+		const struct lease *l = &s->state.leases.v[i];
+		json_t *o = jpack("{s:s, s:s, s:i, s:i, s:s, s:s, s:I}", "pool", l->pool, "address",
+				  addr_str(&l->addr, a, sizeof(a)), "first", (int)l->first, "last", (int)l->last, "host",
+				  l->host, "state", lease_state_str(l->state), "since", (json_int_t)(l->since / 1000));
+		if (l->state == LEASE_RESTING)
+			jset(&o, "until", json_integer((json_int_t)(l->until / 1000)));
+		jappend(&ls, o);
+	}
+	jset(&root, "leases", ls);
 	if (s->cfg->sw.peer_link[0])
 		jset(&root, "peer_link", jpack("{s:s, s:s, s:s, s:I, s:I}", "interface",
 			s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
@@ -224,11 +237,55 @@ char *switch_control(const char *req, void *arg)
 	return provctl_op(s->pc, &rq, who);
 }
 
+/* every lease (its since as the value), and each pool's slices by state */
+static void lease_metrics(struct switchd *s, FILE *f)
+{
+	const struct leases *L = &s->state.leases;
+	char l[256], a[ADDR_STRLEN];
+	mx_family(f, "onlink_switch_egress_lease_since_timestamp_seconds", "gauge",
+		  "Each egress lease, held or resting (its host died), and since when (Unix time).");
+	for (size_t i = 0; i < L->n; i++) {
+		const struct lease *x = &L->v[i];
+		snprintf(l, sizeof(l), "pool=\"%s\",address=\"%s\",ports=\"%u-%u\",host=\"%s\",state=\"%s\"", x->pool,
+			 addr_str(&x->addr, a, sizeof(a)), x->first, x->last, x->host, lease_state_str(x->state));
+		mx_sample(f, "onlink_switch_egress_lease_since_timestamp_seconds", l, (double)(x->since / 1000));
+	}
+	mx_family(f, "onlink_switch_egress_pool_slices", "gauge", "Slices of each pool and family: held, resting, free.");
+	for (unsigned p = 0; p < s->cfg->sw.npools; p++) {
+		const struct cfg_pool *pl = &s->cfg->sw.pools[p];
+		for (int fam = 0; fam < 2; fam++) {
+			unsigned total = 0, n[3] = { 0 };
+			int family = fam ? AF_INET6 : AF_INET;
+			for (unsigned k = 0; k < pl->naddrs; k++)
+				total += pl->addrs[k].family == family ? pool_slices(pl) : 0;
+			if (!total)
+				continue;
+			for (size_t i = 0; i < L->n; i++)
+				if (!strcmp(L->v[i].pool, pl->name) && L->v[i].addr.family == family)
+					n[L->v[i].state]++;
+			n[0] = total - n[LEASE_HELD] - n[LEASE_RESTING];
+			static const char *const st[3] = { "free", "held", "resting" };
+			for (int k = 0; k < 3; k++) {
+				snprintf(l, sizeof(l), "pool=\"%s\",family=\"%s\",state=\"%s\"", pl->name, fam ? "ipv6" : "ipv4",
+					 st[k]);
+				mx_sample(f, "onlink_switch_egress_pool_slices", l, n[k]);
+			}
+		}
+	}
+	mx_family(f, "onlink_switch_egress_lease_changes_total", "counter",
+		  "Lease changes: leased, rests, back, freed, ended.");
+	mx_sample(f, "onlink_switch_egress_lease_changes_total", "", (double)s->eg.changes);
+	mx_family(f, "onlink_switch_egress_pool_exhausted_total", "counter",
+		  "Times a live host found no free slice of a family in its pool.");
+	mx_sample(f, "onlink_switch_egress_pool_exhausted_total", "", (double)L->exhausted);
+}
+
 void switch_metrics(FILE *f, void *arg)
 {
 	struct switchd *s = arg;
 	char l[160];
 	unsigned up = peers_up(&s->peers);
+	lease_metrics(s, f);
 	mx_family(f, "onlink_switch_peers_connected", "gauge", "Host agents connected and authenticated.");
 	mx_sample(f, "onlink_switch_peers_connected", "", up);
 	mx_family(f, "onlink_switch_sessions_total", "counter", "Host agent sessions authenticated (reconnects included).");

@@ -43,8 +43,8 @@ static int snapshot(void *arg, struct conn *c)
 		int n = wire_provider_encode(body, sizeof(body), &s->tr.p[i].pub);
 		r = n < 0 ? n : conn_send(c, WM_PROVIDER, body, (size_t)n);
 	}
-	for (unsigned i = 0; i < s->cfg->sw.negress && !r; i++) {
-		int n = wire_egress_encode(body, sizeof(body), &s->cfg->sw.egress[i].e);
+	for (size_t i = 0; i < s->eg.n && !r; i++) {
+		int n = wire_egress_encode(body, sizeof(body), &s->eg.v[i]);
 		r = n < 0 ? n : conn_send(c, WM_EGRESS, body, (size_t)n);
 	}
 	if (!r && s->peer_told >= 0) {
@@ -276,20 +276,6 @@ static void describe_ports(struct switchd *s)
 	portdesc_sync(&s->tr, &s->cfg->sw, &s->state);
 }
 
-/* the egress tables as the hosts get them: the same bytes or not */
-static int egress_same(const struct cfg_switch *a, const struct cfg_switch *b)
-{
-	uint8_t x[WIRE_BODY_MAX], y[WIRE_BODY_MAX];
-	if (a->negress != b->negress)
-		return 0;
-	for (unsigned i = 0; i < a->negress; i++) {
-		int n = wire_egress_encode(x, sizeof(x), &a->egress[i].e), m = wire_egress_encode(y, sizeof(y), &b->egress[i].e);
-		if (n != m || n < 0 || memcmp(x, y, (size_t)n))
-			return 0;
-	}
-	return 1;
-}
-
 /* A changed config the running agent can take (conf/reload.c): its
  * content replaces the running one's, every module sees it through the
  * same pointer, and what depends on it follows: the sessions of hosts no
@@ -302,7 +288,6 @@ static int reload_in_place(struct switchd *s, struct config *next)
 	if (hostkeys_carry(&keys, &s->peers.keys, next))
 		return -1;
 	daemon_reloading();
-	int egress_changed = !egress_same(&s->cfg->sw, &next->sw);
 	unsigned keepalive = s->cfg->keepalive;
 	struct config old = *s->cfg;
 	*s->cfg = *next;
@@ -313,6 +298,7 @@ static int reload_in_place(struct switchd *s, struct config *next)
 	s->peers.keys.cfg = s->cfg;
 	config_free(&old);
 	unsigned kept = peers_reconfigured(&s->peers);
+	int egress_changed = swegress_refresh(s);
 	if (egress_changed)
 		peers_resnapshot(&s->peers);
 	if (keepalive != s->cfg->keepalive)
@@ -455,6 +441,10 @@ int switchd_run(struct config *c)
 		log_err("start-up: the peer server's timers: %s", strerror(-r));
 		return 1;
 	}
+	if ((r = swegress_init(&s))) {
+		log_err("start-up: the egress leases' timer: %s", strerror(-r));
+		return 1;
+	}
 	full_sync(&s);
 	if ((r = peers_listen(&s.peers)) || (r = control_open(c->control, switch_control, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
@@ -486,6 +476,7 @@ int switchd_run(struct config *c)
 	free(s.out);
 	nl_close(s.nl);
 	track_free(&s.tr);
+	swegress_fini(&s);
 	swstate_free(&s.state);
 	switch_subscriptions_free(&s);
 	loop_fini();

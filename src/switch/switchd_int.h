@@ -15,6 +15,17 @@
 #include <stdint.h>
 #include <time.h>
 
+/* the egress tables the hosts get, and the pools' lease clock (swegress.c) */
+struct swegress {
+	struct ol_egress *v;     /* fixed slices, then each pool address with a lease */
+	size_t n;
+	struct timer t;          /* once a second: deaths, quarantines, new leases */
+	struct { char name[OL_NAME_MAX]; uint64_t ms; } *seen; /* a host's last session */
+	size_t nseen, capseen;
+	uint64_t start_ms;
+	unsigned long changes;   /* lease changes since the start */
+};
+
 struct switchd {
 	struct config *cfg;
 	struct swstate state;   /* its own state file */
@@ -42,7 +53,14 @@ struct switchd {
 	time_t peer_since;
 	unsigned long peer_losses;
 	char *sub_last[OP_TOPICS]; /* what each topic's subscribers last got (status.c) */
+	struct swegress eg;
 };
+
+/* swegress.c: the leases brought up to date and the tables rebuilt: 1
+ * when the tables changed (the caller sends new snapshots), else 0 */
+int swegress_init(struct switchd *s);
+int swegress_refresh(struct switchd *s);
+void swegress_fini(struct switchd *s);
 
 /* status.c: the control socket's answers (the typed status, the
  * operator requests through provctl) and the metrics */

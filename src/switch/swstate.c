@@ -145,6 +145,8 @@ int swstate_decode(struct swstate *st, const char *text, const char **why)
 	struct ann_state *ann = NULL;
 	struct swstate_purge pg = { 0 };
 	int has_ops = 0;
+	struct leases leases = { 0 };
+	unsigned leases_bad = 0;
 	size_t n = 0, cap = 0, i;
 	*why = NULL;
 	if (!root || !json_is_object(root)) {
@@ -201,13 +203,22 @@ int swstate_decode(struct swstate *st, const char *text, const char **why)
 	}
 	has_ops = json_object_get(root, "announcements") || json_object_get(root, "drained");
 	*why = decode_ops(root, ann, &pg);
+	list = json_object_get(root, "leases");
+	if (!*why && list && !json_is_array(list))
+		*why = "\"leases\" is not an array";
+	if (!*why && leases_from_json(&leases, list, &leases_bad))
+		*why = "out of memory";
 out:
 	json_decref(root);
 	if (*why) {
 		free(v);
 		free(ann);
+		leases_free(&leases);
 		return -1;
 	}
+	leases_free(&st->leases);
+	st->leases = leases;
+	st->leases_bad = leases_bad;
 	free(st->aliases);
 	st->aliases = v;
 	st->n = n;
@@ -250,9 +261,11 @@ char *swstate_encode(const struct swstate *st)
 	json_t *purge = !st->purge.active ? json_null() :
 		jpack("{s:s, s:b, s:I, s:s}", "provider", st->purge.provider, "soft", st->purge.soft, "since",
 			  (json_int_t)st->purge.since, "by", st->purge.by);
-	json_t *root = !bad && purge ? jpack("{s:i, s:s, s:O, s:O, s:O, s:O}", "onlink_state", SWSTATE_VERSION, "role",
-						 "switch", "announcements", anns, "drained", drained, "purge", purge,
-						 "port_aliases", list) : NULL;
+	json_t *leases = leases_to_json(&st->leases);
+	json_t *root = !bad && purge && leases ?
+		jpack("{s:i, s:s, s:O, s:O, s:O, s:O, s:O}", "onlink_state", SWSTATE_VERSION, "role", "switch",
+		      "announcements", anns, "drained", drained, "purge", purge, "port_aliases", list, "leases", leases) : NULL;
+	json_decref(leases);
 	json_decref(list);
 	json_decref(anns);
 	json_decref(drained);
@@ -332,6 +345,7 @@ void swstate_free(struct swstate *st)
 	st->n = st->cap = 0;
 	free(st->ann);
 	st->ann = NULL;
+	leases_free(&st->leases);
 }
 
 static struct swstate_alias *find(const struct swstate *st, const char *port)

@@ -14,7 +14,9 @@
  *        "by": "uid 0 (root)"}],
  *    "drained": [{"provider": "transit-b", "since": 1764150000, "by": "..."}],
  *    "purge": {"provider": "transit-a", "soft": true, "since": ..., "by": "..."},
- *    "port_aliases": [{"port": "sw-pb", "alias": "rack 3 port 7"}]}
+ *    "port_aliases": [{"port": "sw-pb", "alias": "rack 3 port 7"}],
+ *    "leases": [{"pool": "edge", "address": "192.0.2.10", "first": 2048,
+ *        "last": 4095, "host": "h1", "state": "held", "since": MS}]}
  *
  * "announcements" and "drained" absent: a file of before them (an agent
  * that kept them in BIRD's include migrates them; has_ops says which).
@@ -22,6 +24,7 @@
 #ifndef OL_SWSTATE_H
 #define OL_SWSTATE_H
 #include "switch/announce.h"
+#include "switch/leases.h"
 #include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +55,8 @@ struct swstate {
 	int has_ops;             /* the file had them (else: an older file, or none) */
 	struct swstate_purge purge;
 	int save_failed;         /* the last write failed (logged once) */
+	struct leases leases;    /* egress slice leases (leases.h) */
+	unsigned leases_bad;     /* leases in the file that did not decode (skipped) */
 };
 
 /* Pure: the state in text (0, the state replaced) or why not (-1, *why

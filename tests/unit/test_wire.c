@@ -216,6 +216,17 @@ static void egress_round_trip(void **state)
 	strcpy(bad.slices[1].host, "h1");
 	n = wire_egress_encode(buf, sizeof(buf), &bad);
 	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	/* resting slices (a host name of length 0), two of them: nobody's */
+	struct ol_egress rest = e;
+	rest.nslices = 3;
+	rest.slices[0].host[0] = 0;
+	rest.slices[2] = (struct ol_slice){ .first = 2048, .last = 4095 };
+	n = wire_egress_encode(buf, sizeof(buf), &rest);
+	assert_true(n > 0);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), 0);
+	assert_true(egress_equal(&rest, &f));
+	assert_null(egress_slice_of(&f, ""));
+	assert_string_equal(egress_slice_of(&f, "h2")->host, "h2");
 	/* the largest table fits in one message */
 	struct ol_egress big = { .nslices = OL_SLICES_MAX };
 	addr_parse("2001:db8::10", &big.addr);

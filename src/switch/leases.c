@@ -1,0 +1,322 @@
+/* Egress slice leases (leases.h). */
+#include "switch/leases.h"
+#include "base/vec.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+const char *lease_state_str(enum lease_state s)
+{
+	return s == LEASE_HELD ? "held" : s == LEASE_RESTING ? "resting" : "?";
+}
+
+static unsigned first_slice_port(const struct cfg_pool *pl)
+{
+	return (pl->first + pl->slice_size - 1) / pl->slice_size * pl->slice_size;
+}
+
+unsigned pool_slices(const struct cfg_pool *pl)
+{
+	unsigned f = first_slice_port(pl);
+	return f + pl->slice_size - 1 > pl->last ? 0 : (pl->last + 1u - f) / pl->slice_size;
+}
+
+void pool_slice(const struct cfg_pool *pl, unsigned i, uint16_t *first, uint16_t *last)
+{
+	unsigned f = first_slice_port(pl) + i * pl->slice_size;
+	*first = (uint16_t)f;
+	*last = (uint16_t)(f + pl->slice_size - 1);
+}
+
+static const struct cfg_pool *pool_of(const struct cfg_switch *sw, const char *name)
+{
+	for (unsigned i = 0; i < sw->npools; i++)
+		if (!strcmp(sw->pools[i].name, name))
+			return &sw->pools[i];
+	return NULL;
+}
+
+static int pool_has_addr(const struct cfg_pool *pl, const struct ol_addr *a)
+{
+	for (unsigned i = 0; i < pl->naddrs; i++)
+		if (!addr_cmp(&pl->addrs[i], a))
+			return 1;
+	return 0;
+}
+
+/* the pool's hosts: those listed, or every [host NAME] */
+static unsigned pool_nhosts(const struct cfg_pool *pl, const struct cfg_switch *sw)
+{
+	return pl->nhosts ? pl->nhosts : sw->nhosts;
+}
+
+static const char *pool_host(const struct cfg_pool *pl, const struct cfg_switch *sw, unsigned i)
+{
+	return pl->nhosts ? pl->hosts[i] : sw->hosts[i].name;
+}
+
+static int pool_has_host(const struct cfg_pool *pl, const struct cfg_switch *sw, const char *host)
+{
+	for (unsigned i = 0; i < pool_nhosts(pl, sw); i++)
+		if (!strcmp(pool_host(pl, sw, i), host))
+			return 1;
+	return 0;
+}
+
+/* whether the record is one of the pool's slices as the config cuts them */
+static int slice_valid(const struct cfg_pool *pl, const struct lease *l)
+{
+	unsigned f = first_slice_port(pl);
+	return pool_has_addr(pl, &l->addr) && l->first >= f && (l->first - f) % pl->slice_size == 0 &&
+	       l->last == l->first + pl->slice_size - 1 && l->last <= pl->last;
+}
+
+static void drop(struct leases *L, size_t i)
+{
+	memmove(&L->v[i], &L->v[i + 1], (L->n - i - 1) * sizeof(*L->v));
+	L->n--;
+}
+
+static void rest(struct lease *l, const struct cfg_pool *pl, int64_t now)
+{
+	l->state = LEASE_RESTING;
+	l->since = now;
+	l->until = now + pl->quarantine_ms;
+}
+
+/* the record of the pool's slice of a family a host holds (or, with
+ * state LEASE_RESTING, rests from), or NULL */
+static struct lease *find(struct leases *L, const char *pool, int family, const char *host, enum lease_state st)
+{
+	for (size_t i = 0; i < L->n; i++)
+		if (L->v[i].state == st && L->v[i].addr.family == family && !strcmp(L->v[i].pool, pool) &&
+		    !strcmp(L->v[i].host, host))
+			return &L->v[i];
+	return NULL;
+}
+
+static int slice_taken(const struct leases *L, const struct ol_addr *a, uint16_t first)
+{
+	for (size_t i = 0; i < L->n; i++)
+		if (L->v[i].first == first && !addr_cmp(&L->v[i].addr, a))
+			return 1;
+	return 0;
+}
+
+static unsigned addr_records(const struct leases *L, const struct ol_addr *a)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < L->n; i++)
+		n += !addr_cmp(&L->v[i].addr, a);
+	return n;
+}
+
+/* A new lease for host: the address of the family with the fewest
+ * records (the first in the config on a tie), its lowest free slice. */
+static int grant(struct leases *L, const struct cfg_pool *pl, int family, const char *host, int64_t now,
+		 struct lease **out)
+{
+	const struct ol_addr *best = NULL;
+	unsigned best_n = 0;
+	*out = NULL;
+	for (unsigned k = 0; k < pl->naddrs; k++) {
+		const struct ol_addr *a = &pl->addrs[k];
+		unsigned n = addr_records(L, a);
+		if (a->family != family || n >= pool_slices(pl) || (best && n >= best_n))
+			continue;
+		best = a;
+		best_n = n;
+	}
+	if (!best)
+		return 0;
+	for (unsigned i = 0; i < pool_slices(pl); i++) {
+		uint16_t first, last;
+		pool_slice(pl, i, &first, &last);
+		if (slice_taken(L, best, first))
+			continue;
+		if (vec_reserve_((void **)&L->v, &L->cap, L->n + 1, sizeof(*L->v)))
+			return -ENOMEM;
+		struct lease *l = &L->v[L->n++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->pool, sizeof(l->pool), "%s", pl->name);
+		snprintf(l->host, sizeof(l->host), "%s", host);
+		l->addr = *best;
+		l->first = first;
+		l->last = last;
+		l->state = LEASE_HELD;
+		l->since = now;
+		*out = l;
+		return 1;
+	}
+	return 0;
+}
+
+int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now, lease_dead_fn dead, void *dead_arg,
+		  lease_note_fn note, void *note_arg)
+{
+	int changes = 0;
+	for (size_t i = 0; i < L->n;) {
+		struct lease *l = &L->v[i];
+		const struct cfg_pool *pl = pool_of(sw, l->pool);
+		if (!pl || !slice_valid(pl, l)) {
+			/* the config cut the pool anew, or dropped it: the slice
+			 * may overlap new ones, so it cannot rest */
+			note(note_arg, l, "ended");
+			drop(L, i);
+			changes++;
+			continue;
+		}
+		if (l->state == LEASE_RESTING && now >= l->until) {
+			note(note_arg, l, "freed");
+			drop(L, i);
+			changes++;
+			continue;
+		}
+		if (l->state == LEASE_HELD && (!pool_has_host(pl, sw, l->host) || dead(dead_arg, l->host))) {
+			rest(l, pl, now);
+			note(note_arg, l, "rests");
+			changes++;
+		}
+		i++;
+	}
+	for (unsigned p = 0; p < sw->npools; p++) {
+		const struct cfg_pool *pl = &sw->pools[p];
+		for (unsigned h = 0; h < pool_nhosts(pl, sw); h++) {
+			const char *host = pool_host(pl, sw, h);
+			if (dead(dead_arg, host))
+				continue;
+			static const int fams[2] = { AF_INET, AF_INET6 };
+			for (int f = 0; f < 2; f++) {
+				int has = 0;
+				for (unsigned k = 0; k < pl->naddrs; k++)
+					has |= pl->addrs[k].family == fams[f];
+				if (!has || find(L, pl->name, fams[f], host, LEASE_HELD))
+					continue;
+				struct lease *l = find(L, pl->name, fams[f], host, LEASE_RESTING);
+				if (l) { /* its own, resting unused: back at once */
+					l->state = LEASE_HELD;
+					l->since = now;
+					l->until = 0;
+					note(note_arg, l, "back");
+					changes++;
+					continue;
+				}
+				int r = grant(L, pl, fams[f], host, now, &l);
+				if (r < 0)
+					return r;
+				if (r) {
+					note(note_arg, l, "leased");
+					changes++;
+				} else {
+					struct lease none = { .addr.family = (uint8_t)fams[f] };
+					snprintf(none.pool, sizeof(none.pool), "%s", pl->name);
+					snprintf(none.host, sizeof(none.host), "%s", host);
+					L->exhausted++;
+					note(note_arg, &none, "exhausted");
+				}
+			}
+		}
+	}
+	return changes;
+}
+
+static int slice_cmp(const void *a, const void *b)
+{
+	const struct ol_slice *x = a, *y = b;
+	return (int)x->first - (int)y->first;
+}
+
+int leases_tables(const struct leases *L, const struct cfg_switch *sw, struct ol_egress **out, size_t *n)
+{
+	size_t cap = sw->negress;
+	for (unsigned p = 0; p < sw->npools; p++)
+		cap += sw->pools[p].naddrs;
+	struct ol_egress *t = calloc(cap + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	size_t k = 0;
+	for (unsigned i = 0; i < sw->negress; i++)
+		t[k++] = sw->egress[i].e;
+	for (unsigned p = 0; p < sw->npools; p++)
+		for (unsigned a = 0; a < sw->pools[p].naddrs; a++) {
+			struct ol_egress *e = &t[k];
+			e->addr = sw->pools[p].addrs[a];
+			/* held first, then resting while the table has room: a
+			 * resting slice left out is only not dropped early */
+			for (int pass = LEASE_HELD; pass <= LEASE_RESTING; pass++)
+				for (size_t i = 0; i < L->n && e->nslices < OL_SLICES_MAX; i++) {
+					const struct lease *l = &L->v[i];
+					if (l->state != (enum lease_state)pass || addr_cmp(&l->addr, &e->addr))
+						continue;
+					struct ol_slice *s = &e->slices[e->nslices++];
+					memset(s, 0, sizeof(*s));
+					if (l->state == LEASE_HELD)
+						snprintf(s->host, sizeof(s->host), "%s", l->host);
+					s->first = l->first;
+					s->last = l->last;
+				}
+			qsort(e->slices, e->nslices, sizeof(e->slices[0]), slice_cmp);
+			if (e->nslices)
+				k++;
+		}
+	*out = t;
+	*n = k;
+	return 0;
+}
+
+json_t *leases_to_json(const struct leases *L)
+{
+	json_t *arr = json_array();
+	char a[ADDR_STRLEN];
+	for (size_t i = 0; arr && i < L->n; i++) {
+		const struct lease *l = &L->v[i];
+		json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:I}", "pool", l->pool, "address",
+				      addr_str(&l->addr, a, sizeof(a)), "first", (int)l->first, "last", (int)l->last, "host",
+				      l->host, "state", lease_state_str(l->state), "since", (json_int_t)l->since);
+		if (o && l->state == LEASE_RESTING)
+			json_object_set_new(o, "until", json_integer((json_int_t)l->until));
+		if (!o || json_array_append_new(arr, o)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+int leases_from_json(struct leases *L, const json_t *arr, unsigned *bad)
+{
+	size_t i;
+	json_t *o;
+	*bad = 0;
+	json_array_foreach(arr, i, o) {
+		struct lease l = { 0 };
+		const char *pool = NULL, *addr = NULL, *host = NULL, *state = NULL;
+		json_int_t first = 0, last = 0, since = 0, until = 0;
+		if (json_unpack(o, "{s:s, s:s, s:I, s:I, s:s, s:s, s:I, s?:I}", "pool", &pool, "address", &addr, "first",
+				&first, "last", &last, "host", &host, "state", &state, "since", &since, "until", &until) ||
+		    !name_valid(pool) || !name_valid(host) || addr_parse(addr, &l.addr) || first < OL_PORT_MIN ||
+		    last > 65535 || first > last || (strcmp(state, "held") && strcmp(state, "resting")) ||
+		    slice_taken(L, &l.addr, (uint16_t)first)) {
+			(*bad)++;
+			continue;
+		}
+		snprintf(l.pool, sizeof(l.pool), "%s", pool);
+		snprintf(l.host, sizeof(l.host), "%s", host);
+		l.first = (uint16_t)first;
+		l.last = (uint16_t)last;
+		l.state = strcmp(state, "held") ? LEASE_RESTING : LEASE_HELD;
+		l.since = since;
+		l.until = until;
+		if (vec_reserve_((void **)&L->v, &L->cap, L->n + 1, sizeof(*L->v)))
+			return -ENOMEM;
+		L->v[L->n++] = l;
+	}
+	return 0;
+}
+
+void leases_free(struct leases *L)
+{
+	free(L->v);
+	memset(L, 0, sizeof(*L));
+}

@@ -1,0 +1,65 @@
+/* Egress slice leases: the switch agent cuts each [egress-pool NAME]
+ * address's ports into aligned slices and leases one of each of the
+ * pool's address families to each of its hosts. A host without a session
+ * for host-dead-after loses its leases: they rest for the pool's
+ * quarantine (no host gets them, none steers them), then are free. A host
+ * that comes back gets its resting slice again. Pure: the caller says who
+ * is dead and what time it is; the leases are kept in the switch agent's
+ * state file (leases_to_json, leases_from_json) so that a restart changes
+ * none. docs/egress.md, "Pools and leases". */
+#ifndef OL_LEASES_H
+#define OL_LEASES_H
+#include "conf/config.h"
+#include "proto/model.h"
+#include <jansson.h>
+#include <stdint.h>
+
+enum lease_state { LEASE_HELD = 1, LEASE_RESTING = 2 };
+
+struct lease {
+	char pool[OL_NAME_MAX];
+	struct ol_addr addr;
+	uint16_t first, last;
+	char host[OL_NAME_MAX];  /* the holder; resting: the last holder */
+	enum lease_state state;
+	int64_t since;           /* Unix ms: leased (held) or taken back (resting) */
+	int64_t until;           /* resting: free again at (Unix ms) */
+};
+
+struct leases {
+	struct lease *v;
+	size_t n, cap;
+	unsigned long exhausted; /* hosts that found no free slice, counted per update */
+};
+
+/* What changed, for the log: "leased", "rests", "back", "freed",
+ * "ended" (its slice is no longer in the config), "exhausted" (l: the
+ * pool, family and host that found no slice; first = last = 0). */
+typedef void (*lease_note_fn)(void *arg, const struct lease *l, const char *what);
+/* Whether a host is dead (no session for host-dead-after). */
+typedef int (*lease_dead_fn)(void *arg, const char *host);
+
+/* Brings the leases in line with the config, the hosts' liveness and the
+ * time: ends what the config no longer has, rests the dead hosts' and
+ * those of hosts taken out of a pool, frees what rested long enough, and
+ * leases to every live host what it lacks. The number of changes, or
+ * -ENOMEM (what was done stays). */
+int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now_ms, lease_dead_fn dead, void *dead_arg,
+		  lease_note_fn note, void *note_arg);
+
+/* The egress tables the hosts get: the fixed [egress ADDR] sections, then
+ * each pool address with a lease (held: its host; resting: host ""),
+ * slices in port order. *out is malloc'd. 0 or -ENOMEM. */
+int leases_tables(const struct leases *L, const struct cfg_switch *sw, struct ol_egress **out, size_t *n);
+
+/* The ports of a pool address cut into slices: how many, and the i-th. */
+unsigned pool_slices(const struct cfg_pool *pl);
+void pool_slice(const struct cfg_pool *pl, unsigned i, uint16_t *first, uint16_t *last);
+
+/* The state file's "leases": an array, and back (entries that do not
+ * decode are skipped and counted in *bad). */
+json_t *leases_to_json(const struct leases *L);
+int leases_from_json(struct leases *L, const json_t *arr, unsigned *bad);
+const char *lease_state_str(enum lease_state s);
+void leases_free(struct leases *L);
+#endif
