@@ -440,6 +440,25 @@ lab_onlink_configs() {
 	if [ -n "${LAB_FAST_PATH:-}" ]; then
 		fp="fast-path = $LAB_FAST_PATH"$'\n'"fast-path-interface = br0"$'\n'"fast-path-delay = ${LAB_FAST_PATH_DELAY:-100ms}"
 	fi
+	# LAB_EGRESS_POOL=1: the shared addresses (two of each family) are a
+	# pool the switch leases from, not fixed slices
+	local egress="[egress 192.0.2.10]
+$slices4
+[egress 2001:db8:e::10]
+$slices6"
+	if [ -n "${LAB_EGRESS_POOL:-}" ]; then
+		fo_sw+=$'\n'"host-dead-after = ${LAB_HOST_DEAD_AFTER:-30s}"
+		egress="[egress-pool edge]
+address = 192.0.2.10
+address = 192.0.2.11
+address = 2001:db8:e::10
+address = 2001:db8:e::11
+slice-size = ${LAB_POOL_SLICE_SIZE:-1024}
+ports = ${LAB_POOL_PORTS:-10240-14335}
+${LAB_POOL_HOSTS:+hosts = $LAB_POOL_HOSTS}
+quarantine = ${LAB_POOL_QUARANTINE:-120s}
+"
+	fi
 	cat > "$LAB_DIR/switch.conf" <<CONF
 [switch]
 $fo_sw
@@ -470,10 +489,7 @@ table = 102
 remote-as = 65002
 $fo_b
 
-[egress 192.0.2.10]
-$slices4
-[egress 2001:db8:e::10]
-$slices6
+$egress
 $hosts
 CONF
 	for i in $(seq "$LAB_HOSTS"); do
