@@ -20,7 +20,7 @@ EGRESS_SRC := $(wildcard src/egress/*.c)
 CLI_SRC    := $(wildcard src/onlink/*.c)
 DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC) $(EGRESS_SRC)
 # the CLI links only the core it uses: it starts faster without libmnl/libinih
-CLI_CORE   := src/kernel/probe.c src/proto/api.c src/proto/json.c src/proto/opapi.c src/proto/model.c src/proto/birdroute.c src/base/vec.c src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c
+CLI_CORE   := src/kernel/probe.c src/proto/api.c src/proto/ports.c src/proto/json.c src/proto/opapi.c src/proto/model.c src/proto/birdroute.c src/base/vec.c src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c
 CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 # ... and it links its libraries statically (libc stays shared): loading
 # libsodium, libjansson and libm at run time cost `onlink ping` 0.2 ms of
@@ -47,7 +47,7 @@ $(BUILD)/relay: bench/tools/relay.c
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)
-SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c ports.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
 $(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)
@@ -59,14 +59,14 @@ $(BUILD)/hsbench: bench/tools/hsbench.c $(HSBENCH_OBJ)
 	$(CC) $(CFLAGS) -o $@ $< $(HSBENCH_OBJ) $(LIBS)
 
 # lab tool: what a host can forge against the fast path (tests/integration/t41)
-FORGE_SRC := lab/tools/forge_dgram.c $(addprefix src/proto/,session.c noise.c wire.c model.c) src/base/addr.c
+FORGE_SRC := lab/tools/forge_dgram.c $(addprefix src/proto/,session.c noise.c wire.c model.c ports.c) src/base/addr.c
 $(BUILD)/forge_dgram: $(FORGE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(FORGE_SRC) -lsodium
 
 # lab tool: first messages with good macs as fast as one address can send
 # them (tests/integration/t170, bench/preauth.sh)
-HSFLOOD_SRC := lab/tools/hsflood.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c) $(addprefix src/base/,addr.c log.c vec.c)
+HSFLOOD_SRC := lab/tools/hsflood.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c ports.c) $(addprefix src/base/,addr.c log.c vec.c)
 $(BUILD)/hsflood: $(HSFLOOD_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(HSFLOOD_SRC) -lsodium -lsystemd

@@ -138,6 +138,7 @@ struct cfg_switch {
 	unsigned npools;
 	size_t cappools;
 	unsigned host_dead_after_ms;    /* no session this long: a host's leases rest */
+	unsigned move_deadline_ms;      /* a moved slice's old flows keep their ports this long at most */
 	char bird_socket[108];          /* BIRD's control socket; "": no BIRD */
 	char bird_include[256];         /* the file onlink generates for BIRD */
 	char state_file[256];           /* the agent's own state (switch/swstate.h) */

@@ -66,7 +66,15 @@ static void source_sockaddr(const struct egress_source *src, uint16_t port, stru
 	}
 }
 
-int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last)
+void egress_source_reserve(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
+			   const struct ol_ports *reserved)
+{
+	struct egress_source *s = addr->family == AF_INET6 ? s6 : s4;
+	s->reserved = *reserved;
+}
+
+int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last,
+			      const struct ol_ports *skip)
 {
 	struct sockaddr_storage a = *b;
 	uint16_t *port = a.ss_family == AF_INET ? &((struct sockaddr_in *)&a)->sin_port
@@ -76,7 +84,10 @@ int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t
 	 * the first port would cost a full slice every time near the end */
 	uint32_t start = randombytes_uniform(n);
 	for (uint32_t i = 0; i < n; i++) {
-		*port = htons((uint16_t)(first + (start + i) % n));
+		uint16_t p = (uint16_t)(first + (start + i) % n);
+		if (skip && skip->n && ports_has(skip, p))
+			continue;
+		*port = htons(p);
 		if (!bind(fd, (struct sockaddr *)&a, egress_sa_len(&a)))
 			return 0;
 		if (errno != EADDRINUSE)
@@ -103,7 +114,7 @@ int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark)
 	source_sockaddr(src, 0, &b);
 	if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
 		return -errno;
-	if (!egress_port_range_missing()) {
+	if (!egress_port_range_missing() && !src->reserved.n) {
 		if (!setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range)))
 			return bind(fd, (struct sockaddr *)&b, egress_sa_len(&b)) < 0 ? -errno : 0;
 		if (errno != ENOPROTOOPT)
@@ -111,7 +122,7 @@ int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark)
 		no_port_range = 1;
 	}
 	say_own_ports();
-	return egress_bind_port_in_slice(fd, &b, src->first, src->last);
+	return egress_bind_port_in_slice(fd, &b, src->first, src->last, &src->reserved);
 }
 
 static int listener(int family, int type, uint16_t port)

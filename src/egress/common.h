@@ -5,6 +5,7 @@
 #define OL_EGRESS_COMMON_H
 #include "base/addr.h"
 #include "base/loop.h"
+#include "proto/ports.h"
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -12,6 +13,10 @@ struct egress_source {
 	struct ol_addr addr;
 	uint16_t first, last;
 	int valid;
+	/* ports of the slice kept for another host's flows (a move): never
+	 * chosen for a new flow; while there are any, the proxy picks ports
+	 * itself (the kernel's choice cannot skip them) */
+	struct ol_ports reserved;
 };
 
 /* The source of the family of addr, updated. */
@@ -24,11 +29,16 @@ void egress_source_set(struct egress_source *s4, struct egress_source *s6, const
  * egress_bind_port_in_slice(). 0, -EADDRINUSE when no port of the slice is
  * free, or another -errno. */
 int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark);
-/* Binds fd to b's address and a free port of first..last, tried from a
- * random one on (a socket with SO_REUSEADDR shares its port with the
- * others that have it, as the kernel's own choice does for TCP). 0,
- * -EADDRINUSE when every port is taken, or another -errno. */
-int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last);
+/* Binds fd to b's address and a free port of first..last not in skip
+ * (NULL: none), tried from a random one on (a socket with SO_REUSEADDR
+ * shares its port with the others that have it, as the kernel's own
+ * choice does for TCP). 0, -EADDRINUSE when every port is taken, or
+ * another -errno. */
+int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last,
+			      const struct ol_ports *skip);
+/* The reserved ports of the family of addr (within its slice). */
+void egress_source_reserve(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
+			   const struct ol_ports *reserved);
 /* Binds fd to the shared address and this port (SO_MARK if mark). */
 int egress_bind_port(int fd, const struct egress_source *src, uint32_t mark, uint16_t port);
 /* Whether the kernel lacks IP_LOCAL_PORT_RANGE (as far as known yet; the

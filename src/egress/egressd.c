@@ -13,6 +13,7 @@
 #include "base/loop.h"
 #include "kernel/nl.h"
 #include "egress/nft.h"
+#include "egress/live.h"
 #include "egress/tcp.h"
 #include "egress/udp.h"
 #include "egress/clients.h"
@@ -50,6 +51,7 @@ struct egressd {
 	int have4, have6, agent_ok;
 	uint32_t mark;
 	struct ratelimit rl;
+	struct egress_live *live;       /* the flows' ports, told to the host agent (live.h) */
 };
 
 /* the TPROXY policy routing: fwmark M lookup T; local default dev lo in T */
@@ -161,6 +163,22 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 			     e->have4);
 	udp_proxy_set_source(e->udp, e->have6 ? &e->src6.addr : &none6, e->src6.slices[0].first, e->src6.slices[0].last,
 			     e->have6);
+	/* ports of its slices kept for another host's flows (a move) */
+	static struct ol_ports res4, res6;
+	res4.n = res6.n = 0;
+	for (size_t i = 0; i < x->reserved.n; i++) {
+		if (e->have4 && !addr_cmp(&x->reserved.v[i].addr, &e->src4.addr))
+			res4 = x->reserved.v[i].ports;
+		if (e->have6 && !addr_cmp(&x->reserved.v[i].addr, &e->src6.addr))
+			res6 = x->reserved.v[i].ports;
+	}
+	tcp_proxy_set_reserved(e->tcp, &none4, &res4);
+	udp_proxy_set_reserved(e->udp, &none4, &res4);
+	tcp_proxy_set_reserved(e->tcp, &none6, &res6);
+	udp_proxy_set_reserved(e->udp, &none6, &res6);
+	if (res4.n || res6.n)
+		log_info("egress: %u IPv4 and %u IPv6 ports of this host's slices are kept for another host's flows",
+			 ports_count(&res4), ports_count(&res6));
 	char a[ADDR_STRLEN];
 	if (e->have4 != had4 || (e->have4 && !egress_equal(&e->src4, &old4)))
 		log_info("IPv4 egress: %s", e->have4 ? addr_str(&e->src4.addr, a, sizeof(a)) : "none");
@@ -513,10 +531,17 @@ int egressd_run(struct config *c)
 		goto undo;
 	}
 	timer_arm(&e.retry, 0, 0); /* from the loop: after start-up, so that syslog (if asked for) has what it says */
+	if ((r = egress_live_start(&e.live, c->eg.host_control, e.tcp, e.udp))) {
+		log_err("start-up: a timer: %s", strerror(-r));
+		timer_fini(&e.retry);
+		control_close();
+		goto undo;
+	}
 	char status[96];
 	snprintf(status, sizeof(status), "egress proxy: TPROXY port %u", c->eg.listen_port);
 	if (daemon_ready(c, metrics_cb, &e, status)) {
 		timer_fini(&e.retry);
+		egress_live_stop(e.live);
 		control_close();
 		goto undo;
 	}
@@ -535,6 +560,7 @@ int egressd_run(struct config *c)
 	daemon_stopping();
 	rc = 0;
 	timer_fini(&e.retry);
+	egress_live_stop(e.live);
 	agent_unsubscribe(&e);
 	free(e.in);
 	control_close();

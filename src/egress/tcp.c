@@ -372,7 +372,7 @@ static int upstream_connect(struct tcp_proxy *px, const struct egress_source *sr
 {
 	*own_port = 0;
 	int u, r;
-	if (!egress_port_range_missing()) {
+	if (!egress_port_range_missing() && !src->reserved.n) {
 		if ((u = upstream_socket(px, orig->ss_family, 0)) < 0)
 			return u;
 		if ((r = egress_bind_in_slice(u, src, px->mark)) < 0)
@@ -391,7 +391,8 @@ static int upstream_connect(struct tcp_proxy *px, const struct egress_source *sr
 	r = -EADDRNOTAVAIL;
 	for (uint32_t i = 0; i < n && tries < OWN_PORT_TRIES; i++) {
 		uint16_t port = (uint16_t)(src->first + (start + i) % n);
-		if (px->ports && portset_has(px->ports, (const struct sockaddr *)orig, port))
+		if ((px->ports && portset_has(px->ports, (const struct sockaddr *)orig, port)) ||
+		    (src->reserved.n && ports_has(&src->reserved, port)))
 			continue;
 		tries++;
 		if ((u = upstream_socket(px, orig->ss_family, 1)) < 0)
@@ -574,6 +575,11 @@ void tcp_proxy_set_source(struct tcp_proxy *px, const struct ol_addr *addr, uint
 	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
 }
 
+void tcp_proxy_set_reserved(struct tcp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved)
+{
+	egress_source_reserve(&px->src4, &px->src6, addr, reserved);
+}
+
 void tcp_proxy_set_idle(struct tcp_proxy *px, unsigned idle_timeout_s)
 {
 	px->idle_ms = idle_timeout_s * 1000u;
@@ -598,6 +604,16 @@ static json_t *end_of(int fd, int peer)
 	if (fd < 0 || (peer ? getpeername(fd, (struct sockaddr *)&ss, &len) : getsockname(fd, (struct sockaddr *)&ss, &len)))
 		return json_null();
 	return json_string(endpoint_str((struct sockaddr *)&ss, buf, sizeof(buf)));
+}
+
+void tcp_proxy_sources(const struct tcp_proxy *p, void (*fn)(void *arg, const struct sockaddr_storage *ss), void *arg)
+{
+	for (const struct tconn *c = p->conns; c; c = c->next) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		if (!c->dead && c->up.src.fd >= 0 && !getsockname(c->up.src.fd, (struct sockaddr *)&ss, &len))
+			fn(arg, &ss);
+	}
 }
 
 void tcp_proxy_flows(const struct tcp_proxy *p, json_t **out, size_t max)

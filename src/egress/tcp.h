@@ -7,7 +7,9 @@
 #include <jansson.h>
 #include "base/addr.h"
 #include "egress/clients.h"
+#include "proto/ports.h"
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct tcp_stats {
 	unsigned long active, accepted, completed, resets, exhausted, connect_failed, no_source, idle_closed;
@@ -27,11 +29,15 @@ void tcp_proxy_stop(struct tcp_proxy *p);
 /* The shared address and slice new upstream connections of a family use;
  * valid 0: none (new flows are refused with an RST). */
 void tcp_proxy_set_source(struct tcp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
+/* ports of its slice kept for another host: not for new flows */
+void tcp_proxy_set_reserved(struct tcp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved);
 void tcp_proxy_set_mark(struct tcp_proxy *p, uint32_t mark);
 const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *p);
 /* Its flows, at most max, each {"proto":"tcp","client","destination",
  * "source","idle_ms"} (appended to the JSON array *out, which becomes
  * NULL when one cannot be built: jappend). */
+/* Each flow's upstream socket's local address and port, to fn. */
+void tcp_proxy_sources(const struct tcp_proxy *p, void (*fn)(void *arg, const struct sockaddr_storage *ss), void *arg);
 void tcp_proxy_flows(const struct tcp_proxy *p, json_t **out, size_t max);
 void tcp_proxy_set_idle(struct tcp_proxy *p, unsigned idle_timeout_s);
 /* Frees connections closed during the last batch of events; call after

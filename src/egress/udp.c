@@ -406,6 +406,11 @@ void udp_proxy_set_source(struct udp_proxy *px, const struct ol_addr *addr, uint
 	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
 }
 
+void udp_proxy_set_reserved(struct udp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved)
+{
+	egress_source_reserve(&px->src4, &px->src6, addr, reserved);
+}
+
 void udp_proxy_set_idle(struct udp_proxy *px, unsigned idle_timeout_s)
 {
 	px->idle_ms = idle_timeout_s * 1000u;
@@ -419,6 +424,16 @@ void udp_proxy_set_mark(struct udp_proxy *px, uint32_t mark)
 const struct udp_stats *udp_proxy_stats(const struct udp_proxy *px)
 {
 	return &px->st;
+}
+
+void udp_proxy_sources(const struct udp_proxy *p, void (*fn)(void *arg, const struct sockaddr_storage *ss), void *arg)
+{
+	for (const struct uflow *f = p->flows; f; f = f->next) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		if (!f->dead && f->up.fd >= 0 && !getsockname(f->up.fd, (struct sockaddr *)&ss, &len))
+			fn(arg, &ss);
+	}
 }
 
 void udp_proxy_flows(const struct udp_proxy *p, json_t **out, size_t max)

@@ -144,9 +144,17 @@ struct hostd {
 	int bench_full_turns;    /* ONLINK_BENCH_FULL_TURNS: the benchmark's baseline */
 	uint64_t rekey_ms;       /* CONN_REKEY_MS; ONLINK_TEST_REKEY_MS in the tests */
 	struct api_egress api_egress; /* last published to subscribers */
+	struct { struct api_ports *v; size_t n; uint64_t at_ms; } live; /* the egress proxy's last report */
 	struct probing *probing; /* [probe]: continuous probing (probing.c); NULL: none */
 	char cycle_logged[160];  /* the backup cycle last logged */
 };
+
+/* egresslive.c: the egress proxy's report of its flows' ports (the local
+ * API's egress-live; its answer, a line), sent on to every switch agent;
+ * again to a switch whose session comes up; forgotten when stale */
+char *egress_live_request(struct hostd *h, const char *line);
+void egress_live_send(struct hostd *h, struct swlink *s);
+void egress_live_expire(struct hostd *h);
 
 /* routeq.c: the local API's "route" answer (a line) */
 char *routeq_answer(struct hostd *h, const char *destination);

@@ -88,11 +88,15 @@ int desired_build(const struct ol_provider *provs, size_t n, const struct host_p
 	return r;
 }
 
-int desired_egress(const struct ol_egress *eg, size_t n, const char *me, int lo_ifindex, uint8_t proto,
-		   struct kobj_set *out)
+int desired_egress(const struct ol_egress *eg, size_t n, const struct ol_kept *kept, size_t nkept, const char *me,
+		   int lo_ifindex, uint8_t proto, struct kobj_set *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!egress_slice_of(&eg[i], me))
+		/* its own slice, or ports kept for its flows of a slice it gave up */
+		int mine = egress_slice_of(&eg[i], me) != NULL;
+		for (size_t k = 0; k < nkept && !mine; k++)
+			mine = !strcmp(kept[k].host, me) && !addr_cmp(&kept[k].addr, &eg[i].addr);
+		if (!mine)
 			continue;
 		struct kobj o = { .type = KO_ADDR, .family = eg[i].addr.family, .proto = proto, .ifindex = lo_ifindex,
 				  .dst = eg[i].addr, .gw = eg[i].addr,

@@ -3,6 +3,7 @@
 #define OL_DESIRED_H
 #include "kernel/kobj.h"
 #include "proto/model.h"
+#include "proto/ports.h"
 
 struct host_params {
 	int ifindex;                    /* where providers are on-link: the uplink, or
@@ -25,6 +26,6 @@ int desired_build(const struct ol_provider *provs, size_t n, const struct host_p
 		  struct kobj_set *out, unsigned *bad_macs);
 /* Each shared egress address of which `me` owns a slice: on `lo_ifindex`
  * (a /32 or /128), so local sockets can bind it, never on the uplink. */
-int desired_egress(const struct ol_egress *eg, size_t n, const char *me, int lo_ifindex, uint8_t proto,
-		   struct kobj_set *out);
+int desired_egress(const struct ol_egress *eg, size_t n, const struct ol_kept *kept, size_t nkept, const char *me,
+		   int lo_ifindex, uint8_t proto, struct kobj_set *out);
 #endif

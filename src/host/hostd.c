@@ -139,6 +139,7 @@ static void traffic_fire(struct timer *t)
 static void keepalive_fire(struct timer *t)
 {
 	swlink_keepalive(t->arg);
+	egress_live_expire(t->arg);
 }
 
 /* SIGHUP: a change to [probe] alone is applied in place (the probing
@@ -255,6 +256,7 @@ int hostd_run(struct config *c)
 	hview_free(&h.view);
 	vec_free(&h.changes);
 	api_egress_free(&h.api_egress);
+	free(h.live.v);
 	kstate_fini(&h);
 	vec_free(&h.ps);
 	loop_fini();

@@ -230,7 +230,8 @@ void kstate_steer(struct hostd *h)
 	struct steer_peer *peers = calloc(v->dir.n + 1, sizeof(*peers));
 	size_t np = 0;
 	uint8_t own_mac[6];
-	char *script = malloc(65536);
+	size_t len = 65536 + h->view.kept.n * (OL_RANGES_MAX * 14 + 512) * 2;
+	char *script = malloc(len);
 	if (!peers || !script || !h->trusted || !h->peer_ifindex || link_mac(h->cfg->host.ifname, own_mac))
 		goto out;
 	for (size_t i = 0; i < v->dir.n; i++) {
@@ -239,8 +240,8 @@ void kstate_steer(struct hostd *h)
 		snprintf(p->name, sizeof(p->name), "%s", d->name);
 		p->has_mac = !kstate_peer_mac(h, d, p->mac);
 	}
-	if (steer_script(script, 65536, h->cfg->host.ifname, own_mac, h->cfg->name,
-			 v->egress.v, v->egress.n, peers, np)) {
+	if (steer_script(script, len, h->cfg->host.ifname, own_mac, h->cfg->name, v->egress.v, v->egress.n, v->kept.v,
+			 v->kept.n, peers, np)) {
 		log_limited(&h->k.rl, LOG_ERR, "steering: too many slices for one script");
 		goto out;
 	}

@@ -14,6 +14,9 @@ int merge_peer_steered(const struct hview *hv, const char *me, const char *name)
 	for (size_t i = 0; i < hv->egress.n; i++)
 		if (egress_slice_of(&hv->egress.v[i], name))
 			return 1;
+	for (size_t i = 0; i < hv->kept.n; i++)
+		if (!strcmp(hv->kept.v[i].host, name))
+			return 1;
 	return 0;
 }
 
@@ -129,7 +132,7 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 	const struct host_params *hp = &mp->hp;
 	int r = 0;
 
-	hv->merged.n = hv->egress.n = hv->dir.n = 0;
+	hv->merged.n = hv->egress.n = hv->kept.n = hv->dir.n = 0;
 	hv->desired.n = 0;
 	changes_clear(&hv->changed);
 	hv->changed.full = 1;
@@ -149,8 +152,12 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 			for (m = 0; m < hv->egress.n; m++)
 				if (!addr_cmp(&hv->egress.v[m].addr, &s->egress.v[k].addr))
 					break;
-			if (m == hv->egress.n)
-				r = egset_put(&hv->egress, &s->egress.v[k]);
+			if (m < hv->egress.n)
+				continue;
+			r = egset_put(&hv->egress, &s->egress.v[k]);
+			for (size_t j = 0; j < s->kept.n && !r; j++)
+				if (!addr_cmp(&s->kept.v[j].addr, &s->egress.v[k].addr))
+					r = keptset_put(&hv->kept, &s->kept.v[j]);
 		}
 	}
 	for (unsigned i = 0; i < n && !r; i++) {
@@ -176,7 +183,8 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 	if (!r)
 		r = desired_build(hv->merged.v, hv->merged.n, hp, &hv->desired, &hv->bad_macs);
 	if (!r)
-		r = desired_egress(hv->egress.v, hv->egress.n, mp->me, mp->lo_ifindex, hp->proto, &hv->desired);
+		r = desired_egress(hv->egress.v, hv->egress.n, hv->kept.v, hv->kept.n, mp->me, mp->lo_ifindex, hp->proto,
+				   &hv->desired);
 	/* the other hosts that share egress addresses: the kernel keeps their
 	 * MACs resolved, for steering return traffic to them */
 	for (size_t i = 0; i < hv->dir.n && !r; i++) {
@@ -285,6 +293,7 @@ void hview_free(struct hview *hv)
 {
 	vec_free(&hv->merged);
 	vec_free(&hv->egress);
+	vec_free(&hv->kept);
 	vec_free(&hv->dir);
 	kobj_set_free(&hv->desired);
 	vec_free(&hv->changed);

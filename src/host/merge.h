@@ -41,6 +41,7 @@ struct subst {
 struct hview {
 	struct provset merged;  /* sorted by name */
 	struct egset egress;
+	struct keptset kept;    /* of each address, from the switch its table is from */
 	struct hostdir dir;
 	struct kobj_set desired; /* sorted by key */
 	/* two providers (or a provider and a peer host) want an object of the

@@ -220,6 +220,20 @@ static int egress_of(struct hostd *h, struct api_egress *e)
 			e->slices.v[e->slices.n++] = (struct api_slice){ .addr = v->egress.v[i].addr, .first = mine->first,
 								       .last = mine->last };
 	}
+	/* ports of its slices kept for another host (a move): not for new flows */
+	for (size_t k = 0; k < v->kept.n; k++) {
+		const struct ol_kept *kp = &v->kept.v[k];
+		if (!strcmp(kp->host, h->cfg->name))
+			continue;
+		for (size_t i = 0; i < e->slices.n; i++) {
+			if (addr_cmp(&e->slices.v[i].addr, &kp->addr))
+				continue;
+			struct api_ports r = { .addr = kp->addr };
+			ports_within(&kp->ports, e->slices.v[i].first, e->slices.v[i].last, &r.ports);
+			if (r.ports.n && vec_push(&e->reserved, r))
+				return -ENOMEM;
+		}
+	}
 	for (size_t i = 0; i < v->merged.n; i++) {
 		struct api_table *t = &e->tables.v[e->tables.n++];
 		snprintf(t->name, sizeof(t->name), "%s", v->merged.v[i].name);
@@ -270,6 +284,8 @@ static char *api_request(struct hostd *h, const char *line)
 		return api_status(h);
 	case API_ROUTE:
 		return routeq_answer(h, rq.destination);
+	case API_EGRESS_LIVE:
+		return egress_live_request(h, line);
 	case API_FLOWS:
 	case API_SLICES:
 		return api_error_encode("the egress proxy's request: ask its socket (/run/onlink/egress.sock)");

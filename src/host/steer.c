@@ -78,11 +78,40 @@ static void slice_rules(struct sbuf *b, const char *fam, const char *addr, const
 		put(b, "counter%s drop comment \"%s: MAC unknown\"\n", icmp ? " name icmp_dropped" : "", s->host);
 }
 
+/* Ports kept for a host of a slice it gave up (a move): to it, before
+ * the slice's own rule; this host's own stay here. */
+static void kept_rules(struct sbuf *b, const struct ol_kept *k, const char *me, const char *ifname, const char *own,
+		       const struct steer_peer *peers, size_t npeers, int icmp)
+{
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	int v6 = k->addr.family == AF_INET6;
+	put(b, "\t\t%s daddr %s %s { ", v6 ? "ip6" : "ip", addr_str(&k->addr, a, sizeof(a)),
+	    icmp ? (v6 ? INNER6_SPORT : INNER4_SPORT) : "meta l4proto { tcp, udp } th dport");
+	for (unsigned i = 0; i < k->ports.n; i++) {
+		if (k->ports.r[i].first == k->ports.r[i].last)
+			put(b, "%s%u", i ? ", " : "", k->ports.r[i].first);
+		else
+			put(b, "%s%u-%u", i ? ", " : "", k->ports.r[i].first, k->ports.r[i].last);
+	}
+	put(b, " } ");
+	if (!strcmp(k->host, me)) {
+		put(b, "counter%s accept comment \"kept\"\n", icmp ? " name icmp_own" : "");
+		return;
+	}
+	const struct steer_peer *p = peer_of(peers, npeers, k->host);
+	if (p && p->has_mac)
+		put(b, "counter%s ether saddr set %s ether daddr set %s fwd to \"%s\" comment \"%s: kept\"\n",
+		    icmp ? " name icmp_steered" : "", own, mac_str(p->mac, m, sizeof(m)), ifname, k->host);
+	else
+		put(b, "counter%s drop comment \"%s: kept, MAC unknown\"\n", icmp ? " name icmp_dropped" : "", k->host);
+}
+
 int steer_script(char *buf, size_t len, const char *ifname, const uint8_t own_mac[6], const char *me,
-		 const struct ol_egress *eg, size_t neg, const struct steer_peer *peers, size_t npeers)
+		 const struct ol_egress *eg, size_t neg, const struct ol_kept *kept, size_t nkept,
+		 const struct steer_peer *peers, size_t npeers)
 {
 	char a[ADDR_STRLEN], own[MAC_STRLEN];
-	int others = 0;
+	int others = nkept > 0;
 	mac_str(own_mac, own, sizeof(own));
 	for (size_t i = 0; i < neg; i++)
 		for (unsigned k = 0; k < eg[i].nslices; k++)
@@ -104,6 +133,8 @@ int steer_script(char *buf, size_t len, const char *ifname, const uint8_t own_ma
 		"\tchain ingress {\n"
 		"\t\ttype filter hook ingress device \"%s\" priority -500; policy accept;\n",
 	    ifname);
+	for (size_t k = 0; k < nkept; k++)
+		kept_rules(&b, &kept[k], me, ifname, own, peers, npeers, 0);
 	for (size_t i = 0; i < neg; i++) {
 		const char *fam = eg[i].addr.family == AF_INET ? "ip" : "ip6";
 		addr_str(&eg[i].addr, a, sizeof(a));
@@ -136,6 +167,9 @@ int steer_script(char *buf, size_t len, const char *ifname, const uint8_t own_ma
 			"/second burst " STEER_ICMP_SOURCE_RATE " packets } counter name icmp_limited drop\n"
 			"\t\tlimit name \"icmp_iface\" counter name icmp_limited drop\n",
 		    v6 ? 6 : 4, fam);
+		for (size_t k = 0; k < nkept; k++)
+			if (kept[k].addr.family == (v6 ? AF_INET6 : AF_INET))
+				kept_rules(&b, &kept[k], me, ifname, own, peers, npeers, 1);
 		for (size_t i = 0; i < neg; i++) {
 			if (eg[i].addr.family != (v6 ? AF_INET6 : AF_INET))
 				continue;

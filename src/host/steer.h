@@ -5,6 +5,7 @@
 #ifndef OL_STEER_H
 #define OL_STEER_H
 #include "proto/model.h"
+#include "proto/ports.h"
 #include <stddef.h>
 
 #define STEER_TABLE "onlink_steer"
@@ -33,10 +34,12 @@ extern const char *const steer_counter_names[STEER_NCOUNTERS];
 #define STEER_ICMP_IFACE_RATE "1000"   /* per second on the uplink */
 
 /* Writes the nft script that replaces the table (or only removes it when
- * there is nothing to steer). A slice of a host whose MAC is unknown is
+ * there is nothing to steer). Ports kept for a host of a slice it moved
+ * away from go to it first (its own stay here). A slice of a host whose MAC is unknown is
  * dropped rather than answered with a reset by this host. 0, or -ENOSPC. */
 int steer_script(char *buf, size_t len, const char *ifname, const uint8_t own_mac[6], const char *me,
-		 const struct ol_egress *eg, size_t neg, const struct steer_peer *peers, size_t npeers);
+		 const struct ol_egress *eg, size_t neg, const struct ol_kept *kept, size_t nkept,
+		 const struct steer_peer *peers, size_t npeers);
 /* The table's counters now (packets), or -ENOENT with zeros: no table. */
 int steer_counters(uint64_t out[STEER_NCOUNTERS]);
 #endif

@@ -228,6 +228,7 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			timer_arm(&s->rekey_t, s->c.rekey_ms, 0);
 			s->sessions++;
 			snprintf(s->agent_name, sizeof(s->agent_name), "%s", s->c.peer_name);
+			egress_live_send(h, s); /* what the egress proxy's flows hold */
 		}
 		/* its word on the other switches, new or counting again */
 		if (s->view.reports_changed || (up && s->view.reports.n)) {

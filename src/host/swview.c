@@ -30,6 +30,26 @@ int hostdir_put(struct hostdir *d, const char *name, const struct ol_addr *a)
 	return 0;
 }
 
+int keptset_put(struct keptset *s, const struct ol_kept *k)
+{
+	size_t i;
+	for (i = 0; i < s->n && (addr_cmp(&s->v[i].addr, &k->addr) || strcmp(s->v[i].host, k->host)); i++)
+		;
+	if (!k->ports.n) {
+		if (i < s->n)
+			memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
+		s->n -= i < s->n;
+		return 0;
+	}
+	if (i == s->n) {
+		if (vec_reserve(s, s->n + 1))
+			return -ENOMEM;
+		s->n++;
+	}
+	s->v[i] = *k;
+	return 0;
+}
+
 int egset_put(struct egset *s, const struct ol_egress *e)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -100,6 +120,10 @@ static void snapshot_end(struct swview *v)
 	v->egress = v->egress_stage;
 	v->egress_stage = te;
 	v->egress_stage.n = 0;
+	struct keptset tk = v->kept;
+	v->kept = v->kept_stage;
+	v->kept_stage = tk;
+	v->kept_stage.n = 0;
 	/* hosts accumulate: a restarted switch learns them again one by one as
 	 * they reconnect, and a host missing from its first snapshot has not
 	 * left the POP (its slices say whether it is steered) */
@@ -125,6 +149,7 @@ int swview_msg(struct swview *v, uint8_t type, const uint8_t *body, size_t n, st
 		v->gen = 0;
 		v->stage.n = 0;
 		v->egress_stage.n = 0;
+		v->kept_stage.n = 0;
 		v->dir_stage.n = 0;
 		return 0;
 	case WM_PROVIDER:
@@ -168,6 +193,25 @@ int swview_msg(struct swview *v, uint8_t type, const uint8_t *body, size_t n, st
 			return -1;
 		}
 		egset_put(&v->egress, &e);
+		ch->full = 1;
+		return 0;
+	}
+	case WM_EGRESS_KEPT: {
+		static struct ol_kept k;
+		if (wire_kept_decode(body, n, &k.addr, k.host, &k.ports)) {
+			*why = "malformed kept ports";
+			return -1;
+		}
+		if (v->in_snapshot)
+			return keptset_put(&v->kept_stage, &k) ? (*why = "out of memory", -1) : 0;
+		if (!v->have_snapshot) {
+			*why = "kept ports before snapshot";
+			return -1;
+		}
+		if (keptset_put(&v->kept, &k)) {
+			*why = "out of memory";
+			return -1;
+		}
 		ch->full = 1;
 		return 0;
 	}
@@ -229,6 +273,7 @@ void swview_drop(struct swview *v)
 	v->in_snapshot = 0;
 	v->stage.n = 0;
 	v->egress_stage.n = 0;
+	v->kept_stage.n = 0;
 	v->dir_stage.n = 0;
 }
 
@@ -238,6 +283,8 @@ void swview_free(struct swview *v)
 	vec_free(&v->stage);
 	vec_free(&v->egress);
 	vec_free(&v->egress_stage);
+	vec_free(&v->kept);
+	vec_free(&v->kept_stage);
 	vec_free(&v->dir);
 	vec_free(&v->dir_stage);
 	vec_free(&v->reports);

@@ -21,6 +21,12 @@ struct egset {
 	size_t n, cap;
 };
 
+/* kept ports, one entry per address and host (WM_EGRESS_KEPT) */
+struct keptset {
+	struct ol_kept *v;
+	size_t n, cap;
+};
+
 struct dir_host {
 	char name[OL_NAME_MAX];
 	struct ol_addr addr;
@@ -54,6 +60,7 @@ struct swreport {
 struct swview {
 	struct provset provs, stage;
 	struct egset egress, egress_stage;
+	struct keptset kept, kept_stage;
 	struct hostdir dir, dir_stage;
 	int in_snapshot, have_snapshot;
 	uint64_t gen;           /* WM_GEN: of the session's provider messages that follow */
@@ -83,6 +90,8 @@ const struct ol_provider *provset_find(const struct provset *s, const char *name
 int provset_put(struct provset *s, const struct ol_provider *p);
 int hostdir_put(struct hostdir *d, const char *name, const struct ol_addr *a);
 int egset_put(struct egset *s, const struct ol_egress *e);
+/* Replaces the entry of its address and host; empty ports remove it. 0 or -ENOMEM. */
+int keptset_put(struct keptset *s, const struct ol_kept *k);
 /* 0, or -ENOMEM */
 int changes_add(struct changes *ch, const char *name);
 void changes_clear(struct changes *ch);

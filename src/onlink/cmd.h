@@ -9,4 +9,6 @@ int cmd_exec(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 /* drain, undrain, announce, withdraw (operate.c) */
 int cmd_operate(int argc, char **argv);
+/* egress move HOST (egress.c) */
+int cmd_egress(int argc, char **argv);
 #endif

@@ -18,6 +18,7 @@ static const struct {
 	{ "announce", cmd_operate, "announce a prefix to a provider through BIRD (--prepend N)" },
 	{ "withdraw", cmd_operate, "withdraw a prefix announced to a provider" },
 	{ "purge", cmd_operate, "restart a provider's BGP sessions (--soft: a route refresh) and wait for them" },
+	{ "egress", cmd_egress, "move HOST: new egress slices for a host, its flows keeping their old ports" },
 	{ "genkey", cmd_genkey, "print a new private key (base64, X25519) for private-key-file" },
 	{ "pubkey", cmd_pubkey, "read a private key on stdin, print its public key (for public-key)" },
 };

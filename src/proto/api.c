@@ -12,6 +12,7 @@
 static const char *const kinds[] = {
 	[API_PROVIDERS] = "providers", [API_EGRESS_SLICES] = "egress-slices", [API_STATUS] = "status",
 	[API_SUBSCRIBE] = "subscribe", [API_ROUTE] = "route", [API_FLOWS] = "flows", [API_SLICES] = "slices",
+	[API_EGRESS_LIVE] = "egress-live",
 };
 static const char *const topics[] = { "egress-slices", "providers" };
 #define NTOPICS (sizeof(topics) / sizeof(topics[0]))
@@ -70,7 +71,7 @@ int api_request_decode(const char *line, struct api_request *r, const char **why
 	ret = -EINVAL;
 	const char *k = json_string_value(json_object_get(root, "request"));
 	*why = "unknown request";
-	for (unsigned n = API_PROVIDERS; k && n <= API_SLICES; n++)
+	for (unsigned n = API_PROVIDERS; k && n <= API_EGRESS_LIVE; n++)
 		if (!strcmp(k, kinds[n]))
 			r->kind = (enum api_kind)n;
 	if (!r->kind)
@@ -154,6 +155,97 @@ char *api_providers_encode(const struct api_providers *p)
 	return line_of(o);
 }
 
+static int get_int(json_t *o, const char *key, json_int_t min, json_int_t max, json_int_t *v);
+
+static json_t *ports_json(const struct ol_ports *p)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; i < p->n; i++)
+		jappend(&a, jpack("[i, i]", (int)p->r[i].first, (int)p->r[i].last));
+	return a;
+}
+
+/* [[F, L], ...]: sorted, disjoint, within 1024-65535 */
+static int ports_take(json_t *a, unsigned max, struct ol_ports *p)
+{
+	size_t i;
+	json_t *x;
+	p->n = 0;
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return -1;
+	json_array_foreach(a, i, x) {
+		json_int_t f, l;
+		if (json_unpack(x, "[I, I]", &f, &l) || f < OL_PORT_MIN || l > 65535 || f > l)
+			return -1;
+		p->r[p->n].first = (uint16_t)f;
+		p->r[p->n++].last = (uint16_t)l;
+	}
+	return ports_valid(p) ? 0 : -1;
+}
+
+static json_t *api_ports_json(const struct api_ports *v, size_t n, int with_use)
+{
+	char a[ADDR_STRLEN];
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = jpack("{s:s, s:o}", "address", addr_str(&v[i].addr, a, sizeof(a)), "ports", ports_json(&v[i].ports));
+		if (with_use)
+			jset(&o, "in_use", json_integer(v[i].in_use));
+		jappend(&arr, o);
+	}
+	return arr;
+}
+
+static int api_ports_take(json_t *arr, size_t max, unsigned ranges, int with_use, struct api_ports **v, size_t *n)
+{
+	size_t i;
+	json_t *x;
+	*v = NULL;
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) > max)
+		return -1;
+	if (!json_array_size(arr))
+		return 0;
+	if (!(*v = calloc(json_array_size(arr), sizeof(**v))))
+		return -1;
+	json_array_foreach(arr, i, x) {
+		struct api_ports *p = &(*v)[i];
+		json_int_t use = 0;
+		if (addr_parse(json_string_value(json_object_get(x, "address")) ?: "", &p->addr) ||
+		    ports_take(json_object_get(x, "ports"), ranges, &p->ports) ||
+		    (with_use && get_int(x, "in_use", 0, 65535, &use)))
+			return -1;
+		p->in_use = (uint16_t)use;
+		(*n)++;
+	}
+	return 0;
+}
+
+int api_live_encode(const struct api_ports *v, size_t n, char *buf, size_t len)
+{
+	json_t *o = jpack("{s:i, s:s, s:o}", "api", API_VERSION, "request", kinds[API_EGRESS_LIVE], "live",
+			  api_ports_json(v, n, 1));
+	size_t m = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_PRESERVE_ORDER) : 0;
+	json_decref(o);
+	if (!m || m >= len)
+		return -ENOSPC;
+	buf[m] = 0;
+	return 0;
+}
+
+int api_live_decode(const char *line, struct api_ports **v, size_t *n, const char **why)
+{
+	json_t *root = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+	int r = -EINVAL;
+	*v = NULL;
+	*n = 0;
+	*why = "egress-live: \"live\" must list at most 4 addresses, each {\"address\", \"in_use\", \"ports\": [[F, L], ...]}";
+	if (json_is_object(root) && !api_ports_take(json_object_get(root, "live"), API_LIVE_MAX, API_LIVE_RANGES, 1, v, n))
+		r = 0;
+	json_decref(root);
+	return r;
+}
+
 char *api_egress_encode(const struct api_egress *e)
 {
 	char a[ADDR_STRLEN];
@@ -168,6 +260,8 @@ char *api_egress_encode(const struct api_egress *e)
 	jset(&o, "host", json_string(e->host));
 	jset(&o, "slices", sl);
 	jset(&o, "tables", tb);
+	if (e->reserved.n)
+		jset(&o, "reserved", api_ports_json(e->reserved.v, e->reserved.n, 0));
 	return line_of(o);
 }
 
@@ -329,6 +423,16 @@ int api_egress_decode(const char *line, struct api_egress *e, const char **why)
 		if (vec_push(&e->slices, s))
 			goto out;
 	}
+	if (json_object_get(root, "reserved")) {
+		struct api_ports *v;
+		size_t n;
+		if (api_ports_take(json_object_get(root, "reserved"), 64, OL_RANGES_MAX, 0, &v, &n)) {
+			free(v);
+			goto out;
+		}
+		e->reserved.v = v;
+		e->reserved.n = e->reserved.cap = n;
+	}
 	json_array_foreach(tb, i, x) {
 		struct api_table t = { 0 };
 		json_int_t v;
@@ -386,6 +490,7 @@ void api_egress_free(struct api_egress *e)
 {
 	vec_free(&e->slices);
 	vec_free(&e->tables);
+	vec_free(&e->reserved);
 }
 
 void api_status_free(struct api_status *s)
@@ -403,6 +508,12 @@ int api_egress_equal(const struct api_egress *a, const struct api_egress *b)
 			return 0;
 	for (size_t i = 0; i < a->tables.n; i++)
 		if (strcmp(a->tables.v[i].name, b->tables.v[i].name) || a->tables.v[i].table != b->tables.v[i].table)
+			return 0;
+	if (a->reserved.n != b->reserved.n)
+		return 0;
+	for (size_t i = 0; i < a->reserved.n; i++)
+		if (addr_cmp(&a->reserved.v[i].addr, &b->reserved.v[i].addr) ||
+		    !ports_equal(&a->reserved.v[i].ports, &b->reserved.v[i].ports))
 			return 0;
 	return 1;
 }

@@ -10,6 +10,8 @@
  *   {"api":1,"request":"subscribe","topics":["egress-slices"]}
  *   {"api":1,"request":"route","destination":"ADDR or PREFIX"}
  *                                         the kernel's route to it, by provider
+ *   {"api":1,"request":"egress-live","live":[{"address","in_use","ports":[[F,L],...]}]}
+ *                                         the egress proxy's flows' ports (moves)
  * The egress proxy answers "status" and:
  *   {"api":1,"request":"flows"}           its flows: client, destination, source
  *   {"api":1,"request":"slices"}          the sources it uses: address, ports
@@ -24,12 +26,14 @@
 #ifndef OL_API_H
 #define OL_API_H
 #include "proto/model.h"
+#include "proto/ports.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #define API_VERSION 1
 
-enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE, API_ROUTE, API_FLOWS, API_SLICES };
+enum api_kind { API_PROVIDERS = 1, API_EGRESS_SLICES, API_STATUS, API_SUBSCRIBE, API_ROUTE, API_FLOWS, API_SLICES,
+		API_EGRESS_LIVE };
 /* subscription topics: a bit each */
 enum { API_TOPIC_EGRESS = 1, API_TOPIC_PROVIDERS = 2 };
 
@@ -77,11 +81,26 @@ struct api_table {
 /* What an egress proxy on this host needs: the host's name, its slices of
  * the shared addresses (in the switch's order) and each provider's table
  * (for `via`). */
+/* ports of a shared address: kept for another host inside this host's
+ * slice (reserved: not for new flows), or live (the proxy's report) */
+struct api_ports {
+	struct ol_addr addr;
+	uint16_t in_use;
+	struct ol_ports ports;
+};
+#define API_LIVE_RANGES 96      /* a report's ranges per address: a request stays under 4 KiB */
+#define API_LIVE_MAX 4          /* addresses per report */
+
 struct api_egress {
 	char host[OL_NAME_MAX];
 	struct { struct api_slice *v; size_t n, cap; } slices;
 	struct { struct api_table *v; size_t n, cap; } tables;
+	struct { struct api_ports *v; size_t n, cap; } reserved;
 };
+
+/* egress-live: the request's "live" array; *v malloc'd (free it) */
+int api_live_encode(const struct api_ports *v, size_t n, char *buf, size_t len);
+int api_live_decode(const char *line, struct api_ports **v, size_t *n, const char **why);
 
 struct api_switch {
 	char name[OL_NAME_MAX];

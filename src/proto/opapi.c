@@ -11,7 +11,7 @@
 static const char *const kinds[] = {
 	[OP_DRAIN] = "drain", [OP_UNDRAIN] = "undrain", [OP_ANNOUNCE] = "announce",
 	[OP_WITHDRAW] = "withdraw", [OP_PURGE] = "purge", [OP_ANNOUNCEMENTS] = "announcements",
-	[OP_STATUS] = "status", [OP_SUBSCRIBE] = "subscribe",
+	[OP_STATUS] = "status", [OP_SUBSCRIBE] = "subscribe", [OP_EGRESS_MOVE] = "egress-move",
 };
 static const char *const topic_names[OP_TOPICS] = { "providers", "sessions", "bird" };
 
@@ -30,6 +30,7 @@ static const char *const keys[NKINDS][8] = {
 	[OP_ANNOUNCE] = { "prefix", "provider", "prepend", "med", "no_export", "communities" },
 	[OP_WITHDRAW] = { "prefix", "provider" }, [OP_PURGE] = { "provider", "soft", "timeout" },
 	[OP_ANNOUNCEMENTS] = { NULL }, [OP_STATUS] = { NULL }, [OP_SUBSCRIBE] = { "topics" },
+	[OP_EGRESS_MOVE] = { "host" },
 };
 
 const char *opapi_kind_str(enum opapi_kind k)
@@ -48,7 +49,10 @@ int opapi_request_encode(const struct opapi_request *r, char *buf, size_t len)
 				jappend(&t, json_string(topic_names[i]));
 		bad = jset(&o, "topics", t);
 	}
-	if (!bad && r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS && r->kind != OP_SUBSCRIBE)
+	if (!bad && r->kind == OP_EGRESS_MOVE)
+		bad = jset(&o, "host", json_string(r->host));
+	if (!bad && r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS && r->kind != OP_SUBSCRIBE &&
+	    r->kind != OP_EGRESS_MOVE)
 		bad = jset(&o, "provider", json_string(r->provider));
 	if (!bad && (r->kind == OP_ANNOUNCE || r->kind == OP_WITHDRAW))
 		bad = jset(&o, "prefix", json_string(r->prefix));
@@ -144,6 +148,11 @@ static int decode(json_t *o, struct opapi_request *r, const char **why)
 				return fail(why, "topics: a list of providers, sessions, bird (each once)", -EINVAL);
 			r->topics |= bit;
 		}
+		return 0;
+	}
+	if (r->kind == OP_EGRESS_MOVE) {
+		if (!text_of(json_object_get(o, "host"), r->host, sizeof(r->host)) || !name_valid(r->host))
+			return fail(why, "host: not a name (letters, digits, '.', '_', '-'; at most 31)", -EINVAL);
 		return 0;
 	}
 	if (r->kind != OP_ANNOUNCEMENTS && r->kind != OP_STATUS &&

@@ -13,6 +13,7 @@
  *   {"api":1,"request":"announcements"}
  *   {"api":1,"request":"status"}        (the switch agent's state, whole)
  *   {"api":1,"request":"subscribe","topics":["providers","sessions","bird"]}
+ *   {"api":1,"request":"egress-move","host":"h1"}  (new leases for h1; its flows keep the old ports)
  *
  * Every field is checked for its type and range; a key the request does
  * not take is refused. What only the switch agent can judge (a provider
@@ -25,7 +26,7 @@
 #include <stdint.h>
 
 enum opapi_kind { OP_DRAIN = 1, OP_UNDRAIN, OP_ANNOUNCE, OP_WITHDRAW, OP_PURGE, OP_ANNOUNCEMENTS, OP_STATUS,
-		  OP_SUBSCRIBE };
+		  OP_SUBSCRIBE, OP_EGRESS_MOVE };
 /* the switch agent's subscription topics: a bit each */
 enum { OP_TOPIC_PROVIDERS = 1, OP_TOPIC_SESSIONS = 2, OP_TOPIC_BIRD = 4 };
 #define OP_TOPICS 3
@@ -48,6 +49,7 @@ struct opapi_request {
 	int soft;                        /* purge */
 	unsigned timeout_s;              /* purge: 1 to 600 */
 	unsigned topics;                 /* subscribe: OP_TOPIC_* */
+	char host[OL_NAME_MAX];          /* egress-move */
 };
 /* a topic's name ("providers", ...), by its bit */
 const char *opapi_topic_str(unsigned bit);

@@ -323,6 +323,90 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
 	return off == n ? 0 : -EBADMSG;
 }
 
+static int put_ports(uint8_t *buf, size_t cap, const struct ol_ports *p)
+{
+	if (!ports_valid(p) || cap < 2 + 4 * (size_t)p->n)
+		return -ENOSPC;
+	buf[0] = (uint8_t)(p->n >> 8);
+	buf[1] = (uint8_t)p->n;
+	for (unsigned i = 0; i < p->n; i++) {
+		uint8_t *b = buf + 2 + 4 * i;
+		b[0] = (uint8_t)(p->r[i].first >> 8);
+		b[1] = (uint8_t)p->r[i].first;
+		b[2] = (uint8_t)(p->r[i].last >> 8);
+		b[3] = (uint8_t)p->r[i].last;
+	}
+	return 2 + 4 * (int)p->n;
+}
+
+/* the ranges, to the end of the message */
+static int take_ports(const uint8_t *buf, size_t n, struct ol_ports *p)
+{
+	if (n < 2)
+		return -EBADMSG;
+	unsigned count = (unsigned)(buf[0] << 8 | buf[1]);
+	if (count > OL_RANGES_MAX || n != 2 + 4 * (size_t)count)
+		return -EBADMSG;
+	p->n = (uint16_t)count;
+	for (unsigned i = 0; i < count; i++) {
+		const uint8_t *b = buf + 2 + 4 * i;
+		p->r[i].first = (uint16_t)(b[0] << 8 | b[1]);
+		p->r[i].last = (uint16_t)(b[2] << 8 | b[3]);
+		if (p->r[i].first < OL_PORT_MIN)
+			return -EBADMSG;
+	}
+	return ports_valid(p) ? 0 : -EBADMSG;
+}
+
+int wire_kept_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, const char *host, const struct ol_ports *p)
+{
+	if (cap < 17)
+		return -ENOSPC;
+	size_t off = put_addr(buf, a);
+	int r = wire_name_encode(buf + off, cap - off, host);
+	if (r < 0)
+		return r;
+	off += (size_t)r;
+	if ((r = put_ports(buf + off, cap - off, p)) < 0)
+		return r;
+	return (int)off + r;
+}
+
+int wire_kept_decode(const uint8_t *buf, size_t n, struct ol_addr *a, char host[OL_NAME_MAX], struct ol_ports *p)
+{
+	int r = take_addr(buf, n, a);
+	if (r < 0)
+		return r;
+	size_t off = (size_t)r;
+	if ((r = name_take(buf + off, n - off, host)) < 0)
+		return r;
+	off += (size_t)r;
+	return take_ports(buf + off, n - off, p);
+}
+
+int wire_live_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, uint16_t in_use, const struct ol_ports *p)
+{
+	if (cap < 19)
+		return -ENOSPC;
+	size_t off = put_addr(buf, a);
+	buf[off++] = (uint8_t)(in_use >> 8);
+	buf[off++] = (uint8_t)in_use;
+	int r = put_ports(buf + off, cap - off, p);
+	return r < 0 ? r : (int)off + r;
+}
+
+int wire_live_decode(const uint8_t *buf, size_t n, struct ol_addr *a, uint16_t *in_use, struct ol_ports *p)
+{
+	int r = take_addr(buf, n, a);
+	if (r < 0)
+		return r;
+	size_t off = (size_t)r;
+	if (n < off + 2)
+		return -EBADMSG;
+	*in_use = (uint16_t)(buf[off] << 8 | buf[off + 1]);
+	return take_ports(buf + off + 2, n - off - 2, p);
+}
+
 int wire_host_encode(uint8_t *buf, size_t cap, const char *name, const struct ol_addr *a)
 {
 	int r = wire_name_encode(buf, cap, name);

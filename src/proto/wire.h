@@ -3,6 +3,7 @@
 #ifndef OL_WIRE_H
 #define OL_WIRE_H
 #include "proto/model.h"
+#include "proto/ports.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ enum wire_msg {
 	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,
 	WM_GEN = 9, WM_FASTPATH = 10, WM_SWITCH = 11,
 	WM_REKEY = 12, WM_REKEY_ACK = 13, WM_REKEY_DONE = 14,
+	WM_EGRESS_KEPT = 15, WM_EGRESS_LIVE = 16,
 };
 
 /* The fast path (docs/protocol.md): provider changes also go out once, as
@@ -67,6 +69,15 @@ int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e);
 /* Rejects ports below OL_PORT_MIN, first > last, overlapping slices and a
  * host named twice. */
 int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e);
+/* WM_EGRESS_KEPT (switch to host): ports of a shared address kept for a
+ * host that no longer owns them (a slice moved while its flows live):
+ * address | host name | ranges (count (2), then first (2) | last (2)). */
+int wire_kept_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, const char *host, const struct ol_ports *p);
+int wire_kept_decode(const uint8_t *buf, size_t n, struct ol_addr *a, char host[OL_NAME_MAX], struct ol_ports *p);
+/* WM_EGRESS_LIVE (host to switch): the ports of a shared address this
+ * host's flows hold: address | in use (2) | ranges. */
+int wire_live_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, uint16_t in_use, const struct ol_ports *p);
+int wire_live_decode(const uint8_t *buf, size_t n, struct ol_addr *a, uint16_t *in_use, struct ol_ports *p);
 /* A host of the POP and the address it reaches the switch from. */
 int wire_host_encode(uint8_t *buf, size_t cap, const char *name, const struct ol_addr *a);
 int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struct ol_addr *a);

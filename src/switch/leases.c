@@ -221,6 +221,33 @@ int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now, le
 	return changes;
 }
 
+int leases_move(struct leases *L, const struct cfg_switch *sw, const char *host, int64_t now, lease_note_fn note,
+		void *note_arg)
+{
+	int moved = 0;
+	for (size_t i = 0; i < L->n; i++) {
+		if (L->v[i].state != LEASE_HELD || strcmp(L->v[i].host, host))
+			continue;
+		const struct cfg_pool *pl = pool_of(sw, L->v[i].pool);
+		if (!pl)
+			continue;
+		struct lease *nl;
+		int r = grant(L, pl, L->v[i].addr.family, host, now, &nl); /* the old one still taken: another */
+		if (r <= 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		struct lease old = L->v[i];
+		note(note_arg, &old, "moved");
+		note(note_arg, nl, "leased");
+		drop(L, i); /* the old record goes: its slice is free (its flows' ports kept: moves.h) */
+		i--;
+		moved++;
+	}
+	return moved;
+}
+
 static int slice_cmp(const void *a, const void *b)
 {
 	const struct ol_slice *x = a, *y = b;

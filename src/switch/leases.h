@@ -47,6 +47,13 @@ typedef int (*lease_dead_fn)(void *arg, const char *host);
 int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now_ms, lease_dead_fn dead, void *dead_arg,
 		  lease_note_fn note, void *note_arg);
 
+/* A host's leases moved (onlink egress move): a new slice of each, the
+ * old ones free at once (what its flows hold of them is kept for it:
+ * moves.h). The number moved (0: none held, or no free slice), or
+ * -ENOMEM. */
+int leases_move(struct leases *L, const struct cfg_switch *sw, const char *host, int64_t now, lease_note_fn note,
+		void *note_arg);
+
 /* The egress tables the hosts get: the fixed [egress ADDR] sections, then
  * each pool address with a lease (held: its host; resting: host ""),
  * slices in port order. *out is malloc'd. 0 or -ENOMEM. */

@@ -285,6 +285,7 @@ char *provctl_op(struct provctl *pc, const struct opapi_request *rq, const char 
 		return reply_ok(jpack("{s:o}", "announcements", provctl_announcements_json(pc)));
 	case OP_STATUS:
 	case OP_SUBSCRIBE:
+	case OP_EGRESS_MOVE:
 		break; /* the agent's own (switch/status.c) */
 	}
 	return reply_error("unknown request");

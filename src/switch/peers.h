@@ -48,6 +48,9 @@ struct peers {
 	 * providers and the egress table; 0 or what conn_send said */
 	int (*snapshot)(void *arg, struct conn *c);
 	void *arg;
+	/* what a host sends besides keepalives (WM_EGRESS_LIVE): 0, or -1
+	 * with *why to end its session; set by the agent after peers_init */
+	int (*host_msg)(void *arg, const char *host, uint8_t type, const uint8_t *body, size_t n, const char **why);
 	struct ratelimit rl_peer;
 	struct ratelimit rl_load;      /* "under load" */
 	unsigned long sessions;

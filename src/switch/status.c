@@ -76,9 +76,36 @@ static char *status_answer(struct switchd *s)
 				  l->host, "state", lease_state_str(l->state), "since", (json_int_t)(l->since / 1000));
 		if (l->state == LEASE_RESTING)
 			jset(&o, "until", json_integer((json_int_t)(l->until / 1000)));
+		const struct live_report *r = l->state == LEASE_HELD ? lives_get(&s->eg.lives, l->host, &l->addr) : NULL;
+		if (r) { /* the ports its flows hold in it, as its host last said */
+			static struct ol_ports in;
+			ports_within(&r->ports, l->first, l->last, &in);
+			jset(&o, "in_use", json_integer(ports_count(&in)));
+		}
 		jappend(&ls, o);
 	}
 	jset(&root, "leases", ls);
+	/* slices that changed hands: the ports kept for their old owner's flows */
+	json_t *mv = json_array();
+	for (size_t i = 0; i < s->state.moves.n; i++) {
+		const struct move *m = &s->state.moves.v[i];
+		json_t *ports = json_array();
+		for (unsigned k = 0; k < m->ports.n; k++)
+			jappend(&ports, jpack("[i, i]", (int)m->ports.r[k].first, (int)m->ports.r[k].last));
+		jappend(&mv, jpack("{s:s, s:s, s:i, s:i, s:i, s:o, s:I, s:I}", "address", addr_str(&m->addr, a, sizeof(a)),
+				   "host", m->host, "first", (int)m->first, "last", (int)m->last, "kept",
+				   (int)ports_count(&m->ports), "ports", ports, "since", (json_int_t)(m->since / 1000), "until",
+				   (json_int_t)(m->until / 1000)));
+	}
+	jset(&root, "moves", mv);
+	/* what each host says its egress flows hold, per shared address */
+	json_t *lv = json_array();
+	for (size_t i = 0; i < s->eg.lives.n; i++) {
+		const struct live_report *r = &s->eg.lives.v[i];
+		jappend(&lv, jpack("{s:s, s:s, s:i}", "host", r->host, "address", addr_str(&r->addr, a, sizeof(a)), "in_use",
+				   (int)r->in_use));
+	}
+	jset(&root, "live", lv);
 	if (s->cfg->sw.peer_link[0])
 		jset(&root, "peer_link", jpack("{s:s, s:s, s:s, s:I, s:I}", "interface",
 			s->cfg->sw.peer_link, "switch", s->cfg->sw.peer_switch, "carrier",
@@ -232,6 +259,8 @@ char *switch_control(const char *req, void *arg)
 		return status_answer(s);
 	if (rq.kind == OP_SUBSCRIBE)
 		return subscribe(s, rq.topics);
+	if (rq.kind == OP_EGRESS_MOVE)
+		return swegress_move(s, rq.host);
 	control_peer(&uid, &pid);
 	snprintf(who, sizeof(who), "uid %ld pid %ld", (long)uid, (long)pid);
 	return provctl_op(s->pc, &rq, who);
@@ -272,6 +301,27 @@ static void lease_metrics(struct switchd *s, FILE *f)
 			}
 		}
 	}
+	mx_family(f, "onlink_switch_egress_lease_in_use_ports", "gauge",
+		  "Ports of a held lease its host's flows hold (its last report).");
+	for (size_t i = 0; i < L->n; i++) {
+		const struct lease *x = &L->v[i];
+		const struct live_report *r = x->state == LEASE_HELD ? lives_get(&s->eg.lives, x->host, &x->addr) : NULL;
+		if (!r)
+			continue;
+		static struct ol_ports in;
+		ports_within(&r->ports, x->first, x->last, &in);
+		snprintf(l, sizeof(l), "pool=\"%s\",address=\"%s\",ports=\"%u-%u\",host=\"%s\"", x->pool,
+			 addr_str(&x->addr, a, sizeof(a)), x->first, x->last, x->host);
+		mx_sample(f, "onlink_switch_egress_lease_in_use_ports", l, ports_count(&in));
+	}
+	mx_family(f, "onlink_switch_egress_moves", "gauge", "Slices moved from a living host whose flows still keep ports.");
+	mx_sample(f, "onlink_switch_egress_moves", "", (double)s->state.moves.n);
+	mx_family(f, "onlink_switch_egress_moves_total", "counter",
+		  "Moves by how they ended: started, ended (the old owner's flows there ended), expired (move-deadline, or "
+		  "its host died).");
+	mx_sample(f, "onlink_switch_egress_moves_total", "outcome=\"started\"", (double)s->state.moves.started);
+	mx_sample(f, "onlink_switch_egress_moves_total", "outcome=\"ended\"", (double)s->state.moves.ended);
+	mx_sample(f, "onlink_switch_egress_moves_total", "outcome=\"expired\"", (double)s->state.moves.expired);
 	mx_family(f, "onlink_switch_egress_lease_changes_total", "counter",
 		  "Lease changes: leased, rests, back, freed, ended.");
 	mx_sample(f, "onlink_switch_egress_lease_changes_total", "", (double)s->eg.changes);

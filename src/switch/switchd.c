@@ -47,6 +47,8 @@ static int snapshot(void *arg, struct conn *c)
 		int n = wire_egress_encode(body, sizeof(body), &s->eg.v[i]);
 		r = n < 0 ? n : conn_send(c, WM_EGRESS, body, (size_t)n);
 	}
+	if (!r)
+		r = swegress_snapshot_kept(s, c);
 	if (!r && s->peer_told >= 0) {
 		int n = wire_switch_encode(body, sizeof(body), s->cfg->sw.peer_switch, s->peer_told);
 		r = n < 0 ? n : conn_send(c, WM_SWITCH, body, (size_t)n);
@@ -298,9 +300,7 @@ static int reload_in_place(struct switchd *s, struct config *next)
 	s->peers.keys.cfg = s->cfg;
 	config_free(&old);
 	unsigned kept = peers_reconfigured(&s->peers);
-	int egress_changed = swegress_refresh(s);
-	if (egress_changed)
-		peers_resnapshot(&s->peers);
+	int egress_changed = swegress_turn(s);
 	if (keepalive != s->cfg->keepalive)
 		timer_arm(&s->keepalive, s->cfg->keepalive * 1000ull, s->cfg->keepalive * 1000ull);
 	if (provctl_reload(s->pc))

@@ -24,6 +24,11 @@ struct swegress {
 	size_t nseen, capseen;
 	uint64_t start_ms;
 	unsigned long changes;   /* lease changes since the start */
+	struct lives lives;      /* what each host says its flows hold */
+	unsigned long live_refused; /* reports for an address no table has */
+	/* the kept ports the hosts were last sent, per address and host */
+	struct kept_sent { struct ol_addr addr; char host[OL_NAME_MAX]; struct ol_ports ports; } *sent;
+	size_t nsent, capsent;
 };
 
 struct switchd {
@@ -60,7 +65,14 @@ struct switchd {
  * when the tables changed (the caller sends new snapshots), else 0 */
 int swegress_init(struct switchd *s);
 int swegress_refresh(struct switchd *s);
+/* a turn of the lease clock: the tables, the moves and the kept ports,
+ * and a new snapshot to every host when the tables changed (then 1) */
+int swegress_turn(struct switchd *s);
 void swegress_fini(struct switchd *s);
+/* onlink egress move HOST: its reply (a line) */
+char *swegress_move(struct switchd *s, const char *host);
+/* the snapshot's kept ports (WM_EGRESS_KEPT, after the tables) */
+int swegress_snapshot_kept(struct switchd *s, struct conn *c);
 
 /* status.c: the control socket's answers (the typed status, the
  * operator requests through provctl) and the metrics */

@@ -146,7 +146,8 @@ int swstate_decode(struct swstate *st, const char *text, const char **why)
 	struct swstate_purge pg = { 0 };
 	int has_ops = 0;
 	struct leases leases = { 0 };
-	unsigned leases_bad = 0;
+	struct moves moves = { 0 };
+	unsigned leases_bad = 0, moves_bad = 0;
 	size_t n = 0, cap = 0, i;
 	*why = NULL;
 	if (!root || !json_is_object(root)) {
@@ -208,17 +209,26 @@ int swstate_decode(struct swstate *st, const char *text, const char **why)
 		*why = "\"leases\" is not an array";
 	if (!*why && leases_from_json(&leases, list, &leases_bad))
 		*why = "out of memory";
+	list = json_object_get(root, "moves");
+	if (!*why && list && !json_is_array(list))
+		*why = "\"moves\" is not an array";
+	if (!*why && moves_from_json(&moves, list, &moves_bad))
+		*why = "out of memory";
 out:
 	json_decref(root);
 	if (*why) {
 		free(v);
 		free(ann);
 		leases_free(&leases);
+		moves_free(&moves);
 		return -1;
 	}
 	leases_free(&st->leases);
 	st->leases = leases;
 	st->leases_bad = leases_bad;
+	moves_free(&st->moves);
+	st->moves = moves;
+	st->moves_bad = moves_bad;
 	free(st->aliases);
 	st->aliases = v;
 	st->n = n;
@@ -261,11 +271,13 @@ char *swstate_encode(const struct swstate *st)
 	json_t *purge = !st->purge.active ? json_null() :
 		jpack("{s:s, s:b, s:I, s:s}", "provider", st->purge.provider, "soft", st->purge.soft, "since",
 			  (json_int_t)st->purge.since, "by", st->purge.by);
-	json_t *leases = leases_to_json(&st->leases);
-	json_t *root = !bad && purge && leases ?
-		jpack("{s:i, s:s, s:O, s:O, s:O, s:O, s:O}", "onlink_state", SWSTATE_VERSION, "role", "switch",
-		      "announcements", anns, "drained", drained, "purge", purge, "port_aliases", list, "leases", leases) : NULL;
+	json_t *leases = leases_to_json(&st->leases), *moves = moves_to_json(&st->moves);
+	json_t *root = !bad && purge && leases && moves ?
+		jpack("{s:i, s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "onlink_state", SWSTATE_VERSION, "role", "switch",
+		      "announcements", anns, "drained", drained, "purge", purge, "port_aliases", list, "leases", leases,
+		      "moves", moves) : NULL;
 	json_decref(leases);
+	json_decref(moves);
 	json_decref(list);
 	json_decref(anns);
 	json_decref(drained);
@@ -346,6 +358,7 @@ void swstate_free(struct swstate *st)
 	free(st->ann);
 	st->ann = NULL;
 	leases_free(&st->leases);
+	moves_free(&st->moves);
 }
 
 static struct swstate_alias *find(const struct swstate *st, const char *port)

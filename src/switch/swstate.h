@@ -25,6 +25,7 @@
 #define OL_SWSTATE_H
 #include "switch/announce.h"
 #include "switch/leases.h"
+#include "switch/moves.h"
 #include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +58,8 @@ struct swstate {
 	int save_failed;         /* the last write failed (logged once) */
 	struct leases leases;    /* egress slice leases (leases.h) */
 	unsigned leases_bad;     /* leases in the file that did not decode (skipped) */
+	struct moves moves;      /* moved slices' kept ports (moves.h) */
+	unsigned moves_bad;
 };
 
 /* Pure: the state in text (0, the state replaced) or why not (-1, *why

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
-	switch (data[0] % 9) {
+	switch (data[0] % 11) {
 	case 0: {
 		uint8_t ts[WIRE_TS];
 		char name[OL_NAME_MAX];
@@ -84,6 +84,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int dead;
 		if (!wire_switch_decode(p, n, name, &dead))
 			same(p, n, out, wire_switch_encode(out, sizeof(out), name, dead));
+		break;
+	}
+	case 9: {
+		struct ol_addr a;
+		char name[OL_NAME_MAX];
+		static struct ol_ports ps;
+		if (!wire_kept_decode(p, n, &a, name, &ps))
+			same(p, n, out, wire_kept_encode(out, sizeof(out), &a, name, &ps));
+		break;
+	}
+	case 10: {
+		struct ol_addr a;
+		uint16_t used;
+		static struct ol_ports ps;
+		if (!wire_live_decode(p, n, &a, &used, &ps))
+			same(p, n, out, wire_live_encode(out, sizeof(out), &a, used, &ps));
 		break;
 	}
 	default: {

@@ -50,18 +50,18 @@ static void each_port_once(int type)
 	int fds[5], seen[4] = { 0 };
 	for (int i = 0; i < 4; i++) {
 		fds[i] = socket(AF_INET, type, 0);
-		assert_int_equal(egress_bind_port_in_slice(fds[i], &b, 40000, 40003), 0);
+		assert_int_equal(egress_bind_port_in_slice(fds[i], &b, 40000, 40003, NULL), 0);
 		uint16_t p = port_of(fds[i]);
 		assert_true(p >= 40000 && p <= 40003);
 		assert_int_equal(seen[p - 40000]++, 0); /* each port once */
 	}
 	/* the slice is full: said as such, not as another error */
 	fds[4] = socket(AF_INET, type, 0);
-	assert_int_equal(egress_bind_port_in_slice(fds[4], &b, 40000, 40003), -EADDRINUSE);
+	assert_int_equal(egress_bind_port_in_slice(fds[4], &b, 40000, 40003, NULL), -EADDRINUSE);
 	/* a freed port is found again, wherever the search starts */
 	uint16_t freed = port_of(fds[2]);
 	close(fds[2]);
-	assert_int_equal(egress_bind_port_in_slice(fds[4], &b, 40000, 40003), 0);
+	assert_int_equal(egress_bind_port_in_slice(fds[4], &b, 40000, 40003, NULL), 0);
 	assert_int_equal(port_of(fds[4]), freed);
 	for (int i = 0; i < 5; i++)
 		if (i != 2)
@@ -87,15 +87,15 @@ static void edges(void **state)
 	struct sockaddr_storage b = { .ss_family = AF_INET };
 	inet_pton(AF_INET, "127.0.0.1", &((struct sockaddr_in *)&b)->sin_addr);
 	int a = socket(AF_INET, SOCK_DGRAM, 0), c = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_int_equal(egress_bind_port_in_slice(a, &b, 50000, 50000), 0);
+	assert_int_equal(egress_bind_port_in_slice(a, &b, 50000, 50000, NULL), 0);
 	assert_int_equal(port_of(a), 50000);
-	assert_int_equal(egress_bind_port_in_slice(c, &b, 50000, 50000), -EADDRINUSE);
+	assert_int_equal(egress_bind_port_in_slice(c, &b, 50000, 50000, NULL), -EADDRINUSE);
 	close(a);
 	close(c);
 	int lo = 0, hi = 0;
 	for (int i = 0; i < 64; i++) {
 		int s = socket(AF_INET, SOCK_DGRAM, 0);
-		assert_int_equal(egress_bind_port_in_slice(s, &b, 20000, 29999), 0);
+		assert_int_equal(egress_bind_port_in_slice(s, &b, 20000, 29999, NULL), 0);
 		uint16_t p = port_of(s);
 		assert_true(p >= 20000 && p <= 29999);
 		lo += p < 25000, hi += p >= 25000;

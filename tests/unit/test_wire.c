@@ -292,6 +292,57 @@ static void records_round_trip(void **state)
 	assert_int_equal(len, sizeof(buf));
 }
 
+/* port sets: ranges, joined past the limit into a superset; kept and
+ * live messages round trip, and refuse what the encoder never writes */
+static void ports_and_kept(void **state)
+{
+	(void)state;
+	static struct ol_ports s, t, u;
+	uint16_t p[] = { 10005, 10001, 10002, 10003, 10001, 10010 };
+	ports_from(&s, p, 6);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.r[0].first, 10001);
+	assert_int_equal(s.r[0].last, 10003);
+	assert_int_equal(ports_count(&s), 5);
+	assert_true(ports_has(&s, 10010) && !ports_has(&s, 10004));
+	char txt[64];
+	ports_str(&s, txt, sizeof(txt));
+	assert_string_equal(txt, "10001-10003,10005,10010");
+	ports_within(&s, 10002, 10005, &t);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.r[0].first, 10002);
+	/* 2000 ports every third: more ranges than fit; a superset */
+	static uint16_t many[2000];
+	for (int i = 0; i < 2000; i++)
+		many[i] = (uint16_t)(2000 + 3 * i);
+	ports_from(&u, many, 2000);
+	assert_true(u.n <= OL_RANGES_MAX && ports_valid(&u));
+	for (int i = 0; i < 2000; i++)
+		assert_true(ports_has(&u, (uint16_t)(2000 + 3 * i)));
+	uint8_t buf[4096];
+	struct ol_addr a, b;
+	char host[OL_NAME_MAX];
+	addr_parse("2001:db8:e::10", &a);
+	int n = wire_kept_encode(buf, sizeof(buf), &a, "h1", &u);
+	assert_true(n > 0 && n <= WIRE_BODY_MAX);
+	assert_int_equal(wire_kept_decode(buf, (size_t)n, &b, host, &t), 0);
+	assert_true(!addr_cmp(&a, &b) && !strcmp(host, "h1") && ports_equal(&t, &u));
+	for (int i = 0; i < n; i++)
+		assert_int_equal(wire_kept_decode(buf, (size_t)i, &b, host, &t), -EBADMSG);
+	uint16_t used;
+	n = wire_live_encode(buf, sizeof(buf), &a, 7, &s);
+	assert_int_equal(wire_live_decode(buf, (size_t)n, &b, &used, &t), 0);
+	assert_true(used == 7 && ports_equal(&t, &s));
+	/* ranges out of order or touching are refused */
+	buf[n - 4] = 0x27, buf[n - 3] = 0x11; /* the last range now starts at 10001 */
+	assert_int_equal(wire_live_decode(buf, (size_t)n, &b, &used, &t), -EBADMSG);
+	/* an empty set is a message too: nothing live */
+	t.n = 0;
+	n = wire_live_encode(buf, sizeof(buf), &a, 0, &t);
+	assert_int_equal(wire_live_decode(buf, (size_t)n, &b, &used, &s), 0);
+	assert_int_equal(s.n, 0);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the daemons: a closed peer is an error, not a signal */
@@ -303,6 +354,7 @@ int main(void)
 		cmocka_unit_test(hs1_round_trip),
 		cmocka_unit_test(name_round_trip),
 		cmocka_unit_test(egress_round_trip),
+		cmocka_unit_test(ports_and_kept),
 		cmocka_unit_test(host_round_trip),
 		cmocka_unit_test(records_round_trip),
 	};
