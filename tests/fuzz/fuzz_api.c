@@ -8,6 +8,7 @@
  * Oracle beyond "no crash": what decodes encodes to a line that decodes to
  * the same thing. */
 #include "proto/api.h"
+#define CONTROL_LINE_MAX 65536
 #include "proto/opapi.h"
 #include "kernel/route.h"
 #include "proto/birdroute.h"
@@ -42,6 +43,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    rq.kind != rq2.kind || rq.topics != rq2.topics || strcmp(rq.destination, rq2.destination))
 			abort();
 	}
+	/* egress-live: its "live" array, back and forth */
+	struct api_ports *lv = NULL, *lv2 = NULL;
+	size_t nl = 0, nl2 = 0;
+	if (!api_live_decode(in, &lv, &nl, &why)) {
+		static char buf[CONTROL_LINE_MAX];
+		if (api_live_encode(lv, nl, buf, sizeof(buf)) || api_live_decode(buf, &lv2, &nl2, &why) || nl != nl2)
+			abort();
+		for (size_t i = 0; i < nl; i++)
+			if (addr_cmp(&lv[i].addr, &lv2[i].addr) || lv[i].in_use != lv2[i].in_use ||
+			    !ports_equal(&lv[i].ports, &lv2[i].ports))
+				abort();
+	}
+	free(lv);
+	free(lv2);
 	struct api_egress e, e2;
 	if (!api_egress_decode(in, &e, &why)) {
 		char *l = api_egress_encode(&e);
@@ -90,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct swstate st = { 0 }, st2 = { 0 };
 	if (!swstate_decode(&st, in, &why)) {
 		char *l = swstate_encode(&st);
-		if (!l || swstate_decode(&st2, l, &why) || st.n != st2.n)
+		if (!l || swstate_decode(&st2, l, &why) || st.n != st2.n || st.leases.n != st2.leases.n ||
+		    st.moves.n != st2.moves.n)
 			abort();
 		for (size_t i = 0; i < st.n; i++)
 			if (strcmp(swstate_alias(&st2, st.aliases[i].port), st.aliases[i].alias))
