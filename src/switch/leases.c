@@ -224,28 +224,36 @@ int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now, le
 int leases_move(struct leases *L, const struct cfg_switch *sw, const char *host, int64_t now, lease_note_fn note,
 		void *note_arg)
 {
-	int moved = 0;
-	for (size_t i = 0; i < L->n; i++) {
-		if (L->v[i].state != LEASE_HELD || strcmp(L->v[i].host, host))
-			continue;
-		const struct cfg_pool *pl = pool_of(sw, L->v[i].pool);
-		if (!pl)
-			continue;
+	/* the host's leases now: each gets a successor, then goes (the new
+	 * ones are appended, and must not be moved in turn) */
+	size_t n0 = L->n, moved = 0;
+	struct lease *old = calloc(n0 + 1, sizeof(*old));
+	size_t nold = 0;
+	if (!old)
+		return -ENOMEM;
+	for (size_t i = 0; i < n0; i++)
+		if (L->v[i].state == LEASE_HELD && !strcmp(L->v[i].host, host) && pool_of(sw, L->v[i].pool))
+			old[nold++] = L->v[i];
+	for (size_t k = 0; k < nold; k++) {
 		struct lease *nl;
-		int r = grant(L, pl, L->v[i].addr.family, host, now, &nl); /* the old one still taken: another */
-		if (r <= 0) {
-			if (r < 0)
-				return r;
-			continue;
+		int r = grant(L, pool_of(sw, old[k].pool), old[k].addr.family, host, now, &nl); /* the old one still taken */
+		if (r < 0) {
+			free(old);
+			return r;
 		}
-		struct lease old = L->v[i];
-		note(note_arg, &old, "moved");
+		if (!r)
+			continue;
+		note(note_arg, &old[k], "moved");
 		note(note_arg, nl, "leased");
-		drop(L, i); /* the old record goes: its slice is free (its flows' ports kept: moves.h) */
-		i--;
+		for (size_t i = 0; i < L->n; i++)
+			if (L->v[i].first == old[k].first && !addr_cmp(&L->v[i].addr, &old[k].addr)) {
+				drop(L, i); /* free at once: what its flows hold is kept for it (moves.h) */
+				break;
+			}
 		moved++;
 	}
-	return moved;
+	free(old);
+	return (int)moved;
 }
 
 static int slice_cmp(const void *a, const void *b)

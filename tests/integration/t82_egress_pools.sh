@@ -94,3 +94,45 @@ start_hostd 1
 check "h1, back after the quarantine, is leased its old slices again (the only free ones)" \
 	wait_for 15 "h1 leased" is_leased h1 "$old1"
 check_eq "16 leases held, none resting" "$(held) $(st "$SW" '[.leases[] | select(.state == "resting")] | length')" "16 0"
+
+# onlink egress move: h2 gets new slices; its live flows keep their ports
+# of the old ones, and none breaks
+lab_egress_client 2
+n inet ip route add 192.0.2.11/32 via 198.51.100.1
+n pa ip route add 192.0.2.11/32 via 10.0.1.2
+n sw ip route replace 192.0.2.10/31 via 10.10.0.12
+start_egressd 2
+proxy_up() { [ "$(st "$LAB_DIR/egress-h2.sock" .ipv4.first)" != null ]; }
+wait_for 10 "h2's proxy" proxy_up
+TOOLS=$LAB_ROOT/lab/tools
+lab_spawn flowsrv inet python3 "$TOOLS/longflows.py" server "$LAB_DIR/flows.log" 203.0.113.1:7000
+wait_for 5 "flow server" n inet bash -c "exec 3<>/dev/tcp/203.0.113.1/7000"
+lab_spawn moved c2 python3 "$TOOLS/longflows.py" client 203.0.113.1 7000 20 20 "$LAB_DIR/stop-moved"
+wait_for 30 "flows ready" grep -q '^ready' "$LAB_DIR/moved.log"
+old2=$(leases_of h2)
+addr2=$(tr , '\n' <<<"$old2" | grep '^192' | cut -d' ' -f1)
+live_known() { [ "$(st "$SW" "[.live[] | select(.host == \"h2\" and .address == \"$addr2\") | .in_use] | add // 0")" -ge 30 ]; }
+check "the switch knows what h2's 40 flows hold" wait_for 10 "h2 live" live_known
+check "the lease shows the ports in use" \
+	bash -c "[ \$('$ONLINK' status -s '$SW' --json | jq '[.leases[] | select(.host == \"h2\" and .address == \"$addr2\") | .in_use] | add') -ge 30 ]"
+check_eq "a move needs a free slice: refused while the pool is full" "$("$ONLINK" egress move -s "$SW" h2 2>&1)" \
+	"onlink egress move: egress-move: h2 holds no lease of a pool with a free slice"
+# a wider range: a fifth slice of each address, the leases unchanged
+sed -i 's/^ports = 10240-14335$/ports = 10240-15359/' "$LAB_DIR/switch.conf"
+kill -HUP "$(lab_pid onlinkd-sw)"
+wider() { [ "$(smetric | grep '^onlink_switch_egress_pool_slices{pool="edge",family="ipv4",state="free"}' | cut -d' ' -f2)" = 2 ]; }
+check "a reload widens the pool, every lease kept" wait_for 10 "wider" wider
+check_eq "h2's leases unchanged by it" "$(leases_of h2)" "$old2"
+check "onlink egress move h2" bash -c "'$ONLINK' egress move -s '$SW' h2 | grep -q 'h2 now leases'"
+new2=$(leases_of h2)
+check "h2 holds two new leases, none of its old ones" \
+	bash -c "[ \$(tr , '\\n' <<<'$new2' | wc -l) = 2 ] && [ -z \"\$(comm -12 <(tr , '\\n' <<<'$new2' | sort) <(tr , '\\n' <<<'$old2' | sort))\" ]"
+kept_h2() { [ "$(st "$SW" '[.moves[] | select(.host == "h2") | .kept] | add // 0')" -ge 30 ]; }
+check "the ports its flows hold of its old IPv4 slice are kept for it" wait_for 10 "kept" kept_h2
+sleep 3 # the 40 flows run on across the move
+touch "$LAB_DIR/stop-moved"
+wait_for 20 "flows done" grep -q '^{' "$LAB_DIR/moved.log"
+r=$(grep '^{' "$LAB_DIR/moved.log")
+check_eq "none of h2's 40 flows broke, none stalled a second (max gap $(jq .max_gap_ms <<<"$r") ms)" \
+	"$(jq -c '[.broken, .gaps_over_1s]' <<<"$r")" "[0,0]"
+check_eq "an unknown host is refused" "$("$ONLINK" egress move -s "$SW" h9 2>&1)" "onlink egress move: egress-move: no host 'h9' in the config"

@@ -225,6 +225,35 @@ static void restart_changes_nothing(void **state)
 	swstate_free(&back);
 }
 
+/* onlink egress move: a new slice of each family, the old ones free (the
+ * new ones are not moved in turn: that looped once) */
+static void move_gives_new_slices(void **state)
+{
+	(void)state;
+	struct world w;
+	struct leases L = { 0 };
+	world_init(&w, 7); /* one slice of each family spare */
+	update(&w, &L, 1000);
+	struct lease o4 = *held(&L, "h2", AF_INET), o6 = *held(&L, "h2", AF_INET6);
+	w.nlog = 0;
+	assert_int_equal(leases_move(&L, &w.sw, "h2", 2000, note_fn, &w), 2);
+	assert_int_equal(L.n, 14);
+	const struct lease *n4 = held(&L, "h2", AF_INET), *n6 = held(&L, "h2", AF_INET6);
+	assert_non_null(n4);
+	assert_non_null(n6);
+	assert_false(n4->first == o4.first && !addr_cmp(&n4->addr, &o4.addr));
+	assert_false(n6->first == o6.first && !addr_cmp(&n6->addr, &o6.addr));
+	assert_string_equal(w.log[0], "moved h2 10240");
+	/* its old slices are free: the next host that needs one gets one */
+	assert_int_equal(update(&w, &L, 3000), 0);
+	w.pool.nhosts = 8;
+	assert_int_equal(update(&w, &L, 3000), 2);
+	/* a full pool: nothing to move to */
+	assert_int_equal(leases_move(&L, &w.sw, "h3", 4000, note_fn, &w), 0);
+	assert_int_equal(leases_move(&L, &w.sw, "nobody", 4000, note_fn, &w), 0);
+	leases_free(&L);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +261,7 @@ int main(void)
 		cmocka_unit_test(death_rests_then_frees),
 		cmocka_unit_test(config_changes),
 		cmocka_unit_test(restart_changes_nothing),
+		cmocka_unit_test(move_gives_new_slices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
