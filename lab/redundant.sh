@@ -180,6 +180,19 @@ lab2_onlink_configs() {
 		# one L2 domain: the peer link's carrier tells of the other switch
 		[ "${LAB_DESIGN:-uplinks}" = l2 ] && [ -z "${LAB_NO_PEER_LINK:-}" ] &&
 			peer="peer-link = peer"$'\n'"peer-switch = sw$other"
+		# LAB_EGRESS_POOL=1: a pool both switch agents hold, switch A
+		# deciding its leases
+		local pool=""
+		if [ -n "${LAB_EGRESS_POOL:-}" ]; then
+			pool="[egress-pool edge]
+address = 192.0.2.10
+address = 2001:db8:e::10
+slice-size = 1024
+ports = 10240-14335
+leader = swa
+quarantine = ${LAB_POOL_QUARANTINE:-120s}"
+			peer+=$'\n'"host-dead-after = ${LAB_HOST_DEAD_AFTER:-30s}"
+		fi
 		cat > "$LAB_DIR/switch-$p.conf" <<CONF
 [switch]
 name = sw$p
@@ -199,6 +212,8 @@ interface = br0
 table = 10$idx
 hold-down = ${LAB_HOLD_DOWN:-2s}
 $extra
+
+$pool
 
 $hosts
 CONF

@@ -91,6 +91,7 @@ struct cfg_pool {
 	size_t caphosts;
 	int hosts_line;
 	unsigned quarantine_ms;         /* a freed slice rests this long */
+	char leader[OL_NAME_MAX];       /* the switch agent that decides its leases; "": this one */
 	int line;
 };
 

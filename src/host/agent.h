@@ -65,6 +65,7 @@ struct swlink {
 	uint64_t cookie_ms;      /* 0: none */
 	int cookie_retry;        /* the next attempt is the answer to a cookie */
 	unsigned long cookies;   /* cookie replies received */
+	struct egset seen_sent;  /* the leader's tables told to it (egress_seen_sync), this session */
 };
 
 struct pstate {  /* for status: when each provider last changed up/down */
@@ -155,6 +156,9 @@ struct hostd {
 char *egress_live_request(struct hostd *h, const char *line);
 void egress_live_send(struct hostd *h, struct swlink *s);
 void egress_live_expire(struct hostd *h);
+/* A pool's table as its leader decided it, told to each switch agent that
+ * holds it differently (a follower: WM_EGRESS_SEEN), once per change. */
+void egress_seen_sync(struct hostd *h);
 
 /* routeq.c: the local API's "route" answer (a line) */
 char *routeq_answer(struct hostd *h, const char *destination);

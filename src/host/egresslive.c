@@ -84,3 +84,45 @@ void egress_live_expire(struct hostd *h)
 		publish(h, NULL, 0);
 	}
 }
+
+static int same_slices(const struct ol_egress *a, const struct ol_egress *b)
+{
+	struct ol_egress x = *a, y = *b;
+	x.decided = y.decided = 0;
+	return egress_equal(&x, &y);
+}
+
+void egress_seen_sync(struct hostd *h)
+{
+	const struct egset *eg = &h->view.egress;
+	for (unsigned w = 0; w < h->cfg->host.nswitches; w++) {
+		struct swlink *s = &h->sw[w];
+		if (s->state != SW_UP)
+			continue;
+		int sent = 0;
+		for (size_t i = 0; i < eg->n; i++) {
+			const struct ol_egress *t = &eg->v[i], *mine = NULL;
+			if (!t->decided)
+				continue;
+			for (size_t k = 0; k < s->view.egress.n && !mine; k++)
+				if (!addr_cmp(&s->view.egress.v[k].addr, &t->addr))
+					mine = &s->view.egress.v[k];
+			/* not its address, its own decision, or what it holds already */
+			if (!mine || mine->decided || same_slices(mine, t))
+				continue;
+			size_t k;
+			for (k = 0; k < s->seen_sent.n && !egress_equal(&s->seen_sent.v[k], t); k++)
+				;
+			if (k < s->seen_sent.n)
+				continue; /* told already: its answer (a new table) is on its way */
+			uint8_t body[WIRE_BODY_MAX];
+			int n = wire_egress_encode(body, sizeof(body), t);
+			if (n > 0 && !conn_send(&s->c, WM_EGRESS_SEEN, body, (size_t)n)) {
+				egset_put(&s->seen_sent, t);
+				sent = 1;
+			}
+		}
+		if (sent)
+			conn_flush(&s->c);
+	}
+}

@@ -63,6 +63,7 @@ void hostd_turn(struct hostd *h, int full)
 		pstate_update(h);
 		kstate_reconcile(h, NULL, 0);
 		kstate_steer(h);
+		egress_seen_sync(h); /* a follower switch agent learns its leader's leases */
 	}
 	kobj_set_free(&touched);
 	/* the traffic counters follow the providers, shortly after: a burst

@@ -147,19 +147,27 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 			else if (fresh)
 				d->addr = s->dir.v[k].addr;
 		}
-		for (size_t k = 0; k < s->egress.n && !r; k++) {
-			size_t m;
-			for (m = 0; m < hv->egress.n; m++)
-				if (!addr_cmp(&hv->egress.v[m].addr, &s->egress.v[k].addr))
-					break;
-			if (m < hv->egress.n)
-				continue;
-			r = egset_put(&hv->egress, &s->egress.v[k]);
-			for (size_t j = 0; j < s->kept.n && !r; j++)
-				if (!addr_cmp(&s->kept.v[j].addr, &s->egress.v[k].addr))
-					r = keptset_put(&hv->kept, &s->kept.v[j]);
-		}
 	}
+	/* each shared address's table from the first switch agent that decides
+	 * it (a pool's leader), else from the first that has it */
+	for (int decided = 1; decided >= 0 && !r; decided--)
+		for (unsigned i = 0; i < n && !r; i++) {
+			const struct swview *s = views[i];
+			for (size_t k = 0; k < s->egress.n && !r; k++) {
+				size_t m;
+				if (s->egress.v[k].decided != decided)
+					continue;
+				for (m = 0; m < hv->egress.n; m++)
+					if (!addr_cmp(&hv->egress.v[m].addr, &s->egress.v[k].addr))
+						break;
+				if (m < hv->egress.n)
+					continue;
+				r = egset_put(&hv->egress, &s->egress.v[k]);
+				for (size_t j = 0; j < s->kept.n && !r; j++)
+					if (!addr_cmp(&s->kept.v[j].addr, &s->egress.v[k].addr))
+						r = keptset_put(&hv->kept, &s->kept.v[j]);
+			}
+		}
 	for (unsigned i = 0; i < n && !r; i++) {
 		const struct swview *s = views[i];
 		int dead = mp->dead && mp->dead[i];

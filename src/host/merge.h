@@ -2,8 +2,9 @@
  * wants, kept up to date in turns. Pure (no I/O), unit-tested.
  *
  * A provider is taken from the first switch agent (in config order) that
- * reports it up, else from the first that reports it at all; egress tables
- * and hosts from the first that has them. A switch held dead reports its
+ * reports it up, else from the first that reports it at all; an egress
+ * table from the first that decides it (a pool's leader), else from the
+ * first that has it; hosts from any. A switch held dead reports its
  * providers down. A provider down with a backup takes its backup's MACs
  * (following the backups' own backups, never round a cycle): the backup
  * may be any switch agent's provider.

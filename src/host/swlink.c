@@ -229,6 +229,7 @@ static void sw_cb(struct loop_src *src, uint32_t events)
 			s->sessions++;
 			snprintf(s->agent_name, sizeof(s->agent_name), "%s", s->c.peer_name);
 			egress_live_send(h, s); /* what the egress proxy's flows hold */
+			s->seen_sent.n = 0;     /* and, at the next turn, the tables it should hold */
 		}
 		/* its word on the other switches, new or counting again */
 		if (s->view.reports_changed || (up && s->view.reports.n)) {
@@ -334,4 +335,5 @@ void swlink_fini(struct swlink *s)
 	timer_fini(&s->rekey_t);
 	uplink_fini(s);
 	swview_free(&s->view);
+	vec_free(&s->seen_sent);
 }

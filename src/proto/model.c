@@ -37,7 +37,7 @@ int provider_equal(const struct ol_provider *a, const struct ol_provider *b)
 
 int egress_equal(const struct ol_egress *a, const struct ol_egress *b)
 {
-	if (addr_cmp(&a->addr, &b->addr) || a->nslices != b->nslices)
+	if (addr_cmp(&a->addr, &b->addr) || a->nslices != b->nslices || a->decided != b->decided)
 		return 0;
 	for (unsigned i = 0; i < a->nslices; i++)
 		if (strcmp(a->slices[i].host, b->slices[i].host) || a->slices[i].first != b->slices[i].first ||

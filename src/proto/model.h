@@ -44,6 +44,8 @@ struct ol_slice {
 
 struct ol_egress {
 	struct ol_addr addr;
+	uint8_t decided;        /* this switch agent decides the table (fixed slices, or a pool it
+				 * leads); 0: it holds what the leader decided (hosts prefer 1) */
 	uint8_t nslices;
 	struct ol_slice slices[OL_SLICES_MAX];
 };

@@ -270,9 +270,10 @@ static int take_addr(const uint8_t *buf, size_t n, struct ol_addr *a)
 int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e)
 {
 	size_t off;
-	if (e->nslices > OL_SLICES_MAX || cap < 18 + (size_t)e->nslices * (OL_NAME_MAX + 4))
+	if (e->nslices > OL_SLICES_MAX || e->decided > 1 || cap < 19 + (size_t)e->nslices * (OL_NAME_MAX + 4))
 		return -ENOSPC;
 	off = put_addr(buf, &e->addr);
+	buf[off++] = e->decided;
 	buf[off++] = e->nslices;
 	for (unsigned i = 0; i < e->nslices; i++) {
 		const struct ol_slice *s = &e->slices[i];
@@ -296,8 +297,9 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
 	if ((r = take_addr(buf, n, &e->addr)) < 0)
 		return r;
 	off = (size_t)r;
-	if (off >= n || buf[off] > OL_SLICES_MAX)
+	if (off + 1 >= n || buf[off] > 1 || buf[off + 1] > OL_SLICES_MAX)
 		return -EBADMSG;
+	e->decided = buf[off++];
 	e->nslices = buf[off++];
 	for (unsigned i = 0; i < e->nslices; i++) {
 		struct ol_slice *s = &e->slices[i];

@@ -27,7 +27,7 @@ enum wire_msg {
 	WM_PROVIDER_DEL = 5, WM_KEEPALIVE = 6, WM_EGRESS = 7, WM_HOST = 8,
 	WM_GEN = 9, WM_FASTPATH = 10, WM_SWITCH = 11,
 	WM_REKEY = 12, WM_REKEY_ACK = 13, WM_REKEY_DONE = 14,
-	WM_EGRESS_KEPT = 15, WM_EGRESS_LIVE = 16,
+	WM_EGRESS_KEPT = 15, WM_EGRESS_LIVE = 16, WM_EGRESS_SEEN = 17,
 };
 
 /* The fast path (docs/protocol.md): provider changes also go out once, as

@@ -152,8 +152,13 @@ static int grant(struct leases *L, const struct cfg_pool *pl, int family, const 
 	return 0;
 }
 
-int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now, lease_dead_fn dead, void *dead_arg,
-		  lease_note_fn note, void *note_arg)
+int pool_decides(const struct cfg_pool *pl, const char *me)
+{
+	return !pl->leader[0] || !strcmp(pl->leader, me);
+}
+
+int leases_update(struct leases *L, const struct cfg_switch *sw, const char *me, int64_t now, lease_dead_fn dead,
+		  void *dead_arg, lease_note_fn note, void *note_arg)
 {
 	int changes = 0;
 	for (size_t i = 0; i < L->n;) {
@@ -165,6 +170,10 @@ int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now, le
 			note(note_arg, l, "ended");
 			drop(L, i);
 			changes++;
+			continue;
+		}
+		if (!pool_decides(pl, me)) { /* its leader decides: held as the hosts follow it */
+			i++;
 			continue;
 		}
 		if (l->state == LEASE_RESTING && now >= l->until) {
@@ -182,6 +191,8 @@ int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now, le
 	}
 	for (unsigned p = 0; p < sw->npools; p++) {
 		const struct cfg_pool *pl = &sw->pools[p];
+		if (!pool_decides(pl, me))
+			continue;
 		for (unsigned h = 0; h < pool_nhosts(pl, sw); h++) {
 			const char *host = pool_host(pl, sw, h);
 			if (dead(dead_arg, host))
@@ -262,7 +273,56 @@ static int slice_cmp(const void *a, const void *b)
 	return (int)x->first - (int)y->first;
 }
 
-int leases_tables(const struct leases *L, const struct cfg_switch *sw, struct ol_egress **out, size_t *n)
+int leases_adopt(struct leases *L, const struct cfg_pool *pl, const struct ol_egress *t, int64_t now)
+{
+	int changes = 0;
+	/* a slice it held for a host that now rests: resting, its last holder known */
+	for (size_t i = 0; i < L->n; i++) {
+		struct lease *l = &L->v[i];
+		for (unsigned k = 0; !addr_cmp(&l->addr, &t->addr) && l->state == LEASE_HELD && k < t->nslices; k++)
+			if (!t->slices[k].host[0] && t->slices[k].first == l->first && t->slices[k].last == l->last) {
+				rest(l, pl, now);
+				changes++;
+			}
+	}
+	/* what it held of the address and the table no longer has goes */
+	for (size_t i = 0; i < L->n;) {
+		struct lease *l = &L->v[i];
+		int keep = 0;
+		for (unsigned k = 0; addr_cmp(&l->addr, &t->addr) == 0 && k < t->nslices && !keep; k++)
+			keep = t->slices[k].first == l->first && t->slices[k].last == l->last &&
+			       (t->slices[k].host[0] ? l->state == LEASE_HELD && !strcmp(t->slices[k].host, l->host)
+						     : l->state == LEASE_RESTING);
+		if (!addr_cmp(&l->addr, &t->addr) && !keep) {
+			drop(L, i);
+			changes++;
+			continue;
+		}
+		i++;
+	}
+	for (unsigned k = 0; k < t->nslices; k++) {
+		const struct ol_slice *s = &t->slices[k];
+		if (slice_taken(L, &t->addr, s->first))
+			continue;
+		if (vec_reserve_((void **)&L->v, &L->cap, L->n + 1, sizeof(*L->v)))
+			return -ENOMEM;
+		struct lease *l = &L->v[L->n++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->pool, sizeof(l->pool), "%s", pl->name);
+		snprintf(l->host, sizeof(l->host), "%s", s->host);
+		l->addr = t->addr;
+		l->first = s->first;
+		l->last = s->last;
+		l->state = s->host[0] ? LEASE_HELD : LEASE_RESTING;
+		l->since = now;
+		l->until = s->host[0] ? 0 : now + pl->quarantine_ms;
+		changes++;
+	}
+	return changes;
+}
+
+int leases_tables(const struct leases *L, const struct cfg_switch *sw, const char *me, struct ol_egress **out,
+		  size_t *n)
 {
 	size_t cap = sw->negress;
 	for (unsigned p = 0; p < sw->npools; p++)
@@ -271,12 +331,15 @@ int leases_tables(const struct leases *L, const struct cfg_switch *sw, struct ol
 	if (!t)
 		return -ENOMEM;
 	size_t k = 0;
-	for (unsigned i = 0; i < sw->negress; i++)
-		t[k++] = sw->egress[i].e;
+	for (unsigned i = 0; i < sw->negress; i++) {
+		t[k] = sw->egress[i].e;
+		t[k++].decided = 1; /* the config's: every switch agent says the same */
+	}
 	for (unsigned p = 0; p < sw->npools; p++)
 		for (unsigned a = 0; a < sw->pools[p].naddrs; a++) {
 			struct ol_egress *e = &t[k];
 			e->addr = sw->pools[p].addrs[a];
+			e->decided = (uint8_t)pool_decides(&sw->pools[p], me);
 			/* held first, then resting while the table has room: a
 			 * resting slice left out is only not dropped early */
 			for (int pass = LEASE_HELD; pass <= LEASE_RESTING; pass++)
@@ -292,7 +355,9 @@ int leases_tables(const struct leases *L, const struct cfg_switch *sw, struct ol
 					s->last = l->last;
 				}
 			qsort(e->slices, e->nslices, sizeof(e->slices[0]), slice_cmp);
-			if (e->nslices)
+			/* a follower's address goes even empty: the hosts tell it
+			 * the leader's table only where it holds one */
+			if (e->nslices || !e->decided)
 				k++;
 		}
 	*out = t;

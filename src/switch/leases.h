@@ -44,8 +44,16 @@ typedef int (*lease_dead_fn)(void *arg, const char *host);
  * those of hosts taken out of a pool, frees what rested long enough, and
  * leases to every live host what it lacks. The number of changes, or
  * -ENOMEM (what was done stays). */
-int leases_update(struct leases *L, const struct cfg_switch *sw, int64_t now_ms, lease_dead_fn dead, void *dead_arg,
-		  lease_note_fn note, void *note_arg);
+int leases_update(struct leases *L, const struct cfg_switch *sw, const char *me, int64_t now_ms, lease_dead_fn dead,
+		  void *dead_arg, lease_note_fn note, void *note_arg);
+/* Whether this switch agent (me) decides the pool's leases. */
+int pool_decides(const struct cfg_pool *pl, const char *me);
+/* A follower's leases of one pool address, as its leader decided them
+ * (the table a host follows, WM_EGRESS_SEEN): the records of that address
+ * replaced (a slice with host "" rests for the pool's quarantine from
+ * now; the same lease keeps its since). The number of changes, or
+ * -ENOMEM. */
+int leases_adopt(struct leases *L, const struct cfg_pool *pl, const struct ol_egress *t, int64_t now);
 
 /* A host's leases moved (onlink egress move): a new slice of each, the
  * old ones free at once (what its flows hold of them is kept for it:
@@ -56,8 +64,10 @@ int leases_move(struct leases *L, const struct cfg_switch *sw, const char *host,
 
 /* The egress tables the hosts get: the fixed [egress ADDR] sections, then
  * each pool address with a lease (held: its host; resting: host ""),
- * slices in port order. *out is malloc'd. 0 or -ENOMEM. */
-int leases_tables(const struct leases *L, const struct cfg_switch *sw, struct ol_egress **out, size_t *n);
+ * slices in port order; decided unless a pool another agent leads.
+ * *out is malloc'd. 0 or -ENOMEM. */
+int leases_tables(const struct leases *L, const struct cfg_switch *sw, const char *me, struct ol_egress **out,
+		  size_t *n);
 
 /* The ports of a pool address cut into slices: how many, and the i-th. */
 unsigned pool_slices(const struct cfg_pool *pl);

@@ -289,12 +289,12 @@ static void send_snapshot(struct peers *s, struct peer *p)
 		peer_drop(s, p, "output queue full");
 }
 
-/* Hosts send keepalives (handled in conn.c) and their egress flows' live
- * ports (the agent's host_msg). */
+/* Hosts send keepalives (handled in conn.c), their egress flows' live
+ * ports and the egress tables they follow (the agent's host_msg). */
 static int peer_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, void *arg, const char **why)
 {
 	struct peers *s = arg;
-	if (type == WM_EGRESS_LIVE && s->host_msg)
+	if ((type == WM_EGRESS_LIVE || type == WM_EGRESS_SEEN) && s->host_msg)
 		return s->host_msg(s->arg, c->peer_name, type, body, n, why);
 	*why = "unexpected message";
 	return -1;

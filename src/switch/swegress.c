@@ -2,8 +2,8 @@
  * pools' leases (leases.c), brought up to date once a second and after a
  * reload; a change goes to every host in a new snapshot and into the
  * state file. A host is dead for its leases when it has had no session
- * for host-dead-after (counted from the agent's start for a host never
- * seen since). */
+ * for host-dead-after (counted from the agent's start plus the hosts'
+ * longest reconnect back-off for a host not seen since). */
 #include "switch/switchd_int.h"
 #include "base/log.h"
 #include "base/vec.h"
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+
+#define SWEGRESS_START_GRACE_MS 30000 /* a host's longest back-off between attempts */
 
 static int64_t unix_ms(void)
 {
@@ -30,7 +32,9 @@ static uint64_t *seen_of(struct swegress *e, const char *host)
 	if (vec_reserve_((void **)&e->seen, &e->capseen, e->nseen + 1, sizeof(*e->seen)))
 		return NULL;
 	snprintf(e->seen[e->nseen].name, sizeof(e->seen[0].name), "%s", host);
-	e->seen[e->nseen].ms = e->start_ms;
+	/* not seen since the start: it may be backing off (a host retries at
+	 * most every 30 s), and a restart must not cost anyone their lease */
+	e->seen[e->nseen].ms = e->start_ms + SWEGRESS_START_GRACE_MS;
 	return &e->seen[e->nseen++].ms;
 }
 
@@ -43,7 +47,7 @@ static int host_dead(void *arg, const char *host)
 			*seen = now;
 		return 0;
 	}
-	return seen && now - *seen >= s->cfg->sw.host_dead_after_ms;
+	return seen && now >= *seen && now - *seen >= s->cfg->sw.host_dead_after_ms;
 }
 
 static void note(void *arg, const struct lease *l, const char *what)
@@ -165,6 +169,41 @@ static void kept_sync(struct switchd *s, int resnap)
 	e->nsent = e->capsent = n;
 }
 
+/* WM_EGRESS_SEEN: the table of a pool address a host follows, decided by
+ * the pool's leader: a follower holds it */
+static int host_seen(struct switchd *s, const char *host, const uint8_t *body, size_t n, const char **why)
+{
+	struct ol_egress t;
+	if (wire_egress_decode(body, n, &t)) {
+		*why = "malformed egress table seen";
+		return -1;
+	}
+	for (unsigned p = 0; p < s->cfg->sw.npools; p++) {
+		const struct cfg_pool *pl = &s->cfg->sw.pools[p];
+		int mine = 0;
+		for (unsigned k = 0; k < pl->naddrs; k++)
+			mine |= !addr_cmp(&pl->addrs[k], &t.addr);
+		if (!mine)
+			continue;
+		if (pool_decides(pl, s->cfg->name) || !t.decided) {
+			s->eg.seen_refused++; /* this agent decides, or the host's source did not */
+			return 0;
+		}
+		int r = leases_adopt(&s->state.leases, pl, &t, unix_ms());
+		if (r > 0) {
+			char a[ADDR_STRLEN];
+			log_info("egress pool %s: %s as leader %s decided it (told by %s): %d changes", pl->name,
+				 addr_str(&t.addr, a, sizeof(a)), pl->leader, host, r);
+			s->eg.changes += (unsigned)r;
+			swstate_save(&s->state);
+			timer_arm(&s->eg.t, 1, 1000); /* the tables out of this session's turn */
+		}
+		return 0;
+	}
+	s->eg.seen_refused++;
+	return 0;
+}
+
 /* WM_EGRESS_LIVE: a host's flows' ports of a shared address */
 static int host_msg(void *arg, const char *host, uint8_t type, const uint8_t *body, size_t n, const char **why)
 {
@@ -172,7 +211,8 @@ static int host_msg(void *arg, const char *host, uint8_t type, const uint8_t *bo
 	struct ol_addr a;
 	uint16_t in_use;
 	static struct ol_ports p;
-	(void)type;
+	if (type == WM_EGRESS_SEEN)
+		return host_seen(s, host, body, n, why);
 	if (wire_live_decode(body, n, &a, &in_use, &p)) {
 		*why = "malformed live ports report";
 		return -1;
@@ -194,7 +234,7 @@ int swegress_refresh(struct switchd *s)
 	struct swegress *e = &s->eg;
 	struct leases *L = &s->state.leases;
 	if (s->cfg->sw.npools || L->n) {
-		int r = leases_update(L, &s->cfg->sw, unix_ms(), host_dead, s, note, s);
+		int r = leases_update(L, &s->cfg->sw, s->cfg->name, unix_ms(), host_dead, s, note, s);
 		if (r < 0)
 			log_limited(&s->rl_peer, LOG_ERR, "egress leases: %s", strerror(-r));
 		if (r > 0) {
@@ -204,7 +244,7 @@ int swegress_refresh(struct switchd *s)
 	}
 	struct ol_egress *t;
 	size_t n;
-	if (leases_tables(L, &s->cfg->sw, &t, &n)) {
+	if (leases_tables(L, &s->cfg->sw, s->cfg->name, &t, &n)) {
 		log_limited(&s->rl_peer, LOG_ERR, "egress tables: out of memory");
 		return 0;
 	}

@@ -26,6 +26,7 @@ struct swegress {
 	unsigned long changes;   /* lease changes since the start */
 	struct lives lives;      /* what each host says its flows hold */
 	unsigned long live_refused; /* reports for an address no table has */
+	unsigned long seen_refused; /* tables seen for an address this agent decides (or no pool's) */
 	/* the kept ports the hosts were last sent, per address and host */
 	struct kept_sent { struct ol_addr addr; char host[OL_NAME_MAX]; struct ol_ports ports; } *sent;
 	size_t nsent, capsent;

@@ -60,7 +60,7 @@ static void world_init(struct world *w, unsigned nhosts)
 static int update(struct world *w, struct leases *L, int64_t now)
 {
 	w->nlog = 0;
-	return leases_update(L, &w->sw, now, dead_fn, w, note_fn, w);
+	return leases_update(L, &w->sw, "sw1", now, dead_fn, w, note_fn, w);
 }
 
 static const struct lease *held(const struct leases *L, const char *host, int family)
@@ -97,7 +97,7 @@ static void every_host_one_per_family(void **state)
 	/* the tables the hosts get: one per address, slices in port order */
 	struct ol_egress *t;
 	size_t n;
-	assert_int_equal(leases_tables(&L, &w.sw, &t, &n), 0);
+	assert_int_equal(leases_tables(&L, &w.sw, "sw1", &t, &n), 0);
 	assert_int_equal(n, 4);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(t[i].nslices, 4);
@@ -131,7 +131,7 @@ static void death_rests_then_frees(void **state)
 	/* resting: in the tables without a host, so that no host steers it */
 	struct ol_egress *t;
 	size_t n;
-	leases_tables(&L, &w.sw, &t, &n);
+	leases_tables(&L, &w.sw, "sw1", &t, &n);
 	int resting = 0;
 	for (size_t i = 0; i < n; i++)
 		for (unsigned k = 0; k < t[i].nslices; k++)
@@ -254,6 +254,52 @@ static void move_gives_new_slices(void **state)
 	leases_free(&L);
 }
 
+/* a follower (another switch agent leads): decides nothing, holds the
+ * tables the hosts follow, and says so (decided 0) */
+static void follower_adopts(void **state)
+{
+	(void)state;
+	struct world w;
+	struct leases L = { 0 };
+	world_init(&w, 8);
+	strcpy(w.pool.leader, "sw2");
+	w.dead[0] = 1;
+	assert_int_equal(update(&w, &L, 1000), 0);
+	assert_int_equal(L.n, 0);
+	struct ol_egress *t;
+	size_t n;
+	assert_int_equal(leases_tables(&L, &w.sw, "sw1", &t, &n), 0);
+	assert_int_equal(n, 4); /* every address, empty: the hosts tell it the leader's */
+	assert_int_equal(t[0].decided, 0);
+	assert_int_equal(t[0].nslices, 0);
+	free(t);
+	struct ol_egress seen = { .addr = w.pool.addrs[0], .decided = 1, .nslices = 2 };
+	strcpy(seen.slices[0].host, "h1");
+	seen.slices[0].first = 10240, seen.slices[0].last = 11263;
+	strcpy(seen.slices[1].host, "h2");
+	seen.slices[1].first = 11264, seen.slices[1].last = 12287;
+	assert_int_equal(leases_adopt(&L, &w.pool, &seen, 2000), 2);
+	assert_int_equal(leases_adopt(&L, &w.pool, &seen, 2500), 0);
+	/* h2's rests at the leader: resting here too, its holder remembered */
+	seen.slices[1].host[0] = 0;
+	assert_int_equal(leases_adopt(&L, &w.pool, &seen, 3000), 1);
+	assert_int_equal(L.v[1].state, LEASE_RESTING);
+	assert_string_equal(L.v[1].host, "h2");
+	assert_int_equal(L.v[1].until, 3000 + 120000);
+	/* deaths and quarantines are the leader's: nothing here */
+	assert_int_equal(update(&w, &L, 999999), 0);
+	/* gone from the leader's table: gone */
+	seen.nslices = 1;
+	assert_int_equal(leases_adopt(&L, &w.pool, &seen, 4000), 1);
+	assert_int_equal(L.n, 1);
+	/* the leader itself decides */
+	strcpy(w.pool.leader, "sw1");
+	assert_int_equal(leases_tables(&L, &w.sw, "sw1", &t, &n), 0);
+	assert_int_equal(t[0].decided, 1);
+	free(t);
+	leases_free(&L);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +308,7 @@ int main(void)
 		cmocka_unit_test(config_changes),
 		cmocka_unit_test(restart_changes_nothing),
 		cmocka_unit_test(move_gives_new_slices),
+		cmocka_unit_test(follower_adopts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
