@@ -20,14 +20,24 @@
 #define IPV6_RECVORIGDSTADDR 74
 #endif
 
-void egress_source_set(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
-		       uint16_t first, uint16_t last, int valid)
+void egress_sources_set(struct egress_sources *s4, struct egress_sources *s6, const struct egress_source *v, size_t n)
 {
-	struct egress_source *s = addr->family == AF_INET6 ? s6 : s4;
-	s->addr = *addr;
-	s->first = first;
-	s->last = last;
-	s->valid = valid;
+	s4->n = s6->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct egress_sources *s = v[i].addr.family == AF_INET6 ? s6 : s4;
+		if (s->n < EGRESS_SLICES_MAX)
+			s->s[s->n++] = v[i];
+	}
+	s4->next %= s4->n ? s4->n : 1;
+	s6->next %= s6->n ? s6->n : 1;
+}
+
+unsigned egress_sources_ports(const struct egress_sources *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		n += s->s[i].last - s->s[i].first + 1u;
+	return n;
 }
 
 socklen_t egress_sa_len(const struct sockaddr_storage *ss)
@@ -64,13 +74,6 @@ static void source_sockaddr(const struct egress_source *src, uint16_t port, stru
 		memcpy(&((struct sockaddr_in6 *)b)->sin6_addr, src->addr.bytes, 16);
 		((struct sockaddr_in6 *)b)->sin6_port = htons(port);
 	}
-}
-
-void egress_source_reserve(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
-			   const struct ol_ports *reserved)
-{
-	struct egress_source *s = addr->family == AF_INET6 ? s6 : s4;
-	s->reserved = *reserved;
 }
 
 int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last,

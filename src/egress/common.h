@@ -19,9 +19,18 @@ struct egress_source {
 	struct ol_ports reserved;
 };
 
-/* The source of the family of addr, updated. */
-void egress_source_set(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
-		       uint16_t first, uint16_t last, int valid);
+/* Every slice this host holds of a family (a pool leases one more to a
+ * host whose slice is 90% in use): new flows take them in turn, and the
+ * next when one has no port free. */
+#define EGRESS_SLICES_MAX 4
+struct egress_sources {
+	struct egress_source s[EGRESS_SLICES_MAX];
+	unsigned n, next;
+};
+/* The slices of each family, replaced by v (at most EGRESS_SLICES_MAX each). */
+void egress_sources_set(struct egress_sources *s4, struct egress_sources *s6, const struct egress_source *v, size_t n);
+/* Their ports, together. */
+unsigned egress_sources_ports(const struct egress_sources *s);
 /* IP_LOCAL_PORT_RANGE to the slice (and SO_MARK if mark), then bind to the
  * shared address, port 0: the port comes from the slice, chosen by the
  * kernel (at connect() for a TCP socket with IP_BIND_ADDRESS_NO_PORT,
@@ -36,9 +45,7 @@ int egress_bind_in_slice(int fd, const struct egress_source *src, uint32_t mark)
  * another -errno. */
 int egress_bind_port_in_slice(int fd, const struct sockaddr_storage *b, uint16_t first, uint16_t last,
 			      const struct ol_ports *skip);
-/* The reserved ports of the family of addr (within its slice). */
-void egress_source_reserve(struct egress_source *s4, struct egress_source *s6, const struct ol_addr *addr,
-			   const struct ol_ports *reserved);
+
 /* Binds fd to the shared address and this port (SO_MARK if mark). */
 int egress_bind_port(int fd, const struct egress_source *src, uint32_t mark, uint16_t port);
 /* Whether the kernel lacks IP_LOCAL_PORT_RANGE (as far as known yet; the

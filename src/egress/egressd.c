@@ -52,6 +52,8 @@ struct egressd {
 	uint32_t mark;
 	struct ratelimit rl;
 	struct egress_live *live;       /* the flows' ports, told to the host agent (live.h) */
+	struct egress_source slices[2 * EGRESS_SLICES_MAX]; /* every slice it takes ports from */
+	size_t nslices;
 };
 
 /* the TPROXY policy routing: fwmark M lookup T; local default dev lo in T */
@@ -117,13 +119,34 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 	snprintf(e->host, sizeof(e->host), "%s", x->host);
 	int had4 = e->have4, had6 = e->have6;
 	struct ol_egress old4 = e->src4, old6 = e->src6;
+	static struct egress_source v[2 * EGRESS_SLICES_MAX];
+	size_t nv = 0;
+	unsigned reserved = 0;
+	char why[256], a[ADDR_STRLEN];
 	e->have4 = e->have6 = 0;
-	for (size_t i = 0; i < x->slices.n; i++) {
-		struct ol_egress eg = { .nslices = 1, .addr = x->slices.v[i].addr };
+	for (size_t i = 0; i < x->slices.n && nv < 2 * EGRESS_SLICES_MAX; i++) {
+		const struct api_slice *sl = &x->slices.v[i];
+		struct ol_slice s = { .first = sl->first, .last = sl->last };
+		if (!slice_in_system_range(&s, why, sizeof(why))) {
+			log_limited(&e->rl, LOG_ERR, "%s egress refused: %s", sl->addr.family == AF_INET ? "IPv4" : "IPv6", why);
+			continue;
+		}
+		struct egress_source *src = &v[nv++];
+		memset(src, 0, sizeof(*src));
+		src->addr = sl->addr;
+		src->first = sl->first;
+		src->last = sl->last;
+		src->valid = 1;
+		/* ports of this slice kept for another host's flows (a move) */
+		for (size_t k = 0; k < x->reserved.n; k++)
+			if (!addr_cmp(&x->reserved.v[k].addr, &sl->addr))
+				ports_within(&x->reserved.v[k].ports, sl->first, sl->last, &src->reserved);
+		reserved += ports_count(&src->reserved);
+		/* the first of each family, for the status and the log */
+		struct ol_egress eg = { .nslices = 1, .addr = sl->addr };
 		snprintf(eg.slices[0].host, sizeof(eg.slices[0].host), "%s", e->host);
-		eg.slices[0].first = x->slices.v[i].first;
-		eg.slices[0].last = x->slices.v[i].last;
-		/* the first shared address of each family this host has a slice of */
+		eg.slices[0].first = sl->first;
+		eg.slices[0].last = sl->last;
 		if (eg.addr.family == AF_INET && !e->have4) {
 			e->src4 = eg;
 			e->have4 = 1;
@@ -132,6 +155,8 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 			e->have6 = 1;
 		}
 	}
+	e->nslices = nv;
+	memcpy(e->slices, v, nv * sizeof(v[0]));
 	uint32_t mark = 0;
 	if (e->cfg->eg.via[0]) {
 		for (size_t i = 0; i < x->tables.n; i++)
@@ -145,45 +170,16 @@ static void apply_agent(struct egressd *e, const struct api_egress *x)
 	e->mark = mark;
 	tcp_proxy_set_mark(e->tcp, mark);
 	udp_proxy_set_mark(e->udp, mark);
-	char why[256];
-	if (e->have4 && !slice_in_system_range(&e->src4.slices[0], why, sizeof(why))) {
-		log_limited(&e->rl, LOG_ERR, "IPv4 egress refused: %s", why);
-		e->have4 = 0;
-	}
-	if (e->have6 && !slice_in_system_range(&e->src6.slices[0], why, sizeof(why))) {
-		log_limited(&e->rl, LOG_ERR, "IPv6 egress refused: %s", why);
-		e->have6 = 0;
-	}
-	struct ol_addr none4 = { .family = AF_INET }, none6 = { .family = AF_INET6 };
-	tcp_proxy_set_source(e->tcp, e->have4 ? &e->src4.addr : &none4, e->src4.slices[0].first, e->src4.slices[0].last,
-			     e->have4);
-	tcp_proxy_set_source(e->tcp, e->have6 ? &e->src6.addr : &none6, e->src6.slices[0].first, e->src6.slices[0].last,
-			     e->have6);
-	udp_proxy_set_source(e->udp, e->have4 ? &e->src4.addr : &none4, e->src4.slices[0].first, e->src4.slices[0].last,
-			     e->have4);
-	udp_proxy_set_source(e->udp, e->have6 ? &e->src6.addr : &none6, e->src6.slices[0].first, e->src6.slices[0].last,
-			     e->have6);
-	/* ports of its slices kept for another host's flows (a move) */
-	static struct ol_ports res4, res6;
-	res4.n = res6.n = 0;
-	for (size_t i = 0; i < x->reserved.n; i++) {
-		if (e->have4 && !addr_cmp(&x->reserved.v[i].addr, &e->src4.addr))
-			res4 = x->reserved.v[i].ports;
-		if (e->have6 && !addr_cmp(&x->reserved.v[i].addr, &e->src6.addr))
-			res6 = x->reserved.v[i].ports;
-	}
-	tcp_proxy_set_reserved(e->tcp, &none4, &res4);
-	udp_proxy_set_reserved(e->udp, &none4, &res4);
-	tcp_proxy_set_reserved(e->tcp, &none6, &res6);
-	udp_proxy_set_reserved(e->udp, &none6, &res6);
-	if (res4.n || res6.n)
-		log_info("egress: %u IPv4 and %u IPv6 ports of this host's slices are kept for another host's flows",
-			 ports_count(&res4), ports_count(&res6));
-	char a[ADDR_STRLEN];
+	tcp_proxy_set_sources(e->tcp, v, nv);
+	udp_proxy_set_sources(e->udp, v, nv);
+	if (reserved)
+		log_info("egress: %u ports of this host's slices are kept for another host's flows", reserved);
 	if (e->have4 != had4 || (e->have4 && !egress_equal(&e->src4, &old4)))
 		log_info("IPv4 egress: %s", e->have4 ? addr_str(&e->src4.addr, a, sizeof(a)) : "none");
 	if (e->have6 != had6 || (e->have6 && !egress_equal(&e->src6, &old6)))
 		log_info("IPv6 egress: %s", e->have6 ? addr_str(&e->src6.addr, a, sizeof(a)) : "none");
+	if (nv > (size_t)(e->have4 + e->have6))
+		log_info("egress: %zu slices (a pool leased more to this host)", nv);
 }
 
 /* The subscription's socket closed, and what was read of it dropped. */
@@ -345,6 +341,13 @@ static json_t *clients_json(const struct egressd *e)
 		     "descriptors_max", (json_int_t)clients_max_fds(e->clients), "refused", rj, "top", tj);
 }
 
+static json_t *slice_json(const struct egress_source *s)
+{
+	char a[ADDR_STRLEN];
+	return jpack("{s:s, s:i, s:i, s:i}", "address", addr_str(&s->addr, a, sizeof(a)), "first", (int)s->first, "last",
+		     (int)s->last, "reserved", (int)ports_count(&s->reserved));
+}
+
 static json_t *source_json(const struct ol_egress *s, int have)
 {
 	char a[ADDR_STRLEN];
@@ -373,10 +376,8 @@ static char *control_cb(const char *req, void *arg)
 				tcp_proxy_flows(e->tcp, &a, EGRESS_FLOWS_MAX);
 				udp_proxy_flows(e->udp, &a, EGRESS_FLOWS_MAX - json_array_size(a));
 			} else {
-				if (e->have4)
-					jappend(&a, source_json(&e->src4, 1));
-				if (e->have6)
-					jappend(&a, source_json(&e->src6, 1));
+				for (size_t i = 0; i < e->nslices; i++)
+					jappend(&a, slice_json(&e->slices[i]));
 			}
 			root = jpack("{s:i, s:s, s:o}", "api", API_VERSION, "reply", rq.kind == API_FLOWS ? "flows" : "slices",
 					 rq.kind == API_FLOWS ? "flows" : "slices", a);
@@ -405,6 +406,10 @@ static char *control_cb(const char *req, void *arg)
 			"datagrams_down", (json_int_t)u->datagrams_down, "bytes_up", (json_int_t)u->bytes_up,
 			"bytes_down", (json_int_t)u->bytes_down));
 		jset(&root, "clients", clients_json(e));
+		json_t *sl = json_array();
+		for (size_t i = 0; i < e->nslices; i++)
+			jappend(&sl, slice_json(&e->slices[i]));
+		jset(&root, "slices", sl);
 		jset(&root, "api", json_integer(API_VERSION));
 		jset(&root, "reply", json_string("status"));
 	}

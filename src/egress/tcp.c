@@ -76,7 +76,7 @@ struct tconn {
 
 struct tcp_proxy {
 	struct loop_src l4, l6;
-	struct egress_source src4, src6;
+	struct egress_sources src4, src6;
 	uint32_t mark;
 	unsigned idle_ms;
 	struct tconn *conns;
@@ -428,8 +428,8 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 	getsockname(fd, (struct sockaddr *)&orig, &ol);
 	/* an IPv4 client may come in on the IPv6 listener as ::ffff:a.b.c.d: it
 	 * never does here, the listener is IPV6_V6ONLY */
-	const struct egress_source *src = orig.ss_family == AF_INET ? &px->src4 : &px->src6;
-	if (!src->valid) {
+	struct egress_sources *srcs = orig.ss_family == AF_INET ? &px->src4 : &px->src6;
+	if (!srcs->n) {
 		px->st.no_source++;
 		log_limited(&px->rl, LOG_WARNING, "egress: no %s shared address with a slice for this host: flow refused",
 			    orig.ss_family == AF_INET ? "IPv4" : "IPv6");
@@ -456,10 +456,18 @@ static int accept_one(struct tcp_proxy *px, struct loop_src *ls)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &px->clbuf, sizeof(px->clbuf));
 	}
 	uint16_t own_port;
-	int u = upstream_connect(px, src, &orig, ol, &own_port);
+	/* the slices in turn; the next when one has no port free towards
+	 * this destination */
+	const struct egress_source *src = NULL;
+	int u = -EADDRNOTAVAIL;
+	for (unsigned k = 0; k < srcs->n && (u == -EADDRNOTAVAIL || u == -EADDRINUSE); k++) {
+		src = &srcs->s[(srcs->next + k) % srcs->n];
+		u = upstream_connect(px, src, &orig, ol, &own_port);
+	}
+	srcs->next = (srcs->next + 1) % srcs->n;
 	if (u < 0) {
 		if (u == -EADDRNOTAVAIL || u == -EADDRINUSE) {
-			/* every port of the slice is in use towards this destination */
+			/* every port of every slice is in use towards this destination */
 			px->st.exhausted++;
 			log_limited(&px->rl, LOG_WARNING, "egress: slice %u-%u exhausted: flow refused", src->first,
 				    src->last);
@@ -570,14 +578,9 @@ void tcp_proxy_stop(struct tcp_proxy *px)
 	free(px);
 }
 
-void tcp_proxy_set_source(struct tcp_proxy *px, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid)
+void tcp_proxy_set_sources(struct tcp_proxy *px, const struct egress_source *v, size_t n)
 {
-	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
-}
-
-void tcp_proxy_set_reserved(struct tcp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved)
-{
-	egress_source_reserve(&px->src4, &px->src6, addr, reserved);
+	egress_sources_set(&px->src4, &px->src6, v, n);
 }
 
 void tcp_proxy_set_idle(struct tcp_proxy *px, unsigned idle_timeout_s)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "base/addr.h"
 #include "egress/clients.h"
+#include "egress/common.h"
 #include "proto/ports.h"
 #include <stdint.h>
 #include <sys/socket.h>
@@ -26,11 +27,9 @@ int tcp_proxy_start(struct tcp_proxy **out, uint16_t port, unsigned idle_timeout
 /* [egress] flow-buffer, for flows opened from now on */
 void tcp_proxy_set_buffer(struct tcp_proxy *p, unsigned bytes);
 void tcp_proxy_stop(struct tcp_proxy *p);
-/* The shared address and slice new upstream connections of a family use;
- * valid 0: none (new flows are refused with an RST). */
-void tcp_proxy_set_source(struct tcp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
-/* ports of its slice kept for another host: not for new flows */
-void tcp_proxy_set_reserved(struct tcp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved);
+/* The slices it takes source ports from (each with its reserved ports),
+ * every family at once. */
+void tcp_proxy_set_sources(struct tcp_proxy *px, const struct egress_source *v, size_t n);
 void tcp_proxy_set_mark(struct tcp_proxy *p, uint32_t mark);
 const struct tcp_stats *tcp_proxy_stats(const struct tcp_proxy *p);
 /* Its flows, at most max, each {"proto":"tcp","client","destination",

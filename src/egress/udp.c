@@ -34,7 +34,7 @@ struct uflow {
 
 struct udp_proxy {
 	struct loop_src l4, l6;
-	struct egress_source src4, src6;
+	struct egress_sources src4, src6;
 	uint32_t mark;
 	unsigned idle_ms;
 	struct uflow *buckets[BUCKETS];
@@ -226,10 +226,11 @@ static void rep_cb(struct loop_src *src, uint32_t events)
 static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storage *client,
 			      const struct sockaddr_storage *dst)
 {
-	const struct egress_source *src = dst->ss_family == AF_INET ? &px->src4 : &px->src6;
+	struct egress_sources *srcs = dst->ss_family == AF_INET ? &px->src4 : &px->src6;
+	const struct egress_source *src = NULL;
 	int one = 1, up = -1, rep = -1;
 
-	if (!src->valid) {
+	if (!srcs->n) {
 		px->st.no_source++;
 		log_limited(&px->rl, LOG_WARNING, "egress: no %s shared address with a slice for this host: datagram dropped",
 			    dst->ss_family == AF_INET ? "IPv4" : "IPv6");
@@ -238,7 +239,7 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 	/* a slice 90% full of flows (each holds its port: bound before
 	 * connect): the heaviest clients are refused first */
 	unsigned long active = dst->ss_family == AF_INET ? px->st.active4 : px->st.active6;
-	int tight = active * 10 >= (unsigned long)(src->last - src->first + 1) * 9;
+	int tight = active * 10 >= (unsigned long)egress_sources_ports(srcs) * 9;
 	enum client_verdict v = clients_admit(px->clients, (const struct sockaddr *)client, tight);
 	if (v != CLIENT_OK) {
 		char a[ADDR_STRLEN + 8];
@@ -251,7 +252,13 @@ static struct uflow *flow_new(struct udp_proxy *px, const struct sockaddr_storag
 	up = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (up < 0)
 		goto fail;
-	int br = egress_bind_in_slice(up, src, px->mark);
+	/* the slices in turn; the next when one is full */
+	int br = -EADDRINUSE;
+	for (unsigned k = 0; k < srcs->n && br == -EADDRINUSE; k++) {
+		src = &srcs->s[(srcs->next + k) % srcs->n];
+		br = egress_bind_in_slice(up, src, px->mark);
+	}
+	srcs->next = (srcs->next + 1) % srcs->n;
 	if (br < 0) {
 		errno = -br;
 		if (errno == EADDRINUSE) {
@@ -401,14 +408,9 @@ void udp_proxy_stop(struct udp_proxy *px)
 	free(px);
 }
 
-void udp_proxy_set_source(struct udp_proxy *px, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid)
+void udp_proxy_set_sources(struct udp_proxy *px, const struct egress_source *v, size_t n)
 {
-	egress_source_set(&px->src4, &px->src6, addr, first, last, valid);
-}
-
-void udp_proxy_set_reserved(struct udp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved)
-{
-	egress_source_reserve(&px->src4, &px->src6, addr, reserved);
+	egress_sources_set(&px->src4, &px->src6, v, n);
 }
 
 void udp_proxy_set_idle(struct udp_proxy *px, unsigned idle_timeout_s)

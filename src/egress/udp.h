@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "base/addr.h"
 #include "egress/clients.h"
+#include "egress/common.h"
 #include "proto/ports.h"
 #include <stdint.h>
 #include <sys/socket.h>
@@ -26,15 +27,15 @@ int udp_proxy_start(struct udp_proxy **out, uint16_t port, unsigned idle_timeout
 /* [egress] flow-buffer, for flows created from now on */
 void udp_proxy_set_buffer(struct udp_proxy *p, unsigned bytes);
 void udp_proxy_stop(struct udp_proxy *p);
-void udp_proxy_set_source(struct udp_proxy *p, const struct ol_addr *addr, uint16_t first, uint16_t last, int valid);
-/* ports of its slice kept for another host: not for new flows */
-void udp_proxy_set_reserved(struct udp_proxy *px, const struct ol_addr *addr, const struct ol_ports *reserved);
+/* The slices it takes source ports from (each with its reserved ports),
+ * every family at once. */
+void udp_proxy_set_sources(struct udp_proxy *px, const struct egress_source *v, size_t n);
 void udp_proxy_set_mark(struct udp_proxy *p, uint32_t mark);
 void udp_proxy_set_idle(struct udp_proxy *p, unsigned idle_timeout_s);
 const struct udp_stats *udp_proxy_stats(const struct udp_proxy *p);
-/* Its flows, at most max, as tcp_proxy_flows's, "proto":"udp". */
 /* Each flow's upstream socket's local address and port, to fn. */
 void udp_proxy_sources(const struct udp_proxy *p, void (*fn)(void *arg, const struct sockaddr_storage *ss), void *arg);
+/* Its flows, at most max, as tcp_proxy_flows's, "proto":"udp". */
 void udp_proxy_flows(const struct udp_proxy *p, json_t **out, size_t max);
 /* Frees flows closed during the last batch of events. */
 void udp_proxy_reap(struct udp_proxy *p);

@@ -79,7 +79,7 @@ PY
 check "the 9th flow on an exhausted slice gets a reset" grep -q "ninth: ConnectionResetError" "$LAB_DIR/hold.out"
 check "the 8 established flows finished intact" grep -q "held intact: 8" "$LAB_DIR/hold.out"
 check "the typed API listed the 8 flows, each from its own port of the slice" grep -q "flows listed: 8 ports: 8" "$LAB_DIR/hold.out"
-check "...and the slice" grep -qF 'slices: [{"address": "192.0.2.10", "first": 10000, "last": 10007}' "$LAB_DIR/hold.out"
+check "...and the slice" grep -qF 'slices: [{"address": "192.0.2.10", "first": 10000, "last": 10007, "reserved": 0}' "$LAB_DIR/hold.out"
 check_eq "exhaustion counted" "$(st "$ESOCK" .tcp.exhausted)" "1"
 # the human view of the egress proxy (it printed "host -, providers on -")
 out=$("$ONLINK" status -s "$ESOCK")
