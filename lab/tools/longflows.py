@@ -4,10 +4,11 @@ tool only.
 
 longflows.py server LOG ADDR:PORT...   TCP and UDP echo on each ADDR:PORT;
     logs each new peer once: "tcp|udp ADDR PORT"
-longflows.py client DST PORT NTCP NUDP STOPFILE
+longflows.py client DST PORT NTCP NUDP STOPFILE [INTERVAL]
     opens NTCP TCP connections and NUDP UDP sockets to DST:PORT, prints
     "ready" once every one has had an answer, then sends a numbered message
-    on each every 100 ms until STOPFILE exists; prints one JSON line:
+    on each every INTERVAL s (default 0.1) until STOPFILE exists; prints
+    one JSON line:
     {"tcp", "udp", "broken", "gaps_over_1s", "max_gap_ms", "answers"}
     A flow is broken when its socket fails or it had no answer in its
     last 3 s; a gap is the time between two answers on one flow.
@@ -76,7 +77,7 @@ def server(log, specs):
         t.join()
 
 
-def client(dst, port, ntcp, nudp, stop):
+def client(dst, port, ntcp, nudp, stop, interval):
     sel = selectors.DefaultSelector()
     flows = []
     for i in range(ntcp + nudp):
@@ -103,7 +104,7 @@ def client(dst, port, ntcp, nudp, stop):
                     f["s"].send(b"%08d\n" % seq)
                 except OSError:
                     f["broken"] = True
-            next_send = now + 0.1
+            next_send = now + interval
         for key, _ in sel.select(timeout=max(0.0, next_send - time.monotonic())):
             f = key.data
             try:
@@ -129,12 +130,12 @@ def client(dst, port, ntcp, nudp, stop):
             return 1
     end = time.monotonic()
     for f in flows:
-        if f["last"] is None or end - f["last"] > 3:
+        if f["last"] is None or end - f["last"] > 3 + interval:
             f["broken"] = True
     print(json.dumps({
         "tcp": ntcp, "udp": nudp,
         "broken": sum(f["broken"] for f in flows),
-        "gaps_over_1s": sum(f["gap"] > 1.0 for f in flows),
+        "gaps_over_1s": sum(f["gap"] > (1.0 if interval <= 0.1 else interval + 1.0) for f in flows),
         "max_gap_ms": round(1000 * max(f["gap"] for f in flows)),
         "answers": sum(f["n"] for f in flows),
     }), flush=True)
@@ -145,4 +146,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "server":
         server(sys.argv[2], sys.argv[3:])
     else:
-        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]))
+        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6],
+                        float(sys.argv[7]) if len(sys.argv) > 7 else 0.1))

@@ -92,6 +92,7 @@ struct cfg_pool {
 	int hosts_line;
 	unsigned quarantine_ms;         /* a freed slice rests this long */
 	char leader[OL_NAME_MAX];       /* the switch agent that decides its leases; "": this one */
+	unsigned shrink_after_ms;       /* an extra slice used under half this long goes back */
 	int line;
 };
 

@@ -214,12 +214,16 @@ static int egress_of(struct hostd *h, struct api_egress *e)
 	snprintf(e->host, sizeof(e->host), "%s", h->cfg->name);
 	if (vec_reserve(&e->slices, v->egress.n + 1) || vec_reserve(&e->tables, v->merged.n + 1))
 		return -ENOMEM;
-	for (size_t i = 0; i < v->egress.n; i++) {
-		const struct ol_slice *mine = egress_slice_of(&v->egress.v[i], h->cfg->name);
-		if (mine)
+	for (size_t i = 0; i < v->egress.n; i++)
+		for (unsigned k = 0; k < v->egress.v[i].nslices; k++) {
+			const struct ol_slice *mine = &v->egress.v[i].slices[k];
+			if (strcmp(mine->host, h->cfg->name))
+				continue;
+			if (vec_reserve(&e->slices, e->slices.n + 1))
+				return -ENOMEM;
 			e->slices.v[e->slices.n++] = (struct api_slice){ .addr = v->egress.v[i].addr, .first = mine->first,
 								       .last = mine->last };
-	}
+		}
 	/* ports of its slices kept for another host (a move): not for new flows */
 	for (size_t k = 0; k < v->kept.n; k++) {
 		const struct ol_kept *kp = &v->kept.v[k];

@@ -66,8 +66,7 @@ void wire_tai64n(uint8_t ts[WIRE_TS], uint64_t ns);
 int wire_provider_encode(uint8_t *buf, size_t cap, const struct ol_provider *p);
 int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p);
 int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e);
-/* Rejects ports below OL_PORT_MIN, first > last, overlapping slices and a
- * host named twice. */
+/* Rejects ports below OL_PORT_MIN, first > last and overlapping slices. */
 int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e);
 /* WM_EGRESS_KEPT (switch to host): ports of a shared address kept for a
  * host that no longer owns them (a slice moved while its flows live):

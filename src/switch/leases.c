@@ -114,13 +114,15 @@ static unsigned addr_records(const struct leases *L, const struct ol_addr *a)
 
 /* A new lease for host: the address of the family with the fewest
  * records (the first in the config on a tie), its lowest free slice. */
-static int grant(struct leases *L, const struct cfg_pool *pl, int family, const char *host, int64_t now,
-		 struct lease **out)
+static int grant_at(struct leases *L, const struct cfg_pool *pl, int family, const char *host, int64_t now,
+		    const struct ol_addr *prefer, struct lease **out)
 {
 	const struct ol_addr *best = NULL;
 	unsigned best_n = 0;
 	*out = NULL;
-	for (unsigned k = 0; k < pl->naddrs; k++) {
+	if (prefer && addr_records(L, prefer) < pool_slices(pl))
+		best = prefer;
+	for (unsigned k = 0; k < pl->naddrs && !(prefer && best); k++) {
 		const struct ol_addr *a = &pl->addrs[k];
 		unsigned n = addr_records(L, a);
 		if (a->family != family || n >= pool_slices(pl) || (best && n >= best_n))
@@ -150,6 +152,12 @@ static int grant(struct leases *L, const struct cfg_pool *pl, int family, const 
 		return 1;
 	}
 	return 0;
+}
+
+static int grant(struct leases *L, const struct cfg_pool *pl, int family, const char *host, int64_t now,
+		 struct lease **out)
+{
+	return grant_at(L, pl, family, host, now, NULL, out);
 }
 
 int pool_decides(const struct cfg_pool *pl, const char *me)
@@ -226,6 +234,81 @@ int leases_update(struct leases *L, const struct cfg_switch *sw, const char *me,
 					L->exhausted++;
 					note(note_arg, &none, "exhausted");
 				}
+			}
+		}
+	}
+	return changes;
+}
+
+int leases_fit(struct leases *L, const struct cfg_switch *sw, const char *me, int64_t now, lease_use_fn use,
+	       void *use_arg, lease_note_fn note, void *note_arg)
+{
+	int changes = 0;
+	for (unsigned p = 0; p < sw->npools; p++) {
+		const struct cfg_pool *pl = &sw->pools[p];
+		if (!pool_decides(pl, me))
+			continue;
+		for (unsigned h = 0; h < pool_nhosts(pl, sw); h++) {
+			const char *host = pool_host(pl, sw, h);
+			for (int f = 0; f < 2; f++) {
+				int family = f ? AF_INET6 : AF_INET;
+				size_t idx[LEASES_PER_FAMILY_MAX + 1], c = 0;
+				unsigned long total = 0, used = 0;
+				for (size_t i = 0; i < L->n && c <= LEASES_PER_FAMILY_MAX; i++) {
+					struct lease *l = &L->v[i];
+					if (l->state != LEASE_HELD || l->addr.family != family || strcmp(l->pool, pl->name) ||
+					    strcmp(l->host, host))
+						continue;
+					idx[c++] = i;
+					total += l->last - l->first + 1u;
+					used += use(use_arg, l);
+				}
+				if (!c)
+					continue;
+				if (used * 10 > total * 9 && c < LEASES_PER_FAMILY_MAX) {
+					struct lease *nl;
+					struct ol_addr at = L->v[idx[0]].addr;
+					int r = grant_at(L, pl, family, host, now, &at, &nl);
+					if (r < 0)
+						return r;
+					if (r) {
+						note(note_arg, nl, "grew");
+						changes++;
+					}
+					continue;
+				}
+				/* the extra lease (the newest) keeps the time it went under half */
+				size_t newest = idx[0];
+				for (size_t k = 1; k < c; k++)
+					if (L->v[idx[k]].since >= L->v[newest].since)
+						newest = idx[k];
+				if (c < 2 || used * 2 >= total) {
+					for (size_t k = 0; k < c; k++)
+						L->v[idx[k]].low_since = 0;
+					continue;
+				}
+				struct lease *x = &L->v[newest];
+				if (!x->low_since) {
+					x->low_since = now;
+					continue;
+				}
+				if (now - x->low_since < (int64_t)pl->shrink_after_ms)
+					continue;
+				/* the least used of its leases goes back (not its first:
+				 * the oldest stays) */
+				size_t oldest = idx[0], give = newest;
+				for (size_t k = 1; k < c; k++)
+					if (L->v[idx[k]].since < L->v[oldest].since)
+						oldest = idx[k];
+				unsigned least = ~0u;
+				for (size_t k = 0; k < c; k++)
+					if (idx[k] != oldest && use(use_arg, &L->v[idx[k]]) < least) {
+						least = use(use_arg, &L->v[idx[k]]);
+						give = idx[k];
+					}
+				note(note_arg, &L->v[give], "shrank");
+				drop(L, give);
+				changes++;
 			}
 		}
 	}

@@ -24,6 +24,7 @@ struct lease {
 	enum lease_state state;
 	int64_t since;           /* Unix ms: leased (held) or taken back (resting) */
 	int64_t until;           /* resting: free again at (Unix ms) */
+	int64_t low_since;       /* an extra lease: its host's use under half since (Unix ms); 0: not */
 };
 
 struct leases {
@@ -38,6 +39,9 @@ struct leases {
 typedef void (*lease_note_fn)(void *arg, const struct lease *l, const char *what);
 /* Whether a host is dead (no session for host-dead-after). */
 typedef int (*lease_dead_fn)(void *arg, const char *host);
+/* The ports of a held lease its host's flows hold (its last report). */
+typedef unsigned (*lease_use_fn)(void *arg, const struct lease *l);
+#define LEASES_PER_FAMILY_MAX 4  /* a host's slices of one family in one pool, the extra ones included */
 
 /* Brings the leases in line with the config, the hosts' liveness and the
  * time: ends what the config no longer has, rests the dead hosts' and
@@ -46,6 +50,13 @@ typedef int (*lease_dead_fn)(void *arg, const char *host);
  * -ENOMEM (what was done stays). */
 int leases_update(struct leases *L, const struct cfg_switch *sw, const char *me, int64_t now_ms, lease_dead_fn dead,
 		  void *dead_arg, lease_note_fn note, void *note_arg);
+/* A host whose slices of a family are over 90% in use gets one more (of
+ * the same address when it has a free one: "grew"); one with more than one
+ * under 50% for the pool's shrink-after gives back the least used extra
+ * one ("shrank"; what its flows hold there is kept for them: moves.h).
+ * The number of changes, or -ENOMEM. */
+int leases_fit(struct leases *L, const struct cfg_switch *sw, const char *me, int64_t now, lease_use_fn use,
+	       void *use_arg, lease_note_fn note, void *note_arg);
 /* Whether this switch agent (me) decides the pool's leases. */
 int pool_decides(const struct cfg_pool *pl, const char *me);
 /* A follower's leases of one pool address, as its leader decided them

@@ -83,8 +83,11 @@ static void peer_drop(struct peers *s, struct peer *p, const char *why)
 		return;
 	if (p->c.state != CONN_UP)
 		s->nunauth--;
-	if (p->c.state == CONN_UP)
+	if (p->c.state == CONN_UP) {
 		log_info("host %s (%s) disconnected: %s", p->c.peer_name, p->addr, why);
+		if (s->host_session)
+			s->host_session(s->arg, p->c.peer_name);
+	}
 	else if (p->c.refusal != CONN_COOKIE) /* (counted; the load itself is logged) */
 		log_limited(&s->rl_peer, LOG_WARNING, "peer %s dropped before authentication: %s", p->addr, why);
 	s->refused[p->c.refusal]++;
@@ -352,6 +355,8 @@ static void peer_cb(struct loop_src *src, uint32_t events)
 		}
 		if (up) {
 			log_info("host %s (%s) authenticated", p->c.peer_name, p->addr);
+			if (s->host_session)
+				s->host_session(s->arg, p->c.peer_name);
 			s->nunauth--;
 			s->sessions++;
 			replace_older(s, p);

@@ -38,6 +38,16 @@ static uint64_t *seen_of(struct swegress *e, const char *host)
 	return &e->seen[e->nseen++].ms;
 }
 
+/* a session began or ended: the host was there at this moment (a tick
+ * may not come between a host's return and its next death) */
+static void host_session(void *arg, const char *host)
+{
+	struct switchd *s = arg;
+	uint64_t *seen = seen_of(&s->eg, host);
+	if (seen)
+		*seen = now_ms();
+}
+
 static int host_dead(void *arg, const char *host)
 {
 	struct switchd *s = arg;
@@ -48,6 +58,18 @@ static int host_dead(void *arg, const char *host)
 		return 0;
 	}
 	return seen && now >= *seen && now - *seen >= s->cfg->sw.host_dead_after_ms;
+}
+
+/* the ports of a lease its host's flows hold, as it last said */
+static unsigned lease_use(void *arg, const struct lease *l)
+{
+	struct switchd *s = arg;
+	const struct live_report *r = lives_get(&s->eg.lives, l->host, &l->addr);
+	static struct ol_ports in;
+	if (!r)
+		return 0;
+	ports_within(&r->ports, l->first, l->last, &in);
+	return ports_count(&in);
 }
 
 static void note(void *arg, const struct lease *l, const char *what)
@@ -64,6 +86,12 @@ static void note(void *arg, const struct lease *l, const char *what)
 		log_warn("egress pool %s: %s %u-%u rests %us (host %s %s)", l->pool, a, l->first, l->last,
 			 (unsigned)((l->until - l->since) / 1000), l->host,
 			 peers_host_up(&s->peers, l->host) ? "left the pool" : "dead");
+	else if (!strcmp(what, "grew"))
+		log_info("egress pool %s: %s %u-%u leased to %s as well: its slices are over 90%% in use", l->pool, a,
+			 l->first, l->last, l->host);
+	else if (!strcmp(what, "shrank"))
+		log_info("egress pool %s: %s %u-%u given back by %s: its slices under 50%% in use for a while (its flows "
+			 "there keep their ports)", l->pool, a, l->first, l->last, l->host);
 	else if (!strcmp(what, "moved"))
 		log_info("egress pool %s: %s %u-%u given up by %s (moved: its flows keep their ports)", l->pool, a, l->first,
 			 l->last, l->host);
@@ -235,6 +263,8 @@ int swegress_refresh(struct switchd *s)
 	struct leases *L = &s->state.leases;
 	if (s->cfg->sw.npools || L->n) {
 		int r = leases_update(L, &s->cfg->sw, s->cfg->name, unix_ms(), host_dead, s, note, s);
+		int f = r < 0 ? 0 : leases_fit(L, &s->cfg->sw, s->cfg->name, unix_ms(), lease_use, s, note, s);
+		r = r < 0 ? r : f < 0 ? f : r + f;
 		if (r < 0)
 			log_limited(&s->rl_peer, LOG_ERR, "egress leases: %s", strerror(-r));
 		if (r > 0) {
@@ -329,6 +359,7 @@ int swegress_init(struct switchd *s)
 	swegress_refresh(s);
 	kept_sync(s, 1);
 	s->peers.host_msg = host_msg;
+	s->peers.host_session = host_session;
 	int r = timer_init(&s->eg.t, tick, s);
 	if (!r)
 		timer_arm(&s->eg.t, 1000, 1000);

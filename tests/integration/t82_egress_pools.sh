@@ -7,7 +7,7 @@
 # return traffic, counted), a host that comes back meanwhile gets its own
 # again, and after the quarantine they are free and leased again.
 . "$(dirname "$0")/testlib.sh"
-export LAB_HOSTS=8 LAB_EGRESS_POOL=1 LAB_METRICS=1 LAB_POOL_HOSTS="h1 h2 h3 h4 h5 h6 h7" \
+export LAB_EGRESS_UDP_IDLE=4 LAB_HOSTS=8 LAB_EGRESS_POOL=1 LAB_METRICS=1 LAB_POOL_HOSTS="h1 h2 h3 h4 h5 h6 h7" \
 	LAB_HOST_DEAD_AFTER=3s LAB_POOL_QUARANTINE=10s
 t_lab
 SW=$LAB_DIR/switch.sock
@@ -46,6 +46,8 @@ lab_stop onlinkd-sw KILL
 rm -f "$SW"
 start_switchd
 wait_for 15 "h7 back" rejoined "$conns"
+all_back() { [ "$(st "$SW" '.peers | length')" = 8 ]; }
+wait_for 40 "every host back" all_back
 check_eq "a restarted switch agent holds the same leases, since included" \
 	"$(st "$SW" '.leases | sort_by(.address, .first) | tojson')" "$before"
 
@@ -136,3 +138,29 @@ r=$(grep '^{' "$LAB_DIR/moved.log")
 check_eq "none of h2's 40 flows broke, none stalled a second (max gap $(jq .max_gap_ms <<<"$r") ms)" \
 	"$(jq -c '[.broken, .gaps_over_1s]' <<<"$r")" "[0,0]"
 check_eq "an unknown host is refused" "$("$ONLINK" egress move -s "$SW" h9 2>&1)" "onlink egress move: egress-move: no host 'h9' in the config"
+
+# a busy host: h2's IPv4 slice over 90% in use (922 UDP flows, each a port
+# of its 1024: the most its one client gets before the last tenth is kept
+# for others) gets one more; idle again, it gives the extra one back after
+# shrink-after (3 s here)
+sed -i 's/^quarantine = \(.*\)$/quarantine = \1\nshrink-after = 3s/' "$LAB_DIR/switch.conf"
+kill -HUP "$(lab_pid onlinkd-sw)"
+ipv4_leases() { st "$SW" '[.leases[] | select(.host == "h2" and .state == "held" and (.address | test("^192")))] | length'; }
+has_v4() { [ "$(ipv4_leases)" = "$1" ]; }
+no_udp() { [ "$(st "$LAB_DIR/egress-h2.sock" .udp.active)" = 0 ]; }
+wait_for 15 "the moved flows expired" no_udp
+lab_spawn busy c2 python3 "$TOOLS/longflows.py" client 203.0.113.1 7000 0 922 "$LAB_DIR/stop-busy" 1
+check "922 UDP flows through h2" wait_for 60 "busy ready" grep -q '^ready' "$LAB_DIR/busy.log"
+check "h2, its IPv4 slice over 90% in use, is leased a second one" wait_for 15 "grew" has_v4 2
+check "the log says why" grep -q "leased to h2 as well: its slices are over 90% in use" "$LAB_DIR/onlinkd-sw.log"
+proxy_slices() { [ "$(st "$LAB_DIR/egress-h2.sock" '[.slices[] | select(.address | test("^192"))] | length')" = 2 ]; }
+check "h2's proxy takes ports from both" wait_for 10 "proxy has both" proxy_slices
+extra=$(st "$SW" '[.leases[] | select(.host == "h2" and .state == "held" and (.address | test("^192")))] | sort_by(.since) | last | "\(.first) \(.last)"')
+: > "$LAB_DIR/flows.log"
+n c2 python3 "$TOOLS/udp_echo.py" client 203.0.113.1 7000 20 1 100 >/dev/null 2>&1
+in_extra() { awk -v lo="${extra% *}" -v hi="${extra#* }" '$1 == "udp" && $3 >= lo && $3 <= hi { n++ } END { exit n == 0 }' "$LAB_DIR/flows.log"; }
+check "new flows of h2 leave from the extra slice too ($extra)" in_extra
+touch "$LAB_DIR/stop-busy"
+lab_stop busy
+check "idle again (its UDP flows expired), h2 gives the extra slice back" wait_for 30 "shrank" has_v4 1
+check "the log says so" grep -q "given back by h2: its slices under 50% in use" "$LAB_DIR/onlinkd-sw.log"

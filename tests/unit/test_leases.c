@@ -300,6 +300,63 @@ static void follower_adopts(void **state)
 	leases_free(&L);
 }
 
+/* a busy host gets one more slice (of the same address when it can), and
+ * gives the extra back once under half used for shrink-after */
+static unsigned used_h1;
+static unsigned use_fn(void *arg, const struct lease *l)
+{
+	(void)arg;
+	if (strcmp(l->host, "h1"))
+		return 0;
+	/* h1's use, spread over its slices in the order of their ports */
+	unsigned size = l->last - l->first + 1u;
+	return l->first == 10240 ? (used_h1 > size ? size : used_h1) : (used_h1 > size ? used_h1 - size : 0);
+}
+
+static void busy_host_grows_and_shrinks(void **state)
+{
+	(void)state;
+	struct world w;
+	struct leases L = { 0 };
+	world_init(&w, 4); /* h1 gets 10240-11263 of the first address of each family */
+	w.pool.shrink_after_ms = 60000;
+	update(&w, &L, 1000);
+	assert_int_equal(held(&L, "h1", AF_INET)->first, 10240);
+	used_h1 = 900; /* under 90% of 1024 */
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 2000, use_fn, NULL, note_fn, &w), 0);
+	used_h1 = 930; /* over */
+	w.nlog = 0;
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 3000, use_fn, NULL, note_fn, &w), 2); /* IPv4 and IPv6 */
+	assert_string_equal(w.log[0], "grew h1 12288"); /* the same address's next free slice */
+	size_t n = 0;
+	for (size_t i = 0; i < L.n; i++)
+		if (!strcmp(L.v[i].host, "h1") && L.v[i].addr.family == AF_INET) {
+			assert_int_equal(addr_cmp(&L.v[i].addr, &w.pool.addrs[0]), 0);
+			n++;
+		}
+	assert_int_equal(n, 2);
+	/* over 90% of both (1843 of 2048): a third */
+	used_h1 = 1900;
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 4000, use_fn, NULL, note_fn, &w), 2);
+	/* under half of 3072: the minute starts; not before it is over */
+	used_h1 = 1000;
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 5000, use_fn, NULL, note_fn, &w), 0);
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 64999, use_fn, NULL, note_fn, &w), 0);
+	w.nlog = 0;
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 65000, use_fn, NULL, note_fn, &w), 2);
+	assert_true(!strncmp(w.log[0], "shrank h1", 9));
+	/* back over half: the clock stops */
+	used_h1 = 1100;
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 200000, use_fn, NULL, note_fn, &w), 0);
+	used_h1 = 100;
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 200001, use_fn, NULL, note_fn, &w), 0);
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 260001, use_fn, NULL, note_fn, &w), 2);
+	/* one slice a family: never given back */
+	assert_int_equal(leases_fit(&L, &w.sw, "sw1", 999999, use_fn, NULL, note_fn, &w), 0);
+	assert_int_equal(held(&L, "h1", AF_INET)->first, 10240);
+	leases_free(&L);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +366,7 @@ int main(void)
 		cmocka_unit_test(restart_changes_nothing),
 		cmocka_unit_test(move_gives_new_slices),
 		cmocka_unit_test(follower_adopts),
+		cmocka_unit_test(busy_host_grows_and_shrinks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,7 +198,7 @@ static void egress_round_trip(void **state)
 	assert_null(egress_slice_of(&f, "h3"));
 	for (int i = 0; i < n; i++)
 		assert_int_equal(wire_egress_decode(buf, (size_t)i, &f), -EBADMSG);
-	/* overlapping slices, a port below 1024, a reversed range, a host twice */
+	/* overlapping slices, a port below 1024, a reversed range */
 	struct ol_egress bad = e;
 	bad.slices[1].first = 19999;
 	n = wire_egress_encode(buf, sizeof(buf), &bad);
@@ -212,10 +212,11 @@ static void egress_round_trip(void **state)
 	bad.slices[0].last = 10000;
 	n = wire_egress_encode(buf, sizeof(buf), &bad);
 	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	/* a host with two slices (a busy host of a pool) */
 	bad = e;
 	strcpy(bad.slices[1].host, "h1");
 	n = wire_egress_encode(buf, sizeof(buf), &bad);
-	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), -EBADMSG);
+	assert_int_equal(wire_egress_decode(buf, (size_t)n, &f), 0);
 	/* resting slices (a host name of length 0), two of them: nobody's */
 	struct ol_egress rest = e;
 	rest.nslices = 3;
