@@ -4,6 +4,7 @@
 # tables the hosts follow. Switch A's agent dies: every lease stays, on B
 # and on the hosts; it comes back: the same. A host dies: A rests its
 # slices, and B follows.
+# check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_DESIGN=l2 LAB_SW_HOLD_DOWN=2s LAB_HOLD_DOWN=2s LAB_EGRESS_POOL=1 LAB_HOST_DEAD_AFTER=3s \
 	LAB_POOL_QUARANTINE=30s
