@@ -7,6 +7,9 @@
 #    ONLINK_BENCH_NO_CLIENT_LIMITS: the proxy before it), and HAProxy with
 #    a per-source connection limit (a stick table, maxconn 1024 per
 #    source), rounds interleaved, medians;
+#  - what the ICMP rules of h1's steering table cost every return packet
+#    (docs/egress.md, "ICMP errors"): the same connection rate with the two
+#    jumps to its ICMP chains taken out of the table, and put back;
 #  - the host's TCP memory per slow reader (SLOW connections asking 50 MB
 #    each and never reading): onlink with flow-buffer 256k, onlink without
 #    it (autotuning: ONLINK_BENCH_NO_FLOW_BUFFER), HAProxy;
@@ -79,10 +82,22 @@ tput() { # label: one download through onlink (iperf3 -R), Gbit/s
 	echo "$1 $(n c1 iperf3 -c 203.0.113.1 -p 5201 -R -t "$SECS" -J | jq '.end.sum_received.bits_per_second')" >> "$LAB_DIR/tput"
 }
 
+# h1's steering table (h2 holds a slice): every reply to the proxy's
+# upstream sockets passes its ingress chain
+wait_for 10 "steering table" n h1 nft list chain netdev onlink_steer icmp4
+icmp_jumps() { n h1 nft -a list chain netdev onlink_steer ingress | awk '/jump icmp[46]/ { print $NF }'; }
+icmp_off() { local h; for h in $(icmp_jumps); do n h1 nft delete rule netdev onlink_steer ingress handle "$h"; done; }
+icmp_on() {
+	n h1 nft add rule netdev onlink_steer ingress icmp type destination-unreachable jump icmp4
+	n h1 nft add rule netdev onlink_steer ingress icmpv6 type '{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem }' jump icmp6
+}
 for round in $(seq "$ROUNDS"); do
 	echo "round $round/$ROUNDS: connections per second ..."
 	egress
 	rate onlink 203.0.113.1
+	icmp_off
+	rate noicmp 203.0.113.1
+	icmp_on
 	egress ONLINK_BENCH_NO_CLIENT_LIMITS=1
 	rate nolimits 203.0.113.1
 	rate haproxy 100.64.1.1
@@ -125,6 +140,8 @@ print(f"\n{'per-client limits: the cost':<48}  {'onlink':>9}  {'no limits':>9}  
 print(f"{'-' * 48}  {'-' * 9}  {'-' * 9}  {'-' * 9}  {'-' * 26}")
 print(f"{'new connections per second':<48}  {o:>9.0f}  {b:>9.0f}  {h:>9.0f}  >= 0.95 x no limits: {o / b:.2f}; x haproxy: {o / h:.2f}")
 print(f"{'connection latency p99 (ms)':<48}  {med(r['onlink'], 1):>9.3f}  {med(r['nolimits'], 1):>9.3f}  {med(r['haproxy'], 1):>9.3f}")
+ni = med(r["noicmp"], 0)
+print(f"{'... without the ICMP steering rules':<48}  {ni:>9.0f}  {'':>9}  {'':>9}  their cost: onlink {o / ni:.2f} x this")
 print(f"{'connection errors (all rounds)':<48}  {sum(x[2] for x in r['onlink']):>9.0f}  {sum(x[2] for x in r['nolimits']):>9.0f}  {sum(x[2] for x in r['haproxy']):>9.0f}  0")
 om, am, hm = med(m["onlink"], 0), m["autotuned"][0][0], m["haproxy"][0][0]
 print(f"\n{slow + ' slow readers (50 MB each, never read)':<48}  {'onlink':>9}  {'autotuned':>9}  {'haproxy':>9}  target")
