@@ -134,14 +134,17 @@ static void print_leases(json_t *ls)
 	json_t *x;
 	if (!json_array_size(ls))
 		return;
-	printf("\n%-12s %-26s %-12s %-16s %s\n", "POOL", "LEASE", "PORTS", "HOST", "STATE");
+	printf("\n%-12s %-26s %-12s %-16s %-7s %s\n", "POOL", "LEASE", "PORTS", "HOST", "IN USE", "STATE");
 	json_array_foreach(ls, i, x) {
 		char ports[16], when[64];
 		time_t t = (time_t)json_integer_value(json_object_get(x, json_is_integer(json_object_get(x, "until")) ? "until" : "since"));
 		strftime(when, sizeof(when), "%F %T", localtime(&t));
 		snprintf(ports, sizeof(ports), "%lld-%lld", (long long)json_integer_value(json_object_get(x, "first")),
 			 (long long)json_integer_value(json_object_get(x, "last")));
-		printf("%-12s %-26s %-12s %-16s %s %s\n", str(x, "pool"), str(x, "address"), ports, str(x, "host"),
+		char use[16] = "-";
+		if (json_is_integer(json_object_get(x, "in_use")))
+			snprintf(use, sizeof(use), "%lld", (long long)json_integer_value(json_object_get(x, "in_use")));
+		printf("%-12s %-26s %-12s %-16s %-7s %s %s\n", str(x, "pool"), str(x, "address"), ports, str(x, "host"), use,
 		       !strcmp(str(x, "state"), "resting") ? "resting until" : "held since", when);
 	}
 }
