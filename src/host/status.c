@@ -102,9 +102,14 @@ static json_t *human_status(struct hostd *h)
 			jset(&pj, "substituted", jpack("{s:s, s:s}", "via", p->via, "by", "switch"));
 		jappend(&provs, pj);
 	}
-	json_t *eg = json_array(), *peers = json_array();
+	json_t *eg = json_array(), *peers = json_array(), *kept = json_array();
 	for (size_t i = 0; i < v->egress.n; i++)
 		jappend(&eg, egress_to_json(&v->egress.v[i], h->cfg->name));
+	/* ports of moved slices kept for their old owner's flows */
+	for (size_t i = 0; i < v->kept.n; i++)
+		jappend(&kept, jpack("{s:s, s:s, s:i, s:i}", "address", addr_str(&v->kept.v[i].addr, a, sizeof(a)), "host",
+				     v->kept.v[i].host, "ports", (int)ports_count(&v->kept.v[i].ports), "ranges",
+				     (int)v->kept.v[i].ports.n));
 	for (size_t i = 0; i < v->dir.n; i++) {
 		const struct dir_host *d = &v->dir.v[i];
 		uint8_t mac[6];
@@ -171,6 +176,7 @@ static json_t *human_status(struct hostd *h)
 		"turn_cpu_ns", (json_int_t)h->turn_cpu_ns, "rebuild_cpu_ns", (json_int_t)h->rebuild_cpu_ns,
 		"kernel_write_cpu_ns", (json_int_t)h->k.write_cpu_ns);
 	jset(&root, "steering", stj);
+	jset(&root, "egress_kept", kept);
 	if (h->probing)
 		jset(&root, "probe", probing_json(h->probing));
 	jset(&root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
