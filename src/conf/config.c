@@ -366,7 +366,6 @@ static int check_required(struct parse *p, unsigned section, const void *obj, in
 	return 0;
 }
 
-static void validate_egress(struct parse *p);
 
 /* bird-protocol needs bird-socket and is unique; a backup is not the
  * provider itself, and following this switch's backups never comes back
@@ -426,7 +425,7 @@ static void validate_switch(struct parse *p)
 		snprintf(label, sizeof(label), "[host %s]", c->sw.hosts[i].name);
 		check_required(p, CS_HOSTKEY, &c->sw.hosts[i], c->sw.hosts[i].line, label);
 	}
-	validate_egress(p);
+	config_validate_egress(p);
 	config_validate_pools(p);
 	for (unsigned i = 0; i < c->sw.nproviders && !p->failed; i++) {
 		struct cfg_provider *a = &c->sw.providers[i];
@@ -456,33 +455,6 @@ static void validate_switch(struct parse *p)
 	}
 	config_validate_bgp(p);
 	validate_failover(p);
-}
-
-static void validate_egress(struct parse *p)
-{
-	struct config *c = p->c;
-	char a[ADDR_STRLEN];
-	for (unsigned i = 0; i < c->sw.negress && !p->failed; i++) {
-		struct cfg_egress *ce = &c->sw.egress[i];
-		addr_str(&ce->e.addr, a, sizeof(a));
-		if (!ce->e.nslices)
-			fail(p, ce->line, "[egress %s]: no 'slice'", a);
-		for (unsigned k = 0; k < ce->e.nslices && !p->failed; k++) {
-			const struct ol_slice *x = &ce->e.slices[k];
-			if (!config_host_known(c, x->host))
-				fail(p, ce->slice_line[k], "slice: '%s' is not a known host (give it a '[host %s]' section)",
-				     x->host, x->host);
-			for (unsigned l = 0; l < k && !p->failed; l++) {
-				const struct ol_slice *y = &ce->e.slices[l];
-				if (!strcmp(x->host, y->host))
-					fail(p, ce->slice_line[k], "slice: host '%s' already has a slice of %s (line %d)", x->host, a,
-					     ce->slice_line[l]);
-				else if (x->first <= y->last && y->first <= x->last)
-					fail(p, ce->slice_line[k], "slice: %u-%u of '%s' overlaps %u-%u of '%s' (line %d)", x->first,
-					     x->last, x->host, y->first, y->last, y->host, ce->slice_line[l]);
-			}
-		}
-	}
 }
 
 static void validate_host(struct parse *p)

@@ -62,7 +62,8 @@ int cfg_parse_probe_target(struct parse *p, void *obj, const struct cfg_key *k, 
 void cfg_print_probe_target(FILE *f, const void *obj, const struct cfg_key *k);
 int cfg_is_set_probe_target(const void *obj, const struct cfg_key *k);
 void config_validate_probe(struct parse *p);
-/* conf/pool.c: [egress-pool NAME] */
+/* conf/egress.c: [egress ADDR]'s checks, [egress-pool NAME] */
+void config_validate_egress(struct parse *p);
 int on_pool_section(struct parse *p, const char *name);
 int cfg_parse_pool_address(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
 void cfg_print_pool_address(FILE *f, const void *obj, const struct cfg_key *k);

@@ -52,6 +52,21 @@ __attribute__((format(printf, 2, 3))) static void put(struct sbuf *b, const char
 #define INNER6_PROTO "@th,112,8"  /* 8 + 6 bytes */
 #define INNER6_SPORT "@th,384,16" /* 8 + 40 bytes */
 
+/* The end of a rule matching another host's ports: handed to it at layer
+ * 2, or dropped while its MAC is unknown (rather than reset here) */
+static void to_owner(struct sbuf *b, const char *host, const char *why, const char *ifname, const char *own,
+		     const struct steer_peer *peers, size_t npeers, int icmp)
+{
+	char m[MAC_STRLEN];
+	const struct steer_peer *p = peer_of(peers, npeers, host);
+	if (p && p->has_mac)
+		put(b, "counter%s ether saddr set %s ether daddr set %s fwd to \"%s\" comment \"%s%s\"\n",
+		    icmp ? " name icmp_steered" : "", own, mac_str(p->mac, m, sizeof(m)), ifname, host, why);
+	else
+		put(b, "counter%s drop comment \"%s%s%s MAC unknown\"\n", icmp ? " name icmp_dropped" : "", host, why,
+		    *why ? "," : ":");
+}
+
 /* The rules for one slice: `ports` is "th dport" for replies, the inner
  * source port for ICMP errors; `cnt` names the ICMP outcome counters (or
  * NULL for replies, counted by the rule's anonymous counter). */
@@ -59,7 +74,6 @@ static void slice_rules(struct sbuf *b, const char *fam, const char *addr, const
 			const char *me, const char *ifname, const char *own, const struct steer_peer *peers,
 			size_t npeers, int icmp)
 {
-	char m[MAC_STRLEN];
 	const char *match = icmp ? (fam[2] ? INNER6_SPORT : INNER4_SPORT) : "meta l4proto { tcp, udp } th dport";
 	put(b, "\t\t%s daddr %s %s %u-%u ", fam, addr, match, s->first, s->last);
 	if (!s->host[0]) {
@@ -70,12 +84,7 @@ static void slice_rules(struct sbuf *b, const char *fam, const char *addr, const
 		put(b, "counter name icmp_own accept\n");
 		return;
 	}
-	const struct steer_peer *p = peer_of(peers, npeers, s->host);
-	if (p && p->has_mac)
-		put(b, "counter%s ether saddr set %s ether daddr set %s fwd to \"%s\" comment \"%s\"\n",
-		    icmp ? " name icmp_steered" : "", own, mac_str(p->mac, m, sizeof(m)), ifname, s->host);
-	else
-		put(b, "counter%s drop comment \"%s: MAC unknown\"\n", icmp ? " name icmp_dropped" : "", s->host);
+	to_owner(b, s->host, "", ifname, own, peers, npeers, icmp);
 }
 
 /* Ports kept for a host of a slice it gave up (a move): to it, before
@@ -83,7 +92,7 @@ static void slice_rules(struct sbuf *b, const char *fam, const char *addr, const
 static void kept_rules(struct sbuf *b, const struct ol_kept *k, const char *me, const char *ifname, const char *own,
 		       const struct steer_peer *peers, size_t npeers, int icmp)
 {
-	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	char a[ADDR_STRLEN];
 	int v6 = k->addr.family == AF_INET6;
 	put(b, "\t\t%s daddr %s %s { ", v6 ? "ip6" : "ip", addr_str(&k->addr, a, sizeof(a)),
 	    icmp ? (v6 ? INNER6_SPORT : INNER4_SPORT) : "meta l4proto { tcp, udp } th dport");
@@ -98,12 +107,7 @@ static void kept_rules(struct sbuf *b, const struct ol_kept *k, const char *me, 
 		put(b, "counter%s accept comment \"kept\"\n", icmp ? " name icmp_own" : "");
 		return;
 	}
-	const struct steer_peer *p = peer_of(peers, npeers, k->host);
-	if (p && p->has_mac)
-		put(b, "counter%s ether saddr set %s ether daddr set %s fwd to \"%s\" comment \"%s: kept\"\n",
-		    icmp ? " name icmp_steered" : "", own, mac_str(p->mac, m, sizeof(m)), ifname, k->host);
-	else
-		put(b, "counter%s drop comment \"%s: kept, MAC unknown\"\n", icmp ? " name icmp_dropped" : "", k->host);
+	to_owner(b, k->host, ": kept", ifname, own, peers, npeers, icmp);
 }
 
 int steer_script(char *buf, size_t len, const char *ifname, const uint8_t own_mac[6], const char *me,

@@ -112,6 +112,24 @@ static unsigned addr_records(const struct leases *L, const struct ol_addr *a)
 	return n;
 }
 
+/* A new record at the end, or NULL (no memory) */
+static struct lease *lease_add(struct leases *L, const struct cfg_pool *pl, const char *host, const struct ol_addr *a,
+			       uint16_t first, uint16_t last, enum lease_state st, int64_t now)
+{
+	if (vec_reserve_((void **)&L->v, &L->cap, L->n + 1, sizeof(*L->v)))
+		return NULL;
+	struct lease *l = &L->v[L->n++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->pool, sizeof(l->pool), "%s", pl->name);
+	snprintf(l->host, sizeof(l->host), "%s", host);
+	l->addr = *a;
+	l->first = first;
+	l->last = last;
+	l->state = st;
+	l->since = now;
+	return l;
+}
+
 /* A new lease for host: the address of the family with the fewest
  * records (the first in the config on a tie), its lowest free slice. */
 static int grant_at(struct leases *L, const struct cfg_pool *pl, int family, const char *host, int64_t now,
@@ -137,18 +155,8 @@ static int grant_at(struct leases *L, const struct cfg_pool *pl, int family, con
 		pool_slice(pl, i, &first, &last);
 		if (slice_taken(L, best, first))
 			continue;
-		if (vec_reserve_((void **)&L->v, &L->cap, L->n + 1, sizeof(*L->v)))
+		if (!(*out = lease_add(L, pl, host, best, first, last, LEASE_HELD, now)))
 			return -ENOMEM;
-		struct lease *l = &L->v[L->n++];
-		memset(l, 0, sizeof(*l));
-		snprintf(l->pool, sizeof(l->pool), "%s", pl->name);
-		snprintf(l->host, sizeof(l->host), "%s", host);
-		l->addr = *best;
-		l->first = first;
-		l->last = last;
-		l->state = LEASE_HELD;
-		l->since = now;
-		*out = l;
 		return 1;
 	}
 	return 0;
@@ -387,17 +395,10 @@ int leases_adopt(struct leases *L, const struct cfg_pool *pl, const struct ol_eg
 		const struct ol_slice *s = &t->slices[k];
 		if (slice_taken(L, &t->addr, s->first))
 			continue;
-		if (vec_reserve_((void **)&L->v, &L->cap, L->n + 1, sizeof(*L->v)))
+		struct lease *l = lease_add(L, pl, s->host, &t->addr, s->first, s->last,
+					    s->host[0] ? LEASE_HELD : LEASE_RESTING, now);
+		if (!l)
 			return -ENOMEM;
-		struct lease *l = &L->v[L->n++];
-		memset(l, 0, sizeof(*l));
-		snprintf(l->pool, sizeof(l->pool), "%s", pl->name);
-		snprintf(l->host, sizeof(l->host), "%s", s->host);
-		l->addr = t->addr;
-		l->first = s->first;
-		l->last = s->last;
-		l->state = s->host[0] ? LEASE_HELD : LEASE_RESTING;
-		l->since = now;
 		l->until = s->host[0] ? 0 : now + pl->quarantine_ms;
 		changes++;
 	}

@@ -76,12 +76,9 @@ static char *status_answer(struct switchd *s)
 				  l->host, "state", lease_state_str(l->state), "since", (json_int_t)(l->since / 1000));
 		if (l->state == LEASE_RESTING)
 			jset(&o, "until", json_integer((json_int_t)(l->until / 1000)));
-		const struct live_report *r = l->state == LEASE_HELD ? lives_get(&s->eg.lives, l->host, &l->addr) : NULL;
-		if (r) { /* the ports its flows hold in it, as its host last said */
-			static struct ol_ports in;
-			ports_within(&r->ports, l->first, l->last, &in);
-			jset(&o, "in_use", json_integer(ports_count(&in)));
-		}
+		int in_use = swegress_in_use(s, l); /* the ports its flows hold in it, as its host last said */
+		if (in_use >= 0)
+			jset(&o, "in_use", json_integer(in_use));
 		jappend(&ls, o);
 	}
 	jset(&root, "leases", ls);
@@ -305,14 +302,12 @@ static void lease_metrics(struct switchd *s, FILE *f)
 		  "Ports of a held lease its host's flows hold (its last report).");
 	for (size_t i = 0; i < L->n; i++) {
 		const struct lease *x = &L->v[i];
-		const struct live_report *r = x->state == LEASE_HELD ? lives_get(&s->eg.lives, x->host, &x->addr) : NULL;
-		if (!r)
+		int in_use = swegress_in_use(s, x);
+		if (in_use < 0)
 			continue;
-		static struct ol_ports in;
-		ports_within(&r->ports, x->first, x->last, &in);
 		snprintf(l, sizeof(l), "pool=\"%s\",address=\"%s\",ports=\"%u-%u\",host=\"%s\"", x->pool,
 			 addr_str(&x->addr, a, sizeof(a)), x->first, x->last, x->host);
-		mx_sample(f, "onlink_switch_egress_lease_in_use_ports", l, ports_count(&in));
+		mx_sample(f, "onlink_switch_egress_lease_in_use_ports", l, in_use);
 	}
 	mx_family(f, "onlink_switch_egress_moves", "gauge", "Slices moved from a living host whose flows still keep ports.");
 	mx_sample(f, "onlink_switch_egress_moves", "", (double)s->state.moves.n);

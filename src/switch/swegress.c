@@ -60,16 +60,21 @@ static int host_dead(void *arg, const char *host)
 	return seen && now >= *seen && now - *seen >= s->cfg->sw.host_dead_after_ms;
 }
 
-/* the ports of a lease its host's flows hold, as it last said */
-static unsigned lease_use(void *arg, const struct lease *l)
+int swegress_in_use(const struct switchd *s, const struct lease *l)
 {
-	struct switchd *s = arg;
-	const struct live_report *r = lives_get(&s->eg.lives, l->host, &l->addr);
+	const struct live_report *r = l->state == LEASE_HELD ? lives_get(&s->eg.lives, l->host, &l->addr) : NULL;
 	static struct ol_ports in;
 	if (!r)
-		return 0;
+		return -1;
 	ports_within(&r->ports, l->first, l->last, &in);
-	return ports_count(&in);
+	return (int)ports_count(&in);
+}
+
+/* leases_fit's view: no report, nothing in use */
+static unsigned lease_use(void *arg, const struct lease *l)
+{
+	int n = swegress_in_use(arg, l);
+	return n < 0 ? 0 : (unsigned)n;
 }
 
 static void note(void *arg, const struct lease *l, const char *what)

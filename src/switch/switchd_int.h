@@ -70,6 +70,9 @@ int swegress_refresh(struct switchd *s);
  * and a new snapshot to every host when the tables changed (then 1) */
 int swegress_turn(struct switchd *s);
 void swegress_fini(struct switchd *s);
+/* The ports of a held lease its host's flows hold, as it last said; -1:
+ * no report (or not held) */
+int swegress_in_use(const struct switchd *s, const struct lease *l);
 /* onlink egress move HOST: its reply (a line) */
 char *swegress_move(struct switchd *s, const char *host);
 /* the snapshot's kept ports (WM_EGRESS_KEPT, after the tables) */

@@ -1,6 +1,6 @@
-/* [egress-pool NAME] in a switch's config: shared addresses whose ports
- * the switch agent cuts into slices and leases to hosts
- * (switch/leases.c, docs/egress.md). */
+/* A switch's egress sections: the checks of [egress ADDR]'s fixed slices,
+ * and [egress-pool NAME], shared addresses whose ports the switch agent
+ * cuts into slices and leases to hosts (switch/leases.c, docs/egress.md). */
 #include "conf/config.h"
 #include "conf/parse.h"
 #include "conf/schema.h"
@@ -8,6 +8,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* [egress ADDR]: every slice of a known host, none overlapping, one per host */
+void config_validate_egress(struct parse *p)
+{
+	struct config *c = p->c;
+	char a[ADDR_STRLEN];
+	for (unsigned i = 0; i < c->sw.negress && !p->failed; i++) {
+		struct cfg_egress *ce = &c->sw.egress[i];
+		addr_str(&ce->e.addr, a, sizeof(a));
+		if (!ce->e.nslices)
+			fail(p, ce->line, "[egress %s]: no 'slice'", a);
+		for (unsigned k = 0; k < ce->e.nslices && !p->failed; k++) {
+			const struct ol_slice *x = &ce->e.slices[k];
+			if (!config_host_known(c, x->host))
+				fail(p, ce->slice_line[k], "slice: '%s' is not a known host (give it a '[host %s]' section)",
+				     x->host, x->host);
+			for (unsigned l = 0; l < k && !p->failed; l++) {
+				const struct ol_slice *y = &ce->e.slices[l];
+				if (!strcmp(x->host, y->host))
+					fail(p, ce->slice_line[k], "slice: host '%s' already has a slice of %s (line %d)", x->host, a,
+					     ce->slice_line[l]);
+				else if (x->first <= y->last && y->first <= x->last)
+					fail(p, ce->slice_line[k], "slice: %u-%u of '%s' overlaps %u-%u of '%s' (line %d)", x->first,
+					     x->last, x->host, y->first, y->last, y->host, ce->slice_line[l]);
+			}
+		}
+	}
+}
 
 int on_pool_section(struct parse *p, const char *name)
 {
