@@ -8,8 +8,8 @@ DESTDIR  ?=
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-            -D_GNU_SOURCE -Isrc
-LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lsystemd -lm
+            -D_GNU_SOURCE -Isrc -I$(BUILD)/gen
+LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lsystemd -lbpf -lm
 # the sanitizers' build is a test build: it reads the test knobs (src/base/knob.h)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DONLINK_TEST_KNOBS
 
@@ -30,7 +30,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
             libcmocka-dev libnftables-dev libsystemd-dev scdoc bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
-            clang libclang-rt-14-dev valgrind gnuplot-nox
+            clang libclang-rt-14-dev libbpf-dev bpftool valgrind gnuplot-nox
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench $(BUILD)/hsflood
@@ -79,6 +79,17 @@ $(BUILD)/delayline: lab/tools/delayline.c
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The protective repath program (src/bpf/repath.bpf.c), compiled for the
+# kernel's BPF machine and built into the daemon as bpftool's skeleton
+# (kernel/bpf.c includes it).
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell $(CC) -dumpmachine) -Isrc
+$(BUILD)/gen/repath.bpf.o: src/bpf/repath.bpf.c src/bpf/repath.h
+	@mkdir -p $(dir $@)
+	clang $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/gen/repath.skel.h: $(BUILD)/gen/repath.bpf.o
+	bpftool gen skeleton $< name repath > $@.tmp && mv $@.tmp $@
+$(foreach f,$(BUILD) $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzzobj,$(f)/src/kernel/bpf.o): $(BUILD)/gen/repath.skel.h
 
 $(BUILD)/onlinkd: $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
@@ -130,7 +141,7 @@ unit-build: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 FUZZ_TARGETS := wire handshake config control metrics api
 FUZZ_SECS    ?= 120
 FUZZ_CC      ?= clang
-FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -I$(BUILD)/gen -fno-sanitize-recover=all
 $(BUILD)/fuzzobj/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<

@@ -64,6 +64,39 @@ lab_spawn() {
 	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
 }
 
+# lab_cgroup NAME: a cgroup v2 of the lab's own (for [repath] cgroup),
+# removed by lab_down once its processes are gone; prints its path. The
+# hierarchy is mounted again under $LAB_DIR: `ip netns exec` mounts a
+# fresh /sys, where /sys/fs/cgroup is not.
+lab_cgroup() {
+	local root=$LAB_DIR/cgroup2
+	if ! mountpoint -q "$root"; then
+		mkdir -p "$root" && mount -t cgroup2 none "$root" || return 1
+	fi
+	mkdir -p "$root/$LAB_PREFIX$1" || return 1
+	grep -qx "$root/$LAB_PREFIX$1" "$LAB_DIR/cgroups" 2>/dev/null || echo "$root/$LAB_PREFIX$1" >> "$LAB_DIR/cgroups"
+	echo "$root/$LAB_PREFIX$1"
+}
+
+# lab_cgroup_sys NAME: the same cgroup where the machine mounts the
+# hierarchy (/sys/fs/cgroup...): the path a daemon in a machine's own file
+# system sees (lab/unit.sh: no fresh /sys there, and a private /tmp)
+lab_cgroup_sys() {
+	local root
+	root=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2" && $4 == "/" && $5 ~ /^\/sys\//) { print $5; exit } break } }' /proc/self/mountinfo)
+	[ -n "$root" ] && [ -d "$root/$LAB_PREFIX$1" ] && echo "$root/$LAB_PREFIX$1"
+}
+
+# lab_spawn_cg NAME NS CGROUP CMD...: lab_spawn with the process in CGROUP
+# (the shell joins it, then execs: the pid recorded is the program's)
+lab_spawn_cg() {
+	local name=$1 ns=$2 cg=$3; shift 3
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" ip netns exec "$LAB_PREFIX$ns" "$@" \
+		>>"$LAB_DIR/$name.log" 2>&1 &
+	echo "$! $name" >> "$LAB_DIR/pids"
+	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
+}
+
 lab_pid() { awk -v n="$1" '$2 == n { p = $1 } END { print p }' "$LAB_DIR/pids"; }
 
 # Stop one recorded process (by pid) and forget it.
@@ -92,6 +125,14 @@ lab_down() {
 		kill -KILL "$pid" 2>/dev/null
 	done < "$LAB_DIR/pids"
 	: > "$LAB_DIR/pids"
+	if [ -f "$LAB_DIR/cgroups" ]; then
+		local cg
+		while read -r cg; do
+			for _ in $(seq 40); do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
+		done < "$LAB_DIR/cgroups"
+		rm -f "$LAB_DIR/cgroups"
+		umount "$LAB_DIR/cgroup2" 2>/dev/null && rmdir "$LAB_DIR/cgroup2"
+	fi
 	views_down
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$LAB_PREFIX" || true); do
 		ip netns del "$ns" 2>/dev/null

@@ -17,11 +17,12 @@
 #   (with their modes); ProtectSystem=strict (everything read-only but
 #   /dev, /proc, /sys, ReadWritePaths and the unit's own directories);
 #   ProtectSystem=full (/usr, /boot, /efi and /etc); PrivateTmp;
-#   ProtectHome; ProtectKernelTunables (/proc/sys and /sys read-only).
+#   ProtectHome; ProtectKernelTunables (/proc/sys and /sys read-only);
+#   ProtectControlGroups (the cgroup hierarchies read-only).
 # Not applied (no systemd here): the seccomp filters (SystemCallFilter,
 # MemoryDenyWriteExecute, RestrictAddressFamilies, RestrictNamespaces,
 # LockPersonality), PrivateDevices, ProtectKernelModules/Logs,
-# ProtectClock, ProtectControlGroups. The pid recorded is the daemon's own.
+# ProtectClock. The pid recorded is the daemon's own.
 
 view_make() {
 	local v=$LAB_DIR/view-$1 d
@@ -71,13 +72,14 @@ unit_caps() {
 # The shell that sets up a unit's sandbox inside a new mount namespace and
 # execs its command: written to a file, run by unit_start.
 unit_script() {
-	local file=$1 out=$2 v user group supp bound amb nnp umask rw="" d mode ps pt ph pkt envf
+	local file=$1 out=$2 v user group supp bound amb nnp umask rw="" d mode ps pt ph pkt pcg envf
 	user=$(unit_key "$file" User | tail -n 1); group=$(unit_key "$file" Group | tail -n 1)
 	supp=$(unit_key "$file" SupplementaryGroups | tr '\n' ' ')
 	bound=$(unit_key "$file" CapabilityBoundingSet | tr '\n' ' ')
 	amb=$(unit_key "$file" AmbientCapabilities | tr '\n' ' ')
 	nnp=$(unit_key "$file" NoNewPrivileges | tail -n 1); umask=$(unit_key "$file" UMask | tail -n 1)
 	ps=$(unit_key "$file" ProtectSystem | tail -n 1); pt=$(unit_key "$file" PrivateTmp | tail -n 1)
+	pcg=$(unit_key "$file" ProtectControlGroups | tail -n 1)
 	ph=$(unit_key "$file" ProtectHome | tail -n 1); pkt=$(unit_key "$file" ProtectKernelTunables | tail -n 1)
 	{
 		echo 'set -e'
@@ -121,7 +123,11 @@ unit_script() {
 		fi
 		case $pt in yes|true) echo 'mount -t tmpfs -o mode=1777 tmpfs /tmp; mount -t tmpfs -o mode=1777 tmpfs /var/tmp' ;; esac
 		case $ph in yes|true) echo 'for h in /home /root /run/user; do [ -d $h ] && mount -t tmpfs -o ro,mode=0000 tmpfs $h; done; true' ;; esac
-		case $pkt in yes|true) echo 'mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro /proc/sys; mount --bind /sys /sys; mount -o remount,bind,ro /sys' ;; esac
+		# /sys read-only with what is mounted under it (the cgroup
+		# hierarchies stay, as with systemd); ProtectControlGroups: those
+		# read-only too
+		case $pkt in yes|true) echo 'mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro /proc/sys; mount --rbind /sys /sys; mount -o remount,bind,ro /sys' ;; esac
+		case $pcg in yes|true) echo 'for m in $(findmnt -rno TARGET | grep "^/sys/fs/cgroup"); do mount -o remount,bind,ro "$m" 2>/dev/null || true; done' ;; esac
 		[ -n "$umask" ] && echo "umask $umask"
 		# the identity: setpriv as systemd's exec does it
 		local sp="setpriv"

@@ -9,9 +9,12 @@ longflows.py client DST PORT NTCP NUDP STOPFILE [INTERVAL]
     "ready" once every one has had an answer, then sends a numbered message
     on each every INTERVAL s (default 0.1) until STOPFILE exists; prints
     one JSON line:
-    {"tcp", "udp", "broken", "gaps_over_1s", "max_gap_ms", "answers"}
+    {"tcp", "udp", "broken", "gaps_over_1s", "gaps_over_3s",
+     "gaps_over_10s", "max_gap_ms", "answers"}
     A flow is broken when its socket fails or it had no answer in its
-    last 3 s; a gap is the time between two answers on one flow.
+    last 3 s; a gap is the time between two answers on one flow (each
+    flow's longest counts). LONGFLOWS_MARK=N: the client's sockets carry
+    firewall mark N (SO_MARK), set before they connect.
 """
 import json
 import os
@@ -83,6 +86,8 @@ def client(dst, port, ntcp, nudp, stop, interval):
     for i in range(ntcp + nudp):
         tcp = i < ntcp
         s = socket.socket(fam(dst), socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
+        if os.environ.get("LONGFLOWS_MARK"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, int(os.environ["LONGFLOWS_MARK"]))
         s.settimeout(5)
         s.connect((dst, port))
         s.setblocking(False)
@@ -136,6 +141,8 @@ def client(dst, port, ntcp, nudp, stop, interval):
         "tcp": ntcp, "udp": nudp,
         "broken": sum(f["broken"] for f in flows),
         "gaps_over_1s": sum(f["gap"] > (1.0 if interval <= 0.1 else interval + 1.0) for f in flows),
+        "gaps_over_3s": sum(f["gap"] > 3.0 for f in flows),
+        "gaps_over_10s": sum(f["gap"] > 10.0 for f in flows),
         "max_gap_ms": round(1000 * max(f["gap"] for f in flows)),
         "answers": sum(f["n"] for f in flows),
     }), flush=True)

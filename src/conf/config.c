@@ -252,6 +252,8 @@ static int on_section(struct parse *p, const char *section)
 		return on_host_section(p, section, arg);
 	} else if (!strcmp(kind, "probe") && !arg) {
 		return on_probe_section(p);
+	} else if (!strcmp(kind, "repath") && !arg) {
+		return on_repath_section(p);
 	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
 		if (!name_valid(arg)) {
 			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
@@ -624,6 +626,10 @@ void config_free(struct config *c)
 	c->host.probe = NULL;
 	c->host.nprobe = 0;
 	c->host.capprobe = 0;
+	free(c->host.repath_providers);
+	c->host.repath_providers = NULL;
+	c->host.nrepath_providers = 0;
+	c->host.caprepath_providers = 0;
 	sodium_memzero(c->priv, sizeof(c->priv));
 }
 
@@ -666,6 +672,10 @@ void config_print(const struct config *c, FILE *f)
 	if (c->host.probe_line) {
 		fprintf(f, "\n[probe]\n");
 		cfg_print_section(f, CS_PROBE, c);
+	}
+	if (c->host.repath_line) {
+		fprintf(f, "\n[repath]\n");
+		cfg_print_section(f, CS_REPATH, c);
 	}
 	for (unsigned i = 0; i < c->sw.nhosts; i++) {
 		fprintf(f, "\n[host %s]\n", c->sw.hosts[i].name);

@@ -193,6 +193,13 @@ struct cfg_host {
 	size_t capprobe;
 	unsigned probe_interval_ms, probe_timeout_ms;
 	int probe_line;
+	/* [repath]: stalled TCP connections moved to another provider (host/repath.c) */
+	unsigned repath_after_rtos;     /* 0: off */
+	char (*repath_providers)[OL_NAME_MAX]; /* none: every live provider */
+	unsigned nrepath_providers;
+	size_t caprepath_providers;
+	char repath_cgroup[256];        /* "": the cgroup2 mount's root */
+	int repath_line;
 };
 
 /* The uplink to a switch agent: its own interface, or [host] interface. */
@@ -261,9 +268,9 @@ void config_print(const struct config *c, FILE *f);
  * rest may change); else 0 with why naming the first change that needs a
  * restart. conf/reload.c. */
 int config_in_place(const struct config *run, const struct config *next, char *why, size_t len);
-/* 1 when two host agents' configs differ in their [probe] alone: the host
- * agent takes that in place (its probing started anew, its sessions and
- * subscribers kept). */
+/* 1 when two host agents' configs differ in their [probe] and [repath]
+ * alone: the host agent takes that in place (its probing started anew, its
+ * sessions and subscribers kept). */
 int config_probe_only(const struct config *run, const struct config *next);
 int config_same(const struct config *a, const struct config *b);
 /* Reads a base64 private key file (`onlink genkey`): 0, or -EPERM when

@@ -62,6 +62,11 @@ int cfg_parse_probe_target(struct parse *p, void *obj, const struct cfg_key *k, 
 void cfg_print_probe_target(FILE *f, const void *obj, const struct cfg_key *k);
 int cfg_is_set_probe_target(const void *obj, const struct cfg_key *k);
 void config_validate_probe(struct parse *p);
+/* conf/probe.c: [repath] */
+int on_repath_section(struct parse *p);
+int cfg_parse_repath_providers(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_repath_providers(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_repath_providers(const void *obj, const struct cfg_key *k);
 /* conf/egress.c: [egress ADDR]'s checks, [egress-pool NAME] */
 void config_validate_egress(struct parse *p);
 int on_pool_section(struct parse *p, const char *name);

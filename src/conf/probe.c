@@ -1,9 +1,12 @@
 /* [probe] in a host's config: the destinations the host agent probes
- * through every live provider, continuously (host/probing.c). */
+ * through every live provider, continuously (host/probing.c); and
+ * [repath], which moves stalled connections to the providers those probes
+ * show healthy (host/repath.c). */
 #include "conf/config.h"
 #include "conf/parse.h"
 #include "conf/schema.h"
 #include "base/vec.h"
+#include "bpf/repath.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -67,9 +70,78 @@ int cfg_is_set_probe_target(const void *obj, const struct cfg_key *k)
 	return ((const struct config *)obj)->host.nprobe != 0;
 }
 
+int on_repath_section(struct parse *p)
+{
+	struct config *c = p->c;
+	if (c->host.repath_line) {
+		fail(p, p->line, "section '[repath]' repeated (first at line %d)", c->host.repath_line);
+		return 0;
+	}
+	c->host.repath_line = p->line;
+	cfg_defaults(CS_REPATH, c);
+	p->sec = CS_REPATH;
+	p->obj = c;
+	return 1;
+}
+
+/* "a b c": provider names, as the switch agents publish them */
+int cfg_parse_repath_providers(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
+{
+	struct config *c = obj;
+	char buf[1024], *save = NULL;
+	if (strlen(v) >= sizeof(buf))
+		return cfg_bad(p, k, v);
+	strcpy(buf, v);
+	for (char *t = strtok_r(buf, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
+		if (!name_valid(t)) {
+			fail(p, p->line, "providers: bad provider name '%s'", t);
+			return -1;
+		}
+		for (unsigned i = 0; i < c->host.nrepath_providers; i++)
+			if (!strcmp(c->host.repath_providers[i], t)) {
+				fail(p, p->line, "providers: '%s' listed twice", t);
+				return -1;
+			}
+		if (c->host.nrepath_providers == RP_CAND_MAX) {
+			fail(p, p->line, "providers: at most %d", RP_CAND_MAX);
+			return -1;
+		}
+		if (vec_reserve_((void **)&c->host.repath_providers, &c->host.caprepath_providers,
+				 c->host.nrepath_providers + 1, sizeof(*c->host.repath_providers))) {
+			fail(p, p->line, "out of memory");
+			return -1;
+		}
+		snprintf(c->host.repath_providers[c->host.nrepath_providers++], OL_NAME_MAX, "%s", t);
+	}
+	return 0;
+}
+
+void cfg_print_repath_providers(FILE *f, const void *obj, const struct cfg_key *k)
+{
+	const struct config *c = obj;
+	fprintf(f, "%s =", k->key);
+	for (unsigned i = 0; i < c->host.nrepath_providers; i++)
+		fprintf(f, " %s", c->host.repath_providers[i]);
+	fprintf(f, "\n");
+}
+
+int cfg_is_set_repath_providers(const void *obj, const struct cfg_key *k)
+{
+	(void)k;
+	return ((const struct config *)obj)->host.nrepath_providers != 0;
+}
+
 void config_validate_probe(struct parse *p)
 {
 	struct config *c = p->c;
+	if (c->host.repath_line && c->role != ROLE_HOST) {
+		fail(p, c->host.repath_line, "[repath] belongs in a host's config");
+		return;
+	}
+	if (c->host.repath_line && c->host.repath_cgroup[0] && c->host.repath_cgroup[0] != '/') {
+		fail(p, c->host.repath_line, "[repath]: cgroup '%s' is not an absolute path", c->host.repath_cgroup);
+		return;
+	}
 	if (!c->host.probe_line)
 		return;
 	if (c->role != ROLE_HOST)

@@ -82,6 +82,11 @@ int config_probe_only(const struct config *run, const struct config *next)
 	a.host.probe_interval_ms = b.host.probe_interval_ms = 0;
 	a.host.probe_timeout_ms = b.host.probe_timeout_ms = 0;
 	a.host.probe_line = b.host.probe_line = 0;
+	a.host.repath_after_rtos = b.host.repath_after_rtos = 0;
+	a.host.repath_providers = b.host.repath_providers = NULL;
+	a.host.nrepath_providers = b.host.nrepath_providers = 0;
+	a.host.repath_cgroup[0] = b.host.repath_cgroup[0] = 0;
+	a.host.repath_line = b.host.repath_line = 0;
 	int same = config_same(&a, &b);
 	sodium_memzero(&a, sizeof(a));
 	sodium_memzero(&b, sizeof(b));

@@ -18,6 +18,7 @@ enum {
 	CS_HOSTKEY = 64,        /* [host NAME] (a switch's host and its key) */
 	CS_PROBE = 128,         /* [probe] (a host's continuous probes) */
 	CS_POOL = 256,          /* [egress-pool NAME] (slices leased by the switch) */
+	CS_REPATH = 512,        /* [repath] (a host's stalled connections moved, host/repath.c) */
 };
 
 enum cfg_type {

@@ -147,6 +147,7 @@ struct hostd {
 	struct api_egress api_egress; /* last published to subscribers */
 	struct { struct api_ports *v; size_t n; uint64_t at_ms; } live; /* the egress proxy's last report */
 	struct probing *probing; /* [probe]: continuous probing (probing.c); NULL: none */
+	struct repath *repath;   /* [repath]: stalled connections moved (repath.c); NULL: off */
 	char cycle_logged[160];  /* the backup cycle last logged */
 };
 

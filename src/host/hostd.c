@@ -3,6 +3,7 @@
 #include "host/hostd.h"
 #include "host/agent.h"
 #include "host/probing.h"
+#include "host/repath.h"
 #include "base/control.h"
 #include "base/knob.h"
 #include "base/vec.h"
@@ -71,6 +72,7 @@ void hostd_turn(struct hostd *h, int full)
 	if (h->view.changed.full || h->view.changed.n || h->view.tables_changed) {
 		timer_arm(&h->traffic_t, TRAFFIC_DELAY_MS, 0);
 		probing_changed(h->probing);
+		repath_changed(h->repath);
 	}
 	if (h->view.cycles && strcmp(h->cycle_logged, h->view.cycle))
 		log_err("backups across the switch agents go round in a cycle (%s): not followed; fix the switches' "
@@ -143,9 +145,9 @@ static void keepalive_fire(struct timer *t)
 	egress_live_expire(t->arg);
 }
 
-/* SIGHUP: a change to [probe] alone is applied in place (the probing
- * started anew; the switch sessions and the egress proxy's subscription
- * kept); any other change restarts the agent in place (daemon_reload);
+/* SIGHUP: a change to [probe] and [repath] alone is applied in place (the
+ * probing started anew, the repath program kept; the switch sessions and
+ * the egress proxy's subscription kept); any other change restarts the agent in place (daemon_reload);
  * an unchanged file: a rebuild check. */
 static void reload(struct hostd *h)
 {
@@ -161,8 +163,10 @@ static void reload(struct hostd *h)
 		int r = probing_new(h, &h->probing);
 		if (r)
 			log_err("reload: [probe]: %s; probing stopped", strerror(-r));
-		log_info("reload: %s changed ([probe] only): applied in place, %u probe targets; switch sessions and "
-			 "subscribers kept", h->cfg->path, h->cfg->host.nprobe);
+		if ((r = repath_reload(h, &h->repath)))
+			log_err("reload: [repath]: %s; repath stopped", strerror(-r));
+		log_info("reload: %s changed ([probe] and [repath] only): applied in place, %u probe targets; switch "
+			 "sessions and subscribers kept", h->cfg->path, h->cfg->host.nprobe);
 		char status[96];
 		snprintf(status, sizeof(status), "host %s: %zu providers", h->cfg->name, h->view.merged.n);
 		daemon_notify_ready(status);
@@ -220,6 +224,10 @@ int hostd_run(struct config *c)
 		log_err("start-up: probing: %s", strerror(-r));
 		return 1;
 	}
+	if ((r = repath_new(&h, &h.repath))) {
+		log_err("start-up: repath: %s", strerror(-r));
+		return 1;
+	}
 	if (daemon_ready(c, status_metrics, &h, NULL))
 		return 1;
 	if (c->host.multi_uplink)
@@ -254,6 +262,7 @@ int hostd_run(struct config *c)
 		swlink_fini(&h.sw[i]);
 	control_close();
 	probing_free(h.probing);
+	repath_free(h.repath);
 	hview_free(&h.view);
 	vec_free(&h.changes);
 	api_egress_free(&h.api_egress);

@@ -12,8 +12,11 @@ void probestat_add(struct probestat *s, time_t now, double rtt_s)
 	if (w->epoch != epoch)
 		*w = (struct ps_window){ .epoch = epoch };
 	w->sent++;
-	if (rtt_s < 0)
+	if (rtt_s < 0) {
+		s->lost_run++;
 		return;
+	}
+	s->lost_run = 0;
 	w->ok++;
 	w->rtt_sum += rtt_s;
 	int b = 0;

@@ -26,7 +26,12 @@ struct probestat {
 	struct ps_window w[PS_WINDOW_BUCKETS];
 	time_t last_success;    /* unix time; 0: never */
 	double last_rtt;        /* seconds */
+	uint32_t lost_run;      /* probes lost in a row, the last ones */
 };
+
+/* A provider whose every target lost its last PS_FAILING_RUN probes is
+ * failing: repath takes no connection there (host/repath.c). */
+#define PS_FAILING_RUN 2
 
 /* A probe's outcome at unix time now: its RTT in seconds, or < 0 lost. */
 void probestat_add(struct probestat *s, time_t now, double rtt_s);

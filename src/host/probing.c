@@ -354,3 +354,28 @@ json_t *probing_json(struct probing *p)
 	return jpack("{s:i, s:i, s:I, s:o}", "interval_ms", (int)p->c->probe_interval_ms, "timeout_ms",
 			 (int)p->c->probe_timeout_ms, "streams", (json_int_t)p->n, "targets", targets);
 }
+
+int probing_health(const struct probing *p, const char *provider, int family)
+{
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < p->npv; i++) {
+		if (strcmp(p->pv[i].name, provider))
+			continue;
+		if (!p->pv[i].live)
+			return -1;
+		int probed = 0;
+		for (unsigned t = 0; t < p->c->nprobe; t++) {
+			if (p->c->probe[t].addr.family != family)
+				continue;
+			const struct probestat *s = &p->pv[i].t[t];
+			if (!s->count && !s->lost_run)
+				continue; /* not sent yet */
+			probed = 1;
+			if (s->lost_run < PS_FAILING_RUN)
+				return 1;
+		}
+		return probed ? 0 : -1;
+	}
+	return -1;
+}

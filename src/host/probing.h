@@ -20,4 +20,9 @@ void probing_free(struct probing *p);
 void probing_changed(struct probing *p);
 void probing_metrics(struct probing *p, FILE *f);
 json_t *probing_json(struct probing *p);
+/* What the probes say of a live provider now: 1 answering, 0 failing (every
+ * target it is probed to lost its last PS_FAILING_RUN probes), -1 not
+ * probed (no [probe], or no target of the family). family: AF_INET or
+ * AF_INET6. */
+int probing_health(const struct probing *p, const char *provider, int family);
 #endif

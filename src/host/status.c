@@ -5,6 +5,7 @@
 #include "base/control.h"
 #include "base/metrics.h"
 #include "host/probing.h"
+#include "host/repath.h"
 #include "host/steer.h"
 #include "host/traffic.h"
 #include "base/vec.h"
@@ -179,6 +180,7 @@ static json_t *human_status(struct hostd *h)
 	jset(&root, "egress_kept", kept);
 	if (h->probing)
 		jset(&root, "probe", probing_json(h->probing));
+	jset(&root, "repath", repath_json(h->repath));
 	jset(&root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
 	jset(&root, "kernel_state", kernel_state_json(h));
 	jset(&root, "host_addresses", locals);
@@ -427,6 +429,7 @@ void status_metrics(FILE *f, void *arg)
 		mx_sample(f, "onlink_host_provider_substituted", mx_label(l, sizeof(l), "provider", h->view.subst.v[i].name),
 			  h->view.subst.v[i].via[0] != 0);
 	probing_metrics(h->probing, f);
+	repath_metrics(h->repath, f);
 	traffic_metrics(f);
 	steer_metrics(h, f);
 	mx_family(f, "onlink_host_backup_cycles", "gauge", "Providers whose backups go round in a cycle.");

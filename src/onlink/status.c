@@ -176,6 +176,40 @@ static void print_probe(json_t *pr)
 	}
 }
 
+static void print_names(json_t *a)
+{
+	size_t i;
+	json_t *x;
+	if (!json_array_size(a))
+		printf(" none");
+	json_array_foreach(a, i, x)
+		printf(" %s", json_string_value(x));
+}
+
+/* protective repath: on or why not, where stalled connections may go, and
+ * where they went */
+static void print_repath(json_t *rp)
+{
+	size_t i;
+	json_t *x;
+	const char *state = str(rp, "state");
+	if (!json_is_object(rp) || !strcmp(state, "off"))
+		return;
+	if (!strcmp(state, "on")) {
+		printf("\nrepath: on for %s: a connection moves on its timeout %lld in a row; IPv4 to", str(rp, "cgroup"),
+		       (long long)json_integer_value(json_object_get(rp, "after_rtos")));
+		print_names(json_object_get(rp, "candidates4"));
+		printf(", IPv6 to");
+		print_names(json_object_get(rp, "candidates6"));
+		printf("; %lld moved\n", (long long)json_integer_value(json_object_get(rp, "moved")));
+	} else {
+		printf("\nrepath: unavailable (%s): running without it\n", str(rp, "why"));
+	}
+	json_array_foreach(json_object_get(rp, "moves"), i, x)
+		printf("  %-16s -> %-16s %lld\n", str(x, "from"), str(x, "to"),
+		       (long long)json_integer_value(json_object_get(x, "connections")));
+}
+
 /* the egress proxy's view: its shared addresses and slices, its flows,
  * and what it refused */
 static void print_egress_proxy(json_t *root)
@@ -331,6 +365,7 @@ static void print_text(json_t *root)
 		print_providers(json_object_get(root, "providers"));
 		print_egress(json_object_get(root, "egress"));
 		print_probe(json_object_get(root, "probe"));
+		print_repath(json_object_get(root, "repath"));
 	}
 }
 

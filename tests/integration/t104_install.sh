@@ -17,6 +17,9 @@ start_bird pb pb "$LAB_DIR/bird-pb.conf"
 # address; an echo server on the Internet
 lab_egress_clients
 lab_spawn echo inet python3 "$LAB_ROOT/lab/tools/echo_server.py" "$LAB_DIR/peers.log" 203.0.113.1:9000
+# a cgroup of the lab's own for [repath] below, mounted before the
+# machines' file systems are made (they see the mounts made before them)
+lab_cgroup h1 > /dev/null && CG=$(lab_cgroup_sys h1)
 view_make sw || { not_ok "the switch's file system"; exit 1; }
 view_make h1 || { not_ok "the host's file system"; exit 1; }
 
@@ -71,12 +74,14 @@ check "the switch agent runs under its unit" kill -0 "$SWPID"
 check "the host agent runs under its unit" kill -0 "$H1PID"
 check "the egress proxy runs under its unit" kill -0 "$EGPID"
 bird_gid=$(getent group bird | cut -d: -f3)
-for p in "switch:$SWPID" "host:$H1PID" "egress:$EGPID"; do
-	st=/proc/${p#*:}/status
-	# only what the unit file gives
-	check_eq "${p%%:*} agent: effective capabilities are CAP_NET_ADMIN and CAP_NET_RAW" "$(awk '/^CapEff/ { print $2 }' "$st")" 0000000000003000
-	check_eq "${p%%:*} agent: bounding set likewise" "$(awk '/^CapBnd/ { print $2 }' "$st")" 0000000000003000
-	check_eq "${p%%:*} agent: no new privileges" "$(awk '/^NoNewPrivs/ { print $2 }' "$st")" 1
+for p in "switch:$SWPID:0000000000003000" "host:$H1PID:0000008000003000" "egress:$EGPID:0000000000003000"; do
+	IFS=: read -r who pid caps <<<"$p"
+	st=/proc/$pid/status
+	# only what the unit file gives: CAP_NET_ADMIN and CAP_NET_RAW, and
+	# CAP_BPF for the host agent's repath program
+	check_eq "$who agent: effective capabilities as its unit says ($caps)" "$(awk '/^CapEff/ { print $2 }' "$st")" "$caps"
+	check_eq "$who agent: bounding set likewise" "$(awk '/^CapBnd/ { print $2 }' "$st")" "$caps"
+	check_eq "$who agent: no new privileges" "$(awk '/^NoNewPrivs/ { print $2 }' "$st")" 1
 done
 check_eq "switch agent: groups root and bird" "$(awk '/^Groups/ { $1 = ""; print }' "/proc/$SWPID/status" | xargs)" "0 $bird_gid"
 check_eq "BIRD on the switch runs as user bird (Debian's bird.service)" "$(ps -o user= -p "$(on sw cat /run/bird/bird.pid 2>/dev/null || echo "$BPID")" | xargs)" bird
@@ -150,3 +155,12 @@ check "a client's TCP connections through the egress proxy (as installed) work b
 	wait_for 30 "echo" n c1 python3 "$LAB_ROOT/lab/tools/echo_client.py" 203.0.113.1 9000 4 0,1460,100000
 check "...the server saw only 192.0.2.10, from ports in h1's slice" \
 	awk '$1 != "192.0.2.10" || $2 < 10000 || $2 > 19999 { bad++ } END { exit bad > 0 || NR == 0 }' "$LAB_DIR/peers.log"
+
+# [repath] under the unit: its capabilities load and attach the sock_ops
+# program (on the lab's cgroup: never the machine's own)
+check "[repath] added, systemctl reload" on h1 bash -c "printf '\n[repath]\ncgroup = %s\n' '$CG' >> /etc/onlink/host.conf && systemctl reload onlinkd-host"
+repath_on() { [ "$(on h1 onlink status --json | jq -r .repath.state)" = on ]; }
+check "...the host agent's repath program is on, under its unit" wait_for 10 "repath" repath_on
+check "...in place, same pid" kill -0 "$H1PID"
+out=$(nsenter -t "$H1PID" -m touch "$CG/cgroup.procs" 2>&1)
+check "...the unit's cgroup hierarchy is read-only (ProtectControlGroups) ($out)" grep -q "Read-only file system" <<<"$out"

@@ -32,7 +32,7 @@ answered() { [ "$(st "$SOCK" "[.probe.targets[] | select(.target == \"$1\") | .p
 near() { awk -v v="$1" -v d="$2" 'BEGIN { exit !(v != "none" && v >= 0.99 * d && v <= 1.5 * d) }'; }
 check "the host agent reloaded with [probe], same pid" wait_for 10 "probing" bash -c "'$ONLINK' status -s '$SOCK' --json | jq -e .probe > /dev/null"
 check "...same pid" kill -0 "$H1PID"
-check "...applied in place ([probe] only), said so" grep -q "reload: .*host-h1.conf changed (\[probe\] only): applied in place, 4 probe targets" "$LAB_DIR/onlinkd-h1.log"
+check "...applied in place ([probe] only), said so" grep -q "reload: .*host-h1.conf changed (\[probe\] and \[repath\] only): applied in place, 4 probe targets" "$LAB_DIR/onlinkd-h1.log"
 check_eq "...its switch session kept (sessions_total)" \
 	"$(metrics | awk '$1 == "onlink_host_switch_sessions_total{switch=\"sw1\"}" { print $2 }')" 1
 check "ten answers per provider for each target within a few seconds" wait_for 20 "answers" \

@@ -128,7 +128,7 @@ check "...and it keeps running with the prefixes it had" \
 subs0=$(st "$(host_sock 1)" .subscribers)
 printf '\n[probe]\ntarget = 203.0.113.1\ninterval = 500ms\ntimeout = 1s\n' >> "$LAB_DIR/host-h1.conf"
 kill -HUP "$HOST"
-check "host agent, [probe] added: applied in place" wait_for 5 "in place" grep -q "reload: .*host-h1.conf changed (\[probe\] only): applied in place" "$LAB_DIR/onlinkd-h1.log"
+check "host agent, [probe] added: applied in place" wait_for 5 "in place" grep -q "reload: .*host-h1.conf changed (\[probe\] and \[repath\] only): applied in place" "$LAB_DIR/onlinkd-h1.log"
 check_eq "...same pid" "$(lab_pid onlinkd-h1)" "$HOST"
 check "...probing" wait_for 5 "probe" bash -c "'$ONLINK' status -s '$(host_sock 1)' --json | jq -e .probe > /dev/null"
 check_eq "...the egress proxy's subscription kept (subscribers: $subs0)" "$(st "$(host_sock 1)" .subscribers)" "$subs0"

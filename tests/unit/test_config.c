@@ -188,6 +188,14 @@ static const struct bad bad_cases[] = {
 	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[probe]\ninterval = 1s\n", 9, "[probe]: no 'target'" },
 	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[probe]\ntarget = 203.0.113.1\ninterval = 100ms\ntimeout = 2s\n", 9, "[probe]: timeout (2000ms) at most 10 intervals (1000ms)" },
 	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[probe]\ntarget = 203.0.113.1\n", 5, "[probe] belongs in a host's config" },
+	/* [repath] (host agent) */
+	{ "[host]\nname = h1\n[repath]\nafter-rtos = 16\n", 4, "after-rtos: bad count '16' (0 (off) to 15)" },
+	{ "[host]\nname = h1\n[repath]\nafter-rtos = two\n", 4, "after-rtos: bad count 'two' (0 (off) to 15)" },
+	{ "[host]\nname = h1\n[repath]\nproviders = a b a\n", 4, "providers: 'a' listed twice" },
+	{ "[host]\nname = h1\n[repath]\nproviders = a b/c\n", 4, "providers: bad provider name 'b/c'" },
+	{ "[host]\nname = h1\n[repath]\n[repath]\n", 4, "section '[repath]' repeated (first at line 3)" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[repath]\ncgroup = sys/fs/cgroup\n", 9, "[repath]: cgroup 'sys/fs/cgroup' is not an absolute path" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[repath]\n", 5, "[repath] belongs in a host's config" },
 	/* lines of any length, counted exactly (inih's own buffer is 200 bytes) */
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n\n\n\n\n\n\n#xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n[bogus]\n", 12, "unknown section '[bogus]'" },
 	{ "[switch]\nname = sw1\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n\n\n\n\n\n#yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n\nbogus = 1\n", 12, "unknown key 'bogus' in [switch]" },
@@ -354,6 +362,7 @@ static unsigned heading_section(const char *h)
 	if (!strncmp(h, "[host NAME]", 11)) return CS_HOSTKEY;
 	if (!strncmp(h, "[probe]", 7)) return CS_PROBE;
 	if (!strncmp(h, "[egress-pool NAME]", 18)) return CS_POOL;
+	if (!strncmp(h, "[repath]", 8)) return CS_REPATH;
 	return 0;
 }
 

@@ -72,12 +72,30 @@ static void best(void **state)
 	assert_int_equal(probestat_best(w, 2, 1000), 1);
 }
 
+/* the losses in a row that repath reads (PS_FAILING_RUN): an answer ends them */
+static void lost_in_a_row(void **state)
+{
+	(void)state;
+	struct probestat s = { 0 };
+	probestat_add(&s, 1000, 0.01);
+	assert_int_equal(s.lost_run, 0);
+	probestat_add(&s, 1001, -1);
+	assert_int_equal(s.lost_run, 1);
+	assert_true(s.lost_run < PS_FAILING_RUN);
+	probestat_add(&s, 1002, -1);
+	assert_int_equal(s.lost_run, 2);
+	assert_true(s.lost_run >= PS_FAILING_RUN);
+	probestat_add(&s, 1003, 0.02);
+	assert_int_equal(s.lost_run, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(histogram),
 		cmocka_unit_test(last_minute),
 		cmocka_unit_test(best),
+		cmocka_unit_test(lost_in_a_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
