@@ -33,12 +33,17 @@ DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-
             clang libclang-rt-14-dev libbpf-dev bpftool valgrind gnuplot-nox
 
 .PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
-all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench $(BUILD)/hsflood
+all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/bpfstats $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench $(BUILD)/hsflood
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# benchmark tool: the repath program's run count and time (bench/repath.sh)
+$(BUILD)/bpfstats: bench/tools/bpfstats.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lbpf
 
 # benchmark tool: bare splice and sockmap relays, the egress table's ceiling
 $(BUILD)/relay: bench/tools/relay.c

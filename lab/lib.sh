@@ -97,6 +97,13 @@ lab_spawn_cg() {
 	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
 }
 
+# lab_spawn_cg_run NS CGROUP CMD...: runs CMD in NS and CGROUP, in the
+# foreground (its output on stdout)
+lab_spawn_cg_run() {
+	local ns=$1 cg=$2; shift 2
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" ip netns exec "$LAB_PREFIX$ns" "$@"
+}
+
 lab_pid() { awk -v n="$1" '$2 == n { p = $1 } END { print p }' "$LAB_DIR/pids"; }
 
 # Stop one recorded process (by pid) and forget it.

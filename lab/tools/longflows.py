@@ -10,7 +10,7 @@ longflows.py client DST PORT NTCP NUDP STOPFILE [INTERVAL]
     on each every INTERVAL s (default 0.1) until STOPFILE exists; prints
     one JSON line:
     {"tcp", "udp", "broken", "gaps_over_1s", "gaps_over_3s",
-     "gaps_over_10s", "max_gap_ms", "answers"}
+     "gaps_over_10s", "max_gap_ms", "gap_p50_ms", "gap_p95_ms", "answers"}
     A flow is broken when its socket fails or it had no answer in its
     last 3 s; a gap is the time between two answers on one flow (each
     flow's longest counts). LONGFLOWS_MARK=N: the client's sockets carry
@@ -144,6 +144,8 @@ def client(dst, port, ntcp, nudp, stop, interval):
         "gaps_over_3s": sum(f["gap"] > 3.0 for f in flows),
         "gaps_over_10s": sum(f["gap"] > 10.0 for f in flows),
         "max_gap_ms": round(1000 * max(f["gap"] for f in flows)),
+        "gap_p50_ms": round(1000 * sorted(f["gap"] for f in flows)[len(flows) // 2]),
+        "gap_p95_ms": round(1000 * sorted(f["gap"] for f in flows)[min(len(flows) - 1, len(flows) * 95 // 100)]),
         "answers": sum(f["n"] for f in flows),
     }), flush=True)
     return 0

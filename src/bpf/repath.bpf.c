@@ -127,6 +127,17 @@ static void repath(struct bpf_sock_ops *s, const struct rp_conf *c)
 	} else if (stays(s)) {
 		return;
 	}
+	if (c->after_rtos_alone && rtos < c->after_rtos_alone) {
+		/* early: only when the probes see its provider failing (an
+		 * unmarked connection's is BIRD's choice, unknown here: any) */
+		int failing = -1;
+		if (mark)
+			FIND(cd->fail, RP_CAND_MAX, cd->nfail, (__u32)mark, failing);
+		else if (cd->nfail)
+			failing = 0;
+		if (failing < 0)
+			return;
+	}
 	int cur = -1;
 	__u32 to = 0;
 	FIND(cd->v, RP_CAND_MAX, n, (__u32)mark, cur);

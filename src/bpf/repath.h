@@ -13,6 +13,8 @@
 struct rp_conf {
 	__u64 netns;            /* the agent's network namespace (cookie): other namespaces are left alone */
 	__u32 after_rtos;       /* move on this consecutive RTO and each after it; 0: off */
+	__u32 after_rtos_alone; /* before this one, only when the probes confirm (its
+				 * provider failing; unmarked: any); 0: no confirming */
 	__u32 nmarks;
 	__u32 marks[RP_MARKS_MAX]; /* every provider's mark: a socket carrying another mark is the application's */
 };
@@ -23,6 +25,8 @@ struct rp_conf {
 struct rp_cands {
 	__u32 n;
 	__u32 v[RP_CAND_MAX];   /* marks (= tables) of healthy providers, sorted */
+	__u32 nfail;
+	__u32 fail[RP_CAND_MAX]; /* marks of live providers the probes show failing */
 };
 
 /* The "moves" hash map: connections moved, from one mark to another (0:

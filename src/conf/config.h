@@ -195,6 +195,7 @@ struct cfg_host {
 	int probe_line;
 	/* [repath]: stalled TCP connections moved to another provider (host/repath.c) */
 	unsigned repath_after_rtos;     /* 0: off */
+	unsigned repath_unconfirmed;    /* moves without the probes' word from this RTO; 0: never */
 	char (*repath_providers)[OL_NAME_MAX]; /* none: every live provider */
 	unsigned nrepath_providers;
 	size_t caprepath_providers;

@@ -83,6 +83,7 @@ int config_probe_only(const struct config *run, const struct config *next)
 	a.host.probe_timeout_ms = b.host.probe_timeout_ms = 0;
 	a.host.probe_line = b.host.probe_line = 0;
 	a.host.repath_after_rtos = b.host.repath_after_rtos = 0;
+	a.host.repath_unconfirmed = b.host.repath_unconfirmed = 0;
 	a.host.repath_providers = b.host.repath_providers = NULL;
 	a.host.nrepath_providers = b.host.nrepath_providers = 0;
 	a.host.repath_cgroup[0] = b.host.repath_cgroup[0] = 0;

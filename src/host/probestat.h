@@ -30,8 +30,10 @@ struct probestat {
 };
 
 /* A provider whose every target lost its last PS_FAILING_RUN probes is
- * failing: repath takes no connection there (host/repath.c). */
-#define PS_FAILING_RUN 2
+ * failing: repath takes no connection there, and moves its connections
+ * early (host/repath.c). Three: 1% random loss each way makes two in a row
+ * a few times an hour at 5 probes a second, three about never. */
+#define PS_FAILING_RUN 3
 
 /* A probe's outcome at unix time now: its RTT in seconds, or < 0 lost. */
 void probestat_add(struct probestat *s, time_t now, double rtt_s);

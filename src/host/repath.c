@@ -76,7 +76,12 @@ static void build_conf(struct repath *r, struct rp_conf *c, struct rp_cands cand
 	}
 	repath_select(v, n, (const char(*)[OL_NAME_MAX])h->cfg->host.repath_providers, h->cfg->host.nrepath_providers, c,
 		      cand);
-	c->after_rtos = h->cfg->host.repath_after_rtos;
+	const struct cfg_host *ch = &h->cfg->host;
+	c->after_rtos = ch->repath_after_rtos;
+	/* with probes, an early move needs their word; without, none is asked */
+	if (h->probing)
+		c->after_rtos_alone = !ch->repath_unconfirmed ? UINT32_MAX :
+				      ch->repath_unconfirmed > ch->repath_after_rtos ? ch->repath_unconfirmed : 0;
 	c->netns = bpf_netns_cookie();
 }
 
@@ -175,6 +180,11 @@ static void tick(struct timer *t)
 		read_counts(r);
 }
 
+static const char *ordinal(unsigned n)
+{
+	return n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th";
+}
+
 static void load(struct repath *r)
 {
 	const struct cfg_host *c = &r->h->cfg->host;
@@ -196,8 +206,14 @@ static void load(struct repath *r)
 	sync_stay(r);
 	sync_conf(r);
 	r->ticks = 1;
-	log_info("repath: on: connections in %s move on their %u%s consecutive timeout", r->cgroup, c->repath_after_rtos,
-		 c->repath_after_rtos == 1 ? "st" : c->repath_after_rtos == 2 ? "nd" : c->repath_after_rtos == 3 ? "rd" : "th");
+	char early[96] = "";
+	if (r->conf.after_rtos_alone == UINT32_MAX)
+		snprintf(early, sizeof(early), ", when the probes show their provider failing");
+	else if (r->conf.after_rtos_alone)
+		snprintf(early, sizeof(early), " when the probes show their provider failing, on their %u%s in any case",
+			 r->conf.after_rtos_alone, ordinal(r->conf.after_rtos_alone));
+	log_info("repath: on: connections in %s move on their %u%s consecutive timeout%s", r->cgroup,
+		 c->repath_after_rtos, ordinal(c->repath_after_rtos), early);
 }
 
 int repath_new(struct hostd *h, struct repath **out)
@@ -286,8 +302,12 @@ json_t *repath_json(struct repath *r)
 				      "connections", (json_int_t)r->moved.v[i].n));
 	if (!r->b)
 		return jpack("{s:s, s:s, s:o}", "state", "unavailable", "why", r->why, "moves", moves);
-	return jpack("{s:s, s:s, s:i, s:o, s:o, s:I, s:o}", "state", "on", "cgroup", r->cgroup, "after_rtos",
-		     (int)r->conf.after_rtos, "candidates4", names(r, r->cand[0].v, r->cand[0].n), "candidates6",
+	json_t *alone = !r->conf.after_rtos_alone ? json_integer(r->conf.after_rtos) :
+			r->conf.after_rtos_alone == UINT32_MAX ? json_null() : json_integer(r->conf.after_rtos_alone);
+	return jpack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:o}", "state", "on", "cgroup", r->cgroup, "after_rtos",
+		     (int)r->conf.after_rtos, "unconfirmed_rtos", alone, "failing4",
+		     names(r, r->cand[0].fail, r->cand[0].nfail), "failing6", names(r, r->cand[1].fail, r->cand[1].nfail),
+		     "candidates4", names(r, r->cand[0].v, r->cand[0].n), "candidates6",
 		     names(r, r->cand[1].v, r->cand[1].n), "moved", (json_int_t)r->total, "moves", moves);
 }
 

@@ -41,4 +41,10 @@ void repath_select(const struct rp_provider *v, size_t n, const char (*allowed)[
 			if (p->has[f] && p->health[f] != 0)
 				insert_sorted(cand[f].v, &cand[f].n, RP_CAND_MAX, p->table);
 	}
+	for (size_t i = 0; i < n; i++) {
+		const struct rp_provider *p = &v[i];
+		for (int f = 0; f < 2; f++)
+			if (p->live && p->has[f] && p->health[f] == 0)
+				insert_sorted(cand[f].fail, &cand[f].nfail, RP_CAND_MAX, p->table);
+	}
 }

@@ -18,7 +18,9 @@ struct rp_provider {
 
 /* Fills out's marks (not netns, after_rtos) and cand (IPv4, IPv6):
  * candidates are live providers with an address of the family, named in
- * allowed (when nallowed), not failing; sorted by mark. */
+ * allowed (when nallowed), not failing; sorted by mark. Failing: live
+ * providers with an address of the family that the probes show failing,
+ * named or not. */
 void repath_select(const struct rp_provider *v, size_t n, const char (*allowed)[OL_NAME_MAX], unsigned nallowed,
 		   struct rp_conf *out, struct rp_cands cand[2]);
 #endif

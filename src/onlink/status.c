@@ -196,8 +196,19 @@ static void print_repath(json_t *rp)
 	if (!json_is_object(rp) || !strcmp(state, "off"))
 		return;
 	if (!strcmp(state, "on")) {
-		printf("\nrepath: on for %s: a connection moves on its timeout %lld in a row; IPv4 to", str(rp, "cgroup"),
-		       (long long)json_integer_value(json_object_get(rp, "after_rtos")));
+		json_t *alone = json_object_get(rp, "unconfirmed_rtos");
+		long long after = json_integer_value(json_object_get(rp, "after_rtos"));
+		printf("\nrepath: on for %s: a connection moves on its timeout %lld in a row", str(rp, "cgroup"), after);
+		if (!json_is_integer(alone))
+			printf(" when the probes show its provider failing");
+		else if (json_integer_value(alone) != after)
+			printf(" when the probes show its provider failing, on its timeout %lld in any case",
+			       (long long)json_integer_value(alone));
+		printf("; failing:");
+		print_names(json_object_get(rp, "failing4"));
+		printf(" (IPv4),");
+		print_names(json_object_get(rp, "failing6"));
+		printf(" (IPv6); IPv4 to");
 		print_names(json_object_get(rp, "candidates4"));
 		printf(", IPv6 to");
 		print_names(json_object_get(rp, "candidates6"));

@@ -31,6 +31,10 @@ static void select_candidates(void **state)
 	assert_int_equal(cd[0].n, 2);
 	assert_int_equal(cd[0].v[0], 102);
 	assert_int_equal(cd[0].v[1], 103);
+	/* failing: a (IPv4), d is not live */
+	assert_int_equal(cd[0].nfail, 1);
+	assert_int_equal(cd[0].fail[0], 101);
+	assert_int_equal(cd[1].nfail, 0);
 	/* IPv6: b has no address of it */
 	assert_int_equal(cd[1].n, 2);
 	assert_int_equal(cd[1].v[0], 101);
@@ -42,10 +46,13 @@ static void select_candidates(void **state)
 	assert_int_equal(cd[0].v[0], 103);
 	assert_int_equal(cd[1].n, 2);
 	assert_int_equal(c.nmarks, 4);
+	/* failing whether named or not: what an early move asks */
+	assert_int_equal(cd[0].nfail, 1);
 	/* all failing: none, so nothing moves */
 	v[0].health[0] = v[2].health[0] = 0;
 	repath_select(v, 4, NULL, 0, &c, cd);
 	assert_int_equal(cd[0].n, 0);
+	assert_int_equal(cd[0].nfail, 3);
 }
 
 /* a connection never picks the provider it is on while there is another;
