@@ -254,6 +254,8 @@ static int on_section(struct parse *p, const char *section)
 		return on_probe_section(p);
 	} else if (!strcmp(kind, "repath") && !arg) {
 		return on_repath_section(p);
+	} else if (!strcmp(kind, "steer") && !arg) {
+		return on_steer_section(p);
 	} else if ((!strcmp(kind, "provider") || !strcmp(kind, "switch")) && arg) {
 		if (!name_valid(arg)) {
 			fail(p, p->line, "section '[%s]': bad name '%s'", section, arg);
@@ -584,6 +586,8 @@ int config_load(const char *path, struct config *c)
 	}
 	if (!p.failed)
 		config_validate_probe(&p);
+	if (!p.failed)
+		config_validate_steer(&p);
 	for (unsigned i = 0; i < c->sw.nlisten && c->metrics.len && !p.failed; i++)
 		if (endpoint_clash(&c->metrics.ss, &c->sw.listen[i].ss))
 			fail(&p, c->metrics.line, "metrics: '%s' clashes with 'listen = %s' on line %d", c->metrics.text,
@@ -622,6 +626,7 @@ void config_free(struct config *c)
 	c->sw.negress = 0;
 	c->sw.capegress = 0;
 	config_free_pools(c);
+	config_free_steer(c);
 	free(c->host.probe);
 	c->host.probe = NULL;
 	c->host.nprobe = 0;
@@ -676,6 +681,10 @@ void config_print(const struct config *c, FILE *f)
 	if (c->host.repath_line) {
 		fprintf(f, "\n[repath]\n");
 		cfg_print_section(f, CS_REPATH, c);
+	}
+	if (c->sw.steer.line) {
+		fprintf(f, "\n[steer]\n");
+		cfg_print_section(f, CS_STEER, c);
 	}
 	for (unsigned i = 0; i < c->sw.nhosts; i++) {
 		fprintf(f, "\n[host %s]\n", c->sw.hosts[i].name);

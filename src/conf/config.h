@@ -123,6 +123,34 @@ struct cfg_switchref {
 };
 
 
+/* [steer] (switch agent): prefixes that follow the probes (switch/steer.c) */
+#define CFG_STEER_PREFIXES_MAX 256
+#define CFG_STEER_TARGETS_MAX 200
+struct cfg_steer_prefix {
+	struct cfg_prefix p;
+	char text[64];                  /* as written: the metrics' prefix label */
+	int line;
+};
+struct cfg_steer_target {
+	struct ol_addr addr;
+	unsigned prefix;                /* the index of the prefix holding it */
+	int line;
+};
+struct cfg_steer {
+	struct cfg_steer_prefix *prefixes;
+	unsigned nprefixes;
+	size_t capprefixes;
+	struct cfg_steer_target *targets;
+	unsigned ntargets;
+	size_t captargets;
+	unsigned interval_ms, window_ms, windows;
+	unsigned min_gain_ms, min_gain_ratio; /* RTT: both, ratio in percent */
+	unsigned loss_gain;             /* or loss, in percentage points */
+	unsigned hold_down_ms, max_moves, ttl_ms;
+	int dry_run;
+	int line;
+};
+
 /* Each role's part of the config: a module gets only its role's. */
 struct cfg_switch {
 	struct cfg_endpoint listen[CFG_LISTEN_MAX];
@@ -163,6 +191,7 @@ struct cfg_switch {
 	char peer_link[IF_NAMESIZE];
 	char peer_switch[OL_NAME_MAX];
 	int peer_link_line, peer_switch_line;
+	struct cfg_steer steer;
 	unsigned fast_path_delay_ms;    /* the sessions' copy of a change waits this long */
 	int fast_path_line;
 };

@@ -67,6 +67,18 @@ int on_repath_section(struct parse *p);
 int cfg_parse_repath_providers(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
 void cfg_print_repath_providers(FILE *f, const void *obj, const struct cfg_key *k);
 int cfg_is_set_repath_providers(const void *obj, const struct cfg_key *k);
+/* conf/steer.c: [steer] */
+int on_steer_section(struct parse *p);
+int cfg_parse_steer_prefix(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_steer_prefix(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_steer_prefix(const void *obj, const struct cfg_key *k);
+int cfg_parse_steer_target(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_steer_target(FILE *f, const void *obj, const struct cfg_key *k);
+int cfg_is_set_steer_target(const void *obj, const struct cfg_key *k);
+int cfg_parse_percent(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
+void cfg_print_percent(FILE *f, const void *obj, const struct cfg_key *k);
+void config_validate_steer(struct parse *p);
+void config_free_steer(struct config *c);
 /* conf/egress.c: [egress ADDR]'s checks, [egress-pool NAME] */
 void config_validate_egress(struct parse *p);
 int on_pool_section(struct parse *p, const char *name);

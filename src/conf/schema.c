@@ -225,6 +225,7 @@ const char *cfg_section_name(unsigned section)
 	case CS_HOSTKEY: return "[host NAME]";
 	case CS_PROBE: return "[probe]";
 	case CS_REPATH: return "[repath]";
+	case CS_STEER: return "[steer]";
 	case CS_POOL: return "[egress-pool NAME]";
 	default: return "?";
 	}

@@ -19,6 +19,7 @@ enum {
 	CS_PROBE = 128,         /* [probe] (a host's continuous probes) */
 	CS_POOL = 256,          /* [egress-pool NAME] (slices leased by the switch) */
 	CS_REPATH = 512,        /* [repath] (a host's stalled connections moved, host/repath.c) */
+	CS_STEER = 1024,        /* [steer] (prefixes that follow the probes, switch/steer.c) */
 };
 
 enum cfg_type {

@@ -148,6 +148,7 @@ struct hostd {
 	struct { struct api_ports *v; size_t n; uint64_t at_ms; } live; /* the egress proxy's last report */
 	struct probing *probing; /* [probe]: continuous probing (probing.c); NULL: none */
 	struct repath *repath;   /* [repath]: stalled connections moved (repath.c); NULL: off */
+	struct follow *follow;   /* prefixes that follow the probes (follow.c) */
 	char cycle_logged[160];  /* the backup cycle last logged */
 };
 

@@ -107,3 +107,28 @@ int desired_egress(const struct ol_egress *eg, size_t n, const struct ol_kept *k
 	}
 	return 0;
 }
+
+int desired_steer(const struct ol_provider *provs, size_t n, const struct steer_rule *rules, size_t nrules,
+		  const struct host_params *hp, struct kobj_set *out)
+{
+	int r = 0;
+	for (size_t i = 0; i < nrules && !r; i++) {
+		const struct steer_rule *sr = &rules[i];
+		const struct ol_provider *p = NULL;
+		for (size_t k = 0; k < n && !p; k++)
+			if (!strcmp(provs[k].name, sr->provider))
+				p = &provs[k];
+		if (!p)
+			continue;
+		int usable = 0;
+		for (unsigned k = 0; k < p->naddrs; k++)
+			usable |= p->addrs[k].up && p->addrs[k].addr.family == sr->prefix.family;
+		const struct ol_addr *local = sr->prefix.family == AF_INET ? &hp->local4 : &hp->local6;
+		if (!usable || !local->family)
+			continue;
+		struct kobj o = { .type = KO_RULE, .family = sr->prefix.family, .proto = hp->proto, .table = p->table,
+				  .priority = hp->rule_priority + 1, .dst = sr->prefix, .dst_len = sr->len };
+		r = kobj_set_add(out, &o);
+	}
+	return r;
+}

@@ -28,4 +28,18 @@ int desired_build(const struct ol_provider *provs, size_t n, const struct host_p
  * (a /32 or /128), so local sockets can bind it, never on the uplink. */
 int desired_egress(const struct ol_egress *eg, size_t n, const struct ol_kept *kept, size_t nkept, const char *me,
 		   int lo_ifindex, uint8_t proto, struct kobj_set *out);
+/* A steering override (docs/steering.md): unmarked traffic to the prefix
+ * leaves through the provider. */
+struct steer_rule {
+	struct ol_addr prefix;
+	uint8_t len;
+	char provider[OL_NAME_MAX];
+};
+/* For each rule whose provider is up (merged view, sorted by name) with an
+ * address of the prefix's family: a rule "to PREFIX fwmark 0 lookup N" at
+ * rule_priority + 1 (fwmark 0 with a full mask: unmarked packets only, so
+ * marked traffic keeps its provider). A rule to a provider that is down
+ * gives nothing: BGP's choice again. */
+int desired_steer(const struct ol_provider *provs, size_t n, const struct steer_rule *rules, size_t nrules,
+		  const struct host_params *hp, struct kobj_set *out);
 #endif

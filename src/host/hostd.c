@@ -4,6 +4,7 @@
 #include "host/agent.h"
 #include "host/probing.h"
 #include "host/repath.h"
+#include "host/follow.h"
 #include "base/control.h"
 #include "base/knob.h"
 #include "base/vec.h"
@@ -30,6 +31,7 @@ static void params(const struct hostd *h, struct merge_params *mp, const struct 
 		.me = h->cfg->name, .lo_ifindex = h->lo_ifindex, .dead = dead,
 	};
 	uplink_dead(h, dead);
+	mp->steer = follow_rules(h->follow, &mp->nsteer);
 	for (unsigned i = 0; i < h->cfg->host.nswitches; i++)
 		views[i] = &h->sw[i].view;
 }
@@ -228,6 +230,10 @@ int hostd_run(struct config *c)
 		log_err("start-up: repath: %s", strerror(-r));
 		return 1;
 	}
+	if ((r = follow_new(&h, &h.follow))) {
+		log_err("start-up: steering: %s", strerror(-r));
+		return 1;
+	}
 	if (daemon_ready(c, status_metrics, &h, NULL))
 		return 1;
 	if (c->host.multi_uplink)
@@ -263,6 +269,7 @@ int hostd_run(struct config *c)
 	control_close();
 	probing_free(h.probing);
 	repath_free(h.repath);
+	follow_free(h.follow);
 	hview_free(&h.view);
 	vec_free(&h.changes);
 	api_egress_free(&h.api_egress);

@@ -193,6 +193,8 @@ int merge_rebuild(struct hview *hv, const struct swview *const *views, unsigned 
 	if (!r)
 		r = desired_egress(hv->egress.v, hv->egress.n, hv->kept.v, hv->kept.n, mp->me, mp->lo_ifindex, hp->proto,
 				   &hv->desired);
+	if (!r)
+		r = desired_steer(hv->merged.v, hv->merged.n, mp->steer, mp->nsteer, hp, &hv->desired);
 	/* the other hosts that share egress addresses: the kernel keeps their
 	 * MACs resolved, for steering return traffic to them */
 	for (size_t i = 0; i < hv->dir.n && !r; i++) {
@@ -242,6 +244,11 @@ int merge_apply(struct hview *hv, const struct swview *const *views, unsigned n,
 	for (unsigned i = 0; mp->dead && i < n; i++)
 		if (mp->dead[i])
 			return -EAGAIN;
+	/* a provider a steering override names: its rule follows it */
+	for (size_t c = 0; c < ch->n; c++)
+		for (size_t k = 0; k < mp->nsteer; k++)
+			if (!strcmp(ch->v[c].name, mp->steer[k].provider))
+				return -EAGAIN;
 	for (size_t c = 0; c < ch->n && !r; c++) {
 		const char *name = ch->v[c].name;
 		const struct ol_provider *held = provset_find(&hv->merged, name);

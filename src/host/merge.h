@@ -28,6 +28,8 @@ struct merge_params {
 	const uint8_t *dead;    /* per view: 1 when the host holds that switch for
 				 * dead (its uplink lost, its echoes unanswered);
 				 * NULL: none */
+	const struct steer_rule *steer; /* steering overrides in force (host/follow.c) */
+	size_t nsteer;
 };
 
 /* A provider the host sends to its backup's MACs: published down with a

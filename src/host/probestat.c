@@ -71,3 +71,15 @@ int probestat_best(const struct probestat *const *c, int n, time_t now)
 	}
 	return best;
 }
+
+void probestat_acc(struct probestat *s, uint64_t window, double rtt_s)
+{
+	struct ps_acc *a = &s->acc[window % 2];
+	if (a->window != window)
+		*a = (struct ps_acc){ .window = window };
+	a->sent++;
+	if (rtt_s >= 0) {
+		a->ok++;
+		a->rtt_us += (uint64_t)(rtt_s * 1e6);
+	}
+}

@@ -27,7 +27,17 @@ struct probestat {
 	time_t last_success;    /* unix time; 0: never */
 	double last_rtt;        /* seconds */
 	uint32_t lost_run;      /* probes lost in a row, the last ones */
+	/* steering's windows, by the probes' send time (host/follow.c) */
+	struct ps_acc {
+		uint64_t window;
+		uint32_t sent, ok;
+		uint64_t rtt_us;
+	} acc[2];
 };
+
+/* A probe sent in window (its send time / the window's length): counted
+ * in that window's slot (the older of two is reused). */
+void probestat_acc(struct probestat *s, uint64_t window, double rtt_s);
 
 /* A provider whose every target lost its last PS_FAILING_RUN probes is
  * failing: repath takes no connection there, and moves its connections

@@ -19,7 +19,10 @@ struct pprov {                  /* a provider probed at some point */
 
 struct probing {
 	struct hostd *h;
-	const struct cfg_host *c;
+	const struct cfg_probe_target *tg; /* the targets, and how often */
+	unsigned nt, interval_ms, timeout_ms;
+	unsigned window_ms;     /* steering's: results by the window they were sent in; 0: none */
+	uint64_t *sent_ms;      /* per ring slot: when its round was sent (unix ms) */
 	struct timer tick;
 	struct probe_engine *eng;
 	struct probe_stream *st;
@@ -46,7 +49,7 @@ static struct pprov *pprov_get(struct probing *p, const char *name)
 	struct pprov *v = &p->pv[p->npv];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
-	if (!(v->t = calloc(p->c->nprobe, sizeof(*v->t))))
+	if (!(v->t = calloc(p->nt, sizeof(*v->t))))
 		return NULL;
 	p->npv++;
 	return v;
@@ -84,8 +87,17 @@ static char *signature(const struct hostd *h)
 
 static void done(void *arg, struct probe_stream *s, uint32_t round, double rtt_ms)
 {
-	(void)arg, (void)round;
+	struct probing *p = arg;
 	probestat_add(s->user, time(NULL), rtt_ms < 0 ? -1 : rtt_ms / 1000);
+	if (p->window_ms && p->sent_ms[round % p->ring])
+		probestat_acc(s->user, p->sent_ms[round % p->ring] / p->window_ms, rtt_ms < 0 ? -1 : rtt_ms / 1000);
+}
+
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void readable(struct loop_src *src, uint32_t events)
@@ -130,7 +142,7 @@ static void sockaddr_of(const struct ol_addr *a, struct sockaddr_storage *ss, so
 static void start_engine(struct probing *p)
 {
 	const struct hostd *h = p->h;
-	size_t cap = h->view.merged.n * p->c->nprobe;
+	size_t cap = h->view.merged.n * p->nt;
 	char err[160];
 	if (!cap || !(p->st = calloc(cap, sizeof(*p->st))))
 		return;
@@ -142,8 +154,8 @@ static void start_engine(struct probing *p)
 		if (!v)
 			continue;
 		v->live = 1;
-		for (unsigned t = 0; t < p->c->nprobe; t++) {
-			const struct cfg_probe_target *pt = &p->c->probe[t];
+		for (unsigned t = 0; t < p->nt; t++) {
+			const struct cfg_probe_target *pt = &p->tg[t];
 			if (!has_family(pr, pt->addr.family))
 				continue;
 			struct probe_stream *s = &p->st[p->n++];
@@ -175,8 +187,8 @@ static void start_engine(struct probing *p)
 		}
 		p->nsrc++;
 	}
-	log_info("probe: %zu targets through %zu providers (%zu streams), every %u ms", (size_t)p->c->nprobe,
-		 p->npv, p->n, p->c->probe_interval_ms);
+	log_info("probe: %zu targets through %zu providers (%zu streams), every %u ms", (size_t)p->nt,
+		 p->npv, p->n, p->interval_ms);
 }
 
 static void tick(struct timer *t)
@@ -197,35 +209,59 @@ static void tick(struct timer *t)
 	}
 	if (!p->eng)
 		return;
-	probe_engine_expire(p->eng, probe_mono_ns(), p->c->probe_timeout_ms * 1000000ull);
+	probe_engine_expire(p->eng, probe_mono_ns(), p->timeout_ms * 1000000ull);
+	if (p->sent_ms)
+		p->sent_ms[p->round % p->ring] = unix_ms();
 	probe_engine_send(p->eng, p->round++);
 }
 
 int probing_new(struct hostd *h, struct probing **out)
 {
 	const struct cfg_host *c = &h->cfg->host;
+	return probing_new_targets(h, c->probe, c->nprobe, c->probe_interval_ms, c->probe_timeout_ms, 0, out);
+}
+
+int probing_new_targets(struct hostd *h, const struct cfg_probe_target *tg, unsigned n, unsigned interval_ms,
+			unsigned timeout_ms, unsigned window_ms, struct probing **out)
+{
 	*out = NULL;
-	if (!c->nprobe)
+	if (!n)
 		return 0;
 	struct probing *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->h = h;
-	p->c = c;
+	p->tg = tg;
+	p->nt = n;
+	p->interval_ms = interval_ms;
+	p->timeout_ms = timeout_ms;
+	p->window_ms = window_ms;
 	p->dirty = 1;
 	p->rl = (struct ratelimit)RATELIMIT_INIT(60000, 1);
 	/* a slot is reused a ring later: after the timeout, and then some; a
 	 * power of two, so that the ICMP sequence (the round, 16 bits) names
 	 * the same slot when it wraps */
 	p->ring = 4;
-	while (p->ring < c->probe_timeout_ms / c->probe_interval_ms + 2)
+	while (p->ring < timeout_ms / interval_ms + 2)
 		p->ring *= 2;
+	if (window_ms && !(p->sent_ms = calloc(p->ring, sizeof(*p->sent_ms)))) {
+		free(p);
+		return -ENOMEM;
+	}
 	int r = timer_init(&p->tick, tick, p);
 	if (r) {
+		free(p->sent_ms);
 		free(p);
 		return r;
 	}
-	timer_arm(&p->tick, c->probe_interval_ms, c->probe_interval_ms);
+	/* steering's windows hold whole rounds: rounds start half an interval
+	 * after a window's start (windows are aligned to unix time) */
+	uint64_t first = interval_ms;
+	if (window_ms) {
+		uint64_t now = unix_ms(), next = (now / interval_ms + 1) * interval_ms + interval_ms / 2;
+		first = next - now;
+	}
+	timer_arm(&p->tick, first, interval_ms);
 	*out = p;
 	return 0;
 }
@@ -246,6 +282,7 @@ void probing_free(struct probing *p)
 		free(p->pv[i].t);
 	free(p->pv);
 	free(p->sig);
+	free(p->sent_ms);
 	free(p);
 }
 
@@ -273,11 +310,11 @@ void probing_metrics(struct probing *p, FILE *f)
 	mx_family(f, "onlink_probe_rtt_seconds", "histogram",
 		  "Round-trip times of the continuous probes, per provider and target (kernel timestamps).");
 	for (size_t i = 0; i < p->npv; i++)
-		for (unsigned t = 0; t < p->c->nprobe; t++) {
+		for (unsigned t = 0; t < p->nt; t++) {
 			const struct probestat *s = &p->pv[i].t[t];
 			uint64_t cum = 0;
 			mx_label(lp, sizeof(lp), "provider", p->pv[i].name);
-			mx_label(lt, sizeof(lt), "target", p->c->probe[t].text);
+			mx_label(lt, sizeof(lt), "target", p->tg[t].text);
 			for (int b = 0; b <= PS_BUCKETS; b++) {
 				char le[32];
 				cum += s->le[b];
@@ -294,31 +331,31 @@ void probing_metrics(struct probing *p, FILE *f)
 		}
 	mx_family(f, "onlink_probe_loss_ratio", "gauge", "Probes lost over the last minute, per provider and target.");
 	for (size_t i = 0; i < p->npv; i++)
-		for (unsigned t = 0; t < p->c->nprobe; t++) {
+		for (unsigned t = 0; t < p->nt; t++) {
 			double loss = probestat_loss(&p->pv[i].t[t], now);
 			if (loss < 0)
 				continue;
 			snprintf(l, sizeof(l), "%s,%s", mx_label(lp, sizeof(lp), "provider", p->pv[i].name),
-				 mx_label(lt, sizeof(lt), "target", p->c->probe[t].text));
+				 mx_label(lt, sizeof(lt), "target", p->tg[t].text));
 			mx_sample(f, "onlink_probe_loss_ratio", l, loss);
 		}
 	mx_family(f, "onlink_probe_last_success_timestamp_seconds", "gauge",
 		  "When a probe through the provider to the target was last answered (unix time).");
 	for (size_t i = 0; i < p->npv; i++)
-		for (unsigned t = 0; t < p->c->nprobe; t++) {
+		for (unsigned t = 0; t < p->nt; t++) {
 			if (!p->pv[i].t[t].last_success)
 				continue;
 			snprintf(l, sizeof(l), "%s,%s", mx_label(lp, sizeof(lp), "provider", p->pv[i].name),
-				 mx_label(lt, sizeof(lt), "target", p->c->probe[t].text));
+				 mx_label(lt, sizeof(lt), "target", p->tg[t].text));
 			mx_sample(f, "onlink_probe_last_success_timestamp_seconds", l, (double)p->pv[i].t[t].last_success);
 		}
 	mx_family(f, "onlink_probe_best", "gauge",
 		  "1 for the provider with the lowest RTT to the target over the last minute (of those answering).");
-	for (unsigned t = 0; t < p->c->nprobe; t++) {
+	for (unsigned t = 0; t < p->nt; t++) {
 		const char *b = best_of(p, t, now);
 		if (!b)
 			continue;
-		snprintf(l, sizeof(l), "%s,%s", mx_label(lt, sizeof(lt), "target", p->c->probe[t].text),
+		snprintf(l, sizeof(l), "%s,%s", mx_label(lt, sizeof(lt), "target", p->tg[t].text),
 			 mx_label(lp, sizeof(lp), "provider", b));
 		mx_sample(f, "onlink_probe_best", l, 1);
 	}
@@ -332,7 +369,7 @@ json_t *probing_json(struct probing *p)
 		return json_null();
 	time_t now = time(NULL);
 	json_t *targets = json_array();
-	for (unsigned t = 0; t < p->c->nprobe; t++) {
+	for (unsigned t = 0; t < p->nt; t++) {
 		json_t *provs = json_array();
 		for (size_t i = 0; i < p->npv; i++) {
 			const struct probestat *s = &p->pv[i].t[t];
@@ -348,11 +385,11 @@ json_t *probing_json(struct probing *p)
 							       "last_success", s->last_success ? json_integer(s->last_success) : json_null()));
 		}
 		const char *b = best_of(p, t, now);
-		jappend(&targets, jpack("{s:s, s:s?, s:o}", "target", p->c->probe[t].text, "best", b,
+		jappend(&targets, jpack("{s:s, s:s?, s:o}", "target", p->tg[t].text, "best", b,
 							 "providers", provs));
 	}
-	return jpack("{s:i, s:i, s:I, s:o}", "interval_ms", (int)p->c->probe_interval_ms, "timeout_ms",
-			 (int)p->c->probe_timeout_ms, "streams", (json_int_t)p->n, "targets", targets);
+	return jpack("{s:i, s:i, s:I, s:o}", "interval_ms", (int)p->interval_ms, "timeout_ms",
+			 (int)p->timeout_ms, "streams", (json_int_t)p->n, "targets", targets);
 }
 
 int probing_health(const struct probing *p, const char *provider, int family)
@@ -365,8 +402,8 @@ int probing_health(const struct probing *p, const char *provider, int family)
 		if (!p->pv[i].live)
 			return -1;
 		int probed = 0;
-		for (unsigned t = 0; t < p->c->nprobe; t++) {
-			if (p->c->probe[t].addr.family != family)
+		for (unsigned t = 0; t < p->nt; t++) {
+			if (p->tg[t].addr.family != family)
 				continue;
 			const struct probestat *s = &p->pv[i].t[t];
 			if (!s->count && !s->lost_run)
@@ -378,4 +415,20 @@ int probing_health(const struct probing *p, const char *provider, int family)
 		return probed ? 0 : -1;
 	}
 	return -1;
+}
+
+size_t probing_take(struct probing *p, unsigned target, uint64_t window, struct probe_take *out, size_t cap)
+{
+	size_t n = 0;
+	if (!p || target >= p->nt)
+		return 0;
+	for (size_t i = 0; i < p->npv && n < cap; i++) {
+		struct ps_acc *a = &p->pv[i].t[target].acc[window % 2];
+		if (a->window != window || !a->sent)
+			continue;
+		out[n++] = (struct probe_take){ .provider = p->pv[i].name, .sent = a->sent, .ok = a->ok,
+						.rtt_sum_us = a->rtt_us };
+		*a = (struct ps_acc){ 0 };
+	}
+	return n;
 }

@@ -7,6 +7,7 @@
 #ifndef OL_PROBING_H
 #define OL_PROBING_H
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct hostd;
@@ -15,6 +16,12 @@ struct probing;
 /* NULL without targets (nothing to do). */
 /* *out: NULL when [probe] has no target. 0, or negative errno (its timer). */
 int probing_new(struct hostd *h, struct probing **out);
+/* The same engine for other targets (steering's, host/follow.c): tg must
+ * outlive it. window_ms: results also kept by the window (of that length)
+ * they were sent in, for probing_take; 0: not. */
+struct cfg_probe_target;
+int probing_new_targets(struct hostd *h, const struct cfg_probe_target *tg, unsigned n, unsigned interval_ms,
+			unsigned timeout_ms, unsigned window_ms, struct probing **out);
 void probing_free(struct probing *p);
 /* The providers may have changed (a turn): the next round checks. */
 void probing_changed(struct probing *p);
@@ -25,4 +32,14 @@ json_t *probing_json(struct probing *p);
  * probed (no [probe], or no target of the family). family: AF_INET or
  * AF_INET6. */
 int probing_health(const struct probing *p, const char *provider, int family);
+/* What the probes of target (its index) sent in window gave through each
+ * provider (taken once: the slot is emptied): at most cap providers, those
+ * with a probe sent then. Take a window once its last probes are answered
+ * or timed out. */
+struct probe_take {
+	const char *provider;
+	uint32_t sent, ok;
+	uint64_t rtt_sum_us;
+};
+size_t probing_take(struct probing *p, unsigned target, uint64_t window, struct probe_take *out, size_t cap);
 #endif

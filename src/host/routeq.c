@@ -3,6 +3,7 @@
  * is substituted (its traffic going to its backup's MACs). Part of the
  * host agent's control socket (status.c). */
 #include "host/agent.h"
+#include "host/follow.h"
 #include "kernel/route.h"
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +78,17 @@ char *routeq_answer(struct hostd *h, const char *dest)
 		o->substituted = via != NULL;
 		if (via)
 			snprintf(o->via, sizeof(o->via), "%s", via);
+	}
+	json_t *st = follow_route(h->follow, &addr);
+	if (st) {
+		out.steered.on = 1;
+		snprintf(out.steered.provider, sizeof(out.steered.provider), "%s",
+			 json_string_value(json_object_get(st, "provider")));
+		snprintf(out.steered.from, sizeof(out.steered.from), "%s", json_string_value(json_object_get(st, "from")));
+		out.steered.since = json_integer_value(json_object_get(st, "since"));
+		out.steered.rtt_from_ms = json_number_value(json_object_get(st, "rtt_from_ms"));
+		out.steered.rtt_to_ms = json_number_value(json_object_get(st, "rtt_to_ms"));
+		json_decref(st);
 	}
 	return api_route_encode(&out);
 }

@@ -6,6 +6,7 @@
 #include "base/metrics.h"
 #include "host/probing.h"
 #include "host/repath.h"
+#include "host/follow.h"
 #include "host/steer.h"
 #include "host/traffic.h"
 #include "base/vec.h"
@@ -181,6 +182,7 @@ static json_t *human_status(struct hostd *h)
 	if (h->probing)
 		jset(&root, "probe", probing_json(h->probing));
 	jset(&root, "repath", repath_json(h->repath));
+	jset(&root, "steer", follow_json(h->follow));
 	jset(&root, "backup_cycle", v->cycles ? json_string(v->cycle) : json_null());
 	jset(&root, "kernel_state", kernel_state_json(h));
 	jset(&root, "host_addresses", locals);
@@ -430,6 +432,7 @@ void status_metrics(FILE *f, void *arg)
 			  h->view.subst.v[i].via[0] != 0);
 	probing_metrics(h->probing, f);
 	repath_metrics(h->repath, f);
+	follow_metrics(h->follow, f);
 	traffic_metrics(f);
 	steer_metrics(h, f);
 	mx_family(f, "onlink_host_backup_cycles", "gauge", "Providers whose backups go round in a cycle.");

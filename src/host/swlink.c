@@ -2,6 +2,7 @@
  * authenticate, read the messages into each switch's view (swview.c),
  * keepalives, and the fast path the switch agent names. */
 #include "host/agent.h"
+#include "host/follow.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -139,6 +140,8 @@ static int sw_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n, v
 	struct wire_fastpath f;
 	(void)c;
 	int had = s->view.have_snapshot;
+	if (type == WM_STEER_TARGETS || type == WM_STEER_OVERRIDE)
+		return follow_msg(h, (unsigned)(s - h->sw), type, body, n, why);
 	int r = swview_msg(&s->view, type, body, n, &h->changes, &f, why);
 	if (r == 1) {
 		fast_open(s, &f);

@@ -124,7 +124,8 @@ int kobj_key_cmp(const struct kobj *a, const struct kobj *b)
 		CMP(a->priority, b->priority);
 		CMP(a->fwmark, b->fwmark);
 		CMP(a->table, b->table);
-		return 0;
+		CMP(a->dst_len, b->dst_len);
+		return a->dst_len ? addr_cmp(&a->dst, &b->dst) : 0;
 	}
 	return 0;
 }
@@ -193,8 +194,12 @@ const char *kobj_str(const struct kobj *o, char *buf, size_t len)
 			 o->gw.family ? " via " : "", o->gw.family ? addr_str(&o->gw, g, sizeof(g)) : "", o->table);
 		break;
 	case KO_RULE:
-		snprintf(buf, len, "rule %s pref %u fwmark %u lookup %u", o->family == 2 ? "ipv4" : "ipv6",
-			 o->priority, o->fwmark, o->table);
+		if (o->dst_len)
+			snprintf(buf, len, "rule %s pref %u to %s/%u fwmark %u lookup %u", o->family == 2 ? "ipv4" : "ipv6",
+				 o->priority, addr_str(&o->dst, d, sizeof(d)), o->dst_len, o->fwmark, o->table);
+		else
+			snprintf(buf, len, "rule %s pref %u fwmark %u lookup %u", o->family == 2 ? "ipv4" : "ipv6",
+				 o->priority, o->fwmark, o->table);
 		break;
 	default:
 		snprintf(buf, len, "?");

@@ -223,6 +223,7 @@ static int parse_rule(const struct nlmsghdr *nlh, struct nl_event *ev)
 	static const uint16_t len[FRA_MAX + 1] = {
 		[FRA_PRIORITY] = 4, [FRA_FWMARK] = 4, [FRA_TABLE] = 4, [FRA_PROTOCOL] = 1,
 	};
+	static const uint16_t dlen[2] = { 4, 16 };
 	const struct nlattr *tb[FRA_MAX + 1];
 	const struct fib_rule_hdr *fr = mnl_nlmsg_get_payload(nlh);
 	struct kobj *o = &ev->kobj;
@@ -239,6 +240,12 @@ static int parse_rule(const struct nlmsghdr *nlh, struct nl_event *ev)
 	o->priority = tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
 	o->fwmark = tb[FRA_FWMARK] ? mnl_attr_get_u32(tb[FRA_FWMARK]) : 0;
 	o->table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : fr->table;
+	/* a destination (steering overrides: docs/steering.md) */
+	if (fr->dst_len && tb[FRA_DST] &&
+	    mnl_attr_get_payload_len(tb[FRA_DST]) == dlen[fr->family == AF_INET6]) {
+		o->dst_len = fr->dst_len;
+		get_addr(tb[FRA_DST], fr->family, &o->dst);
+	}
 	return 0;
 }
 
@@ -347,6 +354,11 @@ struct nlmsghdr *nlmsg_build(char *buf, const struct kop *k)
 		fr->action = FR_ACT_TO_TBL;
 		fr->table = o->table < 256 ? (uint8_t)o->table : RT_TABLE_UNSPEC;
 		mnl_attr_put_u32(nlh, FRA_PRIORITY, o->priority);
+		if (o->dst_len) {
+			fr->dst_len = o->dst_len;
+			put_addr(nlh, FRA_DST, &o->dst);
+		}
+		/* fwmark 0 with a full mask: unmarked packets only */
 		mnl_attr_put_u32(nlh, FRA_FWMARK, o->fwmark);
 		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
 		mnl_attr_put_u32(nlh, FRA_TABLE, o->table);

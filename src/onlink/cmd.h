@@ -11,4 +11,6 @@ int cmd_route(int argc, char **argv);
 int cmd_operate(int argc, char **argv);
 /* egress move HOST (egress.c) */
 int cmd_egress(int argc, char **argv);
+/* steer --list (steer.c) */
+int cmd_steer(int argc, char **argv);
 #endif

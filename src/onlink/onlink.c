@@ -19,6 +19,7 @@ static const struct {
 	{ "withdraw", cmd_operate, "withdraw a prefix announced to a provider" },
 	{ "purge", cmd_operate, "restart a provider's BGP sessions (--soft: a route refresh) and wait for them" },
 	{ "egress", cmd_egress, "move HOST: new egress slices for a host, its flows keeping their old ports" },
+	{ "steer", cmd_steer, "--list: the prefixes that follow the probes, their providers and why" },
 	{ "genkey", cmd_genkey, "print a new private key (base64, X25519) for private-key-file" },
 	{ "pubkey", cmd_pubkey, "read a private key on stdin, print its public key (for public-key)" },
 };

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -194,6 +195,10 @@ int cmd_route(int argc, char **argv)
 			chosen && chosen->substituted, "via", chosen && chosen->via[0] ? chosen->via : NULL, "as_path",
 			chosen ? path_of(bp, nbp, &chosen->gw) : NULL, "next_hops", hops, "bird",
 			have_bird ? alts : (json_decref(alts), json_null()));
+		jset(&o, "steered", rt.steered.on ? jpack("{s:s, s:s, s:I, s:f, s:f}", "provider", rt.steered.provider,
+							   "from", rt.steered.from, "since", (json_int_t)rt.steered.since,
+							   "rtt_from_ms", rt.steered.rtt_from_ms, "rtt_to_ms",
+							   rt.steered.rtt_to_ms) : json_null());
 		char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 		json_decref(o);
 		if (!s) {
@@ -205,6 +210,15 @@ int cmd_route(int argc, char **argv)
 		return 0;
 	}
 	printf("%s: %s, table %s, protocol %u\n", dest, pfx, table_name(rt.table, t, sizeof(t)), rt.protocol);
+	if (rt.steered.on) {
+		time_t since = (time_t)rt.steered.since;
+		struct tm tm;
+		char when[32] = "?";
+		if (gmtime_r(&since, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("steered by measurement to %s since %s: RTT %.1f vs %.1f ms (%s, BGP's choice)\n", rt.steered.provider,
+		       when, rt.steered.rtt_to_ms, rt.steered.rtt_from_ms, rt.steered.from[0] ? rt.steered.from : "unknown");
+	}
 	for (unsigned i = 0; i < rt.nhops; i++) {
 		const struct api_route_hop *h = &rt.hops[i];
 		const char *path = path_of(bp, nbp, &h->gw);

@@ -297,6 +297,10 @@ char *api_route_encode(const struct api_route *r)
 	jset(&o, "table", json_integer(r->table));
 	jset(&o, "protocol", json_integer(r->protocol));
 	jset(&o, "next_hops", hops);
+	jset(&o, "steered", r->steered.on ? jpack("{s:s, s:s, s:I, s:f, s:f}", "provider", r->steered.provider, "from",
+						 r->steered.from, "since", (json_int_t)r->steered.since, "rtt_from_ms",
+						 r->steered.rtt_from_ms, "rtt_to_ms", r->steered.rtt_to_ms) :
+					json_null());
 	return line_of(o);
 }
 
@@ -568,6 +572,21 @@ int api_route_decode(const char *line, struct api_route *r, const char **why)
 		h->provider_table = (uint32_t)v;
 		h->substituted = json_is_true(json_object_get(x, "substituted"));
 		h->chosen = json_is_true(json_object_get(x, "chosen"));
+	}
+	*why = "route: bad steered";
+	json_t *st = json_object_get(root, "steered");
+	if (st && !json_is_null(st)) {
+		json_t *rf = json_object_get(st, "rtt_from_ms"), *rt = json_object_get(st, "rtt_to_ms");
+		const char *from = json_string_value(json_object_get(st, "from"));
+		if (!json_is_object(st) || get_name(st, "provider", r->steered.provider, sizeof(r->steered.provider)) ||
+		    !from || strlen(from) >= sizeof(r->steered.from) || get_int(st, "since", 0, INT64_MAX, &v) ||
+		    !json_is_number(rf) || !json_is_number(rt))
+			goto out;
+		snprintf(r->steered.from, sizeof(r->steered.from), "%s", from);
+		r->steered.since = v;
+		r->steered.rtt_from_ms = json_number_value(rf);
+		r->steered.rtt_to_ms = json_number_value(rt);
+		r->steered.on = 1;
 	}
 	ret = 0;
 out:

@@ -135,6 +135,14 @@ struct api_route {
 	uint8_t protocol;
 	struct api_route_hop hops[API_ROUTE_HOPS_MAX];
 	unsigned nhops;
+	/* a steering override covers the destination (docs/steering.md):
+	 * unmarked traffic goes through provider, not BGP's choice (from) */
+	struct {
+		uint8_t on;
+		char provider[OL_NAME_MAX], from[OL_NAME_MAX];
+		int64_t since;          /* unix s */
+		double rtt_from_ms, rtt_to_ms;
+	} steered;
 };
 
 /* Replies: a malloc'd line ending in a newline, or NULL when out of memory. */

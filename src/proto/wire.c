@@ -244,7 +244,7 @@ int wire_provider_decode(const uint8_t *buf, size_t n, struct ol_provider *p)
 	return off == n ? 0 : -EBADMSG;
 }
 
-static size_t put_addr(uint8_t *buf, const struct ol_addr *a)
+size_t wire_put_addr(uint8_t *buf, const struct ol_addr *a)
 {
 	size_t alen = a->family == AF_INET ? 4 : 16;
 	buf[0] = a->family == AF_INET ? 4 : 6;
@@ -252,8 +252,7 @@ static size_t put_addr(uint8_t *buf, const struct ol_addr *a)
 	return 1 + alen;
 }
 
-/* Reads family + address; bytes consumed or -EBADMSG. */
-static int take_addr(const uint8_t *buf, size_t n, struct ol_addr *a)
+int wire_take_addr(const uint8_t *buf, size_t n, struct ol_addr *a)
 {
 	size_t alen;
 	memset(a, 0, sizeof(*a));
@@ -272,7 +271,7 @@ int wire_egress_encode(uint8_t *buf, size_t cap, const struct ol_egress *e)
 	size_t off;
 	if (e->nslices > OL_SLICES_MAX || e->decided > 1 || cap < 19 + (size_t)e->nslices * (OL_NAME_MAX + 4))
 		return -ENOSPC;
-	off = put_addr(buf, &e->addr);
+	off = wire_put_addr(buf, &e->addr);
 	buf[off++] = e->decided;
 	buf[off++] = e->nslices;
 	for (unsigned i = 0; i < e->nslices; i++) {
@@ -294,7 +293,7 @@ int wire_egress_decode(const uint8_t *buf, size_t n, struct ol_egress *e)
 	int r;
 	size_t off;
 	memset(e, 0, sizeof(*e));
-	if ((r = take_addr(buf, n, &e->addr)) < 0)
+	if ((r = wire_take_addr(buf, n, &e->addr)) < 0)
 		return r;
 	off = (size_t)r;
 	if (off + 1 >= n || buf[off] > 1 || buf[off + 1] > OL_SLICES_MAX)
@@ -364,7 +363,7 @@ int wire_kept_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, const ch
 {
 	if (cap < 17)
 		return -ENOSPC;
-	size_t off = put_addr(buf, a);
+	size_t off = wire_put_addr(buf, a);
 	int r = wire_name_encode(buf + off, cap - off, host);
 	if (r < 0)
 		return r;
@@ -376,7 +375,7 @@ int wire_kept_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, const ch
 
 int wire_kept_decode(const uint8_t *buf, size_t n, struct ol_addr *a, char host[OL_NAME_MAX], struct ol_ports *p)
 {
-	int r = take_addr(buf, n, a);
+	int r = wire_take_addr(buf, n, a);
 	if (r < 0)
 		return r;
 	size_t off = (size_t)r;
@@ -390,7 +389,7 @@ int wire_live_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, uint16_t
 {
 	if (cap < 19)
 		return -ENOSPC;
-	size_t off = put_addr(buf, a);
+	size_t off = wire_put_addr(buf, a);
 	buf[off++] = (uint8_t)(in_use >> 8);
 	buf[off++] = (uint8_t)in_use;
 	int r = put_ports(buf + off, cap - off, p);
@@ -399,7 +398,7 @@ int wire_live_encode(uint8_t *buf, size_t cap, const struct ol_addr *a, uint16_t
 
 int wire_live_decode(const uint8_t *buf, size_t n, struct ol_addr *a, uint16_t *in_use, struct ol_ports *p)
 {
-	int r = take_addr(buf, n, a);
+	int r = wire_take_addr(buf, n, a);
 	if (r < 0)
 		return r;
 	size_t off = (size_t)r;
@@ -414,13 +413,13 @@ int wire_host_encode(uint8_t *buf, size_t cap, const char *name, const struct ol
 	int r = wire_name_encode(buf, cap, name);
 	if (r < 0 || cap < (size_t)r + 17)
 		return -ENOSPC;
-	return r + (int)put_addr(buf + r, a);
+	return r + (int)wire_put_addr(buf + r, a);
 }
 
 int wire_host_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], struct ol_addr *a)
 {
 	int r = name_take(buf, n, name), k;
-	if (r < 0 || (k = take_addr(buf + r, n - (size_t)r, a)) < 0)
+	if (r < 0 || (k = wire_take_addr(buf + r, n - (size_t)r, a)) < 0)
 		return -EBADMSG;
 	return (size_t)(r + k) == n ? 0 : -EBADMSG;
 }
@@ -459,7 +458,7 @@ int wire_fastpath_encode(uint8_t *buf, size_t cap, const struct wire_fastpath *f
 {
 	if (cap < 17 + 2 + 16 + 32)
 		return -ENOSPC;
-	size_t off = put_addr(buf, &f->group);
+	size_t off = wire_put_addr(buf, &f->group);
 	buf[off++] = (uint8_t)(f->port >> 8);
 	buf[off++] = (uint8_t)f->port;
 	wire_put64(buf + off, f->epoch);
@@ -470,7 +469,7 @@ int wire_fastpath_encode(uint8_t *buf, size_t cap, const struct wire_fastpath *f
 
 int wire_fastpath_decode(const uint8_t *buf, size_t n, struct wire_fastpath *f)
 {
-	int k = take_addr(buf, n, &f->group);
+	int k = wire_take_addr(buf, n, &f->group);
 	if (k < 0 || n != (size_t)k + 50 || !addr_is_multicast(&f->group))
 		return -EBADMSG;
 	f->port = (uint16_t)(buf[k] << 8 | buf[k + 1]);

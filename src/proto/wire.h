@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 8
+#define WIRE_VERSION 9
 #define WIRE_HDR 4
 #define WIRE_PAYLOAD_MAX 4096
 #define WIRE_TAG 16          /* AEAD tag on sealed frames */
@@ -28,6 +28,7 @@ enum wire_msg {
 	WM_GEN = 9, WM_FASTPATH = 10, WM_SWITCH = 11,
 	WM_REKEY = 12, WM_REKEY_ACK = 13, WM_REKEY_DONE = 14,
 	WM_EGRESS_KEPT = 15, WM_EGRESS_LIVE = 16, WM_EGRESS_SEEN = 17,
+	WM_STEER_TARGETS = 18, WM_STEER_REPORT = 19, WM_STEER_OVERRIDE = 20, /* proto/steerwire.h */
 };
 
 /* The fast path (docs/protocol.md): provider changes also go out once, as
@@ -92,6 +93,10 @@ int wire_name_encode(uint8_t *buf, size_t cap, const char *name);
  * their peer link: dead 1 when the link lost carrier, else 0. */
 int wire_switch_encode(uint8_t *buf, size_t cap, const char *name, int dead);
 int wire_switch_decode(const uint8_t *buf, size_t n, char name[OL_NAME_MAX], int *dead);
+/* An address: family (4 or 6, 1 byte) | 4 or 16 bytes. Writes at most
+ * 17 bytes; the reader returns the bytes taken or -EBADMSG. */
+size_t wire_put_addr(uint8_t *buf, const struct ol_addr *a);
+int wire_take_addr(const uint8_t *buf, size_t n, struct ol_addr *a);
 /* big-endian 64-bit fields */
 void wire_put64(uint8_t *b, uint64_t x);
 uint64_t wire_take64(const uint8_t *b);

@@ -299,6 +299,8 @@ static int peer_msg(struct conn *c, uint8_t type, const uint8_t *body, size_t n,
 	struct peers *s = arg;
 	if ((type == WM_EGRESS_LIVE || type == WM_EGRESS_SEEN) && s->host_msg)
 		return s->host_msg(s->arg, c->peer_name, type, body, n, why);
+	if (type == WM_STEER_REPORT && s->steer_msg)
+		return s->steer_msg(s->arg, c->peer_name, body, n, why);
 	*why = "unexpected message";
 	return -1;
 }

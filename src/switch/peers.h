@@ -51,6 +51,8 @@ struct peers {
 	/* what a host sends besides keepalives (WM_EGRESS_LIVE): 0, or -1
 	 * with *why to end its session; set by the agent after peers_init */
 	int (*host_msg)(void *arg, const char *host, uint8_t type, const uint8_t *body, size_t n, const char **why);
+	/* WM_STEER_REPORT: 0, or -1 with *why (switch/steering.c) */
+	int (*steer_msg)(void *arg, const char *host, const uint8_t *body, size_t n, const char **why);
 	/* a host's session came up or ended: it was there now */
 	void (*host_session)(void *arg, const char *host);
 	struct ratelimit rl_peer;

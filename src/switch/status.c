@@ -2,6 +2,7 @@
  * typed status; the operator requests, carried out by opcmd.c) and the
  * metrics. As host/status.c is for the host agent. */
 #include "switch/switchd_int.h"
+#include "switch/steering.h"
 #include "base/control.h"
 #include "base/metrics.h"
 #include "proto/api.h"
@@ -117,6 +118,8 @@ static char *status_answer(struct switchd *s)
 			jappend(&rb, jpack("{s:s, s:s}", "provider", cp->name, "backup", cp->backup));
 	}
 	jset(&root, "remote_backups", rb);
+	if (s->steer)
+		jset(&root, "steer", steering_json(s->steer));
 	if (s->fp)
 		jset(&root, "fast_path",
 				    jpack("{s:s, s:s, s:I, s:I, s:I, s:I}", "group", s->cfg->sw.fast_path.text,
@@ -331,6 +334,7 @@ void switch_metrics(FILE *f, void *arg)
 	char l[160];
 	unsigned up = peers_up(&s->peers);
 	lease_metrics(s, f);
+	steering_metrics(s->steer, f);
 	mx_family(f, "onlink_switch_peers_connected", "gauge", "Host agents connected and authenticated.");
 	mx_sample(f, "onlink_switch_peers_connected", "", up);
 	mx_family(f, "onlink_switch_sessions_total", "counter", "Host agent sessions authenticated (reconnects included).");

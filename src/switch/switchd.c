@@ -3,6 +3,7 @@
  * control socket, in one event loop; the sessions are peers.c's. */
 #include "switch/switchd.h"
 #include "switch/switchd_int.h"
+#include "switch/steering.h"
 #include "switch/portstats.h"
 #include "proto/conn.h"
 #include "base/control.h"
@@ -31,6 +32,13 @@
 
 #define LOG_EACH_MAX 32 /* a turn changing more providers logs a summary */
 
+/* WM_STEER_REPORT: to the steering, whatever it is since the last reload */
+static int steer_msg(void *arg, const char *host, const uint8_t *body, size_t n, const char **why)
+{
+	struct switchd *s = arg;
+	return steering_report(s->steer, host, body, n, why);
+}
+
 /* A new session's snapshot, after WM_SNAP_BEGIN: the generation, every
  * provider, the egress table (peers.c adds the hosts and the end). */
 static int snapshot(void *arg, struct conn *c)
@@ -53,6 +61,8 @@ static int snapshot(void *arg, struct conn *c)
 		int n = wire_switch_encode(body, sizeof(body), s->cfg->sw.peer_switch, s->peer_told);
 		r = n < 0 ? n : conn_send(c, WM_SWITCH, body, (size_t)n);
 	}
+	if (!r)
+		r = steering_snapshot(s->steer, c);
 	return r;
 }
 
@@ -169,6 +179,7 @@ static void publish(struct switchd *s)
 		fastpath_end(s->fp);
 	if (changed > LOG_EACH_MAX)
 		log_info("%zu providers changed: %zu up, %zu down (each one with -v)", changed, up, changed - up);
+	steering_providers(s->steer);
 }
 
 /* The switch kernel's entry for a provider's address back to the MAC
@@ -301,6 +312,8 @@ static int reload_in_place(struct switchd *s, struct config *next)
 	config_free(&old);
 	unsigned kept = peers_reconfigured(&s->peers);
 	int egress_changed = swegress_turn(s);
+	if (steering_reload(s, &s->steer))
+		log_err("reload: [steer]: out of memory; steering stopped");
 	if (keepalive != s->cfg->keepalive)
 		timer_arm(&s->keepalive, s->cfg->keepalive * 1000ull, s->cfg->keepalive * 1000ull);
 	if (provctl_reload(s->pc))
@@ -445,6 +458,11 @@ int switchd_run(struct config *c)
 		log_err("start-up: the egress leases' timer: %s", strerror(-r));
 		return 1;
 	}
+	if ((r = steering_new(&s, &s.steer))) {
+		log_err("start-up: [steer]: %s", strerror(-r));
+		return 1;
+	}
+	s.peers.steer_msg = steer_msg;
 	full_sync(&s);
 	if ((r = peers_listen(&s.peers)) || (r = control_open(c->control, switch_control, &s))) {
 		log_err("start-up: %s: %s", r == -EADDRINUSE ? c->control : "listen", strerror(-r));
@@ -477,6 +495,7 @@ int switchd_run(struct config *c)
 	nl_close(s.nl);
 	track_free(&s.tr);
 	swegress_fini(&s);
+	steering_free(s.steer);
 	swstate_free(&s.state);
 	switch_subscriptions_free(&s);
 	loop_fini();

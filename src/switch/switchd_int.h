@@ -60,6 +60,7 @@ struct switchd {
 	unsigned long peer_losses;
 	char *sub_last[OP_TOPICS]; /* what each topic's subscribers last got (status.c) */
 	struct swegress eg;
+	struct steering *steer;  /* [steer]: prefixes that follow the probes (steering.c); NULL: none */
 };
 
 /* swegress.c: the leases brought up to date and the tables rebuilt: 1
