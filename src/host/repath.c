@@ -317,10 +317,10 @@ void repath_metrics(struct repath *r, FILE *f)
 	mx_family(f, "onlink_repath_on", "gauge",
 		  "1 when the repath program is attached; 0 when [repath] is on but the program could not load.");
 	mx_sample(f, "onlink_repath_on", "", r && r->b ? 1 : 0);
-	if (!r)
-		return;
 	mx_family(f, "onlink_repath_total", "counter",
 		  "TCP connections moved to another provider after consecutive timeouts, by provider (main: no mark).");
+	if (!r)
+		return;
 	for (size_t i = 0; i < r->moved.n; i++) {
 		snprintf(l, sizeof(l), "%s,%s", mx_label(a, sizeof(a), "from", r->moved.v[i].from),
 			 mx_label(b, sizeof(b), "to", r->moved.v[i].to));

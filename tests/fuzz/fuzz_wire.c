@@ -1,9 +1,11 @@
-/* libFuzzer target: the switch-host wire decoders (src/proto/wire.c).
+/* libFuzzer target: the switch-host wire decoders (src/proto/wire.c,
+ * src/proto/steerwire.c).
  * The first byte picks the decoder, the rest is its input; the whole input
  * also goes through the frame header check. Oracle beyond "no crash": the
  * decoders accept only exactly what the encoders write, so a decoded
  * message must encode back to the same bytes. */
 #include "proto/wire.h"
+#include "proto/steerwire.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
-	switch (data[0] % 11) {
+	switch (data[0] % 14) {
 	case 0: {
 		uint8_t ts[WIRE_TS];
 		char name[OL_NAME_MAX];
@@ -100,6 +102,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static struct ol_ports ps;
 		if (!wire_live_decode(p, n, &a, &used, &ps))
 			same(p, n, out, wire_live_encode(out, sizeof(out), &a, used, &ps));
+		break;
+	}
+	case 11: {
+		static struct steer_targets t;
+		if (!steer_targets_decode(p, n, &t))
+			same(p, n, out, steer_targets_encode(out, sizeof(out), &t));
+		break;
+	}
+	case 12: {
+		static struct steer_report rp;
+		if (!steer_report_decode(p, n, &rp))
+			same(p, n, out, steer_report_encode(out, sizeof(out), &rp));
+		break;
+	}
+	case 13: {
+		struct steer_override o;
+		if (!steer_override_decode(p, n, &o))
+			same(p, n, out, steer_override_encode(out, sizeof(out), &o));
 		break;
 	}
 	default: {

@@ -30,6 +30,12 @@ target = 203.0.113.1
 interval = 200ms
 CONF
 kill -HUP "$(lab_pid onlinkd-h1)"
+# and the switch steering by measurement (the dashboard's steering panels)
+printf '\n[steer]\nprefix = 203.0.113.0/24\ntarget = 203.0.113.1\nwindow = 2s\n' >> "$LAB_DIR/switch.conf"
+kill -HUP "$(lab_pid onlinkd-sw)"
+check "switch: steering metrics once [steer] is given" wait_for 15 "steer" \
+	bash -c "ip netns exec ${LAB_PREFIX}sw curl -sf http://127.0.0.1:9477/metrics | grep -q '^onlink_steer_reports_total [1-9]'"
+check "switch: promtool accepts its metrics with steering" lint sw 9477
 check "host: probe metrics once [probe] is given" wait_for 15 "probes" \
 	bash -c "ip netns exec ${LAB_PREFIX}h1 curl -sf http://127.0.0.1:9477/metrics | grep -q '^onlink_probe_best{'"
 check "host: promtool accepts its metrics with probes and traffic counters" lint h1 9477

@@ -188,6 +188,16 @@ static const struct bad bad_cases[] = {
 	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[probe]\ninterval = 1s\n", 9, "[probe]: no 'target'" },
 	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[probe]\ntarget = 203.0.113.1\ninterval = 100ms\ntimeout = 2s\n", 9, "[probe]: timeout (2000ms) at most 10 intervals (1000ms)" },
 	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[probe]\ntarget = 203.0.113.1\n", 5, "[probe] belongs in a host's config" },
+	/* [steer] (switch agent) */
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nprefix = 198.19.0.1/24\n", 6, "prefix: bad prefix '198.19.0.1/24' (ADDR/LEN, host bits zero)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nprefix = 198.19.0.0/24\ntarget = 198.18.0.1\n", 7, "[steer]: target 198.18.0.1 is in no steered prefix" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nprefix = 198.19.0.0/24\nprefix = 203.0.113.0/24\ntarget = 198.19.0.1\n", 7, "[steer]: prefix 203.0.113.0/24 has no target to measure it" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nprefix = 198.19.0.0/24\ntarget = 198.19.0.1\ninterval = 1s\nwindow = 1s\n", 5, "[steer]: window (1000ms) must hold at least two probe intervals (1000ms)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nprefix = 198.19.0.0/24\ntarget = 198.19.0.1\nttl = 10s\n", 5, "[steer]: ttl (10000ms) must be at least two windows (20000ms): overrides are renewed each window" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nmin-gain-ratio = 110%\n", 6, "min-gain-ratio: bad percentage '110%' (0% to 100%)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\nloss-gain = two\n", 6, "loss-gain: bad percentage 'two' (0% to 100%)" },
+	{ "[switch]\nname = s\nlisten = 10.0.0.1:1\nprivate-key-file = tests/config/key\n[steer]\ntarget = 198.19.0.1\ntarget = 198.19.0.1\n", 7, "target: '198.19.0.1' given twice (first at line 6)" },
+	{ "[host]\nname = h1\ninterface = eth0\naddress = 10.0.0.1\nprivate-key-file = tests/config/key\n[switch s]\nconnect = 10.0.0.2:1\npublic-key = GKjzgjim4M2101d9XVXJ13nTosEj2d61kgKL1IanUWc=\n[steer]\nprefix = 198.19.0.0/24\ntarget = 198.19.0.1\n", 9, "[steer] belongs in a switch's config" },
 	/* [repath] (host agent) */
 	{ "[host]\nname = h1\n[repath]\nafter-rtos = 16\n", 4, "after-rtos: bad count '16' (0 (off) to 15)" },
 	{ "[host]\nname = h1\n[repath]\nafter-rtos = two\n", 4, "after-rtos: bad count 'two' (0 (off) to 15)" },
@@ -363,6 +373,7 @@ static unsigned heading_section(const char *h)
 	if (!strncmp(h, "[probe]", 7)) return CS_PROBE;
 	if (!strncmp(h, "[egress-pool NAME]", 18)) return CS_POOL;
 	if (!strncmp(h, "[repath]", 8)) return CS_REPATH;
+	if (!strncmp(h, "[steer]", 7)) return CS_STEER;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include "proto/wire.h"
+#include "proto/steerwire.h"
 
 static struct ol_provider sample(void)
 {
@@ -344,6 +345,78 @@ static void ports_and_kept(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* the steering messages: what the encoder writes decodes to the same, and
+ * the decoder refuses what no encoder writes */
+static void steer_messages(void **state)
+{
+	(void)state;
+	uint8_t b[WIRE_BODY_MAX];
+	static struct steer_targets t, t2;
+	t.interval_ms = 200;
+	t.window_ms = 1000;
+	t.n = 2;
+	addr_parse("198.19.0.1", &t.a[0]);
+	addr_parse("2001:db8:ff::1", &t.a[1]);
+	int n = steer_targets_encode(b, sizeof(b), &t);
+	assert_int_equal(n, 10 + 5 + 17);
+	assert_int_equal(steer_targets_decode(b, (size_t)n, &t2), 0);
+	assert_int_equal(t2.n, 2);
+	assert_int_equal(addr_cmp(&t2.a[1], &t.a[1]), 0);
+	assert_int_equal(steer_targets_decode(b, (size_t)n - 1, &t2), -EBADMSG);
+	b[6] = 0, b[7] = 100; /* a window (100 ms) shorter than the interval */
+	assert_int_equal(steer_targets_decode(b, (size_t)n, &t2), -EBADMSG);
+
+	static struct steer_report r, r2;
+	r.window = 1796667029;
+	addr_parse("198.19.0.1", &r.target);
+	snprintf(r.via, sizeof(r.via), "transit-a");
+	r.n = 2;
+	snprintf(r.m[0].provider, OL_NAME_MAX, "transit-a");
+	r.m[0].sent = 5;
+	r.m[0].ok = 4;
+	r.m[0].rtt_sum_us = 280000;
+	snprintf(r.m[1].provider, OL_NAME_MAX, "transit-b");
+	r.m[1].sent = 5;
+	r.m[1].ok = 5;
+	n = steer_report_encode(b, sizeof(b), &r);
+	assert_true(n > 0);
+	assert_int_equal(steer_report_decode(b, (size_t)n, &r2), 0);
+	assert_int_equal(r2.window, r.window);
+	assert_string_equal(r2.via, "transit-a");
+	assert_int_equal(r2.m[0].ok, 4);
+	assert_int_equal(r2.m[0].rtt_sum_us, 280000);
+	r.m[0].ok = 6; /* more answers than probes */
+	n = steer_report_encode(b, sizeof(b), &r);
+	assert_int_equal(steer_report_decode(b, (size_t)n, &r2), -EBADMSG);
+	r.m[0].ok = 4;
+	r.via[0] = 0; /* no route through a provider: allowed */
+	n = steer_report_encode(b, sizeof(b), &r);
+	assert_int_equal(steer_report_decode(b, (size_t)n, &r2), 0);
+	assert_string_equal(r2.via, "");
+
+	struct steer_override o = { .ttl_ms = 300000, .len = 24, .since = 1796667000, .rtt_from_us = 70000,
+				    .rtt_to_us = 5000, .loss_from = 0, .loss_to = 0 }, o2;
+	addr_parse("198.19.0.0", &o.prefix);
+	snprintf(o.provider, sizeof(o.provider), "transit-b");
+	snprintf(o.from, sizeof(o.from), "transit-a");
+	n = steer_override_encode(b, sizeof(b), &o);
+	assert_true(n > 0);
+	assert_int_equal(steer_override_decode(b, (size_t)n, &o2), 0);
+	assert_string_equal(o2.provider, "transit-b");
+	assert_int_equal(o2.since, o.since);
+	o.provider[0] = 0; /* withdrawn */
+	n = steer_override_encode(b, sizeof(b), &o);
+	assert_int_equal(steer_override_decode(b, (size_t)n, &o2), 0);
+	assert_string_equal(o2.provider, "");
+	o.len = 23; /* host bits set: 198.19.0.0/23 has none, /16 would... */
+	addr_parse("198.19.1.0", &o.prefix);
+	n = steer_override_encode(b, sizeof(b), &o);
+	assert_int_equal(steer_override_decode(b, (size_t)n, &o2), -EBADMSG);
+	o.len = 33; /* longer than the family */
+	n = steer_override_encode(b, sizeof(b), &o);
+	assert_int_equal(steer_override_decode(b, (size_t)n, &o2), -EBADMSG);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the daemons: a closed peer is an error, not a signal */
@@ -358,6 +431,7 @@ int main(void)
 		cmocka_unit_test(ports_and_kept),
 		cmocka_unit_test(host_round_trip),
 		cmocka_unit_test(records_round_trip),
+		cmocka_unit_test(steer_messages),
 	};
 	if (sodium_init() < 0)
 		return 1;
