@@ -52,7 +52,7 @@ $(BUILD)/relay: bench/tools/relay.c
 
 # benchmark tool: a thousand host sessions speaking the real protocol
 # (bench/scale.sh, `make bench-scale`)
-SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c model.c ports.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
+SCALE_SRC := bench/tools/scaleload.c $(addprefix src/proto/,conn.c cookie.c session.c noise.c wire.c steerwire.c model.c ports.c) $(addprefix src/base/,addr.c log.c vec.c) src/host/fastrx.c
 $(BUILD)/scaleload: $(SCALE_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(SCALE_SRC) $(LIBS)

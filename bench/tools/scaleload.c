@@ -26,6 +26,12 @@
  * switch agent's restart; with -W SECS, instead watch them SECS seconds
  * (a reload in place) and print how many ended and how many got a new
  * snapshot.
+ * -T TARGETS -w WINDOW_MS -D SECS: the steering load (bench/steer.sh):
+ * with the first step's sessions up, SECS seconds of keepalives alone (the
+ * baseline), then SECS seconds in which every session reports TARGETS
+ * targets (198.18.N.1, N < TARGETS) through the first 8 providers each
+ * window (WM_STEER_REPORT, as a host agent sends them once a window's
+ * probes timed out); prints the switch agent's CPU per window, both ways.
  * -A BASE: session i connects from BASE + i + 1 (IPv4; the addresses must
  * be on this namespace's interface: lab_load_addrs in lab/lib.sh), each
  * simulated host from an address of its own as real hosts are (the switch
@@ -44,8 +50,10 @@
 #include "proto/conn.h"
 #include "base/log.h"
 #include "proto/wire.h"
+#include "proto/steerwire.h"
 #include "host/fastrx.h"
 #include <arpa/inet.h>
+#include <math.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -705,15 +713,83 @@ static int netns_socket(const char *ns, unsigned group, int *ifindex, const char
 	return s;
 }
 
+static double unix_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* -T: each session's reports of one window, as host agents send them */
+static long steer_reports(int ntargets, uint64_t window)
+{
+	struct steer_report r = { .window = window, .n = 8 };
+	uint8_t body[WIRE_BODY_MAX];
+	long sent = 0;
+	for (int k = 0; k < 8 && k < nprov; k++)
+		memcpy(r.m[k].provider, prov[k].name, OL_NAME_MAX);
+	memcpy(r.via, prov[0].name, OL_NAME_MAX);
+	for (int i = 0; i < nsess; i++) {
+		for (int t = 0; t < ntargets; t++) {
+			r.target.family = AF_INET;
+			r.target.bytes[0] = 198, r.target.bytes[1] = 18, r.target.bytes[2] = (uint8_t)t, r.target.bytes[3] = 1;
+			for (int k = 0; k < 8; k++) {
+				r.m[k].sent = 10;
+				r.m[k].ok = 10;
+				r.m[k].rtt_sum_us = 10u * (uint32_t)(5000 + 1000 * k + (i + t) % 300);
+			}
+			int n = steer_report_encode(body, sizeof(body), &r);
+			if (n > 0 && conn_send(&sess[i].c, WM_STEER_REPORT, body, (size_t)n) >= 0)
+				sent++;
+		}
+		sess_io(&sess[i], 0);
+	}
+	return sent;
+}
+
+static void steer_mode(int ntargets, int window_ms, double secs, int swpid, int ka)
+{
+	double W = window_ms / 1000.0, last_ka = mono();
+	for (int phase = 0; phase < 2; phase++) {
+		/* start at a window's start, run whole windows */
+		double t = unix_s(), start = (floor(t / W) + 1) * W;
+		run_until(never, start - t);
+		double c0 = proc_cpu(swpid), end = start + secs;
+		long sent = 0, windows = 0;
+		while (unix_s() < end) {
+			double now = unix_s(), due = (floor(now / W) + 1) * W + 0.3;
+			run_until(never, due - now);
+			if (mono() - last_ka > ka / 2.0) {
+				keepalive_all();
+				last_ka = mono();
+			}
+			if (phase)
+				sent += steer_reports(ntargets, (uint64_t)floor((unix_s() - 0.3) / W) - 1);
+			windows++;
+		}
+		double cpu = proc_cpu(swpid) - c0;
+		printf("{\"steer\": \"%s\", \"sessions\": %d, \"targets\": %d, \"providers\": 8, \"window_ms\": %d, "
+		       "\"windows\": %ld, \"reports_sent\": %ld, \"switch_cpu_ms\": %.1f, \"switch_cpu_ms_per_window\": %.2f, "
+		       "\"switch_rss_kib\": %ld}\n",
+		       phase ? "reports" : "baseline", nsess, ntargets, window_ms, windows, sent, cpu * 1e3,
+		       windows ? cpu * 1e3 / (double)windows : 0, proc_status(swpid, "VmRSS"));
+		fflush(stdout);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *connect_to = NULL, *keyfile = NULL, *provfile = NULL, *swns = NULL, *ifname = NULL, *jname = "eth0";
 	const char *hostns[MAX_HOSTS];
 	int steps[MAX_STEPS] = { 100, 250, 500, 1000 }, nsteps = 4, bursts[MAX_BURSTS] = { 1, 50, 500 }, nbursts = 3;
-	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt;
-	while ((opt = getopt(argc, argv, "RW:g:c:k:p:s:i:j:H:S:b:r:P:K:I:A:")) != -1) {
+	int rounds = 20, swpid = 0, ka = 10, idle = 0, opt, steer_targets = 0, steer_window = 10000;
+	double steer_secs = 30;
+	while ((opt = getopt(argc, argv, "RW:g:c:k:p:s:i:j:H:S:b:r:P:K:I:A:T:w:D:")) != -1) {
 		switch (opt) {
 		case 'R': reconnect_mode = 1; break;
+		case 'T': steer_targets = atoi(optarg); break;
+		case 'w': steer_window = atoi(optarg); break;
+		case 'D': steer_secs = atof(optarg); break;
 		case 'W': watch_secs = atof(optarg); break;
 		case 'g':
 			if (sodium_init() < 0)
@@ -854,6 +930,14 @@ int main(int argc, char **argv)
 			die("the sessions did not all come back within 120 s");
 		printf("{\"sessions\": %d, \"cookies\": %ld, \"reconnect_ms\": %.1f, \"switch_cpu_ms_since_ready\": %.1f}\n", nsess, cookies,
 		       (last_snap - first_drop) * 1e3, swpid ? (proc_cpu(swpid) - c0) * 1e3 : -1);
+		return 0;
+	}
+	if (steer_targets) {
+		if (!swpid || steer_targets > 256 || steer_window < 1000)
+			die("-T needs -P, at most 256 targets and -w of 1000 ms or more");
+		open_sessions(steps[0] - nhosts);
+		run_until(never, 2.0);
+		steer_mode(steer_targets, steer_window, steer_secs, swpid, ka);
 		return 0;
 	}
 	double last_ka = mono();
