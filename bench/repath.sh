@@ -44,20 +44,7 @@ repath() { # on|off: in place (SIGHUP)
 	kill -HUP "$(lab_pid onlinkd-h1)"
 	wait_for 10 "repath $1" bash -c "[ \"\$('$ONLINK' status -s '$SOCK' --json | jq -r .repath.state)\" = $state ]"
 }
-blackhole() { # on|off
-	if [ "$1" = on ]; then
-		n pa nft -f - <<'NFT'
-table inet bh {
-	chain forwarded {
-		type filter hook forward priority 0;
-		iifname "eth0" counter drop
-	}
-}
-NFT
-	else
-		n pa nft delete table inet bh
-	fi
-}
+blackhole() { lab_blackhole a "$1"; }
 repath on || exit 1
 lab_stop onlinkd-egress-h1
 rm -f "$LAB_DIR/egress-h1.sock"
@@ -122,17 +109,10 @@ lab_spawn_cg l-host h1 "$CG" python3 "$TOOLS/longflows.py" client 198.19.0.1 700
 lab_spawn l-proxied c1 python3 "$TOOLS/longflows.py" client 198.19.0.1 7000 "$FLOWS" 0 "$LAB_DIR/l.stop"
 wait_for 30 "flows" eval 'grep -q ready "$LAB_DIR/l-host.log" && grep -q ready "$LAB_DIR/l-proxied.log"' || exit 1
 lt0=$(n h1 nstat -az TcpExtTCPTimeouts | awk '$1 == "TcpExtTCPTimeouts" { print $2 }')
-n pa nft -f - <<'NFT'
-table inet loss {
-	chain forwarded {
-		type filter hook forward priority 0;
-		numgen random mod 100 0 counter drop
-	}
-}
-NFT
+lab_loss a on
 sleep "$LOSS_SECS"
-dropped=$(n pa nft -j list table inet loss | jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add')
-n pa nft delete table inet loss
+dropped=$(lab_loss a dropped)
+lab_loss a off
 lt1=$(n h1 nstat -az TcpExtTCPTimeouts | awk '$1 == "TcpExtTCPTimeouts" { print $2 }')
 touch "$LAB_DIR/l.stop"
 wait_for 10 "results" eval 'grep -q "^{" "$LAB_DIR/l-host.log" && grep -q "^{" "$LAB_DIR/l-proxied.log"'

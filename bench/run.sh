@@ -23,7 +23,11 @@
 #  - the switch agent before authentication: 15000 idle connections and a
 #    flood of garbage first messages, from 1 address and from 200
 #    (bench/preauth.sh); a flood of real first messages with good macs,
-#    against the same switch agent without its load gate (bench/hsflood.sh).
+#    against the same switch agent without its load gate (bench/hsflood.sh);
+#  - egress by measurement: the repath program's cost, a black hole's
+#    outage with and without it, 5 minutes of 1% loss (bench/repath.sh);
+#    the steering controller's CPU at 1000 hosts x 100 targets x 8
+#    providers of reports (bench/steer.sh).
 set -u
 . "$(dirname "$0")/../lab/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "the benchmark creates network namespaces: run 'make bench' as root" >&2; exit 1; fi
@@ -139,3 +143,5 @@ bash "$(dirname "$0")/fdb.sh"
 bash "$(dirname "$0")/preauth.sh"
 ADDRS=200 bash "$(dirname "$0")/preauth.sh"
 bash "$(dirname "$0")/hsflood.sh"
+bash "$(dirname "$0")/repath.sh"
+bash "$(dirname "$0")/steer.sh"

@@ -611,6 +611,41 @@ lab_delay() {
 	n "p$p" ip -6 route add default dev dly0 table 100
 }
 
+# lab_blackhole a|b on|off: the provider silently drops every packet it
+# forwards from the POP (its link, ARP and BGP stay up: nothing withdraws)
+lab_blackhole() {
+	if [ "$2" = on ]; then
+		n "p$1" nft -f - <<'NFT'
+table inet bh {
+	chain forwarded {
+		type filter hook forward priority 0;
+		iifname "eth0" counter drop
+	}
+}
+NFT
+	else
+		n "p$1" nft delete table inet bh
+	fi
+}
+
+# lab_loss a|b on|off: the provider drops 1% of what it forwards, each way,
+# at random; "lab_loss a dropped" prints how many it dropped so far
+lab_loss() {
+	case $2 in
+	on) n "p$1" nft -f - <<'NFT'
+table inet loss {
+	chain forwarded {
+		type filter hook forward priority 0;
+		numgen random mod 100 0 counter drop
+	}
+}
+NFT
+	;;
+	dropped) n "p$1" nft -j list table inet loss | jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add' ;;
+	*) n "p$1" nft delete table inet loss ;;
+	esac
+}
+
 # bench_init NAME: a benchmark's start (root only): its lab directory,
 # with the lab stopped and the directory removed on exit
 bench_init() {

@@ -218,22 +218,23 @@ check "...the switch serves both" wait_for 10 "peers" \
 check_eq "key rotation: no provider address, neighbor, route, rule or device on h1 changed" "$(provider_events "$m")" ""
 lab_stop mon-h1
 
-# 7. garbage: random bytes (after a version 0), wrong versions (5, 6 and
-# 7: agents before mac1, before cookies, before resting slices), an oversized frame, a
+# 7. garbage: random bytes (after a version 0), wrong versions (5, 6, 7
+# and 8: agents before mac1, before cookies, before resting slices, before
+# steering), an oversized frame, a
 # fast-path datagram sent down a session, a handshake of garbage (refused
 # by its mac1, before any key work), a frame cut short
 send() { n h2 timeout 5 bash -c "exec 3<>/dev/tcp/10.10.0.1/4710; { $1; } >&3 2>/dev/null; sleep 0.2"; }
 h1_before=$(h1_sessions)
 send "printf '\\x00'; head -c 65536 /dev/urandom"
 mac0=$(refused bad_mac1)
-send "printf '\\x08\\x02\\xff\\xff'"
-send "printf '\\x08\\x03\\x00\\x04abcd'"
+send "printf '\\x09\\x02\\xff\\xff'"
+send "printf '\\x09\\x03\\x00\\x04abcd'"
 # (the agent logs 10 refusals in 10 s, then counts the rest: fewer here)
-for v in 5 6 7; do send "printf '\\x0$v\\x01\\x00\\x04abcd'"; done
-send "printf '\\x08\\x01\\x00\\x60'; head -c 96 /dev/urandom"
-send "printf '\\x08\\x01\\x00\\x40'"
-check "switch logged the wrong versions (0 and garbage, 5, 6, 7)" wait_for 3 "version" \
-	bash -c "[ \$(grep -c 'unsupported protocol version' '$SWLOG') -ge 4 ]"
+for v in 5 6 7 8; do send "printf '\\x0$v\\x01\\x00\\x04abcd'"; done
+send "printf '\\x09\\x01\\x00\\x60'; head -c 96 /dev/urandom"
+send "printf '\\x09\\x01\\x00\\x40'"
+check "switch logged the wrong versions (0 and garbage, 5, 6, 7, 8)" wait_for 3 "version" \
+	bash -c "[ \$(grep -c 'unsupported protocol version' '$SWLOG') -ge 5 ]"
 check "switch logged the datagram sent down a session" wait_for 3 "type" grep -q "unknown frame type" "$SWLOG"
 check "switch logged the oversized frame" wait_for 3 "oversized" grep -q "oversized frame" "$SWLOG"
 check "switch logged the garbage handshake, refused by its mac1" wait_for 3 "handshake" grep -q "handshake refused before any key work: its mac1 is not for this switch agent's public key" "$SWLOG"

@@ -28,20 +28,7 @@ moved() { # FROM TO: onlink_repath_total{from,to}
 	metrics | awk -v k="onlink_repath_total{from=\"$1\",to=\"$2\"}" '$1 == k { v = $2 } END { print v + 0 }'
 }
 # transit-a's black hole: what it forwards from the POP is dropped
-blackhole() { # on|off
-	if [ "$1" = on ]; then
-		n pa nft -f - <<'NFT'
-table inet bh {
-	chain forwarded {
-		type filter hook forward priority 0;
-		iifname "eth0" counter drop
-	}
-}
-NFT
-	else
-		n pa nft delete table inet bh
-	fi
-}
+blackhole() { lab_blackhole a "$1"; }
 
 lab_spawn flowsrv inet python3 "$TOOLS/longflows.py" server "$LAB_DIR/flows-peers.log" 198.19.0.1:7000
 wait_for 5 "flow server" n inet bash -c "exec 3<>/dev/tcp/198.19.0.1/7000"
@@ -191,17 +178,10 @@ if [ "${CHECK_PASS:-plain}" != sanitizers ]; then
 		wait_for 30 "ready" eval 'grep -q ready "$LAB_DIR/loss-host.log" && grep -q ready "$LAB_DIR/loss-proxied.log"'
 	moved0=$(st "$SOCK" .repath.moved)
 	to0=$(n h1 nstat -az TcpExtTCPTimeouts | awk '$1 == "TcpExtTCPTimeouts" { print $2 }')
-	check "transit-a loses 1% of what it forwards, each way" n pa nft -f - <<'NFT'
-table inet loss {
-	chain forwarded {
-		type filter hook forward priority 0;
-		numgen random mod 100 0 counter drop
-	}
-}
-NFT
+	check "transit-a loses 1% of what it forwards, each way" lab_loss a on
 	sleep 60 # what is measured: a minute of loss
-	dropped=$(n pa nft -j list table inet loss | jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add')
-	n pa nft delete table inet loss
+	dropped=$(lab_loss a dropped)
+	lab_loss a off
 	to1=$(n h1 nstat -az TcpExtTCPTimeouts | awk '$1 == "TcpExtTCPTimeouts" { print $2 }')
 	touch "$LAB_DIR/loss.stop"
 	check "...it dropped packets ($dropped) and connections timed out ($((to1 - to0)) timeouts): the loss was real" \

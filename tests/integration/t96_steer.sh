@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# check: once in the sanitizers pass (75 s: its daemons run under ASan and UBSan there)
 # Prefixes follow the probes ([steer], docs/steering.md). Both providers
 # carry 198.19.0.0/24 and BIRD prefers transit-a (transit-b prepends);
 # 198.19.0.128/25 is steered too (BGP's choice: transit-a's /24). Every

@@ -452,11 +452,11 @@ static void bad_handshakes(void **state)
 	/* out of order: a sealed frame first; an oversized frame; an older
 	 * protocol version */
 	static const struct { const char *bytes; size_t n; const char *why; } bad[] = {
-		{ "\x08\x02\x00\x04" "abcd", 8, "expected a handshake" },
-		{ "\x08\x04\x00\x04" "abcd", 8, "expected a handshake" }, /* a cookie reply, to the switch */
-		{ "\x08\x01\xff\xff", 4, "oversized frame" },
-		{ "\x07\x01\x00\x04" "abcd", 8, "unsupported protocol version" },
-		{ "\x08\x01\x00\x04" "abcd", 8, "handshake refused before any key work: its mac1 is not for this switch "
+		{ "\x09\x02\x00\x04" "abcd", 8, "expected a handshake" },
+		{ "\x09\x04\x00\x04" "abcd", 8, "expected a handshake" }, /* a cookie reply, to the switch */
+		{ "\x09\x01\xff\xff", 4, "oversized frame" },
+		{ "\x08\x01\x00\x04" "abcd", 8, "unsupported protocol version" },
+		{ "\x09\x01\x00\x04" "abcd", 8, "handshake refused before any key work: its mac1 is not for this switch "
 						   "agent's public key (garbage, or made for another switch)" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
