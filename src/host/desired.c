@@ -126,8 +126,10 @@ int desired_steer(const struct ol_provider *provs, size_t n, const struct steer_
 		const struct ol_addr *local = sr->prefix.family == AF_INET ? &hp->local4 : &hp->local6;
 		if (!usable || !local->family)
 			continue;
+		/* the more specific first: an override of a prefix inside another's wins */
+		unsigned bits = sr->prefix.family == AF_INET ? 32 : 128;
 		struct kobj o = { .type = KO_RULE, .family = sr->prefix.family, .proto = hp->proto, .table = p->table,
-				  .priority = hp->rule_priority + 1, .dst = sr->prefix, .dst_len = sr->len };
+				  .priority = hp->rule_priority + 1 + (bits - sr->len), .dst = sr->prefix, .dst_len = sr->len };
 		r = kobj_set_add(out, &o);
 	}
 	return r;

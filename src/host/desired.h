@@ -37,7 +37,8 @@ struct steer_rule {
 };
 /* For each rule whose provider is up (merged view, sorted by name) with an
  * address of the prefix's family: a rule "to PREFIX fwmark 0 lookup N" at
- * rule_priority + 1 (fwmark 0 with a full mask: unmarked packets only, so
+ * rule_priority + 1 + (the family's bits - the prefix length), the more
+ * specific first (fwmark 0 with a full mask: unmarked packets only, so
  * marked traffic keeps its provider). A rule to a provider that is down
  * gives nothing: BGP's choice again. */
 int desired_steer(const struct ol_provider *provs, size_t n, const struct steer_rule *rules, size_t nrules,

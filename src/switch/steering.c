@@ -88,11 +88,23 @@ static void count(struct counted **v, size_t *n, size_t *cap, const char *prefix
 	k->n = 1;
 }
 
+/* A provider a move may go to: this switch agent's own, up and not
+ * substituted; another's (a redundant POP's other switch), as the hosts
+ * measured it (they probe live providers only). */
 static int provider_live(const struct switchd *s, const char *name)
 {
 	for (size_t i = 0; i < s->tr.n; i++)
 		if (!strcmp(s->tr.p[i].pub.name, name))
 			return provider_up(&s->tr.p[i].pub) && !s->tr.p[i].pub.via[0];
+	return 1;
+}
+
+/* whether the hosts measured the provider in this window */
+static int measured(const struct sd_meas *m, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(m[k].provider, name) && m[k].sent)
+			return 1;
 	return 0;
 }
 
@@ -185,6 +197,16 @@ static void decide(struct steering *st, uint64_t window)
 			m[k].live = provider_live(st->s, m[k].provider);
 		struct sd_decision d;
 		int had = st->st[i].cur[0] != 0;
+		/* the hosts stopped probing the override's provider (down for
+		 * them, maybe another switch agent's): it goes, as at once for
+		 * this agent's own */
+		if (had && nm && !measured(m, nm, st->st[i].cur) &&
+		    steer_provider_down(&st->st[i], st->st[i].cur, now, &d)) {
+			logged(st, i, &d, window);
+			if (withdrawn)
+				withdrawn[i] = 1;
+			had = 0;
+		}
 		steer_decide(&st->st[i], m, nm, have ? via_of(a, i) : "", &st->prm, &st->recent, now, &d);
 		logged(st, i, &d, window);
 		if (withdrawn && had && !st->st[i].cur[0])
@@ -345,6 +367,20 @@ int steering_reload(struct switchd *s, struct steering **stp)
 				peers_send_all(&s->peers, WM_STEER_OVERRIDE, body, (size_t)n);
 			log_info("steer: %s is no longer steered: its override goes", old->text[k]);
 		}
+	}
+	/* a dry run begins: what was in force goes at once (nothing changes
+	 * while it runs); its decisions go on, in the state kept */
+	if (old && st && !old->c_dry_run && st->c_dry_run) {
+		uint8_t body[WIRE_BODY_MAX];
+		for (size_t i = 0; i < st->n; i++) {
+			if (!st->st[i].cur[0])
+				continue;
+			struct steer_override o = { .ttl_ms = 1000, .prefix = st->pfx[i].addr, .len = st->pfx[i].len };
+			int k = steer_override_encode(body, sizeof(body), &o);
+			if (k > 0)
+				peers_send_all(&s->peers, WM_STEER_OVERRIDE, body, (size_t)k);
+		}
+		log_info("steer: dry run: the overrides in force are withdrawn; decisions go on, logged and counted");
 	}
 	if (old && st) {
 		st->recent = old->recent;

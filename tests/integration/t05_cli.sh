@@ -203,9 +203,11 @@ inst=$(mktemp -d)
 make -s -C "$LAB_ROOT" install PREFIX="$inst/usr" SYSCONFDIR="$inst/etc" >/dev/null 2>&1
 check_eq "systemd-analyze verify: the three units, not a warning" \
 	"$(systemd-analyze verify --man=no "$inst"/usr/lib/systemd/system/onlinkd-*.service 2>&1)" ""
-check "the units are Type=notify, reload with SIGHUP, and keep only CAP_NET_ADMIN and CAP_NET_RAW" bash -c "
+check "the units are Type=notify, reload with SIGHUP, and keep only CAP_NET_ADMIN and CAP_NET_RAW (and CAP_BPF for the host agent's repath)" bash -c "
 	for u in '$inst'/usr/lib/systemd/system/onlinkd-*.service; do
+		caps='CAP_NET_ADMIN CAP_NET_RAW'
+		case \$u in *onlinkd-host.service) caps='CAP_NET_ADMIN CAP_NET_RAW CAP_BPF' ;; esac
 		grep -qx 'Type=notify' \$u && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' \$u &&
-		grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' \$u && grep -qx 'ProtectSystem=strict' \$u || exit 1
+		grep -qx \"CapabilityBoundingSet=\$caps\" \$u && grep -qx 'ProtectSystem=strict' \$u || exit 1
 	done"
 rm -rf "$inst"

@@ -3,7 +3,8 @@
 # A leading: A decides the leases, B holds the same ones, learnt from the
 # tables the hosts follow. Switch A's agent dies: every lease stays, on B
 # and on the hosts; it comes back: the same. A host dies: A rests its
-# slices, and B follows.
+# slices, and B follows. Both switch agents steer a prefix by the same
+# measurement: the same decision, the same window.
 # check: once in the sanitizers pass (slow)
 . "$(dirname "$0")/testlib.sh"
 export LAB_DESIGN=l2 LAB_SW_HOLD_DOWN=2s LAB_HOLD_DOWN=2s LAB_EGRESS_POOL=1 LAB_HOST_DEAD_AFTER=3s \
@@ -42,3 +43,24 @@ rests_on() { [ "$(st "$1" '[.leases[] | select(.host == "h2" and .state == "rest
 check "A rests h2's slices after host-dead-after" wait_for 30 "A rests" rests_on "$SA"
 check "B holds them resting too (h1 told it)" wait_for 15 "B rests" rests_on "$SB"
 check_eq "h1's slices unchanged" "$(mine 1)" "$m1"
+
+# Steering by measurement on both switch agents ([steer] in both configs,
+# in place): h1 reports to both, both decide the same windows the same
+# way. transit-a 60 ms slower: both move 198.19.0.0/24 to transit-b, in
+# the same window, and h1 follows.
+lab_delay a 70
+lab_delay b 5
+for p in a b; do
+	printf '\n[steer]\nprefix = 198.19.0.0/24\ntarget = 198.19.0.1\ninterval = 200ms\nwindow = 1s\nwindows = 3\nttl = 4s\n' \
+		>> "$LAB_DIR/switch-$p.conf"
+	kill -HUP "$(lab_pid onlinkd-sw$p)"
+done
+steered() { st "$1" '.steer.prefixes[0] | "\(.provider) \(.since) \(.why.reason)"'; }
+moved_on() { [ "$(steered "$1" | cut -d' ' -f1)" = transit-b ]; }
+check "switch A: 198.19.0.0/24 -> transit-b" wait_for 15 "A moves" moved_on "$SA"
+check "switch B: the same" wait_for 3 "B moves" moved_on "$SB"
+check_eq "...the same decision, in the same window (provider, since, reason)" "$(steered "$SB")" "$(steered "$SA")"
+check_eq "...counted once on each" "$(st "$SA" '[.steer.moves[] | select(.to == "transit-b") | .count] | add') $(st "$SB" '[.steer.moves[] | select(.to == "transit-b") | .count] | add')" "1 1"
+check "h1's unmarked traffic to 198.19.0.1 leaves through transit-b" wait_for 5 "h1" \
+	bash -c "[ \"\$(ip netns exec ${LAB_PREFIX}h1 ip -j route get 198.19.0.1 | jq -r '.[0].gateway')\" = 10.0.2.1 ]"
+check_eq "...from switch A's override (the first in h1's config)" "$(st "$(host_sock 1)" '.steer.overrides[0].switch')" swa
