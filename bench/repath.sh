@@ -26,17 +26,7 @@ n h1 sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535
 lab_spawn crserver inet "$CR" server 198.19.0.1 9100
 lab_spawn flowsrv inet python3 "$TOOLS/longflows.py" server "$LAB_DIR/peers.log" 198.19.0.1:7000
 wait_for 5 "servers" n inet bash -c "exec 3<>/dev/tcp/198.19.0.1/9100 && exec 4<>/dev/tcp/198.19.0.1/7000"
-cat >> "$LAB_DIR/host-h1.conf" <<CONF
-
-[probe]
-target = 198.19.0.1
-interval = 200ms
-timeout = 500ms
-
-[repath]
-after-rtos = 2
-cgroup = $CG
-CONF
+lab_repath_conf 1 "$CG"
 repath() { # on|off: in place (SIGHUP)
 	local want=2 state=on
 	[ "$1" = off ] && want=0 state=off

@@ -628,6 +628,24 @@ NFT
 	fi
 }
 
+# lab_repath_conf I CGROUP: host hI probes 198.19.0.1 (BIRD's choice:
+# transit-a) every 200 ms and repaths stalled connections of CGROUP on
+# their 2nd timeout in a row ([probe] and [repath] added to its config;
+# the caller reloads it)
+lab_repath_conf() {
+	cat >> "$LAB_DIR/host-h$1.conf" <<CONF
+
+[probe]
+target = 198.19.0.1
+interval = 200ms
+timeout = 500ms
+
+[repath]
+after-rtos = 2
+cgroup = $2
+CONF
+}
+
 # lab_loss a|b on|off: the provider drops 1% of what it forwards, each way,
 # at random; "lab_loss a dropped" prints how many it dropped so far
 lab_loss() {

@@ -201,3 +201,24 @@ uint16_t inet_csum(const void *data, size_t len, uint32_t sum)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
 }
+
+bool addr_in_prefix(const struct ol_addr *a, const struct ol_addr *prefix, unsigned len)
+{
+	if (a->family != prefix->family || len > addr_len(a) * 8)
+		return false;
+	for (unsigned b = 0; b < len; b++)
+		if ((prefix->bytes[b / 8] ^ a->bytes[b / 8]) & (0x80 >> (b % 8)))
+			return false;
+	return true;
+}
+
+bool addr_host_bits_zero(const struct ol_addr *a, unsigned len)
+{
+	unsigned bits = (unsigned)addr_len(a) * 8;
+	if (len > bits)
+		return false;
+	for (unsigned b = len; b < bits; b++)
+		if (a->bytes[b / 8] & (0x80 >> (b % 8)))
+			return false;
+	return true;
+}

@@ -29,6 +29,10 @@ const char *addr_not_host(const struct ol_addr *a);
  * link-local (docs/design.md: such next hops must not reach hosts), or an
  * IPv4-mapped IPv6 address. NULL when it may be one. */
 const char *addr_not_next_hop(const struct ol_addr *a);
+/* Whether a lies in prefix/len (same family); whether a's bits past len
+ * are all zero (len within its family's: false otherwise). */
+bool addr_in_prefix(const struct ol_addr *a, const struct ol_addr *prefix, unsigned len);
+bool addr_host_bits_zero(const struct ol_addr *a, unsigned len);
 
 int mac_parse(const char *s, uint8_t mac[6]);
 const char *mac_str(const uint8_t mac[6], char *buf, size_t len);

@@ -35,6 +35,7 @@ void log_limited(struct ratelimit *rl, int level, const char *fmt, ...)
 size_t str_escape_ctl(char *out, size_t len, const char *in);
 
 uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+uint64_t wall_ms(void); /* CLOCK_REALTIME: unix ms (steering's windows are aligned to it) */
 /* CPU time of the calling thread, in ns (for the cost of a piece of work) */
 uint64_t thread_cpu_ns(void);
 #endif

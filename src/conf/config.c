@@ -163,10 +163,7 @@ int cfg_prefix_parse(const char *v, struct cfg_prefix *out)
 		return -1;
 	out->len = (uint8_t)len;
 	/* host bits must be zero: 100.64.0.1/10 is a typo, not a prefix */
-	for (unsigned b = (unsigned)len; b < (out->addr.family == AF_INET ? 32u : 128u); b++)
-		if (out->addr.bytes[b / 8] & (0x80 >> (b % 8)))
-			return -1;
-	return 0;
+	return addr_host_bits_zero(&out->addr, out->len) ? 0 : -1;
 }
 
 /* "[provider NAME]" -> kind "provider", arg "NAME" */

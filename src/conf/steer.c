@@ -23,16 +23,6 @@ int on_steer_section(struct parse *p)
 	return 1;
 }
 
-static int prefix_has(const struct cfg_prefix *pf, const struct ol_addr *a)
-{
-	if (pf->addr.family != a->family)
-		return 0;
-	for (unsigned b = 0; b < pf->len; b++)
-		if ((pf->addr.bytes[b / 8] ^ a->bytes[b / 8]) & (0x80 >> (b % 8)))
-			return 0;
-	return 1;
-}
-
 int cfg_parse_steer_prefix(struct parse *p, void *obj, const struct cfg_key *k, const char *v)
 {
 	struct config *c = obj;
@@ -157,7 +147,7 @@ void config_validate_steer(struct parse *p)
 	for (unsigned i = 0; i < st->ntargets; i++) {
 		unsigned best = st->nprefixes;
 		for (unsigned k = 0; k < st->nprefixes; k++)
-			if (prefix_has(&st->prefixes[k].p, &st->targets[i].addr) &&
+			if (addr_in_prefix(&st->targets[i].addr, &st->prefixes[k].p.addr, st->prefixes[k].p.len) &&
 			    (best == st->nprefixes || st->prefixes[k].p.len > st->prefixes[best].p.len))
 				best = k;
 		if (best == st->nprefixes) {

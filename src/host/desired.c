@@ -120,11 +120,8 @@ int desired_steer(const struct ol_provider *provs, size_t n, const struct steer_
 				p = &provs[k];
 		if (!p)
 			continue;
-		int usable = 0;
-		for (unsigned k = 0; k < p->naddrs; k++)
-			usable |= p->addrs[k].up && p->addrs[k].addr.family == sr->prefix.family;
 		const struct ol_addr *local = sr->prefix.family == AF_INET ? &hp->local4 : &hp->local6;
-		if (!usable || !local->family)
+		if (!provider_has_family(p, sr->prefix.family) || !local->family)
 			continue;
 		/* the more specific first: an override of a prefix inside another's wins */
 		unsigned bits = sr->prefix.family == AF_INET ? 32 : 128;

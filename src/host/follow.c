@@ -37,32 +37,13 @@ struct follow {
 	unsigned long reports, expired, malformed;
 };
 
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void arm_report(struct follow *f)
 {
 	if (!f->window_ms)
 		return;
-	uint64_t now = unix_ms(), W = f->window_ms;
+	uint64_t now = wall_ms(), W = f->window_ms;
 	uint64_t due = (now / W + 1) * W + f->timeout_ms + REPORT_DELAY_MS;
 	timer_arm(&f->report_t, due - now, 0);
-}
-
-/* the provider whose address gw is; NULL when none */
-static const char *provider_of(const struct hostd *h, const struct ol_addr *gw)
-{
-	for (size_t i = 0; i < h->view.merged.n; i++) {
-		const struct ol_provider *p = &h->view.merged.v[i];
-		for (unsigned k = 0; k < p->naddrs; k++)
-			if (!addr_cmp(&p->addrs[k].addr, gw))
-				return p->name;
-	}
-	return NULL;
 }
 
 /* a mark no rule of onlink's takes: the route BGP chose (the main table),
@@ -89,7 +70,7 @@ static void report(struct timer *t)
 	arm_report(f);
 	if (!f->probing || !W)
 		return;
-	uint64_t window = (unix_ms() - f->timeout_ms - REPORT_DELAY_MS) / W - 1;
+	uint64_t window = (wall_ms() - f->timeout_ms - REPORT_DELAY_MS) / W - 1;
 	uint32_t mark = main_mark(h);
 	for (unsigned i = 0; i < f->nprobe; i++) {
 		struct probe_take tk[STEER_PROVIDERS_MAX];
@@ -97,9 +78,9 @@ static void report(struct timer *t)
 		struct steer_report r = { .window = window, .target = f->probe[i].addr, .n = (uint8_t)n };
 		struct route_info ri;
 		if (!route_get(&f->probe[i].addr, mark, 0, &ri) && ri.nhops && ri.hops[0].gw.family) {
-			const char *via = provider_of(h, &ri.hops[0].gw);
+			const struct ol_provider *via = provset_find_addr(&h->view.merged, &ri.hops[0].gw);
 			if (via)
-				snprintf(r.via, sizeof(r.via), "%s", via);
+				snprintf(r.via, sizeof(r.via), "%s", via->name);
 		}
 		for (size_t k = 0; k < n; k++) {
 			snprintf(r.m[k].provider, sizeof(r.m[k].provider), "%s", tk[k].provider);
@@ -291,16 +272,6 @@ const struct steer_rule *follow_rules(const struct follow *f, size_t *n)
 	return f ? f->rules : NULL;
 }
 
-static int covers(const struct steer_override *o, const struct ol_addr *a)
-{
-	if (o->prefix.family != a->family)
-		return 0;
-	for (unsigned b = 0; b < o->len; b++)
-		if ((o->prefix.bytes[b / 8] ^ a->bytes[b / 8]) & (0x80 >> (b % 8)))
-			return 0;
-	return 1;
-}
-
 static json_t *override_json(const struct follow *f, const struct fo_override *e)
 {
 	char a[ADDR_STRLEN + 4];
@@ -326,15 +297,15 @@ static const struct fo_override *in_force(const struct follow *f, const struct s
 	return best;
 }
 
-json_t *follow_route(const struct follow *f, const struct ol_addr *a)
+const struct steer_override *follow_route(const struct follow *f, const struct ol_addr *a)
 {
 	const struct fo_override *best = NULL;
 	for (size_t i = 0; f && i < f->nrules; i++) {
 		const struct fo_override *o = in_force(f, &f->rules[i]);
-		if (o && covers(&o->o, a) && (!best || o->o.len > best->o.len))
+		if (o && addr_in_prefix(a, &o->o.prefix, o->o.len) && (!best || o->o.len > best->o.len))
 			best = o;
 	}
-	return best ? override_json(f, best) : NULL;
+	return best ? &best->o : NULL;
 }
 
 json_t *follow_json(const struct follow *f)

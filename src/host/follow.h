@@ -24,8 +24,9 @@ int follow_msg(struct hostd *h, unsigned sw, uint8_t type, const uint8_t *body, 
 /* The rules in force: one per prefix, from the first switch agent (config
  * order) that overrides it. */
 const struct steer_rule *follow_rules(const struct follow *f, size_t *n);
-/* The override in force covering a (longest prefix), as JSON; NULL: none */
-json_t *follow_route(const struct follow *f, const struct ol_addr *a);
+/* The override in force covering a (longest prefix); NULL: none */
+struct steer_override;
+const struct steer_override *follow_route(const struct follow *f, const struct ol_addr *a);
 json_t *follow_json(const struct follow *f);
 void follow_metrics(const struct follow *f, FILE *out);
 #endif

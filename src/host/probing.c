@@ -55,14 +55,6 @@ static struct pprov *pprov_get(struct probing *p, const char *name)
 	return v;
 }
 
-static int has_family(const struct ol_provider *pr, int family)
-{
-	for (unsigned k = 0; k < pr->naddrs; k++)
-		if (pr->addrs[k].up && pr->addrs[k].addr.family == family)
-			return 1;
-	return 0;
-}
-
 static int live(const struct ol_provider *pr)
 {
 	return provider_up(pr) && !pr->via[0];
@@ -79,7 +71,7 @@ static char *signature(const struct hostd *h)
 	for (size_t i = 0; i < h->view.merged.n; i++) {
 		const struct ol_provider *pr = &h->view.merged.v[i];
 		if (live(pr))
-			fprintf(f, "%s:%u:%d:%d;", pr->name, pr->table, has_family(pr, AF_INET), has_family(pr, AF_INET6));
+			fprintf(f, "%s:%u:%d:%d;", pr->name, pr->table, provider_has_family(pr, AF_INET), provider_has_family(pr, AF_INET6));
 	}
 	fclose(f);
 	return out;
@@ -93,12 +85,6 @@ static void done(void *arg, struct probe_stream *s, uint32_t round, double rtt_m
 		probestat_acc(s->user, p->sent_ms[round % p->ring] / p->window_ms, rtt_ms < 0 ? -1 : rtt_ms / 1000);
 }
 
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void readable(struct loop_src *src, uint32_t events)
 {
@@ -156,7 +142,7 @@ static void start_engine(struct probing *p)
 		v->live = 1;
 		for (unsigned t = 0; t < p->nt; t++) {
 			const struct cfg_probe_target *pt = &p->tg[t];
-			if (!has_family(pr, pt->addr.family))
+			if (!provider_has_family(pr, pt->addr.family))
 				continue;
 			struct probe_stream *s = &p->st[p->n++];
 			sockaddr_of(&pt->addr, &s->dst, &s->dstlen);
@@ -211,7 +197,7 @@ static void tick(struct timer *t)
 		return;
 	probe_engine_expire(p->eng, probe_mono_ns(), p->timeout_ms * 1000000ull);
 	if (p->sent_ms)
-		p->sent_ms[p->round % p->ring] = unix_ms();
+		p->sent_ms[p->round % p->ring] = wall_ms();
 	probe_engine_send(p->eng, p->round++);
 }
 
@@ -258,7 +244,7 @@ int probing_new_targets(struct hostd *h, const struct cfg_probe_target *tg, unsi
 	 * after a window's start (windows are aligned to unix time) */
 	uint64_t first = interval_ms;
 	if (window_ms) {
-		uint64_t now = unix_ms(), next = (now / interval_ms + 1) * interval_ms + interval_ms / 2;
+		uint64_t now = wall_ms(), next = (now / interval_ms + 1) * interval_ms + interval_ms / 2;
 		first = next - now;
 	}
 	timer_arm(&p->tick, first, interval_ms);

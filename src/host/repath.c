@@ -51,14 +51,6 @@ static const char *mark_name(const struct hostd *h, uint32_t mark, char *buf, si
 	return buf;
 }
 
-static int provider_has(const struct ol_provider *p, int family)
-{
-	for (unsigned k = 0; k < p->naddrs; k++)
-		if (p->addrs[k].up && p->addrs[k].addr.family == family)
-			return 1;
-	return 0;
-}
-
 static void build_conf(struct repath *r, struct rp_conf *c, struct rp_cands cand[2])
 {
 	const struct hostd *h = r->h;
@@ -69,7 +61,7 @@ static void build_conf(struct repath *r, struct rp_conf *c, struct rp_cands cand
 		const struct ol_provider *p = &h->view.merged.v[i];
 		v[n] = (struct rp_provider){ .name = p->name, .table = p->table,
 					     .live = provider_up(p) && !p->via[0],
-					     .has = { provider_has(p, AF_INET), provider_has(p, AF_INET6) },
+					     .has = { provider_has_family(p, AF_INET), provider_has_family(p, AF_INET6) },
 					     .health = { probing_health(h->probing, p->name, AF_INET),
 							 probing_health(h->probing, p->name, AF_INET6) } };
 		n++;
@@ -185,6 +177,15 @@ static const char *ordinal(unsigned n)
 	return n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th";
 }
 
+/* [repath] cgroup, or the cgroup v2 root: 0, or negative errno */
+static int cgroup_of(const struct cfg_host *c, char *out, size_t len)
+{
+	if (!c->repath_cgroup[0])
+		return bpf_cgroup2_root(out, len);
+	snprintf(out, len, "%s", c->repath_cgroup);
+	return 0;
+}
+
 static void load(struct repath *r)
 {
 	const struct cfg_host *c = &r->h->cfg->host;
@@ -192,9 +193,7 @@ static void load(struct repath *r)
 	r->why[0] = 0;
 	r->conf_valid = 0;
 	r->nlast = 0;
-	if (c->repath_cgroup[0])
-		snprintf(r->cgroup, sizeof(r->cgroup), "%s", c->repath_cgroup);
-	else if ((e = bpf_cgroup2_root(r->cgroup, sizeof(r->cgroup)))) {
+	if ((e = cgroup_of(c, r->cgroup, sizeof(r->cgroup)))) {
 		snprintf(r->why, sizeof(r->why), "no cgroup v2 hierarchy mounted");
 		log_warn("repath: %s: running without repath", r->why);
 		return;
@@ -261,9 +260,7 @@ int repath_reload(struct hostd *h, struct repath **rp)
 	if (!r)
 		return repath_new(h, rp);
 	char want[256];
-	if (c->repath_cgroup[0])
-		snprintf(want, sizeof(want), "%s", c->repath_cgroup);
-	else if (bpf_cgroup2_root(want, sizeof(want)))
+	if (cgroup_of(c, want, sizeof(want)))
 		want[0] = 0;
 	if (!r->b || strcmp(want, r->cgroup)) {
 		if (r->b)

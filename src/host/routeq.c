@@ -5,22 +5,11 @@
 #include "host/agent.h"
 #include "host/follow.h"
 #include "kernel/route.h"
+#include "proto/steerwire.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The provider whose address is gw, or NULL. */
-static const struct ol_provider *provider_of(const struct hostd *h, const struct ol_addr *gw)
-{
-	for (size_t i = 0; i < h->view.merged.n; i++) {
-		const struct ol_provider *p = &h->view.merged.v[i];
-		for (unsigned k = 0; k < p->naddrs; k++)
-			if (!addr_cmp(&p->addrs[k].addr, gw))
-				return p;
-	}
-	return NULL;
-}
 
 /* Substituted by the switch (published with its backup's MACs) or by this
  * host (its switch agents dead, a backup found here): whose MACs it takes. */
@@ -69,7 +58,7 @@ char *routeq_answer(struct hostd *h, const char *dest)
 		o->gw = match.hops[i].gw;
 		o->chosen = picked && !addr_cmp(&pick.hops[0].gw, &o->gw) &&
 			    pick.hops[0].oif == match.hops[i].oif;
-		const struct ol_provider *p = o->gw.family ? provider_of(h, &o->gw) : NULL;
+		const struct ol_provider *p = o->gw.family ? provset_find_addr(&h->view.merged, &o->gw) : NULL;
 		if (!p)
 			continue;
 		snprintf(o->provider, sizeof(o->provider), "%s", p->name);
@@ -79,16 +68,14 @@ char *routeq_answer(struct hostd *h, const char *dest)
 		if (via)
 			snprintf(o->via, sizeof(o->via), "%s", via);
 	}
-	json_t *st = follow_route(h->follow, &addr);
+	const struct steer_override *st = follow_route(h->follow, &addr);
 	if (st) {
 		out.steered.on = 1;
-		snprintf(out.steered.provider, sizeof(out.steered.provider), "%s",
-			 json_string_value(json_object_get(st, "provider")));
-		snprintf(out.steered.from, sizeof(out.steered.from), "%s", json_string_value(json_object_get(st, "from")));
-		out.steered.since = json_integer_value(json_object_get(st, "since"));
-		out.steered.rtt_from_ms = json_number_value(json_object_get(st, "rtt_from_ms"));
-		out.steered.rtt_to_ms = json_number_value(json_object_get(st, "rtt_to_ms"));
-		json_decref(st);
+		snprintf(out.steered.provider, sizeof(out.steered.provider), "%s", st->provider);
+		snprintf(out.steered.from, sizeof(out.steered.from), "%s", st->from);
+		out.steered.since = (int64_t)st->since;
+		out.steered.rtt_from_ms = st->rtt_from_us / 1000.0;
+		out.steered.rtt_to_ms = st->rtt_to_us / 1000.0;
 	}
 	return api_route_encode(&out);
 }

@@ -10,6 +10,15 @@ const struct ol_provider *provset_find(const struct provset *s, const char *name
 	return vec_name_find(s, name);
 }
 
+const struct ol_provider *provset_find_addr(const struct provset *s, const struct ol_addr *a)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (unsigned k = 0; k < s->v[i].naddrs; k++)
+			if (!addr_cmp(&s->v[i].addrs[k].addr, a))
+				return &s->v[i];
+	return NULL;
+}
+
 int provset_put(struct provset *s, const struct ol_provider *p)
 {
 	int fresh;

@@ -87,6 +87,8 @@ void swview_drop(struct swview *v);
 void swview_free(struct swview *v);
 
 const struct ol_provider *provset_find(const struct provset *s, const char *name);
+/* The provider one of whose addresses a is; NULL when none. */
+const struct ol_provider *provset_find_addr(const struct provset *s, const struct ol_addr *a);
 int provset_put(struct provset *s, const struct ol_provider *p);
 int hostdir_put(struct hostdir *d, const char *name, const struct ol_addr *a);
 int egset_put(struct egset *s, const struct ol_egress *e);

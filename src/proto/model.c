@@ -22,6 +22,14 @@ int provider_up(const struct ol_provider *p)
 	return 0;
 }
 
+int provider_has_family(const struct ol_provider *p, int family)
+{
+	for (unsigned i = 0; i < p->naddrs; i++)
+		if (p->addrs[i].up && p->addrs[i].addr.family == family)
+			return 1;
+	return 0;
+}
+
 int provider_equal(const struct ol_provider *a, const struct ol_provider *b)
 {
 	if (strcmp(a->name, b->name) || strcmp(a->backup, b->backup) || strcmp(a->via, b->via) || a->table != b->table ||

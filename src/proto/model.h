@@ -57,6 +57,8 @@ const struct ol_slice *egress_slice_of(const struct ol_egress *e, const char *ho
 /* Names: [A-Za-z0-9._-], 1..31 characters. */
 int name_valid(const char *s);
 int provider_up(const struct ol_provider *p);
+/* It has an address of family (AF_INET, AF_INET6) that is up. */
+int provider_has_family(const struct ol_provider *p, int family);
 int provider_equal(const struct ol_provider *a, const struct ol_provider *b);
 /* p's traffic to b: each address of p takes the MAC of b's first live
  * address of its family, and is up only if b has one. */

@@ -133,17 +133,6 @@ int steer_report_decode(const uint8_t *buf, size_t n, struct steer_report *r)
 	return off == n ? 0 : -EBADMSG;
 }
 
-static int host_bits_zero(const struct ol_addr *a, unsigned len)
-{
-	unsigned bits = a->family == AF_INET ? 32 : 128;
-	if (len > bits)
-		return 0;
-	for (unsigned b = len; b < bits; b++)
-		if (a->bytes[b / 8] & (0x80 >> (b % 8)))
-			return 0;
-	return 1;
-}
-
 int steer_override_encode(uint8_t *buf, size_t cap, const struct steer_override *o)
 {
 	if (cap < 4 + 18)
@@ -178,7 +167,7 @@ int steer_override_decode(const uint8_t *buf, size_t n, struct steer_override *o
 	if (k < 0)
 		return -EBADMSG;
 	off += (size_t)k;
-	if (off >= n || !host_bits_zero(&o->prefix, buf[off]))
+	if (off >= n || !addr_host_bits_zero(&o->prefix, buf[off]))
 		return -EBADMSG;
 	o->len = buf[off++];
 	if ((k = take_opt_name(buf + off, n - off, o->provider)) < 0)

@@ -53,13 +53,6 @@ struct steering {
 	int c_dry_run;
 };
 
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* reports of a window are taken until this long after it ends: the hosts
  * send theirs once its last probes timed out (an interval, at most 1 s,
  * host/follow.c), and 300 ms more for the way */
@@ -221,13 +214,12 @@ static void decide(struct steering *st, uint64_t window)
 		a->used = 0;
 	send_overrides(st, withdrawn);
 	free(withdrawn);
-	peers_turn_end(&st->s->peers);
 }
 
 static void tick(struct timer *t)
 {
 	struct steering *st = t->arg;
-	uint64_t now = unix_ms(), W = st->c->window_ms;
+	uint64_t now = wall_ms(), W = st->c->window_ms;
 	/* every window ended (and its grace passed) since the last tick */
 	while (st->next_window * W + W + grace_ms(st->c) <= now) {
 		decide(st, st->next_window);
@@ -322,7 +314,7 @@ int steering_new(struct switchd *s, struct steering **out)
 		free(st);
 		return r;
 	}
-	st->next_window = unix_ms() / st->c->window_ms; /* the one under way: the first whole one */
+	st->next_window = wall_ms() / st->c->window_ms; /* the one under way: the first whole one */
 	tick(&st->t);
 	log_info("steer: %u prefixes, %u targets probed every %u ms, windows of %u ms%s", st->c->nprefixes,
 		 st->c->ntargets, st->c->interval_ms, st->c->window_ms, st->c->dry_run ? " (dry run)" : "");
@@ -357,7 +349,7 @@ int steering_reload(struct switchd *s, struct steering **stp)
 			/* a dry run ends: its overrides take effect now, and
 			 * hold-down counts from now */
 			if (old->c_dry_run && !st->c_dry_run && st->st[i].cur[0])
-				st->st[i].since_ms = st->st[i].moved_ms = unix_ms();
+				st->st[i].since_ms = st->st[i].moved_ms = wall_ms();
 		} else if (old->st[k].cur[0] && !old->c_dry_run) {
 			/* gone from the config: its override goes now */
 			uint8_t body[WIRE_BODY_MAX];
@@ -421,7 +413,7 @@ int steering_report(struct steering *st, const char *host, const uint8_t *body, 
 		return -1;
 	}
 	int t = target_index(st, &r.target);
-	uint64_t W = st->c->window_ms, now = unix_ms();
+	uint64_t W = st->c->window_ms, now = wall_ms();
 	if (t < 0) {
 		st->refused++; /* a target of an older config: not an error */
 		return 0;
@@ -497,7 +489,7 @@ void steering_providers(struct steering *st)
 		struct sd_decision d;
 		if (!st->st[i].cur[0] || provider_live(st->s, st->st[i].cur))
 			continue;
-		if (steer_provider_down(&st->st[i], st->st[i].cur, unix_ms(), &d)) {
+		if (steer_provider_down(&st->st[i], st->st[i].cur, wall_ms(), &d)) {
 			logged(st, i, &d, st->last_window);
 			if (withdrawn)
 				withdrawn[i] = 1;

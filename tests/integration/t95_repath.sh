@@ -34,17 +34,7 @@ lab_spawn flowsrv inet python3 "$TOOLS/longflows.py" server "$LAB_DIR/flows-peer
 wait_for 5 "flow server" n inet bash -c "exec 3<>/dev/tcp/198.19.0.1/7000"
 check_eq "BIRD's choice for 198.19.0.1 is transit-a" "$(n h1 ip -j route get 198.19.0.1 | jq -r '.[0].gateway')" 10.0.1.1
 
-cat >> "$LAB_DIR/host-h1.conf" <<CONF
-
-[probe]
-target = 198.19.0.1
-interval = 200ms
-timeout = 500ms
-
-[repath]
-after-rtos = 2
-cgroup = $LAB_DIR
-CONF
+lab_repath_conf 1 "$LAB_DIR"
 # a program that cannot attach (no cgroup there): said once, the agent
 # runs on without it
 kill -HUP "$(lab_pid onlinkd-h1)"
