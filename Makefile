@@ -13,6 +13,9 @@ LIBS     := -lmnl -linih -lsodium -ljansson -lnftables -lsystemd -lbpf -lm
 # the sanitizers' build is a test build: it reads the test knobs (src/base/knob.h)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DONLINK_TEST_KNOBS
 
+# the version: the newest entry of debian/changelog (see `make deb`)
+VERSION    := $(shell awk 'NR == 1 && $$1 == "onlink" { gsub(/[()]/, "", $$2); print $$2 }' debian/changelog)
+
 CORE_SRC   := $(wildcard src/base/*.c src/kernel/*.c src/proto/*.c src/conf/*.c)
 SWITCH_SRC := $(wildcard src/switch/*.c)
 HOST_SRC   := $(wildcard src/host/*.c)
@@ -20,7 +23,7 @@ EGRESS_SRC := $(wildcard src/egress/*.c)
 CLI_SRC    := $(wildcard src/onlink/*.c)
 DAEMON_SRC := src/onlinkd.c $(CORE_SRC) $(SWITCH_SRC) $(HOST_SRC) $(EGRESS_SRC)
 # the CLI links only the core it uses: it starts faster without libmnl/libinih
-CLI_CORE   := src/kernel/probe.c src/proto/api.c src/proto/ports.c src/proto/json.c src/proto/opapi.c src/proto/model.c src/proto/birdroute.c src/base/vec.c src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c
+CLI_CORE   := src/kernel/probe.c src/proto/api.c src/proto/ports.c src/proto/json.c src/proto/opapi.c src/proto/model.c src/proto/birdroute.c src/base/vec.c src/base/control.c src/base/stream.c src/base/loop.c src/base/log.c src/base/addr.c src/base/version.c
 CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 # ... and it links its libraries statically (libc stays shared): loading
 # libsodium, libjansson and libm at run time cost `onlink ping` 0.2 ms of
@@ -28,12 +31,22 @@ CLI_ALL    := $(CLI_SRC) $(CLI_CORE)
 CLI_LIBS   := -Wl,-Bstatic -lsodium -ljansson -lm -Wl,-Bdynamic
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-DEB_PKGS := gcc make pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev \
-            libcmocka-dev libnftables-dev libsystemd-dev scdoc bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
-            clang libclang-rt-14-dev libbpf-dev bpftool valgrind gnuplot-nox
+# What `make deps` installs: what onlinkd and onlink are built with (the
+# package's Build-Depends in debian/control are these, checked by
+# tests/integration/t108_package.sh), then what the tests, the package's
+# build and the benchmarks need.
+BUILD_PKGS := pkg-config libmnl-dev libinih-dev libsodium-dev libjansson-dev libnftables-dev libsystemd-dev \
+              libbpf-dev clang bpftool scdoc
+DEB_PKGS := gcc make $(BUILD_PKGS) \
+            libcmocka-dev bird2 nftables iproute2 iputils-ping tcpdump jq procps fping python3 curl haproxy iperf3 \
+            libclang-rt-14-dev valgrind gnuplot-nox debhelper dpkg-dev fakeroot lintian
 
-.PHONY: all deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
+.PHONY: all dist deb deps check unit unit-build integration demo demo-down bench bench-scale bench-turns install clean fuzz fuzz-build man memcheck
+
 all: $(BUILD)/onlinkd $(BUILD)/onlink $(BUILD)/delayline $(BUILD)/connrate $(BUILD)/bpfstats $(BUILD)/relay $(BUILD)/scaleload $(BUILD)/forge_dgram $(BUILD)/hsbench $(BUILD)/hsflood
+
+# the shipped files: `make install` and the package take these
+dist: $(BUILD)/onlinkd $(BUILD)/onlink man
 
 # benchmark tool: connection rate, latency, idle connections (bench/egress.sh)
 $(BUILD)/connrate: bench/tools/connrate.c
@@ -83,7 +96,7 @@ $(BUILD)/delayline: lab/tools/delayline.c
 
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The protective repath program (src/bpf/repath.bpf.c), compiled for the
 # kernel's BPF machine and built into the daemon as bpftool's skeleton
@@ -96,11 +109,19 @@ $(BUILD)/gen/repath.skel.h: $(BUILD)/gen/repath.bpf.o
 	bpftool gen skeleton $< name repath > $@.tmp && mv $@.tmp $@
 $(foreach f,$(BUILD) $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzzobj,$(f)/src/kernel/bpf.o): $(BUILD)/gen/repath.skel.h
 
+# the version, rewritten only when debian/changelog's newest entry changed
+$(BUILD)/gen/onlink_version.h: debian/changelog
+	@mkdir -p $(dir $@)
+	@test -n "$(VERSION)" || { echo "debian/changelog: no version in its first line" >&2; exit 1; }
+	@echo '#define ONLINK_VERSION "$(VERSION)"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(foreach f,$(BUILD) $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzzobj,$(f)/src/base/version.o): $(BUILD)/gen/onlink_version.h
+
 $(BUILD)/onlinkd: $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/onlink: $(patsubst %.c,$(BUILD)/%.o,$(CLI_ALL))
-	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 # Each source is compiled once per flavour: plain (above), ASan+UBSan
 # (build/asan: the second integration pass's daemons and the unit tests),
@@ -129,7 +150,7 @@ $(BUILD)/bench/%.o: %.c $(wildcard src/*/*.h src/*.h)
 	$(CC) $(CFLAGS) -DONLINK_TEST_KNOBS -c -o $@ $<
 
 $(BUILD)/bench/onlinkd: $(patsubst %.c,$(BUILD)/bench/%.o,$(DAEMON_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Unit tests: built with ASan and UBSan.
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/asan/libonlink.a $(wildcard src/*/*.h) tests/unit/fake_kernel.h
@@ -169,6 +190,18 @@ $(BUILD)/tools/promtool:
 	dpkg-deb -x $(BUILD)/tools/deb/prometheus_*.deb $(BUILD)/tools/root
 	ln -sf root/usr/bin/promtool $@
 
+# bird2's own package, for the package's test (t108): BIRD installed after
+# onlink on a machine that had no BIRD
+$(BUILD)/tools/bird2.deb:
+	@mkdir -p $(BUILD)/tools/deb
+	@cd $(BUILD)/tools/deb && rm -f bird2_*.deb && \
+		{ apt-get download -q bird2 2>/dev/null || { apt-get update -qq && apt-get download -q bird2; }; }
+	ln -sf deb/$$(cd $(BUILD)/tools/deb && ls bird2_*.deb | head -n 1) $@
+
+# `make -s print-VAR`: a variable's value, for the tests
+print-%:
+	@echo $($*)
+
 fuzz-build: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
@@ -195,7 +228,7 @@ memcheck: deps
 	@tests/memcheck.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all unit-build fuzz-build $(BUILD)/asan/onlinkd $(BUILD)/tools/promtool
+	@$(MAKE) --no-print-directory all unit-build fuzz-build $(BUILD)/asan/onlinkd $(BUILD)/tools/promtool $(BUILD)/tools/bird2.deb
 	@FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/check.sh
 
 demo: deps
@@ -229,7 +262,7 @@ $(BUILD)/man/%: docs/man/%.scd
 	scdoc < $< > $@
 man: $(addprefix $(BUILD)/man/,$(MAN_PAGES))
 
-install: all man
+install: dist
 	install -D -m 0755 $(BUILD)/onlinkd $(DESTDIR)$(PREFIX)/sbin/onlinkd
 	install -D -m 0755 $(BUILD)/onlink $(DESTDIR)$(PREFIX)/sbin/onlink
 	install -D -m 0644 lab/rt_protos.onlink $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/onlink.conf
@@ -242,6 +275,27 @@ install: all man
 	@# its directories now, as a package's postinst would
 	case "$(DESTDIR)$(TMPFILESDIR)" in /usr/lib/tmpfiles.d|/usr/local/lib/tmpfiles.d) \
 		if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create onlink.conf; fi ;; esac
+
+# The Debian package (debian/), built by dpkg-buildpackage from a copy of
+# the source tree in $(BUILD)/deb/src, so that its `clean` leaves this
+# tree's build alone: build/deb/onlink_VERSION_ARCH.deb (and its .changes,
+# -dbgsym and .buildinfo), checked by lintian when it is installed.
+DEBDIR := $(BUILD)/deb
+deb:
+	@rm -rf $(DEBDIR)/src && mkdir -p $(DEBDIR)/src/onlink-$(VERSION)
+	@if [ -d .git ] && command -v git >/dev/null; then \
+		git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t $(DEBDIR)/src/onlink-$(VERSION); \
+	else \
+		tar -c --exclude=./$(BUILD) --exclude=./.git . | tar -x -C $(DEBDIR)/src/onlink-$(VERSION); \
+	fi
+	rm -f $(DEBDIR)/onlink_* $(DEBDIR)/onlink-dbgsym_*
+	cd $(DEBDIR)/src/onlink-$(VERSION) && dpkg-buildpackage -us -uc -b -Jauto
+	mv $(DEBDIR)/src/onlink_* $(DEBDIR)/src/onlink-dbgsym_* $(DEBDIR)/
+	@if command -v lintian >/dev/null; then \
+		echo "lintian $(DEBDIR)/onlink_$(VERSION)_*.changes"; \
+		lintian --fail-on error,warning $(DEBDIR)/onlink_$(VERSION)_*.changes; \
+	fi
+	@ls -1 $(DEBDIR)/onlink_$(VERSION)_*.deb
 
 clean:
 	rm -rf $(BUILD)

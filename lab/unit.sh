@@ -3,8 +3,10 @@
 # view_make NAME: a machine's own file system, for a namespace of the lab:
 # a mount namespace pinned at $LAB_DIR/view-NAME/ns where /etc, /usr and
 # /var are overlays (copy-on-write) over this machine's and /run is empty,
-# as after a boot. What `make install`, an install guide or a daemon
-# writes there stays in $LAB_DIR/view-NAME: the machine itself is not
+# as after a boot under systemd (/run/systemd/system says so to a
+# package's maintainer scripts, which then start and restart units through
+# systemctl: lab/shim/systemctl). What `make install`, an install guide, a
+# package or a daemon writes there stays in $LAB_DIR/view-NAME: the machine itself is not
 # touched. view_exec NAME NS CMD... runs CMD in that file system and in the
 # lab's network namespace NS.
 #
@@ -36,7 +38,18 @@ view_make() {
 			mount -t overlay overlay -o lowerdir=/\$d,upperdir=$v/\$d.up,workdir=$v/\$d.work /\$d
 		done
 		mount -t tmpfs -o mode=0755 tmpfs /run
-		mkdir -p /run/lock" || return 1
+		mkdir -p /run/lock /run/systemd/system
+		# a machine, not a container image: services start
+		# (deb-systemd-invoke asks policy-rc.d)
+		rm -f /usr/sbin/policy-rc.d
+		# systemctl is the lab's (below), systemd's own beside it
+		mv /usr/bin/systemctl /usr/bin/systemctl.lab-real" || return 1
+	# the lab's systemctl (lab/shim/systemctl), whatever the PATH: apt runs
+	# dpkg, and so the maintainer scripts, with a PATH of its own
+	nsenter --mount="$v/ns" sh -c 'cat > /usr/bin/systemctl && chmod 755 /usr/bin/systemctl' <<EOF || return 1
+#!/bin/sh
+exec env LAB_DIR='$LAB_DIR' LAB_ROOT='$LAB_ROOT' LAB_PREFIX='$LAB_PREFIX' LAB_VIEW='$1' '$LAB_ROOT/lab/shim/systemctl' "\$@"
+EOF
 	echo "$v" >> "$LAB_DIR/views"
 }
 

@@ -7,6 +7,7 @@
 #include "egress/egressd.h"
 #include "host/hostd.h"
 #include "base/file.h"
+#include "base/version.h"
 #include "switch/announce.h"
 #include "switch/switchd.h"
 #include <stdlib.h>
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: onlinkd switch|host|egress -c FILE [-v]\n"
 		   "       onlinkd [switch|host|egress] -n [-q] -c FILE   check FILE and print it normalized\n"
 		   "                                   (and a switch's BIRD include file); -q: print nothing\n"
+		   "       onlinkd -V|--version\n"
 		   "       onlinkd -h|--help\n"
 		   "long options: --config FILE, --check, --quiet, --verbose\n");
 }
@@ -62,15 +64,16 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' }, { 0 },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { 0 },
 	};
-	while ((opt = getopt_long(argc, argv, "c:nqvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:nqvhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': file = optarg; break;
 		case 'n': check = 1; break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("onlinkd %s\n", onlink_version); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
 	static const char *const idents[] = { [ROLE_SWITCH] = "onlinkd-switch", [ROLE_HOST] = "onlinkd-host",
 					      [ROLE_EGRESS] = "onlinkd-egress" };
 	log_init(idents[cfg.role], verbose ? LOG_DEBUG : LOG_INFO);
+	log_info("onlinkd %s, %s agent, config %s", onlink_version, roles[cfg.role], file);
 	daemon_args(orig_argc < 64 ? orig : NULL);
 	int r = cfg.role == ROLE_SWITCH ? switchd_run(&cfg) : cfg.role == ROLE_HOST ? hostd_run(&cfg) : egressd_run(&cfg);
 	config_free(&cfg);

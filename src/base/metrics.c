@@ -1,6 +1,7 @@
 /* Prometheus text exposition over HTTP: the smallest server that answers a
  * scraper, on the stream server. Each client: read the request head,
  * answer, close. */
+#include "base/version.h"
 #include "base/metrics.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -42,12 +43,14 @@ static void respond(struct stream_client *c, const char *status, const char *cty
 static void render_all(FILE *f)
 {
 	render(f, render_arg);
+	char l[64];
+	mx_family(f, "onlink_build_info", "gauge", "1, labelled with the version of onlinkd running (debian/changelog's).");
+	mx_sample(f, "onlink_build_info", mx_label(l, sizeof(l), "version", onlink_version), 1);
 	size_t nk;
 	const struct accept_count *ac = loop_accept_counts(&nk);
 	mx_family(f, "onlink_accept_paused_total", "counter",
 		  "Times a listening socket stopped accepting for 250 ms because the process ran out of file descriptors.");
 	for (size_t i = 0; i < nk; i++) {
-		char l[64];
 		mx_sample(f, "onlink_accept_paused_total", mx_label(l, sizeof(l), "socket", ac[i].what), (double)ac[i].paused);
 	}
 }

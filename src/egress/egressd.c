@@ -3,6 +3,7 @@
  * name, its slices of the shared addresses, provider tables), subscribed
  * through the local API (proto/api.h), so that a slice change arrives as
  * it happens. */
+#include "base/version.h"
 #include "egress/egressd.h"
 #include "proto/json.h"
 #include "base/vec.h"
@@ -390,8 +391,8 @@ static char *control_cb(const char *req, void *arg)
 	} else {
 		const struct tcp_stats *t = tcp_proxy_stats(e->tcp);
 		const struct udp_stats *u = udp_proxy_stats(e->udp);
-		root = jpack("{s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-			"role", "egress", "host", e->host, "agent", e->agent_ok,
+		root = jpack("{s:s, s:s, s:s, s:b, s:o, s:o, s:s?, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			"role", "egress", "version", onlink_version, "host", e->host, "agent", e->agent_ok,
 			"ipv4", source_json(&e->src4, e->have4), "ipv6", source_json(&e->src6, e->have6),
 			"via", e->cfg->eg.via[0] ? e->cfg->eg.via : NULL, "mark", (json_int_t)e->mark,
 			"tcp", "active", (json_int_t)t->active, "accepted", (json_int_t)t->accepted,

@@ -102,6 +102,9 @@ struct kstate {
 	char *steer_applied;     /* the steering script last applied */
 	char *upsteer_applied;   /* the uplink steering script last applied */
 	char *traffic_applied;   /* the traffic counters' script last applied (traffic.h) */
+	/* the tables (KT_* bits) whose first script of this process was
+	 * checked against the kernel's (adopted when its fingerprint holds) */
+	unsigned nft_checked;
 	unsigned long steer_errors;
 	/* the steering table's counters before its last rewrites (a rewrite
 	 * starts them at zero): the metrics add what the kernel holds now */

@@ -203,19 +203,39 @@ int kstate_peer_mac(const struct hostd *h, const struct dir_host *d, uint8_t mac
 
 /* Runs an nft script unless it is the one last applied (*applied), which
  * it then becomes (taken from *script). 1 when it ran, 0 when it was
- * applied already; -1 when it failed (logged, counted, and retried by the
- * next repair). */
-static int script_apply(struct hostd *h, char **applied, char **script, const char *what)
+ * applied already (or the kernel's table adopted); -1 when it failed
+ * (logged, counted, and retried by the next repair). */
+enum { KT_STEER = 1, KT_TRAFFIC = 2, KT_UPSTEER = 4 };
+static int script_apply(struct hostd *h, char **applied, char **script, const char *what, unsigned table)
 {
 	char err[512];
 	if (*applied && !strcmp(*applied, *script))
 		return 0;
-	if (nft_run(*script, err, sizeof(err))) {
+	/* this process's first script for the table: the table a previous
+	 * agent left is kept as it is when it is what this script makes
+	 * (kernel/nft.h, its fingerprint), so that a restart or an upgrade
+	 * rewrites nothing */
+	if (!*applied && !(h->k.nft_checked & table)) {
+		h->k.nft_checked |= table;
+		if (nft_fingerprint_holds(*script) == 1) {
+			*applied = *script;
+			*script = NULL;
+			log_info("%s: the table in the kernel is as this agent makes it: kept", what);
+			return 0;
+		}
+	}
+	h->k.nft_checked |= table;
+	char *full = nft_script_fingerprinted(*script);
+	if (!full || nft_run(full, err, sizeof(err))) {
+		if (!full)
+			snprintf(err, sizeof(err), "out of memory");
+		free(full);
 		h->k.steer_errors++;
 		log_limited(&h->k.rl, LOG_ERR, "%s: %s", what, err);
 		timer_arm(&h->k.reconcile_t, 1000, 0);
 		return -1;
 	}
+	free(full);
 	free(*applied);
 	*applied = *script;
 	*script = NULL;
@@ -249,7 +269,7 @@ void kstate_steer(struct hostd *h)
 	if (h->k.steer_applied && !strcmp(h->k.steer_applied, script))
 		goto out;
 	steer_counters(before); /* the rewrite starts them at zero */
-	if (script_apply(h, &h->k.steer_applied, &script, "steering") <= 0)
+	if (script_apply(h, &h->k.steer_applied, &script, "steering", KT_STEER) <= 0)
 		goto out;
 	for (int c = 0; c < STEER_NCOUNTERS; c++)
 		h->k.steer_base[c] += before[c];
@@ -273,7 +293,7 @@ void kstate_traffic(struct hostd *h)
 		return;
 	if (traffic_script(script, len, &h->view.merged))
 		log_limited(&h->k.rl, LOG_ERR, "traffic counters: script too long");
-	else if (script_apply(h, &h->k.traffic_applied, &script, "traffic counters") > 0)
+	else if (script_apply(h, &h->k.traffic_applied, &script, "traffic counters", KT_TRAFFIC) > 0)
 		log_debug("traffic counters: %zu providers", h->view.merged.n);
 	free(script);
 }
@@ -301,7 +321,7 @@ void kstate_upsteer(struct hostd *h)
 		log_limited(&h->k.rl, LOG_ERR, "uplink steering: out of memory");
 		goto out;
 	}
-	int r = script_apply(h, &h->k.upsteer_applied, &script, "uplink steering");
+	int r = script_apply(h, &h->k.upsteer_applied, &script, "uplink steering", KT_UPSTEER);
 	if (r > 0)
 		log_info("uplink steering updated on %s", h->cfg->host.provider_dev);
 	h->upsteer_dirty = r < 0;

@@ -1,6 +1,7 @@
 /* The host agent as others see it: the control socket (the human status
  * view behind `onlink status --json`, and the local API of proto/api.h),
  * the subscribers' updates, and the metrics. */
+#include "base/version.h"
 #include "host/agent.h"
 #include "base/control.h"
 #include "base/metrics.h"
@@ -165,8 +166,8 @@ static json_t *human_status(struct hostd *h)
 		}
 		jappend(&sws, sw);
 	}
-	json_t *root = jpack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		"role", "host",
+	json_t *root = jpack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"role", "host", "version", onlink_version,
 		"name", h->cfg->name, "interface", kstate_provider_if(h), "ready", h->ready,
 		"providers", provs, "switches", sws, "egress", eg, "hosts", peers,
 		"reconciles", (json_int_t)h->k.reconciles, "repairs", (json_int_t)h->k.repairs,

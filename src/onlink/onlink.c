@@ -1,4 +1,5 @@
 /* onlink: the operator's command line. */
+#include "base/version.h"
 #include "onlink/cmd.h"
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: onlink COMMAND [OPTIONS]\n\ncommands:\n");
+	fprintf(f, "usage: onlink COMMAND [OPTIONS]\n       onlink --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 }
@@ -38,6 +39,10 @@ int main(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("onlink %s\n", onlink_version);
+		return 0;
 	}
 	/* whole words only: no prefix abbreviations */
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -227,10 +227,10 @@ static void print_egress_proxy(json_t *root)
 {
 	json_t *tcp = json_object_get(root, "tcp"), *udp = json_object_get(root, "udp");
 	const char *fam[] = { "ipv4", "ipv6" };
-	printf("egress proxy on host %s, host agent %s%s%s\n\n", str(root, "host"),
+	printf("egress proxy on host %s, host agent %s%s%s (onlinkd %s)\n\n", str(root, "host"),
 	       json_is_true(json_object_get(root, "agent")) ? "connected" : "NOT connected (slices as last known)",
 	       json_is_string(json_object_get(root, "via")) ? ", via " : "",
-	       json_is_string(json_object_get(root, "via")) ? str(root, "via") : "");
+	       json_is_string(json_object_get(root, "via")) ? str(root, "via") : "", str(root, "version"));
 	printf("%-6s %-40s %s\n", "FAMILY", "SHARED ADDRESS", "THIS HOST'S PORTS");
 	for (int k = 0; k < 2; k++) {
 		json_t *s = json_object_get(root, fam[k]);
@@ -290,7 +290,7 @@ static void print_text(json_t *root)
 		return;
 	}
 	if (!strcmp(str(root, "role"), "switch")) {
-		printf("switch %s\n", str(root, "name"));
+		printf("switch %s (onlinkd %s)\n", str(root, "name"), str(root, "version"));
 		json_t *fp = json_object_get(root, "fast_path");
 		if (fp)
 			printf("fast path: %s on %s, sessions %lld ms later; %lld datagrams sent, %lld failed\n", str(fp, "group"),
@@ -328,8 +328,9 @@ static void print_text(json_t *root)
 				printf("%-16s %s\n", str(x, "provider"), str(x, "backup"));
 		}
 	} else {
-		printf("host %s, providers on %s%s\n\n", str(root, "name"), str(root, "interface"),
-		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)");
+		printf("host %s, providers on %s%s (onlinkd %s)\n\n", str(root, "name"), str(root, "interface"),
+		       json_is_true(json_object_get(root, "ready")) ? "" : " (waiting for switch snapshots)",
+		       str(root, "version"));
 		json_t *ks = json_object_get(root, "kernel_state");
 		if (json_is_object(ks))
 			printf("running on the kernel's state since %s: %s; %lld objects onlink installed are kept "

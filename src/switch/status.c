@@ -1,6 +1,7 @@
 /* The switch agent's view of itself: the control socket's answers (its
  * typed status; the operator requests, carried out by opcmd.c) and the
  * metrics. As host/status.c is for the host agent. */
+#include "base/version.h"
 #include "switch/switchd_int.h"
 #include "switch/steering.h"
 #include "base/control.h"
@@ -55,7 +56,7 @@ static char *status_answer(struct switchd *s)
 	json_t *eg = json_array();
 	for (size_t i = 0; i < s->eg.n; i++)
 		jappend(&eg, egress_to_json(&s->eg.v[i], NULL));
-	root = jpack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "name", s->cfg->name,
+	root = jpack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I}", "role", "switch", "version", onlink_version, "name", s->cfg->name,
 			 "providers", provs, "peers", peers, "egress", eg, "netlink_resyncs", (json_int_t)s->resyncs,
 			 "bird", provctl_json(s->pc), "replays", peers_replays_json(&s->peers),
 			 "sessions_replaced", (json_int_t)s->peers.replaced);
