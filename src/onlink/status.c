@@ -1,5 +1,6 @@
 /* onlink status [-s SOCKET] [--json]: ask a local agent for its state. */
 #include "base/control.h"
+#include "base/version.h"
 #include "onlink/cmd.h"
 #include <getopt.h>
 #include <jansson.h>
@@ -280,6 +281,17 @@ static const char *session_state(json_t *sw, char *buf, size_t len)
 	return str(sw, "state");
 }
 
+/* An agent running another onlinkd than the one installed with this
+ * onlink: a package upgrade leaves the egress proxy running, or an agent
+ * could not be restarted. */
+static void print_version_note(json_t *root)
+{
+	const char *v = json_string_value(json_object_get(root, "version"));
+	if (v && strcmp(v, onlink_version))
+		printf("\nnote: this agent runs onlinkd %s; %s is installed: `systemctl restart onlinkd-%s` runs it\n", v,
+		       onlink_version, str(root, "role"));
+}
+
 static void print_text(json_t *root)
 {
 	size_t i;
@@ -431,6 +443,7 @@ int cmd_status(int argc, char **argv)
 		free(pretty);
 	} else {
 		print_text(root);
+		print_version_note(root);
 	}
 	json_decref(root);
 	free(reply);

@@ -89,6 +89,8 @@ installed_checks "the package" /usr/lib/tmpfiles.d/onlink.conf
 # 3. the upgrade, while everything runs. Client flows through the egress
 # proxy: 4 TCP and 4 UDP from c1.
 lab_spawn flowsrv inet python3 "$LAB_ROOT/lab/tools/longflows.py" server "$LAB_DIR/flows-peers.log" 203.0.113.1:7000
+listening() { n inet ss -ltn | grep -q '203.0.113.1:7000 ' && n inet ss -lun | grep -q '203.0.113.1:7000 '; }
+wait_for 20 "the flows' server" listening
 lab_spawn flows c1 python3 "$LAB_ROOT/lab/tools/longflows.py" client 203.0.113.1 7000 4 4 "$LAB_DIR/flows.stop"
 check "client flows through the egress proxy" wait_for 30 "flows ready" grep -q '^ready' "$LAB_DIR/flows.log"
 # the kernel of both machines watched: ip monitor (links, addresses,
@@ -168,10 +170,22 @@ wait_for 20 "flows done" grep -q '^{' "$LAB_DIR/flows.log"
 res=$(grep '^{' "$LAB_DIR/flows.log")
 check_eq "the proxy's 8 client flows lived through the upgrade: none broken ($res)" "$(jq .broken <<<"$res")" 0
 
+# the egress proxy says it runs the old onlinkd; restarted by the operator
+# (README.Debian), it runs the new one, and new client connections work
+out=$(on h1 onlink status -s /run/onlink/egress.sock 2>&1)
+check "onlink status of the egress proxy says to restart it ($(grep note <<<"$out"))" \
+	grep -q "runs onlinkd $V; $V2 is installed: \`systemctl restart onlinkd-egress\`" <<<"$out"
+check "the operator restarts the egress proxy" on h1 systemctl restart onlinkd-egress
+check_eq "...it runs $V2" "$(on h1 onlink status -s /run/onlink/egress.sock --json | jq -r .version)" "$V2"
+check "...no note any more" eval '! on h1 onlink status -s /run/onlink/egress.sock | grep -q "^note:"'
+check "...clients' connections through it work" \
+	wait_for 30 "echo" n c1 python3 "$LAB_ROOT/lab/tools/echo_client.py" 203.0.113.1 9000 4 0,1460,100000
+EG=$(lab_pid h1-unit-onlinkd-egress)
+
 # 4. removal: the agents stop; the host keeps its kernel state (it goes
 # on forwarding), the egress proxy removes its table (onlinkd(8))
 check "dpkg -r onlink on h1" on h1 dpkg -r onlink
-check "...its agents stopped" bash -c "! kill -0 $NEW_H1 2>/dev/null && ! kill -0 $OLD_EG 2>/dev/null"
+check "...its agents stopped" bash -c "! kill -0 $NEW_H1 2>/dev/null && ! kill -0 $EG 2>/dev/null"
 check_eq "...the host's kernel state kept: onlink's objects as they were" "$(h1_objects)" "$objects_before"
 rules_kept() { n h1 ip rule show | grep -q 'lookup 101'; }
 check "...onlink's rules kept" rules_kept
