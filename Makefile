@@ -283,11 +283,7 @@ install: dist
 DEBDIR := $(BUILD)/deb
 deb:
 	@rm -rf $(DEBDIR)/src && mkdir -p $(DEBDIR)/src/onlink-$(VERSION)
-	@if [ -d .git ] && command -v git >/dev/null; then \
-		git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t $(DEBDIR)/src/onlink-$(VERSION); \
-	else \
-		tar -c --exclude=./$(BUILD) --exclude=./.git . | tar -x -C $(DEBDIR)/src/onlink-$(VERSION); \
-	fi
+	tar -c --exclude=./$(BUILD) --exclude=./.git . | tar -x -C $(DEBDIR)/src/onlink-$(VERSION)
 	rm -f $(DEBDIR)/onlink_* $(DEBDIR)/onlink-dbgsym_*
 	cd $(DEBDIR)/src/onlink-$(VERSION) && dpkg-buildpackage -us -uc -b -Jauto
 	mv $(DEBDIR)/src/onlink_* $(DEBDIR)/src/onlink-dbgsym_* $(DEBDIR)/

@@ -38,6 +38,10 @@ int cfg_bird_name_valid(const char *s);
  * read; returns -1 (schema.c) */
 struct cfg_key;
 int cfg_bad(struct parse *p, const struct cfg_key *k, const char *v);
+/* Room for one more of a repeatable key's list (*v, *cap, n held): 0, or
+ * -1 after "KEY: at most MAX" or "out of memory" at the line being read */
+int cfg_list_room(struct parse *p, const struct cfg_key *k, void **v, size_t *cap, unsigned n, unsigned max,
+		  size_t size);
 int cfg_parse_bird_symbol(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
 int cfg_parse_password(struct parse *p, void *obj, const struct cfg_key *k, const char *v);
 int cfg_parse_import_limit(struct parse *p, void *obj, const struct cfg_key *k, const char *v);

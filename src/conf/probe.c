@@ -102,15 +102,9 @@ int cfg_parse_repath_providers(struct parse *p, void *obj, const struct cfg_key 
 				fail(p, p->line, "providers: '%s' listed twice", t);
 				return -1;
 			}
-		if (c->host.nrepath_providers == RP_CAND_MAX) {
-			fail(p, p->line, "providers: at most %d", RP_CAND_MAX);
+		if (cfg_list_room(p, k, (void **)&c->host.repath_providers, &c->host.caprepath_providers,
+				  c->host.nrepath_providers, RP_CAND_MAX, sizeof(*c->host.repath_providers)))
 			return -1;
-		}
-		if (vec_reserve_((void **)&c->host.repath_providers, &c->host.caprepath_providers,
-				 c->host.nrepath_providers + 1, sizeof(*c->host.repath_providers))) {
-			fail(p, p->line, "out of memory");
-			return -1;
-		}
 		snprintf(c->host.repath_providers[c->host.nrepath_providers++], OL_NAME_MAX, "%s", t);
 	}
 	return 0;

@@ -53,6 +53,20 @@ int cfg_bad(struct parse *p, const struct cfg_key *k, const char *v)
 	return -1;
 }
 
+int cfg_list_room(struct parse *p, const struct cfg_key *k, void **v, size_t *cap, unsigned n, unsigned max,
+		  size_t size)
+{
+	if (n >= max) {
+		fail(p, p->line, "%s: at most %u", k->key, max);
+		return -1;
+	}
+	if (vec_reserve_(v, cap, n + 1, size)) {
+		fail(p, p->line, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static void store_uint(void *field, size_t size, unsigned long x)
 {
 	if (size == 2)

@@ -4,7 +4,6 @@
 #include "conf/config.h"
 #include "conf/parse.h"
 #include "conf/schema.h"
-#include "base/vec.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +27,6 @@ int cfg_parse_steer_prefix(struct parse *p, void *obj, const struct cfg_key *k, 
 	struct config *c = obj;
 	struct cfg_steer *st = &c->sw.steer;
 	struct cfg_steer_prefix e = { .line = p->line };
-	(void)k;
 	if (cfg_prefix_parse(v, &e.p)) {
 		fail(p, p->line, "prefix: bad prefix '%s' (ADDR/LEN, host bits zero)", v);
 		return -1;
@@ -39,14 +37,9 @@ int cfg_parse_steer_prefix(struct parse *p, void *obj, const struct cfg_key *k, 
 			fail(p, p->line, "prefix: '%s' given twice (first at line %d)", v, st->prefixes[i].line);
 			return -1;
 		}
-	if (st->nprefixes == CFG_STEER_PREFIXES_MAX) {
-		fail(p, p->line, "prefix: at most %d", CFG_STEER_PREFIXES_MAX);
+	if (cfg_list_room(p, k, (void **)&st->prefixes, &st->capprefixes, st->nprefixes, CFG_STEER_PREFIXES_MAX,
+			  sizeof(*st->prefixes)))
 		return -1;
-	}
-	if (vec_reserve_((void **)&st->prefixes, &st->capprefixes, st->nprefixes + 1, sizeof(*st->prefixes))) {
-		fail(p, p->line, "out of memory");
-		return -1;
-	}
 	st->prefixes[st->nprefixes++] = e;
 	return 0;
 }
@@ -69,7 +62,6 @@ int cfg_parse_steer_target(struct parse *p, void *obj, const struct cfg_key *k, 
 	struct config *c = obj;
 	struct cfg_steer *st = &c->sw.steer;
 	struct cfg_steer_target t = { .line = p->line };
-	(void)k;
 	if (addr_parse(v, &t.addr) || addr_not_host(&t.addr)) {
 		fail(p, p->line, "target: bad target '%s' (an IPv4 or IPv6 address)", v);
 		return -1;
@@ -79,14 +71,9 @@ int cfg_parse_steer_target(struct parse *p, void *obj, const struct cfg_key *k, 
 			fail(p, p->line, "target: '%s' given twice (first at line %d)", v, st->targets[i].line);
 			return -1;
 		}
-	if (st->ntargets == CFG_STEER_TARGETS_MAX) {
-		fail(p, p->line, "target: at most %d", CFG_STEER_TARGETS_MAX);
+	if (cfg_list_room(p, k, (void **)&st->targets, &st->captargets, st->ntargets, CFG_STEER_TARGETS_MAX,
+			  sizeof(*st->targets)))
 		return -1;
-	}
-	if (vec_reserve_((void **)&st->targets, &st->captargets, st->ntargets + 1, sizeof(*st->targets))) {
-		fail(p, p->line, "out of memory");
-		return -1;
-	}
 	st->targets[st->ntargets++] = t;
 	return 0;
 }

@@ -215,16 +215,14 @@ static int script_apply(struct hostd *h, char **applied, char **script, const ch
 	 * agent left is kept as it is when it is what this script makes
 	 * (kernel/nft.h, its fingerprint), so that a restart or an upgrade
 	 * rewrites nothing */
-	if (!*applied && !(h->k.nft_checked & table)) {
-		h->k.nft_checked |= table;
-		if (nft_fingerprint_holds(*script) == 1) {
-			*applied = *script;
-			*script = NULL;
-			log_info("%s: the table in the kernel is as this agent makes it: kept", what);
-			return 0;
-		}
-	}
+	int first = !(h->k.nft_checked & table);
 	h->k.nft_checked |= table;
+	if (!*applied && first && nft_fingerprint_holds(*script)) {
+		*applied = *script;
+		*script = NULL;
+		log_info("%s: the table in the kernel is as this agent makes it: kept", what);
+		return 0;
+	}
 	char *full = nft_script_fingerprinted(*script);
 	if (!full || nft_run(full, err, sizeof(err))) {
 		if (!full)

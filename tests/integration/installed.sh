@@ -24,6 +24,11 @@ run_block() { # N VIEW
 	on "$v" bash -ex "$f.$v" >> "$LAB_DIR/guide-$v.log" 2>&1
 }
 connected() { [ "$(on sw onlink status --json | jq -r .bird.connected)" = true ]; }
+# a protocol of BIRD on the switch: field N of its line in `birdc show
+# protocols` (4: its state, 5: since, BIRD's time of its last state
+# change, 6: BGP's state)
+bird_field() { on sw birdc show protocols "$1" | awk -v p="$1" -v f="$2" '$1 == p { print $f }'; }
+since_at() { bird_field "$1" 5; }
 
 installed_up() {
 	# a root shell's environment on the machines
@@ -114,7 +119,7 @@ installed_checks() {
 	check "...and its /var/lib/onlink writable" nsenter -t "$SWPID" -m sh -c 'touch /var/lib/onlink/probe && rm /var/lib/onlink/probe'
 
 	# working: BGP up through the sessions onlink wrote, the host converged
-	up_at() { [ "$(on sw birdc show protocols "$1" | awk -v p="$1" '$1 == p { print $6 }')" = Established ]; }
+	up_at() { [ "$(bird_field "$1" 6)" = Established ]; }
 	all_up() { up_at onlink_transit_a4 && up_at onlink_transit_b6 && up_at onlink_host_h1_4 && up_at onlink_host_h1_6; }
 	check "BIRD (user bird) runs the sessions onlink wrote: transit-a, transit-b, h1" wait_for 60 "Established" all_up
 	check "h1 routes through both providers (BGP and onlink, as installed)" wait_for 60 "converged" host_converged 1
@@ -133,7 +138,7 @@ installed_checks() {
 
 	# the operator's commands under the unit's identity, seen at the providers
 	has_mac() { [ "$(n h1 ip neigh show 10.0.1.1 dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)" == "$1" ]; }
-	sw_state() { on sw birdc show protocols "$1" | awk -v p="$1" '$1 == p { print $4 }'; }
+	sw_state() { bird_field "$1" 4; }
 	check "drain: answered" on sw onlink drain transit-a
 	check "...h1 sends transit-a's traffic to transit-b's MAC" wait_for 5 "drained" has_mac "$PROVIDER_MAC_B"
 	a_down() { [ "$(sw_state onlink_transit_a4)" = down ]; }
@@ -147,10 +152,10 @@ installed_checks() {
 		 birdc -s '$LAB_DIR/bird-pa.ctl' show route 198.18.90.0/24 all | grep -q 'BGP.med: 10'"
 	check "withdraw: answered" on sw onlink withdraw 198.18.90.0/24 --via transit-a
 	check "...gone at transit-a" wait_for 20 "withdrawn" bash -c "! birdc -s '$LAB_DIR/bird-pa.ctl' show route 198.18.90.0/24 | grep -q 198.18.90"
-	before=$(on sw birdc show protocols onlink_transit_b4 | awk '$1 == "onlink_transit_b4" { print $5 }')
+	before=$(since_at onlink_transit_b4)
 	out=$(on sw onlink purge transit-b --timeout 60 2>&1)
 	check "purge: transit-b's sessions restarted and back ($out)" grep -q "onlink_transit_b4.*up" <<<"$out"
-	after=$(on sw birdc show protocols onlink_transit_b4 | awk '$1 == "onlink_transit_b4" { print $5 }')
+	after=$(since_at onlink_transit_b4)
 	check "...BIRD's since moved ($before -> $after)" eval '! kept "$before" "$after"'
 	check "the switch agent logged who did it" grep -q "provider transit-a drained by uid 0" "$LAB_DIR/sw-unit-onlinkd-switch.log"
 

@@ -118,7 +118,7 @@ objects_before=$(h1_objects)
 check "h1 holds onlink's rules, routes and neighbors ($(wc -l <<<"$objects_before") objects)" \
 	bash -c "[ $(wc -l <<<"$objects_before") -ge 8 ]"
 SESS="onlink_transit_a4 onlink_transit_a6 onlink_transit_b4 onlink_transit_b6 onlink_host_h1_4 onlink_host_h1_6"
-since_all() { local p out=""; for p in $SESS; do out+="$(on sw birdc show protocols "$p" | awk -v p="$p" '$1 == p { print $5 }') "; done; echo "$out"; }
+since_all() { local p out=""; for p in $SESS; do out+="$(since_at "$p") "; done; echo "$out"; }
 since_before=$(since_all)
 OLD_SW=$(lab_pid sw-unit-onlinkd-switch) OLD_H1=$(lab_pid h1-unit-onlinkd-host) OLD_EG=$(lab_pid h1-unit-onlinkd-egress)
 
@@ -208,18 +208,17 @@ check "...dpkg knows it no more" eval '! on h1 dpkg-query -W onlink > /dev/null 
 # 5. a machine without BIRD: onlink first, BIRD after it
 ns_add nb
 view_make nb || { not_ok "the third machine's file system"; exit 1; }
-nb() { view_exec nb nb "${SV[@]}" "LAB_VIEW=nb" "$@"; }
-nb_log() { nb "$@" >> "$LAB_DIR/nb.log" 2>&1; }
+nb_log() { on nb "$@" >> "$LAB_DIR/nb.log" 2>&1; }
 # no service starts on it (policy-rc.d, as in a chroot), BIRD purged
-nb bash -c "printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d"
+on nb bash -c "printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d"
 nb_log dpkg --purge bird2
 # userdel refuses while the lab's BIRDs run as user bird: the machine's
 # own files, as if it never had BIRD
-nb sed -i '/^bird:/d' /etc/passwd /etc/shadow /etc/group /etc/gshadow
-check "nb: no BIRD, no group bird" nb bash -c "! dpkg-query -W -f '\${Status}' bird2 2>/dev/null | grep -q 'ok installed' && ! getent group bird"
+on nb sed -i '/^bird:/d' /etc/passwd /etc/shadow /etc/group /etc/gshadow
+check "nb: no BIRD, no group bird" on nb bash -c "! dpkg-query -W -f '\${Status}' bird2 2>/dev/null | grep -q 'ok installed' && ! getent group bird"
 check "nb: dpkg -i onlink without BIRD" nb_log dpkg -i "$PKG"
-check "...installed, /var/lib/onlink made" nb bash -c "dpkg-query -W -f '\${Status}' onlink | grep -q 'install ok installed' && [ -d /var/lib/onlink ]"
-check "...but not /var/lib/onlink/bird: group bird does not exist" nb test ! -e /var/lib/onlink/bird
+check "...installed, /var/lib/onlink made" on nb bash -c "dpkg-query -W -f '\${Status}' onlink | grep -q 'install ok installed' && [ -d /var/lib/onlink ]"
+check "...but not /var/lib/onlink/bird: group bird does not exist" on nb test ! -e /var/lib/onlink/bird
 check "nb: dpkg -i bird2 after onlink" nb_log dpkg -i "$LAB_ROOT/build/tools/bird2.deb"
 check_eq "...its trigger made /var/lib/onlink/bird: root, group bird, set-group-ID" \
-	"$(nb stat -c '%U:%G %a' /var/lib/onlink/bird 2>&1)" "root:bird 2750"
+	"$(on nb stat -c '%U:%G %a' /var/lib/onlink/bird 2>&1)" "root:bird 2750"
